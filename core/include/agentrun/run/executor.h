@@ -1,0 +1,57 @@
+#pragma once
+
+#include "agentrun/error.h"
+#include "agentrun/run/limits.h"
+#include "agentrun/run/observer.h"
+#include "agentrun/run/runresult.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace agentrun::run {
+
+struct ExecutorConfig
+{
+    std::string image = "agentrun-sandbox:latest";
+    std::string dockerHost; ///< empty: DOCKER_HOST or the default unix socket
+    int poolSize = 2;       ///< warm containers kept ready per limits key; 0 = no pool
+};
+
+struct RunRequest
+{
+    std::string code;
+    std::string stdinData;
+    std::vector<std::string> argv;
+    Limits limits;
+    std::string policy = "standard"; ///< preset name or policy file path
+    bool skipCheck = false;          ///< refused when the policy forbids overriding the check
+    std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none
+};
+
+/// The facade every front end uses. Thread-safe: each run() call runs on the caller's thread; any
+/// number of runs may be in flight. Constructing it never contacts the engine, so a front end can start
+/// while Docker is down and report it per run.
+class Executor
+{
+public:
+    explicit Executor(ExecutorConfig config = {});
+    ~Executor();
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
+
+    /// Checks, resolves, runs in a fresh hardened container; never throws. observer.finished() is the
+    /// last event, with the same result that is returned.
+    RunResult run(const RunRequest& request, RunObserver& observer, const CancelToken& cancel);
+
+    /// Engine reachable and image present? The message says what to do when not.
+    Result<std::string> ping();
+
+    const ExecutorConfig& config() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace agentrun::run

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "agentrun/run/runresult.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace agentrun::run {
+
+enum class Stage { Checking, Resolving, Installing, Starting, Running, Finished };
+std::string_view toString(Stage stage);
+
+struct ResourceSample
+{
+    double elapsedSeconds = 0;
+    std::int64_t memoryBytes = 0;
+    std::int64_t memoryLimitBytes = 0;
+    double cpuPercent = 0; ///< of one CPU
+    std::int64_t pids = 0;
+};
+
+/// Receives the events of one run, on the run's worker thread. Default implementations ignore them.
+class RunObserver
+{
+public:
+    virtual ~RunObserver() = default;
+    virtual void stageChanged(Stage) {}
+    virtual void findings(const safety::Report&) {}
+    virtual void installProgress(std::string_view /*line*/) {}
+    virtual void output(Stream, std::string_view /*bytes*/) {}
+    virtual void resources(const ResourceSample&) {}
+    virtual void finished(const RunResult&) {}
+};
+
+/// Cancels a run from any thread.
+class CancelToken
+{
+public:
+    void cancel() { m_cancelled.store(true); }
+    bool cancelled() const { return m_cancelled.load(); }
+
+private:
+    std::atomic<bool> m_cancelled{false};
+};
+
+} // namespace agentrun::run

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "agentrun/safety/finding.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentrun::run {
+
+enum class Status {
+    Ok,
+    Exception,
+    Blocked,
+    DependencyRejected,
+    InstallFailed,
+    Timeout,
+    OutOfMemory,
+    Killed,
+    OutputLimit,
+    Cancelled,
+    EngineError,
+    InvalidRequest,
+};
+
+std::string_view toString(Status status); ///< "ok", "out_of_memory", … as in CONTRACTS.md
+
+/// Exit status of `agentrun run` for a result (CONTRACTS.md).
+int cliExitStatus(Status status, int programExitCode);
+
+enum class Stream { Stdout, Stderr };
+
+struct Durations
+{
+    double checkMs = 0;
+    double installMs = 0;
+    double runMs = 0;
+    double totalMs = 0;
+};
+
+struct RunResult
+{
+    Status status = Status::EngineError;
+    int exitCode = -1;
+    std::string stdoutData;
+    std::string stderrData;
+    std::string output;  ///< stdout and stderr interleaved in arrival order
+    std::string message; ///< one sentence for a person, empty when ok
+    std::string errorCode; ///< stable code of the failure (engine.unreachable, limits.memory, …)
+    std::vector<safety::Finding> findings;
+    std::vector<std::string> packages;
+    Durations durations;
+    std::int64_t peakMemoryBytes = 0;
+    double cpuSeconds = 0;
+    bool stdoutTruncated = false;
+    bool stderrTruncated = false;
+    std::string image;
+    std::string runId;
+};
+
+} // namespace agentrun::run
