@@ -1,0 +1,131 @@
+"""AgentRun in-sandbox agent.
+
+Started as the container's main process (under the engine's init) and waits on stdin, so that a warm
+container costs nothing until a run arrives. Protocol, all on the attached stdin:
+
+    one header line: {"nonce": "<hex>", "code": <bytes>, "stdin": <bytes>, "argv": [...]}\n
+    then exactly `code` bytes of UTF-8 source and `stdin` bytes for the program's stdin.
+
+The code is written to /tmp/main.py and run as `python3 main.py` in a child process that inherits the
+container's stdout and stderr, so output, tracebacks and exit codes are byte-identical to running the
+file by hand. When the child ends, every other process of the sandbox user is killed, and only then the
+agent writes its report as the last bytes on stdout:
+
+    \\x1eAGENTRUN-REPORT:<nonce>:{"exit": n, "signal": s, "peak_memory": b, "cpu": secs}\\n
+
+The nonce arrives over stdin and the agent is non-dumpable, so the user's code can neither read it nor
+forge a report; the host strips the report by its nonce and ignores any other look-alike.
+"""
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+import threading
+
+PR_SET_DUMPABLE = 4
+
+
+def read_exact(fd, size):
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_header(fd):
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            sys.exit(0)  # host went away before sending a run: nothing to do
+        line += byte
+        if len(line) > 65536:
+            sys.exit(70)
+    return json.loads(line)
+
+
+def peak_memory():
+    for path in ("/sys/fs/cgroup/memory/memory.max_usage_in_bytes", "/sys/fs/cgroup/memory.peak"):
+        try:
+            with open(path) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def feed_stdin(fd, data):
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except OSError:
+        pass  # the program closed its stdin or exited: the rest is not wanted
+    finally:
+        os.close(fd)
+
+
+def main():
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    stdin_fd = sys.stdin.fileno()
+    header = read_header(stdin_fd)
+    nonce = str(header["nonce"])
+    code = read_exact(stdin_fd, int(header["code"]))
+    data = read_exact(stdin_fd, int(header.get("stdin", 0)))
+    argv = [str(a) for a in header.get("argv", [])]
+
+    with open("/tmp/main.py", "wb") as f:
+        f.write(code)
+
+    if data:
+        child_stdin, writer = os.pipe()
+    else:
+        child_stdin, writer = os.open(os.devnull, os.O_RDONLY), None
+
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(child_stdin, 0)
+        os.closerange(3, 1 << 16)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            os.execvp("python3", ["python3", "main.py", *argv])
+        finally:
+            os._exit(127)
+
+    os.close(child_stdin)
+    os.close(stdin_fd)
+    if writer is not None:
+        threading.Thread(target=feed_stdin, args=(writer, data), daemon=True).start()
+
+    _, status = os.waitpid(pid, 0)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Nothing the program started may write after the report: kill every process of this user but us.
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+
+    report = {
+        "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status),
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
+        "peak_memory": peak_memory(),
+        "cpu": usage.ru_utime + usage.ru_stime,
+    }
+    line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
+    os.write(1, line.encode())
+    return report["exit"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
