@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# AgentRun Workbench: one-command set-up (see docs/setup.md).
+#
+#   ./packaging/quickstart.sh          install what is missing, build, start the engine, build the sandbox
+#                                      image, then open the workbench (no display: run the CLI demo)
+#   ./packaging/quickstart.sh test     the same set-up, then the whole test suite (ctest)
+#
+# Idempotent: every step checks first and says what it skipped. Knobs (environment):
+#   QUICKSTART_STEPS="packages build engine image run"   run only these steps (default: all, in this order)
+#   QUICKSTART_BASE=REF           base image for the sandbox (default: python:3.11-slim when present,
+#                                 else the offline debootstrap base agentrun-base:bookworm)
+#   QUICKSTART_NO_PULL=1          never try to pull the default base (test mode never pulls anyway)
+#   QUICKSTART_FORCE_IMAGE=1      rebuild the sandbox image even when its hash label matches
+#   QUICKSTART_DOCKERD_ARGS="…"   extra arguments for a dockerd that quickstart starts itself
+#   QUICKSTART_CTEST_ARGS="…"     extra arguments for ctest in test mode (e.g. "-L unit")
+set -euo pipefail
+
+MSG_PREFIX=quickstart
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+# ---- configuration (the one place the package list lives) -------------------------------------------
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git nodejs npm
+    qt6-base-dev qt6-charts-dev qt6-svg-dev libqscintilla2-qt6-dev
+    libcurl4-openssl-dev nlohmann-json3-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
+    docker.io debootstrap xvfb xauth
+)
+PRESET=ci
+SANDBOX_IMAGE=agentrun-sandbox:latest
+DEFAULT_BASE=python:3.11-slim
+OFFLINE_BASE=agentrun-base:bookworm
+HASH_LABEL=org.agentrun.image-hash
+ALL_STEPS=(packages build engine image run)
+
+usage() {
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+mode=run
+case ${1:-} in
+    "") ;;
+    test) mode="test" ;;
+    -h | --help | help)
+        usage
+        exit 0
+        ;;
+    *)
+        usage >&2
+        msg "error: unknown argument '$1': use no argument or 'test'" >&2
+        exit 2
+        ;;
+esac
+if [[ $# -gt 1 ]]; then
+    msg "error: too many arguments: use no argument or 'test'" >&2
+    exit 2
+fi
+
+ROOT=$(agentrun_repo_root)
+cd "$ROOT"
+BUILD_DIR=$ROOT/build/$PRESET
+SANDBOX_DIR=$ROOT/packaging/sandbox
+AGENT_DIR=$ROOT/resources/agent
+
+read -r -a STEPS <<<"${QUICKSTART_STEPS:-${ALL_STEPS[*]}}"
+for s in "${STEPS[@]}"; do
+    [[ " ${ALL_STEPS[*]} " == *" $s "* ]] || die "QUICKSTART_STEPS: unknown step '$s' (known: ${ALL_STEPS[*]})"
+done
+want() { [[ " ${STEPS[*]} " == *" $1 "* ]]; }
+
+# ---- timing and failure reporting -------------------------------------------------------------------
+ARGS_TEXT="$0${1:+ $1}"
+T_START=$(now_s)
+declare -A T_STEP=()
+CURRENT_STEP=""
+STEP_T0=0
+step_label() { if [[ $1 == run && $mode == test ]]; then echo tests; else echo "$1"; fi; }
+# "Ns (packages Ns, build Ns, ...)" for the steps that ran.
+timing_line() {
+    local out="" s
+    for s in "${ALL_STEPS[@]}"; do
+        [[ -n ${T_STEP[$s]:-} ]] && out+="${out:+, }$(step_label "$s") ${T_STEP[$s]}s"
+    done
+    printf '%ss%s' "$(($(now_s) - T_START))" "${out:+ ($out)}"
+}
+step_done() {
+    T_STEP[$CURRENT_STEP]=$(($(now_s) - STEP_T0))
+    CURRENT_STEP=""
+}
+on_exit() {
+    local rc=$?
+    if [[ $rc -ne 0 && -n $CURRENT_STEP ]]; then
+        printf '%s: FAILED in step "%s" (exit %s) after %s\n' "$MSG_PREFIX" "$(step_label "$CURRENT_STEP")" \
+            "$rc" "$(timing_line)" >&2
+        printf '%s: fix the cause above, then rerun %s: finished steps are skipped\n' "$MSG_PREFIX" "$ARGS_TEXT" >&2
+    fi
+}
+trap on_exit EXIT
+run_step() {
+    local name=$1
+    if ! want "$name"; then
+        msg "$(step_label "$name"): not in QUICKSTART_STEPS, skipped"
+        return 0
+    fi
+    CURRENT_STEP=$name
+    STEP_T0=$(now_s)
+    "step_$name"
+    step_done
+}
+
+# ---- step 1: packages -------------------------------------------------------------------------------
+npm_works() { command -v npm >/dev/null 2>&1 && npm --version >/dev/null 2>&1; }
+
+pkg_installed() {
+    [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null) == ii* ]]
+}
+
+step_packages() {
+    if [[ ! -f /etc/debian_version ]] || ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+        printf '%s: this system has no apt-get/dpkg (not Debian-based). Install these packages (or your\n' "$MSG_PREFIX" >&2
+        printf '%s: distribution'\''s equivalents) yourself, then rerun with QUICKSTART_STEPS="build engine image run":\n' "$MSG_PREFIX" >&2
+        printf '  %s\n' "${PACKAGES[*]}" >&2
+        die "packages: not a Debian system, cannot install automatically"
+    fi
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        if [[ ($p == npm || $p == nodejs) ]] && npm_works; then
+            continue # a working npm on PATH (e.g. from another source) satisfies nodejs and npm
+        fi
+        pkg_installed "$p" || missing+=("$p")
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        msg "packages: all ${#PACKAGES[@]} present, skipped"
+        return 0
+    fi
+    msg "packages: installing ${#missing[@]} missing: ${missing[*]}"
+    # In test mode keep the package's init script from starting a dockerd with default networking:
+    # step "engine" starts one with the test options. Only when no policy is in place already.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [[ $mode == test && " ${missing[*]} " == *" docker.io "* && ! -e $policy ]]; then
+        as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+        added_policy=1
+    fi
+    local rc=0
+    {
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    } || rc=$?
+    [[ $added_policy -eq 1 ]] && as_root rm -f "$policy"
+    [[ $rc -eq 0 ]] || die "packages: apt-get failed (exit $rc). Check that Debian's archive is reachable \
+(apt-get update), that no other apt/dpkg is running, then rerun"
+    msg "packages: installed ${missing[*]}"
+}
+
+# ---- step 2: build ----------------------------------------------------------------------------------
+step_build() {
+    command -v cmake >/dev/null 2>&1 || die "build: cmake is not installed: run the packages step first"
+    local cache=$BUILD_DIR/CMakeCache.txt
+    if [[ -f $cache ]]; then
+        local home
+        home=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$cache")
+        if [[ -n $home && $(cd "$home" 2>/dev/null && pwd -P) != "$ROOT" ]]; then
+            msg "build: $cache was made for another source tree ($home): configuring afresh"
+            rm -rf "$cache" "$BUILD_DIR/CMakeFiles"
+        fi
+    fi
+    if [[ -f $cache ]]; then
+        msg "build: build/$PRESET already configured, configure skipped"
+    else
+        msg "build: cmake --preset $PRESET"
+        cmake --preset "$PRESET" || die "build: configuring failed (see above). A missing library? Rerun the \
+packages step. Stale cache? rm -rf build/$PRESET and rerun"
+    fi
+    msg "build: cmake --build --preset $PRESET -j$(nproc)"
+    cmake --build --preset "$PRESET" -j"$(nproc)" || die "build: compiling failed (see the compiler output above); \
+fix it and rerun, the build resumes where it stopped"
+}
+
+# ---- step 3: engine ---------------------------------------------------------------------------------
+DEFAULT_SOCKET=/var/run/docker.sock
+engine_version() { timeout 20 docker version --format '{{.Server.Version}}' 2>/dev/null; }
+has_systemd() { [[ -d /run/systemd/system ]] && [[ $(ps -p 1 -o comm= 2>/dev/null) == systemd ]]; }
+
+# Start dockerd detached from this script's session and output (it outlives the script and holds no
+# pipe of the caller); sets DOCKERD_PID.
+start_dockerd() {
+    local log=$1
+    shift
+    msg "engine: no engine answers; starting dockerd${*:+ $*} (log: build/dockerd.log)"
+    as_root setsid nohup dockerd "$@" </dev/null >>"$log" 2>&1 &
+    DOCKERD_PID=$!
+}
+
+step_engine() {
+    local host=${DOCKER_HOST:-unix://$DEFAULT_SOCKET} v
+    if command -v docker >/dev/null 2>&1 && v=$(engine_version); then
+        msg "engine: Docker $v answers on $host, skipped"
+        return 0
+    fi
+    if [[ -n ${DOCKER_HOST:-} && $DOCKER_HOST != "unix://$DEFAULT_SOCKET" && $DOCKER_HOST != unix:///run/docker.sock ]]; then
+        die "engine: DOCKER_HOST=$DOCKER_HOST does not answer. Start the engine it names, or unset DOCKER_HOST \
+so that quickstart uses (or starts) the local engine on $DEFAULT_SOCKET"
+    fi
+    { command -v dockerd && command -v docker; } >/dev/null 2>&1 ||
+        die "engine: dockerd/docker not found: install docker.io (the packages step does), then rerun"
+
+    local log
+    mkdir -p "$ROOT/build"
+    log=$ROOT/build/dockerd.log
+
+    local pid="" retried=0 args=()
+    if pgrep -x dockerd >/dev/null 2>&1; then
+        msg "engine: a dockerd process exists but does not answer yet; waiting for it"
+    elif [[ $mode != test ]] && has_systemd; then
+        msg "engine: starting the docker service (systemctl start docker)"
+        as_root systemctl start docker || die "engine: systemctl start docker failed: see 'journalctl -u docker'"
+        log="journalctl -u docker"
+    else
+        [[ $mode == test ]] && args+=(--bridge=none --iptables=false)
+        if [[ -n ${QUICKSTART_DOCKERD_ARGS:-} ]]; then
+            local extra=()
+            read -r -a extra <<<"$QUICKSTART_DOCKERD_ARGS"
+            args+=("${extra[@]}")
+        fi
+        start_dockerd "$log" "${args[@]}"
+        pid=$DOCKERD_PID
+    fi
+
+    local waited=0
+    while ((waited < 60)); do
+        if v=$(engine_version); then
+            msg "engine: Docker $v answers after ${waited}s"
+            return 0
+        fi
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            # dockerd exited. Without iptables/bridge support (containers, minimal kernels) the default
+            # networking fails: retry once without it (run containers never need a bridge; the
+            # dependency installer then has no network either).
+            if [[ $retried -eq 0 && " ${args[*]} " != *" --bridge=none "* ]]; then
+                retried=1
+                warn "engine: dockerd exited at once (see build/dockerd.log); retrying with --bridge=none --iptables=false"
+                args+=(--bridge=none --iptables=false)
+                start_dockerd "$log" "${args[@]}"
+                pid=$DOCKERD_PID
+                continue
+            fi
+            tail -n 20 "$log" >&2 || true
+            die "engine: dockerd exited (see build/dockerd.log above). Common causes: no cgroup support, another \
+dockerd holding /var/lib/docker, no overlay support in the kernel"
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    if [[ -f $log ]]; then
+        tail -n 20 "$log" >&2 || true
+    fi
+    if [[ -S $DEFAULT_SOCKET && ! -w $DEFAULT_SOCKET ]]; then
+        die "engine: $DEFAULT_SOCKET exists but you may not use it: add yourself to the docker group \
+(sudo usermod -aG docker \$USER), log in again, then rerun"
+    fi
+    die "engine: Docker did not answer within 60s. Look at ${log#"$ROOT/"}; common causes: no cgroup support, \
+another dockerd holding /var/lib/docker, missing kernel overlay support"
+}
+
+# ---- step 4: sandbox image --------------------------------------------------------------------------
+# Files that make up the image: the Dockerfile and everything under resources/agent/, sorted.
+image_inputs() {
+    printf '%s\n' packaging/sandbox/Dockerfile
+    if [[ -d $AGENT_DIR ]]; then
+        (cd "$ROOT" && find resources/agent -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | LC_ALL=C sort)
+    fi
+}
+image_hash() {
+    local f
+    while IFS= read -r f; do
+        printf '%s\n' "$f"
+        sha256sum <"$ROOT/$f" | cut -d' ' -f1
+    done < <(image_inputs) | sha256sum | cut -d' ' -f1
+}
+
+# Sets BASE_REF: QUICKSTART_BASE, else the default slim Python image when present (or, outside test mode,
+# pullable), else the offline debootstrap base (built by build-base.sh when missing).
+choose_base() {
+    BASE_REF=""
+    if [[ -n ${QUICKSTART_BASE:-} ]]; then
+        image_exists "$QUICKSTART_BASE" || dockercli pull "$QUICKSTART_BASE" ||
+            die "image: QUICKSTART_BASE=$QUICKSTART_BASE is neither present nor pullable"
+        BASE_REF=$QUICKSTART_BASE
+        return
+    fi
+    if image_exists "$DEFAULT_BASE"; then
+        msg "image: base $DEFAULT_BASE is present locally, using it"
+        BASE_REF=$DEFAULT_BASE
+        return
+    fi
+    if [[ $mode != test && -z ${QUICKSTART_NO_PULL:-} ]]; then
+        msg "image: trying to pull $DEFAULT_BASE once (an offline machine falls back to the debootstrap base)"
+        if timeout 300 docker pull -q "$DEFAULT_BASE"; then
+            BASE_REF=$DEFAULT_BASE
+            return
+        fi
+        msg "image: pull failed, falling back to the offline base $OFFLINE_BASE"
+    else
+        msg "image: $DEFAULT_BASE is not present$([[ $mode == test ]] && echo ' (test mode never pulls)'): using the offline base $OFFLINE_BASE"
+    fi
+    "$SANDBOX_DIR/build-base.sh" --image "$OFFLINE_BASE" ||
+        die "image: building the offline base failed (see above); rerun to retry (a cached tarball is reused)"
+    BASE_REF=$OFFLINE_BASE
+}
+
+PLACEHOLDER_AGENT='# Placeholder written by quickstart.sh: resources/agent/agent.py did not exist at build time.
+import sys
+code = sys.stdin.read()
+exec(compile(code, "<code>", "exec"), {"__name__": "__main__"})
+'
+
+step_image() {
+    engine_answers || die "image: no Docker engine answers: run the engine step first"
+    local hash have=""
+    hash=$(image_hash)
+    if image_exists "$SANDBOX_IMAGE"; then
+        have=$(docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$SANDBOX_IMAGE" 2>/dev/null || true)
+    fi
+    if [[ $have == "$hash" && -z ${QUICKSTART_FORCE_IMAGE:-} ]]; then
+        msg "image: $SANDBOX_IMAGE is up to date (hash ${hash:0:12}), skipped"
+        return 0
+    fi
+    if [[ -n $have ]]; then
+        msg "image: $SANDBOX_IMAGE is out of date (hash ${have:0:12}, sources ${hash:0:12}): rebuilding"
+    fi
+
+    choose_base
+    local base=$BASE_REF
+
+    # Python version of the base, for a label (the file /opt/agentrun/python.json is the source of truth).
+    local pyver
+    pyver=$(docker run --rm --network none --entrypoint python3 "$base" -c \
+        'import platform; print(platform.python_version())' 2>/dev/null) || pyver=unknown
+
+    # A small build context: the Dockerfile and resources/agent/, laid out as in the repository.
+    local ctx
+    ctx=$(mktemp -d "${TMPDIR:-/tmp}/agentrun-sandbox-ctx.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: ctx is local
+    trap "rm -rf '$ctx'; on_exit" EXIT
+    mkdir -p "$ctx/resources/agent"
+    cp "$SANDBOX_DIR/Dockerfile" "$ctx/Dockerfile"
+    if [[ -d $AGENT_DIR ]] && [[ -n $(ls -A "$AGENT_DIR") ]]; then
+        cp -R "$AGENT_DIR/." "$ctx/resources/agent/"
+        find "$ctx/resources/agent" \( -name '__pycache__' -o -name '*.pyc' \) -prune -exec rm -rf {} +
+    fi
+    if [[ ! -f $ctx/resources/agent/agent.py ]]; then
+        warn "image: resources/agent/agent.py does not exist: the image gets a placeholder agent"
+        printf '%s' "$PLACEHOLDER_AGENT" >"$ctx/resources/agent/agent.py"
+    fi
+
+    msg "image: docker build $SANDBOX_IMAGE on $base (python $pyver, hash ${hash:0:12})"
+    local t0
+    t0=$(now_s)
+    mkdir -p "$ROOT/build"
+    local log=$ROOT/build/sandbox-image.log rc=0
+    dockercli build --network none --pull=false --rm --force-rm \
+        --build-arg "BASE=$base" \
+        --label "$HASH_LABEL=$hash" \
+        --label "org.agentrun.base-image=$base" \
+        --label "org.agentrun.python.version=$pyver" \
+        -t "$SANDBOX_IMAGE" "$ctx" >"$log" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        tail -n 30 "$log" >&2 || true
+        die "image: docker build failed (exit $rc; full output in build/sandbox-image.log). Rerun; \
+QUICKSTART_FORCE_IMAGE=1 forces a rebuild, QUICKSTART_BASE=REF picks another base"
+    fi
+    rm -rf "$ctx"
+    trap on_exit EXIT
+    # Images of earlier builds that lost their tag: remove them (only dangling sandbox images).
+    docker image prune -f --filter label=org.agentrun.sandbox=1 >/dev/null 2>&1 || true
+    msg "image: $SANDBOX_IMAGE built in $(($(now_s) - t0))s"
+}
+
+# ---- step 5: open the workbench / run the tests -----------------------------------------------------
+step_run() {
+    if [[ $mode == test ]]; then
+        command -v ctest >/dev/null 2>&1 || die "tests: ctest not found: run the packages step"
+        [[ -f $BUILD_DIR/CTestTestfile.cmake ]] || die "tests: build/$PRESET has no tests: run the build step"
+        local extra=()
+        [[ -n ${QUICKSTART_CTEST_ARGS:-} ]] && read -r -a extra <<<"$QUICKSTART_CTEST_ARGS"
+        msg "tests: ctest --preset $PRESET -j$(nproc) ${extra[*]}"
+        local rc=0
+        ctest --preset "$PRESET" -j"$(nproc)" --no-tests=error "${extra[@]}" || rc=$?
+        step_done
+        msg "done in $(timing_line)"
+        if [[ $rc -ne 0 ]]; then
+            printf '%s: tests FAILED (ctest exit %s); rerun only the tests with: ctest --preset %s --rerun-failed\n' \
+                "$MSG_PREFIX" "$rc" "$PRESET" >&2
+        else
+            msg "tests: all passed"
+        fi
+        exit "$rc"
+    fi
+    local gui=$BUILD_DIR/app/workbench/agentrun-workbench
+    local cli=$BUILD_DIR/app/cli/agentrun
+    if [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; then
+        [[ -x $gui ]] || die "run: $gui was not built (a headless configuration?): run the build step"
+        step_done
+        msg "done in $(timing_line)"
+        msg "opening the workbench: ${gui#"$ROOT/"}"
+        exec "$gui"
+    fi
+    [[ -x $cli ]] || die "run: $cli was not built: run the build step"
+    msg "no display: running the CLI demo instead; to open the workbench run ${gui#"$ROOT/"} on a desktop"
+    local demo=resources/examples/hello.py
+    [[ -f $ROOT/$demo ]] || die "run: $demo is missing from the repository"
+    step_done
+    msg "done in $(timing_line)"
+    msg "\$ ${cli#"$ROOT/"} run $demo"
+    exec "$cli" run "$ROOT/$demo"
+}
+
+# ---- main -------------------------------------------------------------------------------------------
+msg "set-up of AgentRun Workbench in $ROOT ($([[ $mode == test ]] && echo 'test mode' || echo 'normal mode'))"
+run_step packages
+run_step build
+run_step engine
+run_step image
+run_step run
+msg "done in $(timing_line)"

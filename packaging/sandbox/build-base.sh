@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Build the offline base image of the sandbox, agentrun-base:bookworm, without pulling any image:
+# debootstrap a Debian bookworm minbase root file system with python3, python3-pip and python3-venv
+# from Debian's archive (debootstrap's default mirror), cache it as a tarball under .cache/sandbox/
+# (git-ignored) and import it into the Docker engine.
+#
+#   packaging/sandbox/build-base.sh [--force] [--tarball-only] [--image NAME]
+#
+#   --force         debootstrap again even when the tarball or the image exists
+#   --tarball-only  make the cached tarball, do not import it (no engine needed)
+#   --image NAME    image reference to import as (default agentrun-base:bookworm)
+#
+# Steps already done are skipped: an existing image means nothing to do; an existing tarball is only
+# imported. Needs root (or sudo) for debootstrap, and a Docker engine that answers for the import.
+set -euo pipefail
+
+MSG_PREFIX=build-base
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+SUITE=bookworm
+INCLUDE=python3,python3-pip,python3-venv
+image=agentrun-base:bookworm
+force=0
+tarball_only=0
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --force) force=1 ;;
+        --tarball-only) tarball_only=1 ;;
+        --image)
+            [[ $# -ge 2 ]] || die "--image needs a value"
+            image=$2
+            shift
+            ;;
+        -h | --help)
+            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *) die "unknown argument '$1' (try --help)" ;;
+    esac
+    shift
+done
+
+root=$(agentrun_repo_root)
+cache=$root/.cache/sandbox
+tarball=$cache/agentrun-base-$SUITE.tar
+rootfs=$cache/rootfs-$SUITE.tmp
+
+if [[ $tarball_only -eq 0 && $force -eq 0 ]] && engine_answers && image_exists "$image"; then
+    msg "$image already exists in the engine, skipped (--force rebuilds it)"
+    exit 0
+fi
+
+make_tarball() {
+    command -v debootstrap >/dev/null 2>&1 ||
+        die "debootstrap is not installed: apt-get install debootstrap (quickstart's packages step does it)"
+    mkdir -p "$cache"
+    if [[ -e $rootfs ]]; then
+        msg "removing a partial root file system left by an earlier run: $rootfs"
+        as_root rm -rf --one-file-system "$rootfs"
+    fi
+    msg "debootstrap --variant=minbase --include=$INCLUDE $SUITE (downloads from Debian's archive; about a minute)"
+    local t0 rc=0
+    t0=$(now_s)
+    as_root debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" >"$cache/debootstrap.out" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        [[ -f $rootfs/debootstrap/debootstrap.log ]] && as_root cp "$rootfs/debootstrap/debootstrap.log" "$cache/debootstrap.log"
+        tail -n 20 "$cache/debootstrap.out" >&2 || true
+        die "debootstrap failed (exit $rc). Its output is in $cache/debootstrap.out (and debootstrap.log). \
+Check that Debian's archive is reachable (apt-get update works), then rerun; the partial tree is removed on the next run."
+    fi
+    msg "debootstrap finished in $(($(now_s) - t0))s"
+
+    # Slim the tree: package caches and lists, documentation (keeping copyright files), and the host's
+    # resolv.conf/hostname that debootstrap copied in (the engine mounts its own over empty files).
+    # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+    as_root bash -c '
+        set -euo pipefail
+        cd "$1"
+        rm -rf debootstrap var/cache/apt/archives/*.deb var/cache/apt/*.bin var/lib/apt/lists/* \
+               usr/share/man/* usr/share/info/* var/log/*.log var/log/apt/*
+        find usr/share/doc -mindepth 1 -type f ! -name copyright -delete 2>/dev/null || true
+        find usr/share/doc -mindepth 1 -type d -empty -delete 2>/dev/null || true
+        : > etc/resolv.conf
+        : > etc/hostname
+    ' _ "$rootfs"
+
+    msg "packing $tarball"
+    as_root tar --numeric-owner --one-file-system -C "$rootfs" -cf "$tarball.tmp" .
+    as_root mv -f "$tarball.tmp" "$tarball"
+    as_root rm -rf --one-file-system "$rootfs"
+    msg "cached $(du -h "$tarball" | cut -f1) root file system: $tarball"
+}
+
+if [[ $force -eq 1 || ! -s $tarball ]]; then
+    make_tarball
+else
+    msg "cached root file system $tarball exists, debootstrap skipped (--force redoes it)"
+fi
+
+[[ $tarball_only -eq 1 ]] && exit 0
+
+engine_answers || die "no Docker engine answers (docker version fails): start one (./packaging/quickstart.sh does), then rerun"
+
+msg "importing $tarball as $image"
+dockercli import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change "LABEL org.agentrun.base=debootstrap-$SUITE-minbase" \
+    --change 'CMD ["python3"]' \
+    --message "agentrun offline base: debootstrap --variant=minbase --include=$INCLUDE $SUITE" \
+    - "$image" <"$tarball" >/dev/null ||
+    die "docker import failed; the tarball stays cached in $cache, rerun to retry the import"
+msg "$image imported"
