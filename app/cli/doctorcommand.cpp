@@ -1,0 +1,91 @@
+#include "args.h"
+#include "commands.h"
+
+#include "agentrun/engine/client.h"
+#include "agentrun/run/executor.h"
+#include "agentrun/run/resultjson.h"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace agentrun::cli {
+
+int doctorCommand(std::span<char* const> rawArgs)
+{
+    Args args(rawArgs);
+    bool json = false;
+    while (!args.done()) {
+        if (args.is("--json")) {
+            args.take();
+            json = true;
+        } else if (args.is("--help") || args.is("-h")) {
+            std::cout << "Usage: agentrun doctor [--json]\n\nChecks that the Docker engine answers, which "
+                         "runtimes it has (runc, runsc), its cgroup version and the sandbox image.\nExit "
+                         "status: 0 ready, 3 something is missing (the output says what to do).\n";
+            return 0;
+        } else {
+            return usageError("unknown option " + args.take() + " (see agentrun doctor --help)");
+        }
+    }
+    const char* imageEnv = std::getenv("AGENTRUN_IMAGE");
+    const std::string image = imageEnv ? imageEnv : run::ExecutorConfig{}.image;
+    nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", false}}}};
+    std::vector<std::string> problems;
+
+    auto endpoint = engine::Endpoint::resolve();
+    if (!endpoint) {
+        problems.push_back(endpoint.error().message);
+    } else {
+        report["engine"]["address"] = endpoint->display();
+        engine::Client client(*endpoint);
+        auto info = client.info();
+        if (!info) {
+            report["engine"]["reachable"] = false;
+            report["engine"]["error"] = {{"code", info.error().code}, {"message", info.error().message}};
+            problems.push_back(info.error().message);
+        } else {
+            report["engine"].update({{"reachable", true},
+                                     {"version", info->version},
+                                     {"api_version", info->apiVersion},
+                                     {"cgroup_version", info->cgroupVersion},
+                                     {"runtimes", info->runtimes}});
+            const bool gvisor = std::ranges::find(info->runtimes, "runsc") != info->runtimes.end();
+            report["engine"]["gvisor"] = gvisor;
+            auto inspected = client.inspectImage(image);
+            if (inspected) {
+                report["image"]["present"] = true;
+                report["image"]["id"] = inspected->value("Id", "");
+            } else {
+                report["image"]["error"] = {{"code", inspected.error().code}, {"message", inspected.error().message}};
+                problems.push_back(inspected.error().message);
+            }
+        }
+    }
+    report["ready"] = problems.empty();
+    report["problems"] = problems;
+    if (json) {
+        std::cout << run::dumpJson(report, 2) << "\n";
+    } else {
+        const auto& engineJson = report["engine"];
+        if (engineJson.value("reachable", false)) {
+            std::cout << "engine:   Docker " << engineJson.value("version", "") << " at "
+                      << engineJson.value("address", "") << " (API " << engineJson.value("api_version", "")
+                      << ", cgroup v" << engineJson.value("cgroup_version", "?") << ")\n";
+            std::cout << "runtimes: ";
+            for (const auto& runtime : engineJson["runtimes"]) {
+                std::cout << runtime.get<std::string>() << " ";
+            }
+            std::cout << (engineJson.value("gvisor", false) ? "(gVisor available)" : "(gVisor: not installed)") << "\n";
+        } else {
+            std::cout << "engine:   not reachable\n";
+        }
+        std::cout << "image:    " << image << (report["image"].value("present", false) ? " present" : " missing") << "\n";
+        for (const auto& problem : problems) {
+            std::cout << "problem:  " << problem << "\n";
+        }
+        std::cout << (problems.empty() ? "ready\n" : "not ready\n");
+    }
+    return problems.empty() ? 0 : 3;
+}
+
+} // namespace agentrun::cli

@@ -1,0 +1,228 @@
+#include "args.h"
+#include "commands.h"
+
+#include "agentrun/run/executor.h"
+#include "agentrun/run/resultjson.h"
+
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace agentrun::cli {
+
+namespace {
+
+constexpr const char* RunUsage = R"(Usage: agentrun run [OPTIONS] FILE|-
+
+Runs a Python file (or stdin with -) in a fresh hardened sandbox. The program's stdout and stderr go to
+stdout and stderr byte for byte; messages of the runner go to stderr prefixed with "agentrun: ".
+
+Options:
+  --timeout SECONDS      wall-clock limit, 0.1..3600 (default 30)
+  --memory SIZE          memory limit, 16m..64g (default 256m)
+  --memory-swap SIZE     memory + swap, memory..2x memory (default = memory: no swap)
+  --cpus N               CPUs, fractional, 0.05..64 (default 1)
+  --pids N               process/thread limit, 8..32768 (default 128)
+  --output-limit SIZE    per stream, 1k..256m (default 1m)
+  --tmpfs-size SIZE      size of /tmp, 1m..below memory (default 64m)
+  --network none|bridge  (default none)
+  --runtime runc|runsc   (default runc)
+  --policy P             standard | strict | agentrun-compat | FILE (default standard)
+  --image REF            sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)
+  --stdin FILE           feed FILE to the program's stdin (default: empty, input() gets EOF)
+  --arg VALUE            append VALUE to sys.argv (repeatable)
+  --no-check             skip the static check (refused by the strict policy)
+  --json                 print one JSON object instead of the program's output
+
+Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory or
+killed; 2 bad usage; 3 engine unavailable.
+)";
+
+bool parseDouble(const std::string& text, double& out)
+{
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+/// Streams program output as it arrives (plain mode) and says what the runner is doing on stderr.
+class ConsoleObserver : public run::RunObserver
+{
+public:
+    explicit ConsoleObserver(bool live) : m_live(live) {}
+
+    void output(run::Stream stream, std::string_view bytes) override
+    {
+        if (!m_live) {
+            return;
+        }
+        const int fd = stream == run::Stream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
+        while (!bytes.empty()) {
+            const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+            if (written <= 0) {
+                return;
+            }
+            bytes.remove_prefix(static_cast<std::size_t>(written));
+        }
+    }
+
+private:
+    bool m_live;
+};
+
+run::CancelToken* g_cancel = nullptr;
+
+} // namespace
+
+int runCommand(std::span<char* const> rawArgs)
+{
+    Args args(rawArgs);
+    run::RunRequest request;
+    run::ExecutorConfig config;
+    if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
+        config.image = image;
+    }
+    config.poolSize = 0; // one run per process: a warm pool would only cost a second container
+    bool json = false;
+    bool swapGiven = false;
+    std::string file;
+    std::string stdinFile;
+
+    while (!args.done()) {
+        std::optional<std::string> value;
+        const auto size = [&](std::string_view option, std::int64_t& target) -> bool {
+            auto parsed = run::parseSize(*value, option);
+            if (!parsed) {
+                usageError(parsed.error().message);
+                return false;
+            }
+            target = *parsed;
+            return true;
+        };
+        if (args.is("--help") || args.is("-h")) {
+            std::cout << RunUsage;
+            return 0;
+        } else if (args.is("--json")) {
+            args.take();
+            json = true;
+        } else if (args.is("--no-check")) {
+            args.take();
+            request.skipCheck = true;
+        } else if (args.is("--timeout")) {
+            if (!(value = args.value()) || !parseDouble(*value, request.limits.timeoutSeconds)) {
+                return usageError("--timeout needs a number of seconds between 0.1 and 3600");
+            }
+        } else if (args.is("--cpus")) {
+            if (!(value = args.value()) || !parseDouble(*value, request.limits.cpus)) {
+                return usageError("--cpus needs a number between 0.05 and 64");
+            }
+        } else if (args.is("--pids")) {
+            double pids = 0;
+            if (!(value = args.value()) || !parseDouble(*value, pids) || pids != std::floor(pids)) {
+                return usageError("--pids needs a whole number between 8 and 32768");
+            }
+            request.limits.pids = static_cast<std::int64_t>(pids);
+        } else if (args.is("--memory")) {
+            if (!(value = args.value()) || !size("--memory", request.limits.memoryBytes)) {
+                return 2;
+            }
+        } else if (args.is("--memory-swap")) {
+            if (!(value = args.value()) || !size("--memory-swap", request.limits.memorySwapBytes)) {
+                return 2;
+            }
+            swapGiven = true;
+        } else if (args.is("--output-limit")) {
+            if (!(value = args.value()) || !size("--output-limit", request.limits.outputLimitBytes)) {
+                return 2;
+            }
+        } else if (args.is("--tmpfs-size")) {
+            if (!(value = args.value()) || !size("--tmpfs-size", request.limits.tmpfsBytes)) {
+                return 2;
+            }
+        } else if (args.is("--network")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.limits.network = *value;
+        } else if (args.is("--runtime")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.limits.runtime = *value;
+        } else if (args.is("--policy")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.policy = *value;
+        } else if (args.is("--image")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            config.image = *value;
+        } else if (args.is("--stdin")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            stdinFile = *value;
+        } else if (args.is("--arg")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.argv.push_back(*value);
+        } else if (args.peek().starts_with("--")) {
+            return usageError("unknown option " + std::string(args.peek()) + " (see agentrun run --help)");
+        } else if (file.empty()) {
+            file = args.take();
+        } else {
+            return usageError("run takes one FILE (or -), got a second: " + args.take());
+        }
+    }
+    if (file.empty()) {
+        return usageError("run needs a FILE (or - for stdin); see agentrun run --help");
+    }
+    if (!swapGiven) {
+        request.limits.memorySwapBytes = request.limits.memoryBytes;
+    }
+    if (auto valid = run::validate(request.limits); !valid) {
+        return usageError(valid.error().message);
+    }
+    auto code = readInput(file);
+    if (!code) {
+        return 2;
+    }
+    request.code = std::move(*code);
+    if (!stdinFile.empty()) {
+        auto data = readInput(stdinFile);
+        if (!data) {
+            return 2;
+        }
+        request.stdinData = std::move(*data);
+    }
+
+    run::Executor executor(config);
+    run::CancelToken cancel;
+    g_cancel = &cancel;
+    std::signal(SIGINT, [](int) { g_cancel->cancel(); });
+    std::signal(SIGTERM, [](int) { g_cancel->cancel(); });
+    ConsoleObserver observer(!json);
+    const run::RunResult result = executor.run(request, observer, cancel);
+
+    if (json) {
+        std::cout << run::dumpJson(run::toJson(result)) << "\n";
+    } else {
+        for (const auto& finding : result.findings) {
+            if (result.status == run::Status::Blocked) {
+                std::cerr << "agentrun: " << file << ":" << finding.line << ":" << finding.column << ": "
+                          << finding.rule << ": " << finding.message << "\n";
+            }
+        }
+        if (!result.message.empty() && result.status != run::Status::Exception) {
+            std::cerr << "agentrun: " << result.message << "\n";
+        }
+    }
+    return run::cliExitStatus(result.status, result.exitCode);
+}
+
+} // namespace agentrun::cli

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "agentrun/engine/attach.h"
+#include "agentrun/engine/endpoint.h"
+#include "agentrun/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentrun::engine {
+
+struct EngineInfo
+{
+    std::string version;     ///< engine version, e.g. 20.10.24
+    std::string apiVersion;  ///< negotiated API version, e.g. 1.41
+    std::string os;
+    std::string cgroupVersion;
+    std::vector<std::string> runtimes;
+};
+
+/// Docker Engine API client over libcurl (unix socket or TCP). Thread-safe: every call may come from
+/// any thread; handles are pooled so connections are reused.
+class Client
+{
+public:
+    static constexpr const char* MinimumApiVersion = "1.41";
+
+    explicit Client(Endpoint endpoint);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    const Endpoint& endpoint() const { return m_endpoint; }
+
+    Result<void> ping();
+    /// Reads /version and /info, negotiates the API version (≥ 1.41) used by every later call.
+    Result<EngineInfo> info();
+
+    // Containers
+    Result<std::string> createContainer(const nlohmann::json& spec, std::string_view name = {});
+    Result<void> startContainer(std::string_view id);
+    Result<void> killContainer(std::string_view id, std::string_view signal = "SIGKILL");
+    Result<void> removeContainer(std::string_view id, bool force = true);
+    Result<nlohmann::json> inspectContainer(std::string_view id);
+    /// Blocks until the container stops (or `timeout`); returns its exit code.
+    Result<int> waitContainer(std::string_view id, std::chrono::milliseconds timeout);
+    Result<AttachStream> attach(std::string_view id);
+    Result<std::vector<std::string>> listContainers(std::string_view labelFilter, bool all = true);
+    /// Removes every container carrying the label (key or key=value); returns how many.
+    Result<int> removeByLabel(std::string_view labelFilter);
+
+    // Images
+    Result<nlohmann::json> inspectImage(std::string_view ref);
+
+    /// Follows the stats stream, calling `sample` for each JSON object until it returns false, the
+    /// container stops, or `stop` becomes true.
+    Result<void> streamStats(std::string_view id, const std::function<bool(const nlohmann::json&)>& sample,
+                             const std::atomic<bool>& stop);
+
+    struct Response
+    {
+        long status = 0;
+        std::string body;
+    };
+    /// Low-level request on the negotiated API version; `path` starts with '/'.
+    Result<Response> request(std::string_view method, std::string_view path, std::string_view body = {},
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                             std::string_view contentType = "application/json");
+
+private:
+    Result<Response> perform(std::string_view method, const std::string& url, std::string_view body,
+                             std::chrono::milliseconds timeout, std::string_view contentType,
+                             const std::function<bool(std::string_view)>* sink,
+                             const std::atomic<bool>* stop);
+    std::string apiPrefix();
+
+    class HandlePool;
+    Endpoint m_endpoint;
+    std::unique_ptr<HandlePool> m_handles;
+    std::string m_apiVersion;
+    std::mutex m_versionMutex;
+};
+
+/// Turns an engine's HTTP error into a stable Error (image.missing, container.gone, …).
+Error httpError(long status, std::string_view body, std::string_view what);
+
+} // namespace agentrun::engine

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "agentrun/run/runresult.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace agentrun::run {
+
+/// The `agentrun run --json` / `POST /v2/runs` object (CONTRACTS.md).
+nlohmann::json toJson(const RunResult& result);
+
+/// Serialises JSON for output: invalid UTF-8 from a program becomes U+FFFD, never an exception.
+std::string dumpJson(const nlohmann::json& json, int indent = -1);
+
+} // namespace agentrun::run

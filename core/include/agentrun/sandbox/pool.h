@@ -1,0 +1,68 @@
+#pragma once
+
+#include "agentrun/engine/client.h"
+#include "agentrun/run/limits.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace agentrun::sandbox {
+
+/// A run container ready for code: created, attached, started, its agent waiting on stdin.
+struct WarmContainer
+{
+    std::string id;
+    engine::AttachStream stream;
+    bool fromPool = false;
+};
+
+/// Keeps `size` warm containers for the most recent limits, refilled and cleaned up on a background
+/// thread, so that a run costs a write to a socket instead of a container start. A change of limits
+/// drains the containers made for the old ones. Used containers are never reused.
+class ContainerPool
+{
+public:
+    ContainerPool(engine::Client& client, int size);
+    ~ContainerPool(); ///< removes every container it made
+    ContainerPool(const ContainerPool&) = delete;
+    ContainerPool& operator=(const ContainerPool&) = delete;
+
+    /// A warm container for these settings: from the pool when one is ready, else made now.
+    Result<WarmContainer> acquire(const run::Limits& limits, const std::string& image);
+
+    /// Makes a fresh container now, bypassing the pool.
+    Result<WarmContainer> make(const run::Limits& limits, const std::string& image);
+
+    /// Removes a used container in the background; `companion` (e.g. a stats reader that ends when the
+    /// container goes) is joined after the removal.
+    void discard(std::string id, std::thread companion = {});
+
+    /// Blocks until the pool holds `size` containers for these settings (for tests and benchmarks).
+    bool waitUntilWarm(const run::Limits& limits, const std::string& image, std::chrono::milliseconds timeout);
+
+    int readyCount() const;
+
+private:
+    void work();
+
+    engine::Client& m_client;
+    const int m_size;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::condition_variable m_changed;
+    std::string m_key;
+    run::Limits m_limits;
+    std::string m_image;
+    std::deque<WarmContainer> m_ready;
+    std::deque<std::pair<std::string, std::thread>> m_trash;
+    bool m_stopping = false;
+    bool m_failing = false;
+    std::thread m_worker;
+};
+
+} // namespace agentrun::sandbox

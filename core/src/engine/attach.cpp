@@ -1,0 +1,167 @@
+#include "agentrun/engine/attach.h"
+
+#include "agentrun/engine/client.h"
+#include "engine/connecterror.h"
+#include "engine/curlhandle.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+namespace agentrun::engine {
+
+class AttachStream::Impl
+{
+public:
+    CurlHandle curl;
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    std::string leftover;
+
+    bool waitFor(short events, std::chrono::milliseconds wait) const
+    {
+        pollfd fd{socket, events, 0};
+        return ::poll(&fd, 1, static_cast<int>(wait.count())) > 0;
+    }
+};
+
+AttachStream::AttachStream() = default;
+AttachStream::~AttachStream() = default;
+AttachStream::AttachStream(AttachStream&&) noexcept = default;
+AttachStream& AttachStream::operator=(AttachStream&&) noexcept = default;
+AttachStream::AttachStream(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+bool AttachStream::isOpen() const
+{
+    return m_impl && m_impl->socket != CURL_SOCKET_BAD;
+}
+
+Result<void> AttachStream::write(std::string_view bytes)
+{
+    if (!isOpen()) {
+        return fail("engine.stream", "The attach stream to the sandbox is closed.");
+    }
+    while (!bytes.empty()) {
+        size_t sent = 0;
+        const CURLcode code = curl_easy_send(m_impl->curl.get(), bytes.data(), bytes.size(), &sent);
+        if (code == CURLE_AGAIN) {
+            if (!m_impl->waitFor(POLLOUT, std::chrono::seconds(30))) {
+                return fail("engine.stream", "The sandbox stopped reading its input for 30 s.");
+            }
+            continue;
+        }
+        if (code != CURLE_OK) {
+            return fail("engine.connection_lost",
+                        std::string("Sending input to the sandbox failed: ") + curl_easy_strerror(code) +
+                            ". The engine may have been restarted.");
+        }
+        bytes.remove_prefix(sent);
+    }
+    return {};
+}
+
+void AttachStream::closeWrite()
+{
+    if (isOpen()) {
+        ::shutdown(m_impl->socket, SHUT_WR);
+    }
+}
+
+Result<std::string> AttachStream::read(std::chrono::milliseconds wait, bool& eof)
+{
+    eof = false;
+    if (!isOpen()) {
+        eof = true;
+        return std::string();
+    }
+    if (!m_impl->leftover.empty()) {
+        return std::exchange(m_impl->leftover, {});
+    }
+    if (!m_impl->waitFor(POLLIN, wait)) {
+        return std::string();
+    }
+    std::string buffer(64 * 1024, '\0');
+    size_t received = 0;
+    const CURLcode code = curl_easy_recv(m_impl->curl.get(), buffer.data(), buffer.size(), &received);
+    if (code == CURLE_AGAIN) {
+        return std::string();
+    }
+    if (code != CURLE_OK) {
+        return fail("engine.connection_lost",
+                    std::string("The output stream from the sandbox broke: ") + curl_easy_strerror(code) +
+                        ". The engine may have been restarted.");
+    }
+    if (received == 0) {
+        eof = true;
+    }
+    buffer.resize(received);
+    return buffer;
+}
+
+std::string AttachStream::takeLeftover()
+{
+    return m_impl ? std::exchange(m_impl->leftover, {}) : std::string();
+}
+
+Result<AttachStream> Client::attach(std::string_view id)
+{
+    auto impl = std::make_unique<AttachStream::Impl>();
+    CURL* curl = impl->curl.get();
+    if (!curl) {
+        return fail("engine.internal", "Could not create a libcurl handle (out of memory?).");
+    }
+    const std::string path = apiPrefix() + "/containers/" + std::string(id) +
+                             "/attach?stream=1&stdin=1&stdout=1&stderr=1";
+    curl_easy_setopt(curl, CURLOPT_URL, (m_endpoint.baseUrl() + path).c_str());
+    if (m_endpoint.kind == Endpoint::Kind::Unix) {
+        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.socketPath.c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    const CURLcode code = curl_easy_perform(curl);
+    if (code != CURLE_OK) {
+        long osErrno = 0;
+        curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
+        return std::unexpected(connectError(m_endpoint, code, static_cast<int>(osErrno), std::chrono::seconds(5)));
+    }
+    curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &impl->socket);
+
+    AttachStream stream(std::move(impl));
+    const std::string host = m_endpoint.kind == Endpoint::Kind::Unix ? "docker" : m_endpoint.hostPort;
+    const std::string requestText = "POST " + path + " HTTP/1.1\r\nHost: " + host +
+                                    "\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+                                    "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+    if (auto sent = stream.write(requestText); !sent) {
+        return std::unexpected(sent.error());
+    }
+
+    // Read the upgrade response headers; anything after them is stream data.
+    std::string head;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::size_t end = std::string::npos;
+    while ((end = head.find("\r\n\r\n")) == std::string::npos) {
+        if (std::chrono::steady_clock::now() > deadline || head.size() > 65536) {
+            return fail("engine.timeout", "The Docker engine did not accept the attach request within 10 s.");
+        }
+        bool eof = false;
+        auto chunk = stream.read(std::chrono::milliseconds(100), eof);
+        if (!chunk) {
+            return std::unexpected(chunk.error());
+        }
+        head += *chunk;
+        if (eof) {
+            break;
+        }
+    }
+    if (end == std::string::npos) {
+        return fail("engine.connection_lost", "The Docker engine closed the attach connection before answering.");
+    }
+    const long status = head.size() > 12 ? std::strtol(head.c_str() + 9, nullptr, 10) : 0;
+    if (status != 101 && status != 200) {
+        const auto bodyStart = end + 4;
+        return std::unexpected(httpError(status, head.substr(bodyStart), "attach to " + std::string(id.substr(0, 12))));
+    }
+    stream.m_impl->leftover = head.substr(end + 4);
+    return stream;
+}
+
+} // namespace agentrun::engine

@@ -1,0 +1,119 @@
+#include "run/classify.h"
+
+#include <cstdio>
+#include <csignal>
+
+namespace agentrun::run {
+
+namespace {
+
+std::string seconds(double value)
+{
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%g", value);
+    return buffer;
+}
+
+/// The last non-empty line of a traceback, e.g. "ZeroDivisionError: division by zero".
+std::string lastLine(const std::string& text)
+{
+    std::size_t end = text.find_last_not_of("\r\n");
+    if (end == std::string::npos) {
+        return {};
+    }
+    const std::size_t start = text.find_last_of('\n', end);
+    std::string line = text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+    if (line.size() > 200) {
+        line = line.substr(0, 200) + "…";
+    }
+    return line;
+}
+
+} // namespace
+
+std::string signalName(int signal)
+{
+    switch (signal) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGINT: return "SIGINT";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGXFSZ: return "SIGXFSZ";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGHUP: return "SIGHUP";
+    default: return "signal " + std::to_string(signal);
+    }
+}
+
+std::string blockedMessage(const safety::Report& report)
+{
+    for (const auto& finding : report.findings) {
+        if (finding.severity == safety::Severity::Block) {
+            return "Blocked by the safety check: " + finding.message + " (line " + std::to_string(finding.line) +
+                   "). Nothing was run.";
+        }
+    }
+    return "Blocked by the safety check. Nothing was run.";
+}
+
+Classification classify(Ending ending, const std::optional<nlohmann::json>& report, const nlohmann::json* state,
+                        int containerExitCode, const Limits& limits, const RunResult& partial)
+{
+    const bool oomKilled = state && state->contains("State") && (*state)["State"].value("OOMKilled", false);
+    switch (ending) {
+    case Ending::Timeout:
+        return {Status::Timeout, containerExitCode,
+                "Execution timed out after " + seconds(limits.timeoutSeconds) +
+                    " s: the sandbox was stopped. Raise the timeout if the code needs longer.",
+                "run.timeout"};
+    case Ending::Cancelled:
+        return {Status::Cancelled, containerExitCode, "The run was cancelled: the sandbox was stopped.",
+                "run.cancelled"};
+    case Ending::OutputLimit: {
+        const std::string stream = partial.stdoutTruncated ? "stdout" : "stderr";
+        return {Status::OutputLimit, containerExitCode,
+                "Output limit reached: the program wrote more than " + formatSize(limits.outputLimitBytes) +
+                    " to " + stream + " and was stopped; the output before the cut is kept.",
+                "run.output_limit"};
+    }
+    case Ending::Exited: break;
+    }
+    if (oomKilled) {
+        return {Status::OutOfMemory, 137,
+                "Out of memory: the program needed more than the memory limit of " + formatSize(limits.memoryBytes) +
+                    " (files in /tmp count too) and was killed. Raise the memory limit if that is expected.",
+                "run.out_of_memory"};
+    }
+    if (!report) {
+        return {Status::Killed, containerExitCode,
+                "The sandbox stopped before the program finished (container exit " +
+                    std::to_string(containerExitCode) + "): it was killed from outside.",
+                "run.killed"};
+    }
+    const int exitCode = report->value("exit", -1);
+    const int signal = report->value("signal", 0);
+    if (signal != 0) {
+        const std::string name = signalName(signal);
+        const bool crash = signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE ||
+                           signal == SIGABRT;
+        return {Status::Killed, exitCode,
+                crash ? "The program crashed (" + name + ")." : "The program was killed by " + name + ".",
+                crash ? "run.crashed" : "run.killed"};
+    }
+    if (exitCode == 0) {
+        return {Status::Ok, 0, {}, {}};
+    }
+    const std::string line = lastLine(partial.stderrData);
+    if (partial.stderrData.find("Traceback (most recent call last)") != std::string::npos && !line.empty()) {
+        return {Status::Exception, exitCode, "The program raised " + line, "run.exception"};
+    }
+    return {Status::Exception, exitCode, "The program exited with status " + std::to_string(exitCode) + ".",
+            "run.exit_status"};
+}
+
+} // namespace agentrun::run

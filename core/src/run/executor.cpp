@@ -1,0 +1,276 @@
+#include "agentrun/run/executor.h"
+
+#include "agentrun/engine/client.h"
+#include "agentrun/engine/demuxer.h"
+#include "agentrun/safety/analyzer.h"
+#include "agentrun/safety/policy.h"
+#include "agentrun/sandbox/outputcollector.h"
+#include "agentrun/sandbox/pool.h"
+#include "run/classify.h"
+#include "run/leftovers.h"
+#include "run/statsreader.h"
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <random>
+
+namespace agentrun::run {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string randomHex(int bytes)
+{
+    std::random_device device;
+    std::string out;
+    char buffer[3];
+    for (int i = 0; i < bytes; ++i) {
+        std::snprintf(buffer, sizeof buffer, "%02x", static_cast<unsigned>(device() & 0xff));
+        out += buffer;
+    }
+    return out;
+}
+
+constexpr std::size_t MaxStdinBytes = 64u << 20;
+
+} // namespace
+
+class Executor::Impl
+{
+public:
+    explicit Impl(ExecutorConfig config) : m_config(std::move(config)) {}
+
+    Result<engine::Client*> client()
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_client) {
+            auto endpoint = engine::Endpoint::resolve(m_config.dockerHost);
+            if (!endpoint) {
+                return std::unexpected(endpoint.error());
+            }
+            m_client = std::make_unique<engine::Client>(*endpoint);
+        }
+        if (!m_negotiated) {
+            auto info = m_client->info();
+            if (!info) {
+                return std::unexpected(info.error());
+            }
+            m_info = *info;
+            m_negotiated = true;
+            removeLeftovers(*m_client);
+            m_pool = std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize);
+        }
+        return m_client.get();
+    }
+
+    sandbox::ContainerPool& pool() { return *m_pool; }
+    const engine::EngineInfo& info() const { return m_info; }
+    ExecutorConfig m_config;
+
+    ~Impl()
+    {
+        m_pool.reset(); // drains warm containers before the client goes
+    }
+
+private:
+    std::mutex m_mutex;
+    std::unique_ptr<engine::Client> m_client;
+    std::unique_ptr<sandbox::ContainerPool> m_pool;
+    engine::EngineInfo m_info;
+    bool m_negotiated = false;
+};
+
+Executor::Executor(ExecutorConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
+Executor::~Executor() = default;
+
+const ExecutorConfig& Executor::config() const
+{
+    return m_impl->m_config;
+}
+
+Result<std::string> Executor::ping()
+{
+    auto client = m_impl->client();
+    if (!client) {
+        return std::unexpected(client.error());
+    }
+    auto image = (*client)->inspectImage(m_impl->m_config.image);
+    if (!image) {
+        return std::unexpected(image.error());
+    }
+    return "Docker " + m_impl->info().version + " (API " + m_impl->info().apiVersion + "), image " +
+           m_impl->m_config.image;
+}
+
+RunResult Executor::run(const RunRequest& request, RunObserver& observer, const CancelToken& cancel)
+{
+    const auto started = Clock::now();
+    RunResult result;
+    result.runId = randomHex(8);
+    result.image = m_impl->m_config.image;
+
+    const auto finish = [&](Status status, std::string message, std::string code = {}) {
+        result.status = status;
+        result.message = std::move(message);
+        result.errorCode = std::move(code);
+        result.durations.totalMs = msSince(started);
+        observer.stageChanged(Stage::Finished);
+        observer.finished(result);
+        return result;
+    };
+
+    if (auto valid = validate(request.limits); !valid) {
+        return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
+    }
+    if (request.stdinData.size() > MaxStdinBytes) {
+        return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.", "request.stdin");
+    }
+
+    // 1. The static check: nothing starts when it blocks.
+    observer.stageChanged(Stage::Checking);
+    const auto checkStart = Clock::now();
+    auto policy = safety::Policy::load(request.policy);
+    if (!policy) {
+        return finish(Status::InvalidRequest, policy.error().message, policy.error().code);
+    }
+    if (request.skipCheck && !policy->allowsOverride()) {
+        return finish(Status::InvalidRequest,
+                      "The " + policy->name() + " policy does not allow skipping the safety check.",
+                      "policy.override");
+    }
+    const safety::Report report = safety::analyze(request.code, *policy);
+    result.durations.checkMs = msSince(checkStart);
+    result.findings = report.findings;
+    observer.findings(report);
+    if (!report.allowed && !request.skipCheck) {
+        return finish(Status::Blocked, blockedMessage(report), "safety.blocked");
+    }
+    if (cancel.cancelled()) {
+        return finish(Status::Cancelled, "The run was cancelled before it started.");
+    }
+
+    // 2. A hardened container with its agent waiting.
+    observer.stageChanged(Stage::Starting);
+    auto client = m_impl->client();
+    if (!client) {
+        return finish(Status::EngineError, client.error().message, client.error().code);
+    }
+    engine::Client& engine = **client;
+    auto& pool = m_impl->pool();
+    auto container = pool.acquire(request.limits, m_impl->m_config.image);
+    if (!container) {
+        return finish(Status::EngineError, container.error().message, container.error().code);
+    }
+
+    const std::string nonce = randomHex(16);
+    nlohmann::json header = {{"nonce", nonce},
+                             {"code", request.code.size()},
+                             {"stdin", request.stdinData.size()},
+                             {"argv", request.argv}};
+    const std::string payload = header.dump() + "\n" + request.code + request.stdinData;
+    auto sent = container->stream.write(payload);
+    if (!sent && container->fromPool) {
+        // A warm container may have been removed from outside since it was made: one fresh try.
+        pool.discard(container->id);
+        container = pool.make(request.limits, m_impl->m_config.image);
+        if (!container) {
+            return finish(Status::EngineError, container.error().message, container.error().code);
+        }
+        sent = container->stream.write(payload);
+    }
+    if (!sent) {
+        pool.discard(container->id);
+        return finish(Status::EngineError, sent.error().message, sent.error().code);
+    }
+
+    // 3. Live output until the stream ends, the clock runs out, a cap is hit or the user cancels.
+    observer.stageChanged(Stage::Running);
+    const auto runStart = Clock::now();
+    StatsReader stats(engine, container->id, request.limits, observer);
+
+    sandbox::OutputCollector collector(nonce, request.limits.outputLimitBytes,
+                                       [&](Stream stream, std::string_view bytes) { observer.output(stream, bytes); });
+    bool overCap = false;
+    engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
+        const Stream stream = channel == engine::FrameDemuxer::Channel::Stderr ? Stream::Stderr : Stream::Stdout;
+        if (!collector.add(stream, bytes)) {
+            overCap = true;
+        }
+    });
+
+    const auto deadline = runStart + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(request.limits.timeoutSeconds));
+    Ending ending = Ending::Exited;
+    std::optional<Error> streamError;
+    bool killed = false;
+    std::optional<Clock::time_point> killedAt;
+    while (true) {
+        if (!killed) {
+            if (cancel.cancelled()) {
+                ending = Ending::Cancelled;
+            } else if (overCap) {
+                ending = Ending::OutputLimit;
+            } else if (Clock::now() >= deadline) {
+                ending = Ending::Timeout;
+            }
+            if (ending != Ending::Exited) {
+                engine.killContainer(container->id);
+                killed = true;
+                killedAt = Clock::now();
+            }
+        } else if (Clock::now() - *killedAt > std::chrono::seconds(5)) {
+            break; // the engine did not close the stream after the kill: stop waiting for it
+        }
+        bool eof = false;
+        auto chunk = container->stream.read(std::chrono::milliseconds(20), eof);
+        if (!chunk) {
+            streamError = chunk.error();
+            break;
+        }
+        if (!chunk->empty() && !demuxer.feed(*chunk)) {
+            streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
+            break;
+        }
+        if (eof) {
+            break;
+        }
+    }
+    collector.finish();
+    result.durations.runMs = msSince(runStart);
+
+    // 4. How did it end? The engine's own record, never the program's output alone.
+    auto exitCode = engine.waitContainer(container->id, std::chrono::seconds(10));
+    auto state = engine.inspectContainer(container->id);
+    std::thread statsThread = stats.stop();
+    pool.discard(container->id, std::move(statsThread));
+
+    result.stdoutData = collector.stdoutData();
+    result.stderrData = collector.stderrData();
+    result.output = collector.combined();
+    result.stdoutTruncated = collector.stdoutTruncated();
+    result.stderrTruncated = collector.stderrTruncated();
+    if (const auto& agentReport = collector.report()) {
+        result.peakMemoryBytes = agentReport->value("peak_memory", std::int64_t{0});
+        result.cpuSeconds = agentReport->value("cpu", 0.0);
+    }
+    if (!killed && streamError) {
+        if (!state && state.error().code == "container.gone") {
+            return finish(Status::EngineError, state.error().message, state.error().code);
+        }
+        return finish(Status::EngineError, streamError->message, streamError->code);
+    }
+    const Classification verdict = classify(ending, collector.report(), state ? &*state : nullptr,
+                                            exitCode ? *exitCode : -1, request.limits, result);
+    result.exitCode = verdict.exitCode;
+    return finish(verdict.status, verdict.message, verdict.code);
+}
+
+} // namespace agentrun::run

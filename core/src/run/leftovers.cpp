@@ -1,0 +1,35 @@
+#include "run/leftovers.h"
+
+#include "agentrun/sandbox/containerspec.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <string>
+
+namespace agentrun::run {
+
+int removeLeftovers(engine::Client& client)
+{
+    auto ids = client.listContainers(sandbox::ManagedLabel);
+    if (!ids) {
+        return 0;
+    }
+    int removed = 0;
+    for (const auto& id : *ids) {
+        auto state = client.inspectContainer(id);
+        if (!state) {
+            continue;
+        }
+        const auto& labels = (*state)["Config"]["Labels"];
+        const std::string owner = labels.is_object() ? labels.value("org.agentrun.owner-pid", "") : "";
+        const long pid = std::strtol(owner.c_str(), nullptr, 10);
+        const bool ownerAlive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+        if (!ownerAlive && client.removeContainer(id)) {
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+} // namespace agentrun::run

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "agentrun/engine/client.h"
+
+namespace agentrun::run {
+
+/// Removes containers a crashed AgentRun process left behind (found by label; their owner process is
+/// gone). Returns how many were removed.
+int removeLeftovers(engine::Client& client);
+
+} // namespace agentrun::run

@@ -1,0 +1,41 @@
+#include "agentrun/run/resultjson.h"
+
+#include "agentrun/safety/reportjson.h"
+
+namespace agentrun::run {
+
+nlohmann::json toJson(const RunResult& result)
+{
+    nlohmann::json findings = nlohmann::json::array();
+    for (const auto& finding : result.findings) {
+        findings.push_back(safety::toJson(finding));
+    }
+    return {
+        {"status", toString(result.status)},
+        {"exit_code", result.exitCode},
+        {"stdout", result.stdoutData},
+        {"stderr", result.stderrData},
+        {"output", result.output},
+        {"message", result.message},
+        {"error_code", result.errorCode},
+        {"findings", findings},
+        {"packages", result.packages},
+        {"duration_ms",
+         {{"check", result.durations.checkMs},
+          {"install", result.durations.installMs},
+          {"run", result.durations.runMs},
+          {"total", result.durations.totalMs}}},
+        {"peak_memory_bytes", result.peakMemoryBytes},
+        {"cpu_seconds", result.cpuSeconds},
+        {"truncated", {{"stdout", result.stdoutTruncated}, {"stderr", result.stderrTruncated}}},
+        {"image", result.image},
+        {"run_id", result.runId},
+    };
+}
+
+std::string dumpJson(const nlohmann::json& json, int indent)
+{
+    return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace agentrun::run

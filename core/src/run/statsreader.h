@@ -1,0 +1,38 @@
+#pragma once
+
+#include "agentrun/engine/client.h"
+#include "agentrun/run/limits.h"
+#include "agentrun/run/observer.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace agentrun::run {
+
+/// Follows the engine's stats stream of a running container and reports resource samples to the
+/// observer, until stop(). The reading thread outlives the run (the stream ends when the container is
+/// removed), so stop() hands it to the caller to join later; the observer is never called after stop().
+class StatsReader
+{
+public:
+    StatsReader(engine::Client& client, std::string containerId, const Limits& limits, RunObserver& observer);
+    ~StatsReader();
+    StatsReader(const StatsReader&) = delete;
+    StatsReader& operator=(const StatsReader&) = delete;
+
+    std::thread stop();
+
+private:
+    struct Shared
+    {
+        std::mutex mutex;
+        RunObserver* observer = nullptr;
+        std::atomic<bool> stop{false};
+    };
+    std::shared_ptr<Shared> m_shared;
+    std::thread m_thread;
+};
+
+} // namespace agentrun::run

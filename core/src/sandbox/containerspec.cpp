@@ -1,0 +1,114 @@
+#include "agentrun/sandbox/containerspec.h"
+
+#include <cmath>
+#include <functional>
+
+namespace agentrun::sandbox {
+
+namespace {
+constexpr std::int64_t OpenFiles = 1024;
+constexpr std::int64_t ShmBytes = 8ll << 20;
+} // namespace
+
+std::vector<std::string> sandboxEnvironment()
+{
+    return {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME=/tmp",
+        "LANG=C.UTF-8",
+        "PYTHONUNBUFFERED=1",
+        "PYTHONDONTWRITEBYTECODE=1",
+        "PYTHONIOENCODING=utf-8",
+        "OMP_NUM_THREADS=1",
+        "OPENBLAS_NUM_THREADS=1",
+        "MKL_NUM_THREADS=1",
+        "NUMEXPR_NUM_THREADS=1",
+        "VECLIB_MAXIMUM_THREADS=1",
+        "MPLCONFIGDIR=/tmp",
+    };
+}
+
+nlohmann::json containerSpec(const run::Limits& limits, const std::string& image)
+{
+    using nlohmann::json;
+    const bool noNetwork = limits.network == "none";
+    json host = {
+        {"NetworkMode", limits.network},
+        {"ReadonlyRootfs", true},
+        {"Tmpfs", {{"/tmp", "rw,nosuid,nodev,noexec,size=" + std::to_string(limits.tmpfsBytes)}}},
+        {"ShmSize", ShmBytes},
+        {"CapDrop", {"ALL"}},
+        {"SecurityOpt", {"no-new-privileges"}},
+        {"PidsLimit", limits.pids},
+        {"Memory", limits.memoryBytes},
+        {"MemorySwap", limits.memorySwapBytes},
+        {"MemorySwappiness", 0},
+        {"NanoCpus", static_cast<std::int64_t>(std::llround(limits.cpus * 1e9))},
+        {"Ulimits",
+         {{{"Name", "nofile"}, {"Soft", OpenFiles}, {"Hard", OpenFiles}},
+          {{"Name", "core"}, {"Soft", 0}, {"Hard", 0}},
+          {{"Name", "fsize"}, {"Soft", limits.tmpfsBytes}, {"Hard", limits.tmpfsBytes}}}},
+        {"Init", true},
+        {"LogConfig", {{"Type", "none"}, {"Config", json::object()}}},
+        {"IpcMode", "private"},
+        {"AutoRemove", false},
+        {"Privileged", false},
+    };
+    if (limits.runtime != "runc") {
+        host["Runtime"] = limits.runtime;
+    }
+    return json{
+        {"Image", image},
+        {"User", "65534:65534"},
+        {"Env", sandboxEnvironment()},
+        {"WorkingDir", "/tmp"},
+        {"AttachStdin", true},
+        {"AttachStdout", true},
+        {"AttachStderr", true},
+        {"OpenStdin", true},
+        {"StdinOnce", true},
+        {"Tty", false},
+        {"NetworkDisabled", noNetwork},
+        {"Labels", {{ManagedLabel, "1"}, {PoolKeyLabel, poolKey(limits, image)}}},
+        {"HostConfig", host},
+    };
+}
+
+std::string poolKey(const run::Limits& limits, const std::string& image)
+{
+    // The timeout and output cap are enforced by the host, so they do not split the pool.
+    const std::string text = image + '|' + std::to_string(limits.memoryBytes) + '|' +
+                             std::to_string(limits.memorySwapBytes) + '|' + std::to_string(limits.cpus) + '|' +
+                             std::to_string(limits.pids) + '|' + std::to_string(limits.tmpfsBytes) + '|' +
+                             limits.network + '|' + limits.runtime;
+    char buffer[17];
+    std::snprintf(buffer, sizeof buffer, "%016zx", std::hash<std::string>{}(text));
+    return buffer;
+}
+
+std::string dockerRunCommand(const run::Limits& limits, const std::string& image)
+{
+    char cpus[16];
+    std::snprintf(cpus, sizeof cpus, "%g", limits.cpus);
+    std::string command = "docker run --rm -i --init --network " + limits.network +
+                          " --read-only --tmpfs /tmp:rw,nosuid,nodev,noexec,size=" +
+                          std::to_string(limits.tmpfsBytes) +
+                          " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
+                          " --pids-limit " + std::to_string(limits.pids) +
+                          " --memory " + std::to_string(limits.memoryBytes) +
+                          " --memory-swap " + std::to_string(limits.memorySwapBytes) +
+                          " --cpus " + cpus +
+                          " --ulimit nofile=1024:1024 --ulimit core=0 --ulimit fsize=" +
+                          std::to_string(limits.tmpfsBytes) + " --log-driver none";
+    if (limits.runtime != "runc") {
+        command += " --runtime " + limits.runtime;
+    }
+    for (const auto& variable : sandboxEnvironment()) {
+        if (!variable.starts_with("PATH=")) {
+            command += " -e " + variable;
+        }
+    }
+    return command + " " + image;
+}
+
+} // namespace agentrun::sandbox

@@ -1,0 +1,152 @@
+#include "agentrun/sandbox/pool.h"
+
+#include "agentrun/sandbox/containerspec.h"
+
+#include <unistd.h>
+
+namespace agentrun::sandbox {
+
+ContainerPool::ContainerPool(engine::Client& client, int size) : m_client(client), m_size(size)
+{
+    m_worker = std::thread([this] { work(); });
+}
+
+ContainerPool::~ContainerPool()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_worker.join();
+}
+
+Result<WarmContainer> ContainerPool::make(const run::Limits& limits, const std::string& image)
+{
+    auto spec = containerSpec(limits, image);
+    spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
+    auto id = m_client.createContainer(spec);
+    if (!id) {
+        return std::unexpected(id.error());
+    }
+    // Attach before start so that not a byte of output is missed.
+    auto stream = m_client.attach(*id);
+    if (!stream) {
+        m_client.removeContainer(*id);
+        return std::unexpected(stream.error());
+    }
+    if (auto started = m_client.startContainer(*id); !started) {
+        m_client.removeContainer(*id);
+        return std::unexpected(started.error());
+    }
+    return WarmContainer{*id, std::move(*stream), false};
+}
+
+Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const std::string& image)
+{
+    const std::string key = poolKey(limits, image);
+    {
+        std::lock_guard lock(m_mutex);
+        if (key != m_key) {
+            for (auto& old : m_ready) {
+                m_trash.emplace_back(old.id, std::thread());
+            }
+            m_ready.clear();
+            m_key = key;
+            m_limits = limits;
+            m_image = image;
+            m_failing = false;
+        }
+        if (!m_ready.empty()) {
+            WarmContainer container = std::move(m_ready.front());
+            m_ready.pop_front();
+            m_wake.notify_all();
+            container.fromPool = true;
+            return container;
+        }
+    }
+    m_wake.notify_all();
+    return make(limits, image);
+}
+
+void ContainerPool::discard(std::string id, std::thread companion)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_trash.emplace_back(std::move(id), std::move(companion));
+    }
+    m_wake.notify_all();
+}
+
+int ContainerPool::readyCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return static_cast<int>(m_ready.size());
+}
+
+bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& image, std::chrono::milliseconds timeout)
+{
+    const std::string key = poolKey(limits, image);
+    std::unique_lock lock(m_mutex);
+    if (key != m_key) {
+        for (auto& old : m_ready) {
+            m_trash.emplace_back(old.id, std::thread());
+        }
+        m_ready.clear();
+        m_key = key;
+        m_limits = limits;
+        m_image = image;
+        m_failing = false;
+        m_wake.notify_all();
+    }
+    return m_changed.wait_for(lock, timeout, [&] {
+        return m_key == key && static_cast<int>(m_ready.size()) >= m_size;
+    });
+}
+
+void ContainerPool::work()
+{
+    std::unique_lock lock(m_mutex);
+    while (true) {
+        if (!m_trash.empty()) {
+            auto [id, companion] = std::move(m_trash.front());
+            m_trash.pop_front();
+            lock.unlock();
+            m_client.removeContainer(id);
+            if (companion.joinable()) {
+                companion.join();
+            }
+            lock.lock();
+            continue;
+        }
+        if (m_stopping) {
+            break;
+        }
+        if (!m_key.empty() && !m_failing && static_cast<int>(m_ready.size()) < m_size) {
+            const std::string key = m_key;
+            const run::Limits limits = m_limits;
+            const std::string image = m_image;
+            lock.unlock();
+            auto container = make(limits, image);
+            lock.lock();
+            if (!container) {
+                m_failing = true; // retried on the next acquire(): no busy loop while the engine is down
+            } else if (key == m_key && !m_stopping) {
+                m_ready.push_back(std::move(*container));
+            } else {
+                m_trash.emplace_back(container->id, std::thread());
+            }
+            m_changed.notify_all();
+            continue;
+        }
+        m_changed.notify_all();
+        m_wake.wait(lock);
+    }
+    // Drain: every warm container goes with us.
+    for (auto& container : m_ready) {
+        m_client.removeContainer(container.id);
+    }
+    m_ready.clear();
+}
+
+} // namespace agentrun::sandbox

@@ -1,0 +1,134 @@
+#include "agentrun/run/limits.h"
+#include "agentrun/sandbox/containerspec.h"
+
+#include <QTest>
+
+using namespace agentrun;
+
+class TestLimits : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parsesSizes_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("bytes");
+        QTest::newRow("bytes") << "1048576" << qint64(1048576);
+        QTest::newRow("k") << "512k" << qint64(512 * 1024);
+        QTest::newRow("m") << "256m" << qint64(256ll << 20);
+        QTest::newRow("MiB") << "256MiB" << qint64(256ll << 20);
+        QTest::newRow("g") << "1g" << qint64(1ll << 30);
+        QTest::newRow("fraction") << "1.5g" << qint64(3ll << 29);
+    }
+
+    void parsesSizes()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, bytes);
+        auto parsed = run::parseSize(text.toStdString(), "--memory");
+        QVERIFY(parsed.has_value());
+        QCOMPARE(*parsed, bytes);
+    }
+
+    void rejectsBadSizes_data()
+    {
+        QTest::addColumn<QString>("text");
+        for (const char* bad : {"", "abc", "-5m", "12x", "1e400", "5mm"}) {
+            QTest::newRow(bad) << bad;
+        }
+    }
+
+    void rejectsBadSizes()
+    {
+        QFETCH(QString, text);
+        auto parsed = run::parseSize(text.toStdString(), "--memory");
+        QVERIFY(!parsed.has_value());
+        QCOMPARE(parsed.error().code, std::string("--memory"));
+        QVERIFY(parsed.error().message.find("256m") != std::string::npos);
+    }
+
+    void validatesEachField_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("memory 5 bytes") << "memory" << "limits.memory" << "between 16 MiB and 64 GiB (got 5 B)";
+        QTest::newRow("timeout 0") << "timeout" << "limits.timeout" << "between 0.1 and 3600 s";
+        QTest::newRow("cpus 0") << "cpus" << "limits.cpus" << "between 0.05 and 64";
+        QTest::newRow("pids 1") << "pids" << "limits.pids" << "between 8 and 32768";
+        QTest::newRow("tmpfs above memory") << "tmpfs" << "limits.tmpfs" << "counts against the memory limit";
+        QTest::newRow("swap below memory") << "swap" << "limits.memory_swap" << "between the memory limit";
+        QTest::newRow("network") << "network" << "limits.network" << "none or bridge";
+        QTest::newRow("runtime") << "runtime" << "limits.runtime" << "runc or runsc";
+    }
+
+    void validatesEachField()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, code);
+        QFETCH(QString, fragment);
+        run::Limits limits;
+        QVERIFY(run::validate(limits).has_value());
+        if (field == "memory") {
+            limits.memoryBytes = 5;
+        } else if (field == "timeout") {
+            limits.timeoutSeconds = 0;
+        } else if (field == "cpus") {
+            limits.cpus = 0;
+        } else if (field == "pids") {
+            limits.pids = 1;
+        } else if (field == "tmpfs") {
+            limits.tmpfsBytes = limits.memoryBytes;
+        } else if (field == "swap") {
+            limits.memorySwapBytes = limits.memoryBytes - 1;
+        } else if (field == "network") {
+            limits.network = "host";
+        } else if (field == "runtime") {
+            limits.runtime = "kata";
+        }
+        auto result = run::validate(limits);
+        QVERIFY(!result.has_value());
+        QCOMPARE(QString::fromStdString(result.error().code), code);
+        QVERIFY2(result.error().message.find(fragment.toStdString()) != std::string::npos, result.error().message.c_str());
+    }
+
+    void hardeningIsComplete()
+    {
+        run::Limits limits;
+        const auto spec = sandbox::containerSpec(limits, "img");
+        const auto& host = spec["HostConfig"];
+        QCOMPARE(host["NetworkMode"].get<std::string>(), std::string("none"));
+        QVERIFY(host["ReadonlyRootfs"].get<bool>());
+        QCOMPARE(host["CapDrop"][0].get<std::string>(), std::string("ALL"));
+        QVERIFY(host["SecurityOpt"].dump().find("no-new-privileges") != std::string::npos);
+        QCOMPARE(host["PidsLimit"].get<std::int64_t>(), limits.pids);
+        QCOMPARE(host["Memory"].get<std::int64_t>(), limits.memoryBytes);
+        QCOMPARE(host["NanoCpus"].get<std::int64_t>(), std::int64_t(1000000000));
+        QVERIFY(!host.contains("CpuQuota"));
+        QVERIFY(host["Init"].get<bool>());
+        QCOMPARE(host["LogConfig"]["Type"].get<std::string>(), std::string("none"));
+        QVERIFY(host["Tmpfs"]["/tmp"].get<std::string>().find("noexec") != std::string::npos);
+        QVERIFY(!host.contains("Binds"));
+        QCOMPARE(spec["User"].get<std::string>(), std::string("65534:65534"));
+        QVERIFY(spec["Labels"].contains(sandbox::ManagedLabel));
+        for (const auto& variable : spec["Env"]) {
+            const auto text = variable.get<std::string>();
+            QVERIFY2(!text.starts_with("DOCKER") && !text.contains("KEY"), text.c_str());
+        }
+    }
+
+    void poolKeyIgnoresHostSideLimits()
+    {
+        run::Limits a;
+        run::Limits b = a;
+        b.timeoutSeconds = 5;
+        b.outputLimitBytes = 4096;
+        QCOMPARE(sandbox::poolKey(a, "img"), sandbox::poolKey(b, "img"));
+        b.memoryBytes *= 2;
+        QVERIFY(sandbox::poolKey(a, "img") != sandbox::poolKey(b, "img"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestLimits)
+#include "tst_limits.moc"
