@@ -164,7 +164,7 @@ step_build() {
             rm -rf "$cache" "$BUILD_DIR/CMakeFiles"
         fi
     fi
-    if [[ -f $cache ]]; then
+    if [[ -f $cache && -f $BUILD_DIR/build.ninja ]]; then
         msg "build: build/$PRESET already configured, configure skipped"
     else
         msg "build: cmake --preset $PRESET"
@@ -187,7 +187,10 @@ start_dockerd() {
     local log=$1
     shift
     msg "engine: no engine answers; starting dockerd${*:+ $*} (log: build/dockerd.log)"
-    as_root setsid nohup dockerd "$@" </dev/null >>"$log" 2>&1 &
+    (
+        exec </dev/null >>"$log" 2>&1 # the whole background job lets go of the caller's stdin/stdout/stderr
+        as_root setsid -w nohup dockerd "$@"
+    ) &
     DOCKERD_PID=$!
 }
 
