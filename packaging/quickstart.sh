@@ -13,6 +13,7 @@
 #   QUICKSTART_FORCE_IMAGE=1      rebuild the sandbox image even when its hash label matches
 #   QUICKSTART_DOCKERD_ARGS="…"   extra arguments for a dockerd that quickstart starts itself
 #   QUICKSTART_CTEST_ARGS="…"     extra arguments for ctest in test mode (e.g. "-L unit")
+#   QUICKSTART_PRESET=NAME        CMake preset to build and test (default ci; e.g. headless, dev, asan)
 set -euo pipefail
 
 MSG_PREFIX=quickstart
@@ -26,7 +27,7 @@ PACKAGES=(
     libcurl4-openssl-dev nlohmann-json3-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
     docker.io debootstrap xvfb xauth
 )
-PRESET=ci
+PRESET=${QUICKSTART_PRESET:-ci}
 SANDBOX_IMAGE=agentrun-sandbox:latest
 DEFAULT_BASE=python:3.11-slim
 OFFLINE_BASE=agentrun-base:bookworm
@@ -386,13 +387,13 @@ step_run() {
         [[ -f $BUILD_DIR/CTestTestfile.cmake ]] || die "tests: build/$PRESET has no tests: run the build step"
         local extra=()
         [[ -n ${QUICKSTART_CTEST_ARGS:-} ]] && read -r -a extra <<<"$QUICKSTART_CTEST_ARGS"
-        msg "tests: ctest --preset $PRESET -j$(nproc) ${extra[*]}"
+        msg "tests: ctest --test-dir build/$PRESET --output-on-failure -j$(nproc)${extra[*]:+ ${extra[*]}}"
         local rc=0
-        ctest --preset "$PRESET" -j"$(nproc)" --no-tests=error "${extra[@]}" || rc=$?
+        ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error "${extra[@]}" || rc=$?
         step_done
         msg "done in $(timing_line)"
         if [[ $rc -ne 0 ]]; then
-            printf '%s: tests FAILED (ctest exit %s); rerun only the tests with: ctest --preset %s --rerun-failed\n' \
+            printf '%s: tests FAILED (ctest exit %s); rerun only the failed ones: ctest --test-dir build/%s --rerun-failed --output-on-failure\n' \
                 "$MSG_PREFIX" "$rc" "$PRESET" >&2
         else
             msg "tests: all passed"
