@@ -376,7 +376,7 @@ QUICKSTART_FORCE_IMAGE=1 forces a rebuild, QUICKSTART_BASE=REF picks another bas
     rm -rf "$ctx"
     trap on_exit EXIT
     # Images of earlier builds that lost their tag: remove them (only dangling sandbox images).
-    docker image prune -f --filter label=org.agentrun.sandbox=1 >/dev/null 2>&1 || true
+    docker image prune -f --filter label=org.agentrun.sandbox=1 >/dev/null || true
     msg "image: $SANDBOX_IMAGE built in $(($(now_s) - t0))s"
 }
 
