@@ -329,7 +329,9 @@ step_image() {
         msg "image: $SANDBOX_IMAGE is up to date (hash ${hash:0:12}), skipped"
         return 0
     fi
-    if [[ -n $have ]]; then
+    if [[ $have == "$hash" ]]; then
+        msg "image: QUICKSTART_FORCE_IMAGE is set: rebuilding $SANDBOX_IMAGE"
+    elif [[ -n $have ]]; then
         msg "image: $SANDBOX_IMAGE is out of date (hash ${have:0:12}, sources ${hash:0:12}): rebuilding"
     fi
 
