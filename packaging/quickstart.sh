@@ -201,6 +201,12 @@ step_engine() {
         msg "engine: Docker $v answers on $host, skipped"
         return 0
     fi
+    local err=""
+    command -v docker >/dev/null 2>&1 && err=$(timeout 20 docker version 2>&1 >/dev/null || true)
+    if [[ ${err,,} == *"permission denied"* ]]; then
+        die "engine: the engine runs but you may not use its socket: add yourself to the docker group \
+(sudo usermod -aG docker \$USER), log in again (or run 'newgrp docker'), then rerun"
+    fi
     if [[ -n ${DOCKER_HOST:-} && $DOCKER_HOST != "unix://$DEFAULT_SOCKET" && $DOCKER_HOST != unix:///run/docker.sock ]]; then
         die "engine: DOCKER_HOST=$DOCKER_HOST does not answer. Start the engine it names, or unset DOCKER_HOST \
 so that quickstart uses (or starts) the local engine on $DEFAULT_SOCKET"
