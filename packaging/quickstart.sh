@@ -399,13 +399,11 @@ step_run() {
         local rc=0
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error "${extra[@]}" || rc=$?
         step_done
-        msg "done in $(timing_line)"
         if [[ $rc -ne 0 ]]; then
             printf '%s: tests FAILED (ctest exit %s); rerun only the failed ones: ctest --test-dir build/%s --rerun-failed --output-on-failure\n' \
                 "$MSG_PREFIX" "$rc" "$PRESET" >&2
-        else
-            msg "tests: all passed"
         fi
+        msg "done in $(timing_line)"
         exit "$rc"
     fi
     local gui=$BUILD_DIR/app/workbench/agentrun-workbench
