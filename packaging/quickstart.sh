@@ -123,15 +123,20 @@ step_packages() {
         printf '  %s\n' "${PACKAGES[*]}" >&2
         die "packages: not a Debian system, cannot install automatically"
     fi
-    local missing=() p
-    for p in "${PACKAGES[@]}"; do
+    local missing=() p wanted=("${PACKAGES[@]}")
+    # docker.io only recommends apparmor, but with AppArmor enabled in the kernel dockerd needs
+    # apparmor_parser to load its default container profile.
+    if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]]; then
+        wanted+=(apparmor)
+    fi
+    for p in "${wanted[@]}"; do
         if [[ ($p == npm || $p == nodejs) ]] && npm_works; then
             continue # a working npm on PATH (e.g. from another source) satisfies nodejs and npm
         fi
         pkg_installed "$p" || missing+=("$p")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
-        msg "packages: all ${#PACKAGES[@]} present, skipped"
+        msg "packages: all ${#wanted[@]} present, skipped"
         return 0
     fi
     msg "packages: installing ${#missing[@]} missing: ${missing[*]}"
