@@ -1,0 +1,44 @@
+// agentrun-workbench: constructs the services and the window; everything else lives in agentrun_ui.
+#include "agentrun/run/executor.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTemporaryDir>
+
+#include "mainwindow.h"
+#include "settings.h"
+
+int main(int argc, char* argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("AgentRun"));
+    QApplication::setApplicationName(QStringLiteral("AgentRun Workbench"));
+    QApplication::setApplicationVersion(QStringLiteral(AGENTRUN_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("agentrun-workbench"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("main", "Run LLM-generated Python safely."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption screenshots(
+        QStringLiteral("screenshots"),
+        QApplication::translate("main", "Render the documentation screenshots into DIR."),
+        QStringLiteral("DIR"));
+    screenshots.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(screenshots);
+    parser.addPositionalArgument(QStringLiteral("files"),
+                                 QApplication::translate("main", "Python files to open."),
+                                 QStringLiteral("[files…]"));
+    parser.process(app);
+
+    agentrun::run::Executor executor;
+    // Screenshots must not depend on (or change) the user's settings.
+    QTemporaryDir scratch;
+    agentrun::ui::Settings settings(
+        parser.isSet(screenshots) ? scratch.filePath(QStringLiteral("settings.ini")) : QString());
+    agentrun::ui::MainWindow window(executor, settings);
+    for (const QString& file : parser.positionalArguments())
+        window.openPath(file);
+    window.show();
+    return QApplication::exec();
+}

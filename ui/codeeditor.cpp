@@ -1,0 +1,186 @@
+#include "codeeditor.h"
+
+#include <QFontDatabase>
+#include <QMimeData>
+#include <QToolTip>
+
+#include "editortext.h"
+
+namespace agentrun::ui {
+
+using agentrun::safety::Finding;
+using agentrun::safety::Severity;
+
+CodeEditor::CodeEditor(QWidget* parent) : QsciScintilla(parent)
+{
+    setObjectName(QStringLiteral("codeEditor"));
+    setUtf8(true);
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    auto* lexer = new QsciLexerPython(this);
+    lexer->setDefaultFont(mono);
+    lexer->setFont(mono);
+    lexer->setFoldComments(true);
+    lexer->setIndentationWarning(QsciLexerPython::Inconsistent);
+    setLexer(lexer);
+    setFont(mono);
+
+    setIndentationsUseTabs(false);
+    setIndentationWidth(4);
+    setTabWidth(4);
+    setAutoIndent(true);
+    setIndentationGuides(true);
+    setBraceMatching(SloppyBraceMatch);
+    setFolding(BoxedTreeFoldStyle, FoldMargin);
+    setCaretLineVisible(true);
+    setCaretLineBackgroundColor(palette().color(QPalette::AlternateBase));
+    setEolMode(EolUnix);
+
+    setMarginType(LineMargin, NumberMargin);
+    setMarginLineNumbers(LineMargin, true);
+    setMarginsFont(mono);
+    updateLineMarginWidth();
+    connect(this, &QsciScintilla::linesChanged, this, &CodeEditor::updateLineMarginWidth);
+
+    setMarginType(FindingMargin, SymbolMargin);
+    setMarginWidth(FindingMargin, 14);
+    setMarginSensitivity(FindingMargin, true);
+    setMarginMarkerMask(FindingMargin, (1 << BlockMarker) | (1 << WarnMarker) | (1 << InfoMarker));
+    const QColor blockColour(0xd0, 0x20, 0x20), warnColour(0xf0, 0x8c, 0x00), infoColour(0x30, 0x70, 0xd0);
+    const std::tuple<int, int, QColor> kinds[] = {{BlockMarker, BlockIndicator, blockColour},
+                                                  {WarnMarker, WarnIndicator, warnColour},
+                                                  {InfoMarker, InfoIndicator, infoColour}};
+    for (const auto& [marker, indicator, colour] : kinds) {
+        markerDefine(Circle, marker);
+        setMarkerBackgroundColor(colour, marker);
+        setMarkerForegroundColor(colour.darker(), marker);
+        indicatorDefine(SquiggleIndicator, indicator);
+        setIndicatorForegroundColor(colour, indicator);
+        setIndicatorDrawUnder(false, indicator);
+    }
+
+    // Tooltips for findings: Scintilla's dwell notification, on text and on the finding margin.
+    SendScintilla(SCI_SETMOUSEDWELLTIME, 400);
+    connect(this, &QsciScintillaBase::SCN_DWELLSTART, this, &CodeEditor::showFindingTip);
+    connect(this, &QsciScintillaBase::SCN_DWELLEND, this, [] { QToolTip::hideText(); });
+    connect(this, &QsciScintilla::marginClicked, this, [this](int margin, int line, Qt::KeyboardModifiers) {
+        if (margin != FindingMargin)
+            return;
+        for (const Finding& f : m_findings)
+            if (f.line - 1 == line) {
+                jumpTo(f);
+                QToolTip::showText(QCursor::pos(), describe(f), this);
+                return;
+            }
+    });
+}
+
+void CodeEditor::updateLineMarginWidth()
+{
+    const int digits = QString::number(qMax(1, lines())).size();
+    if (digits == m_lineDigits)
+        return;
+    m_lineDigits = digits;
+    setMarginWidth(LineMargin, QString(digits + 1, u'9'));
+}
+
+CodeEditor::Range CodeEditor::rangeOf(const Finding& f) const
+{
+    const int last = qMax(0, lines() - 1);
+    Range r;
+    r.line = qBound(0, f.line - 1, last);
+    r.endLine = qBound(r.line, f.endLine - 1, last);
+    r.index = utf8IndexOfCodePoint(text(r.line), f.column - 1);
+    r.endIndex = utf8IndexOfCodePoint(text(r.endLine), f.endColumn - 1);
+    if (r.endLine == r.line && r.endIndex <= r.index) // empty range: mark the rest of the line
+        r.endIndex = utf8IndexOfCodePoint(text(r.line), std::numeric_limits<int>::max());
+    return r;
+}
+
+void CodeEditor::setFindings(const std::vector<Finding>& findings)
+{
+    m_findings = findings;
+    const int last = qMax(0, lines() - 1);
+    for (int indicator : {BlockIndicator, WarnIndicator, InfoIndicator})
+        clearIndicatorRange(0, 0, last, utf8IndexOfCodePoint(text(last), std::numeric_limits<int>::max()),
+                            indicator);
+    for (int marker : {BlockMarker, WarnMarker, InfoMarker})
+        markerDeleteAll(marker);
+    for (const Finding& f : m_findings) {
+        const Range r = rangeOf(f);
+        const bool block = f.severity == Severity::Block;
+        const bool warn = f.severity == Severity::Warn;
+        fillIndicatorRange(r.line, r.index, r.endLine, r.endIndex,
+                           block  ? BlockIndicator
+                           : warn ? WarnIndicator
+                                  : InfoIndicator);
+        markerAdd(r.line, block ? BlockMarker : warn ? WarnMarker : InfoMarker);
+    }
+}
+
+const Finding* CodeEditor::findingAt(int position) const
+{
+    int line = 0, index = 0;
+    lineIndexFromPosition(position, &line, &index);
+    const Finding* onLine = nullptr;
+    for (const Finding& f : m_findings) {
+        const Range r = rangeOf(f);
+        const int start = positionFromLineIndex(r.line, r.index);
+        const int end = positionFromLineIndex(r.endLine, r.endIndex);
+        if (position >= start && position <= end)
+            return &f;
+        if (!onLine && r.line == line)
+            onLine = &f;
+    }
+    return onLine;
+}
+
+QString CodeEditor::describe(const Finding& f)
+{
+    const QString severity = QString::fromUtf8(agentrun::safety::toString(f.severity).data(),
+                                               qsizetype(agentrun::safety::toString(f.severity).size()));
+    QString tip = QStringLiteral("<b>%1</b> (%2)<br>%3")
+                      .arg(QString::fromStdString(f.rule).toHtmlEscaped(), severity,
+                           QString::fromStdString(f.message).toHtmlEscaped());
+    if (!f.hint.empty())
+        tip += QStringLiteral("<br><i>%1</i>").arg(QString::fromStdString(f.hint).toHtmlEscaped());
+    return tip;
+}
+
+void CodeEditor::jumpTo(const Finding& f)
+{
+    const Range r = rangeOf(f);
+    setCursorPosition(r.line, r.index);
+    ensureLineVisible(r.line);
+    setFocus(Qt::OtherFocusReason);
+}
+
+void CodeEditor::showFindingTip(int position, int x, int y)
+{
+    if (position < 0) {
+        // Over a margin: Scintilla reports no position; use the line under the pointer.
+        const int line = lineAt(QPoint(x, y));
+        for (const Finding& f : m_findings)
+            if (f.line - 1 == line) {
+                QToolTip::showText(viewport()->mapToGlobal(QPoint(x, y)), describe(f), this);
+                return;
+            }
+        return;
+    }
+    if (const Finding* f = findingAt(position))
+        QToolTip::showText(viewport()->mapToGlobal(QPoint(x, y)), describe(*f), this);
+}
+
+QByteArray CodeEditor::fromMimeData(const QMimeData* source, bool& rectangular) const
+{
+    if (source && source->hasText() && !source->hasUrls()) {
+        const QString text = source->text();
+        const QString code = stripMarkdownFence(text);
+        if (code != text) {
+            rectangular = false;
+            return code.toUtf8();
+        }
+    }
+    return QsciScintilla::fromMimeData(source, rectangular);
+}
+
+} // namespace agentrun::ui

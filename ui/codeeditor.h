@@ -1,0 +1,65 @@
+#pragma once
+
+#include "agentrun/safety/finding.h"
+
+#include <vector>
+
+#include "qsci.h"
+
+namespace agentrun::ui {
+
+/// The Python editor: UTF-8, lexer, folding, brace matching, an auto-width line margin, fence-stripping
+/// paste, and the findings of a check shown as margin markers and squiggles with a tooltip.
+class CodeEditor : public QsciScintilla
+{
+    Q_OBJECT
+public:
+    enum Marker
+    {
+        BlockMarker = 1,
+        WarnMarker = 2,
+        InfoMarker = 3
+    };
+    enum Indicator
+    {
+        BlockIndicator = 8,
+        WarnIndicator = 9,
+        InfoIndicator = 10
+    };
+    enum Margin
+    {
+        LineMargin = 0,
+        FindingMargin = 1,
+        FoldMargin = 2
+    };
+
+    explicit CodeEditor(QWidget* parent = nullptr);
+
+    /// Replaces the findings shown. Lines are 1-based; columns are 1-based Unicode code points.
+    void setFindings(const std::vector<agentrun::safety::Finding>& findings);
+    const std::vector<agentrun::safety::Finding>& findings() const { return m_findings; }
+    /// The finding under a document position, if any (tooltips, tests).
+    const agentrun::safety::Finding* findingAt(int position) const;
+    /// Text of the tooltip for `finding`: rule, message, hint.
+    static QString describe(const agentrun::safety::Finding& finding);
+    /// Puts the caret on a finding and makes it visible (Problems panel).
+    void jumpTo(const agentrun::safety::Finding& finding);
+    /// QScintilla (line, index) of a finding's start and end.
+    struct Range
+    {
+        int line = 0, index = 0, endLine = 0, endIndex = 0;
+    };
+    Range rangeOf(const agentrun::safety::Finding& finding) const;
+
+protected:
+    QByteArray fromMimeData(const QMimeData* source, bool& rectangular) const override;
+
+private:
+    void updateLineMarginWidth();
+    void showFindingTip(int position, int x, int y);
+
+    std::vector<agentrun::safety::Finding> m_findings;
+    int m_lineDigits = 0;
+};
+
+} // namespace agentrun::ui

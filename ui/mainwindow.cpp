@@ -1,0 +1,283 @@
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QToolButton>
+
+#include "codeeditor.h"
+#include "consolepanel.h"
+#include "editortabs.h"
+#include "labels.h"
+#include "outputconsole.h"
+#include "runcontroller.h"
+#include "settings.h"
+
+static void initWorkbenchResources()
+{
+    Q_INIT_RESOURCE(resources);
+    Q_INIT_RESOURCE(agentrun_examples);
+}
+
+namespace agentrun::ui {
+
+using agentrun::run::RunResult;
+using agentrun::run::Status;
+
+MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QWidget* parent)
+    : QMainWindow(parent), m_settings(settings)
+{
+    initWorkbenchResources();
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("AgentRun Workbench"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/agentrun.svg")));
+    setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
+
+    m_controller = new RunController(executor, this);
+    m_tabs = new EditorTabs(this);
+    m_tabs->newTab();
+    setCentralWidget(m_tabs);
+
+    createActions();
+    createDocks();
+    createStatusBar();
+
+    connect(m_controller, &RunController::runningChanged, this, &MainWindow::onRunningChanged);
+    connect(m_controller, &RunController::finished, this, &MainWindow::onFinished);
+    connect(m_controller, &RunController::outputArrived, m_consolePanel->console(),
+            &OutputConsole::appendOutput);
+    connect(m_controller, &RunController::stageChanged, this, [this](agentrun::run::Stage stage) {
+        if (stage != agentrun::run::Stage::Finished)
+            m_consolePanel->console()->appendStage(u"— " + stageLabel(stage));
+        m_runStatusLabel->setText(stageLabel(stage));
+    });
+    connect(m_controller, &RunController::installProgress, this,
+            [this](const QString& line) { m_consolePanel->console()->appendStage(u"  " + line); });
+    connect(m_controller, &RunController::engineStatus, this, [this](bool ok, const QString& text) {
+        m_engineLabel->setText(ok ? tr("Engine: %1").arg(text) : tr("Engine unavailable"));
+        m_engineLabel->setToolTip(text);
+        m_engineLabel->setProperty("ok", ok);
+        if (!ok)
+            statusBar()->showMessage(text);
+    });
+
+    restoreLayout();
+    m_controller->checkEngine();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* newTab = file->addAction(tr("&New Snippet"), this, [this] { m_tabs->newTab(); });
+    newTab->setShortcut(QKeySequence::AddTab);
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openFile);
+    open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    rebuildRecentMenu();
+    QAction* save = file->addAction(tr("&Save"), this, [this] { saveFile(false); });
+    save->setShortcut(QKeySequence::Save);
+    QAction* saveAs = file->addAction(tr("Save &As…"), this, [this] { saveFile(true); });
+    saveAs->setShortcut(QKeySequence::SaveAs);
+    QAction* closeTab =
+        file->addAction(tr("&Close Snippet"), this, [this] { m_tabs->closeTab(m_tabs->currentIndex()); });
+    closeTab->setShortcut(QKeySequence::Close);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    m_runAction =
+        run->addAction(QIcon(QStringLiteral(":/icons/run.svg")), tr("&Run"), this, [this] { runCurrent(); });
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcuts(
+        {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    m_runAction->setToolTip(tr("Run the snippet in a fresh sandbox (Ctrl+Return)"));
+    m_stopAction =
+        run->addAction(QIcon(QStringLiteral(":/icons/stop.svg")), tr("&Stop"), this, &MainWindow::stopRun);
+    m_stopAction->setObjectName(QStringLiteral("stopAction"));
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_stopAction->setToolTip(tr("Stop the run: the sandbox is killed (Esc)"));
+    m_stopAction->setEnabled(false);
+
+    m_examplesMenu = menuBar()->addMenu(tr("&Examples"));
+    m_examplesMenu->setObjectName(QStringLiteral("examplesMenu"));
+    loadExamples(m_examplesMenu);
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+
+    QToolBar* bar = addToolBar(tr("Run"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_runAction);
+    bar->addAction(m_stopAction);
+    bar->widgetForAction(m_runAction)->setObjectName(QStringLiteral("runButton"));
+    bar->widgetForAction(m_stopAction)->setObjectName(QStringLiteral("stopButton"));
+    m_toolBar = bar;
+}
+
+void MainWindow::createDocks()
+{
+    m_consolePanel = new ConsolePanel(this);
+    m_consolePanel->setWrapping(m_settings.value(Settings::Key::ConsoleWrap).toBool());
+    m_consolePanel->console()->setMaximumLines(m_settings.value(Settings::Key::ConsoleMaxLines).toInt());
+    connect(m_consolePanel, &ConsolePanel::wrappingToggled, this,
+            [this](bool on) { m_settings.setValue(Settings::Key::ConsoleWrap, on); });
+    addPanel(m_consolePanel, QStringLiteral("outputDock"), tr("Output"), Qt::BottomDockWidgetArea);
+}
+
+QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title,
+                                  Qt::DockWidgetArea area)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(name);
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    m_viewMenu->addAction(dock->toggleViewAction());
+    return dock;
+}
+
+void MainWindow::createStatusBar()
+{
+    m_runStatusLabel = new QLabel(tr("Ready"), this);
+    m_runStatusLabel->setObjectName(QStringLiteral("runStatusLabel"));
+    m_engineLabel = new QLabel(tr("Engine: checking…"), this);
+    m_engineLabel->setObjectName(QStringLiteral("engineStatusLabel"));
+    statusBar()->addWidget(m_runStatusLabel, 1);
+    statusBar()->addPermanentWidget(m_engineLabel);
+}
+
+void MainWindow::restoreLayout()
+{
+    resize(1200, 800);
+    restoreGeometry(m_settings.value(Settings::Key::WindowGeometry).toByteArray());
+    restoreState(m_settings.value(Settings::Key::WindowState).toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    m_settings.setValue(Settings::Key::WindowGeometry, saveGeometry());
+    m_settings.setValue(Settings::Key::WindowState, saveState());
+    m_settings.sync();
+    m_controller->cancel();
+    QMainWindow::closeEvent(event);
+}
+
+agentrun::run::RunRequest MainWindow::currentRequest() const
+{
+    agentrun::run::RunRequest request;
+    if (CodeEditor* editor = m_tabs->currentEditor())
+        request.code = editor->text().toStdString();
+    request.limits = m_settings.limits();
+    request.policy = m_settings.value(Settings::Key::Policy).toString().toStdString();
+    return request;
+}
+
+bool MainWindow::runCurrent()
+{
+    if (m_controller->isRunning())
+        return false;
+    OutputConsole* console = m_consolePanel->console();
+    console->clearConsole();
+    m_consolePanel->parentWidget()->show();
+    return m_controller->start(currentRequest());
+}
+
+void MainWindow::stopRun()
+{
+    if (!m_controller->isRunning())
+        return;
+    m_controller->cancel();
+    m_runStatusLabel->setText(tr("Stopping…"));
+}
+
+void MainWindow::onRunningChanged(bool running)
+{
+    m_runAction->setEnabled(!running);
+    m_stopAction->setEnabled(running);
+    if (running)
+        m_runStatusLabel->setText(tr("Running…"));
+}
+
+void MainWindow::onFinished(const RunResult& result)
+{
+    m_consolePanel->console()->appendStage(u"— " + summaryLine(result));
+    m_runStatusLabel->setText(summaryLine(result));
+    m_runStatusLabel->setProperty("status", statusName(result.status));
+}
+
+void MainWindow::openFile()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Python file"), m_settings.value(Settings::Key::LastDirectory).toString(),
+        tr("Python (*.py);;All files (*)"));
+    if (!path.isEmpty())
+        openPath(path);
+}
+
+void MainWindow::openPath(const QString& path)
+{
+    if (auto opened = m_tabs->openFile(path); !opened) {
+        QMessageBox::warning(this, tr("Open"), QString::fromStdString(opened.error().message));
+        return;
+    }
+    m_settings.addRecentFile(QFileInfo(path).absoluteFilePath());
+    m_settings.setValue(Settings::Key::LastDirectory, QFileInfo(path).absolutePath());
+    rebuildRecentMenu();
+}
+
+void MainWindow::saveFile(bool askForName)
+{
+    QString path = m_tabs->filePath(m_tabs->currentIndex());
+    if (askForName || path.isEmpty()) {
+        const QString dir = path.isEmpty() ? m_settings.value(Settings::Key::LastDirectory).toString() : path;
+        path = QFileDialog::getSaveFileName(this, tr("Save Python file"), dir,
+                                            tr("Python (*.py);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        if (QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".py");
+    }
+    if (auto saved = m_tabs->saveCurrent(path); !saved) {
+        QMessageBox::warning(this, tr("Save"), QString::fromStdString(saved.error().message));
+        return;
+    }
+    m_settings.addRecentFile(QFileInfo(path).absoluteFilePath());
+    m_settings.setValue(Settings::Key::LastDirectory, QFileInfo(path).absolutePath());
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = m_settings.recentFiles();
+    for (const QString& path : files)
+        m_recentMenu->addAction(QDir::toNativeSeparators(path), this, [this, path] { openPath(path); });
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::loadExamples(QMenu* menu)
+{
+    const QDir dir(QStringLiteral(":/examples"));
+    const QStringList names = dir.entryList({QStringLiteral("*.py")}, QDir::Files, QDir::Name);
+    for (const QString& name : names) {
+        menu->addAction(QFileInfo(name).completeBaseName(), this, [this, path = dir.filePath(name), name] {
+            QFile file(path);
+            if (file.open(QIODevice::ReadOnly))
+                m_tabs->newTab(name, QString::fromUtf8(file.readAll()));
+        });
+    }
+    menu->setEnabled(!names.isEmpty());
+}
+
+} // namespace agentrun::ui

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "agentrun/run/executor.h"
+#include "agentrun/run/observer.h"
+#include "agentrun/run/runresult.h"
+#include "agentrun/safety/finding.h"
+
+#include <memory>
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+#include <QThreadPool>
+
+#include "metatypes.h"
+
+namespace agentrun::ui {
+
+/// The one adapter between the blocking core executor and the event loop. Each run executes on a worker
+/// thread of a private pool; every observer event comes back as a signal emitted on this object's
+/// thread, so receivers never see a core thread. One run at a time: the window has one console.
+class RunController : public QObject
+{
+    Q_OBJECT
+public:
+    /// `executor` must outlive this object (it is owned by main, next to the window).
+    explicit RunController(agentrun::run::Executor& executor, QObject* parent = nullptr);
+    /// Cancels a run in flight and waits for its worker so that no event can outlive us.
+    ~RunController() override;
+
+    bool isRunning() const { return m_current != nullptr; }
+    agentrun::run::Executor& executor() { return m_executor; }
+
+    /// Starts a run; false (and nothing started) while another run is in flight.
+    bool start(agentrun::run::RunRequest request);
+    /// Asks the run to stop; finished() still follows, with status Cancelled.
+    void cancel();
+    /// Pings the engine off the GUI thread; answers with engineStatus().
+    void checkEngine();
+
+Q_SIGNALS:
+    void started();
+    void stageChanged(agentrun::run::Stage stage);
+    void findingsReady(const agentrun::safety::Report& report);
+    void installProgress(const QString& line);
+    void outputArrived(agentrun::run::Stream stream, const QByteArray& bytes);
+    void resourceSample(const agentrun::run::ResourceSample& sample);
+    void finished(const agentrun::run::RunResult& result);
+    void runningChanged(bool running);
+    void engineStatus(bool ok, const QString& text);
+
+private:
+    struct RunState;
+    class Observer;
+    void flushOutput(const std::shared_ptr<RunState>& state);
+    void finish(const std::shared_ptr<RunState>& state, const agentrun::run::RunResult& result);
+
+    agentrun::run::Executor& m_executor;
+    QThreadPool m_pool;
+    std::shared_ptr<RunState> m_current;
+};
+
+} // namespace agentrun::ui
