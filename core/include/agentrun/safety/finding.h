@@ -6,7 +6,12 @@
 
 namespace agentrun::safety {
 
-enum class Severity { Info, Warn, Block };
+enum class Severity
+{
+    Info,
+    Warn,
+    Block
+};
 
 std::string_view toString(Severity severity);
 

@@ -1,0 +1,420 @@
+#include "syntaxtree.h"
+
+#include <array>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <tree_sitter/api.h>
+
+extern "C" const TSLanguage* tree_sitter_python(void);
+
+namespace agentrun::safety {
+
+namespace {
+
+struct ParserDeleter
+{
+    void operator()(TSParser* parser) const { ts_parser_delete(parser); }
+};
+struct TreeDeleter
+{
+    void operator()(TSTree* tree) const { ts_tree_delete(tree); }
+};
+using ParserPtr = std::unique_ptr<TSParser, ParserDeleter>;
+using TreePtr = std::unique_ptr<TSTree, TreeDeleter>;
+
+class Cursor
+{
+public:
+    explicit Cursor(TSNode root) : m_cursor(ts_tree_cursor_new(root)) {}
+    ~Cursor() { ts_tree_cursor_delete(&m_cursor); }
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
+    TSTreeCursor* get() { return &m_cursor; }
+
+private:
+    TSTreeCursor m_cursor;
+};
+
+// Node types of tree-sitter-python 0.21.0 the analyzer has rules for. Anything else is "unknown-syntax":
+// a grammar upgrade that adds syntax fails closed until the analyzer learns it.
+constexpr std::array knownTypes{"aliased_import",
+                                "argument_list",
+                                "as_pattern",
+                                "assert_statement",
+                                "assignment",
+                                "attribute",
+                                "augmented_assignment",
+                                "await",
+                                "binary_operator",
+                                "block",
+                                "boolean_operator",
+                                "break_statement",
+                                "call",
+                                "case_clause",
+                                "case_pattern",
+                                "class_definition",
+                                "class_pattern",
+                                "comment",
+                                "comparison_operator",
+                                "complex_pattern",
+                                "concatenated_string",
+                                "conditional_expression",
+                                "constrained_type",
+                                "continue_statement",
+                                "decorated_definition",
+                                "decorator",
+                                "default_parameter",
+                                "delete_statement",
+                                "dict_pattern",
+                                "dictionary",
+                                "dictionary_comprehension",
+                                "dictionary_splat",
+                                "dictionary_splat_pattern",
+                                "dotted_name",
+                                "elif_clause",
+                                "ellipsis",
+                                "else_clause",
+                                "escape_interpolation",
+                                "escape_sequence",
+                                "except_clause",
+                                "except_group_clause",
+                                "expression_list",
+                                "expression_statement",
+                                "false",
+                                "finally_clause",
+                                "float",
+                                "for_in_clause",
+                                "for_statement",
+                                "format_expression",
+                                "format_specifier",
+                                "function_definition",
+                                "future_import_statement",
+                                "generator_expression",
+                                "generic_type",
+                                "global_statement",
+                                "identifier",
+                                "if_clause",
+                                "if_statement",
+                                "import_from_statement",
+                                "import_prefix",
+                                "import_statement",
+                                "integer",
+                                "interpolation",
+                                "keyword_argument",
+                                "keyword_pattern",
+                                "keyword_separator",
+                                "lambda",
+                                "lambda_parameters",
+                                "line_continuation",
+                                "list",
+                                "list_comprehension",
+                                "list_pattern",
+                                "list_splat",
+                                "list_splat_pattern",
+                                "match_statement",
+                                "member_type",
+                                "module",
+                                "named_expression",
+                                "none",
+                                "nonlocal_statement",
+                                "not_operator",
+                                "pair",
+                                "parameters",
+                                "parenthesized_expression",
+                                "parenthesized_list_splat",
+                                "pass_statement",
+                                "pattern_list",
+                                "positional_separator",
+                                "raise_statement",
+                                "relative_import",
+                                "return_statement",
+                                "set",
+                                "set_comprehension",
+                                "slice",
+                                "splat_pattern",
+                                "splat_type",
+                                "string",
+                                "string_content",
+                                "string_end",
+                                "string_start",
+                                "subscript",
+                                "true",
+                                "try_statement",
+                                "tuple",
+                                "tuple_pattern",
+                                "type",
+                                "type_alias_statement",
+                                "type_conversion",
+                                "type_parameter",
+                                "typed_default_parameter",
+                                "typed_parameter",
+                                "unary_operator",
+                                "union_pattern",
+                                "union_type",
+                                "while_statement",
+                                "wildcard_import",
+                                "with_clause",
+                                "with_item",
+                                "with_statement",
+                                "yield",
+                                "ERROR"};
+
+const std::unordered_map<std::string_view, Kind>& kindsByName()
+{
+    static const std::unordered_map<std::string_view, Kind> kinds{
+        {"module", Kind::Module},
+        {"ERROR", Kind::Error},
+        {"identifier", Kind::Identifier},
+        {"attribute", Kind::Attribute},
+        {"call", Kind::Call},
+        {"argument_list", Kind::ArgumentList},
+        {"keyword_argument", Kind::KeywordArgument},
+        {"string", Kind::String},
+        {"string_start", Kind::StringStart},
+        {"string_content", Kind::StringContent},
+        {"string_end", Kind::StringEnd},
+        {"interpolation", Kind::Interpolation},
+        {"escape_sequence", Kind::EscapeSequence},
+        {"concatenated_string", Kind::ConcatenatedString},
+        {"binary_operator", Kind::BinaryOperator},
+        {"import_statement", Kind::ImportStatement},
+        {"import_from_statement", Kind::ImportFromStatement},
+        {"future_import_statement", Kind::FutureImportStatement},
+        {"aliased_import", Kind::AliasedImport},
+        {"dotted_name", Kind::DottedName},
+        {"relative_import", Kind::RelativeImport},
+        {"wildcard_import", Kind::WildcardImport},
+        {"assignment", Kind::Assignment},
+        {"augmented_assignment", Kind::AugmentedAssignment},
+        {"named_expression", Kind::NamedExpression},
+        {"expression_statement", Kind::ExpressionStatement},
+        {"decorator", Kind::Decorator},
+        {"decorated_definition", Kind::DecoratedDefinition},
+        {"function_definition", Kind::FunctionDefinition},
+        {"class_definition", Kind::ClassDefinition},
+        {"parameters", Kind::Parameters},
+        {"lambda_parameters", Kind::LambdaParameters},
+        {"default_parameter", Kind::DefaultParameter},
+        {"typed_parameter", Kind::TypedParameter},
+        {"typed_default_parameter", Kind::TypedDefaultParameter},
+        {"list_splat_pattern", Kind::ListSplatPattern},
+        {"dictionary_splat_pattern", Kind::DictionarySplatPattern},
+        {"keyword_pattern", Kind::KeywordPattern},
+        {"class_pattern", Kind::ClassPattern},
+        {"subscript", Kind::Subscript},
+        {"slice", Kind::Slice},
+        {"integer", Kind::Integer},
+        {"list", Kind::List},
+        {"tuple", Kind::Tuple},
+        {"pattern_list", Kind::PatternList},
+        {"expression_list", Kind::ExpressionList},
+        {"parenthesized_expression", Kind::ParenthesizedExpression},
+        {"for_statement", Kind::ForStatement},
+        {"for_in_clause", Kind::ForInClause},
+        {"as_pattern", Kind::AsPattern},
+        {"with_item", Kind::WithItem},
+        {"except_clause", Kind::ExceptClause},
+        {"global_statement", Kind::GlobalStatement},
+        {"nonlocal_statement", Kind::NonlocalStatement},
+        {"lambda", Kind::Lambda},
+        {"match_statement", Kind::MatchStatement},
+        {"await", Kind::Await},
+        {"block", Kind::Block},
+        {"comment", Kind::Comment},
+        {"ellipsis", Kind::Ellipsis},
+        {"type_alias_statement", Kind::TypeAliasStatement},
+        {"print_statement", Kind::PrintStatement},
+        {"exec_statement", Kind::ExecStatement},
+        {"chevron", Kind::Chevron},
+    };
+    return kinds;
+}
+
+struct Grammar
+{
+    const TSLanguage* language = tree_sitter_python();
+    std::vector<Kind> kinds;
+    std::vector<bool> known;
+    std::vector<Field> fields;
+
+    Grammar()
+    {
+        const auto symbols = ts_language_symbol_count(language);
+        const std::unordered_set<std::string_view> knownSet(knownTypes.begin(), knownTypes.end());
+        kinds.resize(symbols, Kind::Other);
+        known.resize(symbols, true);
+        for (TSSymbol s = 0; s < symbols; ++s) {
+            const std::string_view name = ts_language_symbol_name(language, s);
+            if (const auto it = kindsByName().find(name); it != kindsByName().end())
+                kinds[s] = it->second;
+            if (ts_language_symbol_type(language, s) == TSSymbolTypeRegular)
+                known[s] = knownSet.contains(name);
+        }
+        const std::unordered_map<std::string_view, Field> fieldNames{{"name", Field::Name},
+                                                                     {"alias", Field::Alias},
+                                                                     {"function", Field::Function},
+                                                                     {"arguments", Field::Arguments},
+                                                                     {"object", Field::Object},
+                                                                     {"attribute", Field::AttributeName},
+                                                                     {"left", Field::Left},
+                                                                     {"right", Field::Right},
+                                                                     {"value", Field::Value},
+                                                                     {"module_name", Field::ModuleName},
+                                                                     {"operator", Field::Operator},
+                                                                     {"definition", Field::Definition},
+                                                                     {"type", Field::Type},
+                                                                     {"body", Field::Body},
+                                                                     {"parameters", Field::Parameters},
+                                                                     {"subscript", Field::Subscript},
+                                                                     {"return_type", Field::ReturnType}};
+        const auto fieldCount = ts_language_field_count(language);
+        fields.resize(fieldCount + 1u, Field::Other);
+        fields[0] = Field::None;
+        for (TSFieldId f = 1; f <= fieldCount; ++f) {
+            const char* name = ts_language_field_name_for_id(language, f);
+            if (const auto it = fieldNames.find(name ? name : ""); it != fieldNames.end())
+                fields[f] = it->second;
+        }
+    }
+};
+
+const Grammar& grammar()
+{
+    static const Grammar instance;
+    return instance;
+}
+
+TSParser* threadParser()
+{
+    thread_local ParserPtr parser = [] {
+        ParserPtr p(ts_parser_new());
+        ts_parser_set_language(p.get(), grammar().language);
+        return p;
+    }();
+    return parser.get();
+}
+
+} // namespace
+
+SyntaxTree SyntaxTree::parse(std::string_view source, std::uint64_t timeoutMicros, int maxDepth)
+{
+    SyntaxTree tree;
+    tree.m_source = source;
+    const Grammar& g = grammar();
+    TSParser* parser = threadParser();
+    ts_parser_reset(parser);
+    ts_parser_set_timeout_micros(parser, timeoutMicros);
+    TreePtr tsTree(
+        ts_parser_parse_string(parser, nullptr, source.data(), static_cast<std::uint32_t>(source.size())));
+    if (!tsTree) {
+        tree.m_status = Status::TimedOut;
+        return tree;
+    }
+
+    Cursor cursor(ts_tree_root_node(tsTree.get()));
+    auto add = [&](std::int32_t parent) {
+        const TSNode n = ts_tree_cursor_current_node(cursor.get());
+        Node node;
+        node.symbol = ts_node_symbol(n);
+        node.kind = node.symbol < g.kinds.size() ? g.kinds[node.symbol] : Kind::Other;
+        node.named = ts_node_is_named(n);
+        node.missing = ts_node_is_missing(n);
+        if (node.symbol == static_cast<TSSymbol>(-1))
+            node.kind = Kind::Error;
+        node.known =
+            node.kind == Kind::Error || !node.named || node.symbol >= g.known.size() || g.known[node.symbol];
+        const TSFieldId field = ts_tree_cursor_current_field_id(cursor.get());
+        node.field = field < g.fields.size() ? g.fields[field] : Field::Other;
+        node.startByte = ts_node_start_byte(n);
+        node.endByte = ts_node_end_byte(n);
+        const TSPoint start = ts_node_start_point(n);
+        const TSPoint end = ts_node_end_point(n);
+        node.startRow = start.row;
+        node.startColumn = start.column;
+        node.endRow = end.row;
+        node.endColumn = end.column;
+        node.parent = parent;
+        tree.m_nodes.push_back(node);
+        return static_cast<std::int32_t>(tree.m_nodes.size() - 1);
+    };
+
+    std::vector<std::int32_t> parents;
+    std::int32_t current = add(-1);
+    while (true) {
+        if (static_cast<int>(parents.size()) < maxDepth) {
+            if (ts_tree_cursor_goto_first_child(cursor.get())) {
+                parents.push_back(current);
+                const std::int32_t child = add(current);
+                tree.m_nodes[static_cast<std::size_t>(current)].firstChild = child;
+                current = child;
+                continue;
+            }
+        } else if (tree.m_status == Status::Ok &&
+                   ts_node_child_count(ts_tree_cursor_current_node(cursor.get())) > 0) {
+            tree.m_status = Status::TooDeep;
+            tree.m_deepNode = current;
+        }
+        bool moved = false;
+        while (!(moved = ts_tree_cursor_goto_next_sibling(cursor.get()))) {
+            if (parents.empty() || !ts_tree_cursor_goto_parent(cursor.get()))
+                break;
+            current = parents.back();
+            parents.pop_back();
+        }
+        if (!moved)
+            break;
+        const std::int32_t sibling = add(parents.empty() ? -1 : parents.back());
+        tree.m_nodes[static_cast<std::size_t>(current)].nextSibling = sibling;
+        current = sibling;
+    }
+    return tree;
+}
+
+std::string_view SyntaxTree::text(std::int32_t index) const
+{
+    const Node& n = node(index);
+    return m_source.substr(n.startByte, n.endByte - n.startByte);
+}
+
+std::string_view SyntaxTree::typeName(std::int32_t index) const
+{
+    return ts_language_symbol_name(grammar().language, node(index).symbol);
+}
+
+std::int32_t SyntaxTree::child(std::int32_t index, Field field) const
+{
+    for (std::int32_t c = node(index).firstChild; c >= 0; c = node(c).nextSibling)
+        if (node(c).field == field)
+            return c;
+    return -1;
+}
+
+std::int32_t SyntaxTree::childOfKind(std::int32_t index, Kind kind) const
+{
+    for (std::int32_t c = node(index).firstChild; c >= 0; c = node(c).nextSibling)
+        if (node(c).named && node(c).kind == kind)
+            return c;
+    return -1;
+}
+
+std::vector<std::int32_t> SyntaxTree::namedChildren(std::int32_t index) const
+{
+    std::vector<std::int32_t> out;
+    for (std::int32_t c = node(index).firstChild; c >= 0; c = node(c).nextSibling)
+        if (node(c).named && node(c).kind != Kind::Comment)
+            out.push_back(c);
+    return out;
+}
+
+bool SyntaxTree::hasToken(std::int32_t index, std::string_view token) const
+{
+    for (std::int32_t c = node(index).firstChild; c >= 0; c = node(c).nextSibling)
+        if (!node(c).named && text(c) == token)
+            return true;
+    return false;
+}
+
+} // namespace agentrun::safety

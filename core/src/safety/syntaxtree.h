@@ -1,0 +1,162 @@
+#pragma once
+
+// The tree-sitter parse flattened into an array: O(1) navigation, no recursion, bounded depth.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace agentrun::safety {
+
+enum class Kind : std::uint8_t
+{
+    Other,
+    Module,
+    Error,
+    Identifier,
+    Attribute,
+    Call,
+    ArgumentList,
+    KeywordArgument,
+    String,
+    StringStart,
+    StringContent,
+    StringEnd,
+    Interpolation,
+    EscapeSequence,
+    ConcatenatedString,
+    BinaryOperator,
+    ImportStatement,
+    ImportFromStatement,
+    FutureImportStatement,
+    AliasedImport,
+    DottedName,
+    RelativeImport,
+    WildcardImport,
+    Assignment,
+    AugmentedAssignment,
+    NamedExpression,
+    ExpressionStatement,
+    Decorator,
+    DecoratedDefinition,
+    FunctionDefinition,
+    ClassDefinition,
+    Parameters,
+    LambdaParameters,
+    DefaultParameter,
+    TypedParameter,
+    TypedDefaultParameter,
+    ListSplatPattern,
+    DictionarySplatPattern,
+    KeywordPattern,
+    ClassPattern,
+    Subscript,
+    Slice,
+    Integer,
+    List,
+    Tuple,
+    PatternList,
+    ExpressionList,
+    ParenthesizedExpression,
+    ForStatement,
+    ForInClause,
+    AsPattern,
+    WithItem,
+    ExceptClause,
+    GlobalStatement,
+    NonlocalStatement,
+    Lambda,
+    MatchStatement,
+    Await,
+    Block,
+    Comment,
+    Ellipsis,
+    TypeAliasStatement,
+    PrintStatement,
+    ExecStatement,
+    Chevron,
+};
+
+enum class Field : std::uint8_t
+{
+    None,
+    Name,
+    Alias,
+    Function,
+    Arguments,
+    Object,
+    AttributeName, ///< tree-sitter field "attribute"
+    Left,
+    Right,
+    Value,
+    ModuleName,
+    Operator,
+    Definition,
+    Type,
+    Body,
+    Parameters,
+    Subscript,
+    ReturnType,
+    Other,
+};
+
+struct Node
+{
+    Kind kind = Kind::Other;
+    Field field = Field::None;
+    bool named = false;
+    bool known = true;    ///< the analyzer has rules for this node type
+    bool missing = false; ///< inserted by error recovery
+    std::uint16_t symbol = 0;
+    std::uint32_t startByte = 0;
+    std::uint32_t endByte = 0;
+    std::uint32_t startRow = 0;
+    std::uint32_t startColumn = 0; ///< bytes
+    std::uint32_t endRow = 0;
+    std::uint32_t endColumn = 0;
+    std::int32_t parent = -1;
+    std::int32_t firstChild = -1;
+    std::int32_t nextSibling = -1;
+};
+
+/// A parsed Python source. Holds a view of the source: keep the source alive.
+class SyntaxTree
+{
+public:
+    enum class Status
+    {
+        Ok,
+        TimedOut,
+        TooDeep
+    };
+
+    /// Parses with a time budget; nodes nested deeper than maxDepth are dropped (status TooDeep, with
+    /// deepNode pointing at the first dropped node's parent).
+    static SyntaxTree parse(std::string_view source, std::uint64_t timeoutMicros, int maxDepth);
+
+    Status status() const { return m_status; }
+    std::int32_t deepNode() const { return m_deepNode; }
+    std::string_view source() const { return m_source; }
+    const std::vector<Node>& nodes() const { return m_nodes; }
+    const Node& node(std::int32_t index) const { return m_nodes[static_cast<std::size_t>(index)]; }
+    std::size_t size() const { return m_nodes.size(); }
+
+    std::string_view text(std::int32_t index) const;
+    std::string_view typeName(std::int32_t index) const;
+    /// First child with this field, or -1.
+    std::int32_t child(std::int32_t index, Field field) const;
+    /// First named child of this kind, or -1.
+    std::int32_t childOfKind(std::int32_t index, Kind kind) const;
+    /// Named children in order.
+    std::vector<std::int32_t> namedChildren(std::int32_t index) const;
+    /// Has an anonymous child token with this text ("async", "*", "+").
+    bool hasToken(std::int32_t index, std::string_view token) const;
+
+private:
+    std::string_view m_source;
+    std::vector<Node> m_nodes;
+    Status m_status = Status::Ok;
+    std::int32_t m_deepNode = -1;
+};
+
+} // namespace agentrun::safety
