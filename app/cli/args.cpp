@@ -16,7 +16,8 @@ bool Args::is(std::string_view name) const
         return false;
     }
     const std::string_view current = m_args[m_index];
-    return current == name || (current.starts_with(name) && current.size() > name.size() && current[name.size()] == '=');
+    return current == name ||
+           (current.starts_with(name) && current.size() > name.size() && current[name.size()] == '=');
 }
 
 std::optional<std::string> Args::value()

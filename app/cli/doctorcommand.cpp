@@ -56,7 +56,8 @@ int doctorCommand(std::span<char* const> rawArgs)
                 report["image"]["present"] = true;
                 report["image"]["id"] = inspected->value("Id", "");
             } else {
-                report["image"]["error"] = {{"code", inspected.error().code}, {"message", inspected.error().message}};
+                report["image"]["error"] = {{"code", inspected.error().code},
+                                            {"message", inspected.error().message}};
                 problems.push_back(inspected.error().message);
             }
         }
@@ -75,11 +76,14 @@ int doctorCommand(std::span<char* const> rawArgs)
             for (const auto& runtime : engineJson["runtimes"]) {
                 std::cout << runtime.get<std::string>() << " ";
             }
-            std::cout << (engineJson.value("gvisor", false) ? "(gVisor available)" : "(gVisor: not installed)") << "\n";
+            std::cout << (engineJson.value("gvisor", false) ? "(gVisor available)"
+                                                            : "(gVisor: not installed)")
+                      << "\n";
         } else {
             std::cout << "engine:   not reachable\n";
         }
-        std::cout << "image:    " << image << (report["image"].value("present", false) ? " present" : " missing") << "\n";
+        std::cout << "image:    " << image
+                  << (report["image"].value("present", false) ? " present" : " missing") << "\n";
         for (const auto& problem : problems) {
             std::cout << "problem:  " << problem << "\n";
         }

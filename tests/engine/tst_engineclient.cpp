@@ -120,9 +120,10 @@ private Q_SLOTS:
 
     void lifecycleWithStdinAndBothStreams()
     {
-        auto id = m_client->createContainer(scriptSpec(
-            "import sys\ndata = sys.stdin.read()\nprint('out:' + data.upper())\nprint('err:' + data, file=sys.stderr)\n"
-            "sys.exit(7)"));
+        auto id =
+            m_client->createContainer(scriptSpec("import sys\ndata = sys.stdin.read()\nprint('out:' + "
+                                                 "data.upper())\nprint('err:' + data, file=sys.stderr)\n"
+                                                 "sys.exit(7)"));
         QVERIFY2(id.has_value(), id ? "" : id.error().message.c_str());
         auto stream = m_client->attach(*id);
         QVERIFY2(stream.has_value(), stream ? "" : stream.error().message.c_str());
@@ -176,7 +177,8 @@ private Q_SLOTS:
 
     void statsStreamDeliversSamples()
     {
-        auto id = m_client->createContainer(scriptSpec("import time\nx = bytearray(20 * 2**20)\ntime.sleep(30)"));
+        auto id =
+            m_client->createContainer(scriptSpec("import time\nx = bytearray(20 * 2**20)\ntime.sleep(30)"));
         QVERIFY(id.has_value());
         QVERIFY(m_client->startContainer(*id).has_value());
         std::atomic<bool> stop{false};

@@ -53,14 +53,30 @@ private Q_SLOTS:
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("fragment");
-        QTest::newRow("memory 5 bytes") << "memory" << "limits.memory" << "between 16 MiB and 64 GiB (got 5 B)";
-        QTest::newRow("timeout 0") << "timeout" << "limits.timeout" << "between 0.1 and 3600 s";
-        QTest::newRow("cpus 0") << "cpus" << "limits.cpus" << "between 0.05 and 64";
-        QTest::newRow("pids 1") << "pids" << "limits.pids" << "between 8 and 32768";
-        QTest::newRow("tmpfs above memory") << "tmpfs" << "limits.tmpfs" << "counts against the memory limit";
-        QTest::newRow("swap below memory") << "swap" << "limits.memory_swap" << "between the memory limit";
-        QTest::newRow("network") << "network" << "limits.network" << "none or bridge";
-        QTest::newRow("runtime") << "runtime" << "limits.runtime" << "runc or runsc";
+        QTest::newRow("memory 5 bytes") << "memory"
+                                        << "limits.memory"
+                                        << "between 16 MiB and 64 GiB (got 5 B)";
+        QTest::newRow("timeout 0") << "timeout"
+                                   << "limits.timeout"
+                                   << "between 0.1 and 3600 s";
+        QTest::newRow("cpus 0") << "cpus"
+                                << "limits.cpus"
+                                << "between 0.05 and 64";
+        QTest::newRow("pids 1") << "pids"
+                                << "limits.pids"
+                                << "between 8 and 32768";
+        QTest::newRow("tmpfs above memory") << "tmpfs"
+                                            << "limits.tmpfs"
+                                            << "counts against the memory limit";
+        QTest::newRow("swap below memory") << "swap"
+                                           << "limits.memory_swap"
+                                           << "between the memory limit";
+        QTest::newRow("network") << "network"
+                                 << "limits.network"
+                                 << "none or bridge";
+        QTest::newRow("runtime") << "runtime"
+                                 << "limits.runtime"
+                                 << "runc or runsc";
     }
 
     void validatesEachField()
@@ -90,7 +106,8 @@ private Q_SLOTS:
         auto result = run::validate(limits);
         QVERIFY(!result.has_value());
         QCOMPARE(QString::fromStdString(result.error().code), code);
-        QVERIFY2(result.error().message.find(fragment.toStdString()) != std::string::npos, result.error().message.c_str());
+        QVERIFY2(result.error().message.find(fragment.toStdString()) != std::string::npos,
+                 result.error().message.c_str());
     }
 
     void hardeningIsComplete()
@@ -102,6 +119,34 @@ private Q_SLOTS:
         QVERIFY(host["ReadonlyRootfs"].get<bool>());
         QCOMPARE(host["CapDrop"][0].get<std::string>(), std::string("ALL"));
         QVERIFY(host["SecurityOpt"].dump().find("no-new-privileges") != std::string::npos);
+        // The pinned seccomp profile travels as JSON text: allowlist, EPERM by default, AF_VSOCK and io_uring
+        // out.
+        std::string seccomp;
+        for (const auto& option : host["SecurityOpt"]) {
+            if (option.get<std::string>().starts_with("seccomp=")) {
+                seccomp = option.get<std::string>().substr(8);
+            }
+        }
+        QVERIFY(!seccomp.empty());
+        const auto profile = nlohmann::json::parse(seccomp, nullptr, false);
+        QVERIFY(!profile.is_discarded());
+        QCOMPARE(profile["defaultAction"].get<std::string>(), std::string("SCMP_ACT_ERRNO"));
+        QVERIFY(seccomp.find("\"io_uring_setup\"") != std::string::npos);
+        for (const auto& rule : profile["syscalls"]) {
+            if (rule["action"] != "SCMP_ACT_ALLOW") {
+                continue;
+            }
+            for (const auto& name : rule["names"]) {
+                QVERIFY2(name != "io_uring_setup" && name != "ptrace" && name != "keyctl" &&
+                             name != "unshare",
+                         name.dump().c_str());
+                if (name == "socket") {
+                    QCOMPARE(rule["args"][0]["value"].get<int>(),
+                             40); // allowed for every domain but AF_VSOCK
+                    QCOMPARE(rule["args"][0]["op"].get<std::string>(), std::string("SCMP_CMP_NE"));
+                }
+            }
+        }
         QCOMPARE(host["PidsLimit"].get<std::int64_t>(), limits.pids);
         QCOMPARE(host["Memory"].get<std::int64_t>(), limits.memoryBytes);
         QCOMPARE(host["NanoCpus"].get<std::int64_t>(), std::int64_t(1000000000));

@@ -22,11 +22,14 @@ private Q_SLOTS:
     {
         QFETCH(int, chunk);
         const std::string marker = OutputCollector::marker("abc123");
-        const std::string stream = "partial line" + marker + R"({"exit": 3, "signal": 0, "peak_memory": 42})" + "\n";
+        const std::string stream =
+            "partial line" + marker + R"({"exit": 3, "signal": 0, "peak_memory": 42})" + "\n";
         std::string forwarded;
-        OutputCollector collector("abc123", 1 << 20, [&](Stream, std::string_view bytes) { forwarded += bytes; });
+        OutputCollector collector("abc123", 1 << 20,
+                                  [&](Stream, std::string_view bytes) { forwarded += bytes; });
         for (std::size_t i = 0; i < stream.size(); i += static_cast<std::size_t>(chunk)) {
-            QVERIFY(collector.add(Stream::Stdout, std::string_view(stream).substr(i, static_cast<std::size_t>(chunk))));
+            QVERIFY(collector.add(Stream::Stdout,
+                                  std::string_view(stream).substr(i, static_cast<std::size_t>(chunk))));
         }
         collector.finish();
         QCOMPARE(collector.stdoutData(), std::string("partial line"));
@@ -49,9 +52,11 @@ private Q_SLOTS:
     void markerPrefixAtEndIsReleased()
     {
         OutputCollector collector("n", 1 << 20, {});
-        collector.add(Stream::Stdout, "text\x1e" "AGENTRUN-REP");
+        collector.add(Stream::Stdout, "text\x1e"
+                                      "AGENTRUN-REP");
         collector.finish();
-        QCOMPARE(collector.stdoutData(), std::string("text\x1e" "AGENTRUN-REP"));
+        QCOMPARE(collector.stdoutData(), std::string("text\x1e"
+                                                     "AGENTRUN-REP"));
     }
 
     void capsEachStreamAndKeepsTheStart()

@@ -49,9 +49,9 @@ Result<void> AttachStream::write(std::string_view bytes)
             continue;
         }
         if (code != CURLE_OK) {
-            return fail("engine.connection_lost",
-                        std::string("Sending input to the sandbox failed: ") + curl_easy_strerror(code) +
-                            ". The engine may have been restarted.");
+            return fail("engine.connection_lost", std::string("Sending input to the sandbox failed: ") +
+                                                      curl_easy_strerror(code) +
+                                                      ". The engine may have been restarted.");
         }
         bytes.remove_prefix(sent);
     }
@@ -85,9 +85,9 @@ Result<std::string> AttachStream::read(std::chrono::milliseconds wait, bool& eof
         return std::string();
     }
     if (code != CURLE_OK) {
-        return fail("engine.connection_lost",
-                    std::string("The output stream from the sandbox broke: ") + curl_easy_strerror(code) +
-                        ". The engine may have been restarted.");
+        return fail("engine.connection_lost", std::string("The output stream from the sandbox broke: ") +
+                                                  curl_easy_strerror(code) +
+                                                  ". The engine may have been restarted.");
     }
     if (received == 0) {
         eof = true;
@@ -108,8 +108,8 @@ Result<AttachStream> Client::attach(std::string_view id)
     if (!curl) {
         return fail("engine.internal", "Could not create a libcurl handle (out of memory?).");
     }
-    const std::string path = apiPrefix() + "/containers/" + std::string(id) +
-                             "/attach?stream=1&stdin=1&stdout=1&stderr=1";
+    const std::string path =
+        apiPrefix() + "/containers/" + std::string(id) + "/attach?stream=1&stdin=1&stdout=1&stderr=1";
     curl_easy_setopt(curl, CURLOPT_URL, (m_endpoint.baseUrl() + path).c_str());
     if (m_endpoint.kind == Endpoint::Kind::Unix) {
         curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.socketPath.c_str());
@@ -121,7 +121,8 @@ Result<AttachStream> Client::attach(std::string_view id)
     if (code != CURLE_OK) {
         long osErrno = 0;
         curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
-        return std::unexpected(connectError(m_endpoint, code, static_cast<int>(osErrno), std::chrono::seconds(5)));
+        return std::unexpected(
+            connectError(m_endpoint, code, static_cast<int>(osErrno), std::chrono::seconds(5)));
     }
     curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &impl->socket);
 
@@ -153,12 +154,14 @@ Result<AttachStream> Client::attach(std::string_view id)
         }
     }
     if (end == std::string::npos) {
-        return fail("engine.connection_lost", "The Docker engine closed the attach connection before answering.");
+        return fail("engine.connection_lost",
+                    "The Docker engine closed the attach connection before answering.");
     }
     const long status = head.size() > 12 ? std::strtol(head.c_str() + 9, nullptr, 10) : 0;
     if (status != 101 && status != 200) {
         const auto bodyStart = end + 4;
-        return std::unexpected(httpError(status, head.substr(bodyStart), "attach to " + std::string(id.substr(0, 12))));
+        return std::unexpected(
+            httpError(status, head.substr(bodyStart), "attach to " + std::string(id.substr(0, 12))));
     }
     stream.m_impl->leftover = head.substr(end + 4);
     return stream;

@@ -91,8 +91,8 @@ Error httpError(long status, std::string_view body, std::string_view what)
                                      "./packaging/quickstart.sh)."};
     }
     if (status == 404 && message.find("No such container") != std::string::npos) {
-        return {"container.gone", "The container " + subject +
-                                      " no longer exists: it was removed from outside while in use."};
+        return {"container.gone",
+                "The container " + subject + " no longer exists: it was removed from outside while in use."};
     }
     if (status == 409 && message.find("Conflict") != std::string::npos) {
         return {"container.conflict", "The engine refused " + subject + ": " + message};
@@ -100,8 +100,8 @@ Error httpError(long status, std::string_view body, std::string_view what)
     if (status == 409) {
         return {"container.state", "The engine refused " + subject + ": " + message};
     }
-    return {"engine.error", "The Docker engine answered HTTP " + std::to_string(status) + " for " + subject +
-                                ": " + message};
+    return {"engine.error",
+            "The Docker engine answered HTTP " + std::to_string(status) + " for " + subject + ": " + message};
 }
 
 Client::Client(Endpoint endpoint) : m_endpoint(std::move(endpoint)), m_handles(std::make_unique<HandlePool>())
@@ -117,8 +117,9 @@ std::string Client::apiPrefix()
     return "/v" + (m_apiVersion.empty() ? std::string(MinimumApiVersion) : m_apiVersion);
 }
 
-Result<Client::Response> Client::perform(std::string_view method, const std::string& url, std::string_view body,
-                                         std::chrono::milliseconds timeout, std::string_view contentType,
+Result<Client::Response> Client::perform(std::string_view method, const std::string& url,
+                                         std::string_view body, std::chrono::milliseconds timeout,
+                                         std::string_view contentType,
                                          const std::function<bool(std::string_view)>* sink,
                                          const std::atomic<bool>* stop)
 {
@@ -161,26 +162,28 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     }
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &context);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* user) -> size_t {
-        auto* ctx = static_cast<Context*>(user);
-        const std::string_view chunk(data, size * count);
-        if (ctx->sink) {
-            if (!(*ctx->sink)(chunk)) {
-                ctx->stoppedBySink = true;
-                return 0;
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* user) -> size_t {
+            auto* ctx = static_cast<Context*>(user);
+            const std::string_view chunk(data, size * count);
+            if (ctx->sink) {
+                if (!(*ctx->sink)(chunk)) {
+                    ctx->stoppedBySink = true;
+                    return 0;
+                }
+            } else {
+                ctx->body.append(chunk);
             }
-        } else {
-            ctx->body.append(chunk);
-        }
-        return size * count;
-    });
+            return size * count;
+        });
     if (stop) {
         curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &context);
-        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION,
-                         +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
-                             return static_cast<Context*>(user)->stop->load() ? 1 : 0;
-                         });
+        curl_easy_setopt(
+            curl, CURLOPT_XFERINFOFUNCTION,
+            +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+                return static_cast<Context*>(user)->stop->load() ? 1 : 0;
+            });
     }
 
     const CURLcode code = curl_easy_perform(curl);
@@ -199,8 +202,9 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
     return Response{status, std::move(context.body)};
 }
 
-Result<Client::Response> Client::request(std::string_view method, std::string_view path, std::string_view body,
-                                         std::chrono::milliseconds timeout, std::string_view contentType)
+Result<Client::Response> Client::request(std::string_view method, std::string_view path,
+                                         std::string_view body, std::chrono::milliseconds timeout,
+                                         std::string_view contentType)
 {
     return perform(method, m_endpoint.baseUrl() + apiPrefix() + std::string(path), body, timeout, contentType,
                    nullptr, nullptr);
@@ -273,8 +277,8 @@ Result<std::string> Client::createContainer(const nlohmann::json& spec, std::str
         return std::unexpected(response.error());
     }
     if (response->status != 201) {
-        return std::unexpected(httpError(response->status, response->body,
-                                         "image " + spec.value("Image", std::string("?"))));
+        return std::unexpected(
+            httpError(response->status, response->body, "image " + spec.value("Image", std::string("?"))));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object() || !json.contains("Id")) {
@@ -314,8 +318,9 @@ Result<void> Client::killContainer(std::string_view id, std::string_view signal)
 
 Result<void> Client::removeContainer(std::string_view id, bool force)
 {
-    return expectStatus(request("DELETE", "/containers/" + std::string(id) + "?v=1&force=" + (force ? "1" : "0")),
-                        {204, 404}, "container " + std::string(id.substr(0, 12)));
+    return expectStatus(
+        request("DELETE", "/containers/" + std::string(id) + "?v=1&force=" + (force ? "1" : "0")), {204, 404},
+        "container " + std::string(id.substr(0, 12)));
 }
 
 Result<nlohmann::json> Client::inspectContainer(std::string_view id)
@@ -325,7 +330,8 @@ Result<nlohmann::json> Client::inspectContainer(std::string_view id)
         return std::unexpected(response.error());
     }
     if (response->status != 200) {
-        return std::unexpected(httpError(response->status, response->body, "container " + std::string(id.substr(0, 12))));
+        return std::unexpected(
+            httpError(response->status, response->body, "container " + std::string(id.substr(0, 12))));
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (json.is_discarded()) {
@@ -336,12 +342,14 @@ Result<nlohmann::json> Client::inspectContainer(std::string_view id)
 
 Result<int> Client::waitContainer(std::string_view id, std::chrono::milliseconds timeout)
 {
-    auto response = request("POST", "/containers/" + std::string(id) + "/wait?condition=not-running", {}, timeout);
+    auto response =
+        request("POST", "/containers/" + std::string(id) + "/wait?condition=not-running", {}, timeout);
     if (!response) {
         return std::unexpected(response.error());
     }
     if (response->status != 200) {
-        return std::unexpected(httpError(response->status, response->body, "container " + std::string(id.substr(0, 12))));
+        return std::unexpected(
+            httpError(response->status, response->body, "container " + std::string(id.substr(0, 12))));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object() || !json.contains("StatusCode")) {
@@ -398,7 +406,8 @@ Result<nlohmann::json> Client::inspectImage(std::string_view ref)
     return nlohmann::json::parse(response->body, nullptr, false);
 }
 
-Result<void> Client::streamStats(std::string_view id, const std::function<bool(const nlohmann::json&)>& sample,
+Result<void> Client::streamStats(std::string_view id,
+                                 const std::function<bool(const nlohmann::json&)>& sample,
                                  const std::atomic<bool>& stop)
 {
     std::string pending;
@@ -406,7 +415,8 @@ Result<void> Client::streamStats(std::string_view id, const std::function<bool(c
         pending.append(chunk);
         std::size_t newline;
         while ((newline = pending.find('\n')) != std::string::npos) {
-            const auto json = nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
+            const auto json =
+                nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
             pending.erase(0, newline + 1);
             if (json.is_object() && !sample(json)) {
                 return false;
@@ -414,8 +424,9 @@ Result<void> Client::streamStats(std::string_view id, const std::function<bool(c
         }
         return !stop.load();
     };
-    auto response = perform("GET", m_endpoint.baseUrl() + apiPrefix() + "/containers/" + std::string(id) + "/stats?stream=1",
-                            {}, std::chrono::milliseconds(0), "application/json", &sink, &stop);
+    auto response = perform(
+        "GET", m_endpoint.baseUrl() + apiPrefix() + "/containers/" + std::string(id) + "/stats?stream=1", {},
+        std::chrono::milliseconds(0), "application/json", &sink, &stop);
     if (!response) {
         return std::unexpected(response.error());
     }

@@ -6,8 +6,8 @@
 namespace agentrun::engine {
 
 namespace {
-constexpr const char* StartHint =
-    "Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh) or set DOCKER_HOST to a running engine.";
+constexpr const char* StartHint = "Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh) or "
+                                  "set DOCKER_HOST to a running engine.";
 }
 
 Error connectError(const Endpoint& endpoint, CURLcode code, int osErrno, std::chrono::milliseconds timeout)
@@ -15,15 +15,17 @@ Error connectError(const Endpoint& endpoint, CURLcode code, int osErrno, std::ch
     const std::string address = endpoint.display();
     if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST) {
         if (endpoint.kind == Endpoint::Kind::Unix) {
-            struct stat info{};
+            struct stat info
+            {};
             if (::stat(endpoint.socketPath.c_str(), &info) != 0) {
                 return {"engine.unreachable",
                         "Docker is not running: there is no socket at " + address + ". " + StartHint};
             }
             if (osErrno == EACCES || osErrno == EPERM) {
-                return {"engine.permission", "Permission denied on " + address +
-                                                 ": add your user to the docker group (`sudo usermod -aG docker "
-                                                 "$USER`, then log in again) or run as root."};
+                return {"engine.permission",
+                        "Permission denied on " + address +
+                            ": add your user to the docker group (`sudo usermod -aG docker "
+                            "$USER`, then log in again) or run as root."};
             }
         }
         return {"engine.unreachable",

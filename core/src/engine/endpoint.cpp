@@ -13,8 +13,9 @@ Result<Endpoint> Endpoint::parse(std::string_view dockerHost)
     if (dockerHost.starts_with("unix://")) {
         endpoint.socketPath = std::string(dockerHost.substr(7));
         if (endpoint.socketPath.empty() || endpoint.socketPath.front() != '/') {
-            return fail("engine.address", "DOCKER_HOST \"" + std::string(dockerHost) +
-                                              "\" needs an absolute socket path, like unix:///var/run/docker.sock.");
+            return fail("engine.address",
+                        "DOCKER_HOST \"" + std::string(dockerHost) +
+                            "\" needs an absolute socket path, like unix:///var/run/docker.sock.");
         }
         return endpoint;
     }
@@ -30,8 +31,9 @@ Result<Endpoint> Endpoint::parse(std::string_view dockerHost)
         }
         return endpoint;
     }
-    return fail("engine.address", "DOCKER_HOST \"" + std::string(dockerHost) +
-                                      "\" is not supported: use unix:///path/to/docker.sock or tcp://host:port.");
+    return fail("engine.address",
+                "DOCKER_HOST \"" + std::string(dockerHost) +
+                    "\" is not supported: use unix:///path/to/docker.sock or tcp://host:port.");
 }
 
 Result<Endpoint> Endpoint::resolve(std::string_view dockerHost)

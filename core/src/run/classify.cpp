@@ -22,7 +22,8 @@ std::string lastLine(const std::string& text)
         return {};
     }
     const std::size_t start = text.find_last_of('\n', end);
-    std::string line = text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+    std::string line = text.substr(start == std::string::npos ? 0 : start + 1,
+                                   end - (start == std::string::npos ? 0 : start + 1) + 1);
     if (line.size() > 200) {
         line = line.substr(0, 200) + "…";
     }
@@ -34,19 +35,32 @@ std::string lastLine(const std::string& text)
 std::string signalName(int signal)
 {
     switch (signal) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGINT: return "SIGINT";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGXFSZ: return "SIGXFSZ";
-    case SIGXCPU: return "SIGXCPU";
-    case SIGHUP: return "SIGHUP";
-    default: return "signal " + std::to_string(signal);
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGABRT:
+        return "SIGABRT";
+    case SIGKILL:
+        return "SIGKILL";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGILL:
+        return "SIGILL";
+    case SIGINT:
+        return "SIGINT";
+    case SIGPIPE:
+        return "SIGPIPE";
+    case SIGXFSZ:
+        return "SIGXFSZ";
+    case SIGXCPU:
+        return "SIGXCPU";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "signal " + std::to_string(signal);
     }
 }
 
@@ -54,15 +68,16 @@ std::string blockedMessage(const safety::Report& report)
 {
     for (const auto& finding : report.findings) {
         if (finding.severity == safety::Severity::Block) {
-            return "Blocked by the safety check: " + finding.message + " (line " + std::to_string(finding.line) +
-                   "). Nothing was run.";
+            return "Blocked by the safety check: " + finding.message + " (line " +
+                   std::to_string(finding.line) + "). Nothing was run.";
         }
     }
     return "Blocked by the safety check. Nothing was run.";
 }
 
-Classification classify(Ending ending, const std::optional<nlohmann::json>& report, const nlohmann::json* state,
-                        int containerExitCode, const Limits& limits, const RunResult& partial)
+Classification classify(Ending ending, const std::optional<nlohmann::json>& report,
+                        const nlohmann::json* state, int containerExitCode, const Limits& limits,
+                        const RunResult& partial)
 {
     const bool oomKilled = state && state->contains("State") && (*state)["State"].value("OOMKilled", false);
     switch (ending) {
@@ -81,11 +96,13 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                     " to " + stream + " and was stopped; the output before the cut is kept.",
                 "run.output_limit"};
     }
-    case Ending::Exited: break;
+    case Ending::Exited:
+        break;
     }
     if (oomKilled) {
         return {Status::OutOfMemory, 137,
-                "Out of memory: the program needed more than the memory limit of " + formatSize(limits.memoryBytes) +
+                "Out of memory: the program needed more than the memory limit of " +
+                    formatSize(limits.memoryBytes) +
                     " (files in /tmp count too) and was killed. Raise the memory limit if that is expected.",
                 "run.out_of_memory"};
     }

@@ -11,7 +11,13 @@
 namespace agentrun::run {
 
 /// Why the host stopped reading, if it stopped the run itself.
-enum class Ending { Exited, Timeout, Cancelled, OutputLimit };
+enum class Ending
+{
+    Exited,
+    Timeout,
+    Cancelled,
+    OutputLimit
+};
 
 struct Classification
 {
@@ -23,8 +29,9 @@ struct Classification
 
 /// Decides the status of a finished run from what the host did, the agent's report (trusted: it
 /// carries the run's nonce) and the engine's container state (State.OOMKilled, ExitCode).
-Classification classify(Ending ending, const std::optional<nlohmann::json>& report, const nlohmann::json* state,
-                        int containerExitCode, const Limits& limits, const RunResult& partial);
+Classification classify(Ending ending, const std::optional<nlohmann::json>& report,
+                        const nlohmann::json* state, int containerExitCode, const Limits& limits,
+                        const RunResult& partial);
 
 /// "Blocked by the safety check: `os.system` runs a shell command (line 2)."
 std::string blockedMessage(const safety::Report& report);

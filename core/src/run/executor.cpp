@@ -131,7 +131,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
     }
     if (request.stdinData.size() > MaxStdinBytes) {
-        return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.", "request.stdin");
+        return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.",
+                      "request.stdin");
     }
 
     // 1. The static check: nothing starts when it blocks.
@@ -196,11 +197,13 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     const auto runStart = Clock::now();
     StatsReader stats(engine, container->id, request.limits, observer);
 
-    sandbox::OutputCollector collector(nonce, request.limits.outputLimitBytes,
-                                       [&](Stream stream, std::string_view bytes) { observer.output(stream, bytes); });
+    sandbox::OutputCollector collector(
+        nonce, request.limits.outputLimitBytes,
+        [&](Stream stream, std::string_view bytes) { observer.output(stream, bytes); });
     bool overCap = false;
     engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
-        const Stream stream = channel == engine::FrameDemuxer::Channel::Stderr ? Stream::Stderr : Stream::Stdout;
+        const Stream stream =
+            channel == engine::FrameDemuxer::Channel::Stderr ? Stream::Stderr : Stream::Stdout;
         if (!collector.add(stream, bytes)) {
             overCap = true;
         }

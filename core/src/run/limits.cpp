@@ -19,9 +19,9 @@ Result<void> range(std::string_view field, std::string_view label, double value,
                    std::string_view unit)
 {
     if (!std::isfinite(value) || value < low || value > high) {
-        return fail("limits." + std::string(field),
-                    std::string(label) + " must be between " + number(low) + " and " + number(high) +
-                        std::string(unit) + " (got " + number(value) + std::string(unit) + ").");
+        return fail("limits." + std::string(field), std::string(label) + " must be between " + number(low) +
+                                                        " and " + number(high) + std::string(unit) +
+                                                        " (got " + number(value) + std::string(unit) + ").");
     }
     return {};
 }
@@ -30,9 +30,9 @@ Result<void> sizeRange(std::string_view field, std::string_view label, std::int6
                        std::int64_t high)
 {
     if (value < low || value > high) {
-        return fail("limits." + std::string(field), std::string(label) + " must be between " + formatSize(low) +
-                                                        " and " + formatSize(high) + " (got " +
-                                                        formatSize(value) + ").");
+        return fail("limits." + std::string(field), std::string(label) + " must be between " +
+                                                        formatSize(low) + " and " + formatSize(high) +
+                                                        " (got " + formatSize(value) + ").");
     }
     return {};
 }
@@ -60,7 +60,8 @@ std::string formatSize(std::int64_t bytes)
 Result<std::int64_t> parseSize(std::string_view text, std::string_view field)
 {
     const auto bad = [&] {
-        return fail(std::string(field), "\"" + std::string(text) + "\" is not a size for " + std::string(field) +
+        return fail(std::string(field), "\"" + std::string(text) + "\" is not a size for " +
+                                            std::string(field) +
                                             ": use a number of bytes or a suffix k, m, g (e.g. 256m, 1g).");
     };
     if (text.empty()) {
@@ -127,19 +128,23 @@ Result<void> validate(const Limits& limits)
     if (auto r = range("pids", "The process limit", static_cast<double>(limits.pids), 8, 32768, ""); !r) {
         return r;
     }
-    if (auto r = sizeRange("output_limit", "The output limit", limits.outputLimitBytes, 1024, 256 * MiB); !r) {
+    if (auto r = sizeRange("output_limit", "The output limit", limits.outputLimitBytes, 1024, 256 * MiB);
+        !r) {
         return r;
     }
-    if (auto r = sizeRange("tmpfs", "The /tmp size", limits.tmpfsBytes, MiB, limits.memoryBytes - 8 * MiB); !r) {
-        return fail(r.error().code, r.error().message +
-                                        " /tmp lives in memory and counts against the memory limit, so it must "
-                                        "stay below it.");
+    if (auto r = sizeRange("tmpfs", "The /tmp size", limits.tmpfsBytes, MiB, limits.memoryBytes - 8 * MiB);
+        !r) {
+        return fail(r.error().code,
+                    r.error().message +
+                        " /tmp lives in memory and counts against the memory limit, so it must "
+                        "stay below it.");
     }
     if (limits.network != "none" && limits.network != "bridge") {
         return fail("limits.network", "Network must be none or bridge (got \"" + limits.network + "\").");
     }
     if (limits.runtime != "runc" && limits.runtime != "runsc") {
-        return fail("limits.runtime", "Runtime must be runc or runsc (gVisor) (got \"" + limits.runtime + "\").");
+        return fail("limits.runtime",
+                    "Runtime must be runc or runsc (gVisor) (got \"" + limits.runtime + "\").");
     }
     return {};
 }

@@ -6,18 +6,30 @@ namespace agentrun::run {
 std::string_view toString(Status status)
 {
     switch (status) {
-    case Status::Ok: return "ok";
-    case Status::Exception: return "exception";
-    case Status::Blocked: return "blocked";
-    case Status::DependencyRejected: return "dependency_rejected";
-    case Status::InstallFailed: return "install_failed";
-    case Status::Timeout: return "timeout";
-    case Status::OutOfMemory: return "out_of_memory";
-    case Status::Killed: return "killed";
-    case Status::OutputLimit: return "output_limit";
-    case Status::Cancelled: return "cancelled";
-    case Status::EngineError: return "engine_error";
-    case Status::InvalidRequest: return "invalid_request";
+    case Status::Ok:
+        return "ok";
+    case Status::Exception:
+        return "exception";
+    case Status::Blocked:
+        return "blocked";
+    case Status::DependencyRejected:
+        return "dependency_rejected";
+    case Status::InstallFailed:
+        return "install_failed";
+    case Status::Timeout:
+        return "timeout";
+    case Status::OutOfMemory:
+        return "out_of_memory";
+    case Status::Killed:
+        return "killed";
+    case Status::OutputLimit:
+        return "output_limit";
+    case Status::Cancelled:
+        return "cancelled";
+    case Status::EngineError:
+        return "engine_error";
+    case Status::InvalidRequest:
+        return "invalid_request";
     }
     return "engine_error";
 }
@@ -25,12 +37,18 @@ std::string_view toString(Status status)
 std::string_view toString(Stage stage)
 {
     switch (stage) {
-    case Stage::Checking: return "checking";
-    case Stage::Resolving: return "resolving";
-    case Stage::Installing: return "installing";
-    case Stage::Starting: return "starting";
-    case Stage::Running: return "running";
-    case Stage::Finished: return "finished";
+    case Stage::Checking:
+        return "checking";
+    case Stage::Resolving:
+        return "resolving";
+    case Stage::Installing:
+        return "installing";
+    case Stage::Starting:
+        return "starting";
+    case Stage::Running:
+        return "running";
+    case Stage::Finished:
+        return "finished";
     }
     return "finished";
 }
@@ -39,17 +57,24 @@ int cliExitStatus(Status status, int programExitCode)
 {
     switch (status) {
     case Status::Ok:
-    case Status::Exception: return programExitCode;
-    case Status::Timeout: return 124;
+    case Status::Exception:
+        return programExitCode;
+    case Status::Timeout:
+        return 124;
     case Status::Blocked:
-    case Status::DependencyRejected: return 125;
-    case Status::InstallFailed: return 126;
+    case Status::DependencyRejected:
+        return 125;
+    case Status::InstallFailed:
+        return 126;
     case Status::OutOfMemory:
     case Status::Killed:
     case Status::OutputLimit:
-    case Status::Cancelled: return 137;
-    case Status::InvalidRequest: return 2;
-    case Status::EngineError: return 3;
+    case Status::Cancelled:
+        return 137;
+    case Status::InvalidRequest:
+        return 2;
+    case Status::EngineError:
+        return 3;
     }
     return 3;
 }

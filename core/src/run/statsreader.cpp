@@ -16,7 +16,8 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
             id,
             [&](const nlohmann::json& stats) {
                 ResourceSample sample;
-                sample.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                sample.elapsedSeconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 sample.memoryLimitBytes = memoryLimit;
                 const auto& memory = stats.value("memory_stats", nlohmann::json::object());
                 sample.memoryBytes = memory.value("usage", std::int64_t{0});
@@ -25,12 +26,14 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
                 const double cpuDelta =
                     cpu.value("cpu_usage", nlohmann::json::object()).value("total_usage", 0.0) -
                     previous.value("cpu_usage", nlohmann::json::object()).value("total_usage", 0.0);
-                const double systemDelta = cpu.value("system_cpu_usage", 0.0) - previous.value("system_cpu_usage", 0.0);
+                const double systemDelta =
+                    cpu.value("system_cpu_usage", 0.0) - previous.value("system_cpu_usage", 0.0);
                 const double cpus = cpu.value("online_cpus", 1.0);
                 if (systemDelta > 0 && cpuDelta >= 0) {
                     sample.cpuPercent = cpuDelta / systemDelta * cpus * 100.0;
                 }
-                sample.pids = stats.value("pids_stats", nlohmann::json::object()).value("current", std::int64_t{0});
+                sample.pids =
+                    stats.value("pids_stats", nlohmann::json::object()).value("current", std::int64_t{0});
                 std::lock_guard lock(shared->mutex);
                 if (shared->stop.load() || !shared->observer) {
                     return false;
@@ -62,4 +65,3 @@ StatsReader::~StatsReader()
 }
 
 } // namespace agentrun::run
-

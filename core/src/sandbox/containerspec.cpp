@@ -1,5 +1,7 @@
 #include "agentrun/sandbox/containerspec.h"
 
+#include "agentrun/sandbox/seccomp.h"
+
 #include <cmath>
 #include <functional>
 
@@ -38,7 +40,7 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
         {"Tmpfs", {{"/tmp", "rw,nosuid,nodev,noexec,size=" + std::to_string(limits.tmpfsBytes)}}},
         {"ShmSize", ShmBytes},
         {"CapDrop", {"ALL"}},
-        {"SecurityOpt", {"no-new-privileges"}},
+        {"SecurityOpt", {"no-new-privileges", seccompSecurityOpt()}}, // pinned profile: docs/security.md
         {"PidsLimit", limits.pids},
         {"Memory", limits.memoryBytes},
         {"MemorySwap", limits.memorySwapBytes},
@@ -78,9 +80,9 @@ std::string poolKey(const run::Limits& limits, const std::string& image)
 {
     // The timeout and output cap are enforced by the host, so they do not split the pool.
     const std::string text = image + '|' + std::to_string(limits.memoryBytes) + '|' +
-                             std::to_string(limits.memorySwapBytes) + '|' + std::to_string(limits.cpus) + '|' +
-                             std::to_string(limits.pids) + '|' + std::to_string(limits.tmpfsBytes) + '|' +
-                             limits.network + '|' + limits.runtime;
+                             std::to_string(limits.memorySwapBytes) + '|' + std::to_string(limits.cpus) +
+                             '|' + std::to_string(limits.pids) + '|' + std::to_string(limits.tmpfsBytes) +
+                             '|' + limits.network + '|' + limits.runtime;
     char buffer[17];
     std::snprintf(buffer, sizeof buffer, "%016zx", std::hash<std::string>{}(text));
     return buffer;
@@ -90,16 +92,15 @@ std::string dockerRunCommand(const run::Limits& limits, const std::string& image
 {
     char cpus[16];
     std::snprintf(cpus, sizeof cpus, "%g", limits.cpus);
-    std::string command = "docker run --rm -i --init --network " + limits.network +
-                          " --read-only --tmpfs /tmp:rw,nosuid,nodev,noexec,size=" +
-                          std::to_string(limits.tmpfsBytes) +
-                          " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
-                          " --pids-limit " + std::to_string(limits.pids) +
-                          " --memory " + std::to_string(limits.memoryBytes) +
-                          " --memory-swap " + std::to_string(limits.memorySwapBytes) +
-                          " --cpus " + cpus +
-                          " --ulimit nofile=1024:1024 --ulimit core=0 --ulimit fsize=" +
-                          std::to_string(limits.tmpfsBytes) + " --log-driver none";
+    std::string command =
+        "docker run --rm -i --init --network " + limits.network +
+        " --read-only --tmpfs /tmp:rw,nosuid,nodev,noexec,size=" + std::to_string(limits.tmpfsBytes) +
+        " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
+        " --pids-limit " +
+        std::to_string(limits.pids) + " --memory " + std::to_string(limits.memoryBytes) + " --memory-swap " +
+        std::to_string(limits.memorySwapBytes) + " --cpus " + cpus +
+        " --ulimit nofile=1024:1024 --ulimit core=0 --ulimit fsize=" + std::to_string(limits.tmpfsBytes) +
+        " --log-driver none";
     if (limits.runtime != "runc") {
         command += " --runtime " + limits.runtime;
     }

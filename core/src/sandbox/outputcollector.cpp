@@ -6,13 +6,14 @@ namespace agentrun::sandbox {
 
 std::string OutputCollector::marker(std::string_view nonce)
 {
-    return "\x1e" "AGENTRUN-REPORT:" + std::string(nonce) + ":";
+    return "\x1e"
+           "AGENTRUN-REPORT:" +
+           std::string(nonce) + ":";
 }
 
 OutputCollector::OutputCollector(std::string nonce, std::int64_t limitPerStream, Sink sink)
     : m_marker(marker(nonce)), m_limit(limitPerStream), m_sink(std::move(sink))
-{
-}
+{}
 
 bool OutputCollector::keep(run::Stream stream, std::string_view bytes)
 {
@@ -21,7 +22,8 @@ bool OutputCollector::keep(run::Stream stream, std::string_view bytes)
     if (truncated) {
         return false;
     }
-    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(0, m_limit - static_cast<std::int64_t>(target.size())));
+    const auto room = static_cast<std::size_t>(
+        std::max<std::int64_t>(0, m_limit - static_cast<std::int64_t>(target.size())));
     if (bytes.size() > room) {
         bytes = bytes.substr(0, room);
         truncated = true;
@@ -56,7 +58,8 @@ bool OutputCollector::add(run::Stream stream, std::string_view bytes)
     }
     // Hold back the longest tail that could still grow into the marker.
     std::size_t hold = std::min(m_held.size(), m_marker.size() - 1);
-    while (hold > 0 && std::string_view(m_held).substr(m_held.size() - hold) != std::string_view(m_marker).substr(0, hold)) {
+    while (hold > 0 && std::string_view(m_held).substr(m_held.size() - hold) !=
+                           std::string_view(m_marker).substr(0, hold)) {
         --hold;
     }
     const bool ok = keep(stream, std::string_view(m_held).substr(0, m_held.size() - hold));

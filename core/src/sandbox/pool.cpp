@@ -84,7 +84,8 @@ int ContainerPool::readyCount() const
     return static_cast<int>(m_ready.size());
 }
 
-bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& image, std::chrono::milliseconds timeout)
+bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& image,
+                                  std::chrono::milliseconds timeout)
 {
     const std::string key = poolKey(limits, image);
     std::unique_lock lock(m_mutex);
@@ -99,9 +100,8 @@ bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& 
         m_failing = false;
         m_wake.notify_all();
     }
-    return m_changed.wait_for(lock, timeout, [&] {
-        return m_key == key && static_cast<int>(m_ready.size()) >= m_size;
-    });
+    return m_changed.wait_for(lock, timeout,
+                              [&] { return m_key == key && static_cast<int>(m_ready.size()) >= m_size; });
 }
 
 void ContainerPool::work()

@@ -19,8 +19,8 @@ namespace agentrun::engine {
 
 struct EngineInfo
 {
-    std::string version;     ///< engine version, e.g. 20.10.24
-    std::string apiVersion;  ///< negotiated API version, e.g. 1.41
+    std::string version;    ///< engine version, e.g. 20.10.24
+    std::string apiVersion; ///< negotiated API version, e.g. 1.41
     std::string os;
     std::string cgroupVersion;
     std::vector<std::string> runtimes;

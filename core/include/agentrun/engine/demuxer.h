@@ -12,7 +12,12 @@ namespace agentrun::engine {
 class FrameDemuxer
 {
 public:
-    enum class Channel : std::uint8_t { Stdin = 0, Stdout = 1, Stderr = 2 };
+    enum class Channel : std::uint8_t
+    {
+        Stdin = 0,
+        Stdout = 1,
+        Stderr = 2
+    };
     using Sink = std::function<void(Channel, std::string_view)>;
 
     explicit FrameDemuxer(Sink sink) : m_sink(std::move(sink)) {}

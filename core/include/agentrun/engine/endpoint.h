@@ -10,7 +10,11 @@ namespace agentrun::engine {
 /// Where the Docker engine listens: `unix:///var/run/docker.sock` or `tcp://host:port`.
 struct Endpoint
 {
-    enum class Kind { Unix, Tcp };
+    enum class Kind
+    {
+        Unix,
+        Tcp
+    };
     Kind kind = Kind::Unix;
     std::string socketPath = "/var/run/docker.sock"; ///< Unix only
     std::string hostPort;                            ///< Tcp only: "host:port"

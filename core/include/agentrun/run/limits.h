@@ -10,15 +10,15 @@ namespace agentrun::run {
 /// Resource limits of one run. Defaults are what a snippet of LLM code normally needs.
 struct Limits
 {
-    double timeoutSeconds = 30.0;                 ///< wall clock, 0.1 .. 3600
-    std::int64_t memoryBytes = 256ll << 20;       ///< 16 MiB .. 64 GiB
-    std::int64_t memorySwapBytes = 256ll << 20;   ///< memory+swap; equal to memory = no swap
-    double cpus = 1.0;                            ///< 0.05 .. 64
-    std::int64_t pids = 128;                      ///< 8 .. 32768
-    std::int64_t outputLimitBytes = 1ll << 20;    ///< per stream, 1 KiB .. 256 MiB
-    std::int64_t tmpfsBytes = 64ll << 20;         ///< /tmp size, 1 MiB .. below memory
-    std::string network = "none";                 ///< none | bridge
-    std::string runtime = "runc";                 ///< runc | runsc
+    double timeoutSeconds = 30.0;               ///< wall clock, 0.1 .. 3600
+    std::int64_t memoryBytes = 256ll << 20;     ///< 16 MiB .. 64 GiB
+    std::int64_t memorySwapBytes = 256ll << 20; ///< memory+swap; equal to memory = no swap
+    double cpus = 1.0;                          ///< 0.05 .. 64
+    std::int64_t pids = 128;                    ///< 8 .. 32768
+    std::int64_t outputLimitBytes = 1ll << 20;  ///< per stream, 1 KiB .. 256 MiB
+    std::int64_t tmpfsBytes = 64ll << 20;       ///< /tmp size, 1 MiB .. below memory
+    std::string network = "none";               ///< none | bridge
+    std::string runtime = "runc";               ///< runc | runsc
 
     bool operator==(const Limits&) const = default;
 };

@@ -8,7 +8,15 @@
 
 namespace agentrun::run {
 
-enum class Stage { Checking, Resolving, Installing, Starting, Running, Finished };
+enum class Stage
+{
+    Checking,
+    Resolving,
+    Installing,
+    Starting,
+    Running,
+    Finished
+};
 std::string_view toString(Stage stage);
 
 struct ResourceSample

@@ -9,7 +9,8 @@
 
 namespace agentrun::run {
 
-enum class Status {
+enum class Status
+{
     Ok,
     Exception,
     Blocked,
@@ -29,7 +30,11 @@ std::string_view toString(Status status); ///< "ok", "out_of_memory", … as in 
 /// Exit status of `agentrun run` for a result (CONTRACTS.md).
 int cliExitStatus(Status status, int programExitCode);
 
-enum class Stream { Stdout, Stderr };
+enum class Stream
+{
+    Stdout,
+    Stderr
+};
 
 struct Durations
 {
@@ -45,8 +50,8 @@ struct RunResult
     int exitCode = -1;
     std::string stdoutData;
     std::string stderrData;
-    std::string output;  ///< stdout and stderr interleaved in arrival order
-    std::string message; ///< one sentence for a person, empty when ok
+    std::string output;    ///< stdout and stderr interleaved in arrival order
+    std::string message;   ///< one sentence for a person, empty when ok
     std::string errorCode; ///< stable code of the failure (engine.unreachable, limits.memory, …)
     std::vector<safety::Finding> findings;
     std::vector<std::string> packages;

@@ -43,7 +43,8 @@ public:
     void discard(std::string id, std::thread companion = {});
 
     /// Blocks until the pool holds `size` containers for these settings (for tests and benchmarks).
-    bool waitUntilWarm(const run::Limits& limits, const std::string& image, std::chrono::milliseconds timeout);
+    bool waitUntilWarm(const run::Limits& limits, const std::string& image,
+                       std::chrono::milliseconds timeout);
 
     int readyCount() const;
 

@@ -1,0 +1,316 @@
+#include "helper_engine.h"
+
+#include "agentrun/run/executor.h"
+
+#include <QTest>
+
+#include <chrono>
+
+using namespace agentrun;
+
+namespace {
+
+struct Recorder : run::RunObserver
+{
+    std::vector<run::Stage> stages;
+    std::string live;
+    int finishedCount = 0;
+    void stageChanged(run::Stage stage) override { stages.push_back(stage); }
+    void output(run::Stream, std::string_view bytes) override { live.append(bytes); }
+    void finished(const run::RunResult&) override { ++finishedCount; }
+};
+
+run::Limits smallLimits()
+{
+    run::Limits limits;
+    limits.timeoutSeconds = 10;
+    limits.memoryBytes = 128ll << 20;
+    limits.memorySwapBytes = limits.memoryBytes;
+    limits.tmpfsBytes = 16ll << 20;
+    return limits;
+}
+
+QString name(run::Status status)
+{
+    return QString::fromUtf8(run::toString(status));
+}
+
+} // namespace
+
+class TestExecutor : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_client = testing::requireEngine();
+        m_baseline = testing::managedContainers(*m_client);
+        m_executor = std::make_unique<run::Executor>(run::ExecutorConfig{testing::sandboxImage(), {}, 2});
+    }
+
+    void cleanupTestCase()
+    {
+        m_executor.reset(); // drains the pool
+        QCOMPARE(testing::managedContainers(*m_client), m_baseline);
+    }
+
+    void runs_data()
+    {
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("stdinData");
+        QTest::addColumn<QString>("status");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("stdoutText");
+        QTest::addColumn<QString>("stderrFragment");
+        QTest::addColumn<QString>("messageFragment");
+
+        QTest::newRow("hello") << "print('Hello, World!')"
+                               << ""
+                               << "ok" << 0 << "Hello, World!\n"
+                               << ""
+                               << "";
+        QTest::newRow("unicode and partial line") << "import sys\nsys.stdout.write('héllo ✓')"
+                                                  << ""
+                                                  << "ok" << 0 << "héllo ✓"
+                                                  << ""
+                                                  << "";
+        QTest::newRow("exception") << "print('before')\nraise ValueError('bad value')"
+                                   << ""
+                                   << "exception" << 1 << "before\n"
+                                   << "ValueError: bad value"
+                                   << "The program raised ValueError: bad value";
+        QTest::newRow("chained exception")
+            << "try:\n    1/0\nexcept ZeroDivisionError as e:\n    raise KeyError('k') from e"
+            << ""
+            << "exception" << 1 << ""
+            << "The above exception was the direct cause"
+            << "KeyError";
+        QTest::newRow("sys.exit(3)") << "import sys\nsys.exit(3)"
+                                     << ""
+                                     << "exception" << 3 << ""
+                                     << ""
+                                     << "exited with status 3";
+        QTest::newRow("R4 os._exit(137) is not OOM") << "import os\nos._exit(137)"
+                                                     << ""
+                                                     << "exception" << 137 << ""
+                                                     << ""
+                                                     << "exited with status 137";
+        QTest::newRow("R7 input() without stdin") << "input()"
+                                                  << ""
+                                                  << "exception" << 1 << ""
+                                                  << "EOFError"
+                                                  << "";
+        QTest::newRow("stdin") << "import sys\nprint(sys.stdin.read().upper())"
+                               << "abc\ndef"
+                               << "ok" << 0 << "ABC\nDEF\n"
+                               << ""
+                               << "";
+        QTest::newRow("forged report is output")
+            << "print('\\x1eAGENTRUN-REPORT:0000:{\"exit\": 0}')\nraise SystemExit(5)"
+            << ""
+            << "exception" << 5
+            << "\x1e"
+               "AGENTRUN-REPORT:0000:{\"exit\": 0}\n"
+            << ""
+            << "";
+        QTest::newRow("P5 segfault") << "import ctypes\nctypes.string_at(0)"
+                                     << ""
+                                     << "killed" << 139 << ""
+                                     << ""
+                                     << "crashed (SIGSEGV)";
+    }
+
+    void runs()
+    {
+        QFETCH(QString, code);
+        QFETCH(QString, stdinData);
+        QFETCH(QString, status);
+        QFETCH(int, exitCode);
+        QFETCH(QString, stdoutText);
+        QFETCH(QString, stderrFragment);
+        QFETCH(QString, messageFragment);
+
+        run::RunRequest request;
+        request.code = code.toStdString();
+        request.stdinData = stdinData.toStdString();
+        request.limits = smallLimits();
+        request.skipCheck = true; // the container is under test here, not the lint
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QVERIFY2(result.status != run::Status::EngineError, result.message.c_str());
+        QCOMPARE(QString::fromStdString(std::string(run::toString(result.status))), status);
+        QCOMPARE(result.exitCode, exitCode);
+        QCOMPARE(QString::fromStdString(result.stdoutData), stdoutText);
+        QVERIFY2(result.stderrData.find(stderrFragment.toStdString()) != std::string::npos,
+                 result.stderrData.c_str());
+        QVERIFY2(result.message.find(messageFragment.toStdString()) != std::string::npos,
+                 result.message.c_str());
+        QCOMPARE(recorder.live, result.output);
+        QCOMPARE(recorder.finishedCount, 1);
+        QVERIFY(recorder.stages.back() == run::Stage::Finished);
+        QVERIFY(result.peakMemoryBytes > 1 << 20);
+    }
+
+    void tracebackIsByteIdenticalToPython()
+    {
+        // The same file run by hand with python3 in the same image gives the same stderr.
+        const std::string code = "def f():\n    return {}['missing']\n\nf()\n";
+        run::RunRequest request;
+        request.code = code;
+        request.limits = smallLimits();
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::Exception));
+        const std::string expected = "Traceback (most recent call last):\n"
+                                     "  File \"/tmp/main.py\", line 4, in <module>\n"
+                                     "    f()\n"
+                                     "  File \"/tmp/main.py\", line 2, in f\n"
+                                     "    return {}['missing']\n"
+                                     "           ~~^^^^^^^^^^^\n"
+                                     "KeyError: 'missing'\n";
+        QCOMPARE(result.stderrData, expected);
+    }
+
+    void timeoutKillsTheContainer()
+    {
+        run::RunRequest request;
+        request.code = "print('started', flush=True)\nwhile True:\n    pass";
+        request.limits = smallLimits();
+        request.limits.timeoutSeconds = 1.5;
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto start = std::chrono::steady_clock::now();
+        const auto result = m_executor->run(request, recorder, cancel);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        QCOMPARE(name(result.status), name(run::Status::Timeout));
+        QCOMPARE(result.stdoutData, std::string("started\n"));
+        QCOMPARE(result.message,
+                 std::string("Execution timed out after 1.5 s: the sandbox was stopped. Raise the "
+                             "timeout if the code needs longer."));
+        QVERIFY2(seconds < 4.0, std::to_string(seconds).c_str());
+    }
+
+    void outputLimitKeepsTheStart()
+    {
+        run::RunRequest request;
+        request.code = "while True:\n    print('x' * 1000)";
+        request.limits = smallLimits();
+        request.limits.outputLimitBytes = 64 * 1024;
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::OutputLimit));
+        QVERIFY(result.stdoutTruncated);
+        QCOMPARE(result.stdoutData.size(), std::size_t(64 * 1024));
+        QVERIFY(result.stdoutData.starts_with(std::string(1000, 'x') + "\n"));
+        QVERIFY2(result.message.find("64 KiB") != std::string::npos, result.message.c_str());
+    }
+
+    void outOfMemoryFromTheEngine()
+    {
+        run::RunRequest request;
+        request.code = "a = []\nwhile True:\n    a.append(bytearray(10**7))";
+        request.limits = smallLimits();
+        request.limits.memoryBytes = request.limits.memorySwapBytes = 64ll << 20;
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::OutOfMemory));
+        QCOMPARE(result.exitCode, 137);
+        QVERIFY2(result.message.find("64 MiB") != std::string::npos, result.message.c_str());
+    }
+
+    void cancelStopsTheRun()
+    {
+        run::RunRequest request;
+        request.code = "import time\nprint('go', flush=True)\ntime.sleep(100)";
+        request.limits = smallLimits();
+        struct CancelOnOutput : Recorder
+        {
+            run::CancelToken* token = nullptr;
+            void output(run::Stream stream, std::string_view bytes) override
+            {
+                Recorder::output(stream, bytes);
+                token->cancel();
+            }
+        } recorder;
+        run::CancelToken cancel;
+        recorder.token = &cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::Cancelled));
+        QCOMPARE(result.stdoutData, std::string("go\n"));
+    }
+
+    void blockedCodeStartsNothing()
+    {
+        run::RunRequest request;
+        request.code = "import os\nos.system('id')";
+        request.limits = smallLimits();
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::Blocked));
+        QVERIFY(!result.findings.empty());
+        QCOMPARE(result.findings.front().line, 2);
+        QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
+    }
+
+    void invalidLimitsStartNothing()
+    {
+        run::RunRequest request;
+        request.code = "print(1)";
+        request.limits.memoryBytes = 5;
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::InvalidRequest));
+        QCOMPARE(result.errorCode, std::string("limits.memory"));
+        QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
+    }
+
+    void nothingLeaksBetweenRuns()
+    {
+        run::RunRequest write;
+        write.code = "open('/tmp/secret', 'w').write('x')\nimport os\nprint(os.listdir('/tmp'))";
+        write.limits = smallLimits();
+        Recorder recorder;
+        run::CancelToken cancel;
+        auto first = m_executor->run(write, recorder, cancel);
+        QCOMPARE(name(first.status), name(run::Status::Ok));
+        QVERIFY(first.stdoutData.find("secret") != std::string::npos);
+        run::RunRequest read = write;
+        read.code = "import os\nprint(os.path.exists('/tmp/secret'))";
+        auto second = m_executor->run(read, recorder, cancel);
+        QCOMPARE(second.stdoutData, std::string("False\n"));
+    }
+
+    void warmPoolMakesRunsFast()
+    {
+        run::RunRequest request;
+        request.code = "print('warm')";
+        request.limits = smallLimits();
+        Recorder recorder;
+        run::CancelToken cancel;
+        m_executor->run(request, recorder, cancel); // sets the pool's key and fills it
+        QTest::qWait(3000);
+        const auto start = std::chrono::steady_clock::now();
+        const auto result = m_executor->run(request, recorder, cancel);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        QCOMPARE(result.stdoutData, std::string("warm\n"));
+        qInfo("warm run took %.1f ms", ms);
+        QVERIFY2(ms < 400, std::to_string(ms).c_str());
+    }
+
+private:
+    std::unique_ptr<engine::Client> m_client;
+    std::unique_ptr<run::Executor> m_executor;
+    int m_baseline = 0;
+};
+
+QTEST_APPLESS_MAIN(TestExecutor)
+#include "tst_executor.moc"
