@@ -380,6 +380,9 @@ private:
             return;
         const auto callee = a.resolve(function);
         const auto argv = positional(call);
+        const Kind functionKind = t.node(function).kind;
+        if (functionKind == Kind::Call || functionKind == Kind::Subscript) // getattr(os, 'system')(...)
+            checkReference(function, callee);
         if (std::ranges::any_of(callee, [&](const std::string& c) { return a.policy().isCallAllowed(c); }))
             return;
         if (contains(callee, "__import__") || contains(callee, "importlib.import_module")) {

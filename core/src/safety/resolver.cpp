@@ -225,6 +225,16 @@ std::int32_t Analysis::singleValue(std::string_view name) const
 void Analysis::bindTarget(std::int32_t target, std::int32_t value)
 {
     const Node& t = m_tree.node(target);
+    if (t.kind == Kind::AsPatternTarget && t.firstChild < 0) { // `as name`: the target is the name itself
+        m_localNames.insert(identifier(target));
+        ++m_bindingCount[identifier(target)];
+        return;
+    }
+    if (t.kind == Kind::AsPatternTarget) {
+        for (const std::int32_t inner : m_tree.namedChildren(target))
+            bindTarget(inner, -1);
+        return;
+    }
     if (t.kind == Kind::Identifier) {
         const std::string name = identifier(target);
         m_localNames.insert(name);
@@ -342,8 +352,7 @@ void Analysis::collectBindings()
         case Kind::AsPattern: // with ... as x, except E as x
             for (std::int32_t c = n.firstChild; c >= 0; c = nodes[static_cast<std::size_t>(c)].nextSibling)
                 if (nodes[static_cast<std::size_t>(c)].field == Field::Alias)
-                    for (const std::int32_t target : m_tree.namedChildren(c))
-                        bindTarget(target, -1);
+                    bindTarget(c, -1);
             break;
         default:
             break;

@@ -61,6 +61,7 @@ enum class Kind : std::uint8_t
     ForStatement,
     ForInClause,
     AsPattern,
+    AsPatternTarget,
     WithItem,
     ExceptClause,
     GlobalStatement,
