@@ -80,16 +80,22 @@ std::optional<std::pair<std::uint32_t, std::string>> firstSyntaxError(const Synt
     std::int32_t first = -1;
     for (std::int32_t i = 0; i < static_cast<std::int32_t>(tree.size()); ++i) {
         const Node& n = tree.node(i);
-        if (n.kind == Kind::Error || n.missing) {
+        if (n.kind == Kind::Error || n.missing || n.kind == Kind::PrintStatement ||
+            n.kind == Kind::ExecStatement) {
             first = i;
             break;
         }
     }
     if (first < 0)
         return std::nullopt;
+    const Node& n = tree.node(first);
+    if (n.kind == Kind::PrintStatement || n.kind == Kind::ExecStatement) { // Python 2 statements
+        const std::string word = n.kind == Kind::PrintStatement ? "print" : "exec";
+        return std::pair{n.startByte,
+                         "Missing parentheses in call to '" + word + "'. Did you mean " + word + "(...)?"};
+    }
     if (scan.syntax) // the tokenizer-level reason is more precise than "invalid syntax"
         return std::pair{static_cast<std::uint32_t>(scan.syntax->offset), scan.syntax->message};
-    const Node& n = tree.node(first);
     if (n.missing)
         return std::pair{n.startByte, "expected '" + std::string(tree.typeName(first)) + "'"};
     return std::pair{n.startByte, std::string("invalid syntax")};

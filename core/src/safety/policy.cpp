@@ -189,21 +189,21 @@ Result<Policy> Policy::load(std::string_view presetNameOrFilePath)
 
 std::string Policy::toJson() const
 {
-    json rulesJson = json::object();
+    nlohmann::ordered_json rulesJson = nlohmann::ordered_json::object();
     for (const auto& [id, level] : m_rules)
         rulesJson[id] = levelName(level);
-    json doc = {{"version", 1},
-                {"name", m_name},
-                {"description", m_description},
-                {"allow_override", m_allowOverride},
-                {"agentrun_compat", m_agentrunCompat},
-                {"rules", rulesJson},
-                {"blocked_modules", m_blockedModules},
-                {"allowed_modules", m_allowedModules},
-                {"blocked_calls", m_blockedCalls},
-                {"allowed_calls", m_allowedCalls},
-                {"blocked_attributes", m_blockedAttributes},
-                {"allowed_attributes", m_allowedAttributes}};
+    nlohmann::ordered_json doc = {{"version", 1},
+                                  {"name", m_name},
+                                  {"description", m_description},
+                                  {"allow_override", m_allowOverride},
+                                  {"agentrun_compat", m_agentrunCompat},
+                                  {"rules", rulesJson},
+                                  {"blocked_modules", m_blockedModules},
+                                  {"allowed_modules", m_allowedModules},
+                                  {"blocked_calls", m_blockedCalls},
+                                  {"allowed_calls", m_allowedCalls},
+                                  {"blocked_attributes", m_blockedAttributes},
+                                  {"allowed_attributes", m_allowedAttributes}};
     return doc.dump(2) + "\n";
 }
 
