@@ -1,0 +1,173 @@
+#include "helper_cli.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using testing::runCli;
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helloFromTheReadme()
+    {
+        const auto result = runCli({"run", testing::resource("examples/hello.py")});
+        QCOMPARE(result.err, QByteArray());
+        QCOMPARE(result.out, QByteArray("Hello, World!\n"));
+        QCOMPARE(result.exitCode, 0);
+    }
+
+    void checkBlocksOsSystemOnLine2()
+    {
+        const auto result = runCli({"check", "--json", "-"}, "import os\nos.system('ls')\n");
+        QCOMPARE(result.exitCode, 1);
+        const auto json = QJsonDocument::fromJson(result.out).object();
+        QCOMPARE(json["allowed"].toBool(true), false);
+        const auto finding = json["findings"].toArray().first().toObject();
+        QCOMPARE(finding["line"].toInt(), 2);
+        QCOMPARE(finding["severity"].toString(), QString("block"));
+        QCOMPARE(finding["rule"].toString(), QString("process-exec"));
+        QVERIFY(json["imports"].toArray().contains(QJsonValue("os")));
+    }
+
+    void checkAllowsOrdinaryCode()
+    {
+        const auto result = runCli({"check", "-"}, "import os\nprint(os.path.join('a', 'b'))\n");
+        QCOMPARE(result.exitCode, 0);
+        QVERIFY(result.out.contains("allowed"));
+    }
+
+    void exitStatuses_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<QByteArray>("code");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QByteArray>("stderrFragment");
+        QTest::newRow("program's own")
+            << QStringList() << QByteArray("import sys\nsys.exit(3)") << 3 << QByteArray();
+        QTest::newRow("exception") << QStringList() << QByteArray("1/0") << 1
+                                   << QByteArray("ZeroDivisionError: division by zero");
+        QTest::newRow("timeout") << QStringList{"--timeout", "1"} << QByteArray("while True: pass") << 124
+                                 << QByteArray("agentrun: Execution timed out after 1 s");
+        QTest::newRow("blocked") << QStringList() << QByteArray("import os\nos.system('id')") << 125
+                                 << QByteArray("agentrun: -:2:1: process-exec:");
+        QTest::newRow("out of memory") << QStringList{"--memory", "48m", "--tmpfs-size", "8m"}
+                                       << QByteArray("a=[]\nwhile 1: a.append(bytearray(10**7))") << 137
+                                       << QByteArray("agentrun: Out of memory");
+        QTest::newRow("absurd memory")
+            << QStringList{"--memory", "5"} << QByteArray("print(1)") << 2
+            << QByteArray("agentrun: The memory limit must be between 16 MiB and 64 GiB");
+        QTest::newRow("bad size") << QStringList{"--memory", "lots"} << QByteArray("print(1)") << 2
+                                  << QByteArray("agentrun: \"lots\" is not a size for --memory");
+        QTest::newRow("unknown option") << QStringList{"--frobnicate"} << QByteArray("print(1)") << 2
+                                        << QByteArray("agentrun: unknown option --frobnicate");
+        QTest::newRow("strict refuses --no-check")
+            << QStringList{"--policy", "strict", "--no-check"} << QByteArray("print(1)") << 2
+            << QByteArray("does not allow skipping the safety check");
+    }
+
+    void exitStatuses()
+    {
+        QFETCH(QStringList, options);
+        QFETCH(QByteArray, code);
+        QFETCH(int, exitCode);
+        QFETCH(QByteArray, stderrFragment);
+        const auto result = runCli(QStringList{"run"} + options + QStringList{"-"}, code);
+        QVERIFY2(result.err.contains(stderrFragment), result.err.constData());
+        QCOMPARE(result.exitCode, exitCode);
+    }
+
+    void jsonObject()
+    {
+        const auto result =
+            runCli({"run", "--json", "-"}, "import sys\nprint('out')\nprint('err', file=sys.stderr)\n");
+        QCOMPARE(result.exitCode, 0);
+        const auto json = QJsonDocument::fromJson(result.out).object();
+        QCOMPARE(json["status"].toString(), QString("ok"));
+        QCOMPARE(json["stdout"].toString(), QString("out\n"));
+        QCOMPARE(json["stderr"].toString(), QString("err\n"));
+        QCOMPARE(json["output"].toString(), QString("out\nerr\n"));
+        QCOMPARE(json["message"].toString(), QString());
+        QVERIFY(json["peak_memory_bytes"].toDouble() > 1e6);
+        QVERIFY(json["duration_ms"].toObject()["total"].toDouble() > 0);
+        QVERIFY(!json["run_id"].toString().isEmpty());
+        QCOMPARE(json["truncated"].toObject()["stdout"].toBool(true), false);
+    }
+
+    void binaryOutputIsValidJson()
+    {
+        const auto result =
+            runCli({"run", "--json", "-"}, "import sys\nsys.stdout.buffer.write(b'a\\xff\\xfeb')");
+        QCOMPARE(result.exitCode, 0);
+        QJsonParseError error{};
+        const auto json = QJsonDocument::fromJson(result.out, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(json["stdout"].toString(), QString::fromUtf8("a\uFFFD\uFFFDb"));
+    }
+
+    void plainOutputIsByteForByte()
+    {
+        const auto result = runCli({"run", "-"}, "import sys\nsys.stdout.buffer.write(b'a\\xff\\x00b')");
+        QCOMPARE(result.out, QByteArray("a\xff\x00"
+                                        "b",
+                                        4));
+    }
+
+    void engineDownIsExit3()
+    {
+        auto environment = QProcessEnvironment::systemEnvironment();
+        environment.insert("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        const auto result = runCli({"run", "-"}, "print(1)", environment);
+        QCOMPARE(result.exitCode, 3);
+        QVERIFY2(result.err.startsWith("agentrun: Docker is not running: there is no socket at "
+                                       "unix:///nonexistent/docker.sock."),
+                 result.err.constData());
+        const auto doctor = runCli({"doctor"}, {}, environment);
+        QCOMPARE(doctor.exitCode, 3);
+        QVERIFY(doctor.out.contains("engine:   not reachable"));
+    }
+
+    void doctorReady()
+    {
+        const auto result = runCli({"doctor", "--json"});
+        const auto json = QJsonDocument::fromJson(result.out).object();
+        QVERIFY2(json["ready"].toBool(), result.out.constData());
+        QCOMPARE(result.exitCode, 0);
+        QVERIFY(json["engine"].toObject()["runtimes"].toArray().contains(QJsonValue("runc")));
+    }
+
+    void stdinFile()
+    {
+        QTemporaryDir dir;
+        QFile input(dir.filePath("in.txt"));
+        QVERIFY(input.open(QIODevice::WriteOnly));
+        input.write("42\n");
+        input.close();
+        const auto result = runCli({"run", "--stdin", input.fileName(), "-"}, "print(int(input()) + 1)");
+        QCOMPARE(result.out, QByteArray("43\n"));
+    }
+
+    void helpForEveryCommand_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char* command : {"run", "check", "doctor", "serve"}) {
+            QTest::newRow(command) << command;
+        }
+    }
+
+    void helpForEveryCommand()
+    {
+        QFETCH(QString, command);
+        const auto result = runCli({command, "--help"});
+        QCOMPARE(result.exitCode, 0);
+        const QByteArray usage = "Usage: agentrun " + command.toUtf8();
+        QVERIFY2(result.out.startsWith(usage), result.out.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
