@@ -1,0 +1,125 @@
+#pragma once
+
+#include "agentrun/error.h"
+#include "agentrun/run/executor.h"
+#include "agentrun/run/runresult.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentrun::history {
+
+/// Each of stdout, stderr and the combined output is stored up to this many bytes; a flag says when cut.
+inline constexpr std::size_t MaxStoredOutputBytes = 256 * 1024;
+
+/// One stored run: what was asked (code, policy, limits, image) and what came of it.
+struct RunRecord
+{
+    std::string runId;
+    std::int64_t createdMs = 0; ///< Unix time in milliseconds
+    std::string source;         ///< "cli", "rest", "workbench"
+    std::string status;         ///< as run::toString(Status)
+    int exitCode = -1;
+    std::string message;
+    std::string errorCode;
+    std::string policy;
+    std::string image;
+    std::string code;
+    nlohmann::json limits = nlohmann::json::object();
+    nlohmann::json findings = nlohmann::json::array();
+    std::vector<std::string> packages;
+    std::string stdoutData;
+    std::string stderrData;
+    std::string output;
+    bool stdoutCapped = false; ///< cut to MaxStoredOutputBytes by the history
+    bool stderrCapped = false;
+    bool outputCapped = false;
+    bool stdoutTruncated = false; ///< cut by the run's own output limit
+    bool stderrTruncated = false;
+    run::Durations durations;
+    std::int64_t peakMemoryBytes = 0;
+    double cpuSeconds = 0;
+};
+
+/// A row of a listing: the record without the code and the output, plus the code's first line.
+struct RunSummary
+{
+    std::string runId;
+    std::int64_t createdMs = 0;
+    std::string source;
+    std::string status;
+    int exitCode = -1;
+    std::string message;
+    std::string policy;
+    std::string codePreview; ///< first non-empty line of the code, at most 80 bytes
+    double totalMs = 0;
+    std::int64_t peakMemoryBytes = 0;
+};
+
+struct HistoryFilter
+{
+    std::string status; ///< empty: any
+    int limit = 50;     ///< 1 .. 1000
+    int offset = 0;
+};
+
+/// Run history in an SQLite file (WAL, schema versioned with user_version). Thread-safe: one
+/// connection behind a mutex, so a server can record from every request thread. Never throws.
+class HistoryStore
+{
+public:
+    /// Opens or creates the file (and its directory), migrating the schema when it is older.
+    static Result<HistoryStore> open(const std::filesystem::path& path);
+    /// $XDG_DATA_HOME/agentrun/history.sqlite3, else ~/.local/share/agentrun/history.sqlite3.
+    static std::filesystem::path defaultPath();
+    /// Schema version this build writes.
+    static constexpr int SchemaVersion = 1;
+
+    HistoryStore(HistoryStore&&) noexcept;
+    HistoryStore& operator=(HistoryStore&&) noexcept;
+    ~HistoryStore();
+
+    /// Writes one run in one transaction: the whole row or nothing. `policyName` is what the user chose
+    /// (preset name or file); `source` says which front end ran it.
+    Result<void> record(const run::RunRequest& request, const run::RunResult& result,
+                        std::string_view policyName, std::string_view source = "cli");
+    /// Newest first.
+    Result<std::vector<RunSummary>> list(const HistoryFilter& filter);
+    /// By id, or by a unique prefix of at least 4 characters. Error code "history.not_found" when absent.
+    Result<RunRecord> get(std::string_view runId);
+
+    /// Rows beyond this many (oldest first) are removed when a run is recorded. Default 10000.
+    void setMaxRuns(std::int64_t maxRuns);
+    /// How long a write waits for another process holding the file. Default 5 s.
+    void setBusyTimeout(std::chrono::milliseconds timeout);
+    const std::filesystem::path& path() const;
+
+private:
+    class Impl;
+    explicit HistoryStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Does `status` name a run status ("ok", "blocked", …)?
+bool isKnownStatus(std::string_view status);
+
+/// The limits as stored and shown: {"timeout_seconds", "memory_bytes", …}.
+nlohmann::json limitsToJson(const run::Limits& limits);
+
+/// The `agentrun history show --json` / `GET /v2/runs/{id}` object: the run --json fields plus code,
+/// policy, limits, source, created_at and the capped flags.
+nlohmann::json toJson(const RunRecord& record);
+/// One row of `agentrun history list --json` / `GET /v2/runs`.
+nlohmann::json toJson(const RunSummary& summary);
+/// "2024-05-01T12:00:00.123Z".
+std::string formatTimestamp(std::int64_t unixMs);
+
+} // namespace agentrun::history

@@ -1,0 +1,102 @@
+#include "agentrun/history/historystore.h"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+namespace agentrun::history {
+
+bool isKnownStatus(std::string_view status)
+{
+    using run::Status;
+    static constexpr std::array all = {Status::Ok,
+                                       Status::Exception,
+                                       Status::Blocked,
+                                       Status::DependencyRejected,
+                                       Status::InstallFailed,
+                                       Status::Timeout,
+                                       Status::OutOfMemory,
+                                       Status::Killed,
+                                       Status::OutputLimit,
+                                       Status::Cancelled,
+                                       Status::EngineError,
+                                       Status::InvalidRequest};
+    for (const Status s : all) {
+        if (run::toString(s) == status) {
+            return true;
+        }
+    }
+    return false;
+}
+
+nlohmann::json limitsToJson(const run::Limits& limits)
+{
+    return {
+        {"timeout_seconds", limits.timeoutSeconds},
+        {"memory_bytes", limits.memoryBytes},
+        {"memory_swap_bytes", limits.memorySwapBytes},
+        {"cpus", limits.cpus},
+        {"pids", limits.pids},
+        {"output_limit_bytes", limits.outputLimitBytes},
+        {"tmpfs_bytes", limits.tmpfsBytes},
+        {"network", limits.network},
+        {"runtime", limits.runtime},
+    };
+}
+
+std::string formatTimestamp(std::int64_t unixMs)
+{
+    const std::time_t seconds = static_cast<std::time_t>(unixMs / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                  static_cast<int>(unixMs % 1000));
+    return buffer;
+}
+
+nlohmann::json toJson(const RunRecord& r)
+{
+    return {
+        {"run_id", r.runId},
+        {"created_at", formatTimestamp(r.createdMs)},
+        {"source", r.source},
+        {"status", r.status},
+        {"exit_code", r.exitCode},
+        {"message", r.message},
+        {"error_code", r.errorCode},
+        {"policy", r.policy},
+        {"image", r.image},
+        {"code", r.code},
+        {"limits", r.limits},
+        {"findings", r.findings},
+        {"packages", r.packages},
+        {"stdout", r.stdoutData},
+        {"stderr", r.stderrData},
+        {"output", r.output},
+        {"truncated", {{"stdout", r.stdoutTruncated}, {"stderr", r.stderrTruncated}}},
+        {"history_capped",
+         {{"stdout", r.stdoutCapped}, {"stderr", r.stderrCapped}, {"output", r.outputCapped}}},
+        {"duration_ms",
+         {{"check", r.durations.checkMs},
+          {"install", r.durations.installMs},
+          {"run", r.durations.runMs},
+          {"total", r.durations.totalMs}}},
+        {"peak_memory_bytes", r.peakMemoryBytes},
+        {"cpu_seconds", r.cpuSeconds},
+    };
+}
+
+nlohmann::json toJson(const RunSummary& s)
+{
+    return {
+        {"run_id", s.runId},        {"created_at", formatTimestamp(s.createdMs)},
+        {"source", s.source},       {"status", s.status},
+        {"exit_code", s.exitCode},  {"message", s.message},
+        {"policy", s.policy},       {"code_preview", s.codePreview},
+        {"duration_ms", s.totalMs}, {"peak_memory_bytes", s.peakMemoryBytes},
+    };
+}
+
+} // namespace agentrun::history
