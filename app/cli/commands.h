@@ -9,5 +9,6 @@ int runCommand(std::span<char* const> args);
 int checkCommand(std::span<char* const> args);
 int doctorCommand(std::span<char* const> args);
 int serveCommand(std::span<char* const> args);
+int historyCommand(std::span<char* const> args);
 
 } // namespace agentrun::cli

@@ -16,6 +16,8 @@ Usage:
   agentrun serve [--listen HOST:PORT] [--token-file F]
                                        REST server (AgentRun-compatible /v1/run/ and /v2)
   agentrun doctor [--json]             is the engine reachable? runtimes, image, cgroups
+  agentrun history [list|show ID] [--json]
+                                       runs recorded by run and serve (blocked ones too)
   agentrun COMMAND --help              options of one command
 
 Environment: DOCKER_HOST (unix:///path or tcp://host:port), AGENTRUN_IMAGE (sandbox image).
@@ -43,6 +45,9 @@ int main(int argc, char** argv)
     }
     if (command == "serve") {
         return serveCommand(rest);
+    }
+    if (command == "history") {
+        return historyCommand(rest);
     }
     if (command == "--help" || command == "-h" || command == "help") {
         std::cout << Usage;

@@ -1,6 +1,7 @@
 #include "args.h"
 #include "commands.h"
 
+#include "agentrun/history/historystore.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 
@@ -36,6 +37,7 @@ Options:
   --arg VALUE            append VALUE to sys.argv (repeatable)
   --no-check             skip the static check (refused by the strict policy)
   --json                 print one JSON object instead of the program's output
+  --no-history           do not record the run in the history (agentrun history)
 
 Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory or
 killed; 2 bad usage; 3 engine unavailable.
@@ -86,6 +88,7 @@ int runCommand(std::span<char* const> rawArgs)
     }
     config.poolSize = 0; // one run per process: a warm pool would only cost a second container
     bool json = false;
+    bool recordHistory = true;
     bool swapGiven = false;
     std::string file;
     std::string stdinFile;
@@ -107,6 +110,9 @@ int runCommand(std::span<char* const> rawArgs)
         } else if (args.is("--json")) {
             args.take();
             json = true;
+        } else if (args.is("--no-history")) {
+            args.take();
+            recordHistory = false;
         } else if (args.is("--no-check")) {
             args.take();
             request.skipCheck = true;
@@ -208,6 +214,15 @@ int runCommand(std::span<char* const> rawArgs)
     std::signal(SIGTERM, [](int) { g_cancel->cancel(); });
     ConsoleObserver observer(!json);
     const run::RunResult result = executor.run(request, observer, cancel);
+    if (recordHistory && result.status != run::Status::InvalidRequest) {
+        // History is a convenience: failing to write it never changes what the run reports.
+        auto store = history::HistoryStore::open(history::HistoryStore::defaultPath());
+        auto recorded = store ? store->record(request, result, request.policy, "cli")
+                              : Result<void>(std::unexpected(store.error()));
+        if (!recorded) {
+            std::cerr << "agentrun: warning: " << recorded.error().message << "\n";
+        }
+    }
 
     if (json) {
         std::cout << run::dumpJson(run::toJson(result)) << "\n";

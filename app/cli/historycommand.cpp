@@ -1,0 +1,205 @@
+#include "args.h"
+#include "commands.h"
+
+#include "agentrun/history/historystore.h"
+#include "agentrun/run/limits.h"
+#include "agentrun/run/resultjson.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace agentrun::cli {
+
+namespace {
+
+constexpr const char* HistoryUsage =
+    R"(Usage: agentrun history [list] [--status S] [--limit N] [--offset N] [--json]
+       agentrun history show ID [--json]
+
+Lists the runs recorded by `agentrun run` and `agentrun serve`, newest first, or shows one run in full:
+its code, policy, limits, findings, output and timings. ID may be a unique prefix (4+ characters).
+Blocked runs are recorded too: `agentrun history --status blocked` lists the code the check stopped.
+
+Options:
+  --status S      only runs with this status (ok, exception, blocked, timeout, out_of_memory, …)
+  --limit N       at most N runs, 1..1000 (default 20)
+  --offset N      skip the N newest matching runs (default 0)
+  --json          one JSON object ({"runs": […]} for list, the stored run for show)
+  --file PATH     history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)
+)";
+
+std::string localTime(std::int64_t unixMs)
+{
+    const std::time_t seconds = static_cast<std::time_t>(unixMs / 1000);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &local);
+    return buffer;
+}
+
+bool parseInt(const std::string& text, int& out)
+{
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+void printList(const std::vector<history::RunSummary>& runs)
+{
+    if (runs.empty()) {
+        std::cout << "No runs recorded yet.\n";
+        return;
+    }
+    std::printf("%-16s  %-19s  %-19s  %4s  %9s  %s\n", "ID", "WHEN", "STATUS", "EXIT", "TIME", "CODE");
+    for (const auto& run : runs) {
+        char time[32];
+        std::snprintf(time, sizeof time, "%.0f ms", run.totalMs);
+        std::printf("%-16s  %-19s  %-19s  %4d  %9s  %s\n", run.runId.c_str(),
+                    localTime(run.createdMs).c_str(), run.status.c_str(), run.exitCode, time,
+                    run.codePreview.c_str());
+    }
+    std::fflush(stdout);
+}
+
+void printRecord(const history::RunRecord& r)
+{
+    std::cout << "Run " << r.runId << " (" << r.source << ")\n"
+              << "  when:    " << localTime(r.createdMs) << "\n"
+              << "  status:  " << r.status << " (exit " << r.exitCode << ")\n";
+    if (!r.message.empty()) {
+        std::cout << "  message: " << r.message << "\n";
+    }
+    std::cout << "  policy:  " << r.policy << "\n"
+              << "  image:   " << r.image << "\n"
+              << "  limits:  " << r.limits.dump() << "\n";
+    char timing[160];
+    std::snprintf(timing, sizeof timing, "check %.1f ms, install %.1f ms, run %.1f ms, total %.1f ms",
+                  r.durations.checkMs, r.durations.installMs, r.durations.runMs, r.durations.totalMs);
+    std::cout << "  timing:  " << timing << "\n"
+              << "  memory:  " << run::formatSize(r.peakMemoryBytes) << " peak\n";
+    if (!r.findings.empty()) {
+        std::cout << "  findings:\n";
+        for (const auto& finding : r.findings) {
+            std::cout << "    " << finding.value("line", 0) << ":" << finding.value("column", 0) << " "
+                      << finding.value("severity", "") << " " << finding.value("rule", "") << ": "
+                      << finding.value("message", "") << "\n";
+        }
+    }
+    std::cout << "--- code ---\n" << r.code;
+    if (!r.code.empty() && r.code.back() != '\n') {
+        std::cout << "\n";
+    }
+    std::cout << "--- output ---\n" << r.output;
+    if (!r.output.empty() && r.output.back() != '\n') {
+        std::cout << "\n";
+    }
+    if (r.outputCapped) {
+        std::cout << "[output cut at " << run::formatSize(history::MaxStoredOutputBytes)
+                  << " in the history]\n";
+    }
+}
+
+} // namespace
+
+int historyCommand(std::span<char* const> rawArgs)
+{
+    Args args(rawArgs);
+    history::HistoryFilter filter;
+    filter.limit = 20;
+    bool json = false;
+    std::string action;
+    std::string runId;
+    std::string file;
+    while (!args.done()) {
+        std::optional<std::string> value;
+        if (args.is("--help") || args.is("-h")) {
+            std::cout << HistoryUsage;
+            return 0;
+        } else if (args.is("--json")) {
+            args.take();
+            json = true;
+        } else if (args.is("--status")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            if (!history::isKnownStatus(*value)) {
+                return usageError(
+                    "--status " + *value +
+                    " is not a run status: use ok, exception, blocked, dependency_rejected, "
+                    "install_failed, timeout, out_of_memory, killed, output_limit, cancelled or "
+                    "engine_error");
+            }
+            filter.status = *value;
+        } else if (args.is("--limit")) {
+            if (!(value = args.value()) || !parseInt(*value, filter.limit) || filter.limit < 1 ||
+                filter.limit > 1000) {
+                return usageError("--limit needs a whole number between 1 and 1000");
+            }
+        } else if (args.is("--offset")) {
+            if (!(value = args.value()) || !parseInt(*value, filter.offset) || filter.offset < 0) {
+                return usageError("--offset needs a whole number of 0 or more");
+            }
+        } else if (args.is("--file")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            file = *value;
+        } else if (args.peek().starts_with("--")) {
+            return usageError("unknown option " + std::string(args.peek()) +
+                              " (see agentrun history --help)");
+        } else if (action.empty()) {
+            action = args.take();
+            if (action != "list" && action != "show") {
+                return usageError("history takes list or show ID, not \"" + action + "\"");
+            }
+        } else if (action == "show" && runId.empty()) {
+            runId = args.take();
+        } else {
+            return usageError("unexpected argument " + args.take() + " (see agentrun history --help)");
+        }
+    }
+    if (action == "show" && runId.empty()) {
+        return usageError("history show needs a run ID (see agentrun history list)");
+    }
+
+    auto store = history::HistoryStore::open(file.empty() ? history::HistoryStore::defaultPath()
+                                                          : std::filesystem::path(file));
+    if (!store) {
+        std::cerr << "agentrun: " << store.error().message << "\n";
+        return 3;
+    }
+    if (action == "show") {
+        auto record = store->get(runId);
+        if (!record) {
+            std::cerr << "agentrun: " << record.error().message << "\n";
+            return record.error().code == "history.not_found" || record.error().code == "history.ambiguous"
+                       ? 1
+                       : 3;
+        }
+        if (json) {
+            std::cout << run::dumpJson(history::toJson(*record), 2) << "\n";
+        } else {
+            printRecord(*record);
+        }
+        return 0;
+    }
+    auto runs = store->list(filter);
+    if (!runs) {
+        std::cerr << "agentrun: " << runs.error().message << "\n";
+        return 3;
+    }
+    if (json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& run : *runs) {
+            list.push_back(history::toJson(run));
+        }
+        std::cout << run::dumpJson({{"runs", list}}, 2) << "\n";
+    } else {
+        printList(*runs);
+    }
+    return 0;
+}
+
+} // namespace agentrun::cli
