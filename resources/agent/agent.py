@@ -11,7 +11,7 @@ container's stdout and stderr, so output, tracebacks and exit codes are byte-ide
 file by hand. When the child ends, every other process of the sandbox user is killed, and only then the
 agent writes its report as the last bytes on stdout:
 
-    \\x1eAGENTRUN-REPORT:<nonce>:{"exit": n, "signal": s, "peak_memory": b, "cpu": secs}\\n
+    \\x1eAGENTRUN-REPORT:<nonce>:{"exit": n, "signal": s, "peak_memory": b, "cpu": secs, "oom_kills": k}\\n
 
 The nonce arrives over stdin and the agent is non-dumpable, so the user's code can neither read it nor
 forge a report; the host strips the report by its nonce and ignores any other look-alike.
@@ -59,6 +59,21 @@ def peak_memory():
         except (OSError, ValueError):
             continue
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def oom_kills():
+    """How many processes the kernel's OOM killer took in this sandbox's memory cgroup."""
+    for path, key in (("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"),
+                      ("/sys/fs/cgroup/memory.events", "oom_kill")):
+        try:
+            with open(path) as f:
+                for line in f:
+                    name, _, value = line.partition(" ")
+                    if name == key:
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return 0
 
 
 def feed_stdin(fd, data):
@@ -121,6 +136,7 @@ def main():
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
         "peak_memory": peak_memory(),
         "cpu": usage.ru_utime + usage.ru_stime,
+        "oom_kills": oom_kills(),
     }
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())

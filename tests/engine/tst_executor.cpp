@@ -303,7 +303,7 @@ private Q_SLOTS:
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         QCOMPARE(result.stdoutData, std::string("warm\n"));
         qInfo("warm run took %.1f ms", ms);
-        QVERIFY2(ms < 400, std::to_string(ms).c_str());
+        QVERIFY2(ms < 200, std::to_string(ms).c_str());
     }
 
 private:

@@ -79,7 +79,10 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                         const nlohmann::json* state, int containerExitCode, const Limits& limits,
                         const RunResult& partial)
 {
-    const bool oomKilled = state && state->contains("State") && (*state)["State"].value("OOMKilled", false);
+    // The engine's flag when the container has stopped; the agent's count of OOM kills in the sandbox's
+    // memory cgroup when the run ended at its report (the container is still winding down then).
+    const bool oomKilled = (state && state->contains("State") && (*state)["State"].value("OOMKilled", false)) ||
+                           (report && report->value("signal", 0) == SIGKILL && report->value("oom_kills", 0) > 0);
     switch (ending) {
     case Ending::Timeout:
         return {Status::Timeout, containerExitCode,

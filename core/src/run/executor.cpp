@@ -242,16 +242,19 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
             streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
             break;
         }
-        if (eof) {
-            break;
+        if (eof || (!killed && collector.reportComplete())) {
+            break; // after the report the agent only exits: the container is removed in the background
         }
     }
     collector.finish();
     result.durations.runMs = msSince(runStart);
 
     // 4. How did it end? The engine's own record, never the program's output alone.
-    auto exitCode = engine.waitContainer(container->id, std::chrono::seconds(10));
-    auto state = engine.inspectContainer(container->id);
+    // Without a report (killed, crashed agent, engine trouble) the engine's record decides.
+    const bool needState = !collector.report() || killed;
+    Result<int> exitCode = needState ? engine.waitContainer(container->id, std::chrono::seconds(10)) : Result<int>(0);
+    Result<nlohmann::json> state =
+        needState ? engine.inspectContainer(container->id) : Result<nlohmann::json>(nlohmann::json());
     std::thread statsThread = stats.stop();
     pool.discard(container->id, std::move(statsThread));
 
@@ -270,7 +273,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         }
         return finish(Status::EngineError, streamError->message, streamError->code);
     }
-    const Classification verdict = classify(ending, collector.report(), state ? &*state : nullptr,
+    const Classification verdict = classify(ending, collector.report(), state && needState ? &*state : nullptr,
                                             exitCode ? *exitCode : -1, request.limits, result);
     result.exitCode = verdict.exitCode;
     return finish(verdict.status, verdict.message, verdict.code);

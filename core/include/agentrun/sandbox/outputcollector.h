@@ -33,6 +33,8 @@ public:
     const std::string& combined() const { return m_combined; }
     bool stdoutTruncated() const { return m_stdoutTruncated; }
     bool stderrTruncated() const { return m_stderrTruncated; }
+    /// The whole report line has arrived: the program and everything it started are gone.
+    bool reportComplete() const { return m_inReport && m_reportText.find('\n') != std::string::npos; }
     /// The agent's report, when it arrived intact.
     const std::optional<nlohmann::json>& report() const { return m_report; }
 

@@ -1,0 +1,80 @@
+// Hello-world run latency: a container created per run (the baseline) vs. the warm pool (ours), in
+// one process so both see the same machine load. Usage: bench_run [RUNS] (default 15).
+#include "agentrun/run/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+using namespace agentrun;
+
+namespace {
+
+struct Stats
+{
+    double p50 = 0;
+    double p90 = 0;
+    double mean = 0;
+};
+
+Stats measure(run::Executor& executor, int runs, bool letPoolRefill)
+{
+    run::RunRequest request;
+    request.code = "print('Hello, World!')";
+    run::RunObserver observer;
+    run::CancelToken cancel;
+    executor.run(request, observer, cancel); // warm-up: sets the pool key, loads the image
+    std::vector<double> ms;
+    for (int i = 0; i < runs; ++i) {
+        if (letPoolRefill) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        }
+        const auto start = std::chrono::steady_clock::now();
+        const auto result = executor.run(request, observer, cancel);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        if (result.status != run::Status::Ok) {
+            std::fprintf(stderr, "run failed: %s\n", result.message.c_str());
+            std::exit(1);
+        }
+    }
+    std::ranges::sort(ms);
+    Stats stats;
+    stats.p50 = ms[ms.size() / 2];
+    stats.p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
+    for (double value : ms) {
+        stats.mean += value / static_cast<double>(ms.size());
+    }
+    return stats;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const int runs = argc > 1 ? std::atoi(argv[1]) : 15;
+    const char* image = std::getenv("AGENTRUN_IMAGE");
+    run::ExecutorConfig config;
+    if (image) {
+        config.image = image;
+    }
+    config.poolSize = 0;
+    Stats cold;
+    {
+        run::Executor executor(config);
+        cold = measure(executor, runs, false);
+    }
+    config.poolSize = 2;
+    Stats warm;
+    {
+        run::Executor executor(config);
+        warm = measure(executor, runs, true);
+    }
+    std::printf("hello-world run, %d runs each          p50 ms   p90 ms  mean ms\n", runs);
+    std::printf("baseline: container created per run  %7.1f  %7.1f  %7.1f\n", cold.p50, cold.p90, cold.mean);
+    std::printf("ours:     warm pool (size 2)         %7.1f  %7.1f  %7.1f\n", warm.p50, warm.p90, warm.mean);
+    std::printf("speed-up (p50): %.1fx\n", cold.p50 / warm.p50);
+    return 0;
+}
