@@ -272,6 +272,25 @@ private Q_SLOTS:
         QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
     }
 
+    void missingRuntimeFailsClosed()
+    {
+        auto info = m_client->info();
+        QVERIFY(info.has_value());
+        if (std::ranges::find(info->runtimes, "runsc") != info->runtimes.end()) {
+            QSKIP("runsc is registered with this engine; the fail-closed path needs an engine without it");
+        }
+        run::RunRequest request;
+        request.code = "print(1)";
+        request.limits = smallLimits();
+        request.limits.runtime = "runsc";
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::EngineError));
+        QCOMPARE(result.errorCode, std::string("runtime.missing"));
+        QVERIFY(result.stdoutData.empty());
+    }
+
     void nothingLeaksBetweenRuns()
     {
         run::RunRequest write;

@@ -10,6 +10,7 @@
 #include "run/leftovers.h"
 #include "run/statsreader.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -165,6 +166,16 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         return finish(Status::EngineError, client.error().message, client.error().code);
     }
     engine::Client& engine = **client;
+    const auto& runtimes = m_impl->info().runtimes;
+    if (request.limits.runtime != "runc" && std::ranges::find(runtimes, request.limits.runtime) == runtimes.end()) {
+        // Fail closed: never fall back to a weaker runtime than the one asked for.
+        return finish(Status::EngineError,
+                      "The " + request.limits.runtime +
+                          " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
+                          "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
+                          "runc runtime.",
+                      "runtime.missing");
+    }
     auto& pool = m_impl->pool();
     auto container = pool.acquire(request.limits, m_impl->m_config.image);
     if (!container) {
