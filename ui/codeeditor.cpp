@@ -83,52 +83,54 @@ void CodeEditor::updateLineMarginWidth()
     setMarginWidth(LineMargin, QString(digits + 1, u'9'));
 }
 
+int CodeEditor::positionOf(int line, int codePointColumn) const
+{
+    line = qBound(0, line, qMax(0, lines() - 1));
+    const int lineStart = int(SendScintilla(SCI_POSITIONFROMLINE, line));
+    return lineStart + utf8IndexOfCodePoint(text(line), codePointColumn);
+}
+
 CodeEditor::Range CodeEditor::rangeOf(const Finding& f) const
 {
-    const int last = qMax(0, lines() - 1);
     Range r;
-    r.line = qBound(0, f.line - 1, last);
-    r.endLine = qBound(r.line, f.endLine - 1, last);
-    r.index = utf8IndexOfCodePoint(text(r.line), f.column - 1);
-    r.endIndex = utf8IndexOfCodePoint(text(r.endLine), f.endColumn - 1);
-    if (r.endLine == r.line && r.endIndex <= r.index) // empty range: mark the rest of the line
-        r.endIndex = utf8IndexOfCodePoint(text(r.line), std::numeric_limits<int>::max());
+    r.start = positionOf(f.line - 1, f.column - 1);
+    r.end = positionOf(qMax(f.line, f.endLine) - 1, f.endColumn - 1);
+    if (r.end <= r.start) // an empty range: mark the rest of the line
+        r.end = positionOf(f.line - 1, std::numeric_limits<int>::max());
     return r;
 }
 
 void CodeEditor::setFindings(const std::vector<Finding>& findings)
 {
     m_findings = findings;
-    const int last = qMax(0, lines() - 1);
-    for (int indicator : {BlockIndicator, WarnIndicator, InfoIndicator})
-        clearIndicatorRange(0, 0, last, utf8IndexOfCodePoint(text(last), std::numeric_limits<int>::max()),
-                            indicator);
+    const int length = int(SendScintilla(SCI_GETLENGTH));
+    for (int indicator : {BlockIndicator, WarnIndicator, InfoIndicator}) {
+        SendScintilla(SCI_SETINDICATORCURRENT, indicator);
+        SendScintilla(SCI_INDICATORCLEARRANGE, 0, length);
+    }
     for (int marker : {BlockMarker, WarnMarker, InfoMarker})
         markerDeleteAll(marker);
     for (const Finding& f : m_findings) {
         const Range r = rangeOf(f);
         const bool block = f.severity == Severity::Block;
         const bool warn = f.severity == Severity::Warn;
-        fillIndicatorRange(r.line, r.index, r.endLine, r.endIndex,
-                           block  ? BlockIndicator
-                           : warn ? WarnIndicator
-                                  : InfoIndicator);
-        markerAdd(r.line, block ? BlockMarker : warn ? WarnMarker : InfoMarker);
+        SendScintilla(SCI_SETINDICATORCURRENT, block ? BlockIndicator : warn ? WarnIndicator : InfoIndicator);
+        SendScintilla(SCI_INDICATORFILLRANGE, r.start, qMax(1, r.end - r.start));
+        markerAdd(qBound(0, f.line - 1, qMax(0, lines() - 1)), block  ? BlockMarker
+                                                               : warn ? WarnMarker
+                                                                      : InfoMarker);
     }
 }
 
 const Finding* CodeEditor::findingAt(int position) const
 {
-    int line = 0, index = 0;
-    lineIndexFromPosition(position, &line, &index);
+    const int line = int(SendScintilla(SCI_LINEFROMPOSITION, position));
     const Finding* onLine = nullptr;
     for (const Finding& f : m_findings) {
         const Range r = rangeOf(f);
-        const int start = positionFromLineIndex(r.line, r.index);
-        const int end = positionFromLineIndex(r.endLine, r.endIndex);
-        if (position >= start && position <= end)
+        if (position >= r.start && position < r.end)
             return &f;
-        if (!onLine && r.line == line)
+        if (!onLine && f.line - 1 == line)
             onLine = &f;
     }
     return onLine;
@@ -148,9 +150,8 @@ QString CodeEditor::describe(const Finding& f)
 
 void CodeEditor::jumpTo(const Finding& f)
 {
-    const Range r = rangeOf(f);
-    setCursorPosition(r.line, r.index);
-    ensureLineVisible(r.line);
+    SendScintilla(SCI_GOTOPOS, rangeOf(f).start);
+    ensureLineVisible(f.line - 1);
     setFocus(Qt::OtherFocusReason);
 }
 

@@ -44,12 +44,16 @@ public:
     static QString describe(const agentrun::safety::Finding& finding);
     /// Puts the caret on a finding and makes it visible (Problems panel).
     void jumpTo(const agentrun::safety::Finding& finding);
-    /// QScintilla (line, index) of a finding's start and end.
+    /// Document positions (Scintilla's: UTF-8 bytes) where a finding starts and ends. Finding columns
+    /// count code points, so non-ASCII text before a finding moves it by more than one byte per
+    /// character.
     struct Range
     {
-        int line = 0, index = 0, endLine = 0, endIndex = 0;
+        int start = 0, end = 0;
     };
     Range rangeOf(const agentrun::safety::Finding& finding) const;
+    /// Document position of a 0-based line and 0-based code-point column, clamped to the line.
+    int positionOf(int line, int codePointColumn) const;
 
 protected:
     QByteArray fromMimeData(const QMimeData* source, bool& rectangular) const override;

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -17,7 +18,10 @@
 #include "codeeditor.h"
 #include "consolepanel.h"
 #include "editortabs.h"
+#include "findingspanel.h"
 #include "labels.h"
+#include "livechecker.h"
+#include "safetycheck.h"
 #include "outputconsole.h"
 #include "runcontroller.h"
 #include "settings.h"
@@ -43,6 +47,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QW
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
 
     m_controller = new RunController(executor, this);
+    m_checker = new LiveChecker(this);
     m_tabs = new EditorTabs(this);
     m_tabs->newTab();
     setCentralWidget(m_tabs);
@@ -69,6 +74,29 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QW
         if (!ok)
             statusBar()->showMessage(text);
     });
+
+    connect(m_checker, &LiveChecker::policyError, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 10000); });
+    connect(m_checker, &LiveChecker::reportReady, this, [this](const agentrun::safety::Report& report) {
+        showFindings(report.findings, tr("Live check"));
+    });
+    connect(m_controller, &RunController::findingsReady, this,
+            [this](const agentrun::safety::Report& report) { showFindings(report.findings, tr("Run")); });
+    connect(m_tabs, &EditorTabs::currentTextChanged, this, [this] {
+        if (CodeEditor* editor = m_tabs->currentEditor())
+            m_checker->schedule(editor->text());
+    });
+    connect(m_tabs, &EditorTabs::currentEditorChanged, this, [this](CodeEditor* editor) {
+        if (editor)
+            m_checker->schedule(editor->text());
+    });
+    connect(m_findingsPanel, &FindingsPanel::findingActivated, this,
+            [this](const agentrun::safety::Finding& f) {
+                if (CodeEditor* editor = m_tabs->currentEditor())
+                    editor->jumpTo(f);
+            });
+    m_checker->setEnabled(m_settings.value(Settings::Key::LiveCheck).toBool());
+    setPolicy(m_settings.value(Settings::Key::Policy).toString());
 
     restoreLayout();
     m_controller->checkEngine();
@@ -110,6 +138,19 @@ void MainWindow::createActions()
     m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
     m_stopAction->setToolTip(tr("Stop the run: the sandbox is killed (Esc)"));
     m_stopAction->setEnabled(false);
+    QAction* check = run->addAction(QIcon(QStringLiteral(":/icons/check.svg")), tr("&Check"), this,
+                                    &MainWindow::checkCurrent);
+    check->setObjectName(QStringLiteral("checkAction"));
+    check->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    check->setToolTip(tr("Run the static safety check now (Ctrl+Shift+C)"));
+    QAction* live = run->addAction(tr("&Live Check"));
+    live->setObjectName(QStringLiteral("liveCheckAction"));
+    live->setCheckable(true);
+    live->setChecked(m_settings.value(Settings::Key::LiveCheck).toBool());
+    connect(live, &QAction::toggled, this, [this](bool on) {
+        m_settings.setValue(Settings::Key::LiveCheck, on);
+        m_checker->setEnabled(on);
+    });
 
     m_examplesMenu = menuBar()->addMenu(tr("&Examples"));
     m_examplesMenu->setObjectName(QStringLiteral("examplesMenu"));
@@ -123,6 +164,16 @@ void MainWindow::createActions()
     bar->addAction(m_stopAction);
     bar->widgetForAction(m_runAction)->setObjectName(QStringLiteral("runButton"));
     bar->widgetForAction(m_stopAction)->setObjectName(QStringLiteral("stopButton"));
+    bar->addAction(check);
+    bar->addSeparator();
+    auto* policy = new QComboBox(bar);
+    policy->setObjectName(QStringLiteral("policyCombo"));
+    policy->setToolTip(tr("Policy of the static check"));
+    policy->addItems(safetycheck::presetNames());
+    policy->setCurrentText(m_settings.value(Settings::Key::Policy).toString());
+    connect(policy, &QComboBox::currentTextChanged, this, &MainWindow::setPolicy);
+    bar->addWidget(new QLabel(tr(" Policy: "), bar));
+    bar->addWidget(policy);
     m_toolBar = bar;
 }
 
@@ -134,6 +185,9 @@ void MainWindow::createDocks()
     connect(m_consolePanel, &ConsolePanel::wrappingToggled, this,
             [this](bool on) { m_settings.setValue(Settings::Key::ConsoleWrap, on); });
     addPanel(m_consolePanel, QStringLiteral("outputDock"), tr("Output"), Qt::BottomDockWidgetArea);
+    m_findingsPanel = new FindingsPanel(this);
+    m_findingsDock =
+        addPanel(m_findingsPanel, QStringLiteral("findingsDock"), tr("Problems"), Qt::BottomDockWidgetArea);
 }
 
 QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title,
@@ -214,6 +268,27 @@ void MainWindow::onFinished(const RunResult& result)
     m_consolePanel->console()->appendStage(u"— " + summaryLine(result));
     m_runStatusLabel->setText(summaryLine(result));
     m_runStatusLabel->setProperty("status", statusName(result.status));
+}
+
+void MainWindow::showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source)
+{
+    if (CodeEditor* editor = m_tabs->currentEditor())
+        editor->setFindings(findings);
+    m_findingsPanel->setFindings(findings, source);
+}
+
+void MainWindow::checkCurrent()
+{
+    if (CodeEditor* editor = m_tabs->currentEditor())
+        m_checker->checkNow(editor->text());
+    m_findingsDock->show();
+    m_findingsDock->raise();
+}
+
+void MainWindow::setPolicy(const QString& name)
+{
+    if (m_checker->setPolicy(name))
+        m_settings.setValue(Settings::Key::Policy, name);
 }
 
 void MainWindow::openFile()

@@ -16,6 +16,8 @@ namespace agentrun::ui {
 class CodeEditor;
 class ConsolePanel;
 class EditorTabs;
+class FindingsPanel;
+class LiveChecker;
 class RunController;
 class Settings;
 
@@ -32,6 +34,8 @@ public:
     EditorTabs* editorTabs() const { return m_tabs; }
     RunController* runController() const { return m_controller; }
     ConsolePanel* consolePanel() const { return m_consolePanel; }
+    FindingsPanel* findingsPanel() const { return m_findingsPanel; }
+    LiveChecker* liveChecker() const { return m_checker; }
 
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
@@ -48,6 +52,9 @@ private:
     QDockWidget* addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area);
     agentrun::run::RunRequest currentRequest() const;
     void onFinished(const agentrun::run::RunResult& result);
+    void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
+    void checkCurrent();
+    void setPolicy(const QString& name);
     void onRunningChanged(bool running);
     void openFile();
     void saveFile(bool askForName);
@@ -59,6 +66,9 @@ private:
     RunController* m_controller = nullptr;
     EditorTabs* m_tabs = nullptr;
     ConsolePanel* m_consolePanel = nullptr;
+    FindingsPanel* m_findingsPanel = nullptr;
+    QDockWidget* m_findingsDock = nullptr;
+    LiveChecker* m_checker = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_stopAction = nullptr;
     QMenu* m_recentMenu = nullptr;
