@@ -9,6 +9,7 @@ int runCommand(std::span<char* const> args);
 int checkCommand(std::span<char* const> args);
 int doctorCommand(std::span<char* const> args);
 int serveCommand(std::span<char* const> args);
+int imageCommand(std::span<char* const> args);
 int historyCommand(std::span<char* const> args);
 
 } // namespace agentrun::cli

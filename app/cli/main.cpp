@@ -15,6 +15,7 @@ Usage:
                                        static safety check only; exit 0 allowed, 1 blocked
   agentrun serve [--listen HOST:PORT] [--token-file F]
                                        REST server (AgentRun-compatible /v1/run/ and /v2)
+  agentrun image build [--offline] [--base REF] [--force] | image status [--json]
   agentrun doctor [--json]             is the engine reachable? runtimes, image, cgroups
   agentrun history [list|show ID] [--json]
                                        runs recorded by run and serve (blocked ones too)
@@ -42,6 +43,9 @@ int main(int argc, char** argv)
     }
     if (command == "doctor") {
         return doctorCommand(rest);
+    }
+    if (command == "image") {
+        return imageCommand(rest);
     }
     if (command == "serve") {
         return serveCommand(rest);

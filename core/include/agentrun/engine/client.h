@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +60,27 @@ public:
 
     // Images
     Result<nlohmann::json> inspectImage(std::string_view ref);
+    Result<std::vector<nlohmann::json>> listImages(std::string_view labelFilter = {});
+    Result<void> tagImage(std::string_view ref, std::string_view repo, std::string_view tag);
+    Result<void> removeImage(std::string_view ref, bool force = false);
+    /// Imports a root filesystem tar as `repo:tag`; `changes` are Dockerfile lines (CMD, ENV, …).
+    Result<std::string> importImage(std::string_view rootfsTar, std::string_view repo, std::string_view tag,
+                                    const std::vector<std::string>& changes = {});
+
+    struct BuildOptions
+    {
+        std::string tag;
+        std::string dockerfile = "Dockerfile";
+        std::map<std::string, std::string> buildArgs;
+        std::map<std::string, std::string> labels;
+        std::string networkMode = "none"; ///< RUN steps get no network unless asked for
+        std::chrono::milliseconds timeout = std::chrono::minutes(30);
+    };
+    /// Builds from a context tar, calling `progress` with each line of the build output; returns the
+    /// image id. A failed step ends with Error{"image.build_failed", the step's own error}.
+    Result<std::string> buildImage(std::string_view contextTar, const BuildOptions& options,
+                                   const std::function<void(std::string_view line)>& progress,
+                                   const std::atomic<bool>& cancel);
 
     /// Follows the stats stream, calling `sample` for each JSON object until it returns false, the
     /// container stops, or `stop` becomes true.
@@ -81,6 +103,7 @@ private:
                              const std::function<bool(std::string_view)>* sink,
                              const std::atomic<bool>* stop);
     std::string apiPrefix();
+    std::string versionedUrl(std::string_view path) { return m_endpoint.baseUrl() + apiPrefix() + std::string(path); }
 
     class HandlePool;
     Endpoint m_endpoint;

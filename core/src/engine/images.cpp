@@ -1,0 +1,175 @@
+#include "agentrun/engine/client.h"
+
+namespace agentrun::engine {
+
+namespace {
+
+std::string query(std::string_view text)
+{
+    std::string out;
+    for (const unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+nlohmann::json mapToJson(const std::map<std::string, std::string>& values)
+{
+    nlohmann::json json = nlohmann::json::object();
+    for (const auto& [key, value] : values) {
+        json[key] = value;
+    }
+    return json;
+}
+
+} // namespace
+
+Result<std::vector<nlohmann::json>> Client::listImages(std::string_view labelFilter)
+{
+    std::string path = "/images/json";
+    if (!labelFilter.empty()) {
+        path += "?filters=" + query(nlohmann::json{{"label", {std::string(labelFilter)}}}.dump());
+    }
+    auto response = request("GET", path);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, "image list"));
+    }
+    std::vector<nlohmann::json> images;
+    const auto json = nlohmann::json::parse(response->body, nullptr, false);
+    if (json.is_array()) {
+        images.assign(json.begin(), json.end());
+    }
+    return images;
+}
+
+Result<void> Client::tagImage(std::string_view ref, std::string_view repo, std::string_view tag)
+{
+    auto response = request("POST", "/images/" + std::string(ref) + "/tag?repo=" + query(repo) + "&tag=" + query(tag));
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 201 && response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, std::string(ref)));
+    }
+    return {};
+}
+
+Result<void> Client::removeImage(std::string_view ref, bool force)
+{
+    auto response = request("DELETE", "/images/" + std::string(ref) + (force ? "?force=1" : ""));
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, std::string(ref)));
+    }
+    return {};
+}
+
+Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_view repo, std::string_view tag,
+                                        const std::vector<std::string>& changes)
+{
+    std::string path = "/images/create?fromSrc=-&repo=" + query(repo) + "&tag=" + query(tag);
+    for (const auto& change : changes) {
+        path += "&changes=" + query(change);
+    }
+    auto response = request("POST", path, rootfsTar, std::chrono::minutes(10), "application/x-tar");
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, "import of " + std::string(repo)));
+    }
+    // The answer is a stream of JSON lines; the last one carries {"status": "sha256:…"} or an error.
+    std::string id;
+    std::size_t start = 0;
+    while (start < response->body.size()) {
+        auto end = response->body.find('\n', start);
+        if (end == std::string::npos) {
+            end = response->body.size();
+        }
+        const auto line = nlohmann::json::parse(std::string_view(response->body).substr(start, end - start), nullptr, false);
+        if (line.is_object() && line.contains("error")) {
+            return fail("image.import_failed", "Importing the root filesystem failed: " + line.value("error", std::string()));
+        }
+        if (line.is_object() && line.contains("status")) {
+            id = line.value("status", std::string());
+        }
+        start = end + 1;
+    }
+    return id;
+}
+
+Result<std::string> Client::buildImage(std::string_view contextTar, const BuildOptions& options,
+                                       const std::function<void(std::string_view line)>& progress,
+                                       const std::atomic<bool>& cancel)
+{
+    std::string path = "/build?rm=1&forcerm=1&t=" + query(options.tag) + "&dockerfile=" + query(options.dockerfile) +
+                       "&networkmode=" + query(options.networkMode);
+    if (!options.buildArgs.empty()) {
+        path += "&buildargs=" + query(mapToJson(options.buildArgs).dump());
+    }
+    if (!options.labels.empty()) {
+        path += "&labels=" + query(mapToJson(options.labels).dump());
+    }
+    std::string pending;
+    std::string imageId;
+    std::string error;
+    const std::function<bool(std::string_view)> sink = [&](std::string_view chunk) {
+        pending.append(chunk);
+        std::size_t newline;
+        while ((newline = pending.find('\n')) != std::string::npos) {
+            const auto line = nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
+            pending.erase(0, newline + 1);
+            if (!line.is_object()) {
+                continue;
+            }
+            if (line.contains("error")) {
+                error = line.value("error", std::string());
+            } else if (line.contains("stream") && line["stream"].is_string()) {
+                std::string text = line["stream"].get<std::string>();
+                while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+                    text.pop_back();
+                }
+                if (!text.empty() && progress) {
+                    progress(text);
+                }
+            } else if (line.contains("aux") && line["aux"].is_object()) {
+                imageId = line["aux"].value("ID", imageId);
+            }
+        }
+        return !cancel.load();
+    };
+    auto response = perform("POST", versionedUrl(path), contextTar, options.timeout, "application/x-tar", &sink, &cancel);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (cancel.load()) {
+        return fail("image.cancelled", "The image build was cancelled.");
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, pending, "image build"));
+    }
+    if (!error.empty()) {
+        return fail("image.build_failed", "Building " + options.tag + " failed: " + error);
+    }
+    if (imageId.empty()) {
+        auto inspected = inspectImage(options.tag);
+        if (inspected) {
+            imageId = inspected->value("Id", "");
+        }
+    }
+    return imageId;
+}
+
+} // namespace agentrun::engine

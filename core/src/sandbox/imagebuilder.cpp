@@ -1,0 +1,129 @@
+#include "agentrun/sandbox/imagebuilder.h"
+
+#include "agentrun/engine/tar.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace agentrun::sandbox {
+
+namespace fs = std::filesystem;
+
+std::string sha256Hex(std::string_view data)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < length; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
+Result<std::string> locateSandboxSources()
+{
+    std::vector<std::string> candidates;
+    if (const char* dir = std::getenv("AGENTRUN_DATA_DIR")) {
+        candidates.emplace_back(dir);
+    }
+    candidates.emplace_back(fs::path(AGENTRUN_RESOURCES_SOURCE_DIR).parent_path().string());
+    candidates.emplace_back(AGENTRUN_RESOURCES_INSTALL_DIR);
+    for (const auto& candidate : candidates) {
+        std::error_code error;
+        if (fs::exists(fs::path(candidate) / "packaging/sandbox/Dockerfile", error) &&
+            fs::exists(fs::path(candidate) / "resources/agent/agent.py", error)) {
+            return candidate;
+        }
+    }
+    return fail("image.sources", "Cannot find the sandbox image sources (packaging/sandbox/Dockerfile and "
+                                 "resources/agent/): set AGENTRUN_DATA_DIR to the directory holding them.");
+}
+
+Result<SandboxInputs> readSandboxInputs(const std::string& root)
+{
+    std::vector<std::string> paths{"packaging/sandbox/Dockerfile"};
+    std::vector<std::string> agentFiles;
+    std::error_code error;
+    for (const auto& entry : fs::recursive_directory_iterator(fs::path(root) / "resources/agent", error)) {
+        const auto relative = fs::relative(entry.path(), root).generic_string();
+        if (entry.is_regular_file() && !relative.ends_with(".pyc") && relative.find("__pycache__") == std::string::npos) {
+            agentFiles.push_back(relative);
+        }
+    }
+    if (error) {
+        return fail("image.sources", "Cannot read " + root + "/resources/agent: " + error.message());
+    }
+    std::ranges::sort(agentFiles); // byte order, as `LC_ALL=C sort` in quickstart.sh
+    paths.insert(paths.end(), agentFiles.begin(), agentFiles.end());
+
+    SandboxInputs inputs;
+    std::string manifest;
+    for (const auto& path : paths) {
+        std::ifstream file(fs::path(root) / path, std::ios::binary);
+        if (!file) {
+            return fail("image.sources", "Cannot read " + (fs::path(root) / path).string() + ".");
+        }
+        std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        manifest += path + "\n" + sha256Hex(content) + "\n";
+        inputs.files.emplace_back(path, std::move(content));
+    }
+    inputs.hash = sha256Hex(manifest);
+    return inputs;
+}
+
+Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInputs& inputs, const std::string& tag)
+{
+    ImageStatus status;
+    auto image = client.inspectImage(tag);
+    if (!image) {
+        if (image.error().code == "image.missing") {
+            return status;
+        }
+        return std::unexpected(image.error());
+    }
+    status.present = true;
+    status.id = image->value("Id", "");
+    status.sizeBytes = image->value("Size", std::int64_t{0});
+    const auto& labels = (*image)["Config"]["Labels"];
+    if (labels.is_object()) {
+        status.current = labels.value(HashLabel, "") == inputs.hash;
+        status.pythonVersion = labels.value("org.agentrun.python.version", "");
+    }
+    return status;
+}
+
+Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInputs& inputs, const std::string& base,
+                                      const std::string& tag, const std::function<void(std::string_view)>& progress,
+                                      const std::atomic<bool>& cancel)
+{
+    if (auto present = client.inspectImage(base); !present) {
+        if (present.error().code != "image.missing") {
+            return std::unexpected(present.error());
+        }
+        return fail("image.base_missing",
+                    "The base image " + base + " is not in the engine and cannot be pulled here: build the offline "
+                    "base with `sudo packaging/sandbox/build-base.sh` (debootstrap) and use --base " + OfflineBase + ".");
+    }
+    engine::TarWriter tar;
+    for (const auto& [path, content] : inputs.files) {
+        if (auto added = tar.addFile(path, content); !added) {
+            return std::unexpected(added.error());
+        }
+    }
+    engine::Client::BuildOptions options;
+    options.tag = tag;
+    options.dockerfile = "packaging/sandbox/Dockerfile";
+    options.buildArgs = {{"BASE", base}};
+    options.labels = {{HashLabel, inputs.hash}};
+    return client.buildImage(tar.finish(), options, progress, cancel);
+}
+
+} // namespace agentrun::sandbox
