@@ -438,7 +438,8 @@ bool isKnownRule(std::string_view ruleId)
 
 bool isBuiltinName(std::string_view name)
 {
-    return std::ranges::find(builtinNames, name) != builtinNames.end();
+    static const std::unordered_set<std::string_view> names(builtinNames.begin(), builtinNames.end());
+    return names.contains(name);
 }
 
 } // namespace rules
