@@ -1,11 +1,298 @@
 #include "args.h"
 #include "commands.h"
+#include "resthttp.h"
+#include "restserver.h"
+
+#include "agentrun/safety/policy.h"
+
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <pthread.h>
+#include <thread>
 
 namespace agentrun::cli {
 
-int serveCommand(std::span<char* const>)
+namespace {
+
+constexpr const char* ServeUsage = R"(Usage: agentrun serve [OPTIONS]
+
+REST server: the AgentRun-compatible POST /v1/run/ and GET /v1/health/, and the native /v2 API (full
+results, Server-Sent Events, check, history). GET /openapi.json describes every endpoint; docs/rest.md
+has examples. Every run is recorded in the history (agentrun history).
+
+Options:
+  --listen HOST:PORT     address to listen on (default 127.0.0.1:8000; port 0 picks a free one).
+                         A non-loopback address needs --token-file.
+  --token-file FILE      every request must send "Authorization: Bearer <the file's content>"
+  --max-concurrent N     runs at once, 1..256 (default 4); more get 429 with Retry-After
+  --max-body SIZE        largest request body, 1k..256m (default 2m); larger gets 413
+  --cors ORIGIN          allow browser pages from ORIGIN (e.g. http://localhost:3000, or *); default none
+  --compat-policy P      policy of /v1/run/ (default agentrun-compat: AgentRun's verdicts and messages)
+  --no-history           do not record runs
+  --history-file FILE    history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)
+  Run defaults (a /v2 request may set its own limits within the accepted ranges):
+  --timeout SECONDS, --memory SIZE, --memory-swap SIZE, --cpus N, --pids N, --output-limit SIZE,
+  --tmpfs-size SIZE, --network none|bridge (bridge also lets /v2 requests ask for it), --runtime runc|runsc,
+  --policy P (standard | strict | agentrun-compat | FILE; default standard), --allow PKG (repeatable),
+  --image REF
+
+SIGINT or SIGTERM stop it gracefully: no new runs, running ones cancelled, no container left behind.
+)";
+
+bool parseNumber(const std::string& text, double& out)
 {
-    return usageError("serve is not available in this build yet");
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+bool parseListen(const std::string& text, std::string& host, int& port)
+{
+    std::string portText;
+    if (text.starts_with('[')) {
+        const auto close = text.find("]:");
+        if (close == std::string::npos) {
+            return false;
+        }
+        host = text.substr(1, close - 1);
+        portText = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos || text.find(':') != colon) {
+            return false;
+        }
+        host = text.substr(0, colon);
+        portText = text.substr(colon + 1);
+    }
+    const auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+    return !host.empty() && ec == std::errc() && end == portText.data() + portText.size() && port >= 0 &&
+           port <= 65535;
+}
+
+std::optional<std::string> readToken(const std::string& path)
+{
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        usageError("cannot read the token file " + path);
+        return std::nullopt;
+    }
+    std::string token((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const auto last = token.find_last_not_of(" \t\r\n");
+    token.resize(last == std::string::npos ? 0 : last + 1);
+    token.erase(0, token.find_first_not_of(" \t\r\n"));
+    if (token.size() < 16) {
+        usageError("the token in " + path +
+                   " is shorter than 16 characters: use a long random one, e.g. "
+                   "openssl rand -hex 32 > " +
+                   path);
+        return std::nullopt;
+    }
+    return token;
+}
+
+} // namespace
+
+int serveCommand(std::span<char* const> rawArgs)
+{
+    Args args(rawArgs);
+    ServeConfig config;
+    config.maxConcurrent = 4;
+    if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
+        config.image = image;
+    }
+    bool swapGiven = false;
+    std::string listen = "127.0.0.1:8000";
+    std::string tokenFile;
+    run::Limits& limits = config.defaults.limits;
+
+    while (!args.done()) {
+        std::optional<std::string> value;
+        double number = 0;
+        const auto size = [&](std::string_view option, std::int64_t& target) {
+            auto parsed = run::parseSize(*value, option);
+            if (!parsed) {
+                usageError(parsed.error().message);
+                return false;
+            }
+            target = *parsed;
+            return true;
+        };
+        if (args.is("--help") || args.is("-h")) {
+            std::cout << ServeUsage;
+            return 0;
+        } else if (args.is("--listen")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            listen = *value;
+        } else if (args.is("--token-file")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            tokenFile = *value;
+        } else if (args.is("--max-concurrent")) {
+            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
+                number < 1 || number > 256) {
+                return usageError("--max-concurrent needs a whole number between 1 and 256");
+            }
+            config.maxConcurrent = static_cast<int>(number);
+        } else if (args.is("--max-body")) {
+            std::int64_t bytes = 0;
+            if (!(value = args.value()) || !size("--max-body", bytes)) {
+                return 2;
+            }
+            if (bytes < 1024 || bytes > (256ll << 20)) {
+                return usageError("--max-body must be between 1k and 256m");
+            }
+            config.maxBodyBytes = static_cast<std::size_t>(bytes);
+        } else if (args.is("--cors")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            config.corsOrigin = *value;
+        } else if (args.is("--compat-policy")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            config.compatPolicy = *value;
+        } else if (args.is("--no-history")) {
+            args.take();
+            config.recordHistory = false;
+        } else if (args.is("--history-file")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            config.historyFile = *value;
+        } else if (args.is("--timeout")) {
+            if (!(value = args.value()) || !parseNumber(*value, limits.timeoutSeconds)) {
+                return usageError("--timeout needs a number of seconds between 0.1 and 3600");
+            }
+        } else if (args.is("--cpus")) {
+            if (!(value = args.value()) || !parseNumber(*value, limits.cpus)) {
+                return usageError("--cpus needs a number between 0.05 and 64");
+            }
+        } else if (args.is("--pids")) {
+            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number)) {
+                return usageError("--pids needs a whole number between 8 and 32768");
+            }
+            limits.pids = static_cast<std::int64_t>(number);
+        } else if (args.is("--memory")) {
+            if (!(value = args.value()) || !size("--memory", limits.memoryBytes)) {
+                return 2;
+            }
+        } else if (args.is("--memory-swap")) {
+            if (!(value = args.value()) || !size("--memory-swap", limits.memorySwapBytes)) {
+                return 2;
+            }
+            swapGiven = true;
+        } else if (args.is("--output-limit")) {
+            if (!(value = args.value()) || !size("--output-limit", limits.outputLimitBytes)) {
+                return 2;
+            }
+        } else if (args.is("--tmpfs-size")) {
+            if (!(value = args.value()) || !size("--tmpfs-size", limits.tmpfsBytes)) {
+                return 2;
+            }
+        } else if (args.is("--network") || args.is("--runtime") || args.is("--policy") ||
+                   args.is("--image") || args.is("--allow")) {
+            const std::string option(args.peek().substr(0, args.peek().find('=')));
+            if (!(value = args.value())) {
+                return 2;
+            }
+            if (option == "--network") {
+                limits.network = *value;
+            } else if (option == "--runtime") {
+                limits.runtime = *value;
+            } else if (option == "--policy") {
+                config.defaults.policy = *value;
+            } else if (option == "--image") {
+                config.image = *value;
+            } else {
+                config.defaults.allow.push_back(*value);
+            }
+        } else {
+            return usageError("unknown option " + std::string(args.peek()) + " (see agentrun serve --help)");
+        }
+    }
+    if (!swapGiven) {
+        limits.memorySwapBytes = limits.memoryBytes;
+    }
+    if (auto valid = run::validate(limits); !valid) {
+        return usageError(valid.error().message);
+    }
+    for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {
+        if (auto loaded = safety::Policy::load(policy); !loaded) {
+            return usageError(loaded.error().message);
+        }
+    }
+    if (!parseListen(listen, config.host, config.port)) {
+        return usageError("--listen needs HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000 (got " + listen + ")");
+    }
+    if (!tokenFile.empty()) {
+        auto token = readToken(tokenFile);
+        if (!token) {
+            return 2;
+        }
+        config.token = *token;
+    }
+    if (!isLoopbackHost(config.host) && config.token.empty()) {
+        return usageError("refusing to listen on " + listen +
+                          " without a token: anyone who can reach it could run code on this machine. Give "
+                          "--token-file FILE (a long random secret), or listen on 127.0.0.1.");
+    }
+
+    // Signals are taken by one thread with sigwait, never by a handler: shutdown needs locks and threads.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    const std::string displayHost =
+        config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
+    auto owner = std::make_unique<RestServer>(std::move(config));
+    RestServer& server = *owner;
+    auto port = server.bind();
+    if (!port) {
+        std::cerr << "agentrun: " << port.error().message << "\n";
+        return 3;
+    }
+    if (auto engine = server.context().executor.ping(); engine) {
+        std::cerr << "agentrun: engine: " << *engine << "\n";
+    } else {
+        std::cerr << "agentrun: warning: " << engine.error().message
+                  << " Runs get 503 until the engine is available.\n";
+    }
+    if (!server.context().history) {
+        std::cerr << "agentrun: warning: runs are not recorded: " << server.context().historyProblem << "\n";
+    }
+    std::cerr << "agentrun: listening on http://" << displayHost << ":" << *port << " ("
+              << server.context().runs.maxConcurrent() << " runs at once"
+              << (server.context().config.token.empty() ? ", no token" : ", token required") << ")"
+              << std::endl;
+
+    std::thread signalWaiter([&server, signals] {
+        int received = 0;
+        sigwait(&signals, &received);
+        if (received != SIGUSR1) {
+            std::cerr << "agentrun: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
+                      << ": stopping (running runs are cancelled)" << std::endl;
+        }
+        server.shutdown();
+    });
+    server.serve();
+    pthread_kill(signalWaiter.native_handle(), SIGUSR1); // ends the waiter when serve() ended on its own
+    signalWaiter.join();
+    owner.reset(); // the executor removes its warm containers here
+    std::cerr << "agentrun: stopped" << std::endl;
+    return 0;
 }
 
 } // namespace agentrun::cli

@@ -1,0 +1,200 @@
+#include "resthttp.h"
+
+#include "agentrun/run/resultjson.h"
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <set>
+
+namespace agentrun::cli {
+
+void sendJson(httplib::Response& res, int status, const nlohmann::json& body)
+{
+    res.status = status;
+    res.set_content(run::dumpJson(body), "application/json");
+}
+
+void sendError(httplib::Response& res, int status, std::string_view code, std::string_view message)
+{
+    sendJson(res, status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+void sendBusy(httplib::Response& res, int maxConcurrent)
+{
+    res.set_header("Retry-After", "1");
+    sendError(res, 429, "server.busy",
+              "Too many runs at once: this server runs at most " + std::to_string(maxConcurrent) +
+                  " together (--max-concurrent). Retry in a moment.");
+}
+
+std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib::Response& res,
+                                            bool fastApiDetail)
+{
+    // Only JSON bodies: a browser page cannot send application/json to another origin without a CORS
+    // preflight, which this server refuses unless --cors says otherwise. (FastAPI does the same.)
+    const std::string type = req.get_header_value("Content-Type");
+    if (!type.empty()) {
+        const std::string media = type.substr(0, type.find(';'));
+        const bool json =
+            media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"));
+        if (!json) {
+            sendError(res, 415, "request.content_type",
+                      "Send the body as JSON with the header Content-Type: application/json (got " + media +
+                          ").");
+            return std::nullopt;
+        }
+    }
+    nlohmann::json body;
+    try {
+        body = nlohmann::json::parse(req.body);
+    } catch (const nlohmann::json::parse_error& error) {
+        const std::string message =
+            "The request body is not valid JSON (at byte " + std::to_string(error.byte) + ").";
+        nlohmann::json reply = {{"error", {{"code", "request.json"}, {"message", message}}}};
+        if (fastApiDetail) {
+            reply["detail"] = {
+                {{"type", "json_invalid"}, {"loc", {"body", error.byte}}, {"msg", "JSON decode error"}}};
+        }
+        sendJson(res, 400, reply);
+        return std::nullopt;
+    }
+    return body;
+}
+
+namespace {
+
+Error limitError(const std::string& field, const std::string& message)
+{
+    return Error{"limits." + field, message};
+}
+
+Result<std::int64_t> sizeField(const nlohmann::json& value, const std::string& field)
+{
+    if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+        return value.get<std::int64_t>();
+    }
+    if (value.is_string()) {
+        auto parsed = run::parseSize(value.get<std::string>(), "limits." + field);
+        if (!parsed) {
+            return std::unexpected(parsed.error());
+        }
+        return *parsed;
+    }
+    return std::unexpected(limitError(
+        field, "limits." + field + " must be a size: a number of bytes or a string like \"256m\"."));
+}
+
+} // namespace
+
+Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits, bool allowNetwork)
+{
+    if (!json.is_object()) {
+        return fail("limits", "limits must be an object like {\"timeout\": 5, \"memory\": \"256m\"}.");
+    }
+    bool swapGiven = false;
+    bool memoryGiven = false;
+    for (const auto& [key, value] : json.items()) {
+        const auto number = [&](double& target) -> Result<void> {
+            if (!value.is_number() || !std::isfinite(value.get<double>())) {
+                return std::unexpected(limitError(key, "limits." + key + " must be a number."));
+            }
+            target = value.get<double>();
+            return {};
+        };
+        const auto size = [&](std::int64_t& target) -> Result<void> {
+            auto parsed = sizeField(value, key);
+            if (!parsed) {
+                return std::unexpected(parsed.error());
+            }
+            target = *parsed;
+            return {};
+        };
+        const auto text = [&](std::string& target) -> Result<void> {
+            if (!value.is_string()) {
+                return std::unexpected(limitError(key, "limits." + key + " must be a string."));
+            }
+            target = value.get<std::string>();
+            return {};
+        };
+        Result<void> done;
+        if (key == "timeout" || key == "timeout_seconds") {
+            done = number(limits.timeoutSeconds);
+        } else if (key == "memory" || key == "memory_bytes") {
+            done = size(limits.memoryBytes);
+            memoryGiven = true;
+        } else if (key == "memory_swap" || key == "memory_swap_bytes") {
+            done = size(limits.memorySwapBytes);
+            swapGiven = true;
+        } else if (key == "cpus") {
+            done = number(limits.cpus);
+        } else if (key == "pids") {
+            if (!value.is_number_integer()) {
+                return std::unexpected(
+                    limitError("pids", "limits.pids must be a whole number between 8 and 32768."));
+            }
+            limits.pids = value.get<std::int64_t>();
+        } else if (key == "output_limit" || key == "output_limit_bytes") {
+            done = size(limits.outputLimitBytes);
+        } else if (key == "tmpfs_size" || key == "tmpfs_bytes") {
+            done = size(limits.tmpfsBytes);
+        } else if (key == "network") {
+            done = text(limits.network);
+        } else if (key == "runtime") {
+            done = text(limits.runtime);
+        } else {
+            return std::unexpected(limitError(key, "Unknown limit \"" + key +
+                                                       "\": use timeout, memory, memory_swap, cpus, pids, "
+                                                       "output_limit, tmpfs_size, network or runtime."));
+        }
+        if (!done) {
+            return std::unexpected(done.error());
+        }
+    }
+    if (memoryGiven && !swapGiven) {
+        limits.memorySwapBytes = limits.memoryBytes; // as on the command line: no swap unless asked
+    }
+    if (auto valid = run::validate(limits); !valid) {
+        return std::unexpected(valid.error());
+    }
+    if (limits.network != "none" && !allowNetwork) {
+        return fail("limits.network",
+                    "This server does not give runs network access: only \"none\" is accepted "
+                    "(start it with --network bridge to allow it).");
+    }
+    return limits;
+}
+
+bool tokenMatches(std::string_view presented, std::string_view expected)
+{
+    // Every byte of the longer string is looked at whatever the contents, so the time taken says nothing
+    // about how much of the token was right.
+    const std::size_t length = std::max(presented.size(), expected.size());
+    unsigned char difference = presented.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < length; ++i) {
+        const auto a = static_cast<unsigned char>(i < presented.size() ? presented[i] : 0);
+        const auto b = static_cast<unsigned char>(i < expected.size() ? expected[i] : 0);
+        difference = static_cast<unsigned char>(difference | (a ^ b));
+    }
+    volatile unsigned char result = difference;
+    return result == 0;
+}
+
+bool isLoopbackHost(std::string_view host)
+{
+    if (host == "localhost") {
+        return true;
+    }
+    const std::string text(host);
+    in_addr v4{};
+    if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    }
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+        return IN6_IS_ADDR_LOOPBACK(&v6);
+    }
+    return false;
+}
+
+} // namespace agentrun::cli

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "agentrun/error.h"
+#include "agentrun/run/limits.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace agentrun::cli {
+
+/// Response header carrying the id of the run a request started (also in the request log).
+inline constexpr const char* RunIdHeader = "X-Agentrun-Run-Id";
+
+void sendJson(httplib::Response& res, int status, const nlohmann::json& body);
+/// {"error": {"code", "message"}} with `status`.
+void sendError(httplib::Response& res, int status, std::string_view code, std::string_view message);
+/// 429 with Retry-After.
+void sendBusy(httplib::Response& res, int maxConcurrent);
+
+/// The request body as JSON. On failure the response is already set (400 malformed, 415 not JSON) and
+/// std::nullopt is returned. `fastApiDetail` adds FastAPI's "detail" array beside our "error" (/v1).
+std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib::Response& res,
+                                            bool fastApiDetail = false);
+
+/// Applies a request's "limits" object over `base`. Field names as the CLI options (timeout, memory,
+/// memory_swap, cpus, pids, output_limit, tmpfs_size, network, runtime) or as stored in the history
+/// (timeout_seconds, memory_bytes, …). Errors name the field: "limits.memory".
+Result<run::Limits> parseLimits(const nlohmann::json& limits, run::Limits base, bool allowNetwork);
+
+/// Constant-time comparison of a presented bearer token with the configured one.
+bool tokenMatches(std::string_view presented, std::string_view expected);
+
+/// 127.0.0.0/8, ::1 or "localhost".
+bool isLoopbackHost(std::string_view host);
+
+} // namespace agentrun::cli

@@ -1,0 +1,265 @@
+#include "resthttp.h"
+#include "restroutes.h"
+
+namespace agentrun::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json ref(const std::string& name)
+{
+    return {{"$ref", "#/components/schemas/" + name}};
+}
+
+json jsonBody(const json& schema)
+{
+    return {{"content", {{"application/json", {{"schema", schema}}}}}};
+}
+
+json response(const std::string& description, const json& schema)
+{
+    return {{"description", description}, {"content", {{"application/json", {{"schema", schema}}}}}};
+}
+
+/// The error responses every endpoint can give, plus its own.
+json responses(json own, std::initializer_list<int> errors)
+{
+    static const std::map<int, std::string> texts = {
+        {400, "Malformed JSON"},
+        {401, "Missing or wrong bearer token"},
+        {404, "No such run"},
+        {413, "Request body larger than --max-body"},
+        {415, "Body is not JSON"},
+        {422, "Invalid field; error.code names it (e.g. limits.memory)"},
+        {429, "Too many concurrent runs; see Retry-After"},
+        {503, "Engine unavailable, history unavailable or server shutting down"},
+    };
+    for (const int status : errors) {
+        own[std::to_string(status)] = response(texts.at(status), ref("Error"));
+    }
+    own["401"] = response(texts.at(401), ref("Error"));
+    return own;
+}
+
+json schemas()
+{
+    const json string = {{"type", "string"}};
+    const json number = {{"type", "number"}};
+    const json integer = {{"type", "integer"}};
+    const json boolean = {{"type", "boolean"}};
+    const json sizeValue = {
+        {"oneOf", {{{"type", "integer"}, {"minimum", 0}}, {{"type", "string"}, {"example", "256m"}}}}};
+    json finding = {{"type", "object"},
+                    {"properties",
+                     {{"rule", string},
+                      {"severity", {{"type", "string"}, {"enum", {"block", "warn", "info"}}}},
+                      {"line", integer},
+                      {"column", integer},
+                      {"end_line", integer},
+                      {"end_column", integer},
+                      {"message", string},
+                      {"hint", string}}}};
+    json durations = {
+        {"type", "object"},
+        {"properties", {{"check", number}, {"install", number}, {"run", number}, {"total", number}}}};
+    json statusEnum = {{"type", "string"},
+                       {"enum",
+                        {"ok", "exception", "blocked", "dependency_rejected", "install_failed", "timeout",
+                         "out_of_memory", "killed", "output_limit", "cancelled", "engine_error"}}};
+    json runResult = {
+        {"type", "object"},
+        {"properties",
+         {{"status", statusEnum},
+          {"exit_code", integer},
+          {"stdout", string},
+          {"stderr", string},
+          {"output", string},
+          {"message", string},
+          {"error_code", string},
+          {"findings", {{"type", "array"}, {"items", ref("Finding")}}},
+          {"packages", {{"type", "array"}, {"items", string}}},
+          {"duration_ms", durations},
+          {"peak_memory_bytes", integer},
+          {"cpu_seconds", number},
+          {"truncated", {{"type", "object"}, {"properties", {{"stdout", boolean}, {"stderr", boolean}}}}},
+          {"image", string},
+          {"run_id", string}}}};
+    json storedRun = runResult;
+    storedRun["properties"]["created_at"] = {{"type", "string"}, {"format", "date-time"}};
+    storedRun["properties"]["source"] = string;
+    storedRun["properties"]["code"] = string;
+    storedRun["properties"]["policy"] = string;
+    storedRun["properties"]["limits"] = {{"type", "object"}};
+    storedRun["properties"]["history_capped"] = {
+        {"type", "object"},
+        {"description", "stdout/stderr/output are stored up to 256 KiB each; true when cut"}};
+    json limits = {{"type", "object"},
+                   {"additionalProperties", false},
+                   {"properties",
+                    {{"timeout", {{"type", "number"}, {"description", "seconds, 0.1..3600"}}},
+                     {"memory", sizeValue},
+                     {"memory_swap", sizeValue},
+                     {"cpus", {{"type", "number"}, {"description", "0.05..64"}}},
+                     {"pids", {{"type", "integer"}, {"description", "8..32768"}}},
+                     {"output_limit", sizeValue},
+                     {"tmpfs_size", sizeValue},
+                     {"network", {{"type", "string"}, {"enum", {"none", "bridge"}}}},
+                     {"runtime", {{"type", "string"}, {"enum", {"runc", "runsc"}}}}}}};
+    return {
+        {"Error",
+         {{"type", "object"},
+          {"required", {"error"}},
+          {"properties",
+           {{"error",
+             {{"type", "object"},
+              {"required", {"code", "message"}},
+              {"properties", {{"code", string}, {"message", string}}}}}}}}},
+        {"Finding", finding},
+        {"Limits", limits},
+        {"RunResult", runResult},
+        {"StoredRun", storedRun},
+        {"RunSummary",
+         {{"type", "object"},
+          {"properties",
+           {{"run_id", string},
+            {"created_at", string},
+            {"source", string},
+            {"status", statusEnum},
+            {"exit_code", integer},
+            {"message", string},
+            {"policy", string},
+            {"code_preview", string},
+            {"duration_ms", number},
+            {"peak_memory_bytes", integer}}}}},
+        {"CheckReport",
+         {{"type", "object"},
+          {"properties",
+           {{"allowed", boolean},
+            {"findings", {{"type", "array"}, {"items", ref("Finding")}}},
+            {"imports", {{"type", "array"}, {"items", string}}},
+            {"packages", {{"type", "array"}, {"items", string}}}}}}},
+        {"RunRequest",
+         {{"type", "object"},
+          {"required", {"code"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{"code", string},
+            {"stdin", string},
+            {"limits", ref("Limits")},
+            {"policy", {{"type", "string"}, {"enum", {"standard", "strict", "agentrun-compat"}}}},
+            {"dependencies",
+             {{"type", "array"},
+              {"items", string},
+              {"description", "whitelist for this run, within --allow"}}},
+            {"profile", string},
+            {"stream",
+             {{"type", "boolean"}, {"description", "answer {run_id} at once; follow the events"}}}}}}},
+    };
+}
+
+} // namespace
+
+json openApiDocument()
+{
+    const json idParam = {
+        {"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
+    json paths;
+    paths["/v1/run/"]["post"] = {
+        {"summary", "Run code (AgentRun-compatible)"},
+        {"description",
+         "Runs the code with the agentrun-compat policy. The answer is the combined output, or "
+         "AgentRun's one-line messages: the unsafe-code verdict, \"Dependency: X is not in the "
+         "whitelist.\", \"Execution timed out.\"."},
+        {"requestBody",
+         jsonBody(
+             {{"type", "object"}, {"required", {"code"}}, {"properties", {{"code", {{"type", "string"}}}}}})},
+        {"responses",
+         responses({{"200", response("The output", {{"type", "object"},
+                                                    {"properties", {{"output", {{"type", "string"}}}}}})}},
+                   {400, 413, 415, 422, 429, 503})}};
+    paths["/v1/health/"]["get"] = {
+        {"summary", "Liveness (AgentRun-compatible)"},
+        {"responses",
+         responses({{"200", response("Up", {{"type", "object"},
+                                            {"properties", {{"status", {{"type", "string"}}}}}})}},
+                   {})}};
+    paths["/v2/runs"]["post"] = {
+        {"summary", "Run code; the full result, or a run id to follow with stream: true"},
+        {"requestBody", jsonBody(ref("RunRequest"))},
+        {"responses",
+         responses({{"200", response("The run --json object, or {run_id, events, result} when streaming",
+                                     {{"oneOf",
+                                       {ref("RunResult"),
+                                        {{"type", "object"},
+                                         {"properties",
+                                          {{"run_id", {{"type", "string"}}},
+                                           {"events", {{"type", "string"}}},
+                                           {"result", {{"type", "string"}}}}}}}}})}},
+                   {400, 413, 415, 422, 429, 503})}};
+    paths["/v2/runs"]["get"] = {
+        {"summary", "Run history, newest first"},
+        {"parameters",
+         {{{"name", "status"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+          {{"name", "limit"},
+           {"in", "query"},
+           {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}}},
+          {{"name", "offset"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 0}}}}}},
+        {"responses",
+         responses({{"200", response("Runs", {{"type", "object"},
+                                              {"properties",
+                                               {{"runs", {{"type", "array"}, {"items", ref("RunSummary")}}},
+                                                {"limit", {{"type", "integer"}}},
+                                                {"offset", {{"type", "integer"}}}}}})}},
+                   {422, 503})}};
+    paths["/v2/runs/{id}"]["get"] = {
+        {"summary", "One run: stored result with code, policy and limits ({status: running} while it runs)"},
+        {"parameters", {idParam}},
+        {"responses", responses({{"200", response("The run", ref("StoredRun"))}}, {404, 503})}};
+    paths["/v2/runs/{id}/events"]["get"] = {
+        {"summary", "Server-Sent Events of a streamed run, from its start"},
+        {"description",
+         "Events: stage {stage}, finding (a Finding), install {line}, stdout {data}, stderr {data}, "
+         "resources {elapsed_seconds, memory_bytes, memory_limit_bytes, cpu_percent, pids}, "
+         "finished (the RunResult). Each has an id; send Last-Event-ID to resume."},
+        {"parameters", {idParam}},
+        {"responses",
+         responses({{"200",
+                     {{"description", "text/event-stream"},
+                      {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}}},
+                   {404})}};
+    paths["/v2/check"]["post"] = {
+        {"summary", "Static safety check only"},
+        {"requestBody",
+         jsonBody({{"type", "object"},
+                   {"required", {"code"}},
+                   {"properties", {{"code", {{"type", "string"}}}, {"policy", {{"type", "string"}}}}}})},
+        {"responses", responses({{"200", response("The check --json object", ref("CheckReport"))}},
+                                {400, 413, 415, 422})}};
+    paths["/v2/health"]["get"] = {
+        {"summary", "Engine reachable and sandbox image present?"},
+        {"responses", responses({{"200", response("Ready", {{"type", "object"}})}}, {503})}};
+    paths["/openapi.json"]["get"] = {{"summary", "This document"},
+                                     {"responses", {{"200", {{"description", "OpenAPI 3 document"}}}}}};
+    return {{"openapi", "3.0.3"},
+            {"info",
+             {{"title", "AgentRun Workbench REST API"},
+              {"version", AGENTRUN_VERSION_STRING},
+              {"description",
+               "Runs untrusted Python in hardened containers. /v1 is a drop-in for AgentRun's API."}}},
+            {"paths", paths},
+            {"components",
+             {{"schemas", schemas()},
+              {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
+            {"security", json::array({{{"bearer", json::array()}}, json::object()})}};
+}
+
+void addOpenApiRoute(httplib::Server& server)
+{
+    server.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+        static const std::string document = openApiDocument().dump(2);
+        res.set_content(document, "application/json");
+    });
+}
+
+} // namespace agentrun::cli

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "restcontext.h"
+
+#include "agentrun/error.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <memory>
+
+namespace agentrun::cli {
+
+/// The HTTP side of `agentrun serve`: authentication, host check, CORS, body cap, request log, routes,
+/// graceful shutdown. Handlers share one RestContext (one executor, one history).
+class RestServer
+{
+public:
+    explicit RestServer(ServeConfig config);
+    ~RestServer();
+    RestServer(const RestServer&) = delete;
+    RestServer& operator=(const RestServer&) = delete;
+
+    /// Binds the listening socket; the port (the chosen one when config.port is 0).
+    Result<int> bind();
+    /// Serves until shutdown(); returns when every request is answered.
+    void serve();
+    /// From any thread: refuses new runs, cancels those in flight, lets event streams send their last
+    /// event, then stops accepting and returns from serve().
+    void shutdown();
+
+    RestContext& context() { return *m_context; }
+
+private:
+    void installMiddleware();
+    bool authorised(const httplib::Request& req, httplib::Response& res) const;
+
+    std::unique_ptr<RestContext> m_context;
+    httplib::Server m_server;
+    std::atomic<bool> m_serving{false};
+};
+
+} // namespace agentrun::cli

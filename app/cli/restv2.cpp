@@ -1,0 +1,340 @@
+#include "resthttp.h"
+#include "restroutes.h"
+
+#include "agentrun/run/resultjson.h"
+#include "agentrun/safety/analyzer.h"
+#include "agentrun/safety/reportjson.h"
+
+#include <charconv>
+
+namespace agentrun::cli {
+
+namespace {
+
+constexpr auto KeepAliveEvery = std::chrono::seconds(15);
+
+/// A preset name only: a client must not make the server read files.
+Result<std::string> policyField(const nlohmann::json& body, const std::string& fallback)
+{
+    if (!body.contains("policy")) {
+        return fallback;
+    }
+    const auto& value = body["policy"];
+    const auto presets = safety::Policy::presetNames();
+    if (value.is_string() && std::ranges::find(presets, value.get<std::string>()) != presets.end()) {
+        return value.get<std::string>();
+    }
+    std::string names;
+    for (const auto& name : presets) {
+        names += (names.empty() ? "" : ", ") + name;
+    }
+    return fail("policy", "policy must be one of " + names + ".");
+}
+
+/// Builds the run from a POST /v2/runs body; errors name the field.
+Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig& config, bool& stream)
+{
+    if (!body.is_object()) {
+        return fail("request.body", "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
+    }
+    static const std::set<std::string> known = {"code",         "stdin",   "limits", "policy",
+                                                "dependencies", "profile", "stream"};
+    for (const auto& [key, value] : body.items()) {
+        if (!known.contains(key)) {
+            return fail(key, "Unknown field \"" + key +
+                                 "\": use code, stdin, limits, policy, dependencies, profile or stream.");
+        }
+    }
+    if (!body.contains("code") || !body["code"].is_string()) {
+        return fail("code", "\"code\" must be a string with the Python source to run.");
+    }
+    run::RunRequest request = config.defaults;
+    request.code = body["code"].get<std::string>();
+    if (body.contains("stdin")) {
+        if (!body["stdin"].is_string()) {
+            return fail("stdin", "\"stdin\" must be a string (the program's standard input).");
+        }
+        request.stdinData = body["stdin"].get<std::string>();
+    }
+    if (body.contains("limits")) {
+        auto limits = parseLimits(body["limits"], request.limits, config.defaults.limits.network != "none");
+        if (!limits) {
+            return std::unexpected(limits.error());
+        }
+        request.limits = *limits;
+    }
+    auto policy = policyField(body, request.policy);
+    if (!policy) {
+        return std::unexpected(policy.error());
+    }
+    request.policy = *policy;
+    if (body.contains("dependencies")) {
+        const auto& deps = body["dependencies"];
+        if (!deps.is_array()) {
+            return fail("dependencies", "\"dependencies\" must be a list of package names.");
+        }
+        const auto& allowed = config.defaults.allow;
+        const bool any = std::ranges::find(allowed, "*") != allowed.end();
+        request.allow.clear();
+        for (const auto& dep : deps) {
+            if (!dep.is_string()) {
+                return fail("dependencies", "\"dependencies\" must be a list of package names.");
+            }
+            const std::string name = dep.get<std::string>();
+            if (!any && std::ranges::find(allowed, name) == allowed.end()) {
+                return fail("dependencies", "This server does not allow the package \"" + name +
+                                                "\" (its whitelist is set with --allow).");
+            }
+            request.allow.push_back(name);
+        }
+    }
+    if (body.contains("profile")) {
+        return fail("profile",
+                    "Profiles are not available on this server yet: send \"limits\" and \"policy\".");
+    }
+    stream = false;
+    if (body.contains("stream")) {
+        if (!body["stream"].is_boolean()) {
+            return fail("stream", "\"stream\" must be true or false.");
+        }
+        stream = body["stream"].get<bool>();
+    }
+    return request;
+}
+
+void sendResult(httplib::Response& res, const run::RunResult& result)
+{
+    if (result.status == run::Status::InvalidRequest) {
+        sendError(res, 422, result.errorCode, result.message);
+    } else if (result.status == run::Status::EngineError) {
+        auto body = nlohmann::json{{"error",
+                                    {{"code", result.errorCode.empty() ? "engine.error" : result.errorCode},
+                                     {"message", result.message}}},
+                                   {"run_id", result.runId}};
+        sendJson(res, 503, body);
+    } else {
+        sendJson(res, 200, run::toJson(result));
+    }
+}
+
+void postRun(RestContext& context, const httplib::Request& req, httplib::Response& res)
+{
+    auto body = parseJsonBody(req, res);
+    if (!body) {
+        return;
+    }
+    bool stream = false;
+    auto request = runRequest(*body, context.config, stream);
+    if (!request) {
+        sendError(res, 422, request.error().code, request.error().message);
+        return;
+    }
+    if (context.stopping) {
+        sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
+        return;
+    }
+    auto session = context.runs.begin(RestContext::newRunId(), stream);
+    if (!session) {
+        sendBusy(res, context.runs.maxConcurrent());
+        return;
+    }
+    res.set_header(RunIdHeader, session->id());
+    if (!stream) {
+        const RunSlot slot(context.runs, session);
+        sendResult(res, context.execute(*request, *session, request->policy));
+        return;
+    }
+    context.runs.spawn([&context, session, request = std::move(*request)] {
+        const RunSlot slot(context.runs, session);
+        context.execute(request, *session, request.policy);
+    });
+    const std::string base = "/v2/runs/" + session->id();
+    sendJson(res, 200, {{"run_id", session->id()}, {"events", base + "/events"}, {"result", base}});
+}
+
+void getEvents(RestContext& context, const httplib::Request& req, httplib::Response& res)
+{
+    const std::string id = req.matches[1];
+    auto session = context.runs.find(id);
+    if (!session) {
+        // Gone from memory: a finished run still has its result in the history.
+        auto record =
+            context.history ? context.history->get(id) : Result<history::RunRecord>(std::unexpected(Error{}));
+        if (!record) {
+            sendError(res, 404, "run.not_found", "No run " + id + " on this server.");
+            return;
+        }
+        res.set_header("Cache-Control", "no-cache");
+        res.set_content("id: 0\nevent: finished\ndata: " + run::dumpJson(history::toJson(*record)) + "\n\n",
+                        "text/event-stream");
+        return;
+    }
+    std::size_t start = 0;
+    const std::string lastId = req.get_header_value("Last-Event-ID");
+    if (!lastId.empty()) {
+        std::size_t last = 0;
+        const auto [end, ec] = std::from_chars(lastId.data(), lastId.data() + lastId.size(), last);
+        if (ec == std::errc() && end == lastId.data() + lastId.size()) {
+            start = last + 1; // resume after the last event the client saw
+        }
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_header(RunIdHeader, id);
+    auto cursor = std::make_shared<std::size_t>(start);
+    auto lastWrite =
+        std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    res.set_chunked_content_provider(
+        "text/event-stream", [&context, session, cursor, lastWrite](std::size_t, httplib::DataSink& sink) {
+            bool complete = false;
+            const auto events = session->eventsFrom(*cursor, std::chrono::milliseconds(500), complete);
+            std::string text;
+            for (const auto& event : events) {
+                text += "id: " + std::to_string((*cursor)++) + "\nevent: " + event.name +
+                        "\ndata: " + event.data + "\n\n";
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (text.empty() && now - *lastWrite >= KeepAliveEvery) {
+                text = ": keep-alive\n\n"; // proxies and clients see the connection is alive
+            }
+            if (!text.empty()) {
+                if (!sink.write(text.data(), text.size())) {
+                    return false; // the client went away
+                }
+                *lastWrite = now;
+            }
+            if (complete || (context.stopping && session->isFinished())) {
+                sink.done();
+            }
+            return true;
+        });
+}
+
+void getRun(RestContext& context, const httplib::Request& req, httplib::Response& res)
+{
+    const std::string id = req.matches[1];
+    auto session = context.runs.find(id);
+    if (session && !session->isFinished()) {
+        sendJson(res, 200, {{"run_id", id}, {"status", "running"}, {"stage", session->stage()}});
+        return;
+    }
+    if (context.history) {
+        auto record = context.history->get(id);
+        if (record) {
+            sendJson(res, 200, history::toJson(*record));
+            return;
+        }
+        if (record.error().code != "history.not_found" && record.error().code != "history.ambiguous") {
+            sendError(res, 503, "history.unavailable", record.error().message);
+            return;
+        }
+    }
+    if (session) {
+        sendJson(res, 200, *session->result());
+        return;
+    }
+    sendError(res, 404, "run.not_found", "No run " + id + " in the history of this server.");
+}
+
+void listRuns(RestContext& context, const httplib::Request& req, httplib::Response& res)
+{
+    if (!context.history) {
+        sendError(res, 503, "history.unavailable", context.historyProblem);
+        return;
+    }
+    history::HistoryFilter filter;
+    if (req.has_param("status")) {
+        filter.status = req.get_param_value("status");
+        if (!history::isKnownStatus(filter.status)) {
+            sendError(res, 422, "status",
+                      "status \"" + filter.status + "\" is not a run status (ok, blocked, …).");
+            return;
+        }
+    }
+    const auto intParam = [&](const char* name, int low, int high, int& target) {
+        if (!req.has_param(name)) {
+            return true;
+        }
+        const std::string text = req.get_param_value(name);
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), target);
+        if (ec != std::errc() || end != text.data() + text.size() || target < low || target > high) {
+            sendError(res, 422, name,
+                      std::string(name) + " must be a whole number between " + std::to_string(low) + " and " +
+                          std::to_string(high) + ".");
+            return false;
+        }
+        return true;
+    };
+    if (!intParam("limit", 1, 1000, filter.limit) || !intParam("offset", 0, 1 << 30, filter.offset)) {
+        return;
+    }
+    auto runs = context.history->list(filter);
+    if (!runs) {
+        sendError(res, 503, "history.unavailable", runs.error().message);
+        return;
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& summary : *runs) {
+        list.push_back(history::toJson(summary));
+    }
+    sendJson(res, 200, {{"runs", list}, {"limit", filter.limit}, {"offset", filter.offset}});
+}
+
+void postCheck(RestContext& context, const httplib::Request& req, httplib::Response& res)
+{
+    auto body = parseJsonBody(req, res);
+    if (!body) {
+        return;
+    }
+    if (!body->is_object() || !body->contains("code") || !(*body)["code"].is_string()) {
+        sendError(res, 422, "code", "\"code\" must be a string with the Python source to check.");
+        return;
+    }
+    auto name = policyField(*body, context.config.defaults.policy);
+    if (!name) {
+        sendError(res, 422, name.error().code, name.error().message);
+        return;
+    }
+    auto policy = safety::Policy::load(*name);
+    if (!policy) {
+        sendError(res, 422, "policy", policy.error().message);
+        return;
+    }
+    sendJson(res, 200, safety::toJson(safety::analyze((*body)["code"].get<std::string>(), *policy)));
+}
+
+} // namespace
+
+void addV2Routes(httplib::Server& server, RestContext& context)
+{
+    server.Post("/v2/runs", [&context](const httplib::Request& req, httplib::Response& res) {
+        postRun(context, req, res);
+    });
+    server.Get("/v2/runs", [&context](const httplib::Request& req, httplib::Response& res) {
+        listRuns(context, req, res);
+    });
+    server.Get(
+        R"(/v2/runs/([0-9a-f]{4,64}))",
+        [&context](const httplib::Request& req, httplib::Response& res) { getRun(context, req, res); });
+    server.Get(
+        R"(/v2/runs/([0-9a-f]{4,64})/events)",
+        [&context](const httplib::Request& req, httplib::Response& res) { getEvents(context, req, res); });
+    server.Post("/v2/check", [&context](const httplib::Request& req, httplib::Response& res) {
+        postCheck(context, req, res);
+    });
+    server.Get("/v2/health", [&context](const httplib::Request&, httplib::Response& res) {
+        auto engine = context.executor.ping();
+        if (!engine) {
+            sendError(res, 503, engine.error().code, engine.error().message);
+            return;
+        }
+        sendJson(res, 200,
+                 {{"status", "ok"},
+                  {"engine", *engine},
+                  {"active_runs", context.runs.active()},
+                  {"max_concurrent", context.runs.maxConcurrent()},
+                  {"history", context.history.has_value()}});
+    });
+}
+
+} // namespace agentrun::cli
