@@ -19,6 +19,7 @@
 #include "consolepanel.h"
 #include "editortabs.h"
 #include "findingspanel.h"
+#include "limitspanel.h"
 #include "labels.h"
 #include "livechecker.h"
 #include "safetycheck.h"
@@ -186,6 +187,10 @@ void MainWindow::createDocks()
             [this](bool on) { m_settings.setValue(Settings::Key::ConsoleWrap, on); });
     addPanel(m_consolePanel, QStringLiteral("outputDock"), tr("Output"), Qt::BottomDockWidgetArea);
     m_findingsPanel = new FindingsPanel(this);
+    m_limitsPanel =
+        new LimitsPanel(m_settings, QString::fromStdString(m_controller->executor().config().image), this);
+    m_limitsDock =
+        addPanel(m_limitsPanel, QStringLiteral("limitsDock"), tr("Limits"), Qt::RightDockWidgetArea);
     m_findingsDock =
         addPanel(m_findingsPanel, QStringLiteral("findingsDock"), tr("Problems"), Qt::BottomDockWidgetArea);
 }
@@ -227,16 +232,6 @@ void MainWindow::closeEvent(QCloseEvent* event)
     QMainWindow::closeEvent(event);
 }
 
-agentrun::run::RunRequest MainWindow::currentRequest() const
-{
-    agentrun::run::RunRequest request;
-    if (CodeEditor* editor = m_tabs->currentEditor())
-        request.code = editor->text().toStdString();
-    request.limits = m_settings.limits();
-    request.policy = m_settings.value(Settings::Key::Policy).toString().toStdString();
-    return request;
-}
-
 bool MainWindow::runCurrent()
 {
     if (m_controller->isRunning())
@@ -244,7 +239,23 @@ bool MainWindow::runCurrent()
     OutputConsole* console = m_consolePanel->console();
     console->clearConsole();
     m_consolePanel->parentWidget()->show();
-    return m_controller->start(currentRequest());
+
+    const auto limits = m_limitsPanel->limits();
+    if (!limits) {
+        // Bad input never reaches the engine: say which field and its range, where the field is.
+        const QString message = QString::fromStdString(limits.error().message);
+        console->appendStage(tr("— not started: %1").arg(message));
+        m_runStatusLabel->setText(tr("Not started: %1").arg(message));
+        m_limitsDock->show();
+        m_limitsDock->raise();
+        return false;
+    }
+    agentrun::run::RunRequest request;
+    if (CodeEditor* editor = m_tabs->currentEditor())
+        request.code = editor->text().toStdString();
+    request.limits = *limits;
+    request.policy = m_checker->policyName().toStdString();
+    return m_controller->start(std::move(request));
 }
 
 void MainWindow::stopRun()

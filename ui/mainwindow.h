@@ -17,6 +17,7 @@ class CodeEditor;
 class ConsolePanel;
 class EditorTabs;
 class FindingsPanel;
+class LimitsPanel;
 class LiveChecker;
 class RunController;
 class Settings;
@@ -36,6 +37,7 @@ public:
     ConsolePanel* consolePanel() const { return m_consolePanel; }
     FindingsPanel* findingsPanel() const { return m_findingsPanel; }
     LiveChecker* liveChecker() const { return m_checker; }
+    LimitsPanel* limitsPanel() const { return m_limitsPanel; }
 
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
@@ -50,7 +52,6 @@ private:
     void createDocks();
     void createStatusBar();
     QDockWidget* addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area);
-    agentrun::run::RunRequest currentRequest() const;
     void onFinished(const agentrun::run::RunResult& result);
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
     void checkCurrent();
@@ -68,6 +69,8 @@ private:
     ConsolePanel* m_consolePanel = nullptr;
     FindingsPanel* m_findingsPanel = nullptr;
     QDockWidget* m_findingsDock = nullptr;
+    LimitsPanel* m_limitsPanel = nullptr;
+    QDockWidget* m_limitsDock = nullptr;
     LiveChecker* m_checker = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_stopAction = nullptr;

@@ -1,0 +1,260 @@
+#include "limitspanel.h"
+
+#include "agentrun/sandbox/containerspec.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "settings.h"
+
+namespace agentrun::ui {
+
+namespace {
+
+constexpr qint64 MiB = 1ll << 20;
+
+QString sizeText(qint64 bytes)
+{
+    // The shortest exact spelling parseSize reads back: "64m", "1g", "1536k".
+    for (auto [unit, suffix] :
+         {std::pair{1ll << 30, 'g'}, std::pair{1ll << 20, 'm'}, std::pair{1ll << 10, 'k'}})
+        if (bytes % unit == 0)
+            return QString::number(bytes / unit) + QLatin1Char(suffix);
+    return QString::number(bytes);
+}
+
+} // namespace
+
+LimitsPanel::LimitsPanel(Settings& settings, QString image, QWidget* parent)
+    : QWidget(parent), m_settings(settings), m_image(std::move(image))
+{
+    setObjectName(QStringLiteral("limitsPanel"));
+
+    m_timeout = new QDoubleSpinBox(this);
+    m_timeout->setObjectName(QStringLiteral("timeoutLimitSpin"));
+    m_timeout->setRange(0.1, 3600);
+    m_timeout->setDecimals(1);
+    m_timeout->setSuffix(tr(" s"));
+    m_memory = new QSpinBox(this);
+    m_memory->setObjectName(QStringLiteral("memoryLimitSpin"));
+    m_memory->setRange(16, 64 * 1024);
+    m_memory->setSuffix(tr(" MiB"));
+    m_memory->setSingleStep(64);
+    m_swap = new QSpinBox(this);
+    m_swap->setObjectName(QStringLiteral("swapLimitSpin"));
+    m_swap->setRange(0, 64 * 1024);
+    m_swap->setSuffix(tr(" MiB"));
+    m_swap->setSingleStep(64);
+    m_cpus = new QDoubleSpinBox(this);
+    m_cpus->setObjectName(QStringLiteral("cpusLimitSpin"));
+    m_cpus->setRange(0.05, 64);
+    m_cpus->setDecimals(2);
+    m_cpus->setSingleStep(0.25);
+    m_pids = new QSpinBox(this);
+    m_pids->setObjectName(QStringLiteral("pidsLimitSpin"));
+    m_pids->setRange(8, 32768);
+    m_output = new QLineEdit(this);
+    m_output->setObjectName(QStringLiteral("outputLimitEdit"));
+    m_tmpfs = new QLineEdit(this);
+    m_tmpfs->setObjectName(QStringLiteral("tmpfsLimitEdit"));
+    m_network = new QComboBox(this);
+    m_network->setObjectName(QStringLiteral("networkCombo"));
+    m_network->addItem(tr("none (no network)"), QStringLiteral("none"));
+    m_network->addItem(tr("bridge (internet access)"), QStringLiteral("bridge"));
+    m_runtime = new QComboBox(this);
+    m_runtime->setObjectName(QStringLiteral("runtimeCombo"));
+    m_runtime->addItem(tr("runc (default)"), QStringLiteral("runc"));
+    m_runtime->addItem(tr("runsc (gVisor)"), QStringLiteral("runsc"));
+
+    auto* form = new QFormLayout;
+    auto addRow = [this, form](const QString& label, QWidget* field, const QString& range) {
+        auto* row = new QHBoxLayout;
+        row->addWidget(field, 1);
+        auto* hint = new QLabel(range, this);
+        hint->setEnabled(false); // drawn in the palette's disabled (grey) text colour
+        row->addWidget(hint);
+        field->setToolTip(tr("Accepted: %1").arg(range));
+        form->addRow(label, row);
+    };
+    addRow(tr("&Timeout"), m_timeout, tr("0.1 – 3600 s"));
+    addRow(tr("&Memory"), m_memory, tr("16 MiB – 64 GiB"));
+    addRow(tr("S&wap"), m_swap, tr("0 – the memory limit"));
+    addRow(tr("&CPUs"), m_cpus, tr("0.05 – 64"));
+    addRow(tr("&Processes"), m_pids, tr("8 – 32768"));
+    addRow(tr("&Output cap"), m_output, tr("1k – 256m per stream"));
+    addRow(tr("/tmp si&ze"), m_tmpfs, tr("1m – memory − 8m"));
+    addRow(tr("&Network"), m_network, QString());
+    addRow(tr("&Runtime"), m_runtime, QString());
+
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("limitsErrorLabel"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #d02020;"));
+    m_error->hide();
+
+    auto makePreview = [this](const QString& name) {
+        auto* view = new QPlainTextEdit(this);
+        view->setObjectName(name);
+        view->setReadOnly(true);
+        view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        return view;
+    };
+    m_dockerRun = makePreview(QStringLiteral("dockerRunPreview"));
+    m_dockerRun->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_hostConfig = makePreview(QStringLiteral("hostConfigPreview"));
+    auto* previews = new QTabWidget(this);
+    previews->setDocumentMode(true);
+    previews->addTab(m_dockerRun, tr("docker run"));
+    previews->addTab(m_hostConfig, tr("HostConfig"));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_error);
+    layout->addWidget(previews, 1);
+
+    load();
+
+    connect(m_timeout, &QDoubleSpinBox::valueChanged, this, &LimitsPanel::onEdited);
+    connect(m_memory, &QSpinBox::valueChanged, this, &LimitsPanel::onEdited);
+    connect(m_swap, &QSpinBox::valueChanged, this, &LimitsPanel::onEdited);
+    connect(m_cpus, &QDoubleSpinBox::valueChanged, this, &LimitsPanel::onEdited);
+    connect(m_pids, &QSpinBox::valueChanged, this, &LimitsPanel::onEdited);
+    connect(m_output, &QLineEdit::textChanged, this, &LimitsPanel::onEdited);
+    connect(m_tmpfs, &QLineEdit::textChanged, this, &LimitsPanel::onEdited);
+    connect(m_network, &QComboBox::currentIndexChanged, this, &LimitsPanel::onEdited);
+    connect(m_runtime, &QComboBox::currentIndexChanged, this, &LimitsPanel::onEdited);
+}
+
+QString LimitsPanel::title() const
+{
+    return tr("Limits");
+}
+
+QIcon LimitsPanel::icon() const
+{
+    return QIcon(QStringLiteral(":/icons/check.svg"));
+}
+
+void LimitsPanel::load()
+{
+    const agentrun::run::Limits l = m_settings.limits();
+    m_loading = true;
+    m_timeout->setValue(l.timeoutSeconds);
+    m_memory->setValue(int(l.memoryBytes / MiB));
+    m_swap->setValue(int((l.memorySwapBytes - l.memoryBytes) / MiB));
+    m_cpus->setValue(l.cpus);
+    m_pids->setValue(int(l.pids));
+    m_output->setText(sizeText(l.outputLimitBytes));
+    m_tmpfs->setText(sizeText(l.tmpfsBytes));
+    m_network->setCurrentIndex(qMax(0, m_network->findData(QString::fromStdString(l.network))));
+    m_runtime->setCurrentIndex(qMax(0, m_runtime->findData(QString::fromStdString(l.runtime))));
+    m_loading = false;
+    onEdited();
+}
+
+bool LimitsPanel::apply()
+{
+    const auto l = limits();
+    if (!l)
+        return false;
+    m_settings.setLimits(*l);
+    return true;
+}
+
+void LimitsPanel::restoreDefaults()
+{
+    m_settings.setLimits(agentrun::run::Limits{});
+    load();
+}
+
+agentrun::Result<agentrun::run::Limits> LimitsPanel::limits() const
+{
+    agentrun::run::Limits l;
+    l.timeoutSeconds = m_timeout->value();
+    l.memoryBytes = qint64(m_memory->value()) * MiB;
+    l.memorySwapBytes = l.memoryBytes + qint64(m_swap->value()) * MiB;
+    l.cpus = m_cpus->value();
+    l.pids = m_pids->value();
+    auto output = agentrun::run::parseSize(m_output->text().trimmed().toStdString(), "limits.output_limit");
+    if (!output)
+        return std::unexpected(output.error());
+    l.outputLimitBytes = *output;
+    auto tmpfs = agentrun::run::parseSize(m_tmpfs->text().trimmed().toStdString(), "limits.tmpfs");
+    if (!tmpfs)
+        return std::unexpected(tmpfs.error());
+    l.tmpfsBytes = *tmpfs;
+    l.network = m_network->currentData().toString().toStdString();
+    l.runtime = m_runtime->currentData().toString().toStdString();
+    if (auto valid = agentrun::run::validate(l); !valid)
+        return std::unexpected(valid.error());
+    return l;
+}
+
+QString LimitsPanel::errorText() const
+{
+    return m_error->isHidden() ? QString() : m_error->text();
+}
+
+void LimitsPanel::onEdited()
+{
+    if (m_loading)
+        return;
+    const auto l = limits();
+    if (!l) {
+        showError(QString::fromStdString(l.error().code), QString::fromStdString(l.error().message));
+        return;
+    }
+    showError({}, {});
+    updatePreview(*l);
+    m_settings.setLimits(*l);
+    Q_EMIT changed();
+}
+
+QWidget* LimitsPanel::fieldFor(const QString& code) const
+{
+    const QHash<QString, QWidget*> fields{
+        {QStringLiteral("limits.timeout"), m_timeout},  {QStringLiteral("limits.memory"), m_memory},
+        {QStringLiteral("limits.memory_swap"), m_swap}, {QStringLiteral("limits.cpus"), m_cpus},
+        {QStringLiteral("limits.pids"), m_pids},        {QStringLiteral("limits.output_limit"), m_output},
+        {QStringLiteral("limits.tmpfs"), m_tmpfs},      {QStringLiteral("limits.network"), m_network},
+        {QStringLiteral("limits.runtime"), m_runtime},
+    };
+    return fields.value(code);
+}
+
+void LimitsPanel::showError(const QString& code, const QString& message)
+{
+    for (QWidget* w :
+         {static_cast<QWidget*>(m_timeout), static_cast<QWidget*>(m_memory), static_cast<QWidget*>(m_swap),
+          static_cast<QWidget*>(m_cpus), static_cast<QWidget*>(m_pids), static_cast<QWidget*>(m_output),
+          static_cast<QWidget*>(m_tmpfs)}) {
+        w->setStyleSheet(QString());
+        w->setProperty("invalid", false);
+    }
+    m_error->setText(message);
+    m_error->setVisible(!message.isEmpty());
+    if (QWidget* field = fieldFor(code)) {
+        field->setProperty("invalid", true);
+        field->setStyleSheet(QStringLiteral("border: 1px solid #d02020;"));
+    }
+}
+
+void LimitsPanel::updatePreview(const agentrun::run::Limits& l)
+{
+    const std::string image = m_image.toStdString();
+    m_dockerRun->setPlainText(QString::fromStdString(agentrun::sandbox::dockerRunCommand(l, image)));
+    const auto spec = agentrun::sandbox::containerSpec(l, image);
+    const auto hostConfig = spec.contains("HostConfig") ? spec["HostConfig"] : spec;
+    m_hostConfig->setPlainText(QString::fromStdString(hostConfig.dump(2)));
+}
+
+} // namespace agentrun::ui

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "agentrun/error.h"
+#include "agentrun/run/limits.h"
+
+#include <QWidget>
+
+#include "settingspage.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSpinBox;
+
+namespace agentrun::ui {
+
+class Settings;
+
+/// Resource limits of the next run: every field with its accepted range, an inline error from the core's
+/// own validate(), and a live preview of the container the run gets (HostConfig and `docker run`).
+/// Valid edits are stored at once; an invalid one is shown and nothing is stored.
+class LimitsPanel : public QWidget, public SettingsPage
+{
+    Q_OBJECT
+public:
+    LimitsPanel(Settings& settings, QString image, QWidget* parent = nullptr);
+
+    QString title() const override;
+    QIcon icon() const override;
+    void load() override;
+    bool apply() override;
+    void restoreDefaults() override;
+
+    /// What the fields say, validated by the core; the error names the field and the accepted range.
+    agentrun::Result<agentrun::run::Limits> limits() const;
+    QString errorText() const;
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void onEdited();
+    void showError(const QString& code, const QString& message);
+    void updatePreview(const agentrun::run::Limits& limits);
+    QWidget* fieldFor(const QString& code) const;
+
+    Settings& m_settings;
+    QString m_image;
+    bool m_loading = false;
+    QDoubleSpinBox* m_timeout = nullptr;
+    QSpinBox* m_memory = nullptr;
+    QSpinBox* m_swap = nullptr;
+    QDoubleSpinBox* m_cpus = nullptr;
+    QSpinBox* m_pids = nullptr;
+    QLineEdit* m_output = nullptr;
+    QLineEdit* m_tmpfs = nullptr;
+    QComboBox* m_network = nullptr;
+    QComboBox* m_runtime = nullptr;
+    QLabel* m_error = nullptr;
+    QPlainTextEdit* m_dockerRun = nullptr;
+    QPlainTextEdit* m_hostConfig = nullptr;
+};
+
+} // namespace agentrun::ui
