@@ -119,8 +119,8 @@ int imageCommand(std::span<char* const> rawArgs)
     }
 
     if (status->present && status->current && !force) {
-        std::cerr << "agentrun: " << sandbox::SandboxImage << " is current (hash " << inputs->hash.substr(0, 12)
-                  << "), skipped; --force rebuilds it\n";
+        std::cerr << "agentrun: " << sandbox::SandboxImage << " is current (hash "
+                  << inputs->hash.substr(0, 12) << "), skipped; --force rebuilds it\n";
         return 0;
     }
     if (base.empty()) {

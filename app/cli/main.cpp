@@ -16,6 +16,7 @@ Usage:
   agentrun serve [--listen HOST:PORT] [--token-file F]
                                        REST server (AgentRun-compatible /v1/run/ and /v2)
   agentrun image build [--offline] [--base REF] [--force] | image status [--json]
+  agentrun profile [list|show NAME|export NAME|import FILE]
   agentrun doctor [--json]             is the engine reachable? runtimes, image, cgroups
   agentrun history [list|show ID] [--json]
                                        runs recorded by run and serve (blocked ones too)
@@ -43,6 +44,9 @@ int main(int argc, char** argv)
     }
     if (command == "doctor") {
         return doctorCommand(rest);
+    }
+    if (command == "profile") {
+        return profileCommand(rest);
     }
     if (command == "image") {
         return imageCommand(rest);

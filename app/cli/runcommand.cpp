@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/history/historystore.h"
+#include "agentrun/profile/profile.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 
@@ -32,6 +33,7 @@ Options:
   --network none|bridge  (default none)
   --runtime runc|runsc   (default runc)
   --policy P             standard | strict | agentrun-compat | FILE (default standard)
+  --profile NAME         start from a saved profile (see agentrun profile list)
   --image REF            sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)
   --stdin FILE           feed FILE to the program's stdin (default: empty, input() gets EOF)
   --arg VALUE            append VALUE to sys.argv (repeatable)
@@ -90,8 +92,23 @@ int runCommand(std::span<char* const> rawArgs)
     bool json = false;
     bool recordHistory = true;
     bool swapGiven = false;
+    bool memoryGiven = false;
     std::string file;
     std::string stdinFile;
+
+    // A profile sets the starting values; options after it override them, wherever they stand.
+    for (std::size_t i = 0; i + 1 < rawArgs.size(); ++i) {
+        if (std::string_view(rawArgs[i]) == "--profile") {
+            const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
+            auto loaded = store.load(rawArgs[i + 1]);
+            if (!loaded) {
+                return usageError(loaded.error().message);
+            }
+            request.limits = loaded->limits;
+            request.policy = loaded->policy;
+            request.allow = loaded->allow;
+        }
+    }
 
     while (!args.done()) {
         std::optional<std::string> value;
@@ -134,6 +151,7 @@ int runCommand(std::span<char* const> rawArgs)
             if (!(value = args.value()) || !size("--memory", request.limits.memoryBytes)) {
                 return 2;
             }
+            memoryGiven = true;
         } else if (args.is("--memory-swap")) {
             if (!(value = args.value()) || !size("--memory-swap", request.limits.memorySwapBytes)) {
                 return 2;
@@ -162,6 +180,8 @@ int runCommand(std::span<char* const> rawArgs)
                 return 2;
             }
             request.policy = *value;
+        } else if (args.is("--profile")) {
+            args.value(); // applied above
         } else if (args.is("--image")) {
             if (!(value = args.value())) {
                 return 2;
@@ -188,7 +208,7 @@ int runCommand(std::span<char* const> rawArgs)
     if (file.empty()) {
         return usageError("run needs a FILE (or - for stdin); see agentrun run --help");
     }
-    if (!swapGiven) {
+    if (memoryGiven && !swapGiven) {
         request.limits.memorySwapBytes = request.limits.memoryBytes;
     }
     if (auto valid = run::validate(request.limits); !valid) {

@@ -28,7 +28,8 @@ private Q_SLOTS:
         auto inputs = sandbox::readSandboxInputs(*root);
         QVERIFY(inputs.has_value());
         QCOMPARE(inputs->files.front().first, std::string("packaging/sandbox/Dockerfile"));
-        QVERIFY(std::ranges::any_of(inputs->files, [](const auto& file) { return file.first == "resources/agent/agent.py"; }));
+        QVERIFY(std::ranges::any_of(
+            inputs->files, [](const auto& file) { return file.first == "resources/agent/agent.py"; }));
         auto status = sandbox::sandboxImageStatus(*m_client, *inputs, testing::sandboxImage());
         QVERIFY(status.has_value());
         QVERIFY(status->present);
@@ -46,7 +47,8 @@ private Q_SLOTS:
         engine::TarWriter tar;
         QVERIFY(tar.addDirectory("etc").has_value());
         QVERIFY(tar.addFile("etc/hello.txt", "from an imported rootfs\n").has_value());
-        auto id = m_client->importImage(tar.finish(), "agentrun-test-import", "1", {"LABEL org.agentrun.test=1"});
+        auto id =
+            m_client->importImage(tar.finish(), "agentrun-test-import", "1", {"LABEL org.agentrun.test=1"});
         QVERIFY2(id.has_value(), id ? "" : id.error().message.c_str());
         auto image = m_client->inspectImage("agentrun-test-import:1");
         QVERIFY(image.has_value());
@@ -62,19 +64,23 @@ private Q_SLOTS:
     void buildWithProgress()
     {
         engine::TarWriter tar;
-        QVERIFY(tar.addFile("Dockerfile", "ARG BASE\nFROM ${BASE}\nRUN echo built-step > /tmp/marker\nLABEL org.agentrun.test=build\n")
+        QVERIFY(tar.addFile("Dockerfile", "ARG BASE\nFROM ${BASE}\nRUN echo built-step > /tmp/marker\nLABEL "
+                                          "org.agentrun.test=build\n")
                     .has_value());
         engine::Client::BuildOptions options;
         options.tag = "agentrun-test-build:1";
         options.buildArgs = {{"BASE", testing::sandboxImage()}};
         std::vector<std::string> lines;
         std::atomic<bool> cancel{false};
-        auto id = m_client->buildImage(tar.finish(), options, [&](std::string_view line) { lines.emplace_back(line); },
-                                       cancel);
+        auto id = m_client->buildImage(
+            tar.finish(), options, [&](std::string_view line) { lines.emplace_back(line); }, cancel);
         QVERIFY2(id.has_value(), id ? "" : id.error().message.c_str());
         QVERIFY(id->starts_with("sha256:"));
-        QVERIFY(std::ranges::any_of(lines, [](const std::string& line) { return line.starts_with("Step 1/4"); }));
-        QVERIFY(std::ranges::any_of(lines, [](const std::string& line) { return line.find("RUN echo built-step") != std::string::npos; }));
+        QVERIFY(
+            std::ranges::any_of(lines, [](const std::string& line) { return line.starts_with("Step 1/4"); }));
+        QVERIFY(std::ranges::any_of(lines, [](const std::string& line) {
+            return line.find("RUN echo built-step") != std::string::npos;
+        }));
     }
 
     void failedBuildStepIsReported()
@@ -88,7 +94,8 @@ private Q_SLOTS:
         auto id = m_client->buildImage(tar.finish(), options, {}, cancel);
         QVERIFY(!id.has_value());
         QCOMPARE(id.error().code, std::string("image.build_failed"));
-        QVERIFY2(id.error().message.find("returned a non-zero code: 3") != std::string::npos, id.error().message.c_str());
+        QVERIFY2(id.error().message.find("returned a non-zero code: 3") != std::string::npos,
+                 id.error().message.c_str());
     }
 
     void missingBaseSaysHowToMakeIt()
@@ -98,8 +105,8 @@ private Q_SLOTS:
         auto inputs = sandbox::readSandboxInputs(*root);
         QVERIFY(inputs.has_value());
         std::atomic<bool> cancel{false};
-        auto built = sandbox::buildSandboxImage(*m_client, *inputs, "agentrun-no-such-base:1", "agentrun-test-build:never",
-                                                {}, cancel);
+        auto built = sandbox::buildSandboxImage(*m_client, *inputs, "agentrun-no-such-base:1",
+                                                "agentrun-test-build:never", {}, cancel);
         QVERIFY(!built.has_value());
         QCOMPARE(built.error().code, std::string("image.base_missing"));
         QVERIFY(built.error().message.find("build-base.sh") != std::string::npos);

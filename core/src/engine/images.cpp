@@ -54,7 +54,8 @@ Result<std::vector<nlohmann::json>> Client::listImages(std::string_view labelFil
 
 Result<void> Client::tagImage(std::string_view ref, std::string_view repo, std::string_view tag)
 {
-    auto response = request("POST", "/images/" + std::string(ref) + "/tag?repo=" + query(repo) + "&tag=" + query(tag));
+    auto response =
+        request("POST", "/images/" + std::string(ref) + "/tag?repo=" + query(repo) + "&tag=" + query(tag));
     if (!response) {
         return std::unexpected(response.error());
     }
@@ -76,8 +77,8 @@ Result<void> Client::removeImage(std::string_view ref, bool force)
     return {};
 }
 
-Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_view repo, std::string_view tag,
-                                        const std::vector<std::string>& changes)
+Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_view repo,
+                                        std::string_view tag, const std::vector<std::string>& changes)
 {
     std::string path = "/images/create?fromSrc=-&repo=" + query(repo) + "&tag=" + query(tag);
     for (const auto& change : changes) {
@@ -98,9 +99,11 @@ Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_
         if (end == std::string::npos) {
             end = response->body.size();
         }
-        const auto line = nlohmann::json::parse(std::string_view(response->body).substr(start, end - start), nullptr, false);
+        const auto line = nlohmann::json::parse(std::string_view(response->body).substr(start, end - start),
+                                                nullptr, false);
         if (line.is_object() && line.contains("error")) {
-            return fail("image.import_failed", "Importing the root filesystem failed: " + line.value("error", std::string()));
+            return fail("image.import_failed",
+                        "Importing the root filesystem failed: " + line.value("error", std::string()));
         }
         if (line.is_object() && line.contains("status")) {
             id = line.value("status", std::string());
@@ -114,7 +117,8 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
                                        const std::function<void(std::string_view line)>& progress,
                                        const std::atomic<bool>& cancel)
 {
-    std::string path = "/build?rm=1&forcerm=1&t=" + query(options.tag) + "&dockerfile=" + query(options.dockerfile) +
+    std::string path = "/build?rm=1&forcerm=1&t=" + query(options.tag) +
+                       "&dockerfile=" + query(options.dockerfile) +
                        "&networkmode=" + query(options.networkMode);
     if (!options.buildArgs.empty()) {
         path += "&buildargs=" + query(mapToJson(options.buildArgs).dump());
@@ -129,7 +133,8 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
         pending.append(chunk);
         std::size_t newline;
         while ((newline = pending.find('\n')) != std::string::npos) {
-            const auto line = nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
+            const auto line =
+                nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
             pending.erase(0, newline + 1);
             if (!line.is_object()) {
                 continue;
@@ -150,7 +155,8 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
         }
         return !cancel.load();
     };
-    auto response = perform("POST", versionedUrl(path), contextTar, options.timeout, "application/x-tar", &sink, &cancel);
+    auto response =
+        perform("POST", versionedUrl(path), contextTar, options.timeout, "application/x-tar", &sink, &cancel);
     if (!response) {
         return std::unexpected(response.error());
     }

@@ -27,7 +27,8 @@ Result<void> TarWriter::header(std::string_view path, std::size_t size, unsigned
     if (name.size() > 100) {
         const auto slash = path.rfind('/', 155);
         if (slash == std::string_view::npos || path.size() - slash - 1 > 100) {
-            return fail("archive.path", "The path \"" + std::string(path) + "\" is too long for a tar archive.");
+            return fail("archive.path",
+                        "The path \"" + std::string(path) + "\" is too long for a tar archive.");
         }
         prefix = path.substr(0, slash);
         name = path.substr(slash + 1);

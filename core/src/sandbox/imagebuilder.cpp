@@ -54,7 +54,8 @@ Result<SandboxInputs> readSandboxInputs(const std::string& root)
     std::error_code error;
     for (const auto& entry : fs::recursive_directory_iterator(fs::path(root) / "resources/agent", error)) {
         const auto relative = fs::relative(entry.path(), root).generic_string();
-        if (entry.is_regular_file() && !relative.ends_with(".pyc") && relative.find("__pycache__") == std::string::npos) {
+        if (entry.is_regular_file() && !relative.ends_with(".pyc") &&
+            relative.find("__pycache__") == std::string::npos) {
             agentFiles.push_back(relative);
         }
     }
@@ -79,7 +80,8 @@ Result<SandboxInputs> readSandboxInputs(const std::string& root)
     return inputs;
 }
 
-Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInputs& inputs, const std::string& tag)
+Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInputs& inputs,
+                                       const std::string& tag)
 {
     ImageStatus status;
     auto image = client.inspectImage(tag);
@@ -100,8 +102,9 @@ Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInpu
     return status;
 }
 
-Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInputs& inputs, const std::string& base,
-                                      const std::string& tag, const std::function<void(std::string_view)>& progress,
+Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInputs& inputs,
+                                      const std::string& base, const std::string& tag,
+                                      const std::function<void(std::string_view)>& progress,
                                       const std::atomic<bool>& cancel)
 {
     if (auto present = client.inspectImage(base); !present) {
@@ -109,8 +112,10 @@ Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInput
             return std::unexpected(present.error());
         }
         return fail("image.base_missing",
-                    "The base image " + base + " is not in the engine and cannot be pulled here: build the offline "
-                    "base with `sudo packaging/sandbox/build-base.sh` (debootstrap) and use --base " + OfflineBase + ".");
+                    "The base image " + base +
+                        " is not in the engine and cannot be pulled here: build the offline "
+                        "base with `sudo packaging/sandbox/build-base.sh` (debootstrap) and use --base " +
+                        OfflineBase + ".");
     }
     engine::TarWriter tar;
     for (const auto& [path, content] : inputs.files) {

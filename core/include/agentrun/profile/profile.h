@@ -1,0 +1,58 @@
+#pragma once
+
+#include "agentrun/error.h"
+#include "agentrun/run/limits.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentrun::profile {
+
+/// A named, shareable set of run settings: limits, policy and dependency settings. Stored as JSON.
+struct Profile
+{
+    std::string name = "default";
+    std::string description;
+    run::Limits limits;
+    std::string policy = "standard";
+    std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none
+    std::vector<std::string> cached; ///< dependencies baked into a derived image
+    std::string indexUrl;
+    std::string wheelhouse;
+
+    bool operator==(const Profile&) const = default;
+};
+
+/// Parses and validates a profile. Errors name the field (`profile.limits.memory`) and the accepted
+/// range; unknown fields are errors too, so a typo never silently means "default".
+Result<Profile> fromJson(std::string_view text);
+std::string toJson(const Profile& profile);
+
+/// Profiles shipped with the program: default, agentrun-compat, strict.
+std::vector<Profile> builtinProfiles();
+
+/// Profiles on disk (one NAME.json per profile) plus the built-ins; a file overrides a built-in.
+class ProfileStore
+{
+public:
+    explicit ProfileStore(std::string directory);
+    /// $XDG_CONFIG_HOME/agentrun/profiles or ~/.config/agentrun/profiles.
+    static std::string defaultDirectory();
+
+    std::vector<std::string> names() const;
+    Result<Profile> load(std::string_view name) const;
+    Result<void> save(const Profile& profile) const;
+    /// Reads a profile file and saves it under its own name; returns it.
+    Result<Profile> importFile(const std::string& path) const;
+
+    const std::string& directory() const { return m_directory; }
+
+private:
+    std::string m_directory;
+};
+
+/// Names may hold letters, digits, '-', '_' and '.', 1..64 characters, not starting with '.'.
+bool isValidName(std::string_view name);
+
+} // namespace agentrun::profile
