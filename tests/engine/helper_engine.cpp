@@ -2,6 +2,8 @@
 
 #include "agentrun/sandbox/containerspec.h"
 
+#include <unistd.h>
+
 namespace testing {
 
 std::unique_ptr<agentrun::engine::Client> requireEngine()
@@ -24,7 +26,8 @@ std::unique_ptr<agentrun::engine::Client> requireEngine()
 
 int managedContainers(agentrun::engine::Client& client)
 {
-    auto ids = client.listContainers(agentrun::sandbox::ManagedLabel);
+    // Only this process's own: other test executables run beside this one under ctest -j.
+    auto ids = client.listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()));
     return ids ? static_cast<int>(ids->size()) : -1;
 }
 

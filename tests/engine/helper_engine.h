@@ -20,7 +20,7 @@ inline const char* sandboxImage()
 /// missing: CI starts both, so their absence is a broken set-up, not a reason to pass.
 std::unique_ptr<agentrun::engine::Client> requireEngine();
 
-/// Containers carrying the project's label right now.
+/// Containers this test process made (by their owner-pid label) that exist right now.
 int managedContainers(agentrun::engine::Client& client);
 
 } // namespace testing

@@ -1,6 +1,9 @@
 #include "helper_engine.h"
 
 #include "agentrun/run/executor.h"
+#include "agentrun/sandbox/containerspec.h"
+
+#include <unistd.h>
 
 #include <QTest>
 
@@ -289,6 +292,59 @@ private Q_SLOTS:
         QCOMPARE(name(result.status), name(run::Status::EngineError));
         QCOMPARE(result.errorCode, std::string("runtime.missing"));
         QVERIFY(result.stdoutData.empty());
+    }
+
+    void leftoversOfACrashedProcessAreRemoved()
+    {
+        // A container labelled as ours whose owner process is gone, as a crash mid-run leaves it.
+        auto spec = sandbox::containerSpec(smallLimits(), testing::sandboxImage());
+        spec["Labels"]["org.agentrun.owner-pid"] = "999999999";
+        auto id = m_client->createContainer(spec);
+        QVERIFY(id.has_value());
+        {
+            run::Executor fresh(run::ExecutorConfig{testing::sandboxImage(), {}, 0});
+            run::RunRequest request;
+            request.code = "print(1)";
+            request.limits = smallLimits();
+            Recorder recorder;
+            run::CancelToken cancel;
+            QCOMPARE(name(fresh.run(request, recorder, cancel).status), name(run::Status::Ok));
+        }
+        auto gone = m_client->inspectContainer(*id);
+        QVERIFY(!gone.has_value());
+        QCOMPARE(gone.error().code, std::string("container.gone"));
+    }
+
+    void containerRemovedFromOutsideIsAnEngineError()
+    {
+        run::RunRequest request;
+        request.code = "import time\nprint('up', flush=True)\ntime.sleep(60)";
+        request.limits = smallLimits();
+        struct RemoveOnOutput : Recorder
+        {
+            engine::Client* client = nullptr;
+            bool done = false;
+            void output(run::Stream stream, std::string_view bytes) override
+            {
+                Recorder::output(stream, bytes);
+                if (!done) {
+                    done = true;
+                    auto ids = client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()), false);
+                    for (const auto& id : *ids) {
+                        client->removeContainer(id, true);
+                    }
+                }
+            }
+        } recorder;
+        recorder.client = m_client.get();
+        run::CancelToken cancel;
+        const auto start = std::chrono::steady_clock::now();
+        const auto result = m_executor->run(request, recorder, cancel);
+        QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
+        QVERIFY2(result.status == run::Status::Killed || result.status == run::Status::EngineError,
+                 result.message.c_str());
+        QCOMPARE(result.stdoutData, std::string("up\n"));
+        QVERIFY(!result.message.empty());
     }
 
     void nothingLeaksBetweenRuns()

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 
 namespace agentrun::run {
 
@@ -182,6 +183,19 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         return finish(Status::EngineError, container.error().message, container.error().code);
     }
 
+    if (container->fromPool) {
+        // A warm container may have been stopped or removed from outside while it waited: check it is
+        // still running (a few ms) rather than lose the run to it.
+        auto state = engine.inspectContainer(container->id);
+        if (!state || !(*state)["State"].value("Running", false)) {
+            pool.discard(container->id);
+            container = pool.make(request.limits, m_impl->m_config.image);
+            if (!container) {
+                return finish(Status::EngineError, container.error().message, container.error().code);
+            }
+        }
+    }
+
     const std::string nonce = randomHex(16);
     nlohmann::json header = {{"nonce", nonce},
                              {"code", request.code.size()},
@@ -226,6 +240,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     std::optional<Error> streamError;
     bool killed = false;
     std::optional<Clock::time_point> killedAt;
+    // The kill runs beside the read loop: while output is flowing, the engine completes a kill only once
+    // the attach stream is drained, so a kill made here would wait for its own 30 s request timeout.
+    std::thread killer;
     while (true) {
         if (!killed) {
             if (cancel.cancelled()) {
@@ -236,7 +253,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
                 ending = Ending::Timeout;
             }
             if (ending != Ending::Exited) {
-                engine.killContainer(container->id);
+                killer = std::thread([&engine, id = container->id] { engine.killContainer(id); });
                 killed = true;
                 killedAt = Clock::now();
             }
@@ -256,6 +273,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         if (eof || (!killed && collector.reportComplete())) {
             break; // after the report the agent only exits: the container is removed in the background
         }
+    }
+    if (killer.joinable()) {
+        killer.join();
     }
     collector.finish();
     result.durations.runMs = msSince(runStart);
