@@ -9,6 +9,8 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
+#include <QDateTime>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
@@ -19,6 +21,9 @@
 #include "consolepanel.h"
 #include "editortabs.h"
 #include "findingspanel.h"
+#include "historypanel.h"
+#include "resourcepanel.h"
+#include "runhistorymodel.h"
 #include "limitspanel.h"
 #include "labels.h"
 #include "livechecker.h"
@@ -58,6 +63,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QW
     createStatusBar();
 
     connect(m_controller, &RunController::runningChanged, this, &MainWindow::onRunningChanged);
+    connect(m_controller, &RunController::resourceSample, m_resourcePanel, &ResourcePanel::addSample);
     connect(m_controller, &RunController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &RunController::outputArrived, m_consolePanel->console(),
             &OutputConsole::appendOutput);
@@ -175,6 +181,23 @@ void MainWindow::createActions()
     connect(policy, &QComboBox::currentTextChanged, this, &MainWindow::setPolicy);
     bar->addWidget(new QLabel(tr(" Policy: "), bar));
     bar->addWidget(policy);
+    bar->addSeparator();
+    auto* find = new QLineEdit(bar);
+    find->setObjectName(QStringLiteral("editorFindEdit"));
+    find->setPlaceholderText(tr("Find in snippet (Ctrl+F)"));
+    find->setClearButtonEnabled(true);
+    find->setMaximumWidth(220);
+    connect(find, &QLineEdit::textEdited, this, [this](const QString& text) { findInEditor(text, false); });
+    connect(find, &QLineEdit::returnPressed, this, [this, find] { findInEditor(find->text(), true); });
+    bar->addWidget(find);
+    QAction* findAction = new QAction(tr("&Find…"), this);
+    findAction->setShortcut(QKeySequence::Find);
+    connect(findAction, &QAction::triggered, this, [find] {
+        find->setFocus(Qt::ShortcutFocusReason);
+        find->selectAll();
+    });
+    m_tabs->addAction(findAction);
+    findAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_toolBar = bar;
 }
 
@@ -185,14 +208,28 @@ void MainWindow::createDocks()
     m_consolePanel->console()->setMaximumLines(m_settings.value(Settings::Key::ConsoleMaxLines).toInt());
     connect(m_consolePanel, &ConsolePanel::wrappingToggled, this,
             [this](bool on) { m_settings.setValue(Settings::Key::ConsoleWrap, on); });
-    addPanel(m_consolePanel, QStringLiteral("outputDock"), tr("Output"), Qt::BottomDockWidgetArea);
+    QDockWidget* output =
+        addPanel(m_consolePanel, QStringLiteral("outputDock"), tr("Output"), Qt::BottomDockWidgetArea);
     m_findingsPanel = new FindingsPanel(this);
     m_limitsPanel =
         new LimitsPanel(m_settings, QString::fromStdString(m_controller->executor().config().image), this);
     m_limitsDock =
         addPanel(m_limitsPanel, QStringLiteral("limitsDock"), tr("Limits"), Qt::RightDockWidgetArea);
+    m_resourcePanel = new ResourcePanel(this);
+    QDockWidget* resources =
+        addPanel(m_resourcePanel, QStringLiteral("resourcesDock"), tr("Resources"), Qt::RightDockWidgetArea);
+    tabifyDockWidget(m_limitsDock, resources);
+    m_limitsDock->raise();
+    m_historyPanel = new HistoryPanel(this);
+    QDockWidget* history =
+        addPanel(m_historyPanel, QStringLiteral("historyDock"), tr("History"), Qt::BottomDockWidgetArea);
+    connect(m_historyPanel, &HistoryPanel::reopenRequested, this,
+            [this](const QString& code, const QString& title) { m_tabs->newTab(title, code); });
     m_findingsDock =
         addPanel(m_findingsPanel, QStringLiteral("findingsDock"), tr("Problems"), Qt::BottomDockWidgetArea);
+    splitDockWidget(output, m_findingsDock, Qt::Horizontal);
+    tabifyDockWidget(m_findingsDock, history);
+    m_findingsDock->raise();
 }
 
 QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title,
@@ -204,6 +241,17 @@ QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QSt
     addDockWidget(area, dock);
     m_viewMenu->addAction(dock->toggleViewAction());
     return dock;
+}
+
+void MainWindow::findInEditor(const QString& text, bool next)
+{
+    CodeEditor* editor = m_tabs->currentEditor();
+    if (!editor || text.isEmpty())
+        return;
+    const bool found = next ? editor->findNext() || editor->findFirst(text, false, false, false, true)
+                            : editor->findFirst(text, false, false, false, true);
+    if (!found)
+        statusBar()->showMessage(tr("“%1” not found").arg(text), 3000);
 }
 
 void MainWindow::createStatusBar()
@@ -254,6 +302,8 @@ bool MainWindow::runCurrent()
     if (CodeEditor* editor = m_tabs->currentEditor())
         request.code = editor->text().toStdString();
     request.limits = *limits;
+    m_runCode = QString::fromStdString(request.code);
+    m_resourcePanel->startRun(limits->memoryBytes);
     request.policy = m_checker->policyName().toStdString();
     return m_controller->start(std::move(request));
 }
@@ -279,6 +329,8 @@ void MainWindow::onFinished(const RunResult& result)
     m_consolePanel->console()->appendStage(u"— " + summaryLine(result));
     m_runStatusLabel->setText(summaryLine(result));
     m_runStatusLabel->setProperty("status", statusName(result.status));
+    m_resourcePanel->finishRun(result);
+    m_historyPanel->model()->add({QDateTime::currentDateTime(), m_runCode, result});
 }
 
 void MainWindow::showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source)

@@ -17,6 +17,8 @@ class CodeEditor;
 class ConsolePanel;
 class EditorTabs;
 class FindingsPanel;
+class HistoryPanel;
+class ResourcePanel;
 class LimitsPanel;
 class LiveChecker;
 class RunController;
@@ -38,6 +40,8 @@ public:
     FindingsPanel* findingsPanel() const { return m_findingsPanel; }
     LiveChecker* liveChecker() const { return m_checker; }
     LimitsPanel* limitsPanel() const { return m_limitsPanel; }
+    ResourcePanel* resourcePanel() const { return m_resourcePanel; }
+    HistoryPanel* historyPanel() const { return m_historyPanel; }
 
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
@@ -56,6 +60,7 @@ private:
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
     void checkCurrent();
     void setPolicy(const QString& name);
+    void findInEditor(const QString& text, bool next);
     void onRunningChanged(bool running);
     void openFile();
     void saveFile(bool askForName);
@@ -71,6 +76,9 @@ private:
     QDockWidget* m_findingsDock = nullptr;
     LimitsPanel* m_limitsPanel = nullptr;
     QDockWidget* m_limitsDock = nullptr;
+    ResourcePanel* m_resourcePanel = nullptr;
+    HistoryPanel* m_historyPanel = nullptr;
+    QString m_runCode; ///< the code of the run in flight, for the history
     LiveChecker* m_checker = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_stopAction = nullptr;
