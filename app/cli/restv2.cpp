@@ -185,7 +185,7 @@ void getEvents(RestContext& context, const httplib::Request& req, httplib::Respo
     auto lastWrite =
         std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     res.set_chunked_content_provider(
-        "text/event-stream", [&context, session, cursor, lastWrite](std::size_t, httplib::DataSink& sink) {
+        "text/event-stream", [session, cursor, lastWrite](std::size_t, httplib::DataSink& sink) {
             bool complete = false;
             const auto events = session->eventsFrom(*cursor, std::chrono::milliseconds(500), complete);
             std::string text;
@@ -203,7 +203,7 @@ void getEvents(RestContext& context, const httplib::Request& req, httplib::Respo
                 }
                 *lastWrite = now;
             }
-            if (complete || (context.stopping && session->isFinished())) {
+            if (complete) {
                 sink.done();
             }
             return true;
