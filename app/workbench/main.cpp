@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 
 #include "mainwindow.h"
+#include "screenshotter.h"
 #include "settings.h"
 
 int main(int argc, char* argv[])
@@ -40,5 +41,7 @@ int main(int argc, char* argv[])
     for (const QString& file : parser.positionalArguments())
         window.openPath(file);
     window.show();
+    if (parser.isSet(screenshots))
+        agentrun::ui::Screenshotter::start(window, parser.value(screenshots));
     return QApplication::exec();
 }

