@@ -1,0 +1,113 @@
+#pragma once
+
+#include "agentrun/deps/requirement.h"
+#include "agentrun/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentrun::engine {
+class Client;
+}
+
+namespace agentrun::deps {
+
+/// Where a run container sees the installed packages (read-only) and the variable that puts them on
+/// the import path. The integrator adds runMount() to HostConfig.Mounts and SiteEnv to Env.
+inline constexpr const char* SitePath = "/opt/agentrun/site";
+inline constexpr const char* SiteEnv = "PYTHONPATH=/opt/agentrun/site";
+/// Label on every cache volume (value "cache") and installer container (value "installer").
+inline constexpr const char* DepsLabel = "org.agentrun.deps";
+
+/// Where pip gets packages from. Exactly one of the two is set.
+struct InstallSource
+{
+    std::string indexUrl; ///< http(s) index: the installer container gets network for this phase only
+    std::string
+        wheelhouse; ///< host directory of wheels, mounted read-only: --no-index --find-links, no network
+    bool onlyBinary = true; ///< --only-binary :all: (never run a package's setup.py)
+};
+
+struct InstallResult
+{
+    std::string volume;  ///< cache volume to mount with runMount(); empty when nothing to install
+    bool cached = false; ///< an existing complete volume was reused
+    double ms = 0;       ///< wall time of install()
+    std::vector<std::string>
+        installed; ///< "name==version" of everything in the volume, dependencies included
+};
+
+struct CacheEntry
+{
+    std::string volume;
+    std::string requirements;    ///< "alpha,beta==2.0" as installed
+    std::string image;           ///< image id the set was installed for
+    std::string source;          ///< "wheelhouse" or "index <host>"
+    std::string created;         ///< engine timestamp
+    std::int64_t sizeBytes = -1; ///< -1 when the engine did not say
+    bool inUse = false;          ///< mounted by a container right now (prune keeps it)
+};
+
+/// Installs requirement sets into cache volumes, in a short-lived installer container per set:
+/// hardened like a run container (read-only root, no capabilities, user 65534, seccomp, limits), with
+/// the volume read-write and, for a wheelhouse, the host directory read-only; no network unless the
+/// source is an index. Thread-safe; one install per set at a time within the process.
+class Installer
+{
+public:
+    Installer(engine::Client& client, std::string image);
+    ~Installer();
+    Installer(const Installer&) = delete;
+    Installer& operator=(const Installer&) = delete;
+
+    /// Reuses the complete cache volume for this set (image + source + requirements) or installs it.
+    /// `progress` receives pip's output line by line (and a few lines of our own). Errors:
+    /// deps.spec (bad requirement or source), deps.install_failed ("Failed to install dependency X:
+    /// <pip's last error line>"), deps.install_timeout (the installer container was killed),
+    /// deps.cancelled, deps.busy, engine errors. A failed install leaves no volume and no container.
+    Result<InstallResult> install(const std::vector<Requirement>& requirements, const InstallSource& source,
+                                  std::chrono::seconds timeout,
+                                  const std::function<void(std::string_view line)>& progress,
+                                  const std::atomic<bool>& cancel);
+
+    /// The project's cache volumes with their sizes.
+    Result<std::vector<CacheEntry>> listCache();
+    /// Removes every cache volume not in use; returns how many.
+    Result<int> pruneCache();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// The HostConfig "Mounts" entry of a run container: `volume` read-only at SitePath.
+nlohmann::json runMount(const std::string& volume);
+
+/// The cache volume's name for a set: "agentrun-deps-" + 16 hex digits of a hash over the image id,
+/// the source and the normalised, sorted, de-duplicated requirements. Order-insensitive.
+std::string cacheVolumeName(const std::vector<Requirement>& requirements, const std::string& imageId,
+                            const InstallSource& source);
+
+/// pip's arguments after `python3 -m pip` (shown to people, used by the installer).
+std::vector<std::string> pipArguments(const std::vector<Requirement>& requirements,
+                                      const InstallSource& source);
+
+/// The Engine API create body of the installer container (exposed for tests and `--dry-run` views).
+nlohmann::json installerSpec(const std::string& image, const std::string& volume,
+                             const std::vector<Requirement>& requirements, const InstallSource& source,
+                             const std::string& marker);
+
+/// "Failed to install dependency X: <reason>" from pip's output lines: the last `ERROR:` line is the
+/// reason, X the requirements it names (all of them when it names none).
+std::string installFailureMessage(const std::vector<std::string>& pipLines,
+                                  const std::vector<Requirement>& requirements);
+
+} // namespace agentrun::deps

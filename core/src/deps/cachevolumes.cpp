@@ -1,0 +1,234 @@
+#include "deps/cachevolumes.h"
+
+#include "agentrun/engine/client.h"
+#include "deps/installerscript.h"
+#include "deps/oneshot.h"
+
+#include <map>
+
+namespace agentrun::deps {
+
+namespace {
+
+std::string percentEncode(std::string_view text)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string cacheFilter()
+{
+    return percentEncode(nlohmann::json{{"label", {std::string(DepsLabel) + "=cache"}}}.dump());
+}
+
+Result<std::vector<nlohmann::json>> cacheVolumes(engine::Client& client)
+{
+    auto response = client.request("GET", "/volumes?filters=" + cacheFilter());
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(engine::httpError(response->status, response->body, "volume list"));
+    }
+    const auto json = nlohmann::json::parse(response->body, nullptr, false);
+    std::vector<nlohmann::json> volumes;
+    if (json.is_object() && json.contains("Volumes") && json["Volumes"].is_array()) {
+        for (const auto& volume : json["Volumes"]) {
+            volumes.push_back(volume);
+        }
+    }
+    return volumes;
+}
+
+std::int64_t octal(std::string_view field)
+{
+    std::int64_t value = 0;
+    for (char c : field) {
+        if (c >= '0' && c <= '7') {
+            value = value * 8 + (c - '0');
+        } else if (c != ' ' && c != '\0') {
+            return -1;
+        } else if (value > 0) {
+            break;
+        }
+    }
+    return value;
+}
+
+} // namespace
+
+Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const std::string& name)
+{
+    auto response = client.request("GET", "/volumes/" + name);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 404) {
+        return std::optional<std::string>();
+    }
+    if (response->status != 200) {
+        return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
+    }
+    const auto json = nlohmann::json::parse(response->body, nullptr, false);
+    return std::optional<std::string>(json.is_object() ? json.value("CreatedAt", "?") : "?");
+}
+
+Result<void> createVolume(engine::Client& client, const std::string& name, const nlohmann::json& labels)
+{
+    const nlohmann::json body = {{"Name", name}, {"Driver", "local"}, {"Labels", labels}};
+    auto response = client.request("POST", "/volumes/create", body.dump());
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 201 && response->status != 200) {
+        return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
+    }
+    return {};
+}
+
+Result<void> removeVolume(engine::Client& client, const std::string& name)
+{
+    auto response = client.request("DELETE", "/volumes/" + name);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 409) {
+        return fail("deps.busy", "The dependency volume " + name +
+                                     " is in use (another install or run of the same packages): try again "
+                                     "when it has finished.");
+    }
+    if (response->status != 204 && response->status != 404) {
+        return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
+    }
+    return {};
+}
+
+std::optional<std::string> firstTarFile(std::string_view tar)
+{
+    std::size_t offset = 0;
+    while (offset + 512 <= tar.size()) {
+        const std::string_view header = tar.substr(offset, 512);
+        if (header[0] == '\0') {
+            return std::nullopt; // end of archive
+        }
+        const std::int64_t size = octal(header.substr(124, 12));
+        const char type = header[156];
+        if (size < 0 || offset + 512 + static_cast<std::size_t>(size) > tar.size()) {
+            return std::nullopt;
+        }
+        if (type == '0' || type == '\0') {
+            return std::string(tar.substr(offset + 512, static_cast<std::size_t>(size)));
+        }
+        offset += 512 + (static_cast<std::size_t>(size) + 511) / 512 * 512;
+    }
+    return std::nullopt;
+}
+
+Result<std::optional<std::string>> readMarker(engine::Client& client, const std::string& imageId,
+                                              const std::string& volume)
+{
+    const nlohmann::json spec = {
+        {"Image", imageId},
+        {"Entrypoint", {"/nonexistent"}}, // never started
+        {"User", "65534:65534"},
+        {"NetworkDisabled", true},
+        {"Labels", helperLabels("probe")},
+        {"HostConfig",
+         {{"NetworkMode", "none"},
+          {"ReadonlyRootfs", true},
+          {"CapDrop", {"ALL"}},
+          {"LogConfig", {{"Type", "none"}, {"Config", nlohmann::json::object()}}},
+          {"Mounts", {runMount(volume)}}}},
+    };
+    auto id = client.createContainer(spec);
+    if (!id) {
+        return std::unexpected(id.error());
+    }
+    auto response = client.request("GET", "/containers/" + *id + "/archive?path=" +
+                                              percentEncode(std::string(SitePath) + "/" + MarkerName));
+    client.removeContainer(*id, true);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 404) {
+        return std::optional<std::string>();
+    }
+    if (response->status != 200) {
+        return std::unexpected(engine::httpError(response->status, response->body, "volume " + volume));
+    }
+    return firstTarFile(response->body);
+}
+
+Result<std::vector<CacheEntry>> listCacheVolumes(engine::Client& client)
+{
+    auto volumes = cacheVolumes(client);
+    if (!volumes) {
+        return std::unexpected(volumes.error());
+    }
+    // Sizes: /system/df walks the volumes, so it is asked once for all of them.
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> usage;
+    if (auto df = client.request("GET", "/system/df", {}, std::chrono::seconds(120));
+        df && df->status == 200) {
+        const auto json = nlohmann::json::parse(df->body, nullptr, false);
+        if (json.is_object() && json.contains("Volumes") && json["Volumes"].is_array()) {
+            for (const auto& volume : json["Volumes"]) {
+                const auto& data = volume.value("UsageData", nlohmann::json::object());
+                usage[volume.value("Name", "")] = {data.value("Size", std::int64_t{-1}),
+                                                   data.value("RefCount", std::int64_t{0})};
+            }
+        }
+    }
+    std::vector<CacheEntry> entries;
+    for (const auto& volume : *volumes) {
+        CacheEntry entry;
+        entry.volume = volume.value("Name", "");
+        const auto labels = volume.value("Labels", nlohmann::json::object());
+        if (labels.is_object()) {
+            entry.requirements = labels.value(std::string(DepsLabel) + ".requirements", "");
+            entry.image = labels.value(std::string(DepsLabel) + ".image", "");
+            entry.source = labels.value(std::string(DepsLabel) + ".source", "");
+        }
+        entry.created = volume.value("CreatedAt", "");
+        if (const auto it = usage.find(entry.volume); it != usage.end()) {
+            entry.sizeBytes = it->second.first;
+            entry.inUse = it->second.second > 0;
+        }
+        entries.push_back(std::move(entry));
+    }
+    std::ranges::sort(entries, {}, &CacheEntry::volume);
+    return entries;
+}
+
+Result<int> pruneCacheVolumes(engine::Client& client)
+{
+    auto volumes = cacheVolumes(client);
+    if (!volumes) {
+        return std::unexpected(volumes.error());
+    }
+    int removed = 0;
+    for (const auto& volume : *volumes) {
+        const std::string name = volume.value("Name", "");
+        if (name.empty()) {
+            continue;
+        }
+        auto gone = removeVolume(client, name);
+        if (gone) {
+            ++removed;
+        } else if (gone.error().code != "deps.busy") {
+            return std::unexpected(gone.error());
+        }
+    }
+    return removed;
+}
+
+} // namespace agentrun::deps

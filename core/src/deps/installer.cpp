@@ -1,0 +1,291 @@
+#include "agentrun/deps/installer.h"
+
+#include "agentrun/engine/client.h"
+#include "agentrun/sandbox/containerspec.h"
+#include "deps/cachevolumes.h"
+#include "deps/installerscript.h"
+#include "deps/oneshot.h"
+
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace agentrun::deps {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t KeptPipLines = 200;
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+Result<void> validateSource(const InstallSource& source)
+{
+    if (source.wheelhouse.empty() == source.indexUrl.empty()) {
+        return fail("deps.source", "Say where packages come from: a wheelhouse directory or an index URL "
+                                   "(exactly one of them).");
+    }
+    if (!source.wheelhouse.empty()) {
+        std::error_code error;
+        const std::filesystem::path path(source.wheelhouse);
+        if (!path.is_absolute() || !std::filesystem::is_directory(path, error)) {
+            return fail("deps.source", "The wheelhouse \"" + source.wheelhouse +
+                                           "\" is not an existing directory given by its absolute path.");
+        }
+        if (source.wheelhouse.find(',') != std::string::npos) {
+            return fail("deps.source", "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
+        }
+        return {};
+    }
+    const std::string& url = source.indexUrl;
+    const bool http = url.starts_with("https://") || url.starts_with("http://");
+    const bool clean =
+        std::ranges::none_of(url, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+    if (!http || !clean || url.size() > 2000) {
+        return fail("deps.source",
+                    "The index URL \"" + url.substr(0, 100) + "\" is not an http(s) URL without spaces.");
+    }
+    return {};
+}
+
+/// "index <host>" without credentials or path: what a cache listing may show.
+std::string sourceLabel(const InstallSource& source)
+{
+    if (!source.wheelhouse.empty()) {
+        return "wheelhouse";
+    }
+    std::string rest = source.indexUrl.substr(source.indexUrl.find("://") + 3);
+    rest = rest.substr(0, rest.find('/'));
+    if (const auto at = rest.rfind('@'); at != std::string::npos) {
+        rest = rest.substr(at + 1);
+    }
+    return "index " + rest;
+}
+
+std::string joined(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : ",") + item;
+    }
+    return out;
+}
+
+/// The marker proves the volume holds exactly this set for this image; its "installed" list is returned.
+std::optional<std::vector<std::string>> markerMatches(const std::string& text, const nlohmann::json& expected)
+{
+    const auto marker = nlohmann::json::parse(text, nullptr, false);
+    if (!marker.is_object() || marker.value("requirements", nlohmann::json()) != expected["requirements"] ||
+        marker.value("image", "") != expected["image"] || marker.value("source", "") != expected["source"]) {
+        return std::nullopt;
+    }
+    std::vector<std::string> installed;
+    for (const auto& item : marker.value("installed", nlohmann::json::array())) {
+        if (item.is_string()) {
+            installed.push_back(item.get<std::string>());
+        }
+    }
+    return installed;
+}
+
+} // namespace
+
+class Installer::Impl
+{
+public:
+    Impl(engine::Client& engineClient, std::string imageRef)
+        : client(engineClient), image(std::move(imageRef))
+    {}
+
+    std::mutex& setMutex(const std::string& volume)
+    {
+        std::lock_guard lock(mapMutex);
+        auto& slot = setMutexes[volume];
+        if (!slot) {
+            slot = std::make_unique<std::mutex>();
+        }
+        return *slot;
+    }
+
+    engine::Client& client;
+    std::string image;
+    std::mutex mapMutex;
+    std::map<std::string, std::unique_ptr<std::mutex>> setMutexes;
+    struct Verified
+    {
+        std::string createdAt;
+        std::vector<std::string> installed;
+    };
+    std::map<std::string, Verified> complete; ///< volumes verified complete in this process
+};
+
+Installer::Installer(engine::Client& client, std::string image)
+    : m_impl(std::make_unique<Impl>(client, std::move(image)))
+{}
+
+Installer::~Installer() = default;
+
+Result<InstallResult> Installer::install(const std::vector<Requirement>& requirements,
+                                         const InstallSource& source, std::chrono::seconds timeout,
+                                         const std::function<void(std::string_view line)>& progress,
+                                         const std::atomic<bool>& cancel)
+{
+    const auto start = Clock::now();
+    const auto say = [&](std::string_view line) {
+        if (progress) {
+            progress(line);
+        }
+    };
+    if (requirements.empty()) {
+        return InstallResult{{}, true, msSince(start), {}};
+    }
+    // Requirement is a plain struct: whatever built it, pip only ever sees what parseRequirement accepts.
+    for (const auto& requirement : requirements) {
+        auto checked = parseRequirement(toString(requirement));
+        if (!checked || checked->name != requirement.name) {
+            return checked ? fail("deps.spec", "The requirement name \"" + requirement.name +
+                                                   "\" is not normalised: build it with parseRequirement().")
+                           : std::unexpected(checked.error());
+        }
+    }
+    if (auto valid = validateSource(source); !valid) {
+        return std::unexpected(valid.error());
+    }
+    if (timeout.count() <= 0) {
+        return fail("deps.timeout", "The install timeout must be at least 1 second.");
+    }
+    auto& client = m_impl->client;
+    auto inspected = client.inspectImage(m_impl->image);
+    if (!inspected) {
+        return std::unexpected(inspected.error());
+    }
+    const std::string imageId = inspected->value("Id", m_impl->image);
+    const std::vector<std::string> texts = sortedRequirementTexts(requirements);
+    const std::string volume = cacheVolumeName(requirements, imageId, source);
+    const nlohmann::json marker = {
+        {"requirements", texts}, {"image", imageId}, {"source", sourceIdentity(source)}};
+
+    std::lock_guard setLock(m_impl->setMutex(volume));
+
+    // 1. A complete volume for this set: reuse it.
+    auto createdAt = volumeCreatedAt(client, volume);
+    if (!createdAt) {
+        return std::unexpected(createdAt.error());
+    }
+    if (*createdAt) {
+        std::optional<std::vector<std::string>> installed;
+        {
+            std::lock_guard lock(m_impl->mapMutex);
+            if (const auto it = m_impl->complete.find(volume);
+                it != m_impl->complete.end() && it->second.createdAt == **createdAt) {
+                installed = it->second.installed;
+            }
+        }
+        if (!installed) {
+            auto text = readMarker(client, imageId, volume);
+            if (!text) {
+                return std::unexpected(text.error());
+            }
+            if (*text) {
+                installed = markerMatches(**text, marker);
+            }
+        }
+        if (installed) {
+            {
+                std::lock_guard lock(m_impl->mapMutex);
+                m_impl->complete[volume] = {**createdAt, *installed};
+            }
+            say("Using cached dependencies " + joined(texts) + " (volume " + volume + ")");
+            return InstallResult{volume, true, msSince(start), *installed};
+        }
+        say("Removing the unfinished dependency volume " + volume);
+        if (auto removed = removeVolume(client, volume); !removed) {
+            return std::unexpected(removed.error());
+        }
+    }
+
+    // 2. Install into a fresh volume; any failure removes it again.
+    const nlohmann::json labels = {{sandbox::ManagedLabel, "1"},
+                                   {DepsLabel, "cache"},
+                                   {std::string(DepsLabel) + ".requirements", joined(texts)},
+                                   {std::string(DepsLabel) + ".image", imageId},
+                                   {std::string(DepsLabel) + ".source", sourceLabel(source)}};
+    if (auto created = createVolume(client, volume, labels); !created) {
+        return std::unexpected(created.error());
+    }
+    say("Installing " + joined(texts) +
+        (source.wheelhouse.empty() ? " from " + sourceLabel(source) : " from the wheelhouse (offline)"));
+
+    std::deque<std::string> lines;
+    std::vector<std::string> installed;
+    const auto onLine = [&](std::string_view line) {
+        if (line.starts_with(InstalledPrefix)) {
+            const auto done =
+                nlohmann::json::parse(line.substr(std::string_view(InstalledPrefix).size()), nullptr, false);
+            if (done.is_object() && done.contains("installed") && done["installed"].is_array()) {
+                for (const auto& item : done["installed"]) {
+                    if (item.is_string()) {
+                        installed.push_back(item.get<std::string>());
+                    }
+                }
+            }
+            say(std::string("Installed ") + joined(installed));
+            return;
+        }
+        lines.emplace_back(line);
+        if (lines.size() > KeptPipLines) {
+            lines.pop_front();
+        }
+        say(line);
+    };
+    auto outcome =
+        runOneShot(client, installerSpec(imageId, volume, requirements, source, marker.dump()),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel);
+    const auto discard = [&] { removeVolume(client, volume); };
+    if (!outcome) {
+        discard();
+        return std::unexpected(outcome.error());
+    }
+    if (outcome->cancelled) {
+        discard();
+        return fail("deps.cancelled", "The dependency install was cancelled.");
+    }
+    if (outcome->timedOut) {
+        discard();
+        return fail("deps.install_timeout", "The dependency install timed out after " +
+                                                std::to_string(timeout.count()) + " s and was stopped (" +
+                                                joined(texts) + ").");
+    }
+    if (outcome->exitCode != 0) {
+        discard();
+        return fail(
+            "deps.install_failed",
+            installFailureMessage(std::vector<std::string>(lines.begin(), lines.end()), requirements));
+    }
+    if (auto made = volumeCreatedAt(client, volume); made && *made) {
+        std::lock_guard lock(m_impl->mapMutex);
+        m_impl->complete[volume] = {**made, installed};
+    }
+    return InstallResult{volume, false, msSince(start), installed};
+}
+
+Result<std::vector<CacheEntry>> Installer::listCache()
+{
+    return listCacheVolumes(m_impl->client);
+}
+
+Result<int> Installer::pruneCache()
+{
+    {
+        std::lock_guard lock(m_impl->mapMutex);
+        m_impl->complete.clear();
+    }
+    return pruneCacheVolumes(m_impl->client);
+}
+
+} // namespace agentrun::deps
