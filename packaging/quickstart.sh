@@ -25,7 +25,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git nodejs npm
     qt6-base-dev qt6-charts-dev qt6-svg-dev libqscintilla2-qt6-dev
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
-    docker.io debootstrap xvfb xauth
+    docker.io debootstrap xvfb xauth clang libclang-rt-14-dev
 )
 PRESET=${QUICKSTART_PRESET:-ci}
 SANDBOX_IMAGE=agentrun-sandbox:latest
@@ -394,6 +394,27 @@ QUICKSTART_FORCE_IMAGE=1 forces a rebuild, QUICKSTART_BASE=REF picks another bas
 }
 
 # ---- step 5: open the workbench / run the tests -----------------------------------------------------
+# The libFuzzer targets (preset fuzz, clang + ASan/UBSan), each run briefly on the committed corpus.
+# QUICKSTART_FUZZ_SECONDS sets the time per target (default 15; 0 skips the fuzzers).
+run_fuzzers() {
+    local seconds=${QUICKSTART_FUZZ_SECONDS:-15}
+    if [[ $seconds == 0 ]]; then
+        msg "fuzz: QUICKSTART_FUZZ_SECONDS=0, skipped"
+        return 0
+    fi
+    command -v clang++ >/dev/null 2>&1 || die "fuzz: clang++ not found: run the packages step"
+    local dir=$ROOT/build/fuzz
+    if [[ ! -f $dir/build.ninja ]]; then
+        cmake --preset fuzz -DAGENTRUN_FUZZ_SECONDS="$seconds" >/dev/null || die "fuzz: configuring the fuzz preset failed"
+    else
+        cmake "$dir" -DAGENTRUN_FUZZ_SECONDS="$seconds" >/dev/null
+    fi
+    cmake --build --preset fuzz -j"$(nproc)" >"$ROOT/build/fuzz-build.log" 2>&1 ||
+        { tail -n 30 "$ROOT/build/fuzz-build.log" >&2; die "fuzz: building the fuzzers failed (build/fuzz-build.log)"; }
+    msg "fuzz: each target for ${seconds}s: ctest --preset fuzz"
+    ctest --preset fuzz -j"$(nproc)" --no-tests=error
+}
+
 step_run() {
     if [[ $mode == test ]]; then
         command -v ctest >/dev/null 2>&1 || die "tests: ctest not found: run the packages step"
@@ -403,6 +424,7 @@ step_run() {
         msg "tests: ctest --test-dir build/$PRESET --output-on-failure -j$(nproc)${extra[*]:+ ${extra[*]}}"
         local rc=0
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error "${extra[@]}" || rc=$?
+        run_fuzzers || rc=$?
         step_done
         if [[ $rc -ne 0 ]]; then
             printf '%s: tests FAILED (ctest exit %s); rerun only the failed ones: ctest --test-dir build/%s --rerun-failed --output-on-failure\n' \

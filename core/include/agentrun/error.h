@@ -1,6 +1,9 @@
 #pragma once
 
 #include <expected>
+#if !defined(__cpp_lib_expected)
+#include "agentrun/detail/expectedshim.h"
+#endif
 #include <string>
 #include <utility>
 
