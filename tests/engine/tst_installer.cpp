@@ -1,0 +1,435 @@
+// deps/ against the real engine, fully offline: wheels are built here, at test time, into a temporary
+// wheelhouse; no index is ever contacted (the installer container has no network).
+#include "helper_engine.h"
+
+#include "agentrun/deps/imagestdlib.h"
+#include "agentrun/deps/installer.h"
+#include "agentrun/deps/resolver.h"
+#include "agentrun/engine/demuxer.h"
+#include "agentrun/run/limits.h"
+#include "agentrun/safety/analyzer.h"
+#include "agentrun/sandbox/containerspec.h"
+
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace agentrun;
+using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+// ---- a wheel is a zip: a minimal writer (stored entries, CRC-32) ----
+
+std::uint32_t crc32(std::string_view data)
+{
+    static const auto table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) {
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char byte : data) {
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8);
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+void put16(std::string& out, std::uint32_t v)
+{
+    out += static_cast<char>(v & 0xFF);
+    out += static_cast<char>((v >> 8) & 0xFF);
+}
+
+void put32(std::string& out, std::uint32_t v)
+{
+    put16(out, v & 0xFFFF);
+    put16(out, v >> 16);
+}
+
+std::string zip(const std::vector<std::pair<std::string, std::string>>& files)
+{
+    std::string out;
+    std::string central;
+    for (const auto& [name, data] : files) {
+        const auto offset = static_cast<std::uint32_t>(out.size());
+        const auto crc = crc32(data);
+        const auto size = static_cast<std::uint32_t>(data.size());
+        const auto nameSize = static_cast<std::uint32_t>(name.size());
+        put32(out, 0x04034b50);
+        put16(out, 20), put16(out, 0), put16(out, 0), put16(out, 0), put16(out, 0x21);
+        put32(out, crc), put32(out, size), put32(out, size);
+        put16(out, nameSize), put16(out, 0);
+        out += name + data;
+        put32(central, 0x02014b50);
+        put16(central, 20), put16(central, 20), put16(central, 0), put16(central, 0), put16(central, 0),
+            put16(central, 0x21);
+        put32(central, crc), put32(central, size), put32(central, size);
+        put16(central, nameSize), put16(central, 0), put16(central, 0), put16(central, 0), put16(central, 0);
+        put32(central, 0100644u << 16), put32(central, offset);
+        central += name;
+    }
+    const auto centralOffset = static_cast<std::uint32_t>(out.size());
+    out += central;
+    put32(out, 0x06054b50);
+    put16(out, 0), put16(out, 0);
+    put16(out, static_cast<std::uint32_t>(files.size())),
+        put16(out, static_cast<std::uint32_t>(files.size()));
+    put32(out, static_cast<std::uint32_t>(central.size())), put32(out, centralOffset);
+    put16(out, 0);
+    return out;
+}
+
+void writeFile(const std::string& path, const std::string& data)
+{
+    std::ofstream(path, std::ios::binary) << data;
+    ::chmod(path.c_str(), 0644);
+}
+
+/// A pure-Python wheel: distribution `dist` (file names use its underscore form), module `module`.
+void makeWheel(const std::string& dir, const std::string& dist, const std::string& module,
+               const std::string& version, const Strings& dependencies = {})
+{
+    std::string fileDist = dist;
+    std::ranges::replace(fileDist, '-', '_');
+    const std::string info = fileDist + "-" + version + ".dist-info/";
+    std::string metadata = "Metadata-Version: 2.1\nName: " + dist + "\nVersion: " + version + "\n";
+    for (const auto& r : dependencies) {
+        metadata += "Requires-Dist: " + r + "\n";
+    }
+    std::vector<std::pair<std::string, std::string>> files = {
+        {module + "/__init__.py", "VALUE = '" + dist + " " + version + "'\n"},
+        {info + "METADATA", metadata},
+        {info + "WHEEL",
+         "Wheel-Version: 1.0\nGenerator: tst_installer\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+    };
+    std::string record;
+    for (const auto& file : files) {
+        record += file.first + ",,\n";
+    }
+    record += info + "RECORD,,\n";
+    files.emplace_back(info + "RECORD", record);
+    writeFile(dir + "/" + fileDist + "-" + version + "-py3-none-any.whl", zip(files));
+}
+
+struct Output
+{
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Runs `script` in a hardened run container (containerSpec), optionally with a dependency volume.
+Output runPython(engine::Client& client, const std::string& script, const std::string& volume = {})
+{
+    auto spec = sandbox::containerSpec(run::Limits{}, testing::sandboxImage());
+    spec["Entrypoint"] = {"python3", "-c", script};
+    spec["AttachStdin"] = false;
+    spec["OpenStdin"] = false;
+    spec["StdinOnce"] = false;
+    spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
+    if (!volume.empty()) {
+        spec["HostConfig"]["Mounts"] = nlohmann::json::array({deps::runMount(volume)});
+        spec["Env"].push_back(deps::SiteEnv);
+    }
+    Output output;
+    auto id = client.createContainer(spec);
+    if (!id) {
+        output.err = id.error().message;
+        return output;
+    }
+    auto stream = client.attach(*id);
+    if (stream && client.startContainer(*id)) {
+        engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
+            (channel == engine::FrameDemuxer::Channel::Stderr ? output.err : output.out).append(bytes);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        bool eof = false;
+        while (!eof && std::chrono::steady_clock::now() < deadline) {
+            auto chunk = stream->read(100ms, eof);
+            if (!chunk) {
+                break;
+            }
+            demuxer.feed(*chunk);
+        }
+        auto code = client.waitContainer(*id, 10s);
+        output.exitCode = code ? *code : -1;
+    }
+    client.removeContainer(*id);
+    return output;
+}
+
+} // namespace
+
+class TestInstaller : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<engine::Client> m_client;
+    QTemporaryDir m_wheelhouse;
+    QTemporaryDir m_hangHouse;
+    std::atomic<bool> m_noCancel{false};
+
+    deps::InstallSource offline() const { return {"", m_wheelhouse.path().toStdString(), true}; }
+
+    int myContainers()
+    {
+        auto ids = m_client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()));
+        return ids ? static_cast<int>(ids->size()) : -1;
+    }
+
+    bool volumeExists(const std::string& name)
+    {
+        auto response = m_client->request("GET", "/volumes/" + name);
+        return response && response->status == 200;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_client = testing::requireEngine();
+        QVERIFY(m_wheelhouse.isValid() && m_hangHouse.isValid());
+        const std::string dir = m_wheelhouse.path().toStdString();
+        ::chmod(dir.c_str(), 0755); // the installer runs as 65534 and reads it through a read-only bind
+        makeWheel(dir, "alpha-dep", "alpha_dep", "1.0");
+        makeWheel(dir, "alpha-dep", "alpha_dep", "2.0");
+        makeWheel(dir, "beta-pkg", "betamod", "2.0", {"alpha-dep"}); // depends on another; import ≠ dist name
+        makeWheel(dir, "PyYAML", "yaml", "6.0.99");                  // a stand-in: `import yaml` → pyyaml
+        writeFile(dir + "/sdistonly-1.0.tar.gz", "setup.py would run here\n"); // D4: sdist only
+        // A wheel that never arrives: pip blocks reading the FIFO until the installer is killed.
+        const std::string hang = m_hangHouse.path().toStdString();
+        ::chmod(hang.c_str(), 0755);
+        QCOMPARE(::mkfifo((hang + "/hang-1.0-py3-none-any.whl").c_str(), 0644), 0);
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_client) {
+            QCOMPARE(myContainers(), 0); // no installer, probe or run container left behind
+        }
+    }
+
+    void readsTheImagesPythonFacts()
+    {
+        QElapsedTimer timer;
+        timer.start();
+        auto info = deps::imageStdlib(*m_client, testing::sandboxImage());
+        QVERIFY2(info.has_value(), info ? "" : info.error().message.c_str());
+        const qint64 firstMs = timer.restart();
+        QVERIFY(info->pythonVersion.starts_with("3."));
+        for (const char* module : {"os", "json", "collections", "sys", "math"}) {
+            QVERIFY2(info->modules.contains(module), module);
+        }
+        QVERIFY(!info->modules.contains("numpy"));
+        QVERIFY(info->distributions.contains("pip"));
+        QVERIFY(info->importable.contains("pip"));
+        auto again = deps::imageStdlib(*m_client, testing::sandboxImage());
+        QVERIFY(again.has_value());
+        QCOMPARE(again->modules, info->modules);
+        qInfo("image facts: %lld ms first, %lld ms cached", firstMs, timer.elapsed());
+        QVERIFY(timer.elapsed() < firstMs);
+    }
+
+    void installsOfflineAndTheRunImportsIt()
+    {
+        // From code to a run: analyzer imports → resolution → install → read-only mount → import.
+        auto info = deps::imageStdlib(*m_client, testing::sandboxImage());
+        QVERIFY(info.has_value());
+        const auto report =
+            safety::analyze("import json\nimport alpha_dep\nimport pip\nimport numpy\n", safety::Policy{});
+        auto whitelist = deps::Whitelist::parse({"Alpha_Dep", "beta-pkg"});
+        QVERIFY(whitelist.has_value());
+        const auto resolution = deps::resolve(report.imports, *info, *whitelist);
+        QCOMPARE(resolution.packages, Strings{"alpha-dep"});
+        QCOMPARE(resolution.rejected, Strings{"numpy"});
+        QCOMPARE(resolution.alreadyInImage, Strings{"pip"}); // never installed, never removed
+
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        Strings lines;
+        auto first = installer.install(
+            {{"beta-pkg", ""}}, offline(), 120s, [&](std::string_view line) { lines.emplace_back(line); },
+            m_noCancel);
+        QVERIFY2(first.has_value(), first ? "" : first.error().message.c_str());
+        QVERIFY(!first->cached);
+        QVERIFY(first->volume.starts_with("agentrun-deps-"));
+        QCOMPARE(first->installed, (Strings{"alpha-dep==2.0", "beta-pkg==2.0"})); // its dependency came too
+        QVERIFY(std::ranges::any_of(lines, [](const std::string& l) {
+            return l.find("Successfully installed") != std::string::npos;
+        }));
+
+        const auto run = runPython(
+            *m_client, "import betamod, alpha_dep; print(betamod.VALUE, alpha_dep.VALUE)", first->volume);
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.out, std::string("beta-pkg 2.0 alpha-dep 2.0\n"));
+        // Read-only for the run, even though the volume root is writable for the installer.
+        const auto write = runPython(*m_client, "open('/opt/agentrun/site/x', 'w')", first->volume);
+        QVERIFY(write.exitCode != 0);
+        QVERIFY2(write.err.find("Read-only file system") != std::string::npos, write.err.c_str());
+
+        // Second time: the cached volume, and much faster.
+        auto second = installer.install({{"beta-pkg", ""}}, offline(), 120s, {}, m_noCancel);
+        QVERIFY(second.has_value());
+        QVERIFY(second->cached);
+        QCOMPARE(second->volume, first->volume);
+        QCOMPARE(second->installed, first->installed);
+        // A fresh installer (a new process, in effect) checks the completion marker in the volume.
+        deps::Installer fresh(*m_client, testing::sandboxImage());
+        auto third = fresh.install({{"beta-pkg", ""}}, offline(), 120s, {}, m_noCancel);
+        QVERIFY(third.has_value());
+        QVERIFY(third->cached);
+        QCOMPARE(third->installed, first->installed);
+        qInfo("install beta-pkg (+alpha-dep) offline: first %.0f ms, cached %.1f ms, cached in a fresh "
+              "installer %.1f ms",
+              first->ms, second->ms, third->ms);
+        QVERIFY(second->ms * 5 < first->ms);
+
+        // A later run that did not ask for it sees nothing of it.
+        const auto plain = runPython(*m_client, "import betamod");
+        QVERIFY(plain.exitCode != 0);
+        QVERIFY2(plain.err.find("ModuleNotFoundError") != std::string::npos, plain.err.c_str());
+    }
+
+    void mapsImportNamesToDistributions()
+    {
+        auto info = deps::imageStdlib(*m_client, testing::sandboxImage());
+        QVERIFY(info.has_value());
+        const auto report = safety::analyze("import yaml\nprint(yaml.VALUE)\n", safety::Policy{});
+        auto whitelist = deps::Whitelist::parse({"PyYAML"});
+        QVERIFY(whitelist.has_value());
+        const auto resolution = deps::resolve(report.imports, *info, *whitelist);
+        QCOMPARE(resolution.packages, Strings{"pyyaml"});
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        auto installed = installer.install(resolution.requirements, offline(), 120s, {}, m_noCancel);
+        QVERIFY2(installed.has_value(), installed ? "" : installed.error().message.c_str());
+        const auto run = runPython(*m_client, "import yaml; print(yaml.VALUE)", installed->volume);
+        QCOMPARE(run.out, std::string("PyYAML 6.0.99\n"));
+    }
+
+    void honoursPins()
+    {
+        auto whitelist = deps::Whitelist::parse({"alpha-dep==1.*"});
+        QVERIFY(whitelist.has_value());
+        auto info = deps::imageStdlib(*m_client, testing::sandboxImage());
+        const auto resolution = deps::resolve({"alpha_dep"}, *info, *whitelist);
+        QCOMPARE(resolution.requirements.size(), 1u);
+        QCOMPARE(resolution.requirements[0].specifier, std::string("==1.*"));
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        auto pinned = installer.install(resolution.requirements, offline(), 120s, {}, m_noCancel);
+        QVERIFY2(pinned.has_value(), pinned ? "" : pinned.error().message.c_str());
+        QCOMPARE(pinned->installed, Strings{"alpha-dep==1.0"});
+    }
+
+    void missingPackageFailsWithPipsReason()
+    {
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        auto missing = installer.install({{"unknownpackage", ""}}, offline(), 120s, {}, m_noCancel);
+        QVERIFY(!missing.has_value());
+        QCOMPARE(missing.error().code, std::string("deps.install_failed"));
+        QCOMPARE(missing.error().message, std::string("Failed to install dependency unknownpackage: No "
+                                                      "matching distribution found for unknownpackage"));
+        // The unfinished volume is gone.
+        const auto name = deps::cacheVolumeName(
+            {{"unknownpackage", ""}}, m_client->inspectImage(testing::sandboxImage())->value("Id", ""),
+            offline());
+        QVERIFY(!volumeExists(name));
+    }
+
+    void onlyBinaryRefusesSdists()
+    {
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        auto sdist = installer.install({{"sdistonly", ""}}, offline(), 120s, {}, m_noCancel);
+        QVERIFY(!sdist.has_value());
+        QCOMPARE(sdist.error().code, std::string("deps.install_failed"));
+        QVERIFY2(sdist.error().message.starts_with("Failed to install dependency sdistonly: "),
+                 sdist.error().message.c_str());
+    }
+
+    void refusesBadRequirementsBeforePip()
+    {
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        auto bad = installer.install({{"--index-url=http://x", ""}}, offline(), 60s, {}, m_noCancel);
+        QVERIFY(!bad.has_value());
+        QCOMPARE(bad.error().code, std::string("deps.spec"));
+        auto noSource = installer.install({{"alpha-dep", ""}}, {}, 60s, {}, m_noCancel);
+        QVERIFY(!noSource.has_value());
+        QCOMPARE(noSource.error().code, std::string("deps.source"));
+    }
+
+    void hungInstallIsKilledAtItsTimeout()
+    {
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        QElapsedTimer timer;
+        timer.start();
+        auto hung = installer.install({{"hang", ""}}, {"", m_hangHouse.path().toStdString(), true}, 3s, {},
+                                      m_noCancel);
+        const qint64 ms = timer.elapsed();
+        QVERIFY(!hung.has_value());
+        QCOMPARE(hung.error().code, std::string("deps.install_timeout"));
+        QVERIFY2(hung.error().message.find("timed out after 3 s") != std::string::npos,
+                 hung.error().message.c_str());
+        QVERIFY2(ms >= 3000 && ms < 15000, qPrintable(QString::number(ms)));
+        QCOMPARE(myContainers(), 0);
+    }
+
+    void cancelStopsTheInstall()
+    {
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        std::atomic<bool> cancel{false};
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(1500ms);
+            cancel = true;
+        });
+        auto cancelled =
+            installer.install({{"hang", ""}}, {"", m_hangHouse.path().toStdString(), true}, 60s, {}, cancel);
+        canceller.join();
+        QVERIFY(!cancelled.has_value());
+        QCOMPARE(cancelled.error().code, std::string("deps.cancelled"));
+        QCOMPARE(myContainers(), 0);
+    }
+
+    void listsAndPrunesTheCache()
+    {
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        auto entries = installer.listCache();
+        QVERIFY2(entries.has_value(), entries ? "" : entries.error().message.c_str());
+        const auto beta =
+            std::ranges::find(*entries, std::string("beta-pkg"), &deps::CacheEntry::requirements);
+        QVERIFY(beta != entries->end());
+        QCOMPARE(beta->source, std::string("wheelhouse"));
+        QVERIFY(beta->image.starts_with("sha256:"));
+        QVERIFY2(beta->sizeBytes > 0, qPrintable(QString::number(beta->sizeBytes)));
+        QVERIFY(!beta->inUse);
+
+        auto pruned = installer.pruneCache();
+        QVERIFY2(pruned.has_value(), pruned ? "" : pruned.error().message.c_str());
+        QVERIFY(*pruned >= 3); // beta-pkg, pyyaml, alpha-dep==1.*
+        QVERIFY(!volumeExists(beta->volume));
+        auto after = installer.listCache();
+        QVERIFY(after.has_value());
+        QVERIFY(std::ranges::find(*after, beta->volume, &deps::CacheEntry::volume) == after->end());
+        // And the next install starts from scratch.
+        auto again = installer.install({{"beta-pkg", ""}}, offline(), 120s, {}, m_noCancel);
+        QVERIFY(again.has_value());
+        QVERIFY(!again->cached);
+        QVERIFY(installer.pruneCache().has_value());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestInstaller)
+#include "tst_installer.moc"
