@@ -371,6 +371,22 @@ private Q_SLOTS:
         QCOMPARE(noSource.error().code, std::string("deps.source"));
     }
 
+    void indexInstallFailureLeavesNothing()
+    {
+        // Here the engine has no bridge network (container create fails); elsewhere pip cannot reach
+        // the closed port. Either way: an error, and no volume or container left.
+        deps::Installer installer(*m_client, testing::sandboxImage());
+        const deps::InstallSource index{"http://127.0.0.1:9/simple", "", true};
+        auto failed = installer.install({{"alpha-dep", ""}}, index, 60s, {}, m_noCancel);
+        QVERIFY(!failed.has_value());
+        qInfo("index install without a reachable index: %s: %s", failed.error().code.c_str(),
+              failed.error().message.c_str());
+        const auto name = deps::cacheVolumeName(
+            {{"alpha-dep", ""}}, m_client->inspectImage(testing::sandboxImage())->value("Id", ""), index);
+        QVERIFY(!volumeExists(name));
+        QCOMPARE(myContainers(), 0);
+    }
+
     void hungInstallIsKilledAtItsTimeout()
     {
         deps::Installer installer(*m_client, testing::sandboxImage());
