@@ -12,7 +12,7 @@ namespace agentrun::ui {
 
 namespace {
 
-constexpr qsizetype FeedChunk = 64 * 1024;
+constexpr qsizetype FeedChunk = 16 * 1024; // small enough that the time budget is checked often
 
 QColor rgb(std::uint32_t colour)
 {
