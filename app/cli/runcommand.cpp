@@ -253,7 +253,9 @@ int runCommand(std::span<char* const> rawArgs)
                           << finding.rule << ": " << finding.message << "\n";
             }
         }
-        if (!result.message.empty() && result.status != run::Status::Exception) {
+        // An exception's traceback is already on stderr; say more only when a limit caused it.
+        if (!result.message.empty() &&
+            (result.status != run::Status::Exception || result.errorCode == "run.pids_limit")) {
             std::cerr << "agentrun: " << result.message << "\n";
         }
     }

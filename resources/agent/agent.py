@@ -14,7 +14,8 @@ agent writes its report as the last bytes on stdout:
     \\x1eAGENTRUN-REPORT:<nonce>:{"exit": n, "signal": s, "peak_memory": b, "cpu": secs, "oom_kills": k}\\n
 
 The nonce arrives over stdin and the agent is non-dumpable, so the user's code can neither read it nor
-forge a report; the host strips the report by its nonce and ignores any other look-alike.
+forge a report; the host strips the report by its nonce and ignores any other look-alike. Just before
+it, the agent writes \\x1eAGENTRUN-END:<nonce>\\n on stderr, which closes that stream the same way.
 """
 
 import ctypes
@@ -61,10 +62,9 @@ def peak_memory():
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
-def oom_kills():
-    """How many processes the kernel's OOM killer took in this sandbox's memory cgroup."""
-    for path, key in (("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"),
-                      ("/sys/fs/cgroup/memory.events", "oom_kill")):
+def cgroup_counter(candidates):
+    """A named counter from a cgroup events file (the first of `candidates` that exists)."""
+    for path, key in candidates:
         try:
             with open(path) as f:
                 for line in f:
@@ -74,6 +74,18 @@ def oom_kills():
         except (OSError, ValueError):
             continue
     return 0
+
+
+def oom_kills():
+    """How many processes the kernel's OOM killer took in this sandbox's memory cgroup."""
+    return cgroup_counter((("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"),
+                           ("/sys/fs/cgroup/memory.events", "oom_kill")))
+
+
+def pids_limit_hits():
+    """How many fork/clone calls failed because the sandbox was at its process limit."""
+    return cgroup_counter((("/sys/fs/cgroup/pids/pids.events", "max"),
+                           ("/sys/fs/cgroup/pids.events", "max")))
 
 
 def feed_stdin(fd, data):
@@ -137,7 +149,11 @@ def main():
         "peak_memory": peak_memory(),
         "cpu": usage.ru_utime + usage.ru_stime,
         "oom_kills": oom_kills(),
+        "pids_limit_hits": pids_limit_hits(),
     }
+    # stdout and stderr reach the host on separate pipes: a marker closes stderr too, so the host knows
+    # it has every byte the program wrote there before it ends the run.
+    os.write(2, ("\x1eAGENTRUN-END:%s\n" % nonce).encode())
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())
     return report["exit"]

@@ -39,6 +39,31 @@ private Q_SLOTS:
         QCOMPARE(collector.report()->value("peak_memory", 0), 42);
     }
 
+    void completeOnlyWithBothMarkers()
+    {
+        OutputCollector collector("n1", 1 << 20, {});
+        collector.add(Stream::Stdout, "out" + OutputCollector::marker("n1") + R"({"exit": 1})" + "\n");
+        QVERIFY(!collector.complete()); // stderr may still be on its way
+        collector.add(Stream::Stderr, "Traceback: late stderr\n");
+        QVERIFY(!collector.complete());
+        collector.add(Stream::Stderr, OutputCollector::endMarker("n1"));
+        QVERIFY(collector.complete());
+        collector.finish();
+        QCOMPARE(collector.stderrData(), std::string("Traceback: late stderr\n"));
+        QCOMPARE(collector.stdoutData(), std::string("out"));
+        QCOMPARE(collector.report()->value("exit", -1), 1);
+    }
+
+    void forgedEndMarkerIsOrdinaryOutput()
+    {
+        OutputCollector collector("real", 1 << 20, {});
+        const std::string forged = OutputCollector::endMarker("fake");
+        collector.add(Stream::Stderr, forged);
+        collector.finish();
+        QCOMPARE(collector.stderrData(), forged);
+        QVERIFY(!collector.complete());
+    }
+
     void forgedReportIsOrdinaryOutput()
     {
         const std::string forged = OutputCollector::marker("guess") + R"({"exit": 0})" + "\n";

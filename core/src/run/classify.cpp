@@ -81,8 +81,9 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
 {
     // The engine's flag when the container has stopped; the agent's count of OOM kills in the sandbox's
     // memory cgroup when the run ended at its report (the container is still winding down then).
-    const bool oomKilled = (state && state->contains("State") && (*state)["State"].value("OOMKilled", false)) ||
-                           (report && report->value("signal", 0) == SIGKILL && report->value("oom_kills", 0) > 0);
+    const bool oomKilled =
+        (state && state->contains("State") && (*state)["State"].value("OOMKilled", false)) ||
+        (report && report->value("signal", 0) == SIGKILL && report->value("oom_kills", 0) > 0);
     switch (ending) {
     case Ending::Timeout:
         return {Status::Timeout, containerExitCode,
@@ -128,12 +129,21 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
     if (exitCode == 0) {
         return {Status::Ok, 0, {}, {}};
     }
+    const int pidsHits = report->value("pids_limit_hits", 0);
+    const std::string pidsNote = pidsHits > 0 ? " The process limit (" + std::to_string(limits.pids) +
+                                                    ") was reached " + std::to_string(pidsHits) +
+                                                    (pidsHits == 1 ? " time" : " times") +
+                                                    ": the program could not start more processes or threads."
+                                              : std::string();
     const std::string line = lastLine(partial.stderrData);
     if (partial.stderrData.find("Traceback (most recent call last)") != std::string::npos && !line.empty()) {
-        return {Status::Exception, exitCode, "The program raised " + line, "run.exception"};
+        return {Status::Exception, exitCode,
+                "The program raised " + line + (pidsHits > 0 ? "." + pidsNote : ""),
+                pidsHits > 0 ? "run.pids_limit" : "run.exception"};
     }
-    return {Status::Exception, exitCode, "The program exited with status " + std::to_string(exitCode) + ".",
-            "run.exit_status"};
+    return {Status::Exception, exitCode,
+            "The program exited with status " + std::to_string(exitCode) + "." + pidsNote,
+            pidsHits > 0 ? "run.pids_limit" : "run.exit_status"};
 }
 
 } // namespace agentrun::run

@@ -270,7 +270,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
             streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
             break;
         }
-        if (eof || (!killed && collector.reportComplete())) {
+        if (eof || (!killed && collector.complete())) {
             break; // after the report the agent only exits: the container is removed in the background
         }
     }

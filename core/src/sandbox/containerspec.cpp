@@ -2,6 +2,7 @@
 
 #include "agentrun/sandbox/seccomp.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -11,6 +12,14 @@ namespace {
 constexpr std::int64_t OpenFiles = 1024;
 constexpr std::int64_t ShmBytes = 8ll << 20;
 } // namespace
+
+std::string tmpfsOptions(const run::Limits& limits)
+{
+    // An inode cap too: a million empty files would otherwise fill memory instead of the disk limit.
+    const std::int64_t inodes = std::max<std::int64_t>(1024, limits.tmpfsBytes / 8192);
+    return "rw,nosuid,nodev,noexec,size=" + std::to_string(limits.tmpfsBytes) +
+           ",nr_inodes=" + std::to_string(inodes);
+}
 
 std::vector<std::string> sandboxEnvironment()
 {
@@ -37,7 +46,7 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
     json host = {
         {"NetworkMode", limits.network},
         {"ReadonlyRootfs", true},
-        {"Tmpfs", {{"/tmp", "rw,nosuid,nodev,noexec,size=" + std::to_string(limits.tmpfsBytes)}}},
+        {"Tmpfs", {{"/tmp", tmpfsOptions(limits)}}},
         {"ShmSize", ShmBytes},
         {"CapDrop", {"ALL"}},
         {"SecurityOpt", {"no-new-privileges", seccompSecurityOpt()}}, // pinned profile: docs/security.md
@@ -94,7 +103,7 @@ std::string dockerRunCommand(const run::Limits& limits, const std::string& image
     std::snprintf(cpus, sizeof cpus, "%g", limits.cpus);
     std::string command =
         "docker run --rm -i --init --network " + limits.network +
-        " --read-only --tmpfs /tmp:rw,nosuid,nodev,noexec,size=" + std::to_string(limits.tmpfsBytes) +
+        " --read-only --tmpfs /tmp:" + tmpfsOptions(limits) +
         " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
         " --pids-limit " +
         std::to_string(limits.pids) + " --memory " + std::to_string(limits.memoryBytes) + " --memory-swap " +

@@ -4,6 +4,36 @@
 
 namespace agentrun::sandbox {
 
+namespace {
+constexpr std::size_t MaxAfterMarker = 4096;
+}
+
+std::string MarkerScanner::feed(std::string_view bytes)
+{
+    if (m_found) {
+        m_after.append(bytes.substr(0, MaxAfterMarker - std::min(MaxAfterMarker, m_after.size())));
+        return {};
+    }
+    m_held.append(bytes);
+    const auto found = m_held.find(m_marker);
+    if (found != std::string::npos) {
+        m_found = true;
+        std::string before = m_held.substr(0, found);
+        m_after = m_held.substr(found + m_marker.size(), MaxAfterMarker);
+        m_held.clear();
+        return before;
+    }
+    // Hold back the longest tail that could still grow into the marker.
+    std::size_t hold = std::min(m_held.size(), m_marker.size() - 1);
+    while (hold > 0 && std::string_view(m_held).substr(m_held.size() - hold) !=
+                           std::string_view(m_marker).substr(0, hold)) {
+        --hold;
+    }
+    std::string safe = m_held.substr(0, m_held.size() - hold);
+    m_held.erase(0, m_held.size() - hold);
+    return safe;
+}
+
 std::string OutputCollector::marker(std::string_view nonce)
 {
     return "\x1e"
@@ -11,8 +41,16 @@ std::string OutputCollector::marker(std::string_view nonce)
            std::string(nonce) + ":";
 }
 
-OutputCollector::OutputCollector(std::string nonce, std::int64_t limitPerStream, Sink sink)
-    : m_marker(marker(nonce)), m_limit(limitPerStream), m_sink(std::move(sink))
+std::string OutputCollector::endMarker(std::string_view nonce)
+{
+    return "\x1e"
+           "AGENTRUN-END:" +
+           std::string(nonce) + "\n";
+}
+
+OutputCollector::OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink)
+    : m_limit(limitPerStream), m_sink(std::move(sink)), m_stdoutScanner(marker(nonce)),
+      m_stderrScanner(endMarker(nonce))
 {}
 
 bool OutputCollector::keep(run::Stream stream, std::string_view bytes)
@@ -40,42 +78,17 @@ bool OutputCollector::keep(run::Stream stream, std::string_view bytes)
 
 bool OutputCollector::add(run::Stream stream, std::string_view bytes)
 {
-    if (stream == run::Stream::Stderr) {
-        return keep(stream, bytes);
-    }
-    if (m_inReport) {
-        m_reportText.append(bytes.substr(0, 4096 - std::min<std::size_t>(4096, m_reportText.size())));
-        return true;
-    }
-    m_held.append(bytes);
-    const auto found = m_held.find(m_marker);
-    if (found != std::string::npos) {
-        const bool ok = keep(stream, std::string_view(m_held).substr(0, found));
-        m_reportText = m_held.substr(found + m_marker.size());
-        m_held.clear();
-        m_inReport = true;
-        return ok;
-    }
-    // Hold back the longest tail that could still grow into the marker.
-    std::size_t hold = std::min(m_held.size(), m_marker.size() - 1);
-    while (hold > 0 && std::string_view(m_held).substr(m_held.size() - hold) !=
-                           std::string_view(m_marker).substr(0, hold)) {
-        --hold;
-    }
-    const bool ok = keep(stream, std::string_view(m_held).substr(0, m_held.size() - hold));
-    m_held.erase(0, m_held.size() - hold);
-    return ok;
+    MarkerScanner& scanner = stream == run::Stream::Stdout ? m_stdoutScanner : m_stderrScanner;
+    return keep(stream, scanner.feed(bytes));
 }
 
 void OutputCollector::finish()
 {
-    if (!m_held.empty()) {
-        keep(run::Stream::Stdout, m_held);
-        m_held.clear();
-    }
-    if (m_inReport) {
-        const auto newline = m_reportText.find('\n');
-        auto json = nlohmann::json::parse(m_reportText.substr(0, newline), nullptr, false);
+    keep(run::Stream::Stdout, m_stdoutScanner.release());
+    keep(run::Stream::Stderr, m_stderrScanner.release());
+    if (m_stdoutScanner.found()) {
+        const auto& after = m_stdoutScanner.after();
+        auto json = nlohmann::json::parse(after.substr(0, after.find('\n')), nullptr, false);
         if (json.is_object()) {
             m_report = std::move(json);
         }

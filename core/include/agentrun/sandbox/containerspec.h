@@ -14,6 +14,9 @@ inline constexpr const char* ManagedLabel = "org.agentrun.managed";
 /// Label holding the pool key (image + limits) of a warm container.
 inline constexpr const char* PoolKeyLabel = "org.agentrun.pool-key";
 
+/// Mount options of the run's /tmp: size and inode caps, noexec, nosuid, nodev.
+std::string tmpfsOptions(const run::Limits& limits);
+
 /// The environment every run container gets: nothing from the host.
 std::vector<std::string> sandboxEnvironment();
 
