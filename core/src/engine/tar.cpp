@@ -11,7 +11,13 @@ constexpr std::size_t Block = 512;
 
 void octal(char* field, std::size_t width, unsigned long long value)
 {
-    std::snprintf(field, width, "%0*llo", static_cast<int>(width - 1), value);
+    // width-1 zero-padded octal digits and a NUL, as ustar wants; written by hand so that no
+    // printf-style truncation can happen.
+    field[width - 1] = '\0';
+    for (std::size_t i = width - 1; i-- > 0;) {
+        field[i] = static_cast<char>('0' + (value & 7));
+        value >>= 3;
+    }
 }
 } // namespace
 
@@ -48,7 +54,7 @@ Result<void> TarWriter::header(std::string_view path, std::size_t size, unsigned
     for (const char c : block) {
         sum += static_cast<unsigned char>(c);
     }
-    std::snprintf(block + 148, 8, "%06o", sum);
+    octal(block + 148, 7, sum);
     block[155] = ' ';
     m_data.append(block, Block);
     return {};
