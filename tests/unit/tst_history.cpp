@@ -1,5 +1,6 @@
 #include "agentrun/history/historystore.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -184,6 +185,46 @@ private Q_SLOTS:
         QVERIFY(!store.has_value());
         QCOMPARE(store.error().code, std::string("history.open"));
         QVERIFY(store.error().message.starts_with("Could not open the run history at " + blocker));
+    }
+
+    // A blocked run needs no engine: the CLI records it, and a history it cannot write is only a warning.
+    void cliRecordsBlockedRunsAndOnlyWarnsOnFailure()
+    {
+        const auto runCli = [](const QString& dataHome, const QStringList& args, const QByteArray& input) {
+            QProcess cli;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert("XDG_DATA_HOME", dataHome);
+            cli.setProcessEnvironment(env);
+            cli.start(AGENTRUN_CLI, args);
+            cli.write(input);
+            cli.closeWriteChannel();
+            cli.waitForFinished(30000);
+            return std::make_tuple(cli.exitCode(), cli.readAllStandardOutput(), cli.readAllStandardError());
+        };
+        const QByteArray code = "import os\nos.system('ls')\n";
+        const QString home = QString::fromStdString(file("clihome"));
+        auto [status, out, err] = runCli(home, {"run", "-"}, code);
+        QCOMPARE(status, 125);
+        auto [listStatus, list, listErr] =
+            runCli(home, {"history", "list", "--status", "blocked", "--json"}, {});
+        QCOMPARE(listStatus, 0);
+        const auto runs = nlohmann::json::parse(list.toStdString())["runs"];
+        QCOMPARE(runs.size(), std::size_t{1});
+        QCOMPARE(runs[0]["code_preview"].get<std::string>(), std::string("import os"));
+        auto [showStatus, shown, showErr] = runCli(
+            home, {"history", "show", QString::fromStdString(runs[0]["run_id"].get<std::string>())}, {});
+        QCOMPARE(showStatus, 0);
+        QVERIFY(shown.contains("os.system('ls')"));
+
+        const std::string blocker = file("notadir");
+        QFile f(QString::fromStdString(blocker));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+        auto [failedStatus, failedOut, failedErr] =
+            runCli(QString::fromStdString(blocker), {"run", "-"}, code);
+        QCOMPARE(failedStatus, 125);
+        QVERIFY2(failedErr.contains("agentrun: warning: Could not open the run history at"),
+                 failedErr.constData());
     }
 
     void defaultPathFollowsXdg()
