@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace agentrun;
@@ -333,6 +334,24 @@ private Q_SLOTS:
         auto pinned = installer.install(resolution.requirements, offline(), 120s, {}, m_noCancel);
         QVERIFY2(pinned.has_value(), pinned ? "" : pinned.error().message.c_str());
         QCOMPARE(pinned->installed, Strings{"alpha-dep==1.0"});
+    }
+
+    void concurrentInstallsOfOneSetShareTheVolume()
+    {
+        // Two installers (two runs at once) asking for the same new set: one installs, one reuses.
+        deps::Installer one(*m_client, testing::sandboxImage());
+        deps::Installer two(*m_client, testing::sandboxImage());
+        const std::vector<deps::Requirement> set = {{"alpha-dep", "==2.0"}, {"beta-pkg", ""}};
+        Result<deps::InstallResult> a = fail("x", "x");
+        Result<deps::InstallResult> b = fail("x", "x");
+        std::thread other([&] { b = two.install(set, offline(), 120s, {}, m_noCancel); });
+        a = one.install(set, offline(), 120s, {}, m_noCancel);
+        other.join();
+        QVERIFY2(a.has_value(), a ? "" : a.error().message.c_str());
+        QVERIFY2(b.has_value(), b ? "" : b.error().message.c_str());
+        QCOMPARE(a->volume, b->volume);
+        QVERIFY(a->cached != b->cached);
+        QCOMPARE(a->installed, b->installed);
     }
 
     void missingPackageFailsWithPipsReason()

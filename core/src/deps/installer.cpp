@@ -102,10 +102,15 @@ public:
         : client(engineClient), image(std::move(imageRef))
     {}
 
-    std::mutex& setMutex(const std::string& volume)
+    /// One install per set at a time in the whole process, whichever Installer asks: two installers
+    /// filling one volume would mix their files. (Across processes the engine refuses to remove a volume
+    /// in use, which ends in deps.busy.) The mutexes live as long as the process; there are few sets.
+    static std::mutex& setMutex(const std::string& volume)
     {
-        std::lock_guard lock(mapMutex);
-        auto& slot = setMutexes[volume];
+        static std::mutex mutex;
+        static std::map<std::string, std::unique_ptr<std::mutex>> mutexes;
+        std::lock_guard lock(mutex);
+        auto& slot = mutexes[volume];
         if (!slot) {
             slot = std::make_unique<std::mutex>();
         }
@@ -115,7 +120,6 @@ public:
     engine::Client& client;
     std::string image;
     std::mutex mapMutex;
-    std::map<std::string, std::unique_ptr<std::mutex>> setMutexes;
     struct Verified
     {
         std::string createdAt;
@@ -170,7 +174,7 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     const nlohmann::json marker = {
         {"requirements", texts}, {"image", imageId}, {"source", sourceIdentity(source)}};
 
-    std::lock_guard setLock(m_impl->setMutex(volume));
+    std::lock_guard setLock(Impl::setMutex(volume));
 
     // 1. A complete volume for this set: reuse it.
     auto createdAt = volumeCreatedAt(client, volume);
