@@ -34,6 +34,11 @@ Options:
   --runtime runc|runsc   (default runc)
   --policy P             standard | strict | agentrun-compat | FILE (default standard)
   --profile NAME         start from a saved profile (see agentrun profile list)
+  --allow PKG            whitelist a distribution, optionally pinned (repeatable; * = any; none given:
+                         nothing is installed and the code runs as it is)
+  --wheelhouse DIR       install whitelisted packages from local wheels, offline
+  --index-url URL        install from a package index (network for the install phase only)
+  --install-timeout S    kill a hung install after S seconds, 1..3600 (default 300)
   --image REF            sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)
   --stdin FILE           feed FILE to the program's stdin (default: empty, input() gets EOF)
   --arg VALUE            append VALUE to sys.argv (repeatable)
@@ -107,6 +112,8 @@ int runCommand(std::span<char* const> rawArgs)
             request.limits = loaded->limits;
             request.policy = loaded->policy;
             request.allow = loaded->allow;
+            request.wheelhouse = loaded->wheelhouse;
+            request.indexUrl = loaded->indexUrl;
         }
     }
 
@@ -180,6 +187,26 @@ int runCommand(std::span<char* const> rawArgs)
                 return 2;
             }
             request.policy = *value;
+        } else if (args.is("--allow")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.allow.push_back(*value);
+        } else if (args.is("--wheelhouse")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.wheelhouse = *value;
+        } else if (args.is("--index-url")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.indexUrl = *value;
+        } else if (args.is("--install-timeout")) {
+            if (!(value = args.value()) || !parseDouble(*value, request.installTimeoutSeconds) ||
+                request.installTimeoutSeconds < 1 || request.installTimeoutSeconds > 3600) {
+                return usageError("--install-timeout needs a number of seconds between 1 and 3600");
+            }
         } else if (args.is("--profile")) {
             args.value(); // applied above
         } else if (args.is("--image")) {

@@ -1,10 +1,12 @@
 #include "helper_engine.h"
+#include "helper_wheel.h"
 
 #include "agentrun/run/executor.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <unistd.h>
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <chrono>
@@ -329,7 +331,8 @@ private Q_SLOTS:
                 Recorder::output(stream, bytes);
                 if (!done) {
                     done = true;
-                    auto ids = client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()), false);
+                    auto ids =
+                        client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()), false);
                     for (const auto& id : *ids) {
                         client->removeContainer(id, true);
                     }
@@ -345,6 +348,76 @@ private Q_SLOTS:
                  result.message.c_str());
         QCOMPARE(result.stdoutData, std::string("up\n"));
         QVERIFY(!result.message.empty());
+    }
+
+    void dependenciesFromALocalWheelhouse()
+    {
+        QTemporaryDir wheelhouse;
+        // The sandbox user (65534) reads the wheelhouse: it must be world-readable, as a user's would be.
+        QFile::setPermissions(wheelhouse.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                     QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup |
+                                                     QFile::ExeGroup);
+        testing::makeWheel(wheelhouse.path().toStdString(), "tiny-greeter", "tiny_greeter", "1.2.0");
+        run::RunRequest request;
+        request.code = "import tiny_greeter\nprint(tiny_greeter.VALUE)";
+        request.limits = smallLimits();
+        request.allow = {"tiny-greeter"};
+        request.wheelhouse = wheelhouse.path().toStdString();
+        struct Installs : Recorder
+        {
+            int lines = 0;
+            void installProgress(std::string_view) override { ++lines; }
+        } recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QCOMPARE(result.stdoutData, std::string("tiny-greeter 1.2.0\n"));
+        QCOMPARE(result.packages, std::vector<std::string>{"tiny-greeter"});
+        QVERIFY(recorder.lines > 0);
+        QVERIFY(std::ranges::find(recorder.stages, run::Stage::Installing) != recorder.stages.end());
+
+        // The same set again comes from the cache; the run container still has no network.
+        request.code =
+            "import tiny_greeter, socket\ns = socket.socket()\ntry:\n    s.connect(('10.0.0.1', 80))\n"
+            "except OSError as e:\n    print('offline', e.errno)";
+        const auto again = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(again.status), name(run::Status::Ok));
+        QVERIFY2(again.stdoutData.starts_with("offline"), again.stdoutData.c_str());
+        QVERIFY2(again.durations.installMs < result.durations.installMs,
+                 std::to_string(again.durations.installMs).c_str());
+    }
+
+    void dependencyOutsideTheWhitelist()
+    {
+        run::RunRequest request;
+        request.code = "import yaml\nprint(yaml)";
+        request.limits = smallLimits();
+        request.allow = {"requests"};
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::DependencyRejected));
+        QCOMPARE(result.message, std::string("Dependency: pyyaml is not in the whitelist."));
+        QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
+    }
+
+    void missingWheelIsAnInstallFailure()
+    {
+        QTemporaryDir wheelhouse;
+        QFile::setPermissions(wheelhouse.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                     QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup |
+                                                     QFile::ExeGroup);
+        run::RunRequest request;
+        request.code = "import absent_pkg";
+        request.limits = smallLimits();
+        request.allow = {"*"};
+        request.wheelhouse = wheelhouse.path().toStdString();
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QCOMPARE(name(result.status), name(run::Status::InstallFailed));
+        QVERIFY2(result.message.starts_with("Failed to install dependency absent-pkg"),
+                 result.message.c_str());
     }
 
     void nothingLeaksBetweenRuns()

@@ -7,6 +7,7 @@
 #include "agentrun/sandbox/outputcollector.h"
 #include "agentrun/sandbox/pool.h"
 #include "run/classify.h"
+#include "run/dependencies.h"
 #include "run/leftovers.h"
 #include "run/statsreader.h"
 
@@ -69,16 +70,19 @@ public:
             m_negotiated = true;
             removeLeftovers(*m_client);
             m_pool = std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize);
+            m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image);
         }
         return m_client.get();
     }
 
     sandbox::ContainerPool& pool() { return *m_pool; }
+    deps::Installer& installer() { return *m_installer; }
     const engine::EngineInfo& info() const { return m_info; }
     ExecutorConfig m_config;
 
     ~Impl()
     {
+        m_installer.reset();
         m_pool.reset(); // drains warm containers before the client goes
     }
 
@@ -86,6 +90,7 @@ private:
     std::mutex m_mutex;
     std::unique_ptr<engine::Client> m_client;
     std::unique_ptr<sandbox::ContainerPool> m_pool;
+    std::unique_ptr<deps::Installer> m_installer;
     engine::EngineInfo m_info;
     bool m_negotiated = false;
 };
@@ -160,25 +165,42 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         return finish(Status::Cancelled, "The run was cancelled before it started.");
     }
 
-    // 2. A hardened container with its agent waiting.
-    observer.stageChanged(Stage::Starting);
     auto client = m_impl->client();
     if (!client) {
         return finish(Status::EngineError, client.error().message, client.error().code);
     }
     engine::Client& engine = **client;
     const auto& runtimes = m_impl->info().runtimes;
-    if (request.limits.runtime != "runc" && std::ranges::find(runtimes, request.limits.runtime) == runtimes.end()) {
+    if (request.limits.runtime != "runc" &&
+        std::ranges::find(runtimes, request.limits.runtime) == runtimes.end()) {
         // Fail closed: never fall back to a weaker runtime than the one asked for.
-        return finish(Status::EngineError,
-                      "The " + request.limits.runtime +
-                          " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
-                          "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
-                          "runc runtime.",
-                      "runtime.missing");
+        return finish(
+            Status::EngineError,
+            "The " + request.limits.runtime +
+                " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
+                "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
+                "runc runtime.",
+            "runtime.missing");
     }
+
+    // 2. Dependencies: resolved against the image's Python and the whitelist, installed into a cached
+    //    volume by a separate installer container; the run itself stays offline.
+    observer.stageChanged(Stage::Resolving);
+    const DependencyPlan plan = prepareDependencies(engine, m_impl->installer(), m_impl->m_config.image,
+                                                    request, report, observer, cancel);
+    result.packages = plan.packages;
+    result.durations.installMs = plan.installMs;
+    if (plan.failure) {
+        return finish(*plan.failure, plan.message, plan.code);
+    }
+
+    // 3. A hardened container with its agent waiting: from the warm pool unless it needs the packages'
+    //    volume mounted.
+    observer.stageChanged(Stage::Starting);
     auto& pool = m_impl->pool();
-    auto container = pool.acquire(request.limits, m_impl->m_config.image);
+    auto container = plan.mounts.empty()
+                         ? pool.acquire(request.limits, m_impl->m_config.image)
+                         : pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
     if (!container) {
         return finish(Status::EngineError, container.error().message, container.error().code);
     }
@@ -189,7 +211,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         auto state = engine.inspectContainer(container->id);
         if (!state || !(*state)["State"].value("Running", false)) {
             pool.discard(container->id);
-            container = pool.make(request.limits, m_impl->m_config.image);
+            container = pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
             if (!container) {
                 return finish(Status::EngineError, container.error().message, container.error().code);
             }
@@ -206,7 +228,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     if (!sent && container->fromPool) {
         // A warm container may have been removed from outside since it was made: one fresh try.
         pool.discard(container->id);
-        container = pool.make(request.limits, m_impl->m_config.image);
+        container = pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
         if (!container) {
             return finish(Status::EngineError, container.error().message, container.error().code);
         }
@@ -283,7 +305,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     // 4. How did it end? The engine's own record, never the program's output alone.
     // Without a report (killed, crashed agent, engine trouble) the engine's record decides.
     const bool needState = !collector.report() || killed;
-    Result<int> exitCode = needState ? engine.waitContainer(container->id, std::chrono::seconds(10)) : Result<int>(0);
+    Result<int> exitCode =
+        needState ? engine.waitContainer(container->id, std::chrono::seconds(10)) : Result<int>(0);
     Result<nlohmann::json> state =
         needState ? engine.inspectContainer(container->id) : Result<nlohmann::json>(nlohmann::json());
     std::thread statsThread = stats.stop();
@@ -304,8 +327,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         }
         return finish(Status::EngineError, streamError->message, streamError->code);
     }
-    const Classification verdict = classify(ending, collector.report(), state && needState ? &*state : nullptr,
-                                            exitCode ? *exitCode : -1, request.limits, result);
+    const Classification verdict =
+        classify(ending, collector.report(), state && needState ? &*state : nullptr,
+                 exitCode ? *exitCode : -1, request.limits, result);
     result.exitCode = verdict.exitCode;
     return finish(verdict.status, verdict.message, verdict.code);
 }

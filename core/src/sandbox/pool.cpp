@@ -21,9 +21,17 @@ ContainerPool::~ContainerPool()
     m_worker.join();
 }
 
-Result<WarmContainer> ContainerPool::make(const run::Limits& limits, const std::string& image)
+Result<WarmContainer> ContainerPool::make(const run::Limits& limits, const std::string& image,
+                                          const std::vector<nlohmann::json>& mounts,
+                                          const std::vector<std::string>& env)
 {
     auto spec = containerSpec(limits, image);
+    for (const auto& mount : mounts) {
+        spec["HostConfig"]["Mounts"].push_back(mount);
+    }
+    for (const auto& variable : env) {
+        spec["Env"].push_back(variable);
+    }
     spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
     auto id = m_client.createContainer(spec);
     if (!id) {

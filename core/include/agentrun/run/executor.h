@@ -26,7 +26,10 @@ struct RunRequest
     Limits limits;
     std::string policy = "standard"; ///< preset name or policy file path
     bool skipCheck = false;          ///< refused when the policy forbids overriding the check
-    std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none
+    std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none (nothing installed)
+    std::string wheelhouse;          ///< host folder of wheels: offline installs (--no-index)
+    std::string indexUrl;            ///< package index: network for the install phase only
+    double installTimeoutSeconds = 300;
 };
 
 /// The facade every front end uses. Thread-safe: each run() call runs on the caller's thread; any

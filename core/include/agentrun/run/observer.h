@@ -47,6 +47,7 @@ class CancelToken
 public:
     void cancel() { m_cancelled.store(true); }
     bool cancelled() const { return m_cancelled.load(); }
+    const std::atomic<bool>& flag() const { return m_cancelled; }
 
 private:
     std::atomic<bool> m_cancelled{false};

@@ -35,8 +35,11 @@ public:
     /// A warm container for these settings: from the pool when one is ready, else made now.
     Result<WarmContainer> acquire(const run::Limits& limits, const std::string& image);
 
-    /// Makes a fresh container now, bypassing the pool.
-    Result<WarmContainer> make(const run::Limits& limits, const std::string& image);
+    /// Makes a fresh container now, bypassing the pool; `mounts` (HostConfig.Mounts entries) and `env`
+    /// are added to the hardened spec (installed dependencies).
+    Result<WarmContainer> make(const run::Limits& limits, const std::string& image,
+                               const std::vector<nlohmann::json>& mounts = {},
+                               const std::vector<std::string>& env = {});
 
     /// Removes a used container in the background; `companion` (e.g. a stats reader that ends when the
     /// container goes) is joined after the removal.

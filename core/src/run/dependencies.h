@@ -1,0 +1,34 @@
+#pragma once
+
+#include "agentrun/deps/installer.h"
+#include "agentrun/engine/client.h"
+#include "agentrun/run/executor.h"
+#include "agentrun/safety/finding.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentrun::run {
+
+/// What the dependency phase of one run decided.
+struct DependencyPlan
+{
+    std::optional<Status> failure; ///< DependencyRejected / InstallFailed / InvalidRequest / Cancelled
+    std::string message;
+    std::string code;
+    std::vector<std::string> packages; ///< distributions the code needs (not in the image's stdlib)
+    std::vector<nlohmann::json> mounts;
+    std::vector<std::string> env;
+    double installMs = 0;
+};
+
+/// Resolves the code's imports against the image's own Python and the request's whitelist, and
+/// installs what is needed into a cached volume (installer container; the run itself stays offline).
+/// With an empty whitelist nothing is resolved or installed: the code runs as it is.
+DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
+                                   const std::string& image, const RunRequest& request,
+                                   const safety::Report& report, RunObserver& observer,
+                                   const CancelToken& cancel);
+
+} // namespace agentrun::run
