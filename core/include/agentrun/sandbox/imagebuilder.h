@@ -44,8 +44,9 @@ Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInpu
                                        const std::string& tag = SandboxImage);
 
 /// Builds the sandbox image on `base` (no network for RUN steps); `progress` gets each build line.
-Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInputs& inputs, const std::string& base,
-                                      const std::string& tag, const std::function<void(std::string_view)>& progress,
+Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInputs& inputs,
+                                      const std::string& base, const std::string& tag,
+                                      const std::function<void(std::string_view)>& progress,
                                       const std::atomic<bool>& cancel);
 
 /// SHA-256 of `data` in lower-case hex.
