@@ -1,4 +1,5 @@
 #include "args.h"
+#include "limitoptions.h"
 #include "commands.h"
 
 #include "agentrun/history/historystore.h"
@@ -50,12 +51,6 @@ Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 13
 killed; 2 bad usage; 3 engine unavailable.
 )";
 
-bool parseDouble(const std::string& text, double& out)
-{
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
-}
-
 /// Streams program output as it arrives (plain mode) and says what the runner is doing on stderr.
 class ConsoleObserver : public run::RunObserver
 {
@@ -96,8 +91,7 @@ int runCommand(std::span<char* const> rawArgs)
     config.poolSize = 0; // one run per process: a warm pool would only cost a second container
     bool json = false;
     bool recordHistory = true;
-    bool swapGiven = false;
-    bool memoryGiven = false;
+    LimitOptionsSeen seen;
     std::string file;
     std::string stdinFile;
 
@@ -119,15 +113,13 @@ int runCommand(std::span<char* const> rawArgs)
 
     while (!args.done()) {
         std::optional<std::string> value;
-        const auto size = [&](std::string_view option, std::int64_t& target) -> bool {
-            auto parsed = run::parseSize(*value, option);
-            if (!parsed) {
-                usageError(parsed.error().message);
-                return false;
-            }
-            target = *parsed;
-            return true;
-        };
+        const OptionResult limit = parseLimitOption(args, request.limits, seen);
+        if (limit == OptionResult::Failed) {
+            return 2;
+        }
+        if (limit == OptionResult::Taken) {
+            continue;
+        }
         if (args.is("--help") || args.is("-h")) {
             std::cout << RunUsage;
             return 0;
@@ -140,48 +132,6 @@ int runCommand(std::span<char* const> rawArgs)
         } else if (args.is("--no-check")) {
             args.take();
             request.skipCheck = true;
-        } else if (args.is("--timeout")) {
-            if (!(value = args.value()) || !parseDouble(*value, request.limits.timeoutSeconds)) {
-                return usageError("--timeout needs a number of seconds between 0.1 and 3600");
-            }
-        } else if (args.is("--cpus")) {
-            if (!(value = args.value()) || !parseDouble(*value, request.limits.cpus)) {
-                return usageError("--cpus needs a number between 0.05 and 64");
-            }
-        } else if (args.is("--pids")) {
-            double pids = 0;
-            if (!(value = args.value()) || !parseDouble(*value, pids) || pids != std::floor(pids)) {
-                return usageError("--pids needs a whole number between 8 and 32768");
-            }
-            request.limits.pids = static_cast<std::int64_t>(pids);
-        } else if (args.is("--memory")) {
-            if (!(value = args.value()) || !size("--memory", request.limits.memoryBytes)) {
-                return 2;
-            }
-            memoryGiven = true;
-        } else if (args.is("--memory-swap")) {
-            if (!(value = args.value()) || !size("--memory-swap", request.limits.memorySwapBytes)) {
-                return 2;
-            }
-            swapGiven = true;
-        } else if (args.is("--output-limit")) {
-            if (!(value = args.value()) || !size("--output-limit", request.limits.outputLimitBytes)) {
-                return 2;
-            }
-        } else if (args.is("--tmpfs-size")) {
-            if (!(value = args.value()) || !size("--tmpfs-size", request.limits.tmpfsBytes)) {
-                return 2;
-            }
-        } else if (args.is("--network")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.limits.network = *value;
-        } else if (args.is("--runtime")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.limits.runtime = *value;
         } else if (args.is("--policy")) {
             if (!(value = args.value())) {
                 return 2;
@@ -203,7 +153,7 @@ int runCommand(std::span<char* const> rawArgs)
             }
             request.indexUrl = *value;
         } else if (args.is("--install-timeout")) {
-            if (!(value = args.value()) || !parseDouble(*value, request.installTimeoutSeconds) ||
+            if (!(value = args.value()) || !parseNumber(*value, request.installTimeoutSeconds) ||
                 request.installTimeoutSeconds < 1 || request.installTimeoutSeconds > 3600) {
                 return usageError("--install-timeout needs a number of seconds between 1 and 3600");
             }
@@ -235,11 +185,8 @@ int runCommand(std::span<char* const> rawArgs)
     if (file.empty()) {
         return usageError("run needs a FILE (or - for stdin); see agentrun run --help");
     }
-    if (memoryGiven && !swapGiven) {
-        request.limits.memorySwapBytes = request.limits.memoryBytes;
-    }
-    if (auto valid = run::validate(request.limits); !valid) {
-        return usageError(valid.error().message);
+    if (!finishLimits(request.limits, seen)) {
+        return 2;
     }
     auto code = readInput(file);
     if (!code) {

@@ -1,4 +1,5 @@
 #include "args.h"
+#include "limitoptions.h"
 #include "commands.h"
 #include "resthttp.h"
 #include "restserver.h"
@@ -44,12 +45,6 @@ Options:
 
 SIGINT or SIGTERM stop it gracefully: no new runs, running ones cancelled, no container left behind.
 )";
-
-bool parseNumber(const std::string& text, double& out)
-{
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
-}
 
 bool parseListen(const std::string& text, std::string& host, int& port)
 {
@@ -105,7 +100,7 @@ int serveCommand(std::span<char* const> rawArgs)
     if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
         config.image = image;
     }
-    bool swapGiven = false;
+    LimitOptionsSeen seen;
     std::string listen = "127.0.0.1:8000";
     std::string tokenFile;
     run::Limits& limits = config.defaults.limits;
@@ -122,6 +117,13 @@ int serveCommand(std::span<char* const> rawArgs)
             target = *parsed;
             return true;
         };
+        const OptionResult limit = parseLimitOption(args, limits, seen);
+        if (limit == OptionResult::Failed) {
+            return 2;
+        }
+        if (limit == OptionResult::Taken) {
+            continue;
+        }
         if (args.is("--help") || args.is("-h")) {
             std::cout << ServeUsage;
             return 0;
@@ -168,47 +170,12 @@ int serveCommand(std::span<char* const> rawArgs)
                 return 2;
             }
             config.historyFile = *value;
-        } else if (args.is("--timeout")) {
-            if (!(value = args.value()) || !parseNumber(*value, limits.timeoutSeconds)) {
-                return usageError("--timeout needs a number of seconds between 0.1 and 3600");
-            }
-        } else if (args.is("--cpus")) {
-            if (!(value = args.value()) || !parseNumber(*value, limits.cpus)) {
-                return usageError("--cpus needs a number between 0.05 and 64");
-            }
-        } else if (args.is("--pids")) {
-            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number)) {
-                return usageError("--pids needs a whole number between 8 and 32768");
-            }
-            limits.pids = static_cast<std::int64_t>(number);
-        } else if (args.is("--memory")) {
-            if (!(value = args.value()) || !size("--memory", limits.memoryBytes)) {
-                return 2;
-            }
-        } else if (args.is("--memory-swap")) {
-            if (!(value = args.value()) || !size("--memory-swap", limits.memorySwapBytes)) {
-                return 2;
-            }
-            swapGiven = true;
-        } else if (args.is("--output-limit")) {
-            if (!(value = args.value()) || !size("--output-limit", limits.outputLimitBytes)) {
-                return 2;
-            }
-        } else if (args.is("--tmpfs-size")) {
-            if (!(value = args.value()) || !size("--tmpfs-size", limits.tmpfsBytes)) {
-                return 2;
-            }
-        } else if (args.is("--network") || args.is("--runtime") || args.is("--policy") ||
-                   args.is("--image") || args.is("--allow")) {
+        } else if (args.is("--policy") || args.is("--image") || args.is("--allow")) {
             const std::string option(args.peek().substr(0, args.peek().find('=')));
             if (!(value = args.value())) {
                 return 2;
             }
-            if (option == "--network") {
-                limits.network = *value;
-            } else if (option == "--runtime") {
-                limits.runtime = *value;
-            } else if (option == "--policy") {
+            if (option == "--policy") {
                 config.defaults.policy = *value;
             } else if (option == "--image") {
                 config.image = *value;
@@ -219,11 +186,8 @@ int serveCommand(std::span<char* const> rawArgs)
             return usageError("unknown option " + std::string(args.peek()) + " (see agentrun serve --help)");
         }
     }
-    if (!swapGiven) {
-        limits.memorySwapBytes = limits.memoryBytes;
-    }
-    if (auto valid = run::validate(limits); !valid) {
-        return usageError(valid.error().message);
+    if (!finishLimits(limits, seen)) {
+        return 2;
     }
     for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {
         if (auto loaded = safety::Policy::load(policy); !loaded) {

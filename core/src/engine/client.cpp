@@ -1,5 +1,7 @@
 #include "agentrun/engine/client.h"
 
+#include "engine/urlencode.h"
+
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
 
@@ -16,22 +18,6 @@ struct GlobalInit
 {
     GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
-
-std::string escapeQuery(std::string_view text)
-{
-    std::string out;
-    for (const unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            static constexpr char hex[] = "0123456789ABCDEF";
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
 
 std::string engineMessage(std::string_view body)
 {
@@ -270,7 +256,7 @@ Result<std::string> Client::createContainer(const nlohmann::json& spec, std::str
 {
     std::string path = "/containers/create";
     if (!name.empty()) {
-        path += "?name=" + escapeQuery(name);
+        path += "?name=" + urlEncode(name);
     }
     auto response = request("POST", path, spec.dump());
     if (!response) {
@@ -312,7 +298,7 @@ Result<void> Client::startContainer(std::string_view id)
 Result<void> Client::killContainer(std::string_view id, std::string_view signal)
 {
     return expectStatus(
-        request("POST", "/containers/" + std::string(id) + "/kill?signal=" + escapeQuery(signal)), {204, 409},
+        request("POST", "/containers/" + std::string(id) + "/kill?signal=" + urlEncode(signal)), {204, 409},
         "container " + std::string(id.substr(0, 12)));
 }
 
@@ -362,7 +348,7 @@ Result<std::vector<std::string>> Client::listContainers(std::string_view labelFi
 {
     const nlohmann::json filters = {{"label", {std::string(labelFilter)}}};
     auto response = request("GET", std::string("/containers/json?all=") + (all ? "1" : "0") +
-                                       "&filters=" + escapeQuery(filters.dump()));
+                                       "&filters=" + urlEncode(filters.dump()));
     if (!response) {
         return std::unexpected(response.error());
     }

@@ -1,24 +1,10 @@
 #include "agentrun/engine/client.h"
 
+#include "engine/urlencode.h"
+
 namespace agentrun::engine {
 
 namespace {
-
-std::string query(std::string_view text)
-{
-    std::string out;
-    for (const unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            static constexpr char hex[] = "0123456789ABCDEF";
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
 
 nlohmann::json mapToJson(const std::map<std::string, std::string>& values)
 {
@@ -35,7 +21,7 @@ Result<std::vector<nlohmann::json>> Client::listImages(std::string_view labelFil
 {
     std::string path = "/images/json";
     if (!labelFilter.empty()) {
-        path += "?filters=" + query(nlohmann::json{{"label", {std::string(labelFilter)}}}.dump());
+        path += "?filters=" + urlEncode(nlohmann::json{{"label", {std::string(labelFilter)}}}.dump());
     }
     auto response = request("GET", path);
     if (!response) {
@@ -54,8 +40,8 @@ Result<std::vector<nlohmann::json>> Client::listImages(std::string_view labelFil
 
 Result<void> Client::tagImage(std::string_view ref, std::string_view repo, std::string_view tag)
 {
-    auto response =
-        request("POST", "/images/" + std::string(ref) + "/tag?repo=" + query(repo) + "&tag=" + query(tag));
+    auto response = request("POST", "/images/" + std::string(ref) + "/tag?repo=" + urlEncode(repo) +
+                                        "&tag=" + urlEncode(tag));
     if (!response) {
         return std::unexpected(response.error());
     }
@@ -80,9 +66,9 @@ Result<void> Client::removeImage(std::string_view ref, bool force)
 Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_view repo,
                                         std::string_view tag, const std::vector<std::string>& changes)
 {
-    std::string path = "/images/create?fromSrc=-&repo=" + query(repo) + "&tag=" + query(tag);
+    std::string path = "/images/create?fromSrc=-&repo=" + urlEncode(repo) + "&tag=" + urlEncode(tag);
     for (const auto& change : changes) {
-        path += "&changes=" + query(change);
+        path += "&changes=" + urlEncode(change);
     }
     auto response = request("POST", path, rootfsTar, std::chrono::minutes(10), "application/x-tar");
     if (!response) {
@@ -117,14 +103,14 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
                                        const std::function<void(std::string_view line)>& progress,
                                        const std::atomic<bool>& cancel)
 {
-    std::string path = "/build?rm=1&forcerm=1&t=" + query(options.tag) +
-                       "&dockerfile=" + query(options.dockerfile) +
-                       "&networkmode=" + query(options.networkMode);
+    std::string path = "/build?rm=1&forcerm=1&t=" + urlEncode(options.tag) +
+                       "&dockerfile=" + urlEncode(options.dockerfile) +
+                       "&networkmode=" + urlEncode(options.networkMode);
     if (!options.buildArgs.empty()) {
-        path += "&buildargs=" + query(mapToJson(options.buildArgs).dump());
+        path += "&buildargs=" + urlEncode(mapToJson(options.buildArgs).dump());
     }
     if (!options.labels.empty()) {
-        path += "&labels=" + query(mapToJson(options.labels).dump());
+        path += "&labels=" + urlEncode(mapToJson(options.labels).dump());
     }
     std::string pending;
     std::string imageId;

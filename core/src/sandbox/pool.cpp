@@ -55,16 +55,7 @@ Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const st
     const std::string key = poolKey(limits, image);
     {
         std::lock_guard lock(m_mutex);
-        if (key != m_key) {
-            for (auto& old : m_ready) {
-                m_trash.emplace_back(old.id, std::thread());
-            }
-            m_ready.clear();
-            m_key = key;
-            m_limits = limits;
-            m_image = image;
-            m_failing = false;
-        }
+        switchKey(key, limits, image);
         if (!m_ready.empty()) {
             WarmContainer container = std::move(m_ready.front());
             m_ready.pop_front();
@@ -75,6 +66,23 @@ Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const st
     }
     m_wake.notify_all();
     return make(limits, image);
+}
+
+void ContainerPool::switchKey(const std::string& key, const run::Limits& limits, const std::string& image)
+{
+    if (key == m_key) {
+        return;
+    }
+    // Settings changed: containers made for the old ones go, the worker fills for the new ones.
+    for (auto& old : m_ready) {
+        m_trash.emplace_back(old.id, std::thread());
+    }
+    m_ready.clear();
+    m_key = key;
+    m_limits = limits;
+    m_image = image;
+    m_failing = false;
+    m_wake.notify_all();
 }
 
 void ContainerPool::discard(std::string id, std::thread companion)
@@ -97,17 +105,7 @@ bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& 
 {
     const std::string key = poolKey(limits, image);
     std::unique_lock lock(m_mutex);
-    if (key != m_key) {
-        for (auto& old : m_ready) {
-            m_trash.emplace_back(old.id, std::thread());
-        }
-        m_ready.clear();
-        m_key = key;
-        m_limits = limits;
-        m_image = image;
-        m_failing = false;
-        m_wake.notify_all();
-    }
+    switchKey(key, limits, image);
     return m_changed.wait_for(lock, timeout,
                               [&] { return m_key == key && static_cast<int>(m_ready.size()) >= m_size; });
 }

@@ -53,6 +53,8 @@ public:
 
 private:
     void work();
+    void switchKey(const std::string& key, const run::Limits& limits,
+                   const std::string& image); ///< m_mutex held
 
     engine::Client& m_client;
     const int m_size;

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "args.h"
+
+#include "agentrun/run/limits.h"
+
+#include <string>
+
+namespace agentrun::cli {
+
+/// What the shared limit options saw, for the rules that tie them together.
+struct LimitOptionsSeen
+{
+    bool memory = false;
+    bool memorySwap = false;
+};
+
+enum class OptionResult
+{
+    NotMine,
+    Taken,
+    Failed
+};
+
+/// Offers the current argument to the limit options that `run` and `serve` share (--timeout,
+/// --memory, --memory-swap, --cpus, --pids, --output-limit, --tmpfs-size, --network, --runtime).
+/// On a bad value it prints the error (naming the option and its range) and returns Failed.
+OptionResult parseLimitOption(Args& args, run::Limits& limits, LimitOptionsSeen& seen);
+
+/// Swap follows memory when only memory was given, then every limit is validated; false (and the
+/// error printed) when one is out of range.
+bool finishLimits(run::Limits& limits, const LimitOptionsSeen& seen);
+
+/// A whole string as a finite number.
+bool parseNumber(const std::string& text, double& out);
+
+} // namespace agentrun::cli
