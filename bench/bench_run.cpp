@@ -1,11 +1,13 @@
 // Hello-world run latency: a container created per run (the baseline) vs. the warm pool (ours), in
-// one process so both see the same machine load. Usage: bench_run [RUNS] (default 15).
+// one process so both see the same machine load. Usage: bench_run [RUNS] (default 15);
+// AGENTRUN_BENCH_RUNSC=1 adds the warm pool under gVisor (runsc registered with the engine).
 #include "agentrun/run/executor.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -20,9 +22,10 @@ struct Stats
     double mean = 0;
 };
 
-Stats measure(run::Executor& executor, int runs, bool letPoolRefill)
+Stats measure(run::Executor& executor, int runs, bool letPoolRefill, const std::string& runtime = "runc")
 {
     run::RunRequest request;
+    request.limits.runtime = runtime;
     request.code = "print('Hello, World!')";
     run::RunObserver observer;
     run::CancelToken cancel;
@@ -76,5 +79,11 @@ int main(int argc, char** argv)
     std::printf("baseline: container created per run  %7.1f  %7.1f  %7.1f\n", cold.p50, cold.p90, cold.mean);
     std::printf("ours:     warm pool (size 2)         %7.1f  %7.1f  %7.1f\n", warm.p50, warm.p90, warm.mean);
     std::printf("speed-up (p50): %.1fx\n", cold.p50 / warm.p50);
+    if (std::getenv("AGENTRUN_BENCH_RUNSC")) {
+        // gVisor's cost, same warm pool: needs the runsc runtime registered with the engine.
+        run::Executor executor(config);
+        const Stats gvisor = measure(executor, runs, true, "runsc");
+        std::printf("ours:     warm pool, runsc (gVisor)  %7.1f  %7.1f  %7.1f\n", gvisor.p50, gvisor.p90, gvisor.mean);
+    }
     return 0;
 }
