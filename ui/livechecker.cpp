@@ -36,6 +36,14 @@ bool LiveChecker::setPolicy(const QString& nameOrPath)
     return true;
 }
 
+void LiveChecker::setPolicy(std::shared_ptr<const agentrun::safety::Policy> policy, const QString& name)
+{
+    m_policy = std::move(policy);
+    m_policyName = name;
+    if (!m_source.isNull() && m_enabled)
+        m_debounce.start(0);
+}
+
 bool LiveChecker::policyAllowsOverride() const
 {
     return m_policy && m_policy->allowsOverride();

@@ -29,6 +29,8 @@ public:
     /// Loads a preset or policy file for the next checks; false (and the previous policy kept) on error,
     /// with policyError() saying why.
     bool setPolicy(const QString& nameOrPath);
+    /// Uses a policy built in the window (the Policy panel's edited copy) for the next checks.
+    void setPolicy(std::shared_ptr<const agentrun::safety::Policy> policy, const QString& name);
     QString policyName() const { return m_policyName; }
     /// Allows or refuses "Run anyway" for code the check blocked.
     bool policyAllowsOverride() const;

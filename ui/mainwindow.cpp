@@ -8,6 +8,9 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QSaveFile>
+#include <QTemporaryDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QDateTime>
@@ -25,6 +28,7 @@
 #include "resourcepanel.h"
 #include "runhistorymodel.h"
 #include "limitspanel.h"
+#include "policypanel.h"
 #include "labels.h"
 #include "livechecker.h"
 #include "safetycheck.h"
@@ -43,8 +47,9 @@ namespace agentrun::ui {
 using agentrun::run::RunResult;
 using agentrun::run::Status;
 
-MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QWidget* parent)
-    : QMainWindow(parent), m_settings(settings)
+MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
+                       agentrun::history::HistoryStore* history, QWidget* parent)
+    : QMainWindow(parent), m_settings(settings), m_history(history)
 {
     initWorkbenchResources();
     setObjectName(QStringLiteral("mainWindow"));
@@ -53,6 +58,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QW
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
 
     m_controller = new RunController(executor, this);
+    m_controller->setHistoryStore(history);
     m_checker = new LiveChecker(this);
     m_tabs = new EditorTabs(this);
     m_tabs->newTab();
@@ -74,6 +80,12 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings, QW
     });
     connect(m_controller, &RunController::installProgress, this,
             [this](const QString& line) { m_consolePanel->console()->appendStage(u"  " + line); });
+    connect(m_controller, &RunController::recorded, this, [this](const QString&, const QString& error) {
+        if (error.isEmpty())
+            m_historyPanel->refresh();
+        else
+            m_consolePanel->console()->appendStage(tr("— not recorded in the history: %1").arg(error));
+    });
     connect(m_controller, &RunController::engineStatus, this, [this](bool ok, const QString& text) {
         m_engineLabel->setText(ok ? tr("Engine: %1").arg(text) : tr("Engine unavailable"));
         m_engineLabel->setToolTip(text);
@@ -150,6 +162,10 @@ void MainWindow::createActions()
     check->setObjectName(QStringLiteral("checkAction"));
     check->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     check->setToolTip(tr("Run the static safety check now (Ctrl+Shift+C)"));
+    m_runAnywayAction = run->addAction(tr("Run &Anyway…"), this, [this] { runAnyway(); });
+    m_runAnywayAction->setObjectName(QStringLiteral("runAnywayAction"));
+    m_runAnywayAction->setToolTip(tr("Run the blocked snippet without the check; asks for a reason"));
+    m_runAnywayAction->setEnabled(false);
     QAction* live = run->addAction(tr("&Live Check"));
     live->setObjectName(QStringLiteral("liveCheckAction"));
     live->setCheckable(true);
@@ -172,15 +188,8 @@ void MainWindow::createActions()
     bar->widgetForAction(m_runAction)->setObjectName(QStringLiteral("runButton"));
     bar->widgetForAction(m_stopAction)->setObjectName(QStringLiteral("stopButton"));
     bar->addAction(check);
+    bar->addAction(m_runAnywayAction);
     bar->addSeparator();
-    auto* policy = new QComboBox(bar);
-    policy->setObjectName(QStringLiteral("policyCombo"));
-    policy->setToolTip(tr("Policy of the static check"));
-    policy->addItems(safetycheck::presetNames());
-    policy->setCurrentText(m_settings.value(Settings::Key::Policy).toString());
-    connect(policy, &QComboBox::currentTextChanged, this, &MainWindow::setPolicy);
-    bar->addWidget(new QLabel(tr(" Policy: "), bar));
-    bar->addWidget(policy);
     bar->addSeparator();
     auto* find = new QLineEdit(bar);
     find->setObjectName(QStringLiteral("editorFindEdit"));
@@ -219,12 +228,28 @@ void MainWindow::createDocks()
     QDockWidget* resources =
         addPanel(m_resourcePanel, QStringLiteral("resourcesDock"), tr("Resources"), Qt::RightDockWidgetArea);
     tabifyDockWidget(m_limitsDock, resources);
+    m_policyPanel = new PolicyPanel(this);
+    QDockWidget* policy =
+        addPanel(m_policyPanel, QStringLiteral("policyDock"), tr("Policy"), Qt::RightDockWidgetArea);
+    tabifyDockWidget(m_limitsDock, policy);
+    connect(m_policyPanel, &PolicyPanel::policyChanged, this, [this] {
+        m_checker->setPolicy(m_policyPanel->policy(), m_policyPanel->label());
+        if (!m_policyPanel->isEdited())
+            m_settings.setValue(Settings::Key::Policy, m_policyPanel->source());
+    });
+    connect(m_policyPanel, &PolicyPanel::loadError, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     m_limitsDock->raise();
-    m_historyPanel = new HistoryPanel(this);
+    m_historyPanel = new HistoryPanel(m_history, this);
     QDockWidget* history =
         addPanel(m_historyPanel, QStringLiteral("historyDock"), tr("History"), Qt::BottomDockWidgetArea);
     connect(m_historyPanel, &HistoryPanel::reopenRequested, this,
             [this](const QString& code, const QString& title) { m_tabs->newTab(title, code); });
+    connect(m_historyPanel, &HistoryPanel::runAgainRequested, this,
+            [this](const QString& code, const QString& title) {
+                m_tabs->newTab(title, code);
+                runCurrent();
+            });
     m_findingsDock =
         addPanel(m_findingsPanel, QStringLiteral("findingsDock"), tr("Problems"), Qt::BottomDockWidgetArea);
     splitDockWidget(output, m_findingsDock, Qt::Horizontal);
@@ -282,11 +307,34 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 bool MainWindow::runCurrent()
 {
+    return startRun(false, {});
+}
+
+bool MainWindow::runAnyway()
+{
+    if (m_controller->isRunning() || !m_runAnywayAction->isEnabled() ||
+        !m_policyPanel->policy()->allowsOverride())
+        return false;
+    bool ok = false;
+    const QString reason =
+        QInputDialog::getText(
+            this, tr("Run anyway"),
+            tr("The check blocked this code. Why is it safe to run it? (kept in the output)"),
+            QLineEdit::Normal, {}, &ok)
+            .trimmed();
+    if (!ok || reason.isEmpty())
+        return false;
+    return startRun(true, reason);
+}
+
+bool MainWindow::startRun(bool skipCheck, const QString& reason)
+{
     if (m_controller->isRunning())
         return false;
     OutputConsole* console = m_consolePanel->console();
     console->clearConsole();
     m_consolePanel->parentWidget()->show();
+    m_runAnywayAction->setEnabled(false);
 
     const auto limits = m_limitsPanel->limits();
     if (!limits) {
@@ -302,10 +350,26 @@ bool MainWindow::runCurrent()
     if (CodeEditor* editor = m_tabs->currentEditor())
         request.code = editor->text().toStdString();
     request.limits = *limits;
-    m_runCode = QString::fromStdString(request.code);
+    request.skipCheck = skipCheck;
+    request.policy = m_policyPanel->source().toStdString();
+    if (m_policyPanel->isEdited()) {
+        // The executor takes a preset name or a file: an edited policy goes through a private file.
+        if (!m_scratch)
+            m_scratch = std::make_unique<QTemporaryDir>();
+        QSaveFile file(m_scratch->filePath(QStringLiteral("policy.json")));
+        if (!file.open(QIODevice::WriteOnly) ||
+            file.write(QByteArray::fromStdString(m_policyPanel->policy()->toJson())) < 0 || !file.commit()) {
+            console->appendStage(
+                tr("— not started: cannot write the edited policy: %1").arg(file.errorString()));
+            return false;
+        }
+        request.policy = file.fileName().toStdString();
+    }
+    if (skipCheck)
+        console->appendStage(
+            tr("— check overridden (%1 policy), reason: %2").arg(m_policyPanel->label(), reason));
     m_resourcePanel->startRun(limits->memoryBytes);
-    request.policy = m_checker->policyName().toStdString();
-    return m_controller->start(std::move(request));
+    return m_controller->start(std::move(request), m_policyPanel->label());
 }
 
 void MainWindow::stopRun()
@@ -330,7 +394,14 @@ void MainWindow::onFinished(const RunResult& result)
     m_runStatusLabel->setText(summaryLine(result));
     m_runStatusLabel->setProperty("status", statusName(result.status));
     m_resourcePanel->finishRun(result);
-    m_historyPanel->model()->add({QDateTime::currentDateTime(), m_runCode, result});
+    if (result.status == Status::Blocked) {
+        const bool may = m_policyPanel->policy()->allowsOverride();
+        m_runAnywayAction->setEnabled(may);
+        m_consolePanel->console()->appendStage(
+            may ? tr("— the %1 policy lets you run it anyway (Run ▸ Run Anyway…), with a reason")
+                      .arg(m_policyPanel->label())
+                : tr("— the %1 policy does not allow running blocked code").arg(m_policyPanel->label()));
+    }
 }
 
 void MainWindow::showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source)
@@ -350,8 +421,8 @@ void MainWindow::checkCurrent()
 
 void MainWindow::setPolicy(const QString& name)
 {
-    if (m_checker->setPolicy(name))
-        m_settings.setValue(Settings::Key::Policy, name);
+    if (!m_policyPanel->setSource(name))
+        m_policyPanel->setSource(QStringLiteral("standard"));
 }
 
 void MainWindow::openFile()

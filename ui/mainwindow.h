@@ -3,13 +3,20 @@
 #include "agentrun/run/executor.h"
 #include "agentrun/run/runresult.h"
 
+#include <memory>
+
 #include <QMainWindow>
 
 class QAction;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QTemporaryDir;
 class QToolBar;
+
+namespace agentrun::history {
+class HistoryStore;
+}
 
 namespace agentrun::ui {
 
@@ -20,6 +27,7 @@ class FindingsPanel;
 class HistoryPanel;
 class ResourcePanel;
 class LimitsPanel;
+class PolicyPanel;
 class LiveChecker;
 class RunController;
 class Settings;
@@ -30,8 +38,10 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    /// `executor` and `settings` are services owned by main; both must outlive the window.
-    MainWindow(agentrun::run::Executor& executor, Settings& settings, QWidget* parent = nullptr);
+    /// `executor`, `settings` and `history` are services owned by main; they must outlive the window.
+    /// `history` may be null: runs are then not recorded and the History panel stays empty.
+    MainWindow(agentrun::run::Executor& executor, Settings& settings,
+               agentrun::history::HistoryStore* history = nullptr, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     EditorTabs* editorTabs() const { return m_tabs; }
@@ -42,9 +52,13 @@ public:
     LimitsPanel* limitsPanel() const { return m_limitsPanel; }
     ResourcePanel* resourcePanel() const { return m_resourcePanel; }
     HistoryPanel* historyPanel() const { return m_historyPanel; }
+    PolicyPanel* policyPanel() const { return m_policyPanel; }
 
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
+    /// After a blocked run, when the policy permits it: asks for a reason and runs the current code
+    /// without the check. False when not offered, refused or cancelled.
+    bool runAnyway();
     void stopRun();
     void openPath(const QString& path);
 
@@ -56,6 +70,7 @@ private:
     void createDocks();
     void createStatusBar();
     QDockWidget* addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area);
+    bool startRun(bool skipCheck, const QString& reason);
     void onFinished(const agentrun::run::RunResult& result);
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
     void checkCurrent();
@@ -78,7 +93,10 @@ private:
     QDockWidget* m_limitsDock = nullptr;
     ResourcePanel* m_resourcePanel = nullptr;
     HistoryPanel* m_historyPanel = nullptr;
-    QString m_runCode; ///< the code of the run in flight, for the history
+    PolicyPanel* m_policyPanel = nullptr;
+    QAction* m_runAnywayAction = nullptr;
+    std::unique_ptr<QTemporaryDir> m_scratch; ///< where an edited policy is written for the executor
+    agentrun::history::HistoryStore* m_history = nullptr;
     LiveChecker* m_checker = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_stopAction = nullptr;

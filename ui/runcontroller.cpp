@@ -1,5 +1,7 @@
 #include "runcontroller.h"
 
+#include "agentrun/history/historystore.h"
+
 #include <mutex>
 #include <string>
 #include <utility>
@@ -93,7 +95,7 @@ RunController::~RunController()
     m_pool.waitForDone();
 }
 
-bool RunController::start(agentrun::run::RunRequest request)
+bool RunController::start(agentrun::run::RunRequest request, const QString& policyLabel)
 {
     if (m_current)
         return false;
@@ -101,9 +103,18 @@ bool RunController::start(agentrun::run::RunRequest request)
     m_current = state;
     Q_EMIT started();
     Q_EMIT runningChanged(true);
-    m_pool.start([this, state, request = std::move(request)] {
+    const std::string label = policyLabel.isEmpty() ? request.policy : policyLabel.toStdString();
+    m_pool.start([this, state, request = std::move(request), label, store = m_history] {
         Observer observer(this, state);
         RunResult result = m_executor.run(request, observer, state->cancel);
+        if (store) {
+            const auto written = store->record(request, result, label, "workbench");
+            const QString error = written ? QString() : QString::fromStdString(written.error().message);
+            QMetaObject::invokeMethod(
+                this,
+                [this, id = QString::fromStdString(result.runId), error] { Q_EMIT recorded(id, error); },
+                Qt::QueuedConnection);
+        }
         QMetaObject::invokeMethod(
             this, [this, state, result = std::move(result)] { finish(state, result); }, Qt::QueuedConnection);
     });
@@ -122,8 +133,9 @@ void RunController::checkEngine()
         auto answer = m_executor.ping();
         const bool ok = answer.has_value();
         const QString text = QString::fromStdString(ok ? *answer : answer.error().message);
+        const QString code = ok ? QString() : QString::fromStdString(answer.error().code);
         QMetaObject::invokeMethod(
-            this, [this, ok, text] { Q_EMIT engineStatus(ok, text); }, Qt::QueuedConnection);
+            this, [this, ok, text, code] { Q_EMIT engineStatus(ok, text, code); }, Qt::QueuedConnection);
     });
 }
 

@@ -14,6 +14,10 @@
 
 #include "metatypes.h"
 
+namespace agentrun::history {
+class HistoryStore;
+}
+
 namespace agentrun::ui {
 
 /// The one adapter between the blocking core executor and the event loop. Each run executes on a worker
@@ -31,8 +35,14 @@ public:
     bool isRunning() const { return m_current != nullptr; }
     agentrun::run::Executor& executor() { return m_executor; }
 
-    /// Starts a run; false (and nothing started) while another run is in flight.
-    bool start(agentrun::run::RunRequest request);
+    /// Runs finished from now on are recorded in `store` (may be null: none), from the worker thread
+    /// so the GUI never waits for SQLite. `store` must outlive this object.
+    void setHistoryStore(agentrun::history::HistoryStore* store) { m_history = store; }
+    agentrun::history::HistoryStore* historyStore() const { return m_history; }
+
+    /// Starts a run; false (and nothing started) while another run is in flight. `policyLabel` is what
+    /// the history shows as the policy (the request's policy may be a temporary file).
+    bool start(agentrun::run::RunRequest request, const QString& policyLabel = {});
     /// Asks the run to stop; finished() still follows, with status Cancelled.
     void cancel();
     /// Pings the engine off the GUI thread; answers with engineStatus().
@@ -47,7 +57,10 @@ Q_SIGNALS:
     void resourceSample(const agentrun::run::ResourceSample& sample);
     void finished(const agentrun::run::RunResult& result);
     void runningChanged(bool running);
-    void engineStatus(bool ok, const QString& text);
+    /// `code` is the core's error code when not ok ("engine.unreachable", "image.missing", …).
+    void engineStatus(bool ok, const QString& text, const QString& code);
+    /// The run was written to the history (emitted just before finished()); `error` empty on success.
+    void recorded(const QString& runId, const QString& error);
 
 private:
     struct RunState;
@@ -56,6 +69,7 @@ private:
     void finish(const std::shared_ptr<RunState>& state, const agentrun::run::RunResult& result);
 
     agentrun::run::Executor& m_executor;
+    agentrun::history::HistoryStore* m_history = nullptr;
     QThreadPool m_pool;
     std::shared_ptr<RunState> m_current;
 };

@@ -1,23 +1,72 @@
 #include "runhistorymodel.h"
 
 #include <QColor>
+#include <QDateTime>
 
 #include "labels.h"
 
 namespace agentrun::ui {
 
-RunHistoryModel::RunHistoryModel(QObject* parent) : QAbstractTableModel(parent) {}
-
-void RunHistoryModel::add(Entry entry)
+RunHistoryModel::RunHistoryModel(agentrun::history::HistoryStore* store, QObject* parent)
+    : QAbstractTableModel(parent), m_store(store)
 {
-    beginInsertRows({}, 0, 0);
-    m_entries.insert(m_entries.begin(), std::move(entry));
-    endInsertRows();
+    reload();
+}
+
+void RunHistoryModel::setFilter(Filter filter)
+{
+    if (filter == m_filter)
+        return;
+    m_filter = filter;
+    reload();
+}
+
+void RunHistoryModel::setSearchText(const QString& text)
+{
+    if (text.trimmed() == m_search)
+        return;
+    m_search = text.trimmed();
+    reload();
+}
+
+bool RunHistoryModel::accepts(const agentrun::history::RunSummary& row) const
+{
+    if (m_filter == Filter::Failed && (row.status == "ok" || row.status == "blocked"))
+        return false;
+    if (m_search.isEmpty())
+        return true;
+    const auto has = [this](const std::string& field) {
+        return QString::fromStdString(field).contains(m_search, Qt::CaseInsensitive);
+    };
+    return has(row.codePreview) || has(row.status) || has(row.message) || has(row.runId);
+}
+
+void RunHistoryModel::reload()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_lastError.clear();
+    if (m_store) {
+        agentrun::history::HistoryFilter query;
+        query.limit = MaxRows;
+        if (m_filter == Filter::Blocked)
+            query.status = "blocked";
+        else if (m_filter == Filter::Ok)
+            query.status = "ok";
+        if (auto rows = m_store->list(query)) {
+            for (auto& row : *rows)
+                if (accepts(row))
+                    m_rows.push_back(std::move(row));
+        } else {
+            m_lastError = QString::fromStdString(rows.error().message);
+        }
+    }
+    endResetModel();
 }
 
 int RunHistoryModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_entries.size());
+    return parent.isValid() ? 0 : int(m_rows.size());
 }
 
 int RunHistoryModel::columnCount(const QModelIndex& parent) const
@@ -29,35 +78,35 @@ QVariant RunHistoryModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Entry& e = m_entries[size_t(index.row())];
-    const auto& r = e.result;
+    const auto& r = m_rows[size_t(index.row())];
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
         case TimeColumn:
-            return e.time.toString(QStringLiteral("HH:mm:ss"));
+            return QDateTime::fromMSecsSinceEpoch(r.createdMs)
+                .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
         case StatusColumn:
-            return statusName(r.status);
+            return QString::fromStdString(r.status);
+        case ExitColumn:
+            return r.exitCode >= 0 ? QString::number(r.exitCode) : QString();
         case DurationColumn:
-            return durationLabel(r.durations.totalMs);
+            return durationLabel(r.totalMs);
         case PeakColumn:
             return r.peakMemoryBytes > 0 ? sizeLabel(r.peakMemoryBytes) : QString();
-        case FindingColumn:
-            return r.findings.empty() ? QString() : QString::fromStdString(r.findings.front().message);
+        case CodeColumn:
+            return QString::fromStdString(r.codePreview);
         }
         return {};
     case Qt::ToolTipRole:
-        return e.code.left(2000);
+        return r.message.empty() ? QVariant() : QVariant(QString::fromStdString(r.message));
     case Qt::ForegroundRole:
-        if (index.column() == StatusColumn && r.status != agentrun::run::Status::Ok)
+        if (index.column() == StatusColumn && r.status != "ok")
             return QColor(0xd0, 0x20, 0x20);
         return {};
-    case CodeRole:
-        return e.code;
-    case OutputRole:
-        return QString::fromStdString(r.output);
+    case RunIdRole:
+        return QString::fromStdString(r.runId);
     case StatusRole:
-        return statusName(r.status);
+        return QString::fromStdString(r.status);
     }
     return {};
 }
@@ -71,12 +120,14 @@ QVariant RunHistoryModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Time");
     case StatusColumn:
         return tr("Status");
+    case ExitColumn:
+        return tr("Exit");
     case DurationColumn:
         return tr("Duration");
     case PeakColumn:
         return tr("Peak memory");
-    case FindingColumn:
-        return tr("First finding");
+    case CodeColumn:
+        return tr("Code");
     }
     return {};
 }

@@ -1,46 +1,60 @@
 #pragma once
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/history/historystore.h"
 
 #include <vector>
 
 #include <QAbstractTableModel>
-#include <QDateTime>
 #include <QString>
 
 namespace agentrun::ui {
 
-/// The runs of this session, newest first, with what is needed to reopen one.
+/// Runs from the core's SQLite history (every front end's, not only this window's), newest first,
+/// filtered by status and by text. The store is read on the GUI thread: a listing is one indexed query of
+/// at most MaxRows summaries without code or output.
 class RunHistoryModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
+    static constexpr int MaxRows = 1000;
+
     enum Column
     {
         TimeColumn,
         StatusColumn,
+        ExitColumn,
         DurationColumn,
         PeakColumn,
-        FindingColumn,
+        CodeColumn,
         ColumnCount
     };
     enum Role
     {
-        CodeRole = Qt::UserRole + 1,
-        OutputRole,
+        RunIdRole = Qt::UserRole + 1,
         StatusRole
     };
-
-    struct Entry
+    enum class Filter
     {
-        QDateTime time;
-        QString code;
-        agentrun::run::RunResult result;
+        All,
+        Blocked,
+        Failed, ///< anything that is neither ok nor blocked
+        Ok
     };
+    Q_ENUM(Filter)
 
-    explicit RunHistoryModel(QObject* parent = nullptr);
-    void add(Entry entry);
-    const Entry& entry(int row) const { return m_entries.at(size_t(row)); }
+    /// `store` may be null (no history: the model stays empty); it must outlive the model.
+    explicit RunHistoryModel(agentrun::history::HistoryStore* store, QObject* parent = nullptr);
+
+    void setFilter(Filter filter);
+    Filter filter() const { return m_filter; }
+    /// Case-insensitive match on the code's first line, the status, the message and the run id.
+    void setSearchText(const QString& text);
+    /// Reads the store again; the error, if any, is in lastError().
+    void reload();
+    QString lastError() const { return m_lastError; }
+
+    const agentrun::history::RunSummary& summary(int row) const { return m_rows.at(size_t(row)); }
+    agentrun::history::HistoryStore* store() const { return m_store; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -48,7 +62,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    std::vector<Entry> m_entries; // newest first
+    bool accepts(const agentrun::history::RunSummary& row) const;
+
+    agentrun::history::HistoryStore* m_store;
+    std::vector<agentrun::history::RunSummary> m_rows;
+    Filter m_filter = Filter::All;
+    QString m_search;
+    QString m_lastError;
 };
 
 } // namespace agentrun::ui

@@ -1,5 +1,8 @@
 // agentrun-workbench: constructs the services and the window; everything else lives in agentrun_ui.
+#include "agentrun/history/historystore.h"
 #include "agentrun/run/executor.h"
+
+#include <optional>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -37,7 +40,17 @@ int main(int argc, char* argv[])
     QTemporaryDir scratch;
     agentrun::ui::Settings settings(
         parser.isSet(screenshots) ? scratch.filePath(QStringLiteral("settings.ini")) : QString());
-    agentrun::ui::MainWindow window(executor, settings);
+    // Every run is recorded in the same SQLite history the CLI and the REST server write.
+    const auto historyPath =
+        parser.isSet(screenshots)
+            ? std::filesystem::path(scratch.filePath(QStringLiteral("history.sqlite3")).toStdString())
+            : agentrun::history::HistoryStore::defaultPath();
+    std::optional<agentrun::history::HistoryStore> history;
+    if (auto opened = agentrun::history::HistoryStore::open(historyPath))
+        history.emplace(std::move(*opened));
+    else
+        qWarning("history not available: %s", opened.error().message.c_str());
+    agentrun::ui::MainWindow window(executor, settings, history ? &*history : nullptr);
     for (const QString& file : parser.positionalArguments())
         window.openPath(file);
     window.show();
