@@ -327,6 +327,14 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         }
         return finish(Status::EngineError, streamError->message, streamError->code);
     }
+    if (!collector.report() && !state && state.error().code.starts_with("engine.")) {
+        // The stream ended without the agent's report and the engine no longer answers: it went away
+        // (restarted, stopped) during the run. The container is removed once it is back.
+        return finish(Status::EngineError,
+                      "The Docker engine went away during the run, so its outcome is unknown: " +
+                          state.error().message,
+                      "engine.lost_during_run");
+    }
     const Classification verdict =
         classify(ending, collector.report(), state && needState ? &*state : nullptr,
                  exitCode ? *exitCode : -1, request.limits, result);

@@ -118,15 +118,26 @@ void ContainerPool::work()
             auto [id, companion] = std::move(m_trash.front());
             m_trash.pop_front();
             lock.unlock();
-            m_client.removeContainer(id);
+            const auto removed = m_client.removeContainer(id);
             if (companion.joinable()) {
                 companion.join();
             }
             lock.lock();
+            if (!removed && removed.error().code.starts_with("engine.")) {
+                m_retry.push_back(id); // the engine is away (restarting?): try again when it is back
+            }
             continue;
         }
         if (m_stopping) {
             break;
+        }
+        if (!m_retry.empty() && std::chrono::steady_clock::now() >= m_nextRetry) {
+            for (auto& id : m_retry) {
+                m_trash.emplace_back(std::move(id), std::thread());
+            }
+            m_retry.clear();
+            m_nextRetry = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            continue;
         }
         if (!m_key.empty() && !m_failing && static_cast<int>(m_ready.size()) < m_size) {
             const std::string key = m_key;
@@ -146,13 +157,22 @@ void ContainerPool::work()
             continue;
         }
         m_changed.notify_all();
-        m_wake.wait(lock);
+        if (m_retry.empty()) {
+            m_wake.wait(lock);
+        } else {
+            m_wake.wait_until(lock, m_nextRetry);
+        }
     }
-    // Drain: every warm container goes with us.
+    // Drain: every warm container goes with us. What the engine cannot remove now keeps its labels, and
+    // the next start removes it (its owner process is gone by then).
     for (auto& container : m_ready) {
         m_client.removeContainer(container.id);
     }
     m_ready.clear();
+    for (const auto& id : m_retry) {
+        m_client.removeContainer(id);
+    }
+    m_retry.clear();
 }
 
 } // namespace agentrun::sandbox

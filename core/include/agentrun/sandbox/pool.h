@@ -3,6 +3,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/run/limits.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace agentrun::sandbox {
 
@@ -66,6 +68,8 @@ private:
     std::string m_image;
     std::deque<WarmContainer> m_ready;
     std::deque<std::pair<std::string, std::thread>> m_trash;
+    std::vector<std::string> m_retry; ///< removals that failed while the engine was away
+    std::chrono::steady_clock::time_point m_nextRetry;
     bool m_stopping = false;
     bool m_failing = false;
     std::thread m_worker;
