@@ -27,7 +27,10 @@
 #include "historypanel.h"
 #include "resourcepanel.h"
 #include "runhistorymodel.h"
+#include "dependenciespanel.h"
 #include "limitspanel.h"
+#include "profilebar.h"
+#include "stdinpanel.h"
 #include "policypanel.h"
 #include "labels.h"
 #include "livechecker.h"
@@ -190,6 +193,19 @@ void MainWindow::createActions()
     bar->addAction(check);
     bar->addAction(m_runAnywayAction);
     bar->addSeparator();
+    m_profileBar =
+        new ProfileBar(QString::fromStdString(agentrun::profile::ProfileStore::defaultDirectory()), bar);
+    m_profileBar->setCapture([this](const QString& name) { return captureProfile(name); });
+    m_profileBar->setCurrentName(m_settings.value(Settings::Key::Profile).toString());
+    connect(m_profileBar, &ProfileBar::profileLoaded, this, &MainWindow::applyProfile);
+    connect(m_profileBar, &ProfileBar::failed, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 10000); });
+    bar->addWidget(m_profileBar);
+    QMenu* profiles = menuBar()->addMenu(tr("&Profiles"));
+    profiles->addAction(m_profileBar->saveAsAction());
+    profiles->addAction(m_profileBar->importAction());
+    profiles->addAction(m_profileBar->exportAction());
+    bar->addSeparator();
     bar->addSeparator();
     auto* find = new QLineEdit(bar);
     find->setObjectName(QStringLiteral("editorFindEdit"));
@@ -240,6 +256,14 @@ void MainWindow::createDocks()
     connect(m_policyPanel, &PolicyPanel::loadError, this,
             [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     m_limitsDock->raise();
+    m_depsPanel = new DependenciesPanel(m_settings, this);
+    QDockWidget* deps = addPanel(m_depsPanel, QStringLiteral("dependenciesDock"), tr("Dependencies"),
+                                 Qt::RightDockWidgetArea);
+    tabifyDockWidget(m_limitsDock, deps);
+    m_limitsDock->raise();
+    m_stdinPanel = new StdinPanel(m_settings, this);
+    QDockWidget* stdinDock =
+        addPanel(m_stdinPanel, QStringLiteral("stdinDock"), tr("Input"), Qt::BottomDockWidgetArea);
     m_historyPanel = new HistoryPanel(m_history, this);
     QDockWidget* history =
         addPanel(m_historyPanel, QStringLiteral("historyDock"), tr("History"), Qt::BottomDockWidgetArea);
@@ -254,6 +278,7 @@ void MainWindow::createDocks()
         addPanel(m_findingsPanel, QStringLiteral("findingsDock"), tr("Problems"), Qt::BottomDockWidgetArea);
     splitDockWidget(output, m_findingsDock, Qt::Horizontal);
     tabifyDockWidget(m_findingsDock, history);
+    tabifyDockWidget(m_findingsDock, stdinDock);
     m_findingsDock->raise();
 }
 
@@ -350,6 +375,18 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason)
     if (CodeEditor* editor = m_tabs->currentEditor())
         request.code = editor->text().toStdString();
     request.limits = *limits;
+    if (const QString depsError = m_depsPanel->errorText(); !depsError.isEmpty()) {
+        console->appendStage(tr("— not started: %1").arg(depsError));
+        m_runStatusLabel->setText(tr("Not started: %1").arg(depsError));
+        return false;
+    }
+    request.allow = m_depsPanel->allow();
+    auto input = m_stdinPanel->data();
+    if (!input) {
+        console->appendStage(tr("— not started: %1").arg(QString::fromStdString(input.error().message)));
+        return false;
+    }
+    request.stdinData = std::move(*input);
     request.skipCheck = skipCheck;
     request.policy = m_policyPanel->source().toStdString();
     if (m_policyPanel->isEdited()) {
@@ -423,6 +460,46 @@ void MainWindow::setPolicy(const QString& name)
 {
     if (!m_policyPanel->setSource(name))
         m_policyPanel->setSource(QStringLiteral("standard"));
+}
+
+void MainWindow::applyProfile(const agentrun::profile::Profile& profile)
+{
+    m_settings.setLimits(profile.limits);
+    m_limitsPanel->load();
+    setPolicy(QString::fromStdString(profile.policy));
+    m_depsPanel->setAllow(profile.allow);
+    m_depsPanel->setSources(QString::fromStdString(profile.indexUrl),
+                            QString::fromStdString(profile.wheelhouse));
+    m_settings.setValue(Settings::Key::Profile, QString::fromStdString(profile.name));
+    statusBar()->showMessage(tr("Profile %1 loaded").arg(QString::fromStdString(profile.name)), 5000);
+}
+
+agentrun::Result<agentrun::profile::Profile> MainWindow::captureProfile(const QString& name)
+{
+    agentrun::profile::Profile profile;
+    profile.name = name.toStdString();
+    auto limits = m_limitsPanel->limits();
+    if (!limits)
+        return std::unexpected(limits.error());
+    profile.limits = *limits;
+    if (const QString error = m_depsPanel->errorText(); !error.isEmpty())
+        return agentrun::fail("profile.dependencies", error.toStdString());
+    profile.allow = m_depsPanel->allow();
+    profile.indexUrl = m_depsPanel->indexUrl().toStdString();
+    profile.wheelhouse = m_depsPanel->wheelhouse().toStdString();
+    profile.policy = m_policyPanel->source().toStdString();
+    if (m_policyPanel->isEdited()) {
+        const QDir dir(QString::fromStdString(agentrun::profile::ProfileStore::defaultDirectory()) +
+                       QStringLiteral("/policies"));
+        QSaveFile file(dir.filePath(name + QStringLiteral(".json")));
+        if (!dir.mkpath(QStringLiteral(".")) || !file.open(QIODevice::WriteOnly) ||
+            file.write(QByteArray::fromStdString(m_policyPanel->policy()->toJson())) < 0 || !file.commit())
+            return agentrun::fail(
+                "profile.policy_file",
+                tr("Cannot write the edited policy: %1").arg(file.errorString()).toStdString());
+        profile.policy = file.fileName().toStdString();
+    }
+    return profile;
 }
 
 void MainWindow::openFile()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agentrun/profile/profile.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/runresult.h"
 
@@ -22,6 +23,9 @@ namespace agentrun::ui {
 
 class CodeEditor;
 class ConsolePanel;
+class DependenciesPanel;
+class ProfileBar;
+class StdinPanel;
 class EditorTabs;
 class FindingsPanel;
 class HistoryPanel;
@@ -53,7 +57,15 @@ public:
     ResourcePanel* resourcePanel() const { return m_resourcePanel; }
     HistoryPanel* historyPanel() const { return m_historyPanel; }
     PolicyPanel* policyPanel() const { return m_policyPanel; }
+    ProfileBar* profileBar() const { return m_profileBar; }
+    DependenciesPanel* dependenciesPanel() const { return m_depsPanel; }
+    StdinPanel* stdinPanel() const { return m_stdinPanel; }
 
+    /// Sets the limits, the policy and the dependency settings from `profile`.
+    void applyProfile(const agentrun::profile::Profile& profile);
+    /// The current limits, policy and dependency settings as a profile named `name`; an edited policy is
+    /// written next to the profiles so that the profile can name it.
+    agentrun::Result<agentrun::profile::Profile> captureProfile(const QString& name);
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
     /// After a blocked run, when the policy permits it: asks for a reason and runs the current code
@@ -95,6 +107,9 @@ private:
     HistoryPanel* m_historyPanel = nullptr;
     PolicyPanel* m_policyPanel = nullptr;
     QAction* m_runAnywayAction = nullptr;
+    ProfileBar* m_profileBar = nullptr;
+    DependenciesPanel* m_depsPanel = nullptr;
+    StdinPanel* m_stdinPanel = nullptr;
     std::unique_ptr<QTemporaryDir> m_scratch; ///< where an edited policy is written for the executor
     agentrun::history::HistoryStore* m_history = nullptr;
     LiveChecker* m_checker = nullptr;

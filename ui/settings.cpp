@@ -41,7 +41,7 @@ bool lineCount(const QVariant& v)
 const agentrun::run::Limits defaults;
 
 // The schema. Order must follow the Key enum (checked below).
-const std::array<Settings::Entry, 17> schema{{
+const std::array<Settings::Entry, 22> schema{{
     {Key::TimeoutSeconds, "limits/timeoutSeconds", QMetaType::Double, defaults.timeoutSeconds,
      positiveDouble},
     {Key::MemoryBytes, "limits/memoryBytes", QMetaType::LongLong, qint64(defaults.memoryBytes), positiveInt},
@@ -64,6 +64,11 @@ const std::array<Settings::Entry, 17> schema{{
     {Key::WindowState, "window/state", QMetaType::QByteArray, QByteArray(), anyValue},
     {Key::RecentFiles, "editor/recentFiles", QMetaType::QStringList, QStringList(), anyValue},
     {Key::LastDirectory, "editor/lastDirectory", QMetaType::QString, QString(), anyValue},
+    {Key::Profile, "profiles/last", QMetaType::QString, QStringLiteral("default"), nonEmpty},
+    {Key::DepsAllow, "dependencies/allow", QMetaType::QStringList, QStringList(), anyValue},
+    {Key::DepsIndexUrl, "dependencies/indexUrl", QMetaType::QString, QString(), anyValue},
+    {Key::DepsWheelhouse, "dependencies/wheelhouse", QMetaType::QString, QString(), anyValue},
+    {Key::Stdin, "run/stdin", QMetaType::QString, QString(), anyValue},
 }};
 
 } // namespace

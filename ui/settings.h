@@ -37,6 +37,11 @@ public:
         WindowState,
         RecentFiles,
         LastDirectory,
+        Profile,
+        DepsAllow,
+        DepsIndexUrl,
+        DepsWheelhouse,
+        Stdin,
     };
     Q_ENUM(Key)
 

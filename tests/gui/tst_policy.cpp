@@ -183,7 +183,7 @@ void TestPolicy::runAnywayWithReason()
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
     QCOMPARE(ui::statusName(finished.at(0).at(0).value<run::RunResult>().status), QStringLiteral("blocked"));
     QVERIFY(anyway->isEnabled());
-    QVERIFY(console->toPlainText().contains(QStringLiteral("lets you run it anyway")));
+    QTRY_VERIFY(console->toPlainText().contains(QStringLiteral("lets you run it anyway")));
 
     // Cancelling the reason dialog runs nothing.
     answerNextInputDialog({});
@@ -196,9 +196,9 @@ void TestPolicy::runAnywayWithReason()
     const auto result = finished.at(1).at(0).value<run::RunResult>();
     QVERIFY2(result.status == run::Status::Ok, qPrintable(QString::fromStdString(result.message)));
     QCOMPARE(QString::fromStdString(result.stdoutData), QStringLiteral("ran after all\n"));
-    QVERIFY2(console->toPlainText().contains(
-                 QStringLiteral("— check overridden (standard policy), reason: reviewed: it only runs true")),
-             qPrintable(console->toPlainText()));
+    QTRY_VERIFY2(console->toPlainText().contains(QStringLiteral(
+                     "— check overridden (standard policy), reason: reviewed: it only runs true")),
+                 qPrintable(console->toPlainText()));
     QVERIFY(!anyway->isEnabled());
 }
 
@@ -217,9 +217,9 @@ void TestPolicy::strictOffersNoOverride()
     QCOMPARE(ui::statusName(finished.at(0).at(0).value<run::RunResult>().status), QStringLiteral("blocked"));
     QVERIFY(!window.findChild<QAction*>(QStringLiteral("runAnywayAction"))->isEnabled());
     QVERIFY(!window.runAnyway());
-    QVERIFY(window.findChild<ui::OutputConsole*>(QStringLiteral("outputConsole"))
-                ->toPlainText()
-                .contains(QStringLiteral("the strict policy does not allow running blocked code")));
+    QTRY_VERIFY(window.findChild<ui::OutputConsole*>(QStringLiteral("outputConsole"))
+                    ->toPlainText()
+                    .contains(QStringLiteral("the strict policy does not allow running blocked code")));
 }
 
 QTEST_MAIN(TestPolicy)

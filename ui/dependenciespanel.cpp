@@ -1,0 +1,202 @@
+#include "dependenciespanel.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QRegularExpression>
+#include <QToolButton>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include "settings.h"
+
+namespace agentrun::ui {
+
+namespace {
+
+QStringList lines(const QString& text)
+{
+    QStringList out;
+    for (const QString& line : text.split(u'\n')) {
+        const QString t = line.trimmed();
+        if (!t.isEmpty() && !t.startsWith(u'#'))
+            out << t;
+    }
+    return out;
+}
+
+} // namespace
+
+DependenciesPanel::DependenciesPanel(Settings& settings, QWidget* parent)
+    : QWidget(parent), m_settings(settings)
+{
+    setObjectName(QStringLiteral("dependenciesPanel"));
+    m_mode = new QComboBox(this);
+    m_mode->setObjectName(QStringLiteral("depsModeCombo"));
+    m_mode->addItem(tr("Any package"), int(Mode::Any));
+    m_mode->addItem(tr("No packages"), int(Mode::None));
+    m_mode->addItem(tr("Only the listed packages"), int(Mode::Listed));
+    m_list = new QPlainTextEdit(this);
+    m_list->setObjectName(QStringLiteral("depsListEdit"));
+    m_list->setPlaceholderText(tr("One per line, optionally pinned:\nnumpy\npandas==2.2.*"));
+    m_list->setTabChangesFocus(true);
+    m_indexUrl = new QLineEdit(this);
+    m_indexUrl->setObjectName(QStringLiteral("depsIndexUrlEdit"));
+    m_indexUrl->setPlaceholderText(tr("https://pypi.org/simple (default)"));
+    m_indexUrl->setClearButtonEnabled(true);
+    m_wheelhouse = new QLineEdit(this);
+    m_wheelhouse->setObjectName(QStringLiteral("depsWheelhouseEdit"));
+    m_wheelhouse->setPlaceholderText(tr("A folder of .whl files (offline)"));
+    m_wheelhouse->setClearButtonEnabled(true);
+    auto* browse = new QToolButton(this);
+    browse->setObjectName(QStringLiteral("depsWheelhouseBrowse"));
+    browse->setText(tr("…"));
+    browse->setToolTip(tr("Choose the wheelhouse folder"));
+    connect(browse, &QToolButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Wheelhouse"), m_wheelhouse->text());
+        if (!dir.isEmpty())
+            m_wheelhouse->setText(dir);
+    });
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("depsErrorLabel"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #d02020"));
+
+    auto* wheelRow = new QHBoxLayout;
+    wheelRow->addWidget(m_wheelhouse, 1);
+    wheelRow->addWidget(browse);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Whitelist:"), m_mode);
+    form->addRow(tr("Packages:"), m_list);
+    form->addRow(tr("Index URL:"), m_indexUrl);
+    form->addRow(tr("Wheelhouse:"), wheelRow);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_error);
+    layout->addStretch(1);
+
+    load();
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &DependenciesPanel::onEdited);
+    connect(m_list, &QPlainTextEdit::textChanged, this, &DependenciesPanel::onEdited);
+    connect(m_indexUrl, &QLineEdit::textChanged, this, &DependenciesPanel::onEdited);
+    connect(m_wheelhouse, &QLineEdit::textChanged, this, &DependenciesPanel::onEdited);
+}
+
+bool DependenciesPanel::isValidSpec(const QString& spec)
+{
+    // A PEP 508 name, optional extras, then comma-separated version clauses; no URLs or markers.
+    static const QRegularExpression re(QStringLiteral(
+        R"(^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,\s-]*\])?)"
+        R"((?:\s*(?:===|==|!=|~=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+(?:\s*,\s*(?:===|==|!=|~=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?$)"));
+    return re.match(spec.trimmed()).hasMatch();
+}
+
+DependenciesPanel::Mode DependenciesPanel::mode() const
+{
+    return Mode(m_mode->currentData().toInt());
+}
+
+std::vector<std::string> DependenciesPanel::allow() const
+{
+    switch (mode()) {
+    case Mode::Any:
+        return {"*"};
+    case Mode::None:
+        return {};
+    case Mode::Listed:
+        break;
+    }
+    std::vector<std::string> out;
+    for (const QString& spec : lines(m_list->toPlainText()))
+        out.push_back(spec.toStdString());
+    return out;
+}
+
+void DependenciesPanel::setAllow(const std::vector<std::string>& allow)
+{
+    QStringList specs;
+    bool any = false;
+    for (const auto& entry : allow) {
+        any = any || entry == "*";
+        if (entry != "*")
+            specs << QString::fromStdString(entry);
+    }
+    const Mode mode = any ? Mode::Any : specs.isEmpty() ? Mode::None : Mode::Listed;
+    m_mode->setCurrentIndex(m_mode->findData(int(mode)));
+    m_list->setPlainText(specs.join(u'\n'));
+}
+
+QString DependenciesPanel::indexUrl() const
+{
+    return m_indexUrl->text().trimmed();
+}
+
+QString DependenciesPanel::wheelhouse() const
+{
+    return m_wheelhouse->text().trimmed();
+}
+
+void DependenciesPanel::setSources(const QString& indexUrl, const QString& wheelhouse)
+{
+    m_indexUrl->setText(indexUrl);
+    m_wheelhouse->setText(wheelhouse);
+}
+
+QString DependenciesPanel::errorText() const
+{
+    if (mode() == Mode::Listed) {
+        const QStringList specs = lines(m_list->toPlainText());
+        if (specs.isEmpty())
+            return tr("List at least one package, or choose “No packages”.");
+        for (const QString& spec : specs)
+            if (!isValidSpec(spec))
+                return tr("“%1” is not a package name with an optional pin (e.g. pandas==2.2.*).").arg(spec);
+    }
+    if (!indexUrl().isEmpty()) {
+        const QUrl url(indexUrl(), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != u"https" && url.scheme() != u"http") || url.host().isEmpty())
+            return tr("The index URL must be an http(s) URL.");
+        if (!wheelhouse().isEmpty())
+            return tr("Choose an index URL or a wheelhouse, not both.");
+    }
+    return {};
+}
+
+void DependenciesPanel::load()
+{
+    m_loading = true;
+    const QStringList allow = m_settings.value(Settings::Key::DepsAllow).toStringList();
+    std::vector<std::string> entries;
+    for (const QString& a : allow)
+        entries.push_back(a.toStdString());
+    setAllow(entries);
+    setSources(m_settings.value(Settings::Key::DepsIndexUrl).toString(),
+               m_settings.value(Settings::Key::DepsWheelhouse).toString());
+    m_loading = false;
+    onEdited();
+}
+
+void DependenciesPanel::onEdited()
+{
+    m_list->setEnabled(mode() == Mode::Listed);
+    if (m_loading)
+        return;
+    const QString error = errorText();
+    m_error->setText(error);
+    m_error->setVisible(!error.isEmpty());
+    if (error.isEmpty()) {
+        QStringList allowList;
+        for (const auto& a : allow())
+            allowList << QString::fromStdString(a);
+        m_settings.setValue(Settings::Key::DepsAllow, allowList);
+        m_settings.setValue(Settings::Key::DepsIndexUrl, indexUrl());
+        m_settings.setValue(Settings::Key::DepsWheelhouse, wheelhouse());
+    }
+    Q_EMIT changed();
+}
+
+} // namespace agentrun::ui
