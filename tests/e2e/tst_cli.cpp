@@ -83,8 +83,10 @@ private Q_SLOTS:
 
     void jsonObject()
     {
-        const auto result =
-            runCli({"run", "--json", "-"}, "import sys\nprint('out')\nprint('err', file=sys.stderr)\n");
+        // stdout and stderr reach the host on separate pipes: they interleave by arrival time, so the
+        // program leaves a moment between them (writes within the same millisecond have no defined order).
+        const auto result = runCli({"run", "--json", "-"},
+                                   "import sys, time\nprint('out')\ntime.sleep(0.1)\nprint('err', file=sys.stderr)\n");
         QCOMPARE(result.exitCode, 0);
         const auto json = QJsonDocument::fromJson(result.out).object();
         QCOMPARE(json["status"].toString(), QString("ok"));
