@@ -1,6 +1,7 @@
 #include "resthttp.h"
 #include "restroutes.h"
 
+#include "agentrun/profile/profile.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/reportjson.h"
@@ -56,6 +57,23 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         }
         request.stdinData = body["stdin"].get<std::string>();
     }
+    if (body.contains("profile")) {
+        // A profile saved on the server (agentrun profile import) sets the starting values; the request's
+        // own limits, policy and dependencies override it.
+        if (!body["profile"].is_string()) {
+            return fail("profile", "\"profile\" must be the name of a profile saved on the server.");
+        }
+        const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
+        auto loaded = store.load(body["profile"].get<std::string>());
+        if (!loaded) {
+            return fail("profile", loaded.error().message);
+        }
+        request.limits = loaded->limits;
+        request.policy = loaded->policy;
+        request.allow = loaded->allow;
+        request.wheelhouse = loaded->wheelhouse;
+        request.indexUrl = loaded->indexUrl;
+    }
     if (body.contains("limits")) {
         auto limits = parseLimits(body["limits"], request.limits, config.defaults.limits.network != "none");
         if (!limits) {
@@ -87,10 +105,6 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
             }
             request.allow.push_back(name);
         }
-    }
-    if (body.contains("profile")) {
-        return fail("profile",
-                    "Profiles are not available on this server yet: send \"limits\" and \"policy\".");
     }
     stream = false;
     if (body.contains("stream")) {

@@ -187,6 +187,26 @@ private Q_SLOTS:
         QCOMPARE(str(body(policy)["error"]["code"]), std::string("policy"));
     }
 
+    void v2WithProfile()
+    {
+        auto client = m_server.client();
+        // The built-in strict profile brings the strict policy, which blocks `import os`.
+        auto strict = client->Post(
+            "/v2/runs", json{{"code", "import os\nprint(os.getcwd())"}, {"profile", "strict"}}.dump(), Json);
+        QVERIFY(strict);
+        QCOMPARE(strict->status, 200);
+        QCOMPARE(str(body(strict)["status"]), std::string("blocked"));
+        auto standard =
+            client->Post("/v2/runs", json{{"code", "import os\nprint(os.getcwd())"}}.dump(), Json);
+        QCOMPARE(str(body(standard)["status"]), std::string("ok"));
+        auto unknown =
+            client->Post("/v2/runs", json{{"code", "1"}, {"profile", "no-such-profile"}}.dump(), Json);
+        QCOMPARE(unknown->status, 422);
+        QCOMPARE(str(body(unknown)["error"]["code"]), std::string("profile"));
+        QVERIFY(body(unknown)["error"]["message"].get<std::string>().find("known profiles") !=
+                std::string::npos);
+    }
+
     void sseEventOrder()
     {
         auto client = m_server.client();
