@@ -111,6 +111,21 @@ private Q_SLOTS:
         }
     }
 
+    void compatDependencyNotWhitelisted()
+    {
+        // AgentRun's execute_with_dependencies_2: a server whose whitelist does not hold numpy.
+        ServerProcess server;
+        QString error;
+        QVERIFY2(server.start({"--allow", "requests"}, &error), qPrintable(error));
+        auto res = server.client()->Post(
+            "/v1/run/", json{{"code", "import numpy as np\nprint(np.array([1]))"}}.dump(), Json);
+        QVERIFY(res);
+        QCOMPARE(res->status, 200);
+        QVERIFY2(body(res)["output"].get<std::string>().find("Dependency: numpy is not in the whitelist.") !=
+                     std::string::npos,
+                 res->body.c_str());
+    }
+
     void compatExceptionKeepsTraceback()
     {
         auto res = m_server.client()->Post("/v1/run/", json{{"code", "print(f'{1/0}')"}}.dump(), Json);
