@@ -11,6 +11,7 @@ int doctorCommand(std::span<char* const> args);
 int serveCommand(std::span<char* const> args);
 int imageCommand(std::span<char* const> args);
 int profileCommand(std::span<char* const> args);
+int depsCommand(std::span<char* const> args);
 int historyCommand(std::span<char* const> args);
 
 } // namespace agentrun::cli

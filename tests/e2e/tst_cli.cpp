@@ -85,8 +85,9 @@ private Q_SLOTS:
     {
         // stdout and stderr reach the host on separate pipes: they interleave by arrival time, so the
         // program leaves a moment between them (writes within the same millisecond have no defined order).
-        const auto result = runCli({"run", "--json", "-"},
-                                   "import sys, time\nprint('out')\ntime.sleep(0.1)\nprint('err', file=sys.stderr)\n");
+        const auto result =
+            runCli({"run", "--json", "-"},
+                   "import sys, time\nprint('out')\ntime.sleep(0.1)\nprint('err', file=sys.stderr)\n");
         QCOMPARE(result.exitCode, 0);
         const auto json = QJsonDocument::fromJson(result.out).object();
         QCOMPARE(json["status"].toString(), QString("ok"));
@@ -153,10 +154,23 @@ private Q_SLOTS:
         QCOMPARE(result.out, QByteArray("43\n"));
     }
 
+    void depsCacheListIsJson()
+    {
+        const auto result = runCli({"deps", "list", "--json"});
+        QCOMPARE(result.exitCode, 0);
+        QJsonParseError error{};
+        const auto document = QJsonDocument::fromJson(result.out, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QVERIFY(document.isArray());
+        for (const auto& entry : document.array()) {
+            QVERIFY(entry.toObject()["volume"].toString().startsWith("agentrun-deps-"));
+        }
+    }
+
     void helpForEveryCommand_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char* command : {"run", "check", "doctor", "serve"}) {
+        for (const char* command : {"run", "check", "doctor", "serve", "deps", "profile", "image"}) {
             QTest::newRow(command) << command;
         }
     }
