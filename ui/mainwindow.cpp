@@ -28,6 +28,8 @@
 #include "resourcepanel.h"
 #include "runhistorymodel.h"
 #include "dependenciespanel.h"
+#include "enginemonitor.h"
+#include "imagebuilddialog.h"
 #include "limitspanel.h"
 #include "profilebar.h"
 #include "stdinpanel.h"
@@ -89,13 +91,20 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
         else
             m_consolePanel->console()->appendStage(tr("— not recorded in the history: %1").arg(error));
     });
-    connect(m_controller, &RunController::engineStatus, this, [this](bool ok, const QString& text) {
-        m_engineLabel->setText(ok ? tr("Engine: %1").arg(text) : tr("Engine unavailable"));
-        m_engineLabel->setToolTip(text);
-        m_engineLabel->setProperty("ok", ok);
-        if (!ok)
-            statusBar()->showMessage(text);
-    });
+    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder();
+    m_engineMonitor = new EngineMonitor(*m_controller, this);
+    connect(m_engineMonitor, &EngineMonitor::stateChanged, this,
+            [this](EngineMonitor::State state, const QString& text) {
+                m_engineLabel->setText(text);
+                m_engineLabel->setToolTip(m_engineMonitor->detail());
+                m_engineLabel->setProperty("ok", state == EngineMonitor::State::Ready);
+                if (state == EngineMonitor::State::Unreachable || state == EngineMonitor::State::ImageMissing)
+                    statusBar()->showMessage(text);
+                else
+                    statusBar()->clearMessage();
+            });
+    connect(m_engineMonitor, &EngineMonitor::imageMissing, this,
+            [this](const QString& message) { showImageBuildDialog(message); });
 
     connect(m_checker, &LiveChecker::policyError, this,
             [this](const QString& message) { statusBar()->showMessage(message, 10000); });
@@ -121,7 +130,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     setPolicy(m_settings.value(Settings::Key::Policy).toString());
 
     restoreLayout();
-    m_controller->checkEngine();
+    m_engineMonitor->start();
 }
 
 MainWindow::~MainWindow() = default;
@@ -169,6 +178,10 @@ void MainWindow::createActions()
     m_runAnywayAction->setObjectName(QStringLiteral("runAnywayAction"));
     m_runAnywayAction->setToolTip(tr("Run the blocked snippet without the check; asks for a reason"));
     m_runAnywayAction->setEnabled(false);
+    QAction* buildImage = run->addAction(tr("&Build Sandbox Image…"), this, [this] {
+        showImageBuildDialog(tr("The sandbox image is built from the project's packaging/sandbox sources."));
+    });
+    buildImage->setObjectName(QStringLiteral("buildImageAction"));
     QAction* live = run->addAction(tr("&Live Check"));
     live->setObjectName(QStringLiteral("liveCheckAction"));
     live->setCheckable(true);
@@ -460,6 +473,29 @@ void MainWindow::setPolicy(const QString& name)
 {
     if (!m_policyPanel->setSource(name))
         m_policyPanel->setSource(QStringLiteral("standard"));
+}
+
+void MainWindow::setImageBuilder(std::function<agentrun::Result<std::string>(
+                                     const std::function<void(std::string_view)>&, const std::atomic<bool>&)>
+                                     builder)
+{
+    m_imageBuilder = std::move(builder);
+}
+
+ImageBuildDialog* MainWindow::showImageBuildDialog(const QString& reason)
+{
+    if (m_imageDialog && m_imageDialog->isBuilding()) {
+        m_imageDialog->raise();
+        return m_imageDialog;
+    }
+    delete m_imageDialog;
+    m_imageDialog = new ImageBuildDialog(m_imageBuilder, reason, this);
+    connect(m_imageDialog, &ImageBuildDialog::buildFinished, this, [this](bool ok) {
+        if (ok)
+            m_engineMonitor->checkNow();
+    });
+    m_imageDialog->show();
+    return m_imageDialog;
 }
 
 void MainWindow::applyProfile(const agentrun::profile::Profile& profile)

@@ -4,7 +4,10 @@
 #include "agentrun/run/executor.h"
 #include "agentrun/run/runresult.h"
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include <QMainWindow>
 
@@ -24,6 +27,8 @@ namespace agentrun::ui {
 class CodeEditor;
 class ConsolePanel;
 class DependenciesPanel;
+class EngineMonitor;
+class ImageBuildDialog;
 class ProfileBar;
 class StdinPanel;
 class EditorTabs;
@@ -60,6 +65,14 @@ public:
     ProfileBar* profileBar() const { return m_profileBar; }
     DependenciesPanel* dependenciesPanel() const { return m_depsPanel; }
     StdinPanel* stdinPanel() const { return m_stdinPanel; }
+    EngineMonitor* engineMonitor() const { return m_engineMonitor; }
+    /// Replaces the image build behind the Build Sandbox Image dialog (tests use a fake one).
+    void
+    setImageBuilder(std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,
+                                                                const std::atomic<bool>&)>
+                        builder);
+    /// Shows the dialog offering to build the sandbox image (non-modal); `reason` says why.
+    ImageBuildDialog* showImageBuildDialog(const QString& reason);
 
     /// Sets the limits, the policy and the dependency settings from `profile`.
     void applyProfile(const agentrun::profile::Profile& profile);
@@ -110,6 +123,11 @@ private:
     ProfileBar* m_profileBar = nullptr;
     DependenciesPanel* m_depsPanel = nullptr;
     StdinPanel* m_stdinPanel = nullptr;
+    EngineMonitor* m_engineMonitor = nullptr;
+    ImageBuildDialog* m_imageDialog = nullptr;
+    std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,
+                                                const std::atomic<bool>&)>
+        m_imageBuilder;
     std::unique_ptr<QTemporaryDir> m_scratch; ///< where an edited policy is written for the executor
     agentrun::history::HistoryStore* m_history = nullptr;
     LiveChecker* m_checker = nullptr;
