@@ -1,24 +1,17 @@
 #include "mainwindow.h"
 
 #include <QAction>
-#include <QApplication>
-#include <QComboBox>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QInputDialog>
 #include <QSaveFile>
 #include <QTemporaryDir>
 #include <QLabel>
 #include <QLineEdit>
-#include <QDateTime>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QStatusBar>
 #include <QToolBar>
-#include <QToolButton>
 
 #include "codeeditor.h"
 #include "consolepanel.h"
@@ -40,6 +33,7 @@
 #include "outputconsole.h"
 #include "runcontroller.h"
 #include "settings.h"
+#include "snippetfiles.h"
 
 static void initWorkbenchResources()
 {
@@ -140,14 +134,15 @@ void MainWindow::createActions()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* newTab = file->addAction(tr("&New Snippet"), this, [this] { m_tabs->newTab(); });
     newTab->setShortcut(QKeySequence::AddTab);
-    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openFile);
+    m_files = new SnippetFiles(*m_tabs, m_settings, this);
+    QAction* open = file->addAction(tr("&Open…"), m_files, &SnippetFiles::openFile);
     open->setShortcut(QKeySequence::Open);
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
-    rebuildRecentMenu();
-    QAction* save = file->addAction(tr("&Save"), this, [this] { saveFile(false); });
+    QMenu* recent = file->addMenu(tr("Open &Recent"));
+    recent->setObjectName(QStringLiteral("recentMenu"));
+    m_files->setRecentMenu(recent);
+    QAction* save = file->addAction(tr("&Save"), m_files, [this] { m_files->saveFile(false); });
     save->setShortcut(QKeySequence::Save);
-    QAction* saveAs = file->addAction(tr("Save &As…"), this, [this] { saveFile(true); });
+    QAction* saveAs = file->addAction(tr("Save &As…"), m_files, [this] { m_files->saveFile(true); });
     saveAs->setShortcut(QKeySequence::SaveAs);
     QAction* closeTab =
         file->addAction(tr("&Close Snippet"), this, [this] { m_tabs->closeTab(m_tabs->currentIndex()); });
@@ -191,9 +186,9 @@ void MainWindow::createActions()
         m_checker->setEnabled(on);
     });
 
-    m_examplesMenu = menuBar()->addMenu(tr("&Examples"));
-    m_examplesMenu->setObjectName(QStringLiteral("examplesMenu"));
-    loadExamples(m_examplesMenu);
+    QMenu* examples = menuBar()->addMenu(tr("&Examples"));
+    examples->setObjectName(QStringLiteral("examplesMenu"));
+    m_files->loadExamples(examples);
     m_viewMenu = menuBar()->addMenu(tr("&View"));
 
     QToolBar* bar = addToolBar(tr("Run"));
@@ -538,68 +533,9 @@ agentrun::Result<agentrun::profile::Profile> MainWindow::captureProfile(const QS
     return profile;
 }
 
-void MainWindow::openFile()
-{
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open Python file"), m_settings.value(Settings::Key::LastDirectory).toString(),
-        tr("Python (*.py);;All files (*)"));
-    if (!path.isEmpty())
-        openPath(path);
-}
-
 void MainWindow::openPath(const QString& path)
 {
-    if (auto opened = m_tabs->openFile(path); !opened) {
-        QMessageBox::warning(this, tr("Open"), QString::fromStdString(opened.error().message));
-        return;
-    }
-    m_settings.addRecentFile(QFileInfo(path).absoluteFilePath());
-    m_settings.setValue(Settings::Key::LastDirectory, QFileInfo(path).absolutePath());
-    rebuildRecentMenu();
-}
-
-void MainWindow::saveFile(bool askForName)
-{
-    QString path = m_tabs->filePath(m_tabs->currentIndex());
-    if (askForName || path.isEmpty()) {
-        const QString dir = path.isEmpty() ? m_settings.value(Settings::Key::LastDirectory).toString() : path;
-        path = QFileDialog::getSaveFileName(this, tr("Save Python file"), dir,
-                                            tr("Python (*.py);;All files (*)"));
-        if (path.isEmpty())
-            return;
-        if (QFileInfo(path).suffix().isEmpty())
-            path += QStringLiteral(".py");
-    }
-    if (auto saved = m_tabs->saveCurrent(path); !saved) {
-        QMessageBox::warning(this, tr("Save"), QString::fromStdString(saved.error().message));
-        return;
-    }
-    m_settings.addRecentFile(QFileInfo(path).absoluteFilePath());
-    m_settings.setValue(Settings::Key::LastDirectory, QFileInfo(path).absolutePath());
-    rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu()
-{
-    m_recentMenu->clear();
-    const QStringList files = m_settings.recentFiles();
-    for (const QString& path : files)
-        m_recentMenu->addAction(QDir::toNativeSeparators(path), this, [this, path] { openPath(path); });
-    m_recentMenu->setEnabled(!files.isEmpty());
-}
-
-void MainWindow::loadExamples(QMenu* menu)
-{
-    const QDir dir(QStringLiteral(":/examples"));
-    const QStringList names = dir.entryList({QStringLiteral("*.py")}, QDir::Files, QDir::Name);
-    for (const QString& name : names) {
-        menu->addAction(QFileInfo(name).completeBaseName(), this, [this, path = dir.filePath(name), name] {
-            QFile file(path);
-            if (file.open(QIODevice::ReadOnly))
-                m_tabs->newTab(name, QString::fromUtf8(file.readAll()));
-        });
-    }
-    menu->setEnabled(!names.isEmpty());
+    m_files->openPath(path);
 }
 
 } // namespace agentrun::ui

@@ -40,6 +40,7 @@ class PolicyPanel;
 class LiveChecker;
 class RunController;
 class Settings;
+class SnippetFiles;
 
 /// The workbench window: editor tabs in the middle, panels in docks, actions in a toolbar. Thin: it
 /// wires panels to the RunController and the Settings; the work happens in those classes.
@@ -102,10 +103,6 @@ private:
     void setPolicy(const QString& name);
     void findInEditor(const QString& text, bool next);
     void onRunningChanged(bool running);
-    void openFile();
-    void saveFile(bool askForName);
-    void rebuildRecentMenu();
-    void loadExamples(QMenu* menu);
     void restoreLayout();
 
     Settings& m_settings;
@@ -133,9 +130,8 @@ private:
     LiveChecker* m_checker = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_stopAction = nullptr;
-    QMenu* m_recentMenu = nullptr;
+    SnippetFiles* m_files = nullptr;
     QMenu* m_viewMenu = nullptr;
-    QMenu* m_examplesMenu = nullptr;
     QToolBar* m_toolBar = nullptr;
     QLabel* m_engineLabel = nullptr;
     QLabel* m_runStatusLabel = nullptr;
