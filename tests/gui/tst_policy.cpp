@@ -68,6 +68,7 @@ private Q_SLOTS:
     void editedPolicyDrivesLiveCheck();
     void runAnywayWithReason();
     void strictOffersNoOverride();
+    void editedPolicyDrivesRun();
 
 private:
     QTemporaryDir m_dir;
@@ -220,6 +221,29 @@ void TestPolicy::strictOffersNoOverride()
     QTRY_VERIFY(window.findChild<ui::OutputConsole*>(QStringLiteral("outputConsole"))
                     ->toPlainText()
                     .contains(QStringLiteral("the strict policy does not allow running blocked code")));
+}
+
+void TestPolicy::editedPolicyDrivesRun()
+{
+    if (const auto ping = m_executor.ping(); !ping)
+        QFAIL(qPrintable(QStringLiteral("The Docker engine or the sandbox image is not available: ") +
+                         QString::fromStdString(ping.error().message)));
+    ui::Settings settings(m_dir.filePath(QStringLiteral("edited.ini")));
+    ui::MainWindow window(m_executor, settings);
+    auto* model = window.policyPanel()->ruleModel();
+    QVERIFY(model->setData(
+        model->index(model->rowOf(QStringLiteral("process-exec")), ui::PolicyRuleModel::SeverityColumn),
+        QStringLiteral("info")));
+    QSignalSpy finished(window.runController(), &ui::RunController::finished);
+    window.editorTabs()->currentEditor()->setText(BlockedCode);
+    QVERIFY(window.runCurrent());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
+    const auto result = finished.at(0).at(0).value<run::RunResult>();
+    // The rule now only informs: the executor ran the code with the edited policy, not the preset.
+    QVERIFY2(result.status == run::Status::Ok, qPrintable(QString::fromStdString(result.message)));
+    QCOMPARE(QString::fromStdString(result.stdoutData), QStringLiteral("ran after all\n"));
+    QVERIFY(!result.findings.empty());
+    QVERIFY(result.findings.front().severity == safety::Severity::Info);
 }
 
 QTEST_MAIN(TestPolicy)
