@@ -6,9 +6,9 @@ container costs nothing until a run arrives. Protocol, all on the attached stdin
     one header line: {"nonce": "<hex>", "code": <bytes>, "stdin": <bytes>, "argv": [...]}\n
     then exactly `code` bytes of UTF-8 source and `stdin` bytes for the program's stdin.
 
-The code is written to /tmp/main.py and run as `python3 main.py` in a child process that inherits the
-container's stdout and stderr, so output, tracebacks and exit codes are byte-identical to running the
-file by hand. When the child ends, every other process of the sandbox user is killed, and only then the
+The interpreter that runs the code is started before the code arrives (boot.py, waiting on fd 3) and
+inherits the container's stdout and stderr; it runs the code as `python3 main.py` in /tmp would, so
+output, tracebacks and exit codes are byte-identical to running the file by hand. When the child ends, every other process of the sandbox user is killed, and only then the
 agent writes its report as the last bytes on stdout:
 
     \\x1eAGENTRUN-REPORT:<nonce>:{"exit": n, "signal": s, "peak_memory": b, "cpu": secs, "oom_kills": k}\\n
@@ -100,40 +100,50 @@ def feed_stdin(fd, data):
         os.close(fd)
 
 
+def start_interpreter():
+    """Starts the interpreter that will run the code, before the code arrives (see boot.py)."""
+    code_r, code_w = os.pipe()
+    stdin_r, stdin_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        # Move both ends out of the way first, so that no dup2 below overwrites the other.
+        code_r = os.dup(code_r)
+        stdin_r = os.dup(stdin_r)
+        os.dup2(stdin_r, 0)
+        os.dup2(code_r, 3)
+        os.closerange(4, 1 << 16)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            os.execvp("python3", ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "boot.py")])
+        finally:
+            os._exit(127)
+    os.close(code_r)
+    os.close(stdin_r)
+    return pid, code_w, stdin_w
+
+
 def main():
     try:
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+    pid, code_w, stdin_w = start_interpreter()
     stdin_fd = sys.stdin.fileno()
     header = read_header(stdin_fd)
     nonce = str(header["nonce"])
     code = read_exact(stdin_fd, int(header["code"]))
     data = read_exact(stdin_fd, int(header.get("stdin", 0)))
     argv = [str(a) for a in header.get("argv", [])]
+    os.close(stdin_fd)
 
     with open("/tmp/main.py", "wb") as f:
         f.write(code)
-
+    payload = b"%d\n" % len(argv) + b"".join(os.fsencode(a) + b"\0" for a in argv) + code
+    feed_stdin(code_w, payload)
     if data:
-        child_stdin, writer = os.pipe()
+        threading.Thread(target=feed_stdin, args=(stdin_w, data), daemon=True).start()
     else:
-        child_stdin, writer = os.open(os.devnull, os.O_RDONLY), None
-
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(child_stdin, 0)
-        os.closerange(3, 1 << 16)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        try:
-            os.execvp("python3", ["python3", "main.py", *argv])
-        finally:
-            os._exit(127)
-
-    os.close(child_stdin)
-    os.close(stdin_fd)
-    if writer is not None:
-        threading.Thread(target=feed_stdin, args=(writer, data), daemon=True).start()
+        os.close(stdin_w)  # input() gets end-of-file at once
 
     _, status = os.waitpid(pid, 0)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
