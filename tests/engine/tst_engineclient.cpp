@@ -146,6 +146,30 @@ private Q_SLOTS:
         QCOMPARE(gone.error().code, std::string("container.gone"));
     }
 
+    void execInARunningContainer()
+    {
+        auto id = m_client->createContainer(scriptSpec("import time\ntime.sleep(60)"));
+        QVERIFY(id.has_value());
+        QVERIFY(m_client->startContainer(*id).has_value());
+        engine::Client::ExecOptions options;
+        options.cmd = {"python3", "-c", "import sys, os\nprint(os.getuid(), sys.stdin.read())\nsys.exit(4)"};
+        options.attachStdin = true;
+        auto exec = m_client->createExec(*id, options);
+        QVERIFY2(exec.has_value(), exec ? "" : exec.error().message.c_str());
+        auto stream = m_client->startExec(*exec);
+        QVERIFY2(stream.has_value(), stream ? "" : stream.error().message.c_str());
+        QVERIFY(stream->write("via exec").has_value());
+        stream->closeWrite();
+        const Captured captured = readAll(*stream);
+        QCOMPARE(captured.out, std::string("65534 via exec\n"));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_client->inspectExec(*exec)->value("Running", true), 10000);
+        QCOMPARE(m_client->inspectExec(*exec)->value("ExitCode", -1), 4);
+        auto missing = m_client->createExec("agentrun-no-such-container", options);
+        QVERIFY(!missing.has_value());
+        QCOMPARE(missing.error().code, std::string("container.gone"));
+        m_client->removeContainer(*id);
+    }
+
     void oomKillSeenInInspect()
     {
         auto id = m_client->createContainer(

@@ -36,7 +36,8 @@ run::Limits limits()
 Outcome byHand(engine::Client& client, const std::string& code, const std::string& input)
 {
     auto spec = sandbox::containerSpec(limits(), testing::sandboxImage());
-    spec["Entrypoint"] = {"sh", "-c", "printf %s \"$CODE\" > /tmp/main.py; unset CODE; cd /tmp; exec python3 main.py"};
+    spec["Entrypoint"] = {"sh", "-c",
+                          "printf %s \"$CODE\" > /tmp/main.py; unset CODE; cd /tmp; exec python3 main.py"};
     spec["Env"].push_back("CODE=" + code);
     spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
     Outcome outcome;
@@ -99,8 +100,7 @@ private Q_SLOTS:
         row("zero division", "x = 0\nprint(1 / x)");
         row("chained from", "try:\n    1/0\nexcept ZeroDivisionError as e:\n    raise KeyError('k') from e");
         row("chained implicit", "try:\n    int('x')\nexcept ValueError:\n    raise RuntimeError('again')");
-        row("exception group",
-            "raise ExceptionGroup('many', [ValueError('a'), TypeError('b')])");
+        row("exception group", "raise ExceptionGroup('many', [ValueError('a'), TypeError('b')])");
         row("recursion", "def f(n):\n    return f(n + 1)\n\nf(0)");
         row("syntax error", "print(");
         row("indentation error", "if True:\nprint(1)");
@@ -115,7 +115,8 @@ private Q_SLOTS:
         row("os._exit", "import os\nprint('flushed', flush=True)\nos._exit(5)");
         row("input without stdin", "input()");
         row("input with stdin", "name = input('name? ')\nprint('hi', name)", "Ada\n");
-        row("stdin binary", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data[:5])", "\x01\x02abc\xff");
+        row("stdin binary", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data[:5])",
+            "\x01\x02abc\xff");
         row("stdin lines", "import sys\nfor line in sys.stdin:\n    print(line.strip()[::-1])", "abc\ndef\n");
         row("large output", "for i in range(20000):\n    print(i, 'x' * 20)");
         row("stderr flood", "import sys\nfor i in range(5000):\n    print(i, file=sys.stderr)");
@@ -135,7 +136,8 @@ private Q_SLOTS:
                                 "t = threading.Thread(target=boom)\nt.start()\nt.join()\nprint('after')");
         row("warning", "import warnings\nwarnings.warn('careful')\nprint('ok')");
         row("deprecation shown in main", "import warnings\nwarnings.warn('old', DeprecationWarning)");
-        row("cwd and files", "import os\nopen('data.txt', 'w').write('x')\nprint(os.getcwd(), sorted(os.listdir('.')) == sorted(os.listdir('/tmp')))");
+        row("cwd and files", "import os\nopen('data.txt', 'w').write('x')\nprint(os.getcwd(), "
+                             "sorted(os.listdir('.')) == sorted(os.listdir('/tmp')))");
         row("excepthook set by the program", "import sys\n"
                                              "sys.excepthook = lambda t, v, tb: print('custom:', v)\n"
                                              "raise ValueError('handled by hook')");

@@ -103,13 +103,18 @@ std::string AttachStream::takeLeftover()
 
 Result<AttachStream> Client::attach(std::string_view id)
 {
+    return hijack(apiPrefix() + "/containers/" + std::string(id) +
+                      "/attach?stream=1&stdin=1&stdout=1&stderr=1",
+                  {}, "attach to " + std::string(id.substr(0, 12)));
+}
+
+Result<AttachStream> Client::hijack(const std::string& path, std::string_view body, const std::string& what)
+{
     auto impl = std::make_unique<AttachStream::Impl>();
     CURL* curl = impl->curl.get();
     if (!curl) {
         return fail("engine.internal", "Could not create a libcurl handle (out of memory?).");
     }
-    const std::string path =
-        apiPrefix() + "/containers/" + std::string(id) + "/attach?stream=1&stdin=1&stdout=1&stderr=1";
     curl_easy_setopt(curl, CURLOPT_URL, (m_endpoint.baseUrl() + path).c_str());
     if (m_endpoint.kind == Endpoint::Kind::Unix) {
         curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.socketPath.c_str());
@@ -128,9 +133,11 @@ Result<AttachStream> Client::attach(std::string_view id)
 
     AttachStream stream(std::move(impl));
     const std::string host = m_endpoint.kind == Endpoint::Kind::Unix ? "docker" : m_endpoint.hostPort;
-    const std::string requestText = "POST " + path + " HTTP/1.1\r\nHost: " + host +
-                                    "\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                                    "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+    const std::string requestText =
+        "POST " + path + " HTTP/1.1\r\nHost: " + host +
+        "\r\nContent-Type: " + (body.empty() ? "application/vnd.docker.raw-stream" : "application/json") +
+        "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + std::string(body);
     if (auto sent = stream.write(requestText); !sent) {
         return std::unexpected(sent.error());
     }
@@ -160,8 +167,7 @@ Result<AttachStream> Client::attach(std::string_view id)
     const long status = head.size() > 12 ? std::strtol(head.c_str() + 9, nullptr, 10) : 0;
     if (status != 101 && status != 200) {
         const auto bodyStart = end + 4;
-        return std::unexpected(
-            httpError(status, head.substr(bodyStart), "attach to " + std::string(id.substr(0, 12))));
+        return std::unexpected(httpError(status, head.substr(bodyStart), what));
     }
     stream.m_impl->leftover = head.substr(end + 4);
     return stream;

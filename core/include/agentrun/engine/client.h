@@ -58,6 +58,22 @@ public:
     /// Removes every container carrying the label (key or key=value); returns how many.
     Result<int> removeByLabel(std::string_view labelFilter);
 
+    // Exec
+    struct ExecOptions
+    {
+        std::vector<std::string> cmd;
+        std::vector<std::string> env;
+        std::string user;
+        std::string workingDir;
+        bool attachStdin = false;
+    };
+    /// Creates an exec instance in a running container; returns its id.
+    Result<std::string> createExec(std::string_view containerId, const ExecOptions& options);
+    /// Starts it attached: the multiplexed stdout/stderr stream (and stdin when asked for).
+    Result<AttachStream> startExec(std::string_view execId);
+    /// State of an exec instance: {"Running", "ExitCode", "Pid", …}.
+    Result<nlohmann::json> inspectExec(std::string_view execId);
+
     // Images
     Result<nlohmann::json> inspectImage(std::string_view ref);
     Result<std::vector<nlohmann::json>> listImages(std::string_view labelFilter = {});
@@ -103,7 +119,12 @@ private:
                              const std::function<bool(std::string_view)>* sink,
                              const std::atomic<bool>* stop);
     std::string apiPrefix();
-    std::string versionedUrl(std::string_view path) { return m_endpoint.baseUrl() + apiPrefix() + std::string(path); }
+    /// Sends `POST path` with `body` and takes over the connection after the engine's upgrade answer.
+    Result<AttachStream> hijack(const std::string& path, std::string_view body, const std::string& what);
+    std::string versionedUrl(std::string_view path)
+    {
+        return m_endpoint.baseUrl() + apiPrefix() + std::string(path);
+    }
 
     class HandlePool;
     Endpoint m_endpoint;
