@@ -82,6 +82,8 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setModel(m_model);
     m_view->header()->setStretchLastSection(true);
+    for (int column = 0; column < RunHistoryModel::CodeColumn; ++column)
+        m_view->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
     m_view->setToolTip(tr("Select a run to see its code and output; double-click to reopen it"));
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {

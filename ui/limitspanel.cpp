@@ -83,7 +83,11 @@ LimitsPanel::LimitsPanel(Settings& settings, QString image, QWidget* parent)
         hint->setEnabled(false); // drawn in the palette's disabled (grey) text colour
         row->addWidget(hint);
         field->setToolTip(tr("Accepted: %1").arg(range));
-        form->addRow(label, row);
+        // A label given as text to addRow(QString, QLayout*) has no buddy, so its mnemonic would show
+        // as a literal '&': give it the field as buddy, which also makes Alt+letter focus the field.
+        auto* text = new QLabel(label, this);
+        text->setBuddy(field);
+        form->addRow(text, row);
     };
     addRow(tr("&Timeout"), m_timeout, tr("0.1 – 3600 s"));
     addRow(tr("&Memory"), m_memory, tr("16 MiB – 64 GiB"));

@@ -54,6 +54,8 @@ PolicyPanel::PolicyPanel(QWidget* parent) : QWidget(parent)
     m_view->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::SelectedClicked |
                             QAbstractItemView::EditKeyPressed);
     m_view->verticalHeader()->hide();
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
     m_view->horizontalHeader()->setSectionResizeMode(PolicyRuleModel::TitleColumn, QHeaderView::Stretch);
     m_view->horizontalHeader()->setSectionResizeMode(PolicyRuleModel::IdColumn,
                                                      QHeaderView::ResizeToContents);

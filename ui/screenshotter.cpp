@@ -4,10 +4,14 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QPixmap>
+#include <QTableView>
 #include <QTimer>
 
 #include "codeeditor.h"
 #include "editortabs.h"
+#include "historypanel.h"
+#include "policypanel.h"
+#include "policyrulemodel.h"
 #include "livechecker.h"
 #include "mainwindow.h"
 #include "runcontroller.h"
@@ -78,10 +82,20 @@ void Screenshotter::runStep()
         disconnect(*connection);
         later(600, [this] {
             save(QStringLiteral("workbench-run.png"));
-            blockedStep();
+            overviewStep();
         });
     });
     m_window.runCurrent();
+}
+
+void Screenshotter::overviewStep()
+{
+    m_window.findChild<QDockWidget*>(QStringLiteral("historyDock"))->raise();
+    m_window.historyPanel()->selectRow(0);
+    later(400, [this] {
+        save(QStringLiteral("workbench.png"));
+        blockedStep();
+    });
 }
 
 void Screenshotter::blockedStep()
@@ -106,6 +120,19 @@ void Screenshotter::limitsStep()
     m_window.findChild<QDockWidget*>(QStringLiteral("limitsDock"))->raise();
     later(400, [this] {
         save(QStringLiteral("workbench-limits.png"));
+        policyStep();
+    });
+}
+
+void Screenshotter::policyStep()
+{
+    m_window.findChild<QDockWidget*>(QStringLiteral("policyDock"))->raise();
+    PolicyPanel* panel = m_window.policyPanel();
+    const int row = panel->ruleModel()->rowOf(QStringLiteral("process-exec"));
+    if (auto* view = panel->findChild<QTableView*>(QStringLiteral("policyRuleView")); view && row >= 0)
+        view->setCurrentIndex(panel->ruleModel()->index(row, 0));
+    later(400, [this] {
+        save(QStringLiteral("workbench-policy.png"));
         QApplication::quit();
     });
 }

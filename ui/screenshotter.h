@@ -10,7 +10,8 @@ namespace agentrun::ui {
 class MainWindow;
 
 /// Renders the window in its documented states to PNGs (docs/screenshots), then quits the application:
-/// a run with the resource chart, a blocked snippet with markers, the limits panel with its preview.
+/// a run with the resource chart (and the overview with its History entry), a blocked snippet with
+/// markers, the limits panel with its preview, the policy's rule table.
 /// Driven by the window's own signals: no sleeps, no nested event loops.
 class Screenshotter : public QObject
 {
@@ -22,7 +23,9 @@ private:
     Screenshotter(MainWindow& window, QString directory);
     void runStep();
     void blockedStep();
+    void overviewStep();
     void limitsStep();
+    void policyStep();
     void save(const QString& name);
     void later(int ms, std::function<void()> next);
 
