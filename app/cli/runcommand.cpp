@@ -72,8 +72,24 @@ public:
         }
     }
 
+    void installProgress(std::string_view line) override
+    {
+        // pip's progress is for a person watching: only on a terminal, never mixed into program output.
+        if (m_terminal) {
+            std::cerr << "agentrun: install: " << line << "\n";
+        }
+    }
+
+    void stageChanged(run::Stage stage) override
+    {
+        if (m_terminal && stage == run::Stage::Installing) {
+            std::cerr << "agentrun: installing dependencies (cached after the first time)\n";
+        }
+    }
+
 private:
     bool m_live;
+    bool m_terminal = ::isatty(STDERR_FILENO) != 0;
 };
 
 run::CancelToken* g_cancel = nullptr;
