@@ -3,6 +3,10 @@
 #include "agentrun/history/historystore.h"
 
 #include <QComboBox>
+#include <QDateTime>
+#include <QFileDialog>
+#include <QMessageBox>
+#include <QSaveFile>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -15,6 +19,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include "labels.h"
 #include "runhistorymodel.h"
 
 namespace agentrun::ui {
@@ -47,6 +52,38 @@ QString findingsText(const nlohmann::json& findings)
                      .arg(get("severity"), number("line"), number("column"), get("rule"), get("message"));
     }
     return lines.join(u'\n');
+}
+
+QString htmlReport(const agentrun::history::RunRecord& r, const QString& findings)
+{
+    const auto esc = [](const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); };
+    QString html = QStringLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Run %1</title>"
+                                  "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+                                  "pre{background:#f4f4f4;padding:.8em;overflow:auto}"
+                                  "td{padding:.1em 1em .1em 0}</style></head><body>\n")
+                       .arg(esc(r.runId));
+    html += QStringLiteral("<h1>Run %1: %2</h1>\n<table>").arg(esc(r.runId), esc(r.status));
+    const auto row = [&html](const QString& key, const QString& value) {
+        html += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(key, value);
+    };
+    row(QObject::tr("Time"), esc(agentrun::history::formatTimestamp(r.createdMs)));
+    row(QObject::tr("Source"), esc(r.source));
+    row(QObject::tr("Exit code"), QString::number(r.exitCode));
+    row(QObject::tr("Duration"), durationLabel(r.durations.totalMs));
+    row(QObject::tr("Peak memory"), r.peakMemoryBytes > 0 ? sizeLabel(r.peakMemoryBytes) : QString());
+    row(QObject::tr("Policy"), esc(r.policy));
+    row(QObject::tr("Image"), esc(r.image));
+    row(QObject::tr("Limits"), QStringLiteral("<code>%1</code>").arg(esc(r.limits.dump())));
+    html += QStringLiteral("</table>\n");
+    if (!r.message.empty())
+        html += QStringLiteral("<p>%1</p>\n").arg(esc(r.message));
+    html += QStringLiteral("<h2>%1</h2>\n<pre>%2</pre>\n").arg(QObject::tr("Code"), esc(r.code));
+    if (!findings.isEmpty())
+        html += QStringLiteral("<h2>%1</h2>\n<pre>%2</pre>\n")
+                    .arg(QObject::tr("Findings"), findings.toHtmlEscaped());
+    html += QStringLiteral("<h2>%1</h2>\n<pre>%2</pre>\n</body></html>\n")
+                .arg(QObject::tr("Output"), esc(r.output));
+    return html;
 }
 
 } // namespace
@@ -111,11 +148,23 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     connect(m_runAgain, &QPushButton::clicked, this,
             [this] { Q_EMIT runAgainRequested(m_runCode, tr("Run %1").arg(m_runId.left(8))); });
 
+    m_export = new QPushButton(tr("Export…"), this);
+    m_export->setObjectName(QStringLiteral("historyExportButton"));
+    m_export->setToolTip(tr("Save the run as JSON or as a readable HTML report"));
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export run"), u"run-" + m_runId + u".html", tr("HTML report (*.html);;JSON (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !exportRun(path, &error))
+            QMessageBox::warning(this, tr("Export run"), error);
+    });
+
     auto* top = new QHBoxLayout;
     top->addWidget(m_filter);
     top->addWidget(m_search, 1);
     top->addWidget(refreshButton);
     auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_export);
     buttons->addStretch(1);
     buttons->addWidget(m_open);
     buttons->addWidget(m_runAgain);
@@ -178,6 +227,31 @@ void HistoryPanel::showRun(const QString& runId)
     }
     m_open->setEnabled(!m_runId.isEmpty());
     m_runAgain->setEnabled(!m_runId.isEmpty());
+    m_export->setEnabled(!m_runId.isEmpty());
+}
+
+bool HistoryPanel::exportRun(const QString& path, QString* error)
+{
+    const auto failWith = [error](const QString& message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    auto* store = m_model->store();
+    if (!store || m_runId.isEmpty())
+        return failWith(tr("Select a run first."));
+    auto record = store->get(m_runId.toStdString());
+    if (!record)
+        return failWith(QString::fromStdString(record.error().message));
+    const bool html =
+        path.endsWith(u".html", Qt::CaseInsensitive) || path.endsWith(u".htm", Qt::CaseInsensitive);
+    const QByteArray bytes =
+        html ? htmlReport(*record, findingsText(record->findings)).toUtf8()
+             : QByteArray::fromStdString(agentrun::history::toJson(*record).dump(2) + "\n");
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) < 0 || !file.commit())
+        return failWith(tr("Cannot write %1: %2").arg(path, file.errorString()));
+    return true;
 }
 
 } // namespace agentrun::ui

@@ -30,6 +30,10 @@ public:
     /// Selects the run in `row` of the model (tests, keyboard).
     void selectRow(int row);
     QString selectedRunId() const { return m_runId; }
+    /// Writes the selected run to `path`: a readable HTML report when it ends in .html/.htm, else the
+    /// JSON of `agentrun history show --json`. False with `error` set when nothing is selected or the
+    /// file cannot be written.
+    bool exportRun(const QString& path, QString* error = nullptr);
 
 Q_SIGNALS:
     void reopenRequested(const QString& code, const QString& title);
@@ -48,6 +52,7 @@ private:
     QPlainTextEdit* m_output = nullptr;
     QPushButton* m_open = nullptr;
     QPushButton* m_runAgain = nullptr;
+    QPushButton* m_export = nullptr;
     QString m_runId;
     QString m_runCode;
 };

@@ -7,6 +7,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QFile>
 #include <QLineEdit>
 #include <QLocale>
 #include <QPlainTextEdit>
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void modelFiltersAndSearches_data();
     void modelFiltersAndSearches();
     void panelShowsSelectedRun();
+    void exportJsonAndHtml();
     void windowRunsAreRecordedAndSurviveRestart();
 
 private:
@@ -166,6 +168,40 @@ void TestHistory::panelShowsSelectedRun()
     panel.findChild<QLineEdit*>(QStringLiteral("historySearchEdit"))->setText(QStringLiteral("hello"));
     QCOMPARE(model->rowCount(), 1);
     QCOMPARE(model->index(0, 0).data(ui::RunHistoryModel::RunIdRole).toString(), QStringLiteral("aaaa0001"));
+}
+
+void TestHistory::exportJsonAndHtml()
+{
+    ui::HistoryPanel panel(&*m_store);
+    QString error;
+    QVERIFY(!panel.exportRun(m_dir.filePath(QStringLiteral("none.json")), &error));
+    QCOMPARE(error, QStringLiteral("Select a run first."));
+    panel.selectRow(1); // the blocked run
+    QCOMPARE(panel.selectedRunId(), QStringLiteral("aaaa0002"));
+
+    const QString json = m_dir.filePath(QStringLiteral("run.json"));
+    QVERIFY(panel.exportRun(json, &error));
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const auto parsed = nlohmann::json::parse(jsonFile.readAll().toStdString(), nullptr, false);
+    QVERIFY(!parsed.is_discarded());
+    QCOMPARE(parsed.value("run_id", ""), std::string("aaaa0002"));
+    QCOMPARE(parsed.value("status", ""), std::string("blocked"));
+    QCOMPARE(parsed.value("code", ""), std::string("import os\nos.system('ls')"));
+
+    const QString html = m_dir.filePath(QStringLiteral("run.html"));
+    QVERIFY(panel.exportRun(html, &error));
+    QFile htmlFile(html);
+    QVERIFY(htmlFile.open(QIODevice::ReadOnly));
+    const QString report = QString::fromUtf8(htmlFile.readAll());
+    QVERIFY(report.startsWith(QStringLiteral("<!DOCTYPE html>")));
+    QVERIFY(report.contains(QStringLiteral("<h1>Run aaaa0002: blocked</h1>")));
+    QVERIFY(report.contains(QStringLiteral("os.system(&#39;ls&#39;)")) ||
+            report.contains(QStringLiteral("os.system('ls')")));
+    QVERIFY(report.contains(QStringLiteral("process-exec  os.system runs a shell command")));
+
+    QVERIFY(!panel.exportRun(m_dir.filePath(QStringLiteral("no/such/dir/run.json")), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("Cannot write ")), qPrintable(error));
 }
 
 void TestHistory::windowRunsAreRecordedAndSurviveRestart()
