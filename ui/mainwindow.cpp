@@ -209,6 +209,25 @@ void MainWindow::createActions()
     connect(m_profileBar, &ProfileBar::failed, this,
             [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     bar->addWidget(m_profileBar);
+    bar->addSeparator();
+    // Which runtime and image the next run uses, next to the Run button where the choice matters.
+    auto* runtime = new QLabel(bar);
+    runtime->setObjectName(QStringLiteral("runtimeIndicator"));
+    const auto showRuntime = [this, runtime] {
+        const bool gvisor = m_settings.value(Settings::Key::Runtime).toString() == u"runsc";
+        runtime->setText(tr(" %1 · %2 ")
+                             .arg(gvisor ? tr("gVisor") : tr("runc"),
+                                  QString::fromStdString(m_controller->executor().config().image)));
+        runtime->setToolTip(
+            gvisor ? tr("Runs in gVisor (runsc): a user-space kernel between the code and the host")
+                   : tr("Runs with runc: namespaces, cgroups, seccomp, no capabilities"));
+    };
+    showRuntime();
+    connect(&m_settings, &Settings::changed, runtime, [showRuntime](Settings::Key key) {
+        if (key == Settings::Key::Runtime)
+            showRuntime();
+    });
+    bar->addWidget(runtime);
     QMenu* profiles = menuBar()->addMenu(tr("&Profiles"));
     profiles->addAction(m_profileBar->saveAsAction());
     profiles->addAction(m_profileBar->importAction());
@@ -439,6 +458,8 @@ void MainWindow::onFinished(const RunResult& result)
     m_runStatusLabel->setText(summaryLine(result));
     m_runStatusLabel->setProperty("status", statusName(result.status));
     m_resourcePanel->finishRun(result);
+    if (result.status == Status::EngineError)
+        m_engineMonitor->checkNow(); // the engine may have gone away since the last check
     if (result.status == Status::Blocked) {
         const bool may = m_policyPanel->policy()->allowsOverride();
         m_runAnywayAction->setEnabled(may);

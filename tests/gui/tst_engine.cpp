@@ -81,6 +81,13 @@ void TestEngine::unreachableEngineIsShownAndRetried()
     window.engineMonitor()->checkNow();
     QTRY_VERIFY_WITH_TIMEOUT(status.size() >= 4, 10000);
     QVERIFY(!label->property("ok").toBool());
+
+    // The toolbar says which runtime and image the next run uses.
+    auto* runtime = window.findChild<QLabel*>(QStringLiteral("runtimeIndicator"));
+    QVERIFY(runtime);
+    QCOMPARE(runtime->text().trimmed(), QStringLiteral("runc · agentrun-sandbox:latest"));
+    settings.setValue(ui::Settings::Key::Runtime, QStringLiteral("runsc"));
+    QCOMPARE(runtime->text().trimmed(), QStringLiteral("gVisor · agentrun-sandbox:latest"));
 }
 
 void TestEngine::missingImageOffersTheBuild()
