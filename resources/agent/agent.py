@@ -25,6 +25,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 
 PR_SET_DUMPABLE = 4
 
@@ -166,6 +167,10 @@ def main():
     os.write(2, ("\x1eAGENTRUN-END:%s\n" % nonce).encode())
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())
+    # The engine may close the attach stream as soon as the container exits, before it has copied the
+    # last bytes out of the pipes (moby/moby#49655). Stay a moment: the host ends the run when both marks
+    # have arrived and removes the container then, so this costs a run nothing.
+    time.sleep(2)
     return report["exit"]
 
 

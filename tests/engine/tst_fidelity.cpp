@@ -36,8 +36,12 @@ run::Limits limits()
 Outcome byHand(engine::Client& client, const std::string& code, const std::string& input)
 {
     auto spec = sandbox::containerSpec(limits(), testing::sandboxImage());
-    spec["Entrypoint"] = {"sh", "-c",
-                          "printf %s \"$CODE\" > /tmp/main.py; unset CODE; cd /tmp; exec python3 main.py"};
+    // The short sleep keeps the container up while the engine copies the last output (the engine may cut
+    // the attach stream at exit: moby/moby#49655); the exit status is python3's.
+    spec["Entrypoint"] = {
+        "sh", "-c",
+        "printf %s \"$CODE\" > /tmp/main.py; unset CODE; cd /tmp; python3 main.py; s=$?; sleep 0.3; "
+        "exit $s"};
     spec["Env"].push_back("CODE=" + code);
     spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
     Outcome outcome;

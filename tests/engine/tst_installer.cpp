@@ -43,7 +43,9 @@ struct Output
 Output runPython(engine::Client& client, const std::string& script, const std::string& volume = {})
 {
     auto spec = sandbox::containerSpec(run::Limits{}, testing::sandboxImage());
-    spec["Entrypoint"] = {"python3", "-c", script};
+    // Stay a moment after python3 so the engine copies all output before the exit (moby/moby#49655).
+    spec["Entrypoint"] = {"sh", "-c", "python3 -c \"$SCRIPT\"; s=$?; sleep 0.3; exit $s"};
+    spec["Env"].push_back("SCRIPT=" + script);
     spec["AttachStdin"] = false;
     spec["OpenStdin"] = false;
     spec["StdinOnce"] = false;
