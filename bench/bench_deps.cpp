@@ -23,7 +23,8 @@ double runOnce(run::Executor& executor, const run::RunRequest& request, double* 
     run::CancelToken cancel;
     const auto start = std::chrono::steady_clock::now();
     const auto result = executor.run(request, observer, cancel);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (result.status != run::Status::Ok) {
         std::fprintf(stderr, "run failed: %s\n", result.message.c_str());
         std::exit(1);
@@ -62,9 +63,10 @@ int main(int argc, char** argv)
         const auto dir = std::filesystem::temp_directory_path() /
                          ("agentrun-bench-wheels-" + std::to_string(::getpid()) + "-" + std::to_string(i));
         std::filesystem::create_directories(dir);
-        std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                                              std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                                              std::filesystem::perms::others_exec);
+        std::filesystem::permissions(
+            dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                     std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                     std::filesystem::perms::others_exec);
         testing::makeWheel(dir.string(), "bench-alpha", "bench_alpha", "1.0");
         testing::makeWheel(dir.string(), "bench-beta", "bench_beta", "1.0", {"bench-alpha"});
 
@@ -85,8 +87,10 @@ int main(int argc, char** argv)
         std::filesystem::remove_all(dir);
     }
     std::printf("run needing two wheelhouse packages, %d rounds    total p50 ms  install p50 ms\n", runs);
-    std::printf("first run (pip installs into a new volume)        %12.1f  %14.1f\n", median(first), median(firstInstall));
-    std::printf("second run, same set (cache volume reused)        %12.1f  %14.1f\n", median(cached), median(cachedInstall));
+    std::printf("first run (pip installs into a new volume)        %12.1f  %14.1f\n", median(first),
+                median(firstInstall));
+    std::printf("second run, same set (cache volume reused)        %12.1f  %14.1f\n", median(cached),
+                median(cachedInstall));
     std::printf("run needing no packages (warm pool)               %12.1f  %14s\n", median(none), "-");
     return 0;
 }

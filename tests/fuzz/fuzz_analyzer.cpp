@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto* policy : {&standard, &compat}) {
         const auto report = agentrun::safety::analyze(source, *policy);
         for (const auto& finding : report.findings) {
-            if (finding.line < 1 || finding.column < 1 || finding.endLine < finding.line || finding.rule.empty()) {
+            if (finding.line < 1 || finding.column < 1 || finding.endLine < finding.line ||
+                finding.rule.empty()) {
                 std::abort();
             }
         }

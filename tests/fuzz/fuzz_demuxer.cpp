@@ -13,9 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t step = 1 + data[0] % 17;
     const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
     std::size_t delivered = 0;
-    agentrun::engine::FrameDemuxer demuxer([&](agentrun::engine::FrameDemuxer::Channel, std::string_view payload) {
-        delivered += payload.size();
-    });
+    agentrun::engine::FrameDemuxer demuxer([&](agentrun::engine::FrameDemuxer::Channel,
+                                               std::string_view payload) { delivered += payload.size(); });
     for (std::size_t i = 0; i < bytes.size(); i += step) {
         if (!demuxer.feed(bytes.substr(i, step))) {
             break;

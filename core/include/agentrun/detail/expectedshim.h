@@ -11,15 +11,14 @@
 
 namespace std { // NOLINT(cert-dcl58-cpp): stands in for the missing standard names, fuzz builds only
 
-template <class E>
-class unexpected
+template <class E> class unexpected
 {
 public:
     template <class Err = E>
-        requires(!is_same_v<remove_cvref_t<Err>, unexpected> && is_constructible_v<E, Err>)
-    constexpr explicit unexpected(Err&& error) : m_error(std::forward<Err>(error))
-    {
-    }
+    requires(!is_same_v<remove_cvref_t<Err>, unexpected> &&
+             is_constructible_v<E, Err>) constexpr explicit unexpected(Err&& error)
+        : m_error(std::forward<Err>(error))
+    {}
     constexpr const E& error() const& noexcept { return m_error; }
     constexpr E& error() & noexcept { return m_error; }
     constexpr E&& error() && noexcept { return std::move(m_error); }
@@ -28,44 +27,32 @@ private:
     E m_error;
 };
 
-template <class E>
-unexpected(E) -> unexpected<E>;
+template <class E> unexpected(E) -> unexpected<E>;
 
-template <class T>
-struct isUnexpectedShim : false_type
-{
-};
-template <class E>
-struct isUnexpectedShim<unexpected<E>> : true_type
-{
-};
+template <class T> struct isUnexpectedShim : false_type
+{};
+template <class E> struct isUnexpectedShim<unexpected<E>> : true_type
+{};
 
-template <class T, class E>
-class expected
+template <class T, class E> class expected
 {
 public:
     using value_type = T;
     using error_type = E;
 
-    constexpr expected()
-        requires is_default_constructible_v<T>
-        : m_value(in_place_index<0>)
-    {
-    }
+    constexpr expected() requires is_default_constructible_v<T> : m_value(in_place_index<0>) {}
     template <class U = T>
-        requires(!is_same_v<remove_cvref_t<U>, expected> && !isUnexpectedShim<remove_cvref_t<U>>::value &&
-                 !is_same_v<remove_cvref_t<U>, in_place_t> && is_constructible_v<T, U>)
-    constexpr expected(U&& value) : m_value(in_place_index<0>, std::forward<U>(value))
-    {
-    }
+    requires(!is_same_v<remove_cvref_t<U>, expected> && !isUnexpectedShim<remove_cvref_t<U>>::value &&
+             !is_same_v<remove_cvref_t<U>, in_place_t> &&
+             is_constructible_v<T, U>) constexpr expected(U&& value)
+        : m_value(in_place_index<0>, std::forward<U>(value))
+    {}
     template <class G>
     constexpr expected(const unexpected<G>& error) : m_value(in_place_index<1>, error.error())
-    {
-    }
+    {}
     template <class G>
     constexpr expected(unexpected<G>&& error) : m_value(in_place_index<1>, std::move(error).error())
-    {
-    }
+    {}
 
     constexpr bool has_value() const noexcept { return m_value.index() == 0; }
     constexpr explicit operator bool() const noexcept { return has_value(); }
@@ -78,8 +65,7 @@ public:
     constexpr const T& value() const& { return std::get<0>(m_value); }
     constexpr E& error() & { return std::get<1>(m_value); }
     constexpr const E& error() const& { return std::get<1>(m_value); }
-    template <class U>
-    constexpr T value_or(U&& fallback) const&
+    template <class U> constexpr T value_or(U&& fallback) const&
     {
         return has_value() ? **this : static_cast<T>(std::forward<U>(fallback));
     }
@@ -88,22 +74,15 @@ private:
     variant<T, E> m_value;
 };
 
-template <class E>
-class expected<void, E>
+template <class E> class expected<void, E>
 {
 public:
     using value_type = void;
     using error_type = E;
 
     constexpr expected() noexcept = default;
-    template <class G>
-    constexpr expected(const unexpected<G>& error) : m_error(error.error())
-    {
-    }
-    template <class G>
-    constexpr expected(unexpected<G>&& error) : m_error(std::move(error).error())
-    {
-    }
+    template <class G> constexpr expected(const unexpected<G>& error) : m_error(error.error()) {}
+    template <class G> constexpr expected(unexpected<G>&& error) : m_error(std::move(error).error()) {}
 
     constexpr bool has_value() const noexcept { return !m_error.has_value(); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
