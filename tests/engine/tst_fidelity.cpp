@@ -120,7 +120,7 @@ private Q_SLOTS:
         row("input without stdin", "input()");
         row("input with stdin", "name = input('name? ')\nprint('hi', name)", "Ada\n");
         row("stdin binary", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data[:5])",
-            "\x01\x02abc\xff");
+            "\x01\x02" "abc\xff");
         row("stdin lines", "import sys\nfor line in sys.stdin:\n    print(line.strip()[::-1])", "abc\ndef\n");
         row("large output", "for i in range(20000):\n    print(i, 'x' * 20)");
         row("stderr flood", "import sys\nfor i in range(5000):\n    print(i, file=sys.stderr)");
