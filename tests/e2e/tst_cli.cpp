@@ -21,6 +21,35 @@ private Q_SLOTS:
         QCOMPARE(result.exitCode, 0);
     }
 
+    void examplesDoWhatTheySay_data()
+    {
+        QTest::addColumn<QString>("example");
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<QString>("status");
+        QTest::newRow("hello") << "hello.py" << QStringList() << "ok";
+        QTest::newRow("fibonacci") << "fibonacci.py" << QStringList() << "ok";
+        QTest::newRow("data analysis") << "data_analysis.py" << QStringList() << "ok";
+        QTest::newRow("blocked snippet") << "blocked_snippet.py" << QStringList() << "blocked";
+        QTest::newRow("memory bomb") << "memory_bomb.py"
+                                     << QStringList{"--memory", "64m", "--tmpfs-size", "8m"}
+                                     << "out_of_memory";
+        QTest::newRow("timeout") << "timeout.py" << QStringList{"--timeout", "1"} << "timeout";
+        QTest::newRow("needs a package, no whitelist") << "needs_package.py" << QStringList() << "exception";
+        QTest::newRow("needs a package, no source")
+            << "needs_package.py" << QStringList{"--allow", "pyyaml"} << "install_failed";
+    }
+
+    void examplesDoWhatTheySay()
+    {
+        QFETCH(QString, example);
+        QFETCH(QStringList, options);
+        QFETCH(QString, status);
+        const auto result = runCli(QStringList{"run", "--json"} + options +
+                                   QStringList{testing::resource("examples/" + example)});
+        const auto json = QJsonDocument::fromJson(result.out).object();
+        QVERIFY2(json["status"].toString() == status, result.out.constData());
+    }
+
     void checkBlocksOsSystemOnLine2()
     {
         const auto result = runCli({"check", "--json", "-"}, "import os\nos.system('ls')\n");

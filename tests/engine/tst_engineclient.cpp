@@ -7,6 +7,7 @@
 #include <QTest>
 
 #include <chrono>
+#include <unistd.h>
 
 using namespace agentrun;
 using namespace std::chrono_literals;
@@ -23,6 +24,8 @@ nlohmann::json scriptSpec(const std::string& script, std::int64_t memory = 256ll
     auto spec = sandbox::containerSpec(limits, testing::sandboxImage());
     spec["Entrypoint"] = {"python3", "-c", script};
     spec["Labels"]["org.agentrun.test"] = "engineclient";
+    // Owned by this process: an executor starting in a parallel test must not take it for a leftover.
+    spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
     return spec;
 }
 

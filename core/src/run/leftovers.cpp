@@ -24,8 +24,9 @@ int removeLeftovers(engine::Client& client)
         const auto& labels = (*state)["Config"]["Labels"];
         const std::string owner = labels.is_object() ? labels.value("org.agentrun.owner-pid", "") : "";
         const long pid = std::strtol(owner.c_str(), nullptr, 10);
-        const bool ownerAlive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
-        if (!ownerAlive && client.removeContainer(id)) {
+        // Only containers that name their owner are ours to judge; the owner must be gone.
+        const bool ownerGone = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+        if (ownerGone && client.removeContainer(id)) {
             ++removed;
         }
     }
