@@ -1,6 +1,9 @@
 #include "helper_engine.h"
 
+#include "agentrun/engine/demuxer.h"
 #include "agentrun/sandbox/containerspec.h"
+
+#include <chrono>
 
 #include <unistd.h>
 
@@ -22,6 +25,43 @@ std::unique_ptr<agentrun::engine::Client> requireEngine()
         qFatal("These tests need the sandbox image: %s", image.error().message.c_str());
     }
     return client;
+}
+
+ContainerOutput runAttached(agentrun::engine::Client& client, const nlohmann::json& spec,
+                            const std::string& input)
+{
+    using namespace std::chrono_literals;
+    ContainerOutput output;
+    auto id = client.createContainer(spec);
+    if (!id) {
+        output.err = id.error().message;
+        return output;
+    }
+    auto stream = client.attach(*id);
+    if (stream && client.startContainer(*id)) {
+        if (!input.empty()) {
+            stream->write(input);
+        }
+        stream->closeWrite();
+        agentrun::engine::FrameDemuxer demuxer(
+            [&](agentrun::engine::FrameDemuxer::Channel channel, std::string_view bytes) {
+                (channel == agentrun::engine::FrameDemuxer::Channel::Stderr ? output.err : output.out)
+                    .append(bytes);
+            });
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        bool eof = false;
+        while (!eof && std::chrono::steady_clock::now() < deadline) {
+            auto chunk = stream->read(100ms, eof);
+            if (!chunk) {
+                break;
+            }
+            demuxer.feed(*chunk);
+        }
+        auto code = client.waitContainer(*id, 30s);
+        output.exitCode = code ? *code : -1;
+    }
+    client.removeContainer(*id);
+    return output;
 }
 
 int managedContainers(agentrun::engine::Client& client)

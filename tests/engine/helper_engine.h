@@ -20,6 +20,19 @@ inline const char* sandboxImage()
 /// missing: CI starts both, so their absence is a broken set-up, not a reason to pass.
 std::unique_ptr<agentrun::engine::Client> requireEngine();
 
+/// What a container printed and how it ended.
+struct ContainerOutput
+{
+    std::string out;
+    std::string err;
+    int exitCode = -1;
+};
+
+/// Creates a container from `spec`, attaches, starts it, sends `input` on stdin (then end-of-file),
+/// collects both streams until it ends (30 s at most), and removes it. A create failure is in `err`.
+ContainerOutput runAttached(agentrun::engine::Client& client, const nlohmann::json& spec,
+                            const std::string& input = {});
+
 /// Containers this test process made (by their owner-pid label) that exist right now.
 int managedContainers(agentrun::engine::Client& client);
 

@@ -102,7 +102,9 @@ private:
             for (int i = 0; i < 2; ++i) {
                 if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                     const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-                    if (n <= 0 || ::write(fds[1 - i].fd, buffer, static_cast<std::size_t>(n)) != n) {
+                    // MSG_NOSIGNAL: a peer that is gone must end this pump, not the test (SIGPIPE).
+                    if (n <= 0 ||
+                        ::send(fds[1 - i].fd, buffer, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) {
                         done = true;
                     }
                 }
@@ -170,7 +172,8 @@ private Q_SLOTS:
             QCOMPARE(QString::fromUtf8(run::toString(result.status)), QString("engine_error"));
             QVERIFY2(result.errorCode.starts_with("engine."), result.errorCode.c_str());
             QVERIFY2(result.message.find("engine") != std::string::npos, result.message.c_str());
-            QCOMPARE(observer.seen, std::string("up\n"));
+            // The relay is cut at the first chunk: "up" and its newline may come as two writes.
+            QVERIFY2(observer.seen.starts_with("up"), observer.seen.c_str());
 
             // The real engine still has the container: the executor could not remove it.
             QCOMPARE(testing::managedContainers(*m_client), before + 1);

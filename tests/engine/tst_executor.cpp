@@ -346,7 +346,8 @@ private Q_SLOTS:
         QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
         QVERIFY2(result.status == run::Status::Killed || result.status == run::Status::EngineError,
                  result.message.c_str());
-        QCOMPARE(result.stdoutData, std::string("up\n"));
+        QVERIFY2(result.stdoutData.starts_with("up"),
+                 result.stdoutData.c_str()); // "\n" may be a second write
         QVERIFY(!result.message.empty());
     }
 

@@ -16,12 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Outcome
-{
-    std::string out;
-    std::string err;
-    int exitCode = -1;
-};
+using Outcome = testing::ContainerOutput;
 
 run::Limits limits()
 {
@@ -44,33 +39,7 @@ Outcome byHand(engine::Client& client, const std::string& code, const std::strin
         "exit $s"};
     spec["Env"].push_back("CODE=" + code);
     spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
-    Outcome outcome;
-    auto id = client.createContainer(spec);
-    if (!id) {
-        qFatal("%s", id.error().message.c_str());
-    }
-    auto stream = client.attach(*id);
-    if (!stream || !client.startContainer(*id)) {
-        qFatal("cannot start the reference container");
-    }
-    stream->write(input);
-    stream->closeWrite();
-    engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
-        (channel == engine::FrameDemuxer::Channel::Stderr ? outcome.err : outcome.out).append(bytes);
-    });
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    bool eof = false;
-    while (!eof && std::chrono::steady_clock::now() < deadline) {
-        auto chunk = stream->read(100ms, eof);
-        if (!chunk) {
-            break;
-        }
-        demuxer.feed(*chunk);
-    }
-    auto code2 = client.waitContainer(*id, 30s);
-    outcome.exitCode = code2 ? *code2 : -1;
-    client.removeContainer(*id);
-    return outcome;
+    return testing::runAttached(client, spec, input);
 }
 
 } // namespace
@@ -120,7 +89,8 @@ private Q_SLOTS:
         row("input without stdin", "input()");
         row("input with stdin", "name = input('name? ')\nprint('hi', name)", "Ada\n");
         row("stdin binary", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data[:5])",
-            "\x01\x02" "abc\xff");
+            "\x01\x02"
+            "abc\xff");
         row("stdin lines", "import sys\nfor line in sys.stdin:\n    print(line.strip()[::-1])", "abc\ndef\n");
         row("large output", "for i in range(20000):\n    print(i, 'x' * 20)");
         row("stderr flood", "import sys\nfor i in range(5000):\n    print(i, file=sys.stderr)");

@@ -32,12 +32,7 @@ using testing::writeFile;
 
 namespace {
 
-struct Output
-{
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
+using Output = testing::ContainerOutput;
 
 /// Runs `script` in a hardened run container (containerSpec), optionally with a dependency volume.
 Output runPython(engine::Client& client, const std::string& script, const std::string& volume = {})
@@ -54,31 +49,7 @@ Output runPython(engine::Client& client, const std::string& script, const std::s
         spec["HostConfig"]["Mounts"] = nlohmann::json::array({deps::runMount(volume)});
         spec["Env"].push_back(deps::SiteEnv);
     }
-    Output output;
-    auto id = client.createContainer(spec);
-    if (!id) {
-        output.err = id.error().message;
-        return output;
-    }
-    auto stream = client.attach(*id);
-    if (stream && client.startContainer(*id)) {
-        engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
-            (channel == engine::FrameDemuxer::Channel::Stderr ? output.err : output.out).append(bytes);
-        });
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        bool eof = false;
-        while (!eof && std::chrono::steady_clock::now() < deadline) {
-            auto chunk = stream->read(100ms, eof);
-            if (!chunk) {
-                break;
-            }
-            demuxer.feed(*chunk);
-        }
-        auto code = client.waitContainer(*id, 10s);
-        output.exitCode = code ? *code : -1;
-    }
-    client.removeContainer(*id);
-    return output;
+    return testing::runAttached(client, spec);
 }
 
 } // namespace
