@@ -1,6 +1,7 @@
 // Constant folding: what a string expression spells (literals, +, chr(), join, b64decode, rot13, ...).
 
 #include "analysis.h"
+#include "unicode.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,27 +13,6 @@ namespace {
 
 constexpr int maxFoldDepth = 24;
 constexpr std::size_t maxFoldedLength = 1 << 16;
-
-void appendCodePoint(std::string& out, std::uint32_t cp)
-{
-    if (cp > 0x10FFFF)
-        return;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 std::optional<std::uint32_t> parseHex(std::string_view digits)
 {
@@ -88,7 +68,7 @@ std::string decodeEscapes(std::string_view text)
             const std::size_t width = e == 'x' ? 2 : e == 'u' ? 4 : 8;
             const auto value = i + width < text.size() ? parseHex(text.substr(i + 1, width)) : std::nullopt;
             if (value) {
-                appendCodePoint(out, *value);
+                unicode::appendUtf8(out, static_cast<char32_t>(*value));
                 i += width;
             } else {
                 out += '\\';
@@ -101,7 +81,7 @@ std::string decodeEscapes(std::string_view text)
                 std::uint32_t value = static_cast<std::uint32_t>(e - '0');
                 for (int k = 0; k < 2 && i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '7'; ++k)
                     value = value * 8 + static_cast<std::uint32_t>(text[++i] - '0');
-                appendCodePoint(out, value);
+                unicode::appendUtf8(out, static_cast<char32_t>(value));
             } else {
                 out += '\\';
                 out += e;
@@ -281,7 +261,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
                 m_tree.node(item).kind == Kind::Integer ? parseInteger(m_tree.text(item)) : std::nullopt;
             if (!value || *value < 0 || *value > 0x10FFFF)
                 return std::nullopt;
-            appendCodePoint(out, static_cast<std::uint32_t>(*value));
+            unicode::appendUtf8(out, static_cast<char32_t>(*value));
         }
         return out;
     };
@@ -290,7 +270,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
         if (!value || *value < 0 || *value > 0x10FFFF)
             return std::nullopt;
         std::string out;
-        appendCodePoint(out, static_cast<std::uint32_t>(*value));
+        unicode::appendUtf8(out, static_cast<char32_t>(*value));
         return out;
     }
     if ((is("str") || is("bytes") || is("bytearray")) && argv.size() >= 1) {

@@ -13,6 +13,9 @@ namespace agentrun::safety::unicode {
 /// above U+10FFFF are invalid), or nullopt when the text is valid.
 std::optional<std::size_t> firstInvalidUtf8(std::string_view text);
 
+/// Appends `cp` as UTF-8; values above U+10FFFF are dropped.
+void appendUtf8(std::string& out, char32_t cp);
+
 /// Number of code points in valid UTF-8 (counts lead bytes).
 std::size_t codePointCount(std::string_view text);
 
