@@ -1,4 +1,5 @@
 #include "agentrun/engine/client.h"
+#include "agentrun/engine/jsonlines.h"
 
 #include "engine/urlencode.h"
 
@@ -396,19 +397,9 @@ Result<void> Client::streamStats(std::string_view id,
                                  const std::function<bool(const nlohmann::json&)>& sample,
                                  const std::atomic<bool>& stop)
 {
-    std::string pending;
+    JsonLinesParser lines([&](const nlohmann::json& json) { return !json.is_object() || sample(json); });
     const std::function<bool(std::string_view)> sink = [&](std::string_view chunk) {
-        pending.append(chunk);
-        std::size_t newline;
-        while ((newline = pending.find('\n')) != std::string::npos) {
-            const auto json =
-                nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
-            pending.erase(0, newline + 1);
-            if (json.is_object() && !sample(json)) {
-                return false;
-            }
-        }
-        return !stop.load();
+        return lines.feed(chunk) && !stop.load();
     };
     auto response = perform(
         "GET", m_endpoint.baseUrl() + apiPrefix() + "/containers/" + std::string(id) + "/stats?stream=1", {},

@@ -1,4 +1,5 @@
 #include "agentrun/engine/client.h"
+#include "agentrun/engine/jsonlines.h"
 
 #include "engine/urlencode.h"
 
@@ -79,22 +80,19 @@ Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_
     }
     // The answer is a stream of JSON lines; the last one carries {"status": "sha256:…"} or an error.
     std::string id;
-    std::size_t start = 0;
-    while (start < response->body.size()) {
-        auto end = response->body.find('\n', start);
-        if (end == std::string::npos) {
-            end = response->body.size();
-        }
-        const auto line = nlohmann::json::parse(std::string_view(response->body).substr(start, end - start),
-                                                nullptr, false);
+    std::string error;
+    JsonLinesParser lines([&](const nlohmann::json& line) {
         if (line.is_object() && line.contains("error")) {
-            return fail("image.import_failed",
-                        "Importing the root filesystem failed: " + line.value("error", std::string()));
-        }
-        if (line.is_object() && line.contains("status")) {
+            error = line.value("error", std::string());
+        } else if (line.is_object() && line.contains("status")) {
             id = line.value("status", std::string());
         }
-        start = end + 1;
+        return true;
+    });
+    lines.feed(response->body);
+    lines.finish();
+    if (!error.empty()) {
+        return fail("image.import_failed", "Importing the root filesystem failed: " + error);
     }
     return id;
 }
@@ -112,45 +110,45 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
     if (!options.labels.empty()) {
         path += "&labels=" + urlEncode(mapToJson(options.labels).dump());
     }
-    std::string pending;
     std::string imageId;
     std::string error;
-    const std::function<bool(std::string_view)> sink = [&](std::string_view chunk) {
-        pending.append(chunk);
-        std::size_t newline;
-        while ((newline = pending.find('\n')) != std::string::npos) {
-            const auto line =
-                nlohmann::json::parse(std::string_view(pending).substr(0, newline), nullptr, false);
-            pending.erase(0, newline + 1);
-            if (!line.is_object()) {
-                continue;
-            }
-            if (line.contains("error")) {
-                error = line.value("error", std::string());
-            } else if (line.contains("stream") && line["stream"].is_string()) {
-                std::string text = line["stream"].get<std::string>();
-                while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-                    text.pop_back();
-                }
-                if (!text.empty() && progress) {
-                    progress(text);
-                }
-            } else if (line.contains("aux") && line["aux"].is_object()) {
-                imageId = line["aux"].value("ID", imageId);
-            }
+    std::string rawAnswer; // kept for an HTTP error, whose body is one JSON object
+    JsonLinesParser lines([&](const nlohmann::json& line) {
+        if (!line.is_object()) {
+            return true;
         }
-        return !cancel.load();
+        if (line.contains("error")) {
+            error = line.value("error", std::string());
+        } else if (line.contains("stream") && line["stream"].is_string()) {
+            std::string text = line["stream"].get<std::string>();
+            while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+                text.pop_back();
+            }
+            if (!text.empty() && progress) {
+                progress(text);
+            }
+        } else if (line.contains("aux") && line["aux"].is_object()) {
+            imageId = line["aux"].value("ID", imageId);
+        }
+        return true;
+    });
+    const std::function<bool(std::string_view)> sink = [&](std::string_view chunk) {
+        if (rawAnswer.size() < 64 * 1024) {
+            rawAnswer.append(chunk.substr(0, 64 * 1024 - rawAnswer.size()));
+        }
+        return lines.feed(chunk) && !cancel.load();
     };
     auto response =
         perform("POST", versionedUrl(path), contextTar, options.timeout, "application/x-tar", &sink, &cancel);
     if (!response) {
         return std::unexpected(response.error());
     }
+    lines.finish();
     if (cancel.load()) {
         return fail("image.cancelled", "The image build was cancelled.");
     }
     if (response->status != 200) {
-        return std::unexpected(httpError(response->status, pending, "image build"));
+        return std::unexpected(httpError(response->status, rawAnswer, "image build"));
     }
     if (!error.empty()) {
         return fail("image.build_failed", "Building " + options.tag + " failed: " + error);
