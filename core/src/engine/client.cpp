@@ -6,6 +6,7 @@
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -68,24 +69,70 @@ private:
     std::vector<CurlHandle> m_free;
 };
 
+namespace {
+// The object an engine error names ("No such image: NAME", "No such container: ID"): callers' own
+// subjects say what they were doing ("exec in container …", "image …"), which read badly after "The
+// container". A full 64-hex id is shortened as everywhere else.
+std::string namedInMessage(const std::string& message, std::string_view prefix, const std::string& fallback)
+{
+    const auto at = message.find(prefix);
+    if (at == std::string::npos) {
+        return fallback;
+    }
+    std::string name = message.substr(at + prefix.size());
+    name = name.substr(0, name.find_first_of(" \t\r\n"));
+    if (name.empty()) {
+        return fallback;
+    }
+    if (name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos) {
+        name.resize(12);
+    }
+    return name;
+}
+
+// "Conflict. The container name "/x" is already in use by container "abc…". You have to …"
+std::string nameConflict(const std::string& message)
+{
+    const auto nameStart = message.find("name \"/");
+    const auto nameEnd = nameStart == std::string::npos ? nameStart : message.find('"', nameStart + 7);
+    const auto idStart = message.find("by container \"");
+    const auto idEnd = idStart == std::string::npos ? idStart : message.find('"', idStart + 14);
+    if (nameEnd == std::string::npos || idEnd == std::string::npos) {
+        return {};
+    }
+    const std::string name = message.substr(nameStart + 7, nameEnd - nameStart - 7);
+    const std::string id = message.substr(idStart + 14, std::min<std::size_t>(12, idEnd - idStart - 14));
+    return "The container name " + name + " is already taken by container " + id +
+           ": remove that container or choose another name.";
+}
+} // namespace
+
 Error httpError(long status, std::string_view body, std::string_view what)
 {
-    const std::string message = engineMessage(body);
+    std::string message = engineMessage(body);
+    while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back()))) {
+        message.pop_back(); // plain-text answers end with a newline
+    }
+    if (message.empty()) {
+        message = "no message";
+    }
     const std::string subject(what);
     if (status == 404 && message.find("No such image") != std::string::npos) {
-        return {"image.missing", "The image " + subject +
+        return {"image.missing", "The image " + namedInMessage(message, "No such image: ", subject) +
                                      " is not in the engine: build it with `agentrun image build` (or "
                                      "./packaging/quickstart.sh)."};
     }
     if (status == 404 && message.find("No such container") != std::string::npos) {
-        return {"container.gone",
-                "The container " + subject + " no longer exists: it was removed from outside while in use."};
+        return {"container.gone", "The container " + namedInMessage(message, "No such container: ", subject) +
+                                      " no longer exists: it was removed from outside while in use."};
     }
     if (status == 409 && message.find("Conflict") != std::string::npos) {
-        return {"container.conflict", "The engine refused " + subject + ": " + message};
+        const std::string conflict = nameConflict(message);
+        return {"container.conflict",
+                conflict.empty() ? "The Docker engine refused " + subject + ": " + message : conflict};
     }
     if (status == 409) {
-        return {"container.state", "The engine refused " + subject + ": " + message};
+        return {"container.state", "The Docker engine refused " + subject + ": " + message};
     }
     return {"engine.error",
             "The Docker engine answered HTTP " + std::to_string(status) + " for " + subject + ": " + message};
@@ -122,8 +169,9 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
         std::string body;
         const std::function<bool(std::string_view)>* sink;
         const std::atomic<bool>* stop;
+        CURL* curl;
         bool stoppedBySink = false;
-    } context{{}, sink, stop};
+    } context{{}, sink, stop, curl};
 
     const std::string methodText(method);
     CurlHeaders headers;
@@ -153,7 +201,15 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
         curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* user) -> size_t {
             auto* ctx = static_cast<Context*>(user);
             const std::string_view chunk(data, size * count);
-            if (ctx->sink) {
+            long status = 0;
+            curl_easy_getinfo(ctx->curl, CURLINFO_RESPONSE_CODE, &status);
+            if (ctx->sink && status >= 300) {
+                // An error answer is one JSON message, not the stream the sink expects: keep it (bounded)
+                // for httpError().
+                ctx->body.append(chunk.substr(
+                    0, std::min<std::size_t>(chunk.size(),
+                                             65536 - std::min<std::size_t>(ctx->body.size(), 65536))));
+            } else if (ctx->sink) {
                 if (!(*ctx->sink)(chunk)) {
                     ctx->stoppedBySink = true;
                     return 0;
@@ -406,6 +462,9 @@ Result<void> Client::streamStats(std::string_view id,
         std::chrono::milliseconds(0), "application/json", &sink, &stop);
     if (!response) {
         return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, "stats of " + std::string(id)));
     }
     return {};
 }

@@ -112,7 +112,6 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
     }
     std::string imageId;
     std::string error;
-    std::string rawAnswer; // kept for an HTTP error, whose body is one JSON object
     JsonLinesParser lines([&](const nlohmann::json& line) {
         if (!line.is_object()) {
             return true;
@@ -133,9 +132,6 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
         return true;
     });
     const std::function<bool(std::string_view)> sink = [&](std::string_view chunk) {
-        if (rawAnswer.size() < 64 * 1024) {
-            rawAnswer.append(chunk.substr(0, 64 * 1024 - rawAnswer.size()));
-        }
         return lines.feed(chunk) && !cancel.load();
     };
     auto response =
@@ -148,7 +144,7 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
         return fail("image.cancelled", "The image build was cancelled.");
     }
     if (response->status != 200) {
-        return std::unexpected(httpError(response->status, rawAnswer, "image build"));
+        return std::unexpected(httpError(response->status, response->body, "image build"));
     }
     if (!error.empty()) {
         return fail("image.build_failed", "Building " + options.tag + " failed: " + error);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -73,6 +74,30 @@ public:
     Result<AttachStream> startExec(std::string_view execId);
     /// State of an exec instance: {"Running", "ExitCode", "Pid", …}.
     Result<nlohmann::json> inspectExec(std::string_view execId);
+
+    // Archive
+    /// Extracts a tar archive into `directory` of the container (PUT /containers/{id}/archive). The
+    /// engine writes into the container's own filesystem layer and volumes, not into tmpfs mounts.
+    Result<void> putArchive(std::string_view id, std::string_view directory, std::string_view tar);
+    /// Streams `path` out of the container as a tar archive, chunk by chunk, to `sink` (return false to
+    /// stop). Use sandbox::copyOut() for a copy onto the host: it applies the F1–F6 rules.
+    Result<void> getArchive(std::string_view id, std::string_view path,
+                            const std::function<bool(std::string_view)>& sink,
+                            const std::atomic<bool>& cancel);
+
+    // Events
+    struct Event
+    {
+        std::string type;                              ///< container, image, network, …
+        std::string action;                            ///< create, start, die, oom, kill, destroy, …
+        std::string id;                                ///< the object's id
+        std::map<std::string, std::string> attributes; ///< labels, name, image, exitCode, signal
+        std::int64_t timeNano = 0;
+    };
+    /// Follows the engine's event stream (GET /events) filtered by `labelFilter` (key or key=value;
+    /// empty: all) and `types` (empty: all), calling `event` until it returns false or `stop` is set.
+    Result<void> streamEvents(std::string_view labelFilter, const std::vector<std::string>& types,
+                              const std::function<bool(const Event&)>& event, const std::atomic<bool>& stop);
 
     // Images
     Result<nlohmann::json> inspectImage(std::string_view ref);

@@ -1,0 +1,61 @@
+#include "agentrun/engine/client.h"
+#include "agentrun/engine/jsonlines.h"
+
+#include "engine/urlencode.h"
+
+namespace agentrun::engine {
+
+Result<void> Client::streamEvents(std::string_view labelFilter, const std::vector<std::string>& types,
+                                  const std::function<bool(const Event&)>& event,
+                                  const std::atomic<bool>& stop)
+{
+    nlohmann::json filters = nlohmann::json::object();
+    if (!labelFilter.empty()) {
+        filters["label"] = {std::string(labelFilter)};
+    }
+    if (!types.empty()) {
+        filters["type"] = types;
+    }
+    std::string path = "/events";
+    if (!filters.empty()) {
+        path += "?filters=" + urlEncode(filters.dump());
+    }
+    JsonLinesParser lines([&](const nlohmann::json& json) {
+        if (!json.is_object()) {
+            return true; // not an event: skip it rather than end the stream
+        }
+        Event parsed;
+        parsed.type = json.value("Type", std::string());
+        parsed.action = json.value("Action", json.value("status", std::string()));
+        parsed.timeNano = json.value("timeNano", std::int64_t{0});
+        if (const auto actor = json.find("Actor"); actor != json.end() && actor->is_object()) {
+            parsed.id = actor->value("ID", std::string());
+            if (const auto attributes = actor->find("Attributes");
+                attributes != actor->end() && attributes->is_object()) {
+                for (const auto& [key, value] : attributes->items()) {
+                    if (value.is_string()) {
+                        parsed.attributes.emplace(key, value.get<std::string>());
+                    }
+                }
+            }
+        }
+        if (parsed.id.empty()) {
+            parsed.id = json.value("id", std::string());
+        }
+        return event(parsed);
+    });
+    const std::function<bool(std::string_view)> sink = [&](std::string_view chunk) {
+        return lines.feed(chunk) && !stop.load();
+    };
+    auto response = perform("GET", versionedUrl(path), {}, std::chrono::milliseconds(0), "application/json",
+                            &sink, &stop);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, "the event stream"));
+    }
+    return {};
+}
+
+} // namespace agentrun::engine
