@@ -47,7 +47,7 @@ function parseArgs(argv) {
         }
     }
     if (!fs.existsSync(options.agentrun)) {
-        fail(`no agentrun binary at ${options.agentrun}: build it (ninja -C build/ci agentrun) or pass --agentrun PATH`);
+        fail(`no agentrun binary at ${options.agentrun}: build the agentrun target (e.g. ninja -C build/ci agentrun) or pass --agentrun PATH`);
     }
     return options;
 }
