@@ -1,6 +1,7 @@
 #include "engine/connecterror.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <sys/stat.h>
 
 namespace agentrun::engine {
@@ -17,11 +18,14 @@ Error connectError(const Endpoint& endpoint, CURLcode code, int osErrno, std::ch
         if (endpoint.kind == Endpoint::Kind::Unix) {
             struct stat info
             {};
-            if (::stat(endpoint.socketPath.c_str(), &info) != 0) {
+            // A directory on the way that we may not enter fails stat() with EACCES: the socket may well
+            // be there, so that is a permission problem, not a missing engine.
+            const bool statFailed = ::stat(endpoint.socketPath.c_str(), &info) != 0;
+            if (statFailed && errno != EACCES) {
                 return {"engine.unreachable",
                         "Docker is not running: there is no socket at " + address + ". " + StartHint};
             }
-            if (osErrno == EACCES || osErrno == EPERM) {
+            if (statFailed || osErrno == EACCES || osErrno == EPERM) {
                 return {"engine.permission",
                         "Permission denied on " + address +
                             ": add your user to the docker group (`sudo usermod -aG docker "
@@ -32,8 +36,11 @@ Error connectError(const Endpoint& endpoint, CURLcode code, int osErrno, std::ch
                 "Docker is not running: the connection to " + address + " was refused. " + StartHint};
     }
     if (code == CURLE_OPERATION_TIMEDOUT) {
-        return {"engine.timeout", "The Docker engine at " + address + " did not answer within " +
-                                      std::to_string(timeout.count() / 1000.0).substr(0, 4) +
+        // %g: "0.3 s", "30 s", "120 s" (to_string cut to 4 characters gave "0.30", "30.0", "120.").
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(timeout.count()) / 1000.0);
+        return {"engine.timeout", "The Docker engine at " + address +
+                                      " did not complete the request within " + seconds +
                                       " s: it may be overloaded or hung (check `systemctl status docker`)."};
     }
     if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
