@@ -15,15 +15,18 @@ namespace agentrun::cli {
 namespace {
 
 constexpr const char* HistoryUsage =
-    R"(Usage: agentrun history [list] [--status S] [--limit N] [--offset N] [--json]
+    R"(Usage: agentrun history [list] [--status S] [--overridden] [--limit N] [--offset N] [--json]
        agentrun history show ID [--json]
 
 Lists the runs recorded by `agentrun run` and `agentrun serve`, newest first, or shows one run in full:
 its code, policy, limits, findings, output and timings. ID may be a unique prefix (4+ characters).
-Blocked runs are recorded too: `agentrun history --status blocked` lists the code the check stopped.
+Blocked runs are recorded too: `agentrun history --status blocked` lists the code the check stopped,
+`agentrun history --overridden` the code run with the check overridden (marked "!" in the list), with
+the reason given.
 
 Options:
   --status S      only runs with this status (ok, exception, blocked, timeout, out_of_memory, …)
+  --overridden    only runs whose check was overridden (run --no-check, the workbench's Run Anyway)
   --limit N       at most N runs, 1..1000 (default 20)
   --offset N      skip the N newest matching runs (default 0)
   --json          one JSON object ({"runs": […]} for list, the stored run for show)
@@ -56,9 +59,15 @@ void printList(const std::vector<history::RunSummary>& runs)
     for (const auto& run : runs) {
         char time[32];
         std::snprintf(time, sizeof time, "%.0f ms", run.totalMs);
+        // "!" marks a run whose check was overridden: the status alone would hide it.
+        const std::string status = run.checkSkipped ? run.status + " !" : run.status;
         std::printf("%-16s  %-19s  %-19s  %4d  %9s  %s\n", run.runId.c_str(),
-                    localTime(run.createdMs).c_str(), run.status.c_str(), run.exitCode, time,
+                    localTime(run.createdMs).c_str(), status.c_str(), run.exitCode, time,
                     run.codePreview.c_str());
+        if (run.checkSkipped) {
+            std::printf("%-16s  check overridden: %s\n", "",
+                        run.overrideReason.empty() ? "(no reason given)" : run.overrideReason.c_str());
+        }
     }
     std::fflush(stdout);
 }
@@ -70,6 +79,13 @@ void printRecord(const history::RunRecord& r)
               << "  status:  " << r.status << " (exit " << r.exitCode << ")\n";
     if (!r.message.empty()) {
         std::cout << "  message: " << r.message << "\n";
+    }
+    if (!r.profile.empty()) {
+        std::cout << "  profile: " << r.profile << "\n";
+    }
+    if (r.checkSkipped) {
+        std::cout << "  check:   overridden, reason: "
+                  << (r.overrideReason.empty() ? "(none given)" : r.overrideReason) << "\n";
     }
     std::cout << "  policy:  " << r.policy << "\n"
               << "  image:   " << r.image << "\n"
@@ -90,6 +106,16 @@ void printRecord(const history::RunRecord& r)
     std::cout << "--- code ---\n" << r.code;
     if (!r.code.empty() && r.code.back() != '\n') {
         std::cout << "\n";
+    }
+    if (!r.stdinData.empty()) {
+        std::cout << "--- stdin ---\n" << r.stdinData;
+        if (r.stdinData.back() != '\n') {
+            std::cout << "\n";
+        }
+        if (r.stdinCapped) {
+            std::cout << "[stdin cut at " << run::formatSize(history::MaxStoredOutputBytes)
+                      << " in the history]\n";
+        }
     }
     std::cout << "--- output ---\n" << r.output;
     if (!r.output.empty() && r.output.back() != '\n') {
@@ -132,6 +158,9 @@ int historyCommand(std::span<char* const> rawArgs)
                     "engine_error");
             }
             filter.status = *value;
+        } else if (args.is("--overridden")) {
+            args.take();
+            filter.overriddenOnly = true;
         } else if (args.is("--limit")) {
             if (!(value = args.value()) || !parseInt(*value, filter.limit) || filter.limit < 1 ||
                 filter.limit > 1000) {

@@ -44,6 +44,7 @@ Options:
   --stdin FILE           feed FILE to the program's stdin (default: empty, input() gets EOF)
   --arg VALUE            append VALUE to sys.argv (repeatable)
   --no-check             skip the static check (refused by the strict policy)
+  --reason TEXT          with --no-check: why the code is safe to run, kept in the history
   --json                 print one JSON object instead of the program's output
   --no-history           do not record the run in the history (agentrun history)
 
@@ -110,6 +111,8 @@ int runCommand(std::span<char* const> rawArgs)
     LimitOptionsSeen seen;
     std::string file;
     std::string stdinFile;
+    std::string reason;
+    std::string profileName;
 
     // A profile sets the starting values; options after it override them, wherever they stand.
     for (std::size_t i = 0; i + 1 < rawArgs.size(); ++i) {
@@ -124,6 +127,7 @@ int runCommand(std::span<char* const> rawArgs)
             request.allow = loaded->allow;
             request.wheelhouse = loaded->wheelhouse;
             request.indexUrl = loaded->indexUrl;
+            profileName = loaded->name;
         }
     }
 
@@ -148,6 +152,11 @@ int runCommand(std::span<char* const> rawArgs)
         } else if (args.is("--no-check")) {
             args.take();
             request.skipCheck = true;
+        } else if (args.is("--reason")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            reason = *value;
         } else if (args.is("--policy")) {
             if (!(value = args.value())) {
                 return 2;
@@ -201,6 +210,9 @@ int runCommand(std::span<char* const> rawArgs)
     if (file.empty()) {
         return usageError("run needs a FILE (or - for stdin); see agentrun run --help");
     }
+    if (!reason.empty() && !request.skipCheck) {
+        return usageError("--reason says why the check is skipped: it goes with --no-check");
+    }
     if (!finishLimits(request.limits, seen)) {
         return 2;
     }
@@ -227,7 +239,8 @@ int runCommand(std::span<char* const> rawArgs)
     if (recordHistory && result.status != run::Status::InvalidRequest) {
         // History is a convenience: failing to write it never changes what the run reports.
         auto store = history::HistoryStore::open(history::HistoryStore::defaultPath());
-        auto recorded = store ? store->record(request, result, request.policy, "cli")
+        const history::RecordContext context{request.policy, "cli", profileName, reason};
+        auto recorded = store ? store->record(request, result, context)
                               : Result<void>(std::unexpected(store.error()));
         if (!recorded) {
             std::cerr << "agentrun: warning: " << recorded.error().message << "\n";

@@ -51,6 +51,26 @@ struct RawConnection
     }
 };
 
+/// The schema as agentrun wrote it at user_version 1, frozen here: a file of that age must keep working.
+constexpr const char* SchemaV1File = R"sql(
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, source TEXT NOT NULL,
+    status TEXT NOT NULL, exit_code INTEGER NOT NULL, message TEXT NOT NULL, error_code TEXT NOT NULL,
+    policy TEXT NOT NULL, image TEXT NOT NULL, code BLOB NOT NULL, limits_json TEXT NOT NULL,
+    findings_json TEXT NOT NULL, packages_json TEXT NOT NULL, stdout BLOB NOT NULL, stderr BLOB NOT NULL,
+    output BLOB NOT NULL, stdout_capped INTEGER NOT NULL, stderr_capped INTEGER NOT NULL,
+    output_capped INTEGER NOT NULL, stdout_truncated INTEGER NOT NULL, stderr_truncated INTEGER NOT NULL,
+    check_ms REAL NOT NULL, install_ms REAL NOT NULL, run_ms REAL NOT NULL, total_ms REAL NOT NULL,
+    peak_memory_bytes INTEGER NOT NULL, cpu_seconds REAL NOT NULL);
+CREATE INDEX runs_by_created ON runs(created_ms DESC, id DESC);
+CREATE INDEX runs_by_status ON runs(status, created_ms DESC, id DESC);
+INSERT INTO runs VALUES (1, 'old0000000000001', 1700000000000, 'cli', 'ok', 0, '', '', 'strict',
+    'agentrun-sandbox:latest', CAST('print(1)' AS BLOB),
+    '{"cpus":0.5,"memory_bytes":134217728,"memory_swap_bytes":134217728,"network":"none","output_limit_bytes":65536,"pids":64,"runtime":"runc","timeout_seconds":7.5,"tmpfs_bytes":16777216}',
+    '[]', '[]', CAST('1' AS BLOB), x'', CAST('1' AS BLOB), 0, 0, 0, 0, 0, 1.0, 0.0, 40.0, 41.0, 9437184, 0.01);
+PRAGMA user_version = 1;
+)sql";
+
 } // namespace
 
 class TestHistory : public QObject
@@ -104,7 +124,7 @@ private Q_SLOTS:
         const std::string path = file("schema.sqlite3");
         QVERIFY(history::HistoryStore::open(path).has_value());
         RawConnection raw(path);
-        QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("1"));
+        QCOMPARE(raw.scalar("PRAGMA user_version"), std::to_string(history::HistoryStore::SchemaVersion));
         QCOMPARE(raw.scalar("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(raw.exec("PRAGMA user_version = 99"), SQLITE_OK);
         auto newer = history::HistoryStore::open(path);
@@ -112,6 +132,163 @@ private Q_SLOTS:
         QCOMPARE(newer.error().code, std::string("history.open"));
         QVERIFY2(newer.error().message.find("newer agentrun") != std::string::npos,
                  newer.error().message.c_str());
+    }
+
+    // A file written by the previous schema opens, keeps its rows (read with the new fields empty) and
+    // takes runs with the new fields; the migration runs once.
+    void migratesFromSchema1()
+    {
+        const std::string path = file("v1.sqlite3");
+        {
+            RawConnection raw(path);
+            QCOMPARE(raw.exec(SchemaV1File), SQLITE_OK);
+            QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("1"));
+        }
+        {
+            auto store = history::HistoryStore::open(path);
+            QVERIFY2(store.has_value(), store ? "" : store.error().message.c_str());
+            auto old = store->get("old0000000000001");
+            QVERIFY2(old.has_value(), old ? "" : old.error().message.c_str());
+            QCOMPARE(old->code, std::string("print(1)"));
+            QCOMPARE(old->policy, std::string("strict"));
+            QCOMPARE(old->durations.totalMs, 41.0);
+            QVERIFY(old->stdinData.empty());
+            QVERIFY(!old->stdinCapped);
+            QVERIFY(old->profile.empty());
+            QVERIFY(!old->checkSkipped);
+            QVERIFY(old->overrideReason.empty());
+            // The limits of a run recorded before the migration restore exactly.
+            auto limits = history::limitsFromJson(old->limits);
+            QVERIFY2(limits.has_value(), limits ? "" : limits.error().message.c_str());
+            QCOMPARE(limits->timeoutSeconds, 7.5);
+            QCOMPARE(limits->memoryBytes, 128ll << 20);
+            QCOMPARE(limits->cpus, 0.5);
+            QCOMPARE(limits->pids, 64ll);
+            QCOMPARE(limits->outputLimitBytes, 65536ll);
+            QCOMPARE(limits->tmpfsBytes, 16ll << 20);
+
+            run::RunRequest request;
+            request.code = "import os\nos.system('true')\n";
+            request.stdinData = "yes\n";
+            request.skipCheck = true;
+            history::RecordContext context;
+            context.policy = "standard";
+            context.source = "workbench";
+            context.profile = "tight";
+            context.overrideReason = "runs true, harmless";
+            QVERIFY(store->record(request, makeResult("new0000000000002", run::Status::Ok), context));
+            auto fresh = store->get("new0000000000002");
+            QVERIFY(fresh.has_value());
+            QCOMPARE(fresh->stdinData, std::string("yes\n"));
+            QCOMPARE(fresh->profile, std::string("tight"));
+            QVERIFY(fresh->checkSkipped);
+            QCOMPARE(fresh->overrideReason, std::string("runs true, harmless"));
+            const auto json = history::toJson(*fresh);
+            QCOMPARE(json["override_reason"].get<std::string>(), std::string("runs true, harmless"));
+            QCOMPARE(json["check_skipped"].get<bool>(), true);
+            QCOMPARE(json["stdin"].get<std::string>(), std::string("yes\n"));
+            auto all = store->list({});
+            QVERIFY(all.has_value());
+            QCOMPARE(all->size(), std::size_t{2});
+        }
+        RawConnection raw(path);
+        QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("2"));
+        QCOMPARE(raw.scalar("SELECT count(*) FROM runs"), std::string("2"));
+        // Opening again does not migrate twice (a second ALTER TABLE ADD COLUMN would fail).
+        QVERIFY(history::HistoryStore::open(path).has_value());
+    }
+
+    void overrideReasonsAreKeptAndListed()
+    {
+        auto store = history::HistoryStore::open(file("override.sqlite3"));
+        QVERIFY(store.has_value());
+        const auto add = [&](const std::string& id, bool skip, const std::string& reason) {
+            run::RunRequest request;
+            request.code = "import os\n";
+            request.skipCheck = skip;
+            history::RecordContext context;
+            context.policy = "standard";
+            context.overrideReason = reason;
+            return store->record(request, makeResult(id, run::Status::Ok), context).has_value();
+        };
+        QVERIFY(add("o1", true, "first reason"));
+        QVERIFY(add("o2", false, "ignored: the check ran"));
+        QVERIFY(add("o3", true, "second reason"));
+        QVERIFY(add("o4", true, "first reason"));
+        QVERIFY(add("o5", true, ""));
+        QVERIFY(store->get("o2")->overrideReason.empty()); // a reason counts only with an override
+
+        history::HistoryFilter overridden;
+        overridden.overriddenOnly = true;
+        auto rows = store->list(overridden);
+        QVERIFY(rows.has_value());
+        QStringList ids;
+        for (const auto& row : *rows) {
+            QVERIFY(row.checkSkipped);
+            ids << QString::fromStdString(row.runId);
+        }
+        QCOMPARE(ids, (QStringList{"o5", "o4", "o3", "o1"}));
+        QCOMPARE((*rows)[1].overrideReason, std::string("first reason"));
+        overridden.status = "blocked";
+        QCOMPARE(store->list(overridden)->size(), std::size_t{0});
+
+        auto reasons = store->recentOverrideReasons(10);
+        QVERIFY(reasons.has_value());
+        QCOMPARE(*reasons, (std::vector<std::string>{"first reason", "second reason"}));
+        QCOMPARE(store->recentOverrideReasons(1)->size(), std::size_t{1});
+    }
+
+    void limitsFromJson_data()
+    {
+        QTest::addColumn<QString>("edit");
+        QTest::addColumn<QString>("code");
+        QTest::newRow("as stored") << QString() << QString();
+        QTest::newRow("missing field") << "remove:pids"
+                                       << "history.limits";
+        QTest::newRow("mistyped field") << "string:memory_bytes"
+                                        << "history.limits";
+        QTest::newRow("fraction for an integer") << "half:pids"
+                                                 << "history.limits";
+        QTest::newRow("out of range") << "big:memory_bytes"
+                                      << "limits.memory";
+    }
+
+    void limitsFromJson()
+    {
+        QFETCH(QString, edit);
+        QFETCH(QString, code);
+        run::Limits original;
+        original.timeoutSeconds = 2.5;
+        original.memoryBytes = 100000ll * 1024; // not a whole MiB: restored to the byte
+        original.memorySwapBytes = original.memoryBytes * 2;
+        original.cpus = 0.75;
+        original.pids = 33;
+        original.outputLimitBytes = 3000;
+        original.tmpfsBytes = 5ll << 20;
+        original.network = "bridge";
+        original.runtime = "runsc";
+        auto json = history::limitsToJson(original);
+        const QString key = edit.section(u':', 1);
+        const std::string field = key.toStdString();
+        if (edit.startsWith(u"remove"))
+            json.erase(field);
+        else if (edit.startsWith(u"string"))
+            json[field] = "256m";
+        else if (edit.startsWith(u"half"))
+            json[field] = 32.5;
+        else if (edit.startsWith(u"big"))
+            json[field] = 1ll << 50;
+        const auto restored = history::limitsFromJson(json);
+        if (code.isEmpty()) {
+            QVERIFY2(restored.has_value(), restored ? "" : restored.error().message.c_str());
+            QVERIFY(*restored == original);
+        } else {
+            QVERIFY(!restored.has_value());
+            QCOMPARE(QString::fromStdString(restored.error().code), code);
+            if (code == u"history.limits")
+                QVERIFY2(restored.error().message.find(field) != std::string::npos,
+                         restored.error().message.c_str());
+        }
     }
 
     void listsNewestFirstWithFilters()
@@ -225,6 +402,53 @@ private Q_SLOTS:
         QCOMPARE(failedStatus, 125);
         QVERIFY2(failedErr.contains("agentrun: warning: Could not open the run history at"),
                  failedErr.constData());
+    }
+
+    // `run --no-check --reason` keeps the reason; `history` lists and shows it. The engine is a dead
+    // socket, so the run ends as engine_error after the (skipped) check, without any container.
+    void cliKeepsTheOverrideReason()
+    {
+        const QString home = QString::fromStdString(file("reasonhome"));
+        const auto runCli = [&home](const QStringList& args, const QByteArray& input) {
+            QProcess cli;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert("XDG_DATA_HOME", home);
+            env.insert("DOCKER_HOST", "unix://" + home + "/no-engine.sock");
+            cli.setProcessEnvironment(env);
+            cli.start(AGENTRUN_CLI, args);
+            cli.write(input);
+            cli.closeWriteChannel();
+            cli.waitForFinished(30000);
+            QByteArray text = cli.readAllStandardOutput();
+            text += cli.readAllStandardError();
+            return std::make_pair(cli.exitCode(), text);
+        };
+        const QByteArray code = "import os\nos.system('true')\n";
+        auto [usage, usageText] = runCli({"run", "--reason", "why not", "-"}, code);
+        QCOMPARE(usage, 2);
+        QVERIFY2(usageText.contains("--reason says why the check is skipped"), usageText.constData());
+
+        auto [status, text] = runCli({"run", "--no-check", "--reason", "only runs true", "-"}, code);
+        QCOMPARE(status, 3);
+        auto [listStatus, list] = runCli({"history", "list", "--overridden", "--json"}, {});
+        QCOMPARE(listStatus, 0);
+        const auto runs = nlohmann::json::parse(list.toStdString())["runs"];
+        QCOMPARE(runs.size(), std::size_t{1});
+        QCOMPARE(runs[0]["override_reason"].get<std::string>(), std::string("only runs true"));
+        QCOMPARE(runs[0]["check_skipped"].get<bool>(), true);
+        const QString id = QString::fromStdString(runs[0]["run_id"].get<std::string>());
+        auto [showStatus, shown] = runCli({"history", "show", id}, {});
+        QCOMPARE(showStatus, 0);
+        QVERIFY2(shown.contains("  check:   overridden, reason: only runs true\n"), shown.constData());
+        auto [plainStatus, plain] = runCli({"history", "list"}, {});
+        QCOMPARE(plainStatus, 0);
+        QVERIFY2(plain.contains("engine_error !"), plain.constData());
+        QVERIFY2(plain.contains("check overridden: only runs true"), plain.constData());
+
+        // A run with the check is not listed as overridden.
+        runCli({"run", "-"}, code);
+        auto [againStatus, again] = runCli({"history", "list", "--overridden", "--json"}, {});
+        QCOMPARE(nlohmann::json::parse(again.toStdString())["runs"].size(), std::size_t{1});
     }
 
     void defaultPathFollowsXdg()

@@ -4,6 +4,7 @@
 #include "history/sqlite.h"
 
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <system_error>
 
@@ -46,11 +47,26 @@ CREATE INDEX IF NOT EXISTS runs_by_created ON runs(created_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, created_ms DESC, id DESC);
 )sql";
 
+// Schema 2: what the program read, the profile, and whether (and why) the check was overridden. Added
+// columns have defaults, so rows of schema 1 read as "no stdin, no profile, checked".
+constexpr const char* SchemaV2 = R"sql(
+ALTER TABLE runs ADD COLUMN stdin BLOB NOT NULL DEFAULT x'';
+ALTER TABLE runs ADD COLUMN stdin_capped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN check_skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN override_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS runs_by_override ON runs(check_skipped, created_ms DESC, id DESC);
+)sql";
+
+/// Migrations[v] takes a file from schema v to v + 1.
+constexpr const char* Migrations[] = {SchemaV1, SchemaV2};
+static_assert(static_cast<int>(std::size(Migrations)) == HistoryStore::SchemaVersion);
+
 constexpr const char* SelectColumns =
     "run_id, created_ms, source, status, exit_code, message, error_code, policy, image, code, limits_json, "
     "findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, output_capped, "
     "stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, peak_memory_bytes, "
-    "cpu_seconds";
+    "cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason";
 
 std::int64_t nowMs()
 {
@@ -108,6 +124,11 @@ RunRecord readRecord(const Statement& row)
     r.durations.totalMs = row.real(c++);
     r.peakMemoryBytes = row.integer(c++);
     r.cpuSeconds = row.real(c++);
+    r.stdinData = row.text(c++);
+    r.stdinCapped = row.integer(c++) != 0;
+    r.profile = row.text(c++);
+    r.checkSkipped = row.integer(c++) != 0;
+    r.overrideReason = row.text(c++);
     return r;
 }
 
@@ -133,6 +154,40 @@ std::string preview(const std::string& code)
             return line;
         }
         start = end + 1;
+    }
+    return {};
+}
+
+/// Brings the file to SchemaVersion, one step per version, in one transaction. The version is read again
+/// under the write lock: another process may have migrated the file since it was first read.
+Result<void> migrate(Database& d)
+{
+    if (auto begun = d.exec("BEGIN IMMEDIATE"); !begun) {
+        return begun;
+    }
+    const auto rollback = [&d](Error error) {
+        (void)d.exec("ROLLBACK");
+        return Result<void>(std::unexpected(std::move(error)));
+    };
+    auto version = d.prepare("PRAGMA user_version");
+    if (!version || version->step() != SQLITE_ROW) {
+        return rollback(Error{"history.open", d.lastError()});
+    }
+    const std::int64_t current = version->integer(0);
+    *version = Statement();
+    for (std::int64_t v = current; v < HistoryStore::SchemaVersion; ++v) {
+        if (auto step = d.exec(Migrations[static_cast<std::size_t>(v)]); !step) {
+            return rollback(step.error());
+        }
+    }
+    const std::string setVersion = "PRAGMA user_version = " + std::to_string(HistoryStore::SchemaVersion);
+    if (current < HistoryStore::SchemaVersion) {
+        if (auto set = d.exec(setVersion.c_str()); !set) {
+            return rollback(set.error());
+        }
+    }
+    if (auto committed = d.exec("COMMIT"); !committed) {
+        return rollback(committed.error());
     }
     return {};
 }
@@ -214,15 +269,7 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
         return openError(wal.error().message);
     }
     if (current < SchemaVersion) {
-        auto migrated = d.exec("BEGIN IMMEDIATE");
-        if (migrated) {
-            migrated = d.exec(SchemaV1);
-        }
-        if (migrated) {
-            migrated = d.exec("PRAGMA user_version = 1; COMMIT");
-        }
-        if (!migrated) {
-            (void)d.exec("ROLLBACK");
+        if (auto migrated = migrate(d); !migrated) {
             return openError(migrated.error().message);
         }
     }
@@ -249,6 +296,15 @@ void HistoryStore::setBusyTimeout(std::chrono::milliseconds timeout)
 Result<void> HistoryStore::record(const run::RunRequest& request, const run::RunResult& result,
                                   std::string_view policyName, std::string_view source)
 {
+    RecordContext context;
+    context.policy = policyName;
+    context.source = source;
+    return record(request, result, context);
+}
+
+Result<void> HistoryStore::record(const run::RunRequest& request, const run::RunResult& result,
+                                  const RecordContext& context)
+{
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& finding : result.findings) {
         findings.push_back(safety::toJson(finding));
@@ -262,6 +318,8 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     const std::string_view out = capped(result.stdoutData, stdoutCut);
     const std::string_view err = capped(result.stderrData, stderrCut);
     const std::string_view combined = capped(result.output, outputCut);
+    bool stdinCut = false;
+    const std::string_view input = capped(request.stdinData, stdinCut);
 
     std::lock_guard lock(m_impl->mutex);
     Database& d = m_impl->db;
@@ -277,7 +335,8 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
         "image, code, "
         "limits_json, findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, "
         "output_capped, stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, "
-        "peak_memory_bytes, cpu_seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "peak_memory_bytes, cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert) {
         return rollback(insert.error().message);
     }
@@ -285,12 +344,12 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     int i = 1;
     s.bind(i++, result.runId);
     s.bind(i++, nowMs());
-    s.bind(i++, source);
+    s.bind(i++, context.source);
     s.bind(i++, run::toString(result.status));
     s.bind(i++, std::int64_t{result.exitCode});
     s.bind(i++, result.message);
     s.bind(i++, result.errorCode);
-    s.bind(i++, policyName);
+    s.bind(i++, context.policy);
     s.bind(i++, result.image);
     s.bindBlob(i++, request.code);
     s.bind(i++, dump(limitsToJson(request.limits)));
@@ -310,6 +369,11 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     s.bind(i++, result.durations.totalMs);
     s.bind(i++, result.peakMemoryBytes);
     s.bind(i++, result.cpuSeconds);
+    s.bindBlob(i++, input);
+    s.bind(i++, std::int64_t{stdinCut});
+    s.bind(i++, context.profile);
+    s.bind(i++, std::int64_t{request.skipCheck});
+    s.bind(i++, request.skipCheck ? std::string_view(context.overrideReason) : std::string_view());
     if (s.step() != SQLITE_DONE) {
         const std::string detail = d.lastError();
         s = Statement();
@@ -340,9 +404,12 @@ Result<std::vector<RunSummary>> HistoryStore::list(const HistoryFilter& filter)
     std::lock_guard lock(m_impl->mutex);
     std::string sql =
         "SELECT run_id, created_ms, source, status, exit_code, message, policy, substr(code, 1, 4096), "
-        "total_ms, peak_memory_bytes FROM runs";
+        "total_ms, peak_memory_bytes, check_skipped, override_reason FROM runs";
     if (!filter.status.empty()) {
         sql += " WHERE status = ?";
+    }
+    if (filter.overriddenOnly) {
+        sql += filter.status.empty() ? " WHERE check_skipped = 1" : " AND check_skipped = 1";
     }
     sql += " ORDER BY created_ms DESC, id DESC LIMIT ? OFFSET ?";
     auto query = m_impl->db.prepare(sql);
@@ -369,6 +436,8 @@ Result<std::vector<RunSummary>> HistoryStore::list(const HistoryFilter& filter)
         row.codePreview = preview(query->text(7));
         row.totalMs = query->real(8);
         row.peakMemoryBytes = query->integer(9);
+        row.checkSkipped = query->integer(10) != 0;
+        row.overrideReason = query->text(11);
         rows.push_back(std::move(row));
     }
     if (rc != SQLITE_DONE) {
@@ -420,6 +489,26 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
         }
     }
     return fail("history.not_found", "No run " + key + " in the history (" + m_impl->path.string() + ").");
+}
+
+Result<std::vector<std::string>> HistoryStore::recentOverrideReasons(int limit)
+{
+    std::lock_guard lock(m_impl->mutex);
+    auto query = m_impl->db.prepare("SELECT override_reason FROM runs WHERE override_reason != '' "
+                                    "GROUP BY override_reason ORDER BY max(id) DESC LIMIT ?");
+    if (!query) {
+        return std::unexpected(m_impl->readError(query.error().message));
+    }
+    query->bind(1, std::int64_t{limit});
+    std::vector<std::string> reasons;
+    int rc = 0;
+    while ((rc = query->step()) == SQLITE_ROW) {
+        reasons.push_back(query->text(0));
+    }
+    if (rc != SQLITE_DONE) {
+        return std::unexpected(m_impl->readError(m_impl->db.lastError()));
+    }
+    return reasons;
 }
 
 } // namespace agentrun::history

@@ -20,7 +20,9 @@ Statement::~Statement()
 
 void Statement::bind(int index, std::string_view text)
 {
-    sqlite3_bind_text64(m_statement, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    // A default string_view has no pointer: that would bind NULL, and the columns are NOT NULL.
+    sqlite3_bind_text64(m_statement, index, text.data() ? text.data() : "", text.size(), SQLITE_TRANSIENT,
+                        SQLITE_UTF8);
 }
 
 void Statement::bindBlob(int index, std::string_view bytes)

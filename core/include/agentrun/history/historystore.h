@@ -47,6 +47,12 @@ struct RunRecord
     run::Durations durations;
     std::int64_t peakMemoryBytes = 0;
     double cpuSeconds = 0;
+    // Schema 2 (empty or false in runs recorded before it):
+    std::string stdinData;      ///< what the program read on stdin, up to MaxStoredOutputBytes
+    bool stdinCapped = false;   ///< cut to MaxStoredOutputBytes by the history
+    std::string profile;        ///< the profile the settings came from; empty: none or unknown
+    bool checkSkipped = false;  ///< run with the static check overridden ("Run anyway", --no-check)
+    std::string overrideReason; ///< why the check was overridden, as the person gave it
 };
 
 /// A row of a listing: the record without the code and the output, plus the code's first line.
@@ -62,6 +68,8 @@ struct RunSummary
     std::string codePreview; ///< first non-empty line of the code, at most 80 bytes
     double totalMs = 0;
     std::int64_t peakMemoryBytes = 0;
+    bool checkSkipped = false;
+    std::string overrideReason;
 };
 
 struct HistoryFilter
@@ -69,6 +77,16 @@ struct HistoryFilter
     std::string status; ///< empty: any
     int limit = 50;     ///< 1 .. 1000
     int offset = 0;
+    bool overriddenOnly = false; ///< only runs whose check was overridden
+};
+
+/// What a front end knows about a run beyond the request and the result.
+struct RecordContext
+{
+    std::string policy;         ///< what the user chose (preset name or file), not a temporary file
+    std::string source = "cli"; ///< "cli", "rest", "workbench"
+    std::string profile;        ///< the profile the settings came from; empty: none
+    std::string overrideReason; ///< why the check was overridden; kept only when request.skipCheck
 };
 
 /// Run history in an SQLite file (WAL, schema versioned with user_version). Thread-safe: one
@@ -80,8 +98,8 @@ public:
     static Result<HistoryStore> open(const std::filesystem::path& path);
     /// $XDG_DATA_HOME/agentrun/history.sqlite3, else ~/.local/share/agentrun/history.sqlite3.
     static std::filesystem::path defaultPath();
-    /// Schema version this build writes.
-    static constexpr int SchemaVersion = 1;
+    /// Schema version this build writes. 1: the first; 2: stdin, profile, check override and its reason.
+    static constexpr int SchemaVersion = 2;
 
     HistoryStore(HistoryStore&&) noexcept;
     HistoryStore& operator=(HistoryStore&&) noexcept;
@@ -91,10 +109,15 @@ public:
     /// (preset name or file); `source` says which front end ran it.
     Result<void> record(const run::RunRequest& request, const run::RunResult& result,
                         std::string_view policyName, std::string_view source = "cli");
+    /// As above, with everything the front end knows: the profile and why the check was overridden.
+    Result<void> record(const run::RunRequest& request, const run::RunResult& result,
+                        const RecordContext& context);
     /// Newest first.
     Result<std::vector<RunSummary>> list(const HistoryFilter& filter);
     /// By id, or by a unique prefix of at least 4 characters. Error code "history.not_found" when absent.
     Result<RunRecord> get(std::string_view runId);
+    /// The distinct reasons given for overriding the check, most recently used first (at most `limit`).
+    Result<std::vector<std::string>> recentOverrideReasons(int limit = 10);
 
     /// Rows beyond this many (oldest first) are removed when a run is recorded. Default 10000.
     void setMaxRuns(std::int64_t maxRuns);
@@ -113,6 +136,10 @@ bool isKnownStatus(std::string_view status);
 
 /// The limits as stored and shown: {"timeout_seconds", "memory_bytes", …}.
 nlohmann::json limitsToJson(const run::Limits& limits);
+/// The inverse of limitsToJson(), validated: every field must be there with its type, and the values
+/// must pass run::validate(). Error code "history.limits" (a field missing or mistyped) or the
+/// validator's ("limits.memory", …).
+Result<run::Limits> limitsFromJson(const nlohmann::json& json);
 
 /// The `agentrun history show --json` / `GET /v2/runs/{id}` object: the run --json fields plus code,
 /// policy, limits, source, created_at and the capped flags.
