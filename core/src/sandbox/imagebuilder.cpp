@@ -34,6 +34,12 @@ Result<std::string> locateSandboxSources()
     if (const char* dir = std::getenv("AGENTRUN_DATA_DIR")) {
         candidates.emplace_back(dir);
     }
+    // An installed binary (bin/agentrun) finds its data in ../share/agentrun whatever prefix the
+    // package put it under (a .deb installs to /usr while CMAKE_INSTALL_PREFIX may say /usr/local).
+    std::error_code selfError;
+    if (const auto self = fs::read_symlink("/proc/self/exe", selfError); !selfError) {
+        candidates.emplace_back((self.parent_path().parent_path() / "share/agentrun").string());
+    }
     candidates.emplace_back(fs::path(AGENTRUN_RESOURCES_SOURCE_DIR).parent_path().string());
     candidates.emplace_back(AGENTRUN_RESOURCES_INSTALL_DIR);
     for (const auto& candidate : candidates) {
