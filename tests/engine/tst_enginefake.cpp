@@ -163,6 +163,29 @@ private Q_SLOTS:
         QCOMPARE(fake.connections(), 1);
     }
 
+    void engineClosesKeptConnections()
+    {
+        // An engine may close an idle kept-alive connection at any time; a pooled handle must reconnect.
+        FakeEngine fake;
+        fake.route("GET", "/_ping", Script().write(testing::httpAnswer(200, "OK", "text/plain")).cut());
+        fake.route("GET", "/v1.41/containers/" + Id + "/json",
+                   Script()
+                       .write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: "
+                              "application/json\r\n\r\n{\"Id\":\"" +
+                              Id + "\"}")
+                       .cut());
+        auto client = clientOf(fake);
+        for (int i = 0; i < 3; ++i) {
+            const auto pinged = client.ping();
+            QVERIFY2(pinged, errorOf(pinged).c_str());
+            std::this_thread::sleep_for(20ms); // the close has arrived before the next call
+            auto inspected = client.inspectContainer(Id);
+            QVERIFY2(inspected, errorOf(inspected).c_str());
+            QCOMPARE((*inspected)["Id"].get<std::string>(), Id);
+        }
+        QCOMPARE(fake.connections(), 6);
+    }
+
     void negotiatesApiVersion_data()
     {
         QTest::addColumn<QString>("server");
