@@ -1,5 +1,9 @@
-// Hello-world run latency: a container created per run (the baseline) vs. the warm pool (ours), in
-// one process so both see the same machine load. Usage: bench_run [RUNS] (default 15);
+// Hello-world run latency: a container created per run and `docker exec` in one container (the
+// baselines) vs. the warm pool and the recycle mode (ours), in one process so all see the same machine
+// load; then sustained throughput: the engine's own limit for fresh containers (bare
+// create+start+wait+remove of `python3 -c pass`, as parallel as helps) beside 100 back-to-back runs
+// each in a fresh container, and the recycle mode beside the exec baseline.
+// Usage: bench_run [RUNS] [THROUGHPUT_RUNS] (default 15 and 100; 0 skips the throughput part);
 // AGENTRUN_BENCH_RUNSC=1 adds the warm pool under gVisor (runsc registered with the engine).
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
@@ -7,6 +11,7 @@
 #include "agentrun/sandbox/containerspec.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -116,6 +121,84 @@ Stats measureExec(const std::string& image, int runs)
     return summarize(std::move(ms));
 }
 
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The engine's own rate for fresh containers: `total` bare python3 -c pass containers, created,
+/// started, waited for and removed by `parallel` threads. Returns containers per second.
+double engineLimit(const std::string& image, int total, int parallel)
+{
+    auto endpoint = engine::Endpoint::resolve();
+    engine::Client client(*endpoint);
+    std::atomic<int> next{0};
+    std::atomic<bool> failed{false};
+    const auto start = Clock::now();
+    std::vector<std::thread> workers;
+    for (int t = 0; t < parallel; ++t) {
+        workers.emplace_back([&] {
+            const nlohmann::json spec = {{"Image", image},
+                                         {"Entrypoint", {"python3", "-c", "pass"}},
+                                         {"Labels", {{"org.agentrun.bench", "engine-limit"}}},
+                                         {"HostConfig", {{"NetworkMode", "none"}}}};
+            while (next.fetch_add(1) < total && !failed) {
+                auto id = client.createContainer(spec);
+                if (!id || !client.startContainer(*id) ||
+                    !client.waitContainer(*id, std::chrono::seconds(60))) {
+                    failed = true;
+                }
+                if (id) {
+                    client.removeContainer(*id);
+                }
+            }
+        });
+    }
+    for (auto& worker : workers) {
+        worker.join();
+    }
+    if (failed) {
+        std::fprintf(stderr, "the engine-limit containers failed\n");
+        std::exit(1);
+    }
+    return total / secondsSince(start);
+}
+
+/// `total` hello-world runs through the executor from `callers` threads, back to back. Runs per second.
+double executorRate(const run::ExecutorConfig& config, int total, int callers)
+{
+    run::Executor executor(config);
+    run::RunRequest request;
+    request.code = "print('Hello, World!')";
+    run::RunObserver observer;
+    run::CancelToken cancel;
+    executor.run(request, observer, cancel); // warm-up: sets the pool key
+    std::atomic<int> next{0};
+    std::atomic<bool> failed{false};
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < callers; ++t) {
+        threads.emplace_back([&] {
+            while (next.fetch_add(1) < total && !failed) {
+                const auto result = executor.run(request, observer, cancel);
+                if (result.status != run::Status::Ok || result.stdoutData != "Hello, World!\n") {
+                    std::fprintf(stderr, "run failed: %s\n", result.message.c_str());
+                    failed = true;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    if (failed) {
+        std::exit(1);
+    }
+    return total / secondsSince(start);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -138,14 +221,54 @@ int main(int argc, char** argv)
         run::Executor executor(config);
         warm = measure(executor, runs, true);
     }
+    run::ExecutorConfig recycleConfig = config;
+    recycleConfig.poolSize = 1;
+    recycleConfig.recycleRuns = 1000;
+    Stats recycled;
+    {
+        run::Executor executor(recycleConfig);
+        recycled = measure(executor, runs, false);
+    }
     const Stats exec = measureExec(config.image, runs);
     std::printf("hello-world run, %d runs each          p50 ms   p90 ms  mean ms\n", runs);
     std::printf("baseline: exec in one container      %7.1f  %7.1f  %7.1f   (AgentRun's way)\n", exec.p50,
                 exec.p90, exec.mean);
     std::printf("baseline: container created per run  %7.1f  %7.1f  %7.1f\n", cold.p50, cold.p90, cold.mean);
     std::printf("ours:     warm pool (size 2)         %7.1f  %7.1f  %7.1f\n", warm.p50, warm.p90, warm.mean);
+    std::printf("ours:     recycle mode (opt-in)      %7.1f  %7.1f  %7.1f\n", recycled.p50, recycled.p90,
+                recycled.mean);
     std::printf("speed-up (p50): %.1fx vs a container per run, %.1fx vs exec\n", cold.p50 / warm.p50,
                 exec.p50 / warm.p50);
+
+    const int total = argc > 2 ? std::atoi(argv[2]) : 100;
+    if (total > 0) {
+        std::printf("\nthroughput, %d runs back to back                  runs/s\n", total);
+        double limit = 0;
+        int bestParallel = 1;
+        for (int parallel : {1, 2, 4}) {
+            const double rate = engineLimit(config.image, total, parallel);
+            std::printf("engine limit: bare python3 -c pass, %d at once     %6.2f\n", parallel, rate);
+            if (rate > limit) {
+                limit = rate;
+                bestParallel = parallel;
+            }
+        }
+        double best = 0;
+        for (int callers : {1, 2, 4}) {
+            run::ExecutorConfig fresh = config;
+            fresh.poolSize = std::max(2, callers);
+            const double rate = executorRate(fresh, total, callers);
+            std::printf("ours: fresh container per run, %d caller(s)      %6.2f\n", callers, rate);
+            best = std::max(best, rate);
+        }
+        std::printf("ours vs the engine's limit (%d at once): %.0f %%\n", bestParallel, 100 * best / limit);
+        const double recycleRate = executorRate(recycleConfig, total, 1);
+        const double execRate = 1000.0 / exec.mean;
+        std::printf("ours: recycle mode, 1 caller                     %6.2f\n", recycleRate);
+        std::printf("baseline: exec in one container, sequential      %6.2f   (1000 / mean exec ms)\n",
+                    execRate);
+        std::printf("recycle vs exec: %.1fx\n", recycleRate / execRate);
+    }
     if (std::getenv("AGENTRUN_BENCH_RUNSC")) {
         // gVisor's cost, same warm pool: needs the runsc runtime registered with the engine.
         run::Executor executor(config);

@@ -13,6 +13,12 @@ agent writes its report as the last bytes on stdout:
 
     \\x1eAGENTRUN-REPORT:<nonce>:{"exit": n, "signal": s, "peak_memory": b, "cpu": secs, "oom_kills": k}\\n
 
+Recycle mode (`agent.py --recycle N`, opt-in on the host): the agent serves up to N runs in turn, each
+in a fresh interpreter. After each run it kills every other process of the sandbox user (again until
+none is left), empties /tmp and /dev/shm and removes System V IPC objects, and only then writes the
+report with "recycled": true. The host runs such containers without docker-init, so the agent is the
+container's init: non-dumpable, it cannot be written into the way a long-lived init could.
+
 The nonce arrives over stdin and the agent is non-dumpable, so the user's code can neither read it nor
 forge a report; the host strips the report by its nonce and ignores any other look-alike. Just before
 it, the agent writes \\x1eAGENTRUN-END:<nonce>\\n on stderr, which closes that stream the same way.
@@ -22,6 +28,7 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import signal
 import sys
 import threading
@@ -123,19 +130,88 @@ def start_interpreter():
     return pid, code_w, stdin_w
 
 
-def main():
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+def other_processes():
+    """Processes of this user other than the agent (what a run may have left behind)."""
+    me, uid, found = os.getpid(), os.getuid(), []  # pid 1 (the init) never counts: kill(-1) spares it
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in (1, me):
+            try:
+                if os.stat("/proc/" + entry).st_uid == uid:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def reap():
+    """As the container's init (recycle mode), orphans are ours to reap."""
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def kill_others():
+    """Kills every process of this user but the agent, again until none is left (a fork may race)."""
+    for _ in range(200):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        reap()
+        if not other_processes():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def wipe(directory):
+    """Empties a directory of everything the sandbox user could write there (recycle mode)."""
+    for entry in os.scandir(directory):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def remove_ipc():
+    """System V IPC objects outlive their processes: remove those of this user (recycle mode)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid = os.getuid()
+    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)),
+                         ("msg", lambda i: libc.msgctl(i, 0, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, 0))):
+        try:
+            with open("/proc/sysvipc/" + kind) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # key id perms ... uid is the 8th column for shm, 5th for msg/sem (after the counters)
+            ident = int(fields[1])
+            owner = int(fields[{"shm": 7, "msg": 7, "sem": 4}[kind]])
+            if owner == uid:
+                remove(ident)  # IPC_RMID is 0
+
+
+def serve(stdin_fd, index, runs):
+    """One run: reads it from stdin, runs it in a fresh interpreter, writes the marks and the report."""
+    oom_before, pids_before = oom_kills(), pids_limit_hits()
     pid, code_w, stdin_w = start_interpreter()
-    stdin_fd = sys.stdin.fileno()
     header = read_header(stdin_fd)
     nonce = str(header["nonce"])
     code = read_exact(stdin_fd, int(header["code"]))
     data = read_exact(stdin_fd, int(header.get("stdin", 0)))
     argv = [str(a) for a in header.get("argv", [])]
-    os.close(stdin_fd)
+    last = index == runs - 1
+    if last:
+        os.close(stdin_fd)
 
     with open("/tmp/main.py", "wb") as f:
         f.write(code)
@@ -146,27 +222,49 @@ def main():
     else:
         os.close(stdin_w)  # input() gets end-of-file at once
 
-    _, status = os.waitpid(pid, 0)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _, status, usage = os.wait4(pid, 0)
     # Nothing the program started may write after the report: kill every process of this user but us.
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
+    clean = kill_others()
 
     report = {
         "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status),
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
-        "peak_memory": peak_memory(),
+        # The cgroup's high-water mark covers every process of the run; a recycled container's mark
+        # includes earlier runs, so later runs report the program's own peak instead.
+        "peak_memory": peak_memory() if index == 0 else usage.ru_maxrss * 1024,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "oom_kills": oom_kills(),
-        "pids_limit_hits": pids_limit_hits(),
+        "oom_kills": oom_kills() - oom_before,
+        "pids_limit_hits": pids_limit_hits() - pids_before,
     }
+    if not last and clean:
+        # Recycle mode: nothing of this run may reach the next. Processes are gone (above); files in
+        # the writable places, System V IPC objects; env and modules lived in the dead interpreter.
+        wipe("/tmp")
+        wipe("/dev/shm")
+        remove_ipc()
+        report["recycled"] = True
     # stdout and stderr reach the host on separate pipes: a marker closes stderr too, so the host knows
     # it has every byte the program wrote there before it ends the run.
     os.write(2, ("\x1eAGENTRUN-END:%s\n" % nonce).encode())
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())
+    return report
+
+
+def main():
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    # `--recycle N`: serve up to N runs, one fresh interpreter each (the host's opt-in recycle mode).
+    runs = 1
+    if len(sys.argv) == 3 and sys.argv[1] == "--recycle":
+        runs = max(1, min(int(sys.argv[2]), 10000))
+    stdin_fd = sys.stdin.fileno()
+    for index in range(runs):
+        report = serve(stdin_fd, index, runs)
+        if not report.get("recycled"):
+            break
     # The engine may close the attach stream as soon as the container exits, before it has copied the
     # last bytes out of the pipes (moby/moby#49655). Stay a moment: the host ends the run when both marks
     # have arrived and removes the container then, so this costs a run nothing.

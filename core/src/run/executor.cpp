@@ -69,7 +69,8 @@ public:
             m_info = *info;
             m_negotiated = true;
             removeLeftovers(*m_client);
-            m_pool = std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize);
+            m_pool =
+                std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize, m_config.recycleRuns);
             m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image);
         }
         return m_client.get();
@@ -310,7 +311,16 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     Result<nlohmann::json> state =
         needState ? engine.inspectContainer(container->id) : Result<nlohmann::json>(nlohmann::json());
     std::thread statsThread = stats.stop();
-    pool.discard(container->id, std::move(statsThread));
+    // Recycle mode: a run that ended cleanly (its agent killed what the run left, wiped the writable
+    // places and said so in its report) gives its container back for the next run.
+    const bool recycled = container->runsLeft > 1 && !killed && !streamError && !overCap && !needState &&
+                          demuxer.atFrameBoundary() && collector.report() &&
+                          collector.report()->value("recycled", false);
+    if (recycled) {
+        pool.giveBack(std::move(*container), std::move(statsThread));
+    } else {
+        pool.discard(container->id, std::move(statsThread));
+    }
 
     result.stdoutData = collector.stdoutData();
     result.stderrData = collector.stderrData();

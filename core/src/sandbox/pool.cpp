@@ -2,11 +2,14 @@
 
 #include "agentrun/sandbox/containerspec.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 namespace agentrun::sandbox {
 
-ContainerPool::ContainerPool(engine::Client& client, int size) : m_client(client), m_size(size)
+ContainerPool::ContainerPool(engine::Client& client, int size, int recycleRuns)
+    : m_client(client), m_size(size), m_recycle(std::max(1, recycleRuns))
 {
     m_worker = std::thread([this] { work(); });
 }
@@ -25,7 +28,21 @@ Result<WarmContainer> ContainerPool::make(const run::Limits& limits, const std::
                                           const std::vector<nlohmann::json>& mounts,
                                           const std::vector<std::string>& env)
 {
+    return create(limits, image, mounts, env, false);
+}
+
+Result<WarmContainer> ContainerPool::create(const run::Limits& limits, const std::string& image,
+                                            const std::vector<nlohmann::json>& mounts,
+                                            const std::vector<std::string>& env, bool recyclable)
+{
     auto spec = containerSpec(limits, image);
+    const int runs = recyclable ? m_recycle : 1;
+    if (runs > 1) {
+        spec["Cmd"] = {"--recycle", std::to_string(runs)}; // arguments of the agent (the entrypoint)
+        // The agent itself is the init: an init the sandbox user can write into (/proc/1/mem of a
+        // dumpable docker-init) could outlive a run; the agent is non-dumpable and reaps orphans itself.
+        spec["HostConfig"]["Init"] = false;
+    }
     for (const auto& mount : mounts) {
         spec["HostConfig"]["Mounts"].push_back(mount);
     }
@@ -47,7 +64,8 @@ Result<WarmContainer> ContainerPool::make(const run::Limits& limits, const std::
         m_client.removeContainer(*id);
         return std::unexpected(started.error());
     }
-    return WarmContainer{*id, std::move(*stream), false};
+    return WarmContainer{*id, std::move(*stream), false, runs,
+                         recyclable ? poolKey(limits, image) : std::string()};
 }
 
 Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const std::string& image)
@@ -65,7 +83,7 @@ Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const st
         }
     }
     m_wake.notify_all();
-    return make(limits, image);
+    return create(limits, image, {}, {}, true);
 }
 
 void ContainerPool::switchKey(const std::string& key, const run::Limits& limits, const std::string& image)
@@ -92,6 +110,27 @@ void ContainerPool::discard(std::string id, std::thread companion)
         m_trash.emplace_back(std::move(id), std::move(companion));
     }
     m_wake.notify_all();
+}
+
+void ContainerPool::giveBack(WarmContainer container, std::thread companion)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        // One more than the pool's size may wait: the recycled one goes first, fresh ones stay warm.
+        if (container.runsLeft > 1 && !container.poolKey.empty() && container.poolKey == m_key &&
+            !m_stopping && static_cast<int>(m_ready.size()) <= m_size) {
+            --container.runsLeft;
+            container.fromPool = false;
+            m_ready.push_front(std::move(container));
+            if (companion.joinable()) {
+                m_joiners.push_back(std::move(companion));
+            }
+        } else {
+            m_trash.emplace_back(container.id, std::move(companion));
+        }
+    }
+    m_wake.notify_all();
+    m_changed.notify_all();
 }
 
 int ContainerPool::readyCount() const
@@ -128,6 +167,14 @@ void ContainerPool::work()
             }
             continue;
         }
+        if (!m_joiners.empty()) {
+            std::thread companion = std::move(m_joiners.front());
+            m_joiners.pop_front();
+            lock.unlock();
+            companion.join();
+            lock.lock();
+            continue;
+        }
         if (m_stopping) {
             break;
         }
@@ -144,7 +191,7 @@ void ContainerPool::work()
             const run::Limits limits = m_limits;
             const std::string image = m_image;
             lock.unlock();
-            auto container = make(limits, image);
+            auto container = create(limits, image, {}, {}, true);
             lock.lock();
             if (!container) {
                 m_failing = true; // retried on the next acquire(): no busy loop while the engine is down

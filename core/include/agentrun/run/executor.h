@@ -16,6 +16,11 @@ struct ExecutorConfig
     std::string image = "agentrun-sandbox:latest";
     std::string dockerHost; ///< empty: DOCKER_HOST or the default unix socket
     int poolSize = 2;       ///< warm containers kept ready per limits key; 0 = no pool
+    /// Opt-in recycle mode: a pool container serves up to this many runs (1: a fresh container per
+    /// run, the default). Between runs its agent kills every process of the sandbox user, wipes /tmp,
+    /// /dev/shm and System V IPC and starts a fresh interpreter; see docs/security.md for what that
+    /// does and does not isolate.
+    int recycleRuns = 1;
 };
 
 struct RunRequest
@@ -29,6 +34,7 @@ struct RunRequest
     std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none (nothing installed)
     std::string wheelhouse;          ///< host folder of wheels: offline installs (--no-index)
     std::string indexUrl;            ///< package index: network for the install phase only
+    std::vector<std::string> cached; ///< cached dependencies: the run uses their baked image (deps/bake.h)
     double installTimeoutSeconds = 300;
 };
 

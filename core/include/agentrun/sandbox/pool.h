@@ -21,15 +21,20 @@ struct WarmContainer
     std::string id;
     engine::AttachStream stream;
     bool fromPool = false;
+    int runsLeft = 1;    ///< recycle mode: how many more runs its agent will serve (1: this one only)
+    std::string poolKey; ///< the settings it was made for (empty: not a pool container)
 };
 
 /// Keeps `size` warm containers for the most recent limits, refilled and cleaned up on a background
 /// thread, so that a run costs a write to a socket instead of a container start. A change of limits
-/// drains the containers made for the old ones. Used containers are never reused.
+/// drains the containers made for the old ones. Used containers are never reused, except in the opt-in
+/// recycle mode (`recycleRuns` > 1): then a container's agent serves up to that many runs, each in a
+/// fresh interpreter, after killing every process of the sandbox user and wiping /tmp, /dev/shm and
+/// System V IPC (resources/agent/agent.py), and the executor gives a cleanly ended container back.
 class ContainerPool
 {
 public:
-    ContainerPool(engine::Client& client, int size);
+    ContainerPool(engine::Client& client, int size, int recycleRuns = 1);
     ~ContainerPool(); ///< removes every container it made
     ContainerPool(const ContainerPool&) = delete;
     ContainerPool& operator=(const ContainerPool&) = delete;
@@ -47,6 +52,12 @@ public:
     /// container goes) is joined after the removal.
     void discard(std::string id, std::thread companion = {});
 
+    /// Recycle mode: takes back a container whose agent reported a clean recycle and has runs left; it
+    /// is the next one handed out. Otherwise (or when the settings changed meanwhile) it is discarded.
+    void giveBack(WarmContainer container, std::thread companion = {});
+
+    int recycleRuns() const { return m_recycle; }
+
     /// Blocks until the pool holds `size` containers for these settings (for tests and benchmarks).
     bool waitUntilWarm(const run::Limits& limits, const std::string& image,
                        std::chrono::milliseconds timeout);
@@ -55,11 +66,15 @@ public:
 
 private:
     void work();
+    Result<WarmContainer> create(const run::Limits& limits, const std::string& image,
+                                 const std::vector<nlohmann::json>& mounts,
+                                 const std::vector<std::string>& env, bool recyclable);
     void switchKey(const std::string& key, const run::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
     engine::Client& m_client;
     const int m_size;
+    const int m_recycle;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::condition_variable m_changed;
@@ -68,7 +83,8 @@ private:
     std::string m_image;
     std::deque<WarmContainer> m_ready;
     std::deque<std::pair<std::string, std::thread>> m_trash;
-    std::vector<std::string> m_retry; ///< removals that failed while the engine was away
+    std::vector<std::string> m_retry;  ///< removals that failed while the engine was away
+    std::deque<std::thread> m_joiners; ///< companions of given-back containers, joined by the worker
     std::chrono::steady_clock::time_point m_nextRetry;
     bool m_stopping = false;
     bool m_failing = false;
