@@ -811,6 +811,7 @@ private Q_SLOTS:
         auto client = clientOf(fake);
         std::atomic<bool> stop{false};
         std::atomic<bool> started{false};
+        std::atomic<bool> returned{false};
         std::chrono::steady_clock::time_point stoppedAt;
         std::thread canceller([&] {
             while (!started.load()) {
@@ -819,6 +820,13 @@ private Q_SLOTS:
             std::this_thread::sleep_for(200ms);
             stoppedAt = std::chrono::steady_clock::now();
             stop = true;
+            // A cancel that does not work must fail this test, not hang it: the engine goes away.
+            for (int i = 0; i < 500 && !returned.load(); ++i) {
+                std::this_thread::sleep_for(10ms);
+            }
+            if (!returned.load()) {
+                fake.stop();
+            }
         });
         Result<std::string> result;
         if (build) {
@@ -835,6 +843,7 @@ private Q_SLOTS:
             result = streamed ? Result<std::string>("") : std::unexpected(streamed.error());
         }
         const auto returnedAt = std::chrono::steady_clock::now();
+        returned = true;
         canceller.join();
         const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(returnedAt - stoppedAt);
         qInfo("cancel took %lld ms", static_cast<long long>(latency.count()));
