@@ -317,6 +317,27 @@ private Q_SLOTS:
         QCOMPARE(gone.error().code, std::string("container.gone"));
     }
 
+    void warmContainerRemovedWhileWaitingIsReplaced()
+    {
+        run::RunRequest request;
+        request.code = "print('still served')";
+        request.limits = smallLimits();
+        Recorder first;
+        run::CancelToken cancel;
+        QVERIFY(m_executor->run(request, first, cancel).status == run::Status::Ok); // sets the pool's key
+        // Every container of ours that waits in the pool goes, from outside, while nobody runs.
+        QTRY_VERIFY_WITH_TIMEOUT(testing::managedContainers(*m_client) >= 2, 20000);
+        auto ids = m_client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()), false);
+        QVERIFY(ids && !ids->empty());
+        for (const auto& id : *ids) {
+            QVERIFY(m_client->removeContainer(id, true));
+        }
+        Recorder recorder;
+        const auto result = m_executor->run(request, recorder, cancel);
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QCOMPARE(result.stdoutData, std::string("still served\n"));
+    }
+
     void containerRemovedFromOutsideIsAnEngineError()
     {
         run::RunRequest request;

@@ -34,6 +34,25 @@ bool AttachStream::isOpen() const
     return m_impl && m_impl->socket != CURL_SOCKET_BAD;
 }
 
+bool AttachStream::peerClosed() const
+{
+    if (!isOpen()) {
+        return true;
+    }
+    if (!m_impl->leftover.empty()) {
+        return false;
+    }
+    pollfd fd{m_impl->socket, POLLIN | POLLRDHUP, 0};
+    if (::poll(&fd, 1, 0) <= 0) {
+        return false;
+    }
+    if (fd.revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+        return true;
+    }
+    char byte = 0;
+    return ::recv(m_impl->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 Result<void> AttachStream::write(std::string_view bytes)
 {
     if (!isOpen()) {

@@ -207,10 +207,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     }
 
     if (container->fromPool) {
-        // A warm container may have been stopped or removed from outside while it waited: check it is
-        // still running (a few ms) rather than lose the run to it.
-        auto state = engine.inspectContainer(container->id);
-        if (!state || !(*state)["State"].value("Running", false)) {
+        // A warm container may have been stopped or removed from outside while it waited: the engine
+        // then closed its attach connection, which a poll sees without a round trip to the engine.
+        if (container->stream.peerClosed()) {
             pool.discard(container->id);
             container = pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
             if (!container) {

@@ -23,6 +23,10 @@ public:
 
     bool isOpen() const;
 
+    /// True when the engine has closed the connection (the container ended or was removed), checked
+    /// without blocking or consuming bytes: a syscall, where an inspect costs an HTTP round trip.
+    bool peerClosed() const;
+
     /// Writes all of `bytes` or fails with engine.stream.
     Result<void> write(std::string_view bytes);
 
