@@ -210,7 +210,10 @@ def serve(stdin_fd, index, runs):
     data = read_exact(stdin_fd, int(header.get("stdin", 0)))
     argv = [str(a) for a in header.get("argv", [])]
     last = index == runs - 1
-    if last:
+    # "hold": the host copies files out after the report (with every process of the run gone), then
+    # closes stdin; the agent waits for that instead of leaving.
+    hold = last and bool(header.get("hold"))
+    if last and not hold:
         os.close(stdin_fd)
 
     with open("/tmp/main.py", "wb") as f:
@@ -235,6 +238,7 @@ def serve(stdin_fd, index, runs):
         "cpu": usage.ru_utime + usage.ru_stime,
         "oom_kills": oom_kills() - oom_before,
         "pids_limit_hits": pids_limit_hits() - pids_before,
+        "clean": clean,
     }
     if not last and clean:
         # Recycle mode: nothing of this run may reach the next. Processes are gone (above); files in
@@ -248,6 +252,10 @@ def serve(stdin_fd, index, runs):
     os.write(2, ("\x1eAGENTRUN-END:%s\n" % nonce).encode())
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())
+    if hold:
+        while os.read(stdin_fd, 65536):
+            pass
+        report["held"] = True
     return report
 
 
@@ -268,7 +276,8 @@ def main():
     # The engine may close the attach stream as soon as the container exits, before it has copied the
     # last bytes out of the pipes (moby/moby#49655). Stay a moment: the host ends the run when both marks
     # have arrived and removes the container then, so this costs a run nothing.
-    time.sleep(2)
+    if not report.get("held"):
+        time.sleep(2)
     return report["exit"]
 
 

@@ -138,6 +138,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     if (auto valid = validate(request.limits); !valid) {
         return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
     }
+    if (auto valid = validateCollect(request.collect); !valid) {
+        return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
+    }
     if (request.stdinData.size() > MaxStdinBytes) {
         return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.",
                       "request.stdin");
@@ -199,7 +202,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     //    volume mounted.
     observer.stageChanged(Stage::Starting);
     auto& pool = m_impl->pool();
-    auto container = plan.mounts.empty()
+    // A run that keeps files is held after its report for the copy, so it never takes a recycled one.
+    const bool collect = !request.collect.paths.empty();
+    auto container = plan.mounts.empty() && !collect
                          ? pool.acquire(request.limits, m_impl->m_config.image)
                          : pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
     if (!container) {
@@ -222,7 +227,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     nlohmann::json header = {{"nonce", nonce},
                              {"code", request.code.size()},
                              {"stdin", request.stdinData.size()},
-                             {"argv", request.argv}};
+                             {"argv", request.argv},
+                             {"hold", collect}};
     const std::string payload = header.dump() + "\n" + request.code + request.stdinData;
     auto sent = container->stream.write(payload);
     if (!sent && container->fromPool) {
@@ -309,6 +315,20 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         needState ? engine.waitContainer(container->id, std::chrono::seconds(10)) : Result<int>(0);
     Result<nlohmann::json> state =
         needState ? engine.inspectContainer(container->id) : Result<nlohmann::json>(nlohmann::json());
+    if (collect) {
+        // The agent holds the container after its report, every process of the run killed (its report
+        // says "clean"): copy the files now, then let it go by closing its stdin.
+        const auto* agentReport = collector.report() ? &*collector.report() : nullptr;
+        if (agentReport && !killed && agentReport->value("clean", false)) {
+            result.files = collectFiles(engine, container->id, request.collect);
+        } else {
+            result.files.requested = true;
+            result.files.error = "No files were copied: the run did not end on its own (" +
+                                 std::string(killed ? "it was stopped" : "no report from the sandbox") +
+                                 "), and its working directory went with its container.";
+        }
+        container->stream.closeWrite();
+    }
     std::thread statsThread = stats.stop();
     // Recycle mode: a run that ended cleanly (its agent killed what the run left, wiped the writable
     // places and said so in its report) gives its container back for the next run.

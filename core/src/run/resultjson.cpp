@@ -10,7 +10,7 @@ nlohmann::json toJson(const RunResult& result)
     for (const auto& finding : result.findings) {
         findings.push_back(safety::toJson(finding));
     }
-    return {
+    nlohmann::json json = {
         {"status", toString(result.status)},
         {"exit_code", result.exitCode},
         {"stdout", result.stdoutData},
@@ -31,6 +31,15 @@ nlohmann::json toJson(const RunResult& result)
         {"image", result.image},
         {"run_id", result.runId},
     };
+    if (result.files.requested) {
+        nlohmann::json rejected = nlohmann::json::array();
+        for (const auto& r : result.files.rejected) {
+            rejected.push_back({{"path", r.archivePath}, {"reason", r.reason}});
+        }
+        json["files"] = {
+            {"copied", result.files.copied}, {"rejected", rejected}, {"error", result.files.error}};
+    }
+    return json;
 }
 
 std::string dumpJson(const nlohmann::json& json, int indent)

@@ -36,6 +36,8 @@ struct RunRequest
     std::string indexUrl;            ///< package index: network for the install phase only
     std::vector<std::string> cached; ///< cached dependencies: the run uses their baked image (deps/bake.h)
     double installTimeoutSeconds = 300;
+    /// Files to copy out of the working directory after the run (empty: none), F1–F6 rules applied.
+    CollectRequest collect;
 };
 
 /// The facade every front end uses. Thread-safe: each run() call runs on the caller's thread; any

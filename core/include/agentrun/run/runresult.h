@@ -1,5 +1,7 @@
 #pragma once
 
+#include "agentrun/run/collect.h"
+
 #include "agentrun/safety/finding.h"
 
 #include <cstdint>
@@ -62,6 +64,7 @@ struct RunResult
     bool stderrTruncated = false;
     std::string image;
     std::string runId;
+    CollectedFiles files; ///< when the request asked for files (RunRequest::collect)
 };
 
 } // namespace agentrun::run

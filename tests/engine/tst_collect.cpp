@@ -1,0 +1,187 @@
+// Files kept from a run (RunRequest::collect): copied out after the program ended, through the F1–F6
+// rules, whatever the program planted in its working directory.
+#include "helper_engine.h"
+
+#include "agentrun/run/executor.h"
+#include "agentrun/run/resultjson.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace agentrun;
+
+namespace {
+
+std::string readFile(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+run::RunResult runWith(run::Executor& executor, const std::string& code, std::vector<std::string> paths,
+                       const QTemporaryDir& destination, double timeout = 20)
+{
+    run::RunRequest request;
+    request.code = code;
+    request.skipCheck = true; // the container and the copy are under test, not the lint
+    request.limits.timeoutSeconds = timeout;
+    request.collect.paths = std::move(paths);
+    request.collect.destination = destination.path().toStdString();
+    run::RunObserver observer;
+    run::CancelToken cancel;
+    return executor.run(request, observer, cancel);
+}
+
+} // namespace
+
+class TestCollect : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<engine::Client> m_client;
+    std::unique_ptr<run::Executor> m_executor;
+    int m_baseline = 0;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_client = testing::requireEngine();
+        m_baseline = testing::managedContainers(*m_client);
+        m_executor = std::make_unique<run::Executor>(run::ExecutorConfig{testing::sandboxImage(), {}, 0});
+    }
+
+    void cleanupTestCase()
+    {
+        m_executor.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(testing::managedContainers(*m_client), m_baseline, 30000);
+    }
+
+    void copiesWhatTheRunWrote()
+    {
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, R"py(import os
+os.makedirs("out/plots", exist_ok=True)
+open("out/report.csv", "w").write("a,b\n1,2\n")
+open("out/plots/p.bin", "wb").write(bytes(range(256)) * 100)
+open("summary.txt", "w").write("done")
+print("written")
+)py",
+                                    {"out", "summary.txt", "absent.txt"}, destination);
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QCOMPARE(result.stdoutData, std::string("written\n"));
+        const std::filesystem::path root = destination.path().toStdString();
+        QCOMPARE(readFile(root / "out/report.csv"), std::string("a,b\n1,2\n"));
+        QCOMPARE(readFile(root / "out/plots/p.bin").size(), std::size_t{25600});
+        QCOMPARE(readFile(root / "summary.txt"), std::string("done"));
+        QCOMPARE(result.files.copied.size(), std::size_t{3});
+        QCOMPARE(result.files.error,
+                 std::string("Not found in the working directory, so not copied: absent.txt."));
+        const auto json = run::toJson(result);
+        QCOMPARE(json["files"]["copied"].size(), std::size_t{3});
+    }
+
+    void hostileFilesNeverReachTheHost()
+    {
+        QTemporaryDir destination;
+        // F1–F5 from the program itself; a background process keeps swapping a folder for a link (F6):
+        // the copy starts only once every process of the run is gone.
+        const auto result = runWith(*m_executor, R"py(import os, time
+os.makedirs("out/real", exist_ok=True)
+open("out/real/ok.txt", "w").write("ok")
+os.symlink("/etc/passwd", "out/r.txt")
+os.symlink("../../../../home/u/.bashrc", "out/x")
+os.mkfifo("out/fifo")
+os.link("out/real/ok.txt", "out/hard")
+open("out/new\nline", "w").write("n")
+open("out/invoice\u202etxt.exe", "w").write("b")
+os.makedirs("big")
+with open("big/sparse.bin", "wb") as f:
+    f.truncate(64 << 20)
+if os.fork() == 0:
+    os.setsid()
+    while True:
+        try:
+            os.rename("out/real", "out/tmp"); os.symlink("/etc", "out/real")
+            os.unlink("out/real"); os.rename("out/tmp", "out/real")
+        except OSError:
+            pass
+time.sleep(0.2)
+print("planted")
+)py",
+                                    {"out", "big"}, destination);
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.files.error.starts_with("The copy was aborted: big/sparse.bin is 67108864 bytes"),
+                 result.files.error.c_str());
+        std::map<std::string, std::string> rejected;
+        for (const auto& r : result.files.rejected) {
+            rejected[r.archivePath] = r.reason;
+        }
+        QCOMPARE(rejected["out/r.txt"],
+                 std::string("symbolic link to etc/passwd; links are never copied out"));
+        QCOMPARE(rejected["out/fifo"], std::string("FIFO; special files are never copied out"));
+        // Whatever was copied before the abort is regular files and real folders only.
+        const std::filesystem::path root = destination.path().toStdString();
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+            QVERIFY2(!entry.is_symlink() && (entry.is_regular_file() || entry.is_directory()),
+                     entry.path().c_str());
+        }
+        QVERIFY(!std::filesystem::exists(root / "out/real/passwd"));
+    }
+
+    void sanitisedNamesAndNoSwapWithinTheCaps()
+    {
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, R"py(import os
+os.makedirs("out/real", exist_ok=True)
+open("out/real/ok.txt", "w").write("ok")
+open("out/new\nline", "w").write("n")
+open("out/invoice\u202etxt.exe", "w").write("b")
+os.symlink("/etc/passwd", "out/r.txt")
+)py",
+                                    {"out"}, destination);
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QCOMPARE(result.files.error, std::string());
+        const std::filesystem::path root = destination.path().toStdString();
+        QCOMPARE(readFile(root / "out/real/ok.txt"), std::string("ok"));
+        QCOMPARE(readFile(root / "out/new_line"), std::string("n"));
+        QCOMPARE(readFile(root / "out/invoice_txt.exe"), std::string("b"));
+        QCOMPARE(result.files.rejected.size(), std::size_t{1});
+    }
+
+    void timedOutRunsKeepNoFiles()
+    {
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, "open('a.txt', 'w').write('x')\nimport time\ntime.sleep(60)",
+                                    {"a.txt"}, destination, 2);
+        QVERIFY(result.status == run::Status::Timeout);
+        QCOMPARE(result.files.error,
+                 std::string("No files were copied: the run did not end on its own (it was "
+                             "stopped), and its working directory went with its container."));
+        QVERIFY(std::filesystem::is_empty(destination.path().toStdString()));
+    }
+
+    void rejectsBadRequestsBeforeStarting_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addRow("absolute") << "/etc/passwd";
+        QTest::addRow("dot dot") << "out/../../etc";
+        QTest::addRow("option") << "--to-command=sh";
+        QTest::addRow("empty") << "";
+    }
+
+    void rejectsBadRequestsBeforeStarting()
+    {
+        QFETCH(QString, path);
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, "print('never')", {path.toStdString()}, destination);
+        QVERIFY(result.status == run::Status::InvalidRequest);
+        QCOMPARE(result.errorCode, std::string("request.collect"));
+        QCOMPARE(result.stdoutData, std::string());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCollect)
+#include "tst_collect.moc"
