@@ -227,7 +227,7 @@ int main(int argc, char** argv)
     Stats recycled;
     {
         run::Executor executor(recycleConfig);
-        recycled = measure(executor, runs, false);
+        recycled = measure(executor, runs, true); // as a person clicks: the next interpreter is ready
     }
     const Stats exec = measureExec(config.image, runs);
     std::printf("hello-world run, %d runs each          p50 ms   p90 ms  mean ms\n", runs);

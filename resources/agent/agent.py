@@ -168,7 +168,16 @@ def kill_others():
 
 
 def wipe(directory):
-    """Empties a directory of everything the sandbox user could write there (recycle mode)."""
+    """Empties a directory of everything the sandbox user could write there (recycle mode). Folders the
+    program made unwritable are made writable first. True when it is empty afterwards."""
+    for root, dirs, _ in os.walk(directory):
+        for name in dirs:
+            path = os.path.join(root, name)
+            try:
+                if not os.path.islink(path):
+                    os.chmod(path, 0o700)
+            except OSError:
+                pass
     for entry in os.scandir(directory):
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -177,6 +186,10 @@ def wipe(directory):
                 os.unlink(entry.path)
         except OSError:
             pass
+    try:
+        return not os.listdir(directory)
+    except OSError:
+        return False
 
 
 def remove_ipc():
@@ -193,11 +206,20 @@ def remove_ipc():
             continue
         for row in rows:
             fields = row.split()
-            # key id perms ... uid is the 8th column for shm, 5th for msg/sem (after the counters)
+            # key id perms ...: the owner's uid is column 7 (0-based) for shm and msg, 4 for sem
             ident = int(fields[1])
             owner = int(fields[{"shm": 7, "msg": 7, "sem": 4}[kind]])
             if owner == uid:
                 remove(ident)  # IPC_RMID is 0
+    # What is left of ours now is something we could not remove.
+    for kind, column in (("shm", 7), ("msg", 7), ("sem", 4)):
+        try:
+            with open("/proc/sysvipc/" + kind) as f:
+                if any(int(row.split()[column]) == uid for row in f.read().splitlines()[1:]):
+                    return False
+        except OSError:
+            continue
+    return True
 
 
 def serve(stdin_fd, index, runs):
@@ -243,10 +265,10 @@ def serve(stdin_fd, index, runs):
     if not last and clean:
         # Recycle mode: nothing of this run may reach the next. Processes are gone (above); files in
         # the writable places, System V IPC objects; env and modules lived in the dead interpreter.
-        wipe("/tmp")
-        wipe("/dev/shm")
-        remove_ipc()
-        report["recycled"] = True
+        # Anything that will not go ends the container instead (the host then uses a fresh one).
+        wiped = wipe("/tmp") & wipe("/dev/shm")
+        if remove_ipc() and wiped:
+            report["recycled"] = True
     # stdout and stderr reach the host on separate pipes: a marker closes stderr too, so the host knows
     # it has every byte the program wrote there before it ends the run.
     os.write(2, ("\x1eAGENTRUN-END:%s\n" % nonce).encode())

@@ -33,6 +33,10 @@ constexpr const char* Polluter = R"py(import ctypes, os, socket, subprocess, sys
 print(socket.gethostname())
 open("/tmp/leak.txt", "w").write("secret")
 os.makedirs("/tmp/.hidden/dir", exist_ok=True)
+os.makedirs("/tmp/locked/inner")
+open("/tmp/locked/inner/f", "w").write("x")
+os.chmod("/tmp/locked/inner", 0o500)
+os.chmod("/tmp/locked", 0)
 open("/dev/shm/leak", "w").write("secret")
 os.environ["LEAK"] = "1"
 sys.modules["json"] = "poisoned"
