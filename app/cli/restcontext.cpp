@@ -15,6 +15,7 @@ run::ExecutorConfig executorConfig(const ServeConfig& config)
     run::ExecutorConfig executor;
     executor.image = config.image;
     executor.poolSize = 2;
+    executor.recycleRuns = config.recycleRuns;
     return executor;
 }
 

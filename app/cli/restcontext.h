@@ -26,6 +26,7 @@ struct ServeConfig
     std::string image = "agentrun-sandbox:latest";
     bool recordHistory = true;
     std::string historyFile; ///< empty: the default file
+    int recycleRuns = 1;     ///< opt-in recycle mode: runs per container (1: a fresh container each)
 };
 
 /// Everything the handlers share: one executor (one warm pool) for all requests, the history, the runs.

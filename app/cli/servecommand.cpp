@@ -37,6 +37,9 @@ Options:
   --compat-policy P      policy of /v1/run/ (default agentrun-compat: AgentRun's verdicts and messages)
   --no-history           do not record runs
   --history-file FILE    history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)
+  --recycle N            opt-in throughput mode: a container serves up to N runs, 1..1000 (default 1:
+                         a fresh container per run). Between runs every process of the sandbox user is
+                         killed and /tmp, /dev/shm and System V IPC are wiped (docs/security.md).
   Run defaults (a /v2 request may set its own limits within the accepted ranges):
   --timeout SECONDS, --memory SIZE, --memory-swap SIZE, --cpus N, --pids N, --output-limit SIZE,
   --tmpfs-size SIZE, --network none|bridge (bridge also lets /v2 requests ask for it), --runtime runc|runsc,
@@ -143,6 +146,12 @@ int serveCommand(std::span<char* const> rawArgs)
                 return usageError("--max-concurrent needs a whole number between 1 and 256");
             }
             config.maxConcurrent = static_cast<int>(number);
+        } else if (args.is("--recycle")) {
+            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
+                number < 1 || number > 1000) {
+                return usageError("--recycle needs a whole number of runs per container between 1 and 1000");
+            }
+            config.recycleRuns = static_cast<int>(number);
         } else if (args.is("--max-body")) {
             std::int64_t bytes = 0;
             if (!(value = args.value()) || !size("--max-body", bytes)) {
