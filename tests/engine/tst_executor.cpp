@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+
 #include <chrono>
 
 using namespace agentrun;
@@ -20,7 +22,9 @@ struct Recorder : run::RunObserver
     std::vector<run::Stage> stages;
     std::string live;
     int finishedCount = 0;
+    std::vector<run::ResourceSample> samples;
     void stageChanged(run::Stage stage) override { stages.push_back(stage); }
+    void resources(const run::ResourceSample& sample) override { samples.push_back(sample); }
     void output(run::Stream, std::string_view bytes) override { live.append(bytes); }
     void finished(const run::RunResult&) override { ++finishedCount; }
 };
@@ -315,6 +319,29 @@ private Q_SLOTS:
         auto gone = m_client->inspectContainer(*id);
         QVERIFY(!gone.has_value());
         QCOMPARE(gone.error().code, std::string("container.gone"));
+    }
+
+    void resourceSamplesFollowLongRunsOnly()
+    {
+        run::RunRequest request;
+        request.limits = smallLimits();
+        request.code = "import time\nx = bytearray(32 << 20)\ntime.sleep(2.5)";
+        Recorder recorder;
+        run::CancelToken cancel;
+        QVERIFY(m_executor->run(request, recorder, cancel).status == run::Status::Ok);
+        QVERIFY2(!recorder.samples.empty(), "a 2.5 s run is followed by the stats stream");
+        const auto peak = std::ranges::max_element(recorder.samples, {}, &run::ResourceSample::memoryBytes);
+        QVERIFY2(peak->memoryBytes > (32ll << 20), std::to_string(peak->memoryBytes).c_str());
+        QCOMPARE(peak->memoryLimitBytes, request.limits.memoryBytes);
+
+        // A run shorter than the stream's start delay opens none: nothing reported, nothing to pay for.
+        request.code = "print('quick')";
+        Recorder quick;
+        const auto result = m_executor->run(request, quick, cancel);
+        QVERIFY(result.status == run::Status::Ok);
+        if (result.durations.runMs < 100) { // a loaded machine may stretch it past the delay
+            QVERIFY(quick.samples.empty());
+        }
     }
 
     void warmContainerRemovedWhileWaitingIsReplaced()

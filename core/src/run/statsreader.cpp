@@ -12,6 +12,12 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t memoryLimit = limits.memoryBytes;
     m_thread = std::thread([&client, shared = m_shared, id = std::move(containerId), start, memoryLimit] {
+        {
+            std::unique_lock lock(shared->mutex);
+            if (shared->stopped.wait_for(lock, StartDelay, [&] { return shared->stop.load(); })) {
+                return; // the run ended first: no stream at all
+            }
+        }
         client.streamStats(
             id,
             [&](const nlohmann::json& stats) {
@@ -54,6 +60,7 @@ std::thread StatsReader::stop()
         m_shared->stop.store(true);
         m_shared->observer = nullptr;
     }
+    m_shared->stopped.notify_all();
     return std::move(m_thread);
 }
 
