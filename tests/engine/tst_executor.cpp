@@ -357,7 +357,10 @@ private Q_SLOTS:
         auto ids = m_client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()), false);
         QVERIFY(ids && !ids->empty());
         for (const auto& id : *ids) {
-            QVERIFY(m_client->removeContainer(id, true));
+            m_client->removeContainer(id, true); // a used one may be going already (the pool removes it)
+        }
+        for (const auto& id : *ids) {
+            QTRY_VERIFY_WITH_TIMEOUT(!m_client->inspectContainer(id).has_value(), 10000);
         }
         Recorder recorder;
         const auto result = m_executor->run(request, recorder, cancel);
