@@ -11,6 +11,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
@@ -43,6 +44,9 @@ Options:
   --image REF            sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)
   --stdin FILE           feed FILE to the program's stdin (default: empty, input() gets EOF)
   --arg VALUE            append VALUE to sys.argv (repeatable)
+  --collect PATH         after the run, copy PATH of the working directory (file or folder) to the
+                         host (repeatable); links, devices and FIFOs are refused, names sanitised
+  --collect-to DIR       where collected files go (default ./agentrun-files, created when missing)
   --no-check             skip the static check (refused by the strict policy)
   --reason TEXT          with --no-check: why the code is safe to run, kept in the history
   --json                 print one JSON object instead of the program's output
@@ -113,6 +117,7 @@ int runCommand(std::span<char* const> rawArgs)
     std::string stdinFile;
     std::string reason;
     std::string profileName;
+    std::string collectTo = "agentrun-files";
 
     // A profile sets the starting values; options after it override them, wherever they stand.
     for (std::size_t i = 0; i + 1 < rawArgs.size(); ++i) {
@@ -127,6 +132,7 @@ int runCommand(std::span<char* const> rawArgs)
             request.allow = loaded->allow;
             request.wheelhouse = loaded->wheelhouse;
             request.indexUrl = loaded->indexUrl;
+            request.cached = loaded->cached;
             profileName = loaded->name;
         }
     }
@@ -194,6 +200,16 @@ int runCommand(std::span<char* const> rawArgs)
                 return 2;
             }
             stdinFile = *value;
+        } else if (args.is("--collect")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            request.collect.paths.push_back(*value);
+        } else if (args.is("--collect-to")) {
+            if (!(value = args.value())) {
+                return 2;
+            }
+            collectTo = *value;
         } else if (args.is("--arg")) {
             if (!(value = args.value())) {
                 return 2;
@@ -215,6 +231,19 @@ int runCommand(std::span<char* const> rawArgs)
     }
     if (!finishLimits(request.limits, seen)) {
         return 2;
+    }
+    if (!request.collect.paths.empty()) {
+        std::error_code error;
+        if (!std::filesystem::exists(std::filesystem::symlink_status(collectTo, error))) {
+            std::filesystem::create_directories(collectTo, error);
+            if (error) {
+                return usageError("cannot create --collect-to folder " + collectTo + ": " + error.message());
+            }
+        }
+        request.collect.destination = collectTo;
+        if (auto valid = run::validateCollect(request.collect); !valid) {
+            return usageError(valid.error().message);
+        }
     }
     auto code = readInput(file);
     if (!code) {
@@ -240,8 +269,8 @@ int runCommand(std::span<char* const> rawArgs)
         // History is a convenience: failing to write it never changes what the run reports.
         auto store = history::HistoryStore::open(history::HistoryStore::defaultPath());
         const history::RecordContext context{request.policy, "cli", profileName, reason};
-        auto recorded = store ? store->record(request, result, context)
-                              : Result<void>(std::unexpected(store.error()));
+        auto recorded =
+            store ? store->record(request, result, context) : Result<void>(std::unexpected(store.error()));
         if (!recorded) {
             std::cerr << "agentrun: warning: " << recorded.error().message << "\n";
         }
@@ -254,6 +283,17 @@ int runCommand(std::span<char* const> rawArgs)
             if (result.status == run::Status::Blocked) {
                 std::cerr << "agentrun: " << file << ":" << finding.line << ":" << finding.column << ": "
                           << finding.rule << ": " << finding.message << "\n";
+            }
+        }
+        if (result.files.requested) {
+            std::cerr << "agentrun: copied " << result.files.copied.size() << " file(s) to " << collectTo
+                      << "\n";
+            for (const auto& rejected : result.files.rejected) {
+                std::cerr << "agentrun: not copied: " << rejected.archivePath << ": " << rejected.reason
+                          << "\n";
+            }
+            if (!result.files.error.empty()) {
+                std::cerr << "agentrun: " << result.files.error << "\n";
             }
         }
         // An exception's traceback is already on stderr; say more only when a limit caused it.

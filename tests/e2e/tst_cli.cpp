@@ -1,5 +1,7 @@
 #include "helper_cli.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -128,6 +130,32 @@ private Q_SLOTS:
         QVERIFY(json["duration_ms"].toObject()["total"].toDouble() > 0);
         QVERIFY(!json["run_id"].toString().isEmpty());
         QCOMPARE(json["truncated"].toObject()["stdout"].toBool(true), false);
+    }
+
+    void collectCopiesFilesOut()
+    {
+        QTemporaryDir dir;
+        const QString target = dir.filePath("kept");
+        const auto result = runCli({"run", "--json", "--no-check", "--collect", "out", "--collect", "missing",
+                                    "--collect-to", target, "-"},
+                                   "import os\nos.makedirs('out')\nopen('out/a.txt', "
+                                   "'w').write('hi')\nos.symlink('/etc/passwd', 'out/p')\n");
+        QCOMPARE(result.exitCode, 0);
+        const auto files = QJsonDocument::fromJson(result.out).object()["files"].toObject();
+        QCOMPARE(files["copied"].toArray().size(), 1);
+        QCOMPARE(files["rejected"].toArray()[0].toObject()["reason"].toString(),
+                 QString("symbolic link to etc/passwd; links are never copied out"));
+        QCOMPARE(files["error"].toString(),
+                 QString("Not found in the working directory, so not copied: missing."));
+        QFile copied(target + "/out/a.txt");
+        QVERIFY(copied.open(QIODevice::ReadOnly));
+        QCOMPARE(copied.readAll(), QByteArray("hi"));
+        QVERIFY(!QFileInfo::exists(target + "/out/p"));
+
+        const auto bad = runCli({"run", "--collect", "../etc", "-"}, "print('never')\n");
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("collect path \"../etc\" is not accepted"), bad.err.constData());
+        QVERIFY(!bad.out.contains("never"));
     }
 
     void binaryOutputIsValidJson()
