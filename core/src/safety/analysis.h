@@ -7,6 +7,8 @@
 #include "syntaxtree.h"
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +30,15 @@ struct RawFinding
     bool first = false; ///< AgentRun compat verdict: sorts before everything else
 };
 
+/// Hashes std::string keys so lookups by std::string_view allocate nothing.
+struct StringHash
+{
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+template <class Value> using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
 class Analysis
 {
 public:
@@ -48,35 +59,60 @@ public:
     /// Collects imports, aliases and constants of the whole file (flow-insensitive).
     void collectBindings();
     /// The qualified names an expression may stand for: `o.system` after `import os as o` → "os.system".
-    std::vector<std::string> resolve(std::int32_t node) const;
+    /// Memoised per node (the bindings do not change once collected).
+    const std::vector<std::string>& resolve(std::int32_t node) const;
     /// The string value of an expression built from literals, chr(), +, join, b64decode, ..., if any.
     std::optional<std::string> constantString(std::int32_t node) const;
     /// A single plain string literal (no interpolation, no concatenation).
     bool isPlainStringLiteral(std::int32_t node) const;
-    /// Identifier text after NFKC folding.
-    std::string identifier(std::int32_t node) const;
+    /// Identifier text after NFKC folding: a view of the source for ASCII names, else of a folded copy
+    /// kept by the analysis.
+    std::string_view name(std::int32_t node) const;
+    std::string identifier(std::int32_t node) const { return std::string(name(node)); }
     /// Dotted name from a dotted_name node ("os.path"), NFKC-folded.
     std::string dottedName(std::int32_t node) const;
-    bool isImportBound(std::string_view name) const { return m_importBindings.contains(std::string(name)); }
-    bool isLocallyBound(std::string_view name) const { return m_localNames.contains(std::string(name)); }
+    bool isImportBound(std::string_view name) const { return m_importBindings.contains(name); }
+    bool isLocallyBound(std::string_view name) const { return m_localNames.contains(name); }
     /// The value node of `name = value` when the name is bound exactly once, else -1.
     std::int32_t singleValue(std::string_view name) const;
 
 private:
     void bindTarget(std::int32_t target, std::int32_t value);
     void collectImport(std::int32_t node);
-    std::vector<std::string> resolveImpl(std::int32_t node, int depth, int& budget) const;
+    /// What one resolveImpl call (and the calls below it) used of the depth and budget limits.
+    struct ResolveTrace
+    {
+        bool limited = false; ///< a limit cut the resolution short somewhere below
+        int maxDepth = 0;
+    };
+    struct ResolveMemo
+    {
+        std::vector<std::string> names;
+        int budgetUsed = 0;
+        int depthSpan = 0;
+    };
+    std::vector<std::string> resolveImpl(std::int32_t node, int depth, int& budget,
+                                         ResolveTrace& trace) const;
+    std::vector<std::string> resolveUncached(std::int32_t node, int depth, int& budget,
+                                             ResolveTrace& trace) const;
     std::optional<std::string> foldImpl(std::int32_t node, int depth) const;
 
     const SyntaxTree& m_tree;
     const Policy& m_policy;
     std::vector<RawFinding> m_findings;
     std::set<std::string> m_imports;
-    std::unordered_map<std::string, std::vector<std::string>> m_importBindings;
-    std::unordered_map<std::string, std::vector<std::int32_t>> m_valueBindings;
-    std::unordered_map<std::string, int> m_bindingCount;
-    std::unordered_set<std::string> m_localNames;
+    StringMap<std::vector<std::string>> m_importBindings;
+    StringMap<std::vector<std::int32_t>> m_valueBindings;
+    StringMap<int> m_bindingCount;
+    StringSet m_localNames;
     std::vector<std::string> m_starModules;
+    // Caches: NFKC-folded names of non-ASCII identifiers, and resolutions.
+    mutable std::unordered_map<std::int32_t, std::string> m_foldedNames;
+    // Per node: index into the stores below, or -1. The deque keeps resolve()'s references stable.
+    mutable std::vector<std::int32_t> m_resolvedIndex;
+    mutable std::deque<std::vector<std::string>> m_resolved;
+    mutable std::vector<std::int32_t> m_memoIndex;
+    mutable std::vector<ResolveMemo> m_memos;
 };
 
 /// Rule checks over every node (checks.cpp).
@@ -86,6 +122,17 @@ void runChecks(Analysis& analysis);
 void runAgentRunCompat(Analysis& analysis);
 /// Python's repr() of a tuple of str, as AgentRun prints RestrictedPython's errors.
 std::string pythonTupleRepr(const std::vector<std::string>& items);
+
+inline constexpr std::uint64_t parseTimeoutMicros = 2'000'000;
+inline constexpr int maxTreeDepth = 1000;
+
+/// Parses the text the analysis reads (the source without a byte-order mark).
+using ParseFunction =
+    std::function<SyntaxTree(std::string_view text, std::uint64_t timeoutMicros, int maxDepth)>;
+
+/// analyze() with the parse supplied: the incremental analyzer passes one that re-uses its previous
+/// tree. `parse` is called at most once, and not at all when the source fails a check before parsing.
+Report analyzeWith(std::string_view source, const Policy& policy, const ParseFunction& parse);
 
 /// Normalises a qualified name: "builtins.eval" → "eval", "posix.system" → "os.system".
 std::string normalizeQualified(std::string name);

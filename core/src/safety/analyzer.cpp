@@ -15,9 +15,6 @@ namespace agentrun::safety {
 
 namespace {
 
-constexpr std::uint64_t parseTimeoutMicros = 2'000'000;
-constexpr int maxTreeDepth = 1000;
-
 /// Byte offsets → 1-based lines and code-point columns.
 class Positions
 {
@@ -101,7 +98,7 @@ std::optional<std::pair<std::uint32_t, std::string>> firstSyntaxError(const Synt
     return std::pair{n.startByte, std::string("invalid syntax")};
 }
 
-Report analyzeChecked(std::string_view source, const Policy& policy)
+Report analyzeChecked(std::string_view source, const Policy& policy, const ParseFunction& parse)
 {
     if (source.size() > maxSourceBytes)
         return failClosed(policy, rules::tooLarge, {}, 0, 0,
@@ -122,7 +119,7 @@ Report analyzeChecked(std::string_view source, const Policy& policy)
                           "Brackets nested more than " + std::to_string(maxBracketDepth) +
                               " deep (too many nested parentheses)");
 
-    const SyntaxTree tree = SyntaxTree::parse(source, parseTimeoutMicros, maxTreeDepth);
+    const SyntaxTree tree = parse(source, parseTimeoutMicros, maxTreeDepth);
     if (tree.status() == SyntaxTree::Status::TimedOut)
         return failClosed(policy, rules::tooComplex, source, 0, 0,
                           "Parsing took longer than its time budget");
@@ -200,8 +197,15 @@ void Analysis::addImport(std::string_view module)
 
 Report analyze(std::string_view source, const Policy& policy)
 {
+    return analyzeWith(source, policy, [](std::string_view text, std::uint64_t timeoutMicros, int maxDepth) {
+        return SyntaxTree::parse(text, timeoutMicros, maxDepth);
+    });
+}
+
+Report analyzeWith(std::string_view source, const Policy& policy, const ParseFunction& parse)
+{
     try {
-        return analyzeChecked(source, policy);
+        return analyzeChecked(source, policy, parse);
     } catch (...) { // bad_alloc and the like: fail closed, never throw across the API
         Report report;
         report.allowed = false;

@@ -193,7 +193,7 @@ private:
         for (const std::int32_t arg : arguments(call))
             if (t.node(arg).kind == Kind::KeywordArgument) {
                 const std::int32_t key = t.child(arg, Field::Name);
-                if (key >= 0 && a.identifier(key) == name)
+                if (key >= 0 && a.name(key) == name)
                     return t.child(arg, Field::Value);
             }
         return -1;
@@ -245,7 +245,7 @@ private:
         bool dump = false;
         if (parent == Kind::Attribute) {
             const std::int32_t attr = t.child(n.parent, Field::AttributeName);
-            const std::string method = attr >= 0 ? a.identifier(attr) : std::string();
+            const std::string_view method = attr >= 0 ? a.name(attr) : std::string_view();
             dump = method == "items" || method == "keys" || method == "values" || method == "copy";
         } else if (parent == Kind::ArgumentList || parent == Kind::ForStatement ||
                    parent == Kind::ForInClause || parent == Kind::Interpolation) {
@@ -255,17 +255,17 @@ private:
             a.report(rules::hostProbing, node, "`os.environ` is read as a whole (an environment dump)");
     }
 
-    void checkAttributeName(std::int32_t node, const std::string& name, std::string_view how)
+    void checkAttributeName(std::int32_t node, std::string_view name, std::string_view how)
     {
         if (a.policy().isAttributeAllowed(name))
             return;
         if (a.policy().isAttributeBlocked(name)) {
-            a.report(rules::blockedAttribute, node, "`" + name + "` is blocked by the policy");
+            a.report(rules::blockedAttribute, node, "`" + std::string(name) + "` is blocked by the policy");
             return;
         }
         if (const rules::AttributeEntry* entry = rules::findAttribute(name))
             a.report(entry->rule, node,
-                     std::string(how) + " `" + name + "`, which " + std::string(entry->what));
+                     std::string(how) + " `" + std::string(name) + "`, which " + std::string(entry->what));
     }
 
     void checkAttribute(std::int32_t node)
@@ -274,9 +274,8 @@ private:
         const std::int32_t attribute = t.child(node, Field::AttributeName);
         if (object < 0 || attribute < 0)
             return;
-        const std::string name = a.identifier(attribute);
-        if (name == "__dict__" && t.node(object).kind == Kind::Identifier &&
-            a.isImportBound(a.identifier(object)))
+        const std::string_view name = a.name(attribute);
+        if (name == "__dict__" && t.node(object).kind == Kind::Identifier && a.isImportBound(a.name(object)))
             a.report(rules::introspection, node,
                      "`" + a.identifier(object) + ".__dict__` exposes a module's namespace");
         else
@@ -378,7 +377,7 @@ private:
         const std::int32_t function = t.child(call, Field::Function);
         if (function < 0)
             return;
-        const auto callee = a.resolve(function);
+        const auto& callee = a.resolve(function);
         const auto argv = positional(call);
         const Kind functionKind = t.node(function).kind;
         if (functionKind == Kind::Call || functionKind == Kind::Subscript) // getattr(os, 'system')(...)
@@ -484,14 +483,33 @@ private:
     {
         if (!a.isPlainStringLiteral(node))
             return;
+        // Most literals have one content part and no backslash: their value is that part's text, so the
+        // check reads it in place instead of folding a copy.
+        std::int32_t content = -1;
+        int contents = 0;
+        for (std::int32_t c = t.node(node).firstChild; c >= 0; c = t.node(c).nextSibling)
+            if (t.node(c).kind == Kind::StringContent) {
+                content = c;
+                ++contents;
+            }
+        if (contents <= 1 && t.text(node).find('\\') == std::string_view::npos) {
+            checkHostPathValue(node, content >= 0 ? t.text(content) : std::string_view());
+            return;
+        }
         const auto value = a.constantString(node);
-        if (!value || value->size() > 512)
+        if (value)
+            checkHostPathValue(node, *value);
+    }
+
+    void checkHostPathValue(std::int32_t node, std::string_view value)
+    {
+        if (value.size() > 512)
             return;
         for (const std::string_view path : hostPaths) {
-            if (value->starts_with(path) ||
-                (path == "169.254.169.254" && value->find(path) != std::string::npos)) {
+            if (value.starts_with(path) ||
+                (path == "169.254.169.254" && value.find(path) != std::string_view::npos)) {
                 a.report(rules::hostProbing, node,
-                         "`" + shorten(*value) + "` looks at the host, not at the program's data");
+                         "`" + shorten(value) + "` looks at the host, not at the program's data");
                 return;
             }
         }

@@ -202,7 +202,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
         return inner.size() == 1 ? foldImpl(inner.front(), depth + 1) : std::nullopt;
     }
     case Kind::Identifier: {
-        const std::int32_t value = singleValue(identifier(node));
+        const std::int32_t value = singleValue(name(node));
         return value >= 0 ? foldImpl(value, depth + 1) : std::nullopt;
     }
     case Kind::BinaryOperator: {
@@ -247,7 +247,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
     if (function < 0 || args < 0 || m_tree.node(args).kind != Kind::ArgumentList)
         return std::nullopt;
     const auto argv = m_tree.namedChildren(args);
-    const auto callee = resolve(function);
+    const auto& callee = resolve(function);
     auto is = [&](std::string_view name) { return contains(callee, name); };
     auto endsWith = [&](std::string_view suffix) {
         return std::ranges::any_of(callee, [&](const std::string& c) { return c.ends_with(suffix); });
@@ -315,7 +315,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
     }
     if (m_tree.node(function).kind == Kind::Attribute) {
         const std::int32_t attr = m_tree.child(function, Field::AttributeName);
-        const std::string method = attr >= 0 ? identifier(attr) : std::string();
+        const std::string_view method = attr >= 0 ? name(attr) : std::string_view();
         const std::int32_t object = m_tree.child(function, Field::Object);
         if (method == "decode" || method == "encode" || method == "strip" || method == "lower" ||
             method == "upper") {
@@ -334,7 +334,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
             std::int32_t items = argv[0];
             const Node& itemsNode = m_tree.node(items);
             if (itemsNode.kind == Kind::Call) { // map(chr, [...]) or reversed('...')
-                const auto inner = resolve(m_tree.child(items, Field::Function));
+                const auto& inner = resolve(m_tree.child(items, Field::Function));
                 const std::int32_t innerArgs = m_tree.child(items, Field::Arguments);
                 const auto innerArgv =
                     innerArgs >= 0 ? m_tree.namedChildren(innerArgs) : std::vector<std::int32_t>{};

@@ -37,9 +37,15 @@ std::string normalizeQualified(std::string name)
     return name;
 }
 
-std::string Analysis::identifier(std::int32_t node) const
+std::string_view Analysis::name(std::int32_t node) const
 {
-    return unicode::nfkcIdentifier(m_tree.text(node));
+    const std::string_view text = m_tree.text(node);
+    if (std::ranges::all_of(text, [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return text; // NFKC leaves ASCII as it is
+    auto it = m_foldedNames.find(node);
+    if (it == m_foldedNames.end())
+        it = m_foldedNames.emplace(node, unicode::nfkcIdentifier(text)).first;
+    return it->second;
 }
 
 std::string Analysis::dottedName(std::int32_t node) const
@@ -52,14 +58,13 @@ std::string Analysis::dottedName(std::int32_t node) const
             continue;
         if (!out.empty())
             out += '.';
-        out += identifier(part);
+        out += name(part);
     }
     return out;
 }
 
-std::int32_t Analysis::singleValue(std::string_view name) const
+std::int32_t Analysis::singleValue(std::string_view key) const
 {
-    const std::string key(name);
     const auto count = m_bindingCount.find(key);
     const auto values = m_valueBindings.find(key);
     if (count == m_bindingCount.end() || count->second != 1 || values == m_valueBindings.end() ||
@@ -206,17 +211,63 @@ void Analysis::collectBindings()
     }
 }
 
-std::vector<std::string> Analysis::resolve(std::int32_t node) const
+const std::vector<std::string>& Analysis::resolve(std::int32_t node) const
 {
+    static const std::vector<std::string> none;
+    if (node < 0)
+        return none;
+    if (m_resolvedIndex.empty())
+        m_resolvedIndex.assign(m_tree.size(), -1);
+    const auto at = static_cast<std::size_t>(node);
+    if (m_resolvedIndex[at] >= 0)
+        return m_resolved[static_cast<std::size_t>(m_resolvedIndex[at])];
     int budget = 256;
-    return resolveImpl(node, 0, budget);
+    ResolveTrace trace;
+    auto names = resolveImpl(node, 0, budget, trace);
+    m_resolvedIndex[at] = static_cast<std::int32_t>(m_resolved.size());
+    return m_resolved.emplace_back(std::move(names));
 }
 
-std::vector<std::string> Analysis::resolveImpl(std::int32_t node, int depth, int& budget) const
+// Nested resolutions are memoised too, exactly: a result is kept only when no limit cut it short, with
+// the budget it used and the depth it reached, and reused only where the same limits would not cut it
+// either, so the answer (and the budget left for the caller) is what the full recursion would give.
+std::vector<std::string> Analysis::resolveImpl(std::int32_t node, int depth, int& budget,
+                                               ResolveTrace& trace) const
+{
+    if (node < 0)
+        return {};
+    if (m_memoIndex.empty())
+        m_memoIndex.assign(m_tree.size(), -1);
+    const auto at = static_cast<std::size_t>(node);
+    if (const std::int32_t slot = m_memoIndex[at]; slot >= 0) {
+        const ResolveMemo& memo = m_memos[static_cast<std::size_t>(slot)];
+        if (depth + memo.depthSpan <= maxResolveDepth && budget - memo.budgetUsed >= 0) {
+            budget -= memo.budgetUsed;
+            trace.maxDepth = std::max(trace.maxDepth, depth + memo.depthSpan);
+            return memo.names;
+        }
+    }
+    ResolveTrace local;
+    local.maxDepth = depth;
+    const int before = budget;
+    auto names = resolveUncached(node, depth, budget, local);
+    if (!local.limited && m_memoIndex[at] < 0) {
+        m_memoIndex[at] = static_cast<std::int32_t>(m_memos.size());
+        m_memos.push_back(ResolveMemo{names, before - budget, local.maxDepth - depth});
+    }
+    trace.limited = trace.limited || local.limited;
+    trace.maxDepth = std::max(trace.maxDepth, local.maxDepth);
+    return names;
+}
+
+std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth, int& budget,
+                                                   ResolveTrace& trace) const
 {
     std::vector<std::string> out;
-    if (node < 0 || depth > maxResolveDepth || --budget < 0)
+    if (depth > maxResolveDepth || --budget < 0) {
+        trace.limited = true;
         return out;
+    }
     auto push = [&out](std::string name) {
         name = normalizeQualified(std::move(name));
         if (!contains(out, name))
@@ -225,23 +276,25 @@ std::vector<std::string> Analysis::resolveImpl(std::int32_t node, int depth, int
     const Node& n = m_tree.node(node);
     switch (n.kind) {
     case Kind::Identifier: {
-        const std::string name = identifier(node);
+        const std::string_view name = this->name(node);
         const auto imported = m_importBindings.find(name);
         if (imported != m_importBindings.end())
             for (const auto& q : imported->second)
                 push(q);
         if (const auto values = m_valueBindings.find(name); values != m_valueBindings.end())
             for (const std::int32_t v : values->second)
-                for (auto& q : resolveImpl(v, depth + 1, budget))
+                for (auto& q : resolveImpl(v, depth + 1, budget, trace))
                     push(std::move(q));
         if (imported == m_importBindings.end() && rules::isBuiltinName(name))
-            push(name);
+            push(std::string(name));
         if (out.empty() && imported == m_importBindings.end() && !m_localNames.contains(name)) {
-            for (const auto& star : m_starModules)
-                if (rules::findName(normalizeQualified(star + "." + name)))
-                    push(star + "." + name);
+            for (const auto& star : m_starModules) {
+                std::string qualified = star + "." + std::string(name);
+                if (rules::findName(normalizeQualified(qualified)))
+                    push(std::move(qualified));
+            }
             if (out.empty())
-                push(name);
+                push(std::string(name));
         }
         break;
     }
@@ -250,19 +303,23 @@ std::vector<std::string> Analysis::resolveImpl(std::int32_t node, int depth, int
         const std::int32_t attribute = m_tree.child(node, Field::AttributeName);
         if (object < 0 || attribute < 0)
             break;
-        const std::string attr = identifier(attribute);
-        for (const auto& base : resolveImpl(object, depth + 1, budget))
-            push(base + "." + attr);
+        const std::string_view attr = name(attribute);
+        for (const auto& base : resolveImpl(object, depth + 1, budget, trace)) {
+            std::string qualified;
+            qualified.reserve(base.size() + 1 + attr.size());
+            qualified.append(base).append(1, '.').append(attr);
+            push(std::move(qualified));
+        }
         break;
     }
     case Kind::ParenthesizedExpression: {
         const auto inner = m_tree.namedChildren(node);
         if (inner.size() == 1)
-            return resolveImpl(inner.front(), depth + 1, budget);
+            return resolveImpl(inner.front(), depth + 1, budget, trace);
         break;
     }
     case Kind::Call: {
-        const auto callee = resolveImpl(m_tree.child(node, Field::Function), depth + 1, budget);
+        const auto callee = resolveImpl(m_tree.child(node, Field::Function), depth + 1, budget, trace);
         const std::int32_t args = m_tree.child(node, Field::Arguments);
         const auto argv = args >= 0 ? m_tree.namedChildren(args) : std::vector<std::int32_t>{};
         if (argv.empty())
@@ -274,7 +331,7 @@ std::vector<std::string> Analysis::resolveImpl(std::int32_t node, int depth, int
             push(*first);
         if (argv.size() >= 2 && contains(callee, "getattr"))
             if (const auto attr = constantString(argv[1]))
-                for (const auto& base : resolveImpl(argv[0], depth + 1, budget))
+                for (const auto& base : resolveImpl(argv[0], depth + 1, budget, trace))
                     push(base + "." + *attr);
         break;
     }
@@ -283,9 +340,9 @@ std::vector<std::string> Analysis::resolveImpl(std::int32_t node, int depth, int
         const std::int32_t key = m_tree.child(node, Field::Subscript);
         if (value < 0 || key < 0)
             break;
-        std::vector<std::string> containers = resolveImpl(value, depth + 1, budget);
+        std::vector<std::string> containers = resolveImpl(value, depth + 1, budget, trace);
         if (m_tree.node(value).kind == Kind::Call) // globals()['os'], vars(builtins)['eval']
-            for (auto& q : resolveImpl(m_tree.child(value, Field::Function), depth + 1, budget))
+            for (auto& q : resolveImpl(m_tree.child(value, Field::Function), depth + 1, budget, trace))
                 containers.push_back(q + "()");
         const auto name = constantString(key);
         if (!name)

@@ -3,10 +3,28 @@
 // The tree-sitter parse flattened into an array: O(1) navigation, no recursion, bounded depth.
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
+struct TSParser;
+struct TSTree;
+
 namespace agentrun::safety {
+
+struct ParserDeleter
+{
+    void operator()(TSParser* parser) const;
+};
+struct TreeDeleter
+{
+    void operator()(TSTree* tree) const;
+};
+using ParserPtr = std::unique_ptr<TSParser, ParserDeleter>;
+using TreePtr = std::unique_ptr<TSTree, TreeDeleter>;
+
+/// A new tree-sitter parser for the Python grammar.
+ParserPtr newPythonParser();
 
 enum class Kind : std::uint8_t
 {
@@ -112,9 +130,6 @@ struct Node
     std::uint32_t startByte = 0;
     std::uint32_t endByte = 0;
     std::uint32_t startRow = 0;
-    std::uint32_t startColumn = 0; ///< bytes
-    std::uint32_t endRow = 0;
-    std::uint32_t endColumn = 0;
     std::int32_t parent = -1;
     std::int32_t firstChild = -1;
     std::int32_t nextSibling = -1;
@@ -134,6 +149,10 @@ public:
     /// Parses with a time budget; nodes nested deeper than maxDepth are dropped (status TooDeep, with
     /// deepNode pointing at the first dropped node's parent).
     static SyntaxTree parse(std::string_view source, std::uint64_t timeoutMicros, int maxDepth);
+    /// Flattens a tree tree-sitter parsed from `source` (the incremental analyzer parses itself).
+    static SyntaxTree flatten(const TSTree* tree, std::string_view source, int maxDepth);
+    /// The result of a parse that ran out of time.
+    static SyntaxTree timedOut(std::string_view source);
 
     Status status() const { return m_status; }
     std::int32_t deepNode() const { return m_deepNode; }
