@@ -103,9 +103,14 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Extended description (the synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY): CPack indents the lines and
 # turns an empty line into " ."; lines stay under 80 columns (lintian).
 if(AGENTRUN_GUI)
-    set(_deb_programs "the Qt desktop workbench (agentrun-workbench), the command-line\ntool and ")
+    set(_deb_contents "This package holds the Qt desktop workbench (agentrun-workbench), the
+command-line tool and AgentRun-compatible REST server (agentrun), the sources
+of the sandbox image (agentrun image build), the policy presets and the
+examples.")
 else()
-    set(_deb_programs "the command-line tool and ")
+    set(_deb_contents "This package holds the command-line tool and AgentRun-compatible REST server
+(agentrun), the sources of the sandbox image (agentrun image build), the
+policy presets and the examples.")
 endif()
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "AgentRun Workbench runs the Python code a language model wrote without
 letting it touch the machine: every run gets a fresh, network-less container
@@ -113,9 +118,7 @@ with a read-only root, no capabilities, a seccomp profile and hard limits on
 time, memory, processes and output, behind a static safety check that says
 what it blocked and where.
 
-This package holds ${_deb_programs}AgentRun-compatible REST server
-(agentrun), the sources of the sandbox image (agentrun image build), the
-policy presets and the examples.")
+${_deb_contents}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Not named by any ELF file: the Qt platform plugins (xcb) and the SVG icon/image plugins the GUI loads
 # at run time, and the container engine the programs talk to over its socket.

@@ -30,7 +30,7 @@ page() {
     local includes=()
     [[ -f $here/$name.h2m ]] && includes+=(--include "$here/$name.h2m")
     [[ -f $here/common.h2m ]] && includes+=(--include "$here/common.h2m")
-    help2man --no-info --section 1 --manual "AgentRun Workbench" --source "AgentRun Workbench $version" \
+    help2man --no-info --locale C.UTF-8 --section 1 --manual "AgentRun Workbench" --source "AgentRun Workbench $version" \
         --version-string "$version" --name "$description" "${includes[@]}" "$@" \
         --output "$work/$name.1" "$program"
     # gzip -n: no name or time stamp in the archive (help2man dates the page by SOURCE_DATE_EPOCH when set).

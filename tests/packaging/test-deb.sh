@@ -161,7 +161,7 @@ fi
 if command -v lintian >/dev/null 2>&1; then
     msg "lintian $(basename "$deb")"
     rc=0
-    out=$(lintian --fail-on error --no-tag-display-limit "$deb" 2>&1) || rc=$?
+    out=$(lintian --fail-on error --tag-display-limit 0 "$deb" 2>&1) || rc=$?
     [[ -n $out ]] && printf '%s\n' "$out" | sed 's/^/    /'
     if [[ $rc -eq 0 ]]; then
         msg "ok: lintian reports no error ($(grep -c '^W:' <<<"$out" || true) warnings)"
