@@ -118,6 +118,14 @@ Result<std::string> Executor::ping()
            m_impl->m_config.image;
 }
 
+bool Executor::waitUntilWarm(const Limits& limits, std::chrono::milliseconds timeout)
+{
+    if (m_impl->m_config.poolSize <= 0 || !m_impl->client()) {
+        return false;
+    }
+    return m_impl->pool().waitUntilWarm(limits, m_impl->m_config.image, timeout);
+}
+
 RunResult Executor::run(const RunRequest& request, RunObserver& observer, const CancelToken& cancel)
 {
     const auto started = Clock::now();

@@ -5,6 +5,8 @@
 #include "agentrun/run/observer.h"
 #include "agentrun/run/runresult.h"
 
+#include <chrono>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +59,12 @@ public:
 
     /// Engine reachable and image present? The message says what to do when not.
     Result<std::string> ping();
+
+    /// Blocks until the warm pool holds its containers for these limits (and the configured image), or
+    /// `timeout`. A front end calls it when limits change, so that the next run finds one ready;
+    /// benchmarks call it to start each run "once the pool is ready again". False on timeout or when
+    /// the engine is unreachable.
+    bool waitUntilWarm(const Limits& limits, std::chrono::milliseconds timeout);
 
     const ExecutorConfig& config() const;
 
