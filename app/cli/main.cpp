@@ -17,7 +17,7 @@ Usage:
                                        REST server (AgentRun-compatible /v1/run/ and /v2)
   agentrun image build [--offline] [--base REF] [--force] | image status [--json]
   agentrun profile [list|show NAME|export NAME|import FILE]
-  agentrun deps [list [--json] | prune]  cached dependency sets
+  agentrun deps [list | prune | bake]    cached dependency sets and baked images
   agentrun doctor [--json]             is the engine reachable? runtimes, image, cgroups
   agentrun history [list|show ID] [--json]
                                        runs recorded by run and serve (blocked ones too)

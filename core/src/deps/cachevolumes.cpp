@@ -1,5 +1,6 @@
 #include "deps/cachevolumes.h"
 
+#include "agentrun/deps/bake.h"
 #include "agentrun/engine/client.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
@@ -66,6 +67,23 @@ std::int64_t octal(std::string_view field)
 }
 
 } // namespace
+
+std::optional<std::string_view> tarEntries(std::string_view tar)
+{
+    std::size_t offset = 0;
+    while (offset + 512 <= tar.size()) {
+        const std::string_view header = tar.substr(offset, 512);
+        if (header.find_first_not_of('\0') == std::string_view::npos) {
+            return tar.substr(0, offset); // the end-of-archive blocks start here
+        }
+        const std::int64_t size = octal(header.substr(124, 12));
+        if (size < 0 || offset + 512 + static_cast<std::size_t>(size) > tar.size()) {
+            return std::nullopt;
+        }
+        offset += 512 + (static_cast<std::size_t>(size) + 511) / 512 * 512;
+    }
+    return std::nullopt; // no end-of-archive marker: cut short
+}
 
 Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const std::string& name)
 {
@@ -134,8 +152,13 @@ std::optional<std::string> firstTarFile(std::string_view tar)
     return std::nullopt;
 }
 
-Result<std::optional<std::string>> readMarker(engine::Client& client, const std::string& imageId,
-                                              const std::string& volume)
+namespace {
+
+/// GET of `path` through the archive endpoint of a created, never started container that mounts the
+/// volume: the engine's tar, or nullopt when the path does not exist.
+Result<std::optional<std::string>> archiveFromVolume(engine::Client& client, const std::string& imageId,
+                                                     const std::string& volume, const std::string& path,
+                                                     std::chrono::milliseconds timeout)
 {
     const nlohmann::json spec = {
         {"Image", imageId},
@@ -154,8 +177,8 @@ Result<std::optional<std::string>> readMarker(engine::Client& client, const std:
     if (!id) {
         return std::unexpected(id.error());
     }
-    auto response = client.request("GET", "/containers/" + *id + "/archive?path=" +
-                                              percentEncode(std::string(SitePath) + "/" + MarkerName));
+    auto response =
+        client.request("GET", "/containers/" + *id + "/archive?path=" + percentEncode(path), {}, timeout);
     client.removeContainer(*id, true);
     if (!response) {
         return std::unexpected(response.error());
@@ -166,7 +189,33 @@ Result<std::optional<std::string>> readMarker(engine::Client& client, const std:
     if (response->status != 200) {
         return std::unexpected(engine::httpError(response->status, response->body, "volume " + volume));
     }
-    return firstTarFile(response->body);
+    return std::optional<std::string>(std::move(response->body));
+}
+
+} // namespace
+
+Result<std::optional<std::string>> readMarker(engine::Client& client, const std::string& imageId,
+                                              const std::string& volume)
+{
+    auto tar = archiveFromVolume(client, imageId, volume, std::string(SitePath) + "/" + MarkerName,
+                                 std::chrono::seconds(30));
+    if (!tar || !*tar) {
+        return tar;
+    }
+    return firstTarFile(**tar);
+}
+
+Result<std::string> readVolumeArchive(engine::Client& client, const std::string& imageId,
+                                      const std::string& volume, std::chrono::milliseconds timeout)
+{
+    auto tar = archiveFromVolume(client, imageId, volume, SitePath, timeout);
+    if (!tar) {
+        return std::unexpected(tar.error());
+    }
+    if (!*tar) {
+        return fail("deps.volume", "The dependency volume " + volume + " has no " + SitePath + ".");
+    }
+    return std::move(**tar);
 }
 
 Result<std::vector<CacheEntry>> listCacheVolumes(engine::Client& client)

@@ -24,6 +24,10 @@ Result<void> removeVolume(engine::Client& client, const std::string& name);
 /// through the archive endpoint of a created, never started container: no process runs.
 Result<std::optional<std::string>> readMarker(engine::Client& client, const std::string& imageId,
                                               const std::string& volume);
+/// The whole of SitePath in the volume as the engine's tar archive (entries under "site/"), read like
+/// readMarker(). `timeout` bounds the transfer.
+Result<std::string> readVolumeArchive(engine::Client& client, const std::string& imageId,
+                                      const std::string& volume, std::chrono::milliseconds timeout);
 /// The content of the first regular file in a tar archive.
 std::optional<std::string> firstTarFile(std::string_view tar);
 

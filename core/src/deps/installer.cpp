@@ -53,20 +53,6 @@ Result<void> validateSource(const InstallSource& source)
     return {};
 }
 
-/// "index <host>" without credentials or path: what a cache listing may show.
-std::string sourceLabel(const InstallSource& source)
-{
-    if (!source.wheelhouse.empty()) {
-        return "wheelhouse";
-    }
-    std::string rest = source.indexUrl.substr(source.indexUrl.find("://") + 3);
-    rest = rest.substr(0, rest.find('/'));
-    if (const auto at = rest.rfind('@'); at != std::string::npos) {
-        rest = rest.substr(at + 1);
-    }
-    return "index " + rest;
-}
-
 std::string joined(const std::vector<std::string>& items)
 {
     std::string out;
@@ -94,6 +80,19 @@ std::optional<std::vector<std::string>> markerMatches(const std::string& text, c
 }
 
 } // namespace
+
+std::string sourceLabel(const InstallSource& source)
+{
+    if (!source.wheelhouse.empty()) {
+        return "wheelhouse";
+    }
+    std::string rest = source.indexUrl.substr(source.indexUrl.find("://") + 3);
+    rest = rest.substr(0, rest.find('/'));
+    if (const auto at = rest.rfind('@'); at != std::string::npos) {
+        rest = rest.substr(at + 1);
+    }
+    return "index " + rest;
+}
 
 class Installer::Impl
 {
@@ -137,7 +136,7 @@ Installer::~Installer() = default;
 Result<InstallResult> Installer::install(const std::vector<Requirement>& requirements,
                                          const InstallSource& source, std::chrono::seconds timeout,
                                          const std::function<void(std::string_view line)>& progress,
-                                         const std::atomic<bool>& cancel)
+                                         const std::atomic<bool>& cancel, const std::string& image)
 {
     const auto start = Clock::now();
     const auto say = [&](std::string_view line) {
@@ -164,7 +163,7 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
         return fail("deps.timeout", "The install timeout must be at least 1 second.");
     }
     auto& client = m_impl->client;
-    auto inspected = client.inspectImage(m_impl->image);
+    auto inspected = client.inspectImage(image.empty() ? m_impl->image : image);
     if (!inspected) {
         return std::unexpected(inspected.error());
     }
@@ -281,6 +280,22 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
 Result<std::vector<CacheEntry>> Installer::listCache()
 {
     return listCacheVolumes(m_impl->client);
+}
+
+Result<void> Installer::removeCache(const std::string& volume)
+{
+    auto entries = listCacheVolumes(m_impl->client);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    if (std::ranges::find(*entries, volume, &CacheEntry::volume) == entries->end()) {
+        return fail("deps.not_cache", "There is no dependency cache volume called " + volume + ".");
+    }
+    {
+        std::lock_guard lock(m_impl->mapMutex);
+        m_impl->complete.erase(volume);
+    }
+    return removeVolume(m_impl->client, volume);
 }
 
 Result<int> Installer::pruneCache()

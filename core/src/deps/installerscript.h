@@ -13,6 +13,8 @@ namespace agentrun::deps {
 std::vector<std::string> sortedRequirementTexts(const std::vector<Requirement>& requirements);
 /// The source as it enters the cache key.
 std::string sourceIdentity(const InstallSource& source);
+/// "wheelhouse" or "index <host>" without credentials or path: what a cache listing may show.
+std::string sourceLabel(const InstallSource& source);
 
 /// Inside the installer container: the cache volume (mounted read-write) and the wheelhouse (read-only).
 /// /var/tmp is mode 1777 in the image, which the fresh volume inherits (see installerSpec()).

@@ -21,11 +21,14 @@ struct DependencyPlan
     std::vector<nlohmann::json> mounts;
     std::vector<std::string> env;
     double installMs = 0;
+    std::string image; ///< the baked image of the request's cached dependencies; empty: the base image
 };
 
 /// Resolves the code's imports against the image's own Python and the request's whitelist, and
 /// installs what is needed into a cached volume (installer container; the run itself stays offline).
-/// With an empty whitelist nothing is resolved or installed: the code runs as it is.
+/// With an empty whitelist nothing is resolved or installed: the code runs as it is. Cached dependencies
+/// (RunRequest::cached) must all be whitelisted; the run then uses their baked image (baked now when it
+/// is not there yet), and what that image holds is never installed again.
 DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
                                    const std::string& image, const RunRequest& request,
                                    const safety::Report& report, RunObserver& observer,

@@ -205,6 +205,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     if (plan.failure) {
         return finish(*plan.failure, plan.message, plan.code);
     }
+    const std::string& image = plan.image.empty() ? m_impl->m_config.image : plan.image; // baked?
+    result.image = image;
 
     // 3. A hardened container with its agent waiting: from the warm pool unless it needs the packages'
     //    volume mounted.
@@ -213,8 +215,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     // A run that keeps files is held after its report for the copy, so it never takes a recycled one.
     const bool collect = !request.collect.paths.empty();
     auto container = plan.mounts.empty() && !collect
-                         ? pool.acquire(request.limits, m_impl->m_config.image)
-                         : pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
+                         ? pool.acquire(request.limits, image)
+                         : pool.make(request.limits, image, plan.mounts, plan.env);
     if (!container) {
         return finish(Status::EngineError, container.error().message, container.error().code);
     }
@@ -224,7 +226,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         // then closed its attach connection, which a poll sees without a round trip to the engine.
         if (container->stream.peerClosed()) {
             pool.discard(container->id);
-            container = pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
+            container = pool.make(request.limits, image, plan.mounts, plan.env);
             if (!container) {
                 return finish(Status::EngineError, container.error().message, container.error().code);
             }
@@ -242,7 +244,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     if (!sent && container->fromPool) {
         // A warm container may have been removed from outside since it was made: one fresh try.
         pool.discard(container->id);
-        container = pool.make(request.limits, m_impl->m_config.image, plan.mounts, plan.env);
+        container = pool.make(request.limits, image, plan.mounts, plan.env);
         if (!container) {
             return finish(Status::EngineError, container.error().message, container.error().code);
         }

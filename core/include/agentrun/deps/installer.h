@@ -73,15 +73,18 @@ public:
     /// deps.spec (bad requirement or source), deps.install_failed ("Failed to install dependency X:
     /// <pip's last error line>"), deps.install_timeout (the installer container was killed),
     /// deps.cancelled, deps.busy, engine errors. A failed install leaves no volume and no container.
+    /// `image` overrides the installer's own image (a baked image derived from it); empty: its own.
     Result<InstallResult> install(const std::vector<Requirement>& requirements, const InstallSource& source,
                                   std::chrono::seconds timeout,
                                   const std::function<void(std::string_view line)>& progress,
-                                  const std::atomic<bool>& cancel);
+                                  const std::atomic<bool>& cancel, const std::string& image = {});
 
     /// The project's cache volumes with their sizes.
     Result<std::vector<CacheEntry>> listCache();
     /// Removes every cache volume not in use; returns how many.
     Result<int> pruneCache();
+    /// Removes one cache volume by name (only volumes labelled as the cache); deps.busy while in use.
+    Result<void> removeCache(const std::string& volume);
 
 private:
     class Impl;

@@ -1,0 +1,381 @@
+// Cached dependencies (AgentRun's cached_dependencies): packages baked into an image derived from the
+// sandbox image, which the pool then uses for the profile's runs.
+#include "agentrun/deps/bake.h"
+
+#include "agentrun/engine/client.h"
+#include "agentrun/engine/tar.h"
+#include "deps/cachevolumes.h"
+#include "deps/installerscript.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace agentrun::deps {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const std::string BakedLabelValue = "baked";
+
+std::string label(std::string_view key)
+{
+    return std::string(DepsLabel) + "." + std::string(key);
+}
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string joined(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : ",") + item;
+    }
+    return out;
+}
+
+std::vector<std::string> split(std::string_view text)
+{
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        if (comma != 0) {
+            out.emplace_back(text.substr(0, comma));
+        }
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return out;
+}
+
+Result<std::optional<nlohmann::json>> inspectIfPresent(engine::Client& client, const std::string& ref)
+{
+    auto response = client.request("GET", "/images/" + ref + "/json");
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 404) {
+        return std::optional<nlohmann::json>();
+    }
+    if (response->status != 200) {
+        return std::unexpected(engine::httpError(response->status, response->body, "image " + ref));
+    }
+    auto json = nlohmann::json::parse(response->body, nullptr, false);
+    if (!json.is_object()) {
+        return fail("engine.protocol", "The engine's answer about image " + ref + " is not JSON.");
+    }
+    return std::optional<nlohmann::json>(std::move(json));
+}
+
+nlohmann::json labelsOf(const nlohmann::json& inspected)
+{
+    const auto config = inspected.value("Config", nlohmann::json::object());
+    const auto labels =
+        config.is_object() ? config.value("Labels", nlohmann::json::object()) : nlohmann::json();
+    return labels.is_object() ? labels : nlohmann::json::object();
+}
+
+/// One bake per tag at a time in the process: two builds of one tag would race for the name.
+std::mutex& tagMutex(const std::string& tag)
+{
+    static std::mutex mutex;
+    static std::map<std::string, std::unique_ptr<std::mutex>> mutexes;
+    std::lock_guard lock(mutex);
+    auto& slot = mutexes[tag];
+    if (!slot) {
+        slot = std::make_unique<std::mutex>();
+    }
+    return *slot;
+}
+
+// Runs once at build time as root, without network: the site directory that is on sys.path and
+// exists gets a .pth line naming BakedPath.
+constexpr const char* PthScript =
+    "import os, site; d = [p for p in site.getsitepackages() if os.path.isdir(p)][0]; "
+    "print('/opt/agentrun/baked', file=open(os.path.join(d, 'agentrun-baked.pth'), 'w'))";
+
+/// A failed or cancelled build leaves the images of the steps that succeeded (untagged): they carry
+/// the bake's LABEL step, so they are found and removed, newest (the child) first.
+void removeUnfinishedBuild(engine::Client& client, const std::string& tag)
+{
+    const nlohmann::json filters = {{"dangling", {"true"}}, {"label", {label("bake") + "=" + tag}}};
+    std::string query;
+    for (unsigned char c : filters.dump()) {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.') {
+            query += static_cast<char>(c);
+        } else {
+            query += '%';
+            query += hex[c >> 4];
+            query += hex[c & 15];
+        }
+    }
+    auto response = client.request("GET", "/images/json?all=1&filters=" + query);
+    if (!response || response->status != 200) {
+        return;
+    }
+    auto images = nlohmann::json::parse(response->body, nullptr, false);
+    if (!images.is_array()) {
+        return;
+    }
+    std::vector<std::pair<std::int64_t, std::string>> byAge;
+    for (const auto& image : images) {
+        byAge.emplace_back(image.value("Created", std::int64_t{0}), image.value("Id", ""));
+    }
+    std::ranges::sort(byAge, std::greater<>());
+    for (const auto& [created, id] : byAge) {
+        if (!id.empty()) {
+            client.request("DELETE", "/images/" + id, {}, std::chrono::seconds(60));
+        }
+    }
+}
+
+} // namespace
+
+Result<std::vector<Requirement>> cachedRequirements(const std::vector<std::string>& cached,
+                                                    const Whitelist& whitelist)
+{
+    if (auto allowed = checkCachedDependencies(cached, whitelist); !allowed) {
+        return std::unexpected(allowed.error());
+    }
+    std::set<Requirement> out;
+    for (const auto& spec : cached) {
+        auto requirement = parseRequirement(spec);
+        if (!requirement) {
+            return std::unexpected(requirement.error());
+        }
+        if (requirement->specifier.empty()) {
+            requirement->specifier = whitelist.pin(requirement->name);
+        }
+        out.insert(*requirement);
+    }
+    return std::vector<Requirement>(out.begin(), out.end());
+}
+
+std::string bakedImageTag(const std::vector<Requirement>& requirements, const std::string& baseImageId)
+{
+    std::uint64_t hash = 1469598103934665603ull; // FNV-1a
+    const auto mix = [&](std::string_view text) {
+        for (unsigned char c : text) {
+            hash ^= c;
+            hash *= 1099511628211ull;
+        }
+    };
+    mix(baseImageId);
+    for (const auto& text : sortedRequirementTexts(requirements)) {
+        mix("\n");
+        mix(text);
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    return std::string(BakedRepository) + ":" + hex;
+}
+
+std::string bakeDockerfile(const std::string& baseImageId, const std::string& tag)
+{
+    return "FROM " + baseImageId + "\nLABEL " + label("bake") + "=\"" + tag +
+           "\"\n"
+           "USER 0:0\n"
+           "COPY site/ " +
+           BakedPath +
+           "/\n"
+           "RUN [\"python3\", \"-I\", \"-c\", \"" +
+           PthScript +
+           "\"]\n"
+           "USER 65534:65534\n";
+}
+
+Result<std::optional<std::string>> findBakedImage(engine::Client& client, const std::string& baseImage,
+                                                  const std::vector<Requirement>& requirements)
+{
+    auto base = client.inspectImage(baseImage);
+    if (!base) {
+        return std::unexpected(base.error());
+    }
+    const std::string baseId = base->value("Id", baseImage);
+    auto baked = inspectIfPresent(client, bakedImageTag(requirements, baseId));
+    if (!baked) {
+        return std::unexpected(baked.error());
+    }
+    if (!*baked || labelsOf(**baked).value(label("image"), "") != baseId) {
+        return std::optional<std::string>();
+    }
+    return std::optional<std::string>(bakedImageTag(requirements, baseId));
+}
+
+Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
+                        const std::vector<Requirement>& requirements, const InstallSource& source,
+                        std::chrono::seconds timeout,
+                        const std::function<void(std::string_view line)>& progress,
+                        const std::atomic<bool>& cancel)
+{
+    const auto start = Clock::now();
+    const auto say = [&](std::string_view line) {
+        if (progress) {
+            progress(line);
+        }
+    };
+    if (requirements.empty()) {
+        return fail("deps.spec", "There is nothing to bake: list at least one cached dependency.");
+    }
+    auto base = client.inspectImage(baseImage);
+    if (!base) {
+        return std::unexpected(base.error());
+    }
+    const std::string baseId = base->value("Id", baseImage);
+    const std::string tag = bakedImageTag(requirements, baseId);
+    const std::vector<std::string> texts = sortedRequirementTexts(requirements);
+    std::lock_guard tagLock(tagMutex(tag));
+
+    // 1. Already baked for this base: reuse it.
+    if (auto present = inspectIfPresent(client, tag); !present) {
+        return std::unexpected(present.error());
+    } else if (*present && labelsOf(**present).value(label("image"), "") == baseId) {
+        say("Using the baked image " + tag + " (" + joined(texts) + ")");
+        return BakeResult{tag, (*present)->value("Id", ""), true, msSince(start),
+                          split(labelsOf(**present).value(label("installed"), ""))};
+    }
+
+    // 2. pip in the hardened installer container, into a cache volume (reused when already there).
+    Installer installer(client, baseId);
+    auto installed = installer.install(requirements, source, timeout, progress, cancel);
+    if (!installed) {
+        return std::unexpected(installed.error());
+    }
+    if (cancel.load()) {
+        return fail("deps.cancelled", "Baking the image was cancelled.");
+    }
+
+    // 3. The volume's files plus a Dockerfile form the build context.
+    say("Copying the installed packages into the build context");
+    auto archive = readVolumeArchive(client, baseId, installed->volume, timeout);
+    if (!archive) {
+        return std::unexpected(archive.error());
+    }
+    const auto entries = tarEntries(*archive);
+    if (!entries) {
+        return fail("deps.volume", "The engine's archive of volume " + installed->volume + " is malformed.");
+    }
+    engine::TarWriter dockerfile;
+    if (auto added = dockerfile.addFile("Dockerfile", bakeDockerfile(baseId, tag)); !added) {
+        return std::unexpected(added.error());
+    }
+    std::string context(*entries);
+    context += dockerfile.finish();
+    archive->clear();
+
+    // 4. The build: no network, the installed files and one .pth line on top of the base.
+    engine::Client::BuildOptions options;
+    options.tag = tag;
+    options.networkMode = "none";
+    options.timeout = timeout;
+    options.labels = {{DepsLabel, BakedLabelValue},
+                      {label("requirements"), joined(texts)},
+                      {label("image"), baseId},
+                      {label("source"), sourceLabel(source)},
+                      {label("installed"), joined(installed->installed)}};
+    say("Building " + tag + " from " + baseImage);
+    auto built = client.buildImage(context, options, progress, cancel);
+    if (!built) {
+        removeUnfinishedBuild(client, tag);
+        if (built.error().code == "image.cancelled") {
+            return fail("deps.cancelled", "Baking the image was cancelled.");
+        }
+        return std::unexpected(built.error());
+    }
+    say("Baked " + joined(installed->installed) + " into " + tag);
+    return BakeResult{tag, *built, false, msSince(start), installed->installed};
+}
+
+Result<std::vector<BakedImage>> listBakedImages(engine::Client& client)
+{
+    auto images = client.listImages(std::string(DepsLabel) + "=" + BakedLabelValue);
+    if (!images) {
+        return std::unexpected(images.error());
+    }
+    std::vector<BakedImage> out;
+    for (const auto& image : *images) {
+        const auto labels = image.value("Labels", nlohmann::json::object());
+        BakedImage baked;
+        baked.id = image.value("Id", "");
+        for (const auto& tag : image.value("RepoTags", nlohmann::json::array())) {
+            if (tag.is_string() && tag.get<std::string>().starts_with(std::string(BakedRepository) + ":")) {
+                baked.tag = tag.get<std::string>();
+            }
+        }
+        if (labels.is_object()) {
+            baked.requirements = labels.value(label("requirements"), "");
+            baked.baseImage = labels.value(label("image"), "");
+            baked.source = labels.value(label("source"), "");
+        }
+        baked.sizeBytes = image.value("Size", std::int64_t{-1});
+        if (const auto created = image.value("Created", std::int64_t{0}); created > 0) {
+            const std::time_t seconds = static_cast<std::time_t>(created);
+            std::tm utc{};
+            gmtime_r(&seconds, &utc);
+            char text[32];
+            std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+            baked.created = text;
+        }
+        out.push_back(std::move(baked));
+    }
+    std::ranges::sort(out, {}, &BakedImage::tag);
+    return out;
+}
+
+Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
+{
+    auto present = inspectIfPresent(client, ref);
+    if (!present) {
+        return std::unexpected(present.error());
+    }
+    if (!*present) {
+        return {};
+    }
+    if (labelsOf(**present).value(std::string(DepsLabel), "") != BakedLabelValue) {
+        return fail("deps.not_baked", "The image " + ref + " is not a baked dependency image: not removed.");
+    }
+    // By id: a baked image has one tag, and removing by id removes its build steps with it.
+    auto response =
+        client.request("DELETE", "/images/" + (*present)->value("Id", ref), {}, std::chrono::seconds(120));
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 409) {
+        return fail("deps.busy", "The baked image " + ref +
+                                     " is in use by a container (a warm one or a run): try again when it "
+                                     "has finished.");
+    }
+    if (response->status != 200 && response->status != 404) {
+        return std::unexpected(engine::httpError(response->status, response->body, "image " + ref));
+    }
+    return {};
+}
+
+Result<int> pruneBakedImages(engine::Client& client)
+{
+    auto images = listBakedImages(client);
+    if (!images) {
+        return std::unexpected(images.error());
+    }
+    int removed = 0;
+    for (const auto& image : *images) {
+        auto gone = removeBakedImage(client, image.id);
+        if (gone) {
+            ++removed;
+        } else if (gone.error().code != "deps.busy") {
+            return std::unexpected(gone.error());
+        }
+    }
+    return removed;
+}
+
+} // namespace agentrun::deps
