@@ -12,7 +12,15 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include "agentrun/deps/whitelist.h"
+#include "agentrun/run/executor.h"
+
+#include "dependencybakedialog.h"
+#include "dependencycacheview.h"
 #include "settings.h"
+
+#include <QGroupBox>
+#include <QPushButton>
 
 namespace agentrun::ui {
 
@@ -29,10 +37,20 @@ QStringList lines(const QString& text)
     return out;
 }
 
+std::string sandboxImage()
+{
+    const QByteArray image = qgetenv("AGENTRUN_IMAGE");
+    return image.isEmpty() ? agentrun::run::ExecutorConfig{}.image : image.toStdString();
+}
+
 } // namespace
 
 DependenciesPanel::DependenciesPanel(Settings& settings, QWidget* parent)
-    : QWidget(parent), m_settings(settings)
+    : DependenciesPanel(settings, engineCacheBackend(sandboxImage()), parent)
+{}
+
+DependenciesPanel::DependenciesPanel(Settings& settings, DependencyCacheBackend backend, QWidget* parent)
+    : QWidget(parent), m_settings(settings), m_backend(std::move(backend))
 {
     setObjectName(QStringLiteral("dependenciesPanel"));
     m_mode = new QComboBox(this);
@@ -61,6 +79,17 @@ DependenciesPanel::DependenciesPanel(Settings& settings, QWidget* parent)
         if (!dir.isEmpty())
             m_wheelhouse->setText(dir);
     });
+    m_cached = new QPlainTextEdit(this);
+    m_cached->setObjectName(QStringLiteral("depsCachedEdit"));
+    m_cached->setPlaceholderText(tr("Baked into an image the runs use, one per line:\nnumpy\npandas==2.2.*"));
+    m_cached->setTabChangesFocus(true);
+    m_cached->setMaximumHeight(80);
+    m_bakeButton = new QPushButton(tr("Bake image…"), this);
+    m_bakeButton->setObjectName(QStringLiteral("depsBakeButton"));
+    m_bakeButton->setToolTip(
+        tr("Install the cached dependencies into an image derived from the sandbox image"));
+    connect(m_bakeButton, &QPushButton::clicked, this, &DependenciesPanel::bake);
+    m_cacheView = new DependencyCacheView(m_backend, this);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("depsErrorLabel"));
     m_error->setWordWrap(true);
@@ -74,16 +103,25 @@ DependenciesPanel::DependenciesPanel(Settings& settings, QWidget* parent)
     form->addRow(tr("Packages:"), m_list);
     form->addRow(tr("Index URL:"), m_indexUrl);
     form->addRow(tr("Wheelhouse:"), wheelRow);
+    form->addRow(tr("Cached:"), m_cached);
+    auto* bakeRow = new QHBoxLayout;
+    bakeRow->addStretch(1);
+    bakeRow->addWidget(m_bakeButton);
+    form->addRow(QString(), bakeRow);
+    auto* cacheBox = new QGroupBox(tr("Cache"), this);
+    auto* cacheLayout = new QVBoxLayout(cacheBox);
+    cacheLayout->addWidget(m_cacheView);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_error);
-    layout->addStretch(1);
+    layout->addWidget(cacheBox, 1);
 
     load();
     connect(m_mode, &QComboBox::currentIndexChanged, this, &DependenciesPanel::onEdited);
     connect(m_list, &QPlainTextEdit::textChanged, this, &DependenciesPanel::onEdited);
     connect(m_indexUrl, &QLineEdit::textChanged, this, &DependenciesPanel::onEdited);
     connect(m_wheelhouse, &QLineEdit::textChanged, this, &DependenciesPanel::onEdited);
+    connect(m_cached, &QPlainTextEdit::textChanged, this, &DependenciesPanel::onEdited);
 }
 
 bool DependenciesPanel::isValidSpec(const QString& spec)
@@ -146,6 +184,62 @@ void DependenciesPanel::setSources(const QString& indexUrl, const QString& wheel
     m_wheelhouse->setText(wheelhouse);
 }
 
+std::vector<std::string> DependenciesPanel::cached() const
+{
+    std::vector<std::string> out;
+    for (const QString& spec : lines(m_cached->toPlainText()))
+        out.push_back(spec.toStdString());
+    return out;
+}
+
+void DependenciesPanel::setCached(const std::vector<std::string>& cached)
+{
+    QStringList specs;
+    for (const auto& spec : cached)
+        specs << QString::fromStdString(spec);
+    m_cached->setPlainText(specs.join(u'\n'));
+}
+
+DependencyBakeDialog* DependenciesPanel::bakeDialog() const
+{
+    return m_bakeDialog;
+}
+
+void DependenciesPanel::bake()
+{
+    QString error = errorText();
+    if (error.isEmpty() && cached().empty())
+        error = tr("List the cached dependencies to bake first.");
+    if (error.isEmpty() && indexUrl().isEmpty() && wheelhouse().isEmpty())
+        error = tr("Set an index URL or a wheelhouse to bake from.");
+    if (!error.isEmpty()) {
+        m_error->setText(error);
+        m_error->setVisible(true);
+        return;
+    }
+    if (m_bakeDialog && m_bakeDialog->isBaking()) {
+        m_bakeDialog->raise();
+        return;
+    }
+    delete m_bakeDialog;
+    agentrun::deps::InstallSource source;
+    source.wheelhouse = wheelhouse().toStdString();
+    source.indexUrl = source.wheelhouse.empty() ? indexUrl().toStdString() : std::string();
+    QStringList names;
+    for (const auto& spec : cached())
+        names << QString::fromStdString(spec);
+    m_bakeDialog = new DependencyBakeDialog(
+        [backend = m_backend, cachedSpecs = cached(), allowed = allow(),
+         source](const DependencyBakeDialog::Progress& progress, const std::atomic<bool>& cancel) {
+            return backend.bake(cachedSpecs, allowed, source, progress, cancel);
+        },
+        names.join(QStringLiteral(", ")), this);
+    m_bakeDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_bakeDialog, &DependencyBakeDialog::bakeFinished, m_cacheView, &DependencyCacheView::refresh);
+    m_bakeDialog->show();
+    m_bakeDialog->start();
+}
+
 QString DependenciesPanel::errorText() const
 {
     if (mode() == Mode::Listed) {
@@ -163,6 +257,18 @@ QString DependenciesPanel::errorText() const
         if (!wheelhouse().isEmpty())
             return tr("Choose an index URL or a wheelhouse, not both.");
     }
+    const std::vector<std::string> cachedSpecs = cached();
+    for (const auto& spec : cachedSpecs)
+        if (!isValidSpec(QString::fromStdString(spec)))
+            return tr("Cached “%1” is not a package name with an optional pin.")
+                .arg(QString::fromStdString(spec));
+    if (!cachedSpecs.empty()) {
+        // AgentRun's start-up check: every cached dependency must be whitelisted.
+        if (auto whitelist = agentrun::deps::Whitelist::parse(allow()); whitelist) {
+            if (auto allowed = agentrun::deps::checkCachedDependencies(cachedSpecs, *whitelist); !allowed)
+                return QString::fromStdString(allowed.error().message);
+        }
+    }
     return {};
 }
 
@@ -176,6 +282,10 @@ void DependenciesPanel::load()
     setAllow(entries);
     setSources(m_settings.value(Settings::Key::DepsIndexUrl).toString(),
                m_settings.value(Settings::Key::DepsWheelhouse).toString());
+    std::vector<std::string> cachedSpecs;
+    for (const QString& spec : m_settings.value(Settings::Key::DepsCached).toStringList())
+        cachedSpecs.push_back(spec.toStdString());
+    setCached(cachedSpecs);
     m_loading = false;
     onEdited();
 }
@@ -195,6 +305,10 @@ void DependenciesPanel::onEdited()
         m_settings.setValue(Settings::Key::DepsAllow, allowList);
         m_settings.setValue(Settings::Key::DepsIndexUrl, indexUrl());
         m_settings.setValue(Settings::Key::DepsWheelhouse, wheelhouse());
+        QStringList cachedList;
+        for (const auto& spec : cached())
+            cachedList << QString::fromStdString(spec);
+        m_settings.setValue(Settings::Key::DepsCached, cachedList);
     }
     Q_EMIT changed();
 }

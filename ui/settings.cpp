@@ -41,7 +41,7 @@ bool lineCount(const QVariant& v)
 const agentrun::run::Limits defaults;
 
 // The schema. Order must follow the Key enum (checked below).
-const std::array<Settings::Entry, 22> schema{{
+const std::array<Settings::Entry, 23> schema{{
     {Key::TimeoutSeconds, "limits/timeoutSeconds", QMetaType::Double, defaults.timeoutSeconds,
      positiveDouble},
     {Key::MemoryBytes, "limits/memoryBytes", QMetaType::LongLong, qint64(defaults.memoryBytes), positiveInt},
@@ -69,6 +69,7 @@ const std::array<Settings::Entry, 22> schema{{
     {Key::DepsIndexUrl, "dependencies/indexUrl", QMetaType::QString, QString(), anyValue},
     {Key::DepsWheelhouse, "dependencies/wheelhouse", QMetaType::QString, QString(), anyValue},
     {Key::Stdin, "run/stdin", QMetaType::QString, QString(), anyValue},
+    {Key::DepsCached, "dependencies/cached", QMetaType::QStringList, QStringList(), anyValue},
 }};
 
 } // namespace

@@ -42,6 +42,7 @@ public:
         DepsIndexUrl,
         DepsWheelhouse,
         Stdin,
+        DepsCached,
     };
     Q_ENUM(Key)
 
