@@ -2,8 +2,11 @@
 
 #include "agentrun/history/historystore.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QDateTime>
+#include <QMenu>
+#include <QStringDecoder>
 #include <QFileDialog>
 #include <QMessageBox>
 #include <QSaveFile>
@@ -54,6 +57,46 @@ QString findingsText(const nlohmann::json& findings)
     return lines.join(u'\n');
 }
 
+QString limitsText(const agentrun::run::Limits& l)
+{
+    const auto size = [](std::int64_t bytes) {
+        return QString::fromStdString(agentrun::run::formatSize(bytes));
+    };
+    return QObject::tr(
+               "timeout %1 s, memory %2, memory+swap %3, %4 CPUs, %5 processes, output %6 per stream, "
+               "/tmp %7, network %8, runtime %9")
+        .arg(QString::number(l.timeoutSeconds), size(l.memoryBytes), size(l.memorySwapBytes),
+             QString::number(l.cpus), QString::number(l.pids), size(l.outputLimitBytes), size(l.tmpfsBytes),
+             QString::fromStdString(l.network), QString::fromStdString(l.runtime));
+}
+
+/// What was asked for: the settings a person may want back, and whether the check was overridden.
+QString settingsText(const agentrun::history::RunRecord& r)
+{
+    const auto str = [](const std::string& text) { return QString::fromStdString(text); };
+    QStringList lines;
+    lines << QObject::tr("Status:   %1 (exit %2)").arg(str(r.status)).arg(r.exitCode);
+    lines << QObject::tr("Source:   %1").arg(str(r.source));
+    lines << QObject::tr("Policy:   %1").arg(str(r.policy));
+    if (r.checkSkipped)
+        lines << QObject::tr("Check:    overridden (Run Anyway), reason: %1")
+                     .arg(r.overrideReason.empty() ? QObject::tr("none given") : str(r.overrideReason));
+    lines
+        << QObject::tr("Profile:  %1").arg(r.profile.empty() ? QObject::tr("none recorded") : str(r.profile));
+    lines << QObject::tr("Image:    %1").arg(str(r.image));
+    if (auto limits = agentrun::history::limitsFromJson(r.limits))
+        lines << QObject::tr("Limits:   %1").arg(limitsText(*limits));
+    else
+        lines << QObject::tr("Limits:   %1 (%2)").arg(str(r.limits.dump()), str(limits.error().message));
+    lines << QObject::tr("Input:    %1")
+                 .arg(r.stdinData.empty()
+                          ? QObject::tr("none")
+                          : QObject::tr("%1 bytes%2")
+                                .arg(r.stdinData.size())
+                                .arg(r.stdinCapped ? QObject::tr(" (cut by the history)") : QString()));
+    return lines.join(u'\n');
+}
+
 QString htmlReport(const agentrun::history::RunRecord& r, const QString& findings)
 {
     const auto esc = [](const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); };
@@ -72,6 +115,11 @@ QString htmlReport(const agentrun::history::RunRecord& r, const QString& finding
     row(QObject::tr("Duration"), durationLabel(r.durations.totalMs));
     row(QObject::tr("Peak memory"), r.peakMemoryBytes > 0 ? sizeLabel(r.peakMemoryBytes) : QString());
     row(QObject::tr("Policy"), esc(r.policy));
+    if (r.checkSkipped)
+        row(QObject::tr("Check overridden"),
+            r.overrideReason.empty() ? QObject::tr("no reason given") : esc(r.overrideReason));
+    if (!r.profile.empty())
+        row(QObject::tr("Profile"), esc(r.profile));
     row(QObject::tr("Image"), esc(r.image));
     row(QObject::tr("Limits"), QStringLiteral("<code>%1</code>").arg(esc(r.limits.dump())));
     html += QStringLiteral("</table>\n");
@@ -99,11 +147,12 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     m_filter->addItem(tr("Blocked"), int(RunHistoryModel::Filter::Blocked));
     m_filter->addItem(tr("Failed"), int(RunHistoryModel::Filter::Failed));
     m_filter->addItem(tr("Ok"), int(RunHistoryModel::Filter::Ok));
+    m_filter->addItem(tr("Check overridden"), int(RunHistoryModel::Filter::Overridden));
     connect(m_filter, &QComboBox::currentIndexChanged, this,
             [this] { m_model->setFilter(RunHistoryModel::Filter(m_filter->currentData().toInt())); });
     m_search = new QLineEdit(this);
     m_search->setObjectName(QStringLiteral("historySearchEdit"));
-    m_search->setPlaceholderText(tr("Search code, status, message"));
+    m_search->setPlaceholderText(tr("Search code, status, message, reason"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, m_model, &RunHistoryModel::setSearchText);
     auto* refreshButton = new QPushButton(tr("Refresh"), this);
@@ -128,36 +177,46 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
             });
     connect(m_view, &QTreeView::activated, this, [this] {
         if (!m_runId.isEmpty())
-            Q_EMIT reopenRequested(m_runCode, tr("Run %1").arg(m_runId.left(8)));
+            Q_EMIT reopenRequested(m_runCode, title());
+    });
+    createActions();
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (m_runId.isEmpty())
+            return;
+        QMenu menu(this);
+        menu.addActions({m_openAction, m_restoreLimitsAction, m_restoreInputAction, m_runAgainAction});
+        menu.addSeparator();
+        menu.addAction(m_exportAction);
+        menu.exec(m_view->viewport()->mapToGlobal(pos));
     });
 
     m_code = readOnlyText(QStringLiteral("historyCodeView"), this);
+    m_settings = readOnlyText(QStringLiteral("historyRunView"), this);
     m_findings = readOnlyText(QStringLiteral("historyFindingsView"), this);
     m_output = readOnlyText(QStringLiteral("historyOutputView"), this);
     m_details = new QTabWidget(this);
     m_details->setObjectName(QStringLiteral("historyDetails"));
     m_details->addTab(m_code, tr("Code"));
+    m_details->addTab(m_settings, tr("Settings"));
     m_details->addTab(m_findings, tr("Findings"));
     m_details->addTab(m_output, tr("Output"));
     m_open = new QPushButton(tr("Open in editor"), this);
     m_open->setObjectName(QStringLiteral("historyOpenButton"));
+    m_open->setToolTip(m_openAction->toolTip());
+    m_restoreLimits = new QPushButton(tr("Restore limits"), this);
+    m_restoreLimits->setObjectName(QStringLiteral("historyRestoreLimitsButton"));
+    m_restoreLimits->setToolTip(m_restoreLimitsAction->toolTip());
     m_runAgain = new QPushButton(tr("Run again"), this);
     m_runAgain->setObjectName(QStringLiteral("historyRunAgainButton"));
-    connect(m_open, &QPushButton::clicked, this,
-            [this] { Q_EMIT reopenRequested(m_runCode, tr("Run %1").arg(m_runId.left(8))); });
-    connect(m_runAgain, &QPushButton::clicked, this,
-            [this] { Q_EMIT runAgainRequested(m_runCode, tr("Run %1").arg(m_runId.left(8))); });
-
+    m_runAgain->setToolTip(m_runAgainAction->toolTip());
     m_export = new QPushButton(tr("Export…"), this);
     m_export->setObjectName(QStringLiteral("historyExportButton"));
-    m_export->setToolTip(tr("Save the run as JSON or as a readable HTML report"));
-    connect(m_export, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export run"), u"run-" + m_runId + u".html", tr("HTML report (*.html);;JSON (*.json)"));
-        QString error;
-        if (!path.isEmpty() && !exportRun(path, &error))
-            QMessageBox::warning(this, tr("Export run"), error);
-    });
+    m_export->setToolTip(m_exportAction->toolTip());
+    connect(m_open, &QPushButton::clicked, m_openAction, &QAction::trigger);
+    connect(m_restoreLimits, &QPushButton::clicked, m_restoreLimitsAction, &QAction::trigger);
+    connect(m_runAgain, &QPushButton::clicked, m_runAgainAction, &QAction::trigger);
+    connect(m_export, &QPushButton::clicked, m_exportAction, &QAction::trigger);
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_filter);
@@ -167,6 +226,7 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     buttons->addWidget(m_export);
     buttons->addStretch(1);
     buttons->addWidget(m_open);
+    buttons->addWidget(m_restoreLimits);
     buttons->addWidget(m_runAgain);
     auto* detailBox = new QWidget(this);
     auto* detailLayout = new QVBoxLayout(detailBox);
@@ -183,6 +243,83 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     layout->addLayout(top);
     layout->addWidget(split, 1);
     showRun({});
+}
+
+void HistoryPanel::createActions()
+{
+    const auto make = [this](const QString& text, const QString& name, const QString& tip) {
+        auto* action = new QAction(text, this);
+        action->setObjectName(name);
+        action->setToolTip(tip);
+        action->setEnabled(false);
+        return action;
+    };
+    m_openAction = make(tr("&Open Code in New Tab"), QStringLiteral("historyOpenAction"),
+                        tr("Open the selected run's code in a new editor tab"));
+    m_restoreLimitsAction = make(tr("Restore &Limits"), QStringLiteral("historyRestoreLimitsAction"),
+                                 tr("Put the exact limits of the selected run into the Limits panel"));
+    m_restoreInputAction = make(tr("Restore &Input"), QStringLiteral("historyRestoreInputAction"),
+                                tr("Put what the selected run read on stdin into the Input panel"));
+    m_runAgainAction =
+        make(tr("Run &Again"), QStringLiteral("historyRunAgainAction"),
+             tr("Open the selected run's code in a new tab and run it with the current settings"));
+    m_exportAction = make(tr("&Export Run…"), QStringLiteral("historyExportAction"),
+                          tr("Save the run as JSON or as a readable HTML report"));
+    connect(m_openAction, &QAction::triggered, this, [this] {
+        if (!m_runId.isEmpty())
+            Q_EMIT reopenRequested(m_runCode, title());
+    });
+    connect(m_runAgainAction, &QAction::triggered, this, [this] {
+        if (!m_runId.isEmpty())
+            Q_EMIT runAgainRequested(m_runCode, title());
+    });
+    connect(m_restoreLimitsAction, &QAction::triggered, this, [this] {
+        if (!m_runId.isEmpty())
+            Q_EMIT restoreLimitsRequested(m_runId);
+    });
+    connect(m_restoreInputAction, &QAction::triggered, this, [this] {
+        if (!m_runId.isEmpty())
+            Q_EMIT restoreInputRequested(m_runId);
+    });
+    connect(m_exportAction, &QAction::triggered, this, [this] {
+        if (m_runId.isEmpty())
+            return;
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export run"), u"run-" + m_runId + u".html", tr("HTML report (*.html);;JSON (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !exportRun(path, &error))
+            QMessageBox::warning(this, tr("Export run"), error);
+    });
+}
+
+QString HistoryPanel::title() const
+{
+    return tr("Run %1").arg(m_runId.left(8));
+}
+
+agentrun::Result<agentrun::run::Limits> HistoryPanel::selectedLimits() const
+{
+    if (!m_record)
+        return agentrun::fail("history.no_selection", tr("Select a run first.").toStdString());
+    return agentrun::history::limitsFromJson(m_record->limits);
+}
+
+agentrun::Result<QString> HistoryPanel::selectedInput() const
+{
+    if (!m_record)
+        return agentrun::fail("history.no_selection", tr("Select a run first.").toStdString());
+    if (m_record->stdinCapped)
+        return agentrun::fail("history.input_capped",
+                              tr("The history kept only the first %1 of this run's input.")
+                                  .arg(sizeLabel(qint64(agentrun::history::MaxStoredOutputBytes)))
+                                  .toStdString());
+    QStringDecoder decode(QStringDecoder::Utf8);
+    QString text = decode(QByteArrayView(m_record->stdinData.data(), qsizetype(m_record->stdinData.size())));
+    if (decode.hasError())
+        return agentrun::fail(
+            "history.input_binary",
+            tr("This run's input is not UTF-8 text; the Input panel takes text only.").toStdString());
+    return text;
 }
 
 void HistoryPanel::refresh()
@@ -207,7 +344,9 @@ void HistoryPanel::showRun(const QString& runId)
 {
     m_runId.clear();
     m_runCode.clear();
+    m_record.reset();
     m_code->clear();
+    m_settings->clear();
     m_findings->clear();
     m_output->clear();
     auto* store = m_model->store();
@@ -216,18 +355,32 @@ void HistoryPanel::showRun(const QString& runId)
             m_runId = runId;
             m_runCode = QString::fromStdString(record->code);
             m_code->setPlainText(m_runCode);
-            m_findings->setPlainText(findingsText(record->findings));
+            m_settings->setPlainText(settingsText(*record));
+            QString findings = findingsText(record->findings);
+            if (record->checkSkipped)
+                // The review of overridden code starts from why it was let through.
+                findings.prepend(tr("Check overridden, reason: %1\n")
+                                     .arg(record->overrideReason.empty()
+                                              ? tr("none given")
+                                              : QString::fromStdString(record->overrideReason)));
+            m_findings->setPlainText(findings);
             QString output = QString::fromStdString(record->output);
             if (!record->message.empty())
                 output += u"\n— " + QString::fromStdString(record->message);
             m_output->setPlainText(output);
+            m_record = std::move(*record);
         } else {
             m_output->setPlainText(QString::fromStdString(record.error().message));
         }
     }
-    m_open->setEnabled(!m_runId.isEmpty());
-    m_runAgain->setEnabled(!m_runId.isEmpty());
-    m_export->setEnabled(!m_runId.isEmpty());
+    const bool selected = !m_runId.isEmpty();
+    for (QAction* action : {m_openAction, m_restoreLimitsAction, m_runAgainAction, m_exportAction})
+        action->setEnabled(selected);
+    m_restoreInputAction->setEnabled(selected && !m_record->stdinData.empty());
+    m_open->setEnabled(selected);
+    m_restoreLimits->setEnabled(selected);
+    m_runAgain->setEnabled(selected);
+    m_export->setEnabled(selected);
 }
 
 bool HistoryPanel::exportRun(const QString& path, QString* error)

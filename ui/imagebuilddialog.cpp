@@ -14,28 +14,28 @@
 
 namespace agentrun::ui {
 
-ImageBuildDialog::BuildFunction ImageBuildDialog::sandboxImageBuilder()
+ImageBuildDialog::BuildFunction ImageBuildDialog::sandboxImageBuilder(const std::string& image)
 {
-    return [](const Progress& progress, const std::atomic<bool>& cancel) -> agentrun::Result<std::string> {
-        auto root = agentrun::sandbox::locateSandboxSources();
-        if (!root)
-            return std::unexpected(root.error());
-        auto inputs = agentrun::sandbox::readSandboxInputs(*root);
-        if (!inputs)
-            return std::unexpected(inputs.error());
-        auto endpoint = agentrun::engine::Endpoint::resolve();
-        if (!endpoint)
-            return std::unexpected(endpoint.error());
-        agentrun::engine::Client client(*endpoint);
-        if (auto info = client.info(); !info)
-            return std::unexpected(info.error());
-        const std::string base = client.inspectImage(agentrun::sandbox::DefaultBase)
-                                     ? agentrun::sandbox::DefaultBase
-                                     : agentrun::sandbox::OfflineBase;
-        progress("Building " + std::string(agentrun::sandbox::SandboxImage) + " on " + base);
-        return agentrun::sandbox::buildSandboxImage(client, *inputs, base, agentrun::sandbox::SandboxImage,
-                                                    progress, cancel);
-    };
+    return
+        [image](const Progress& progress, const std::atomic<bool>& cancel) -> agentrun::Result<std::string> {
+            auto root = agentrun::sandbox::locateSandboxSources();
+            if (!root)
+                return std::unexpected(root.error());
+            auto inputs = agentrun::sandbox::readSandboxInputs(*root);
+            if (!inputs)
+                return std::unexpected(inputs.error());
+            auto endpoint = agentrun::engine::Endpoint::resolve();
+            if (!endpoint)
+                return std::unexpected(endpoint.error());
+            agentrun::engine::Client client(*endpoint);
+            if (auto info = client.info(); !info)
+                return std::unexpected(info.error());
+            const std::string base = client.inspectImage(agentrun::sandbox::DefaultBase)
+                                         ? agentrun::sandbox::DefaultBase
+                                         : agentrun::sandbox::OfflineBase;
+            progress("Building " + image + " on " + base);
+            return agentrun::sandbox::buildSandboxImage(client, *inputs, base, image, progress, cancel);
+        };
 }
 
 ImageBuildDialog::ImageBuildDialog(BuildFunction build, const QString& reason, QWidget* parent)

@@ -29,9 +29,9 @@ public:
     using BuildFunction =
         std::function<agentrun::Result<std::string>(const Progress&, const std::atomic<bool>&)>;
 
-    /// The real build: agentrun-sandbox from the project's sources on python:3.11-slim when present,
-    /// else the offline base (as `agentrun image build`).
-    static BuildFunction sandboxImageBuilder();
+    /// The real build: the sandbox image from the project's sources on python:3.11-slim when present,
+    /// else the offline base (as `agentrun image build`), tagged `image` (the image the runs use).
+    static BuildFunction sandboxImageBuilder(const std::string& image);
 
     ImageBuildDialog(BuildFunction build, const QString& reason, QWidget* parent = nullptr);
     /// Cancels a build in flight and waits for its worker.

@@ -165,6 +165,35 @@ void LimitsPanel::load()
     onEdited();
 }
 
+QStringList LimitsPanel::setLimits(const agentrun::run::Limits& wanted)
+{
+    m_settings.setLimits(wanted);
+    load();
+    QStringList rounded;
+    const auto shown = limits();
+    if (!shown)
+        return {tr("all (%1)").arg(QString::fromStdString(shown.error().message))};
+    if (shown->timeoutSeconds != wanted.timeoutSeconds)
+        rounded << tr("timeout");
+    if (shown->memoryBytes != wanted.memoryBytes)
+        rounded << tr("memory");
+    if (shown->memorySwapBytes != wanted.memorySwapBytes)
+        rounded << tr("swap");
+    if (shown->cpus != wanted.cpus)
+        rounded << tr("CPUs");
+    if (shown->pids != wanted.pids)
+        rounded << tr("processes");
+    if (shown->outputLimitBytes != wanted.outputLimitBytes)
+        rounded << tr("output cap");
+    if (shown->tmpfsBytes != wanted.tmpfsBytes)
+        rounded << tr("/tmp size");
+    if (shown->network != wanted.network)
+        rounded << tr("network");
+    if (shown->runtime != wanted.runtime)
+        rounded << tr("runtime");
+    return rounded;
+}
+
 bool LimitsPanel::apply()
 {
     const auto l = limits();

@@ -36,6 +36,10 @@ public:
     /// What the fields say, validated by the core; the error names the field and the accepted range.
     agentrun::Result<agentrun::run::Limits> limits() const;
     QString errorText() const;
+    /// Shows and stores `limits` (a past run's, a profile's). The fields hold memory and swap in whole
+    /// MiB, the timeout to 0.1 s and CPUs to 0.01: the names of the fields that had to be rounded to be
+    /// shown are returned (empty: the panel now says exactly `limits`).
+    QStringList setLimits(const agentrun::run::Limits& limits);
 
 Q_SIGNALS:
     void changed();

@@ -4,7 +4,6 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
-#include <QInputDialog>
 #include <QSaveFile>
 #include <QTemporaryDir>
 #include <QLabel>
@@ -17,6 +16,7 @@
 #include "consolepanel.h"
 #include "editortabs.h"
 #include "findingspanel.h"
+#include "historymenu.h"
 #include "historypanel.h"
 #include "resourcepanel.h"
 #include "runhistorymodel.h"
@@ -31,6 +31,7 @@
 #include "livechecker.h"
 #include "safetycheck.h"
 #include "outputconsole.h"
+#include "overridereason.h"
 #include "runcontroller.h"
 #include "settings.h"
 #include "snippetfiles.h"
@@ -66,6 +67,9 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     createActions();
     createDocks();
     createStatusBar();
+    auto* historyMenu = new HistoryMenu(*m_historyPanel, *m_limitsPanel, *m_stdinPanel, this);
+    menuBar()->insertMenu(m_viewMenu->menuAction(), historyMenu);
+    connect(historyMenu, &HistoryMenu::message, statusBar(), &QStatusBar::showMessage);
 
     connect(m_controller, &RunController::runningChanged, this, &MainWindow::onRunningChanged);
     connect(m_controller, &RunController::resourceSample, m_resourcePanel, &ResourcePanel::addSample);
@@ -85,7 +89,8 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
         else
             m_consolePanel->console()->appendStage(tr("— not recorded in the history: %1").arg(error));
     });
-    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder();
+    // The image the runs use, which need not be the default one (AGENTRUN_IMAGE).
+    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->executor().config().image);
     m_engineMonitor = new EngineMonitor(*m_controller, this);
     connect(m_engineMonitor, &EngineMonitor::stateChanged, this,
             [this](EngineMonitor::State state, const QString& text) {
@@ -367,16 +372,13 @@ bool MainWindow::runAnyway()
     if (m_controller->isRunning() || !m_runAnywayAction->isEnabled() ||
         !m_policyPanel->policy()->allowsOverride())
         return false;
-    bool ok = false;
-    const QString reason =
-        QInputDialog::getText(
-            this, tr("Run anyway"),
-            tr("The check blocked this code. Why is it safe to run it? (kept in the output)"),
-            QLineEdit::Normal, {}, &ok)
-            .trimmed();
-    if (!ok || reason.isEmpty())
-        return false;
-    return startRun(true, reason);
+    QStringList recent;
+    if (m_history)
+        if (auto reasons = m_history->recentOverrideReasons())
+            for (const auto& reason : *reasons)
+                recent << QString::fromStdString(reason);
+    const auto reason = askOverrideReason(this, m_policyPanel->label(), recent);
+    return reason && startRun(true, *reason);
 }
 
 bool MainWindow::startRun(bool skipCheck, const QString& reason)
@@ -433,7 +435,11 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason)
         console->appendStage(
             tr("— check overridden (%1 policy), reason: %2").arg(m_policyPanel->label(), reason));
     m_resourcePanel->startRun(limits->memoryBytes);
-    return m_controller->start(std::move(request), m_policyPanel->label());
+    agentrun::history::RecordContext context;
+    context.policy = m_policyPanel->label().toStdString();
+    context.profile = m_settings.value(Settings::Key::Profile).toString().toStdString();
+    context.overrideReason = reason.toStdString(); // kept in the history only when the check is skipped
+    return m_controller->start(std::move(request), std::move(context));
 }
 
 void MainWindow::stopRun()

@@ -97,18 +97,28 @@ RunController::~RunController()
 
 bool RunController::start(agentrun::run::RunRequest request, const QString& policyLabel)
 {
+    agentrun::history::RecordContext context;
+    context.policy = policyLabel.toStdString();
+    return start(std::move(request), std::move(context));
+}
+
+bool RunController::start(agentrun::run::RunRequest request, agentrun::history::RecordContext context)
+{
     if (m_current)
         return false;
     auto state = std::make_shared<RunState>();
     m_current = state;
     Q_EMIT started();
     Q_EMIT runningChanged(true);
-    const std::string label = policyLabel.isEmpty() ? request.policy : policyLabel.toStdString();
-    m_pool.start([this, state, request = std::move(request), label, store = m_history] {
+    if (context.policy.empty())
+        context.policy = request.policy;
+    context.source = "workbench";
+    m_pool.start([this, state, request = std::move(request), context = std::move(context),
+                  store = m_history] {
         Observer observer(this, state);
         RunResult result = m_executor.run(request, observer, state->cancel);
         if (store) {
-            const auto written = store->record(request, result, label, "workbench");
+            const auto written = store->record(request, result, context);
             const QString error = written ? QString() : QString::fromStdString(written.error().message);
             QMetaObject::invokeMethod(
                 this,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agentrun/history/historystore.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/observer.h"
 #include "agentrun/run/runresult.h"
@@ -13,10 +14,6 @@
 #include <QThreadPool>
 
 #include "metatypes.h"
-
-namespace agentrun::history {
-class HistoryStore;
-}
 
 namespace agentrun::ui {
 
@@ -43,6 +40,9 @@ public:
     /// Starts a run; false (and nothing started) while another run is in flight. `policyLabel` is what
     /// the history shows as the policy (the request's policy may be a temporary file).
     bool start(agentrun::run::RunRequest request, const QString& policyLabel = {});
+    /// As above; `context` is what the history keeps beside the run: the policy label, the profile and,
+    /// when request.skipCheck, the reason given for overriding the check. Its source is "workbench".
+    bool start(agentrun::run::RunRequest request, agentrun::history::RecordContext context);
     /// Asks the run to stop; finished() still follows, with status Cancelled.
     void cancel();
     /// Pings the engine off the GUI thread; answers with engineStatus().

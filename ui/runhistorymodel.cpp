@@ -38,7 +38,8 @@ bool RunHistoryModel::accepts(const agentrun::history::RunSummary& row) const
     const auto has = [this](const std::string& field) {
         return QString::fromStdString(field).contains(m_search, Qt::CaseInsensitive);
     };
-    return has(row.codePreview) || has(row.status) || has(row.message) || has(row.runId);
+    return has(row.codePreview) || has(row.status) || has(row.message) || has(row.overrideReason) ||
+           has(row.runId);
 }
 
 void RunHistoryModel::reload()
@@ -53,6 +54,7 @@ void RunHistoryModel::reload()
             query.status = "blocked";
         else if (m_filter == Filter::Ok)
             query.status = "ok";
+        query.overriddenOnly = m_filter == Filter::Overridden;
         if (auto rows = m_store->list(query)) {
             for (auto& row : *rows)
                 if (accepts(row))
@@ -93,16 +95,27 @@ QVariant RunHistoryModel::data(const QModelIndex& index, int role) const
             return durationLabel(r.totalMs);
         case PeakColumn:
             return r.peakMemoryBytes > 0 ? sizeLabel(r.peakMemoryBytes) : QString();
+        case OverrideColumn:
+            if (!r.checkSkipped)
+                return {};
+            return r.overrideReason.empty() ? tr("overridden, no reason given")
+                                            : QString::fromStdString(r.overrideReason);
         case CodeColumn:
             return QString::fromStdString(r.codePreview);
         }
         return {};
     case Qt::ToolTipRole:
+        if (index.column() == OverrideColumn && r.checkSkipped)
+            return tr("The check was overridden (Run Anyway). Reason: %1")
+                .arg(r.overrideReason.empty() ? tr("none given") : QString::fromStdString(r.overrideReason));
         return r.message.empty() ? QVariant() : QVariant(QString::fromStdString(r.message));
     case Qt::ForegroundRole:
-        if (index.column() == StatusColumn && r.status != "ok")
+        if ((index.column() == StatusColumn && r.status != "ok") ||
+            (index.column() == OverrideColumn && r.checkSkipped))
             return QColor(0xd0, 0x20, 0x20);
         return {};
+    case OverriddenRole:
+        return r.checkSkipped;
     case RunIdRole:
         return QString::fromStdString(r.runId);
     case StatusRole:
@@ -126,6 +139,8 @@ QVariant RunHistoryModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Duration");
     case PeakColumn:
         return tr("Peak memory");
+    case OverrideColumn:
+        return tr("Check overridden");
     case CodeColumn:
         return tr("Code");
     }

@@ -25,20 +25,23 @@ public:
         ExitColumn,
         DurationColumn,
         PeakColumn,
+        OverrideColumn, ///< the reason given when the check was overridden, else empty
         CodeColumn,
         ColumnCount
     };
     enum Role
     {
         RunIdRole = Qt::UserRole + 1,
-        StatusRole
+        StatusRole,
+        OverriddenRole ///< bool: the run's check was overridden
     };
     enum class Filter
     {
         All,
         Blocked,
         Failed, ///< anything that is neither ok nor blocked
-        Ok
+        Ok,
+        Overridden ///< run with the check overridden: code the check would have blocked
     };
     Q_ENUM(Filter)
 
@@ -47,7 +50,8 @@ public:
 
     void setFilter(Filter filter);
     Filter filter() const { return m_filter; }
-    /// Case-insensitive match on the code's first line, the status, the message and the run id.
+    /// Case-insensitive match on the code's first line, the status, the message, the override reason and
+    /// the run id.
     void setSearchText(const QString& text);
     /// Reads the store again; the error, if any, is in lastError().
     void reload();

@@ -35,7 +35,12 @@ int main(int argc, char* argv[])
                                  QStringLiteral("[files…]"));
     parser.process(app);
 
-    agentrun::run::Executor executor;
+    agentrun::run::ExecutorConfig config;
+    // As for `agentrun run`: another sandbox image (its absence is what the first-start dialog offers
+    // to fix, building it under that name).
+    if (const QByteArray image = qgetenv("AGENTRUN_IMAGE"); !image.isEmpty())
+        config.image = image.toStdString();
+    agentrun::run::Executor executor(config);
     // Screenshots must not depend on (or change) the user's settings.
     QTemporaryDir scratch;
     agentrun::ui::Settings settings(

@@ -100,6 +100,7 @@ void TestHistory::modelFiltersAndSearches_data()
     QTest::newRow("failed") << int(ui::RunHistoryModel::Filter::Failed) << QString()
                             << QStringList{"aaaa0003"};
     QTest::newRow("ok") << int(ui::RunHistoryModel::Filter::Ok) << QString() << QStringList{"aaaa0001"};
+    QTest::newRow("overridden") << int(ui::RunHistoryModel::Filter::Overridden) << QString() << QStringList{};
     QTest::newRow("text") << int(ui::RunHistoryModel::Filter::All) << QStringLiteral("IMPORT")
                           << QStringList{"aaaa0003", "aaaa0002"};
     QTest::newRow("text+status") << int(ui::RunHistoryModel::Filter::Ok) << QStringLiteral("import")
