@@ -15,6 +15,13 @@ set(AGENTRUN_DOC_DEST ${CMAKE_INSTALL_DATADIR}/doc/${AGENTRUN_PACKAGE_NAME})
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 
+# Full RELRO for the installed programs: the GOT is read-only after start-up (lintian: hardening-no-bindnow).
+foreach(_program agentrun agentrun-workbench)
+    if(TARGET ${_program})
+        target_link_options(${_program} PRIVATE LINKER:-z,relro,-z,now)
+    endif()
+endforeach()
+
 # ---- data read at run time ----------------------------------------------------------------------------
 # The sandbox image sources keep the repository layout (packaging/sandbox/Dockerfile and
 # resources/agent/) because the image hash label covers their relative paths: an image built from the
