@@ -138,10 +138,12 @@ Report IncrementalAnalyzer::check()
                 return TreePtr(ts_parser_parse_string(s.parser.get(), base, text.data(),
                                                       static_cast<std::uint32_t>(text.size())));
             };
-            s.tree = parse(old.get());
             // Only an error-free result is certain to be the tree a fresh parse builds: error recovery can
-            // settle differently around re-used nodes. Anything else is parsed again from scratch.
-            if (old && (!s.tree || ts_node_has_error(ts_tree_root_node(s.tree.get()))))
+            // settle differently around re-used nodes. Anything else is parsed again from scratch, and
+            // while the buffer has a syntax error (the old tree has one) it is parsed from scratch at once.
+            const bool reuse = old && !ts_node_has_error(ts_tree_root_node(old.get()));
+            s.tree = parse(reuse ? old.get() : nullptr);
+            if (reuse && (!s.tree || ts_node_has_error(ts_tree_root_node(s.tree.get()))))
                 s.tree = parse(nullptr);
             return s.tree ? SyntaxTree::flatten(s.tree.get(), text, maxDepth) : SyntaxTree::timedOut(text);
         });
