@@ -1,12 +1,40 @@
 #include "livechecker.h"
 
+#include "agentrun/safety/incremental.h"
+
+#include <mutex>
+
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "safetycheck.h"
 
 namespace agentrun::ui {
 
-LiveChecker::LiveChecker(QObject* parent) : QObject(parent)
+struct LiveChecker::Session
+{
+    std::mutex mutex;
+    agentrun::safety::IncrementalAnalyzer analyzer;
+    std::shared_ptr<const agentrun::safety::Policy> policy; ///< the one the analyzer holds a copy of
+    bool parsed = false;
+
+    agentrun::safety::Report check(const std::string& source,
+                                   const std::shared_ptr<const agentrun::safety::Policy>& wanted)
+    {
+        const std::lock_guard lock(mutex);
+        if (policy != wanted) {
+            analyzer.setPolicy(*wanted);
+            policy = wanted;
+        }
+        if (!parsed) {
+            parsed = true;
+            return analyzer.reset(source);
+        }
+        // The text since the last check (several keystrokes, a paste, another tab) as one edit.
+        return analyzer.update(source);
+    }
+};
+
+LiveChecker::LiveChecker(QObject* parent) : QObject(parent), m_session(std::make_shared<Session>())
 {
     registerMetaTypes();
     setObjectName(QStringLiteral("liveChecker"));
@@ -87,9 +115,10 @@ void LiveChecker::start()
         if (generation == m_generation)
             Q_EMIT reportReady(watcher->result());
     });
-    watcher->setFuture(QtConcurrent::run(&m_pool, [source = m_source.toStdString(), policy = m_policy] {
-        return safetycheck::check(source, *policy);
-    }));
+    watcher->setFuture(
+        QtConcurrent::run(&m_pool, [session = m_session, source = m_source.toStdString(), policy = m_policy] {
+            return session->check(source, policy);
+        }));
 }
 
 } // namespace agentrun::ui

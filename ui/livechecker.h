@@ -16,7 +16,9 @@
 namespace agentrun::ui {
 
 /// The editor's live check: debounced, run on a worker thread, stale answers dropped. Each request gets
-/// a generation number; only the answer to the newest request is delivered.
+/// a generation number; only the answer to the newest request is delivered. Checks are incremental: the
+/// worker keeps the previous parse and re-parses only what changed since the last check (the report is
+/// the same as a fresh analyze() of the text).
 class LiveChecker : public QObject
 {
     Q_OBJECT
@@ -50,6 +52,9 @@ Q_SIGNALS:
 
 private:
     void start();
+
+    struct Session; // the incremental analyzer, used by one worker at a time
+    std::shared_ptr<Session> m_session;
 
     std::shared_ptr<const agentrun::safety::Policy> m_policy;
     QString m_policyName;
