@@ -4,6 +4,10 @@
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -185,8 +189,26 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
     }
     const long status = head.size() > 12 ? std::strtol(head.c_str() + 9, nullptr, 10) : 0;
     if (status != 101 && status != 200) {
-        const auto bodyStart = end + 4;
-        return std::unexpected(httpError(status, head.substr(bodyStart), what));
+        // The error body may come in later writes: read it up to its Content-Length (or the end of the
+        // connection), briefly and bounded, so that the engine's own message is not lost.
+        std::string errorBody = head.substr(end + 4);
+        std::string lowerHead = head.substr(0, end);
+        std::ranges::transform(lowerHead, lowerHead.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::size_t expected = 64 * 1024;
+        if (const auto at = lowerHead.find("\r\ncontent-length:"); at != std::string::npos) {
+            expected =
+                std::min<std::size_t>(expected, std::strtoul(lowerHead.c_str() + at + 17, nullptr, 10));
+        }
+        const auto bodyDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        bool eof = false;
+        while (errorBody.size() < expected && !eof && std::chrono::steady_clock::now() < bodyDeadline) {
+            auto chunk = stream.read(std::chrono::milliseconds(100), eof);
+            if (!chunk) {
+                break;
+            }
+            errorBody += *chunk;
+        }
+        return std::unexpected(httpError(status, errorBody.substr(0, expected), what));
     }
     stream.m_impl->leftover = head.substr(end + 4);
     return stream;

@@ -5,6 +5,7 @@
 
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
+#include "engine/jsonfield.h"
 
 #include <cctype>
 #include <cerrno>
@@ -281,9 +282,12 @@ Result<EngineInfo> Client::info()
         return fail("engine.protocol", "The Docker engine sent an unreadable /version answer.");
     }
     EngineInfo result;
-    result.version = json.value("Version", "");
-    const std::string serverApi = json.value("ApiVersion", "");
-    result.os = json.value("Os", "");
+    result.version = textField(json, "Version");
+    const std::string serverApi = textField(json, "ApiVersion");
+    result.os = textField(json, "Os");
+    if (serverApi.empty()) {
+        return fail("engine.protocol", "The Docker engine sent an unreadable /version answer.");
+    }
     if (!versionAtLeast(serverApi, MinimumApiVersion)) {
         return fail("engine.too_old", "The Docker engine speaks API " + serverApi + " but AgentRun needs " +
                                           MinimumApiVersion + " or newer (Docker 20.10+): upgrade Docker.");
@@ -298,7 +302,7 @@ Result<EngineInfo> Client::info()
     if (infoResponse && infoResponse->status == 200) {
         const auto infoJson = nlohmann::json::parse(infoResponse->body, nullptr, false);
         if (infoJson.is_object()) {
-            result.cgroupVersion = infoJson.value("CgroupVersion", "");
+            result.cgroupVersion = textField(infoJson, "CgroupVersion");
             if (infoJson.contains("Runtimes") && infoJson["Runtimes"].is_object()) {
                 for (const auto& [name, value] : infoJson["Runtimes"].items()) {
                     result.runtimes.push_back(name);
@@ -321,13 +325,14 @@ Result<std::string> Client::createContainer(const nlohmann::json& spec, std::str
     }
     if (response->status != 201) {
         return std::unexpected(
-            httpError(response->status, response->body, "image " + spec.value("Image", std::string("?"))));
+            httpError(response->status, response->body, "image " + textField(spec, "Image")));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    if (!json.is_object() || !json.contains("Id")) {
+    const std::string id = textField(json, "Id");
+    if (id.empty()) {
         return fail("engine.protocol", "The Docker engine did not return a container id.");
     }
-    return json["Id"].get<std::string>();
+    return id;
 }
 
 namespace {
@@ -395,7 +400,7 @@ Result<int> Client::waitContainer(std::string_view id, std::chrono::milliseconds
             httpError(response->status, response->body, "container " + std::string(id.substr(0, 12))));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    if (!json.is_object() || !json.contains("StatusCode")) {
+    if (!json.is_object() || !json.contains("StatusCode") || !json["StatusCode"].is_number_integer()) {
         return fail("engine.protocol", "The Docker engine sent an unreadable wait answer.");
     }
     return json["StatusCode"].get<int>();
@@ -414,10 +419,16 @@ Result<std::vector<std::string>> Client::listContainers(std::string_view labelFi
     }
     std::vector<std::string> ids;
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    if (json.is_array()) {
-        for (const auto& item : json) {
-            ids.push_back(item.value("Id", ""));
+    // An unreadable list must not read as "no containers": removeByLabel() would report a clean slate.
+    if (!json.is_array()) {
+        return fail("engine.protocol", "The Docker engine sent an unreadable container list.");
+    }
+    for (const auto& item : json) {
+        const std::string id = textField(item, "Id");
+        if (id.empty()) {
+            return fail("engine.protocol", "The Docker engine sent an unreadable container list.");
         }
+        ids.push_back(id);
     }
     return ids;
 }
@@ -446,7 +457,12 @@ Result<nlohmann::json> Client::inspectImage(std::string_view ref)
     if (response->status != 200) {
         return std::unexpected(httpError(response->status, response->body, std::string(ref)));
     }
-    return nlohmann::json::parse(response->body, nullptr, false);
+    auto json = nlohmann::json::parse(response->body, nullptr, false);
+    if (!json.is_object()) {
+        return fail("engine.protocol",
+                    "The Docker engine sent an unreadable answer for image " + std::string(ref) + ".");
+    }
+    return json;
 }
 
 Result<void> Client::streamStats(std::string_view id,

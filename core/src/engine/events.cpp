@@ -1,6 +1,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/jsonlines.h"
 
+#include "engine/jsonfield.h"
 #include "engine/urlencode.h"
 
 namespace agentrun::engine {
@@ -25,11 +26,14 @@ Result<void> Client::streamEvents(std::string_view labelFilter, const std::vecto
             return true; // not an event: skip it rather than end the stream
         }
         Event parsed;
-        parsed.type = json.value("Type", std::string());
-        parsed.action = json.value("Action", json.value("status", std::string()));
-        parsed.timeNano = json.value("timeNano", std::int64_t{0});
+        parsed.type = textField(json, "Type");
+        parsed.action = textField(json, "Action");
+        if (parsed.action.empty()) {
+            parsed.action = textField(json, "status"); // engines before API 1.22 named it so
+        }
+        parsed.timeNano = integerField(json, "timeNano");
         if (const auto actor = json.find("Actor"); actor != json.end() && actor->is_object()) {
-            parsed.id = actor->value("ID", std::string());
+            parsed.id = textField(*actor, "ID");
             if (const auto attributes = actor->find("Attributes");
                 attributes != actor->end() && attributes->is_object()) {
                 for (const auto& [key, value] : attributes->items()) {
@@ -40,7 +44,7 @@ Result<void> Client::streamEvents(std::string_view labelFilter, const std::vecto
             }
         }
         if (parsed.id.empty()) {
-            parsed.id = json.value("id", std::string());
+            parsed.id = textField(json, "id");
         }
         return event(parsed);
     });

@@ -1,5 +1,7 @@
 #include "agentrun/engine/client.h"
 
+#include "engine/jsonfield.h"
+
 namespace agentrun::engine {
 
 Result<std::string> Client::createExec(std::string_view containerId, const ExecOptions& options)
@@ -27,10 +29,11 @@ Result<std::string> Client::createExec(std::string_view containerId, const ExecO
                                          "exec in container " + std::string(containerId.substr(0, 12))));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    if (!json.is_object() || !json.contains("Id")) {
+    const std::string id = textField(json, "Id");
+    if (id.empty()) {
         return fail("engine.protocol", "The Docker engine did not return an exec id.");
     }
-    return json["Id"].get<std::string>();
+    return id;
 }
 
 Result<AttachStream> Client::startExec(std::string_view execId)
@@ -49,7 +52,12 @@ Result<nlohmann::json> Client::inspectExec(std::string_view execId)
         return std::unexpected(
             httpError(response->status, response->body, "exec " + std::string(execId.substr(0, 12))));
     }
-    return nlohmann::json::parse(response->body, nullptr, false);
+    auto json = nlohmann::json::parse(response->body, nullptr, false);
+    if (!json.is_object()) {
+        return fail("engine.protocol", "The Docker engine sent an unreadable answer for exec " +
+                                           std::string(execId.substr(0, 12)) + ".");
+    }
+    return json;
 }
 
 } // namespace agentrun::engine

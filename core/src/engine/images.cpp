@@ -1,6 +1,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/jsonlines.h"
 
+#include "engine/jsonfield.h"
 #include "engine/urlencode.h"
 
 namespace agentrun::engine {
@@ -83,9 +84,9 @@ Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_
     std::string error;
     JsonLinesParser lines([&](const nlohmann::json& line) {
         if (line.is_object() && line.contains("error")) {
-            error = line.value("error", std::string());
+            error = textField(line, "error");
         } else if (line.is_object() && line.contains("status")) {
-            id = line.value("status", std::string());
+            id = textField(line, "status");
         }
         return true;
     });
@@ -117,7 +118,10 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
             return true;
         }
         if (line.contains("error")) {
-            error = line.value("error", std::string());
+            error = textField(line, "error");
+            if (error.empty()) {
+                error = "the engine reported an error without a message";
+            }
         } else if (line.contains("stream") && line["stream"].is_string()) {
             std::string text = line["stream"].get<std::string>();
             while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
@@ -127,7 +131,9 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
                 progress(text);
             }
         } else if (line.contains("aux") && line["aux"].is_object()) {
-            imageId = line["aux"].value("ID", imageId);
+            if (const std::string id = textField(line["aux"], "ID"); !id.empty()) {
+                imageId = id;
+            }
         }
         return true;
     });
@@ -152,7 +158,7 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
     if (imageId.empty()) {
         auto inspected = inspectImage(options.tag);
         if (inspected) {
-            imageId = inspected->value("Id", "");
+            imageId = textField(*inspected, "Id");
         }
     }
     return imageId;
