@@ -11,6 +11,27 @@ namespace agentrun::sandbox {
 namespace {
 constexpr std::int64_t OpenFiles = 1024;
 constexpr std::int64_t ShmBytes = 8ll << 20;
+
+// Under gVisor the host's pids cgroup holds the sandbox kernel (the Go sentry, its gofer, and with the
+// ptrace platform a host stub process with several threads per sandboxed process), not the program's
+// processes: measured ~26 host tasks idle, ~6 per sleeping process and up to ~9 per process in a fork bomb. A
+// host limit equal to the program's limit made the sentry itself fail to start a thread ("error initializing
+// first thread: resource temporarily unavailable"), so the whole sandbox died with status 2 before the
+// agent's report (docs/security.md, gVisor). There the program's limit is RLIMIT_NPROC, which gVisor's kernel
+// enforces per sandbox (processes and threads of the sandbox user), and the host cgroup only bounds
+// the sentry with headroom.
+constexpr std::int64_t RunscTasksPerProcess = 12;
+constexpr std::int64_t RunscBaseTasks = 64;
+
+bool underGvisor(const run::Limits& limits)
+{
+    return limits.runtime == "runsc";
+}
+
+std::int64_t hostPidsLimit(const run::Limits& limits)
+{
+    return underGvisor(limits) ? limits.pids * RunscTasksPerProcess + RunscBaseTasks : limits.pids;
+}
 } // namespace
 
 std::string tmpfsOptions(const run::Limits& limits)
@@ -50,7 +71,7 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
         {"ShmSize", ShmBytes},
         {"CapDrop", {"ALL"}},
         {"SecurityOpt", {"no-new-privileges", seccompSecurityOpt()}}, // pinned profile: docs/security.md
-        {"PidsLimit", limits.pids},
+        {"PidsLimit", hostPidsLimit(limits)},
         {"Memory", limits.memoryBytes},
         {"MemorySwap", limits.memorySwapBytes},
         {"MemorySwappiness", 0},
@@ -67,6 +88,10 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
     };
     if (limits.runtime != "runc") {
         host["Runtime"] = limits.runtime;
+    }
+    if (underGvisor(limits)) {
+        // Not under runc: there RLIMIT_NPROC counts every process of uid 65534 on the whole host.
+        host["Ulimits"].push_back({{"Name", "nproc"}, {"Soft", limits.pids}, {"Hard", limits.pids}});
     }
     return json{
         {"Image", image},
@@ -106,12 +131,15 @@ std::string dockerRunCommand(const run::Limits& limits, const std::string& image
         " --read-only --tmpfs /tmp:" + tmpfsOptions(limits) +
         " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
         " --pids-limit " +
-        std::to_string(limits.pids) + " --memory " + std::to_string(limits.memoryBytes) + " --memory-swap " +
-        std::to_string(limits.memorySwapBytes) + " --cpus " + cpus +
+        std::to_string(hostPidsLimit(limits)) + " --memory " + std::to_string(limits.memoryBytes) +
+        " --memory-swap " + std::to_string(limits.memorySwapBytes) + " --cpus " + cpus +
         " --ulimit nofile=1024:1024 --ulimit core=0 --ulimit fsize=" + std::to_string(limits.tmpfsBytes) +
         " --log-driver none";
     if (limits.runtime != "runc") {
         command += " --runtime " + limits.runtime;
+    }
+    if (underGvisor(limits)) {
+        command += " --ulimit nproc=" + std::to_string(limits.pids) + ":" + std::to_string(limits.pids);
     }
     for (const auto& variable : sandboxEnvironment()) {
         if (!variable.starts_with("PATH=")) {
