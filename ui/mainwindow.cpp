@@ -410,6 +410,7 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason)
         return false;
     }
     request.allow = m_depsPanel->allow();
+    request.cached = m_depsPanel->cached();
     auto input = m_stdinPanel->data();
     if (!input) {
         console->appendStage(tr("— not started: %1").arg(QString::fromStdString(input.error().message)));
@@ -526,6 +527,7 @@ void MainWindow::applyProfile(const agentrun::profile::Profile& profile)
     m_limitsPanel->load();
     setPolicy(QString::fromStdString(profile.policy));
     m_depsPanel->setAllow(profile.allow);
+    m_depsPanel->setCached(profile.cached);
     m_depsPanel->setSources(QString::fromStdString(profile.indexUrl),
                             QString::fromStdString(profile.wheelhouse));
     m_settings.setValue(Settings::Key::Profile, QString::fromStdString(profile.name));
@@ -543,6 +545,7 @@ agentrun::Result<agentrun::profile::Profile> MainWindow::captureProfile(const QS
     if (const QString error = m_depsPanel->errorText(); !error.isEmpty())
         return agentrun::fail("profile.dependencies", error.toStdString());
     profile.allow = m_depsPanel->allow();
+    profile.cached = m_depsPanel->cached();
     profile.indexUrl = m_depsPanel->indexUrl().toStdString();
     profile.wheelhouse = m_depsPanel->wheelhouse().toStdString();
     profile.policy = m_policyPanel->source().toStdString();

@@ -105,6 +105,9 @@ int bakeCommand(Args& args)
             if (end == value->c_str() || *end != '\0' || !(timeout >= 1 && timeout <= 86400)) {
                 return usageError("--timeout takes seconds from 1 to 86400, not \"" + *value + "\"");
             }
+        } else if (args.is("--help") || args.is("-h")) {
+            std::cout << DepsUsage;
+            return 0;
         } else if (args.peek().starts_with("-")) {
             return usageError("unknown option " + args.take() + " (see agentrun deps --help)");
         } else {
@@ -179,7 +182,10 @@ int depsCommand(std::span<char* const> rawArgs)
     bool json = false;
     bool baked = false;
     while (!args.done()) {
-        if (args.is("--json")) {
+        if (args.is("--help") || args.is("-h")) {
+            std::cout << DepsUsage;
+            return 0;
+        } else if (args.is("--json")) {
             args.take();
             json = true;
         } else if (args.is("--baked")) {

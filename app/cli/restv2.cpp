@@ -73,6 +73,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         request.allow = loaded->allow;
         request.wheelhouse = loaded->wheelhouse;
         request.indexUrl = loaded->indexUrl;
+        request.cached = loaded->cached;
     }
     if (body.contains("limits")) {
         auto limits = parseLimits(body["limits"], request.limits, config.defaults.limits.network != "none");

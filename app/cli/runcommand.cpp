@@ -177,7 +177,8 @@ int runCommand(std::span<char* const> rawArgs)
             if (!(value = args.value())) {
                 return 2;
             }
-            request.wheelhouse = *value;
+            // Relative to where the command runs, as any path on a command line.
+            request.wheelhouse = std::filesystem::absolute(*value).lexically_normal().string();
         } else if (args.is("--index-url")) {
             if (!(value = args.value())) {
                 return 2;
