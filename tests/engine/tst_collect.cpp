@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -129,6 +130,14 @@ print("planted")
                      entry.path().c_str());
         }
         QVERIFY(!std::filesystem::exists(root / "out/real/passwd"));
+        // One line per case, as the security suite prints them (docs/security.md).
+        const double ms = result.durations.totalMs;
+        std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F1", "rejected", ms, rejected["out/r.txt"].c_str());
+        std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F2", "rejected", ms, rejected["out/x"].c_str());
+        std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F3", "rejected", ms, rejected["out/fifo"].c_str());
+        std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F4", "aborted", ms, result.files.error.c_str());
+        std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F6", "no swap", ms,
+                    "copied after every process of the run was killed; only files and folders arrived");
     }
 
     void sanitisedNamesAndNoSwapWithinTheCaps()
@@ -149,6 +158,8 @@ os.symlink("/etc/passwd", "out/r.txt")
         QCOMPARE(readFile(root / "out/new_line"), std::string("n"));
         QCOMPARE(readFile(root / "out/invoice_txt.exe"), std::string("b"));
         QCOMPARE(result.files.rejected.size(), std::size_t{1});
+        std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F5", "sanitised", result.durations.totalMs,
+                    "out/new_line, out/invoice_txt.exe");
     }
 
     void timedOutRunsKeepNoFiles()
