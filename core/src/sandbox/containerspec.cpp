@@ -14,12 +14,12 @@ constexpr std::int64_t ShmBytes = 8ll << 20;
 
 // Under gVisor the host's pids cgroup holds the sandbox kernel (the Go sentry, its gofer, and with the
 // ptrace platform a host stub process with several threads per sandboxed process), not the program's
-// processes: measured ~26 host tasks idle, ~6 per sleeping process and up to ~9 per process in a fork bomb. A
-// host limit equal to the program's limit made the sentry itself fail to start a thread ("error initializing
-// first thread: resource temporarily unavailable"), so the whole sandbox died with status 2 before the
-// agent's report (docs/security.md, gVisor). There the program's limit is RLIMIT_NPROC, which gVisor's kernel
-// enforces per sandbox (processes and threads of the sandbox user), and the host cgroup only bounds
-// the sentry with headroom.
+// processes: measured ~26 host tasks idle, ~6 per sleeping process and up to ~9 per process in a fork
+// bomb. A host limit equal to the program's limit made the sentry itself fail to start a thread ("error
+// initializing first thread: resource temporarily unavailable"), so the whole sandbox died with status 2
+// before the agent's report (docs/security.md, gVisor). So under runsc the host limit is headroom for
+// the sentry; the program's own process count is bounded by it and by the memory limit. (Docker's
+// `nproc` ulimit is no substitute: runsc 20221219 then refuses every new thread.)
 constexpr std::int64_t RunscTasksPerProcess = 12;
 constexpr std::int64_t RunscBaseTasks = 64;
 
@@ -89,10 +89,6 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
     if (limits.runtime != "runc") {
         host["Runtime"] = limits.runtime;
     }
-    if (underGvisor(limits)) {
-        // Not under runc: there RLIMIT_NPROC counts every process of uid 65534 on the whole host.
-        host["Ulimits"].push_back({{"Name", "nproc"}, {"Soft", limits.pids}, {"Hard", limits.pids}});
-    }
     return json{
         {"Image", image},
         {"User", "65534:65534"},
@@ -137,9 +133,6 @@ std::string dockerRunCommand(const run::Limits& limits, const std::string& image
         " --log-driver none";
     if (limits.runtime != "runc") {
         command += " --runtime " + limits.runtime;
-    }
-    if (underGvisor(limits)) {
-        command += " --ulimit nproc=" + std::to_string(limits.pids) + ":" + std::to_string(limits.pids);
     }
     for (const auto& variable : sandboxEnvironment()) {
         if (!variable.starts_with("PATH=")) {
