@@ -98,6 +98,11 @@ Limits smallLimits()
     return limits;
 }
 
+bool gvisor()
+{
+    return smallLimits().runtime == "runsc";
+}
+
 std::string statusName(Status status)
 {
     return std::string(agentrun::run::toString(status));
@@ -115,6 +120,19 @@ void Suite::init(const char* table)
 {
     m_table = table;
     m_client = testing::requireEngine();
+    if (const std::string runtime = smallLimits().runtime; runtime != "runc") {
+        auto info = m_client->info();
+        QVERIFY2(info.has_value(), "the engine does not answer /info");
+        if (std::ranges::find(info->runtimes, runtime) == info->runtimes.end()) {
+            // quickstart.sh test sets AGENTRUN_TEST_REQUIRE_RUNTIME when it registered the runtime itself.
+            if (std::getenv("AGENTRUN_TEST_REQUIRE_RUNTIME")) {
+                QFAIL(("the " + runtime + " runtime is not registered with this engine").c_str());
+            }
+            QSKIP(("the " + runtime +
+                   " runtime is not registered with this engine (see docs/security.md, gVisor)")
+                      .c_str());
+        }
+    }
     agentrun::run::ExecutorConfig config;
     config.image = testing::sandboxImage();
     config.poolSize = 0; // every run makes its container: "none of ours is left" is then exact
@@ -191,8 +209,12 @@ print('PROCS', sum(1 for p in os.listdir('/proc') if p.isdigit()))
     QVERIFY2(next.stdoutData.find("PROCS 3") != std::string::npos, (after + ": " + next.stdoutData).c_str());
 }
 
-void Suite::check(const Case& c)
+void Suite::check(const Case& row)
 {
+    Case c = row;
+    if (gvisor() && c.underGvisor) {
+        c.underGvisor(c);
+    }
     const auto start = Clock::now();
     Observed observed;
     std::string outcome = "?";

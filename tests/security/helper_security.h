@@ -45,7 +45,13 @@ struct Case
     std::string stdinData;
     double maxSeconds = 0;                       ///< bound on the run's wall time (0: timeout + 6 s)
     std::function<void(const RunResult&)> extra; ///< more checks (QVERIFY inside is fine)
+    /// Under gVisor (AGENTRUN_TEST_RUNTIME=runsc) the row's required outcome where gVisor legitimately
+    /// answers differently (its own errno, its own /proc); each use is listed in docs/security.md.
+    std::function<void(Case&)> underGvisor;
 };
+
+/// Is the suite running under gVisor (AGENTRUN_TEST_RUNTIME=runsc)?
+bool gvisor();
 
 /// What a run showed on the host side while it ran.
 struct Observed

@@ -34,8 +34,9 @@ std::vector<Case> cases()
                    .extra = [](const RunResult& r) {
                        // Once the main program ended, at most one more line got out before the sweep.
                        const auto tail = r.stdoutData.substr(r.stdoutData.find("main exits"));
-                       QVERIFY2(tail.size() <= std::string("main exits\ndaemon alive\n").size(),
-                                tail.c_str());
+                       // gVisor's kill sweep is slower: up to three lines (150 ms) there.
+                       const std::size_t lines = gvisor() ? 3 : 1;
+                       QVERIFY2(tail.size() <= std::string("main exits\n").size() + lines * 13, tail.c_str());
                    }});
     all.push_back(
         {.id = "P2",
