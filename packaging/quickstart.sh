@@ -14,6 +14,7 @@
 #   QUICKSTART_DOCKERD_ARGS="…"   extra arguments for a dockerd that quickstart starts itself
 #   QUICKSTART_CTEST_ARGS="…"     extra arguments for ctest in test mode (e.g. "-L unit")
 #   QUICKSTART_PRESET=NAME        CMake preset to build and test (default ci; e.g. headless, dev, asan)
+#   QUICKSTART_ASAN=0             test mode: skip the unit suite under ASan/UBSan (build/asan, no GUI)
 set -euo pipefail
 
 MSG_PREFIX=quickstart
@@ -26,6 +27,7 @@ PACKAGES=(
     qt6-base-dev qt6-charts-dev qt6-svg-dev libqscintilla2-qt6-dev
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
     docker.io debootstrap xvfb xauth clang libclang-rt-14-dev help2man lintian desktop-file-utils appstream
+    runsc
 )
 PRESET=${QUICKSTART_PRESET:-ci}
 SANDBOX_IMAGE=agentrun-sandbox:latest
@@ -200,6 +202,17 @@ start_dockerd() {
     DOCKERD_PID=$!
 }
 
+# runsc needs `--network=none` to start on this kind of engine. dockerd's --add-runtime takes only a
+# path: a wrapper in build/ adds it (daemon.json's runtimeArgs would do the same). Not `--oci-seccomp`:
+# runsc 20221219 then refuses every new thread (docs/security.md, gVisor).
+runsc_wrapper() {
+    local wrapper=$ROOT/build/runsc-network-none
+    mkdir -p "$ROOT/build"
+    printf '#!/bin/sh\nexec %q --network=none "$@"\n' "$(command -v runsc)" >"$wrapper"
+    chmod 755 "$wrapper"
+    printf '%s' "$wrapper"
+}
+
 step_engine() {
     local host=${DOCKER_HOST:-unix://$DEFAULT_SOCKET} v
     if command -v docker >/dev/null 2>&1 && v=$(engine_version); then
@@ -232,6 +245,8 @@ so that quickstart uses (or starts) the local engine on $DEFAULT_SOCKET"
         log="journalctl -u docker"
     else
         [[ $mode == test ]] && args+=(--bridge=none --iptables=false)
+        # Test mode registers gVisor with the dockerd it starts, so the security suite runs under runsc too.
+        [[ $mode == test ]] && command -v runsc >/dev/null 2>&1 && args+=(--add-runtime "runsc=$(runsc_wrapper)")
         if [[ -n ${QUICKSTART_DOCKERD_ARGS:-} ]]; then
             local extra=()
             read -r -a extra <<<"$QUICKSTART_DOCKERD_ARGS"
@@ -415,15 +430,66 @@ run_fuzzers() {
     ctest --preset fuzz -j"$(nproc)" --no-tests=error
 }
 
+# The security suite a second time under gVisor (ctest label gvisor), when the engine has runsc.
+run_gvisor_suite() {
+    if [[ -n ${QUICKSTART_CTEST_ARGS:-} ]]; then
+        msg "gvisor: QUICKSTART_CTEST_ARGS is set, the gVisor suite is skipped"
+        return 0
+    fi
+    local runtimes
+    runtimes=$(timeout 20 docker info --format '{{json .Runtimes}}' 2>/dev/null || true)
+    if [[ $runtimes != *'"runsc"'* ]]; then
+        warn "gvisor: runsc is not registered with this engine (quickstart registers it only with a dockerd it \
+starts itself): the security suite ran under runc only"
+        return 0
+    fi
+    msg "gvisor: AGENTRUN_TEST_REQUIRE_RUNTIME=1 ctest --test-dir build/$PRESET -L gvisor --output-on-failure"
+    local t0 rc=0
+    t0=$(now_s)
+    AGENTRUN_TEST_REQUIRE_RUNTIME=1 ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" \
+        --no-tests=error -L gvisor || rc=$?
+    msg "gvisor: the security suite under runsc took $(($(now_s) - t0))s"
+    return "$rc"
+}
+
+# The unit suite under AddressSanitizer + UBSan (preset asan): core and the unit tests only, no GUI.
+# QUICKSTART_ASAN=0 skips it.
+run_asan_unit() {
+    if [[ ${QUICKSTART_ASAN:-1} == 0 || -n ${QUICKSTART_CTEST_ARGS:-} || $PRESET == asan ]]; then
+        msg "asan: skipped (QUICKSTART_ASAN=0, QUICKSTART_CTEST_ARGS set, or the main preset is asan)"
+        return 0
+    fi
+    local dir=$ROOT/build/asan t0 targets
+    t0=$(now_s)
+    if [[ ! -f $dir/build.ninja ]]; then
+        cmake --preset asan -DAGENTRUN_GUI=OFF >"$ROOT/build/asan-configure.log" 2>&1 ||
+            { tail -n 30 "$ROOT/build/asan-configure.log" >&2; die "asan: configuring the asan preset failed"; }
+    fi
+    # The unit test executables (unit_*, unit_safety_*) and what they run (the CLI), nothing else.
+    targets=$(cmake --build "$dir" --target help | sed -n 's/^\(unit_[A-Za-z0-9_]*\):.*/\1/p' | grep -v _autogen | sort -u)
+    [[ -n $targets ]] || die "asan: no unit test targets in build/asan"
+    # shellcheck disable=SC2086
+    cmake --build "$dir" -j"$(nproc)" --target agentrun $targets >"$ROOT/build/asan-build.log" 2>&1 ||
+        { tail -n 30 "$ROOT/build/asan-build.log" >&2; die "asan: building failed (build/asan-build.log)"; }
+    msg "asan: ctest --test-dir build/asan -L unit"
+    local rc=0
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --no-tests=error -L unit || rc=$?
+    msg "asan: build and unit tests took $(($(now_s) - t0))s"
+    return "$rc"
+}
+
 step_run() {
     if [[ $mode == test ]]; then
         command -v ctest >/dev/null 2>&1 || die "tests: ctest not found: run the packages step"
         [[ -f $BUILD_DIR/CTestTestfile.cmake ]] || die "tests: build/$PRESET has no tests: run the build step"
         local extra=()
         [[ -n ${QUICKSTART_CTEST_ARGS:-} ]] && read -r -a extra <<<"$QUICKSTART_CTEST_ARGS"
-        msg "tests: ctest --test-dir build/$PRESET --output-on-failure -j$(nproc)${extra[*]:+ ${extra[*]}}"
+        msg "tests: ctest --test-dir build/$PRESET --output-on-failure -j$(nproc) -LE gvisor${extra[*]:+ ${extra[*]}}"
         local rc=0
-        ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error "${extra[@]}" || rc=$?
+        ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error -LE gvisor "${extra[@]}" || rc=$?
+        run_gvisor_suite || rc=$?
+        run_asan_unit || rc=$?
         run_fuzzers || rc=$?
         step_done
         if [[ $rc -ne 0 ]]; then
