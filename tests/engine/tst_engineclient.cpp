@@ -89,7 +89,8 @@ private Q_SLOTS:
         QCOMPARE(info.error().code, std::string("engine.unreachable"));
         QCOMPARE(info.error().message,
                  std::string("Docker is not running: there is no socket at unix:///nonexistent/docker.sock. "
-                             "Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh) or set "
+                             "Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh in a "
+                             "source checkout) or set "
                              "DOCKER_HOST to a running engine."));
     }
 

@@ -418,7 +418,7 @@ private Q_SLOTS:
         QTest::addRow("stats") << "stats"
                                << "container.gone" << gone;
         const QString missing = "The image agentrun-sandbox:missing is not in the engine: build it with "
-                                "`agentrun image build` (or ./packaging/quickstart.sh).";
+                                "`agentrun image build` (or ./packaging/quickstart.sh in a source checkout).";
         QTest::addRow("create") << "create"
                                 << "image.missing" << missing;
         QTest::addRow("image inspect") << "image"
@@ -894,20 +894,19 @@ private Q_SLOTS:
         auto refused = client.ping();
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, std::string("engine.unreachable"));
-        QCOMPARE(
-            refused.error().message,
-            "Docker is not running: the connection to " + host +
-                " was refused. Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh) or "
-                "set DOCKER_HOST to a running engine.");
+        QCOMPARE(refused.error().message, "Docker is not running: the connection to " + host +
+                                              " was refused. Start it (`sudo systemctl start docker`, or "
+                                              "./packaging/quickstart.sh in a source checkout) or "
+                                              "set DOCKER_HOST to a running engine.");
         ::unlink(socket.c_str());
         auto missing = client.ping();
         QVERIFY(!missing);
         QCOMPARE(missing.error().code, std::string("engine.unreachable"));
-        QCOMPARE(
-            missing.error().message,
-            "Docker is not running: there is no socket at " + host +
-                ". Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh) or set DOCKER_HOST "
-                "to a running engine.");
+        QCOMPARE(missing.error().message,
+                 "Docker is not running: there is no socket at " + host +
+                     ". Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh in a source "
+                     "checkout) or set DOCKER_HOST "
+                     "to a running engine.");
     }
 
     void wrongTypesInStreamLines_data()

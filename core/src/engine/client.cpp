@@ -121,7 +121,7 @@ Error httpError(long status, std::string_view body, std::string_view what)
     if (status == 404 && message.find("No such image") != std::string::npos) {
         return {"image.missing", "The image " + namedInMessage(message, "No such image: ", subject) +
                                      " is not in the engine: build it with `agentrun image build` (or "
-                                     "./packaging/quickstart.sh)."};
+                                     "./packaging/quickstart.sh in a source checkout)."};
     }
     if (status == 404 && message.find("No such container") != std::string::npos) {
         return {"container.gone", "The container " + namedInMessage(message, "No such container: ", subject) +

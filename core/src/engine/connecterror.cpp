@@ -7,8 +7,9 @@
 namespace agentrun::engine {
 
 namespace {
-constexpr const char* StartHint = "Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh) or "
-                                  "set DOCKER_HOST to a running engine.";
+constexpr const char* StartHint =
+    "Start it (`sudo systemctl start docker`, or ./packaging/quickstart.sh in a source checkout) or "
+    "set DOCKER_HOST to a running engine.";
 }
 
 Error connectError(const Endpoint& endpoint, CURLcode code, int osErrno, std::chrono::milliseconds timeout)
