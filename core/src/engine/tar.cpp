@@ -49,7 +49,9 @@ Result<void> TarWriter::header(std::string_view path, std::size_t size, unsigned
     block[156] = type;
     std::memcpy(block + 257, "ustar", 6);
     std::memcpy(block + 263, "00", 2);
-    std::memcpy(block + 345, prefix.data(), prefix.size());
+    if (!prefix.empty()) { // an empty view's data() may be null: memcpy(…, nullptr, 0) is undefined (UBSan)
+        std::memcpy(block + 345, prefix.data(), prefix.size());
+    }
     unsigned sum = 0;
     for (const char c : block) {
         sum += static_cast<unsigned char>(c);
