@@ -192,11 +192,15 @@ chmod 755 "$rootfs/usr/sbin/policy-rc.d"
 archives=$root/.cache/packaging/apt-archives
 mkdir -p "$archives/partial"
 mount --bind "$archives" "$rootfs/var/cache/apt/archives" && mounts+=("$rootfs/var/cache/apt/archives")
-cp "$deb" "$rootfs/root/"
+# The package goes to a staging folder inside the chroot that apt's unprivileged fetcher can read.
+stage=/var/tmp/agentrun-deb
+mkdir -p "$rootfs$stage"
+chmod 755 "$rootfs$stage"
+cp "$deb" "$rootfs$stage/"
 
 # in_chroot COMMAND...: a clean environment (no DOCKER_HOST or display of the caller).
 in_chroot() {
-    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LANG=C.UTF-8 \
         DEBIAN_FRONTEND=noninteractive ${CHROOT_ENV:+$CHROOT_ENV} chroot "$rootfs" "$@"
 }
 
@@ -205,7 +209,7 @@ t0=$(now_s)
 msg "chroot: apt-get update && apt-get install ./$(basename "$deb")"
 apt_log=$work/apt.log
 if ! { in_chroot apt-get update -q && in_chroot sh -c \
-    "cd /root && apt-get install -y -q --no-install-recommends ./$(basename "$deb")"; } >"$apt_log" 2>&1; then
+    "cd $stage && apt-get install -y -q --no-install-recommends ./$(basename "$deb")"; } >"$apt_log" 2>&1; then
     tail -n 40 "$apt_log" >&2
     die "installing the package in the chroot failed (see above)"
 fi
