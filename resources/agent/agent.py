@@ -192,34 +192,32 @@ def wipe(directory):
         return False
 
 
-def remove_ipc():
-    """System V IPC objects outlive their processes: remove those of this user (recycle mode)."""
-    libc = ctypes.CDLL(None, use_errno=True)
+# /proc/sysvipc/<kind>: "key id perms ..."; the owner's uid is column 7 (0-based) for shm and msg, 4 for sem.
+IPC_OWNER_COLUMN = {"shm": 7, "msg": 7, "sem": 4}
+
+
+def own_ipc_ids(kind):
+    """Ids of this user's System V IPC objects of one kind."""
+    try:
+        with open("/proc/sysvipc/" + kind) as f:
+            rows = [row.split() for row in f.read().splitlines()[1:]]
+    except OSError:
+        return []
     uid = os.getuid()
-    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)),
-                         ("msg", lambda i: libc.msgctl(i, 0, None)),
-                         ("sem", lambda i: libc.semctl(i, 0, 0))):
-        try:
-            with open("/proc/sysvipc/" + kind) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            # key id perms ...: the owner's uid is column 7 (0-based) for shm and msg, 4 for sem
-            ident = int(fields[1])
-            owner = int(fields[{"shm": 7, "msg": 7, "sem": 4}[kind]])
-            if owner == uid:
-                remove(ident)  # IPC_RMID is 0
-    # What is left of ours now is something we could not remove.
-    for kind, column in (("shm", 7), ("msg", 7), ("sem", 4)):
-        try:
-            with open("/proc/sysvipc/" + kind) as f:
-                if any(int(row.split()[column]) == uid for row in f.read().splitlines()[1:]):
-                    return False
-        except OSError:
-            continue
-    return True
+    return [int(fields[1]) for fields in rows if int(fields[IPC_OWNER_COLUMN[kind]]) == uid]
+
+
+def remove_ipc():
+    """System V IPC objects outlive their processes: remove those of this user (recycle mode). True when
+    none of ours is left afterwards."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    remove = {"shm": lambda i: libc.shmctl(i, 0, None),  # IPC_RMID is 0
+              "msg": lambda i: libc.msgctl(i, 0, None),
+              "sem": lambda i: libc.semctl(i, 0, 0)}
+    for kind in IPC_OWNER_COLUMN:
+        for ident in own_ipc_ids(kind):
+            remove[kind](ident)
+    return not any(own_ipc_ids(kind) for kind in IPC_OWNER_COLUMN)
 
 
 def serve(stdin_fd, index, runs):
