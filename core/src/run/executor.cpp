@@ -212,6 +212,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     //    volume mounted.
     observer.stageChanged(Stage::Starting);
     auto& pool = m_impl->pool();
+    // The pool's background work waits while this run is in flight (unless no warm container is left).
+    std::optional<sandbox::ContainerPool::RunScope> inFlight(std::in_place, pool);
     // A run that keeps files is held after its report for the copy, so it never takes a recycled one.
     const bool collect = !request.collect.paths.empty();
     auto container = plan.mounts.empty() && !collect
@@ -350,6 +352,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     } else {
         pool.discard(container->id, std::move(statsThread));
     }
+    inFlight.reset();
 
     result.stdoutData = collector.stdoutData();
     result.stderrData = collector.stderrData();

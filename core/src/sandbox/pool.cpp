@@ -8,6 +8,10 @@
 
 namespace agentrun::sandbox {
 
+namespace {
+constexpr std::size_t MaxDeferredRemovals = 4; ///< used containers that may wait for runs to end
+} // namespace
+
 ContainerPool::ContainerPool(engine::Client& client, int size, int recycleRuns)
     : m_client(client), m_size(size), m_recycle(std::max(1, recycleRuns))
 {
@@ -133,6 +137,21 @@ void ContainerPool::giveBack(WarmContainer container, std::thread companion)
     m_changed.notify_all();
 }
 
+ContainerPool::RunScope::RunScope(ContainerPool& pool) : m_pool(pool)
+{
+    std::lock_guard lock(m_pool.m_mutex);
+    ++m_pool.m_inFlight;
+}
+
+ContainerPool::RunScope::~RunScope()
+{
+    {
+        std::lock_guard lock(m_pool.m_mutex);
+        --m_pool.m_inFlight;
+    }
+    m_pool.m_wake.notify_all();
+}
+
 int ContainerPool::readyCount() const
 {
     std::lock_guard lock(m_mutex);
@@ -149,11 +168,37 @@ bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& 
                               [&] { return m_key == key && static_cast<int>(m_ready.size()) >= m_size; });
 }
 
+void ContainerPool::fill(std::unique_lock<std::mutex>& lock)
+{
+    const std::string key = m_key;
+    const run::Limits limits = m_limits;
+    const std::string image = m_image;
+    lock.unlock();
+    auto container = create(limits, image, {}, {}, true);
+    lock.lock();
+    if (!container) {
+        m_failing = true; // retried on the next acquire(): no busy loop while the engine is down
+    } else if (key == m_key && !m_stopping) {
+        m_ready.push_back(std::move(*container));
+    } else {
+        m_trash.emplace_back(container->id, std::thread());
+    }
+    m_changed.notify_all();
+}
+
 void ContainerPool::work()
 {
     std::unique_lock lock(m_mutex);
     while (true) {
-        if (!m_trash.empty()) {
+        // Work that would compete with a run in flight waits for it to end, unless the next run would
+        // find no warm container (then a refill is the most urgent thing) or removals pile up.
+        const bool quiet = m_inFlight == 0;
+        const bool refill = !m_key.empty() && !m_failing && static_cast<int>(m_ready.size()) < m_size;
+        if (refill && m_ready.empty() && !m_stopping) {
+            fill(lock);
+            continue;
+        }
+        if (!m_trash.empty() && (quiet || m_trash.size() >= MaxDeferredRemovals)) {
             auto [id, companion] = std::move(m_trash.front());
             m_trash.pop_front();
             lock.unlock();
@@ -186,21 +231,8 @@ void ContainerPool::work()
             m_nextRetry = std::chrono::steady_clock::now() + std::chrono::seconds(2);
             continue;
         }
-        if (!m_key.empty() && !m_failing && static_cast<int>(m_ready.size()) < m_size) {
-            const std::string key = m_key;
-            const run::Limits limits = m_limits;
-            const std::string image = m_image;
-            lock.unlock();
-            auto container = create(limits, image, {}, {}, true);
-            lock.lock();
-            if (!container) {
-                m_failing = true; // retried on the next acquire(): no busy loop while the engine is down
-            } else if (key == m_key && !m_stopping) {
-                m_ready.push_back(std::move(*container));
-            } else {
-                m_trash.emplace_back(container->id, std::thread());
-            }
-            m_changed.notify_all();
+        if (refill && quiet) {
+            fill(lock);
             continue;
         }
         m_changed.notify_all();

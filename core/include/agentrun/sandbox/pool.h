@@ -58,6 +58,21 @@ public:
 
     int recycleRuns() const { return m_recycle; }
 
+    /// While a run is in flight the pool does its background work (removing used containers, making
+    /// new ones: each costs the engine ~100 ms of CPU) only when no warm container is left: on a small
+    /// machine that work would otherwise take the cores from the run. Hold one for the run's duration.
+    class RunScope
+    {
+    public:
+        explicit RunScope(ContainerPool& pool);
+        ~RunScope();
+        RunScope(const RunScope&) = delete;
+        RunScope& operator=(const RunScope&) = delete;
+
+    private:
+        ContainerPool& m_pool;
+    };
+
     /// Blocks until the pool holds `size` containers for these settings (for tests and benchmarks).
     bool waitUntilWarm(const run::Limits& limits, const std::string& image,
                        std::chrono::milliseconds timeout);
@@ -66,6 +81,7 @@ public:
 
 private:
     void work();
+    void fill(std::unique_lock<std::mutex>& lock); ///< makes one warm container; m_mutex held
     Result<WarmContainer> create(const run::Limits& limits, const std::string& image,
                                  const std::vector<nlohmann::json>& mounts,
                                  const std::vector<std::string>& env, bool recyclable);
@@ -86,6 +102,7 @@ private:
     std::vector<std::string> m_retry;  ///< removals that failed while the engine was away
     std::deque<std::thread> m_joiners; ///< companions of given-back containers, joined by the worker
     std::chrono::steady_clock::time_point m_nextRetry;
+    int m_inFlight = 0; ///< runs holding a RunScope
     bool m_stopping = false;
     bool m_failing = false;
     std::thread m_worker;
