@@ -42,6 +42,19 @@ Outcome byHand(engine::Client& client, const std::string& code, const std::strin
     return testing::runAttached(client, spec, input);
 }
 
+/// boot.py run by hand on a program, telling on stderr when it skipped the interpreter's teardown.
+Outcome bootByHand(engine::Client& client, const std::string& code)
+{
+    auto spec = sandbox::containerSpec(limits(), testing::sandboxImage());
+    spec["Entrypoint"] = {"sh", "-c",
+                          "printf %s \"$CODE\" > /tmp/main.py; { echo 0; cat /tmp/main.py; } > /tmp/payload; "
+                          "unset CODE; cd /tmp; AGENTRUN_TRACE_TEARDOWN=1 python3 /opt/agentrun/boot.py "
+                          "3</tmp/payload </dev/null; s=$?; sleep 0.3; exit $s"};
+    spec["Env"].push_back("CODE=" + code);
+    spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
+    return testing::runAttached(client, spec);
+}
+
 } // namespace
 
 class TestFidelity : public QObject
@@ -117,6 +130,42 @@ private Q_SLOTS:
                                              "raise ValueError('handled by hook')");
         row("unicode error", "b'\\xff'.decode('utf-8')");
         row("print to closed stdout", "import sys, os\nos.close(1)\nprint('lost')");
+        // What the interpreter's teardown does (boot.py skips the teardown only when none of it shows).
+        row("__del__ at exit",
+            "class A:\n    def __del__(self):\n        print('deleted')\n\na = A()\nprint('end')");
+        row("__del__ of a class with no tracked objects",
+            "class A:\n    __slots__ = ()\n    def __del__(self):\n        print('deleted')\n\na = A()");
+        row("cycle with __del__", "class A:\n    def __del__(self):\n        print('collected')\n\n"
+                                  "a = A()\na.me = a\ndel a\nprint('end')");
+        row("__del__ after an exception", "class A:\n    def __del__(self):\n        print('deleted')\n\n"
+                                          "a = A()\nraise ValueError('x')");
+        row("__del__ after sys.exit(4)",
+            "import sys\nclass A:\n    def __del__(self):\n        print('deleted')\n\na = A()\nsys.exit(4)");
+        row("generator finally at exit", "def g():\n    try:\n        yield 1\n    finally:\n        "
+                                         "print('generator closed')\n\nit = g()\nnext(it)");
+        row("unclosed file on fd 1", "f = open(1, 'w', closefd=False)\nf.write('buffered until teardown')");
+        row("weakref callback at exit", "import weakref\nclass A:\n    pass\n\na = A()\n"
+                                        "r = weakref.ref(a, lambda _: print('callback'))");
+        row("logging at exit", "import logging\nlogging.basicConfig()\nlogging.warning('logged')");
+        row("C stdio buffer", "import ctypes\nctypes.CDLL(None).printf(b'from C\\n')\nprint('from Python')");
+        row("stdout replaced",
+            "import sys\nclass W:\n    def write(self, s):\n        sys.__stdout__.write(s.upper())\n"
+            "    def flush(self):\n        sys.__stdout__.write('[flush]')\n\nsys.stdout = W()\nprint('hi')");
+        row("PYTHONINSPECT set by the program", "import os\nos.environ['PYTHONINSPECT'] = '1'\nprint('x')");
+        row("audit hook", "import sys\ndone = [False]\nsys.addaudithook(lambda e, a: done[0] and print(e))\n"
+                          "print('x')\ndone[0] = True");
+        row("ResourceWarning shown",
+            "import warnings, _socket\nwarnings.simplefilter('always')\ns = _socket.socket()\nprint('x')");
+        row("daemon thread",
+            "import threading, time\nthreading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n"
+            "print('main done')");
+        row("sys.exit(True)", "import sys\nsys.exit(True)");
+        row("sys.exit(256)", "import sys\nsys.exit(256)");
+        row("sys.exit(-1)", "import sys\nsys.exit(-1)");
+        row("gc sees the program's objects",
+            "import gc\nclass A:\n    pass\n\na = A()\nprint(any(o is a for o in gc.get_objects()))");
+        row("stdlib imports",
+            "import json, re, collections, math, itertools\nprint(json.dumps({'a': math.pi}))");
     }
 
     void sameAsByHand()
@@ -138,6 +187,57 @@ private Q_SLOTS:
         QCOMPARE(result.stdoutData, expected.out);
         QCOMPARE(result.stderrData, expected.err);
         QCOMPARE(result.exitCode, expected.exitCode);
+    }
+
+    /// The teardown is skipped for plain programs (the speed of a warm run depends on it) and never
+    /// when any of it could show; the rows above prove the output is the same either way.
+    void teardownSkippedOnlyWhenUnseen_data()
+    {
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<bool>("skipped");
+        const auto row = [](const char* name, const char* code, bool skipped) {
+            QTest::newRow(name) << QString::fromUtf8(code) << skipped;
+        };
+        row("hello", "print('Hello, World!')", true);
+        row("stdlib imports", "import json, re, collections, math\nprint(json.dumps({'a': math.pi}))", true);
+        row("uncaught exception", "raise ValueError('x')", true);
+        row("sys.exit(3)", "import sys\nsys.exit(3)", true);
+        row("threads that ended",
+            "import threading\nt = threading.Thread(target=print, args=('t',))\n"
+            "t.start()\nt.join()",
+            true);
+        row("sys.exit(message)", "import sys\nsys.exit('bye')", false);
+        row("sys.exit(256)", "import sys\nsys.exit(256)", false);
+        row("__del__", "class A:\n    def __del__(self):\n        pass\n\na = A()", false);
+        row("class with __del__, no object", "class A:\n    def __del__(self):\n        pass", false);
+        row("generator alive", "def g():\n    yield 1\n\nit = g()", false);
+        row("open file", "f = open('/tmp/x', 'w')", false);
+        row("weakref callback",
+            "import weakref\nclass A:\n    pass\n\na = A()\n"
+            "r = weakref.ref(a, print)",
+            false);
+        row("atexit", "import atexit\natexit.register(print, 'bye')", false);
+        row("thread alive",
+            "import threading, time\n"
+            "threading.Thread(target=time.sleep, args=(1,), daemon=True).start()",
+            false);
+        row("ctypes", "import ctypes", false);
+        row("module from /tmp", "open('/tmp/helper.py', 'w').write('X = 1')\nimport helper", false);
+        row("warnings filter changed", "import warnings\nwarnings.simplefilter('always')", false);
+        row("stdout replaced", "import sys, io\nsys.stdout = io.StringIO()", false);
+        row("trace function", "import sys\nsys.settrace(lambda *a: None)", false);
+        row("PYTHONINSPECT", "import os\nos.environ['PYTHONINSPECT'] = '1'", false);
+        row("audit hook", "import sys\nsys.addaudithook(lambda e, a: None)", false);
+        row("audited calls without a hook", "import os\nos.listdir('/tmp')\nopen('/tmp/y', 'w').close()",
+            true);
+    }
+
+    void teardownSkippedOnlyWhenUnseen()
+    {
+        QFETCH(QString, code);
+        QFETCH(bool, skipped);
+        const Outcome outcome = bootByHand(*m_client, code.toStdString());
+        QCOMPARE(outcome.err.find("agentrun: teardown skipped\n") != std::string::npos, skipped);
     }
 
 private:
