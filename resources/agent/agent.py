@@ -37,27 +37,45 @@ import time
 PR_SET_DUMPABLE = 4
 
 
-def read_exact(fd, size):
-    chunks = []
-    while size > 0:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+class Input:
+    """The attached stdin, read in large chunks (a run's header, code and stdin arrive together)."""
 
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = b""
 
-def read_header(fd):
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        byte = os.read(fd, 1)
-        if not byte:
-            sys.exit(0)  # host went away before sending a run: nothing to do
-        line += byte
+    def _more(self):
+        chunk = os.read(self.fd, 1 << 16)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def read_exact(self, size):
+        chunks = [self.buffer[:size]]
+        self.buffer = self.buffer[size:]
+        size -= len(chunks[0])
+        while size > 0:
+            chunk = os.read(self.fd, min(size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def read_header(self):
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > 65536:
+                sys.exit(70)
+            if not self._more():
+                sys.exit(0)  # host went away before sending a run: nothing to do
+        line, _, self.buffer = self.buffer.partition(b"\n")
         if len(line) > 65536:
             sys.exit(70)
-    return json.loads(line)
+        return json.loads(line)
+
+    def drain(self):
+        self.buffer = b""
+        while os.read(self.fd, 65536):
+            pass
 
 
 def peak_memory():
@@ -158,6 +176,8 @@ def kill_others():
     for _ in range(200):
         try:
             os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return True  # not one process of this user besides the agent (not even a zombie)
         except OSError:
             pass
         reap()
@@ -220,21 +240,21 @@ def remove_ipc():
     return not any(own_ipc_ids(kind) for kind in IPC_OWNER_COLUMN)
 
 
-def serve(stdin_fd, index, runs):
+def serve(stdin, index, runs):
     """One run: reads it from stdin, runs it in a fresh interpreter, writes the marks and the report."""
     oom_before, pids_before = oom_kills(), pids_limit_hits()
     pid, code_w, stdin_w = start_interpreter()
-    header = read_header(stdin_fd)
+    header = stdin.read_header()
     nonce = str(header["nonce"])
-    code = read_exact(stdin_fd, int(header["code"]))
-    data = read_exact(stdin_fd, int(header.get("stdin", 0)))
+    code = stdin.read_exact(int(header["code"]))
+    data = stdin.read_exact(int(header.get("stdin", 0)))
     argv = [str(a) for a in header.get("argv", [])]
     last = index == runs - 1
     # "hold": the host copies files out after the report (with every process of the run gone), then
     # closes stdin; the agent waits for that instead of leaving.
     hold = last and bool(header.get("hold"))
     if last and not hold:
-        os.close(stdin_fd)
+        os.close(stdin.fd)
 
     with open("/tmp/main.py", "wb") as f:
         f.write(code)
@@ -273,8 +293,7 @@ def serve(stdin_fd, index, runs):
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())
     if hold:
-        while os.read(stdin_fd, 65536):
-            pass
+        stdin.drain()
         report["held"] = True
     return report
 
@@ -288,9 +307,9 @@ def main():
     runs = 1
     if len(sys.argv) == 3 and sys.argv[1] == "--recycle":
         runs = max(1, min(int(sys.argv[2]), 10000))
-    stdin_fd = sys.stdin.fileno()
+    stdin = Input(sys.stdin.fileno())
     for index in range(runs):
-        report = serve(stdin_fd, index, runs)
+        report = serve(stdin, index, runs)
         if not report.get("recycled"):
             break
     # The engine may close the attach stream as soon as the container exits, before it has copied the
