@@ -3,8 +3,8 @@
 // load; then sustained throughput: the engine's own limit for fresh containers (bare
 // create+start+wait+remove of `python3 -c pass`, as parallel as helps) beside 100 back-to-back runs
 // each in a fresh container, and the recycle mode beside the exec baseline.
-// Usage: bench_run [RUNS] [THROUGHPUT_RUNS] (default 15 and 100; 0 skips the throughput part; the
-// issue's figure is `bench_run 200 100`); p99 is printed beside p50 and p90.
+// Usage: run_latency [RUNS] [THROUGHPUT_RUNS] (default 15 and 100; 0 skips the throughput part; the
+// issue's figure is `run_latency 200 100`); p99 is printed beside p50 and p90.
 // AGENTRUN_BENCH_RUNSC=1 adds the warm pool under gVisor (runsc registered with the engine).
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
