@@ -1,18 +1,23 @@
 # AgentRun: the interpreter that waits for the code. agent.py starts it as `python3 boot.py` before a
 # run arrives, so a run does not pay for an interpreter start. It then behaves as `python3 main.py` in
 # /tmp would: sys.argv, sys.path[0], the __main__ module and its attributes, SystemExit, the depth at
-# which recursion fails, and the traceback of an uncaught exception (printed by sys.excepthook without
-# this file's frames). Known differences: sys.getrecursionlimit() reports 3 more than by hand; the
-# objects made by the interpreter's start are frozen (gc.freeze()), so gc.get_objects() lists only what
-# the program made and gc.get_freeze_count() is not 0.
+# which recursion fails, and an uncaught exception: printed as Python's top level does (sys.last_*,
+# the audit event, sys.excepthook called with no exception being handled, its own failure reported;
+# without this file's frames), then exit status 1, or death by SIGINT after a KeyboardInterrupt.
+# Known differences: this file's two frames sit below the program's, so stack walks see them
+# (traceback.print_stack(), warnings.warn(stacklevel=2) at module level, sys._getframe(1));
+# sys.getrecursionlimit() reports 3 more than by hand; the objects made by the interpreter's start are
+# frozen (gc.freeze()), so gc.get_objects() lists only what the program made, gc.get_freeze_count() is
+# not 0 and gc statistics differ.
 #
 # When the program is over, the interpreter's own teardown (freeing every module and object) costs
 # 2-3 ms, more than all the rest of a warm run. It is skipped only when nothing of it could be seen:
-# no atexit callback, thread, object with a finalizer (__del__: generators, files, ...) or weakref
-# callback of the program is alive, the program imported nothing from outside the standard library
-# (nor ctypes: C code may hold buffered output), the standard streams are the interpreter's own and
-# flush cleanly. Otherwise the interpreter ends as usual. tests/engine/tst_fidelity.cpp holds both ways
-# to `python3 main.py` byte for byte.
+# no atexit callback, thread, object with a finalizer (__del__: generators, files, ...), weakref
+# callback (but the standard library's bookkeeping), gc callback or gc debug flag of the program is
+# alive, the program imported nothing from outside the standard library (nor ctypes: C code may hold
+# buffered output), the standard streams are the interpreter's own and flush cleanly. Otherwise the
+# interpreter ends as usual. tests/engine/tst_fidelity.cpp holds both ways to `python3 main.py` byte
+# for byte.
 #
 # fd 3 carries, then closes: "<argc>\n", argc NUL-terminated arguments, the source. The source is also
 # in /tmp/main.py, so that tracebacks can show its lines.
@@ -36,7 +41,6 @@ def _agentrun_run():
         args.append(os.fsdecode(arg))
 
     path = "/tmp/main.py"
-    boot_file = __file__
     boot_module = sys.modules["__main__"]  # kept alive: a dropped module may have its globals cleared
     sys.argv[:] = ["main.py", *args]
     sys.path[0] = "/tmp"
@@ -53,6 +57,7 @@ def _agentrun_run():
     while frame is not None:
         depth, frame = depth + 1, frame.f_back
     sys.setrecursionlimit(sys.getrecursionlimit() + depth)
+    failure = None
     try:
         code = compile(rest, path, "exec", dont_inherit=True)
         exec(code, main.__dict__)
@@ -61,22 +66,91 @@ def _agentrun_run():
         if status is None or (type(status) in (int, bool) and 0 <= status <= 255):
             _agentrun_quick_exit(int(status or 0))
         raise
-    except BaseException as error:  # what Python's top level would print, without our frames
-        tb = error.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename == boot_file:
-            tb = tb.tb_next
-        # The hook prints the exception's own __traceback__ when it has one, so set it.
-        sys.excepthook(type(error), error.with_traceback(tb), tb)
-        _agentrun_quick_exit(1)
-        sys.exit(1)
+    except BaseException as error:  # printed below, once no exception is being handled, as by hand
+        failure = error
     finally:
         del boot_module
-    _agentrun_quick_exit(0)
+    if failure is None:
+        _agentrun_quick_exit(0)
+        return
+    _agentrun_print_uncaught(failure)
+    # Python ends by SIGINT after an uncaught KeyboardInterrupt (exactly that class), after the teardown.
+    interrupted = type(failure) is KeyboardInterrupt
+    del failure  # by hand only sys.last_value keeps it (and the frames of its traceback) for the teardown
+    _agentrun_quick_exit(130 if interrupted else 1, interrupted)
+    if interrupted:
+        _agentrun_silence_next_excepthook()
+        raise KeyboardInterrupt  # the top level sees it, runs the teardown and ends by SIGINT
+    sys.exit(1)
 
 
-def _agentrun_quick_exit(status):
-    """Ends the process with `status` now when the interpreter's teardown would show nothing (see the
-    top of this file); returns, for the usual teardown, otherwise."""
+def _agentrun_without_our_frames(error):
+    """The exception with its traceback cut to the program's frames, as Python's top level has it."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == _AGENTRUN_BOOT_FILE:
+        tb = tb.tb_next
+    return error.with_traceback(tb)
+
+
+def _agentrun_print_uncaught(error):
+    """Prints an uncaught exception as Python's top level does (_PyErr_PrintEx in pythonrun.c): sets
+    sys.last_type/last_value/last_traceback, raises the "sys.excepthook" audit event, then calls the
+    hook with no exception being handled; a hook that fails or is missing is reported as by hand."""
+    error = _agentrun_without_our_frames(error)
+    kind, tb = type(error), error.__traceback__
+    sys.last_type, sys.last_value, sys.last_traceback = kind, error, tb
+    missing = "excepthook" not in sys.__dict__
+    hook = None if missing else sys.excepthook
+    try:
+        sys.audit("sys.excepthook", hook, kind, error, tb)
+    except RuntimeError:  # an audit hook's way to stop the printing
+        return
+    except Exception:  # by hand reported as "Exception ignored in audit hook"; not reproduced
+        pass
+    if missing:
+        _agentrun_write_stderr("sys.excepthook is missing\n")
+        _AGENTRUN_DISPLAY(kind, error, tb)
+        return
+    try:
+        hook(kind, error, tb)
+    except SystemExit:
+        raise  # the top level ends the process with it, as by hand
+    except BaseException as hook_error:
+        hook_error = _agentrun_without_our_frames(hook_error)
+        _agentrun_write_stderr("Error in sys.excepthook:\n")
+        _AGENTRUN_DISPLAY(type(hook_error), hook_error, hook_error.__traceback__)
+        _agentrun_write_stderr("\nOriginal exception was:\n")
+        _AGENTRUN_DISPLAY(kind, error, tb)
+
+
+def _agentrun_write_stderr(text):
+    """PySys_WriteStderr: to sys.stderr, or to fd 2 when that fails."""
+    try:
+        sys.stderr.write(text)
+    except BaseException:
+        os.write(2, text.encode(errors="backslashreplace"))
+
+
+def _agentrun_silence_next_excepthook():
+    """The top level will print the KeyboardInterrupt raised for it again: let that print nothing and
+    put back the program's sys.excepthook and sys.last_* it had."""
+    names = ("excepthook", "last_type", "last_value", "last_traceback")
+    saved = {name: sys.__dict__[name] for name in names if name in sys.__dict__}
+
+    def restore(*_):
+        for name in names:
+            if name in saved:
+                setattr(sys, name, saved[name])
+            elif hasattr(sys, name):
+                delattr(sys, name)
+
+    sys.excepthook = restore
+
+
+def _agentrun_quick_exit(status, interrupted=False):
+    """Ends the process with `status` (or by SIGINT when `interrupted`, as Python's exit_sigint) now
+    when the interpreter's teardown would show nothing (see the top of this file); returns, for the
+    usual teardown, otherwise."""
     try:
         if not _agentrun_teardown_unseen():
             return
@@ -87,6 +161,11 @@ def _agentrun_quick_exit(status):
         return
     if os.environ.get("AGENTRUN_TRACE_TEARDOWN"):  # for tests/engine/tst_fidelity.cpp
         os.write(2, b"agentrun: teardown skipped\n")
+    if interrupted:
+        import _signal
+
+        _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGINT)
     os._exit(status)
 
 
@@ -104,6 +183,8 @@ def _agentrun_teardown_unseen():
         return False  # e.g. ResourceWarnings of files the teardown closes would be shown
     if sys.getprofile() is not None or sys.gettrace() is not None:
         return False
+    if gc.callbacks or gc.get_debug():
+        return False  # the teardown's collections would call them, or print what they collect
     threading = sys.modules.get("threading")
     if threading is not None and (threading.active_count() > 1 or threading._threading_atexits):
         return False
@@ -134,20 +215,32 @@ def _agentrun_teardown_unseen():
 
 def _agentrun_quiet_callback(callback):
     """Whether a weakref callback is the standard library's own bookkeeping (WeakSet, weak dictionaries,
-    the abc caches), which shows nothing when the teardown runs it."""
+    logging's handler list, the abc caches, thread-local data), which shows nothing when the teardown
+    runs it. Not any function of the standard library: weakref.ref(obj, pprint.pprint) prints."""
     if callback is None:
         return True
     if type(callback) is type(_agentrun_quiet_callback):
-        return callback.__code__.co_filename.startswith(_AGENTRUN_STDLIB)
-    # _abc's cache clean-up: a C function bound to a weakref of the cache.
-    return (type(callback) is type(len) and callback.__name__ == "_destroy" and
+        return (callback.__qualname__ in _AGENTRUN_QUIET_CALLBACKS and
+                callback.__code__.co_filename.startswith(_AGENTRUN_STDLIB))
+    # _abc's cache and _thread._local clean-ups: C functions bound to a weakref.
+    return (type(callback) is type(len) and callback.__name__ in ("_destroy", "_localdummy_destroyed") and
             type(callback.__self__) is _AGENTRUN_MODULES[4].ReferenceType)
 
 
+_AGENTRUN_QUIET_CALLBACKS = frozenset((
+    "WeakSet.__init__.<locals>._remove",
+    "WeakValueDictionary.__init__.<locals>.remove",
+    "WeakKeyDictionary.__init__.<locals>.remove",
+    "_removeHandlerRef",
+))
+
+
+_AGENTRUN_BOOT_FILE = __file__
 _AGENTRUN_STDLIB = os.path.dirname(os.__file__) + os.sep
 _AGENTRUN_BOOT_MODULES = frozenset(sys.modules) | {"__main__"}
 _AGENTRUN_BOOT_WARNING_FILTERS = list(sys.modules["_warnings"].filters)
 _AGENTRUN_AUDIT_HOOKS = []
+_AGENTRUN_DISPLAY = sys.__excepthook__  # PyErr_Display, whatever the program does to sys
 
 
 def _agentrun_audit(event, args):

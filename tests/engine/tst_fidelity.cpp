@@ -166,6 +166,31 @@ private Q_SLOTS:
             "import gc\nclass A:\n    pass\n\na = A()\nprint(any(o is a for o in gc.get_objects()))");
         row("stdlib imports",
             "import json, re, collections, math, itertools\nprint(json.dumps({'a': math.pi}))");
+        // How Python's top level ends after an uncaught exception (_PyErr_PrintEx, exit_sigint).
+        row("KeyboardInterrupt", "print('before')\nraise KeyboardInterrupt");
+        row("KeyboardInterrupt subclass", "class Stop(KeyboardInterrupt):\n    pass\n\nraise Stop('stop')");
+        row("KeyboardInterrupt and atexit",
+            "import atexit, sys\n"
+            "atexit.register(lambda: print(repr(sys.last_value), sys.excepthook is sys.__excepthook__))\n"
+            "raise KeyboardInterrupt('stop')");
+        row("excepthook sees no exception being handled",
+            "import sys, traceback\ndef hook(kind, value, tb):\n    print('Unhandled:', value)\n"
+            "    traceback.print_exc()\n\nsys.excepthook = hook\nraise ValueError('boom')");
+        row("excepthook raises",
+            "import sys\ndef hook(kind, value, tb):\n    raise RuntimeError('hook broke')\n\n"
+            "sys.excepthook = hook\nraise ValueError('boom')");
+        row("excepthook missing", "import sys\ndel sys.excepthook\nraise ValueError('x')");
+        row("excepthook exits", "import sys\ndef hook(*args):\n    print('hook')\n    "
+                                "sys.exit(5)\n\nsys.excepthook = hook\nraise ValueError");
+        row("sys.last_value at exit",
+            "import atexit, sys\natexit.register(lambda: print('crashed with', repr(sys.last_value)))\n"
+            "raise ValueError('boom')");
+        row("audit of sys.excepthook",
+            "import sys\nsys.addaudithook(lambda e, a: e == 'sys.excepthook' and print('audit', e))\n"
+            "raise ValueError('x')");
+        row("gc callback at exit",
+            "import gc\ngc.callbacks.append(lambda phase, info: print('gc', phase, info['generation']))\n"
+            "print('end')");
     }
 
     void sameAsByHand()
@@ -230,6 +255,21 @@ private Q_SLOTS:
         row("audit hook", "import sys\nsys.addaudithook(lambda e, a: None)", false);
         row("audited calls without a hook", "import os\nos.listdir('/tmp')\nopen('/tmp/y', 'w').close()",
             true);
+        row("KeyboardInterrupt", "raise KeyboardInterrupt", true);
+        row("excepthook of the program",
+            "import sys\nsys.excepthook = lambda *a: print('hook')\nraise ValueError", true);
+        row("weak containers and thread-local data",
+            "import threading, weakref\nclass A:\n    pass\n\na = A()\n"
+            "d = weakref.WeakValueDictionary({1: a})\nk = weakref.WeakKeyDictionary({a: 1})\n"
+            "s = weakref.WeakSet([a])\nlocal = threading.local()\nlocal.x = A()",
+            true);
+        // pprint prints the dead weakref (with its address, so not a row above) when the teardown runs it.
+        row("standard library function as weakref callback",
+            "import pprint, weakref\nclass A:\n    pass\n\na = A()\nr = weakref.ref(a, pprint.pprint)",
+            false);
+        row("gc callback", "import gc\ngc.callbacks.append(lambda phase, info: None)", false);
+        // Lists what the teardown's collection frees (with addresses, so not a row above).
+        row("gc debug", "import gc\ngc.set_debug(gc.DEBUG_COLLECTABLE)", false);
     }
 
     void teardownSkippedOnlyWhenUnseen()
