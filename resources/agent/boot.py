@@ -3,7 +3,9 @@
 # /tmp would: sys.argv, sys.path[0], the __main__ module and its attributes, SystemExit, the depth at
 # which recursion fails, and an uncaught exception: printed as Python's top level does (sys.last_*,
 # the audit event, sys.excepthook called with no exception being handled, its own failure reported;
-# without this file's frames), then exit status 1, or death by SIGINT after a KeyboardInterrupt.
+# without this file's frames), then exit status 1, or death by SIGINT after a KeyboardInterrupt. A
+# source that does not compile and that python3 main.py reads otherwise (NUL bytes, bytes not UTF-8, a
+# coding declaration) is handed to python3 main.py itself.
 # Known differences: this file's two frames sit below the program's, so stack walks see them
 # (traceback.print_stack(), warnings.warn(stacklevel=2) at module level, sys._getframe(1));
 # sys.getrecursionlimit() reports 3 more than by hand; the objects made by the interpreter's start are
@@ -59,7 +61,7 @@ def _agentrun_run():
     sys.setrecursionlimit(sys.getrecursionlimit() + depth)
     failure = None
     try:
-        code = compile(rest, path, "exec", dont_inherit=True)
+        code = _agentrun_compile(rest, path, args)
         exec(code, main.__dict__)
     except SystemExit as error:
         status = error.code
@@ -82,6 +84,23 @@ def _agentrun_run():
         _agentrun_silence_next_excepthook()
         raise KeyboardInterrupt  # the top level sees it, runs the teardown and ends by SIGINT
     sys.exit(1)
+
+
+def _agentrun_compile(source, path, args):
+    """compile(); but when that fails on a source that python3 main.py reads otherwise (it reads the
+    file line by line as C strings, so a NUL byte ends its line, and it words decoding errors its own
+    way), python3 main.py itself takes over: nothing of the program has run yet."""
+    try:
+        return compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        try:
+            source.decode()
+            odd = b"\0" in source or b"coding" in b"\n".join(source.split(b"\n", 2)[:2])
+        except UnicodeDecodeError:
+            odd = True
+        if odd:
+            os.execv(sys.executable, ["python3", "main.py", *args])
+        raise
 
 
 def _agentrun_without_our_frames(error):

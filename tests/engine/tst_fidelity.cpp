@@ -166,6 +166,9 @@ private Q_SLOTS:
             "import gc\nclass A:\n    pass\n\na = A()\nprint(any(o is a for o in gc.get_objects()))");
         row("stdlib imports",
             "import json, re, collections, math, itertools\nprint(json.dumps({'a': math.pi}))");
+        // boot.py hands such a source to python3 main.py (as NUL bytes and bytes not UTF-8, which a row
+        // cannot carry: checked by hand).
+        row("source not in its declared coding", "# -*- coding: ascii -*-\nprint('é')");
         // How Python's top level ends after an uncaught exception (_PyErr_PrintEx, exit_sigint).
         row("KeyboardInterrupt", "print('before')\nraise KeyboardInterrupt");
         row("KeyboardInterrupt subclass", "class Stop(KeyboardInterrupt):\n    pass\n\nraise Stop('stop')");
