@@ -16,10 +16,10 @@
 # 2-3 ms, more than all the rest of a warm run. It is skipped only when nothing of it could be seen:
 # no atexit callback, thread, object with a finalizer (__del__: generators, files, ...), weakref
 # callback (but the standard library's bookkeeping), gc callback or gc debug flag of the program is
-# alive, the program imported nothing from outside the standard library (nor ctypes: C code may hold
-# buffered output), the standard streams are the interpreter's own and flush cleanly. Otherwise the
-# interpreter ends as usual. tests/engine/tst_fidelity.cpp holds both ways to `python3 main.py` byte
-# for byte.
+# alive, the program froze none of its objects (gc.freeze() would hide them from the check), imported
+# nothing from outside the standard library (nor ctypes: C code may hold buffered output), the standard
+# streams are the interpreter's own and flush cleanly. Otherwise the interpreter ends as usual.
+# tests/engine/tst_fidelity.cpp holds both ways to `python3 main.py` byte for byte.
 #
 # fd 3 carries, then closes: "<argc>\n", argc NUL-terminated arguments, the source. The source is also
 # in /tmp/main.py, so that tracebacks can show its lines.
@@ -204,6 +204,8 @@ def _agentrun_teardown_unseen():
         return False
     if gc.callbacks or gc.get_debug():
         return False  # the teardown's collections would call them, or print what they collect
+    if gc.get_freeze_count() > _AGENTRUN_FROZEN:
+        return False  # the program froze objects of its own: the check below would not see them
     threading = sys.modules.get("threading")
     if threading is not None and (threading.active_count() > 1 or threading._threading_atexits):
         return False
@@ -283,8 +285,8 @@ def _agentrun_prepare():
     compile("pass", "<warm-up>", "exec")
     sys.addaudithook(_agentrun_audit)
     gc.freeze()
-    return modules
+    return modules, gc.get_freeze_count()
 
 
-_AGENTRUN_MODULES = _agentrun_prepare()
+_AGENTRUN_MODULES, _AGENTRUN_FROZEN = _agentrun_prepare()
 _agentrun_run()
