@@ -200,6 +200,10 @@ def _agentrun_teardown_unseen():
         return False
     if sys.warnoptions or _warnings.filters != _AGENTRUN_BOOT_WARNING_FILTERS:
         return False  # e.g. ResourceWarnings of files the teardown closes would be shown
+    warnings = sys.modules.get("warnings")  # the C side follows its attributes when they are rebound
+    if warnings is not None and (warnings.__dict__.get("filters") is not _warnings.filters or
+                                 warnings.__dict__.get("defaultaction") != "default"):
+        return False  # e.g. warnings.filters = []: an unclosed _socket.socket warns in the teardown
     if sys.getprofile() is not None or sys.gettrace() is not None:
         return False
     if gc.callbacks or gc.get_debug():

@@ -191,6 +191,9 @@ private Q_SLOTS:
         row("audit of sys.excepthook",
             "import sys\nsys.addaudithook(lambda e, a: e == 'sys.excepthook' and print('audit', e))\n"
             "raise ValueError('x')");
+        row("warnings.filters rebound",
+            "import warnings, _socket\nwarnings.filters = []\ns = _socket.socket()\n"
+            "print('end')");
         row("file frozen by the program",
             "import gc\nf = open(1, 'w', closefd=False)\nf.write('buffered in a frozen file')\ngc.freeze()");
         row("gc callback at exit",
@@ -274,6 +277,8 @@ private Q_SLOTS:
             false);
         row("gc callback", "import gc\ngc.callbacks.append(lambda phase, info: None)", false);
         // Lists what the teardown's collection frees (with addresses, so not a row above).
+        row("warning shown", "import warnings\nwarnings.warn('careful')", true);
+        row("warnings.filters rebound", "import warnings\nwarnings.filters = []", false);
         row("gc.freeze() by the program", "import gc\ngc.freeze()", false);
         row("gc debug", "import gc\ngc.set_debug(gc.DEBUG_COLLECTABLE)", false);
     }
