@@ -1,13 +1,14 @@
 # AgentRun: the interpreter that waits for the code. agent.py starts it as `python3 boot.py` before a
 # run arrives, so a run does not pay for an interpreter start. It then behaves as `python3 main.py` in
 # /tmp would: sys.argv, sys.path[0], the __main__ module and its attributes, SystemExit, the depth at
-# which recursion fails, and an uncaught exception: printed as Python's top level does (sys.last_*,
+# which recursion fails under the default limit, and an uncaught exception: printed as Python's top level does (sys.last_*,
 # the audit event, sys.excepthook called with no exception being handled, its own failure reported;
 # without this file's frames), then exit status 1, or death by SIGINT after a KeyboardInterrupt. A
 # source that does not compile and that python3 main.py reads otherwise (NUL bytes, bytes not UTF-8, a
 # coding declaration) is handed to python3 main.py itself.
 # Known differences: this file's two frames sit below the program's, so stack walks see them
-# (traceback.print_stack(), warnings.warn(stacklevel=2) at module level, sys._getframe(1));
+# (traceback.print_stack(), warnings.warn(stacklevel=2) at module level, sys._getframe(1)) and a
+# limit the program sets with sys.setrecursionlimit() is reached 3 frames earlier;
 # sys.getrecursionlimit() reports 3 more than by hand; the objects made by the interpreter's start are
 # frozen (gc.freeze()), so gc.get_objects() lists only what the program made, gc.get_freeze_count() is
 # not 0 and gc statistics differ.
