@@ -1,11 +1,11 @@
 # AgentRun: the interpreter that waits for the code. agent.py starts it as `python3 boot.py` before a
 # run arrives, so a run does not pay for an interpreter start. It then behaves as `python3 main.py` in
 # /tmp would: sys.argv, sys.path[0], the __main__ module and its attributes, SystemExit, the depth at
-# which recursion fails under the default limit, and an uncaught exception: printed as Python's top level does (sys.last_*,
-# the audit event, sys.excepthook called with no exception being handled, its own failure reported;
-# without this file's frames), then exit status 1, or death by SIGINT after a KeyboardInterrupt. A
-# source that does not compile and that python3 main.py reads otherwise (NUL bytes, bytes not UTF-8, a
-# coding declaration) is handed to python3 main.py itself.
+# which recursion fails under the default limit, and an uncaught exception: printed as Python's top
+# level does (sys.last_*, the audit event, sys.excepthook called with no exception being handled, its
+# own failure reported; without this file's frames), then exit status 1, or death by SIGINT after a
+# KeyboardInterrupt. A source that does not compile and that python3 main.py reads otherwise (NUL
+# bytes, bytes not UTF-8, a coding declaration) is handed to python3 main.py itself.
 # Known differences: this file's two frames sit below the program's, so stack walks see them
 # (traceback.print_stack(), warnings.warn(stacklevel=2) at module level, sys._getframe(1)) and a
 # limit the program sets with sys.setrecursionlimit() is reached 3 frames earlier;
@@ -77,9 +77,9 @@ def _agentrun_run():
         _agentrun_quick_exit(0)
         return
     _agentrun_print_uncaught(failure)
-    # Python ends by SIGINT after an uncaught KeyboardInterrupt (exactly that class), after the teardown.
+    # After an uncaught KeyboardInterrupt (exactly that class), Python ends by SIGINT after the teardown
     interrupted = type(failure) is KeyboardInterrupt
-    del failure  # by hand only sys.last_value keeps it (and the frames of its traceback) for the teardown
+    del failure  # by hand only sys.last_value keeps it (and its traceback's frames) for the teardown
     _agentrun_quick_exit(130 if interrupted else 1, interrupted)
     if interrupted:
         _agentrun_silence_next_excepthook()
@@ -179,7 +179,7 @@ def _agentrun_quick_exit(status, interrupted=False):
                 stream.flush()
     except BaseException:  # anything unusual: the interpreter ends as it would by hand
         return
-    if os.environ.get("AGENTRUN_TRACE_TEARDOWN"):  # for tests/engine/tst_fidelity.cpp
+    if _AGENTRUN_TRACE:
         os.write(2, b"agentrun: teardown skipped\n")
     if interrupted:
         import _signal
@@ -249,7 +249,8 @@ def _agentrun_quiet_callback(callback):
         return (callback.__qualname__ in _AGENTRUN_QUIET_CALLBACKS and
                 callback.__code__.co_filename.startswith(_AGENTRUN_STDLIB))
     # _abc's cache and _thread._local clean-ups: C functions bound to a weakref.
-    return (type(callback) is type(len) and callback.__name__ in ("_destroy", "_localdummy_destroyed") and
+    return (type(callback) is type(len) and
+            callback.__name__ in ("_destroy", "_localdummy_destroyed") and
             type(callback.__self__) is _AGENTRUN_MODULES[4].ReferenceType)
 
 
@@ -262,6 +263,8 @@ _AGENTRUN_QUIET_CALLBACKS = frozenset((
 
 
 _AGENTRUN_BOOT_FILE = __file__
+# For tests/engine/tst_fidelity.cpp; read now, so that a program setting it cannot make us write.
+_AGENTRUN_TRACE = bool(os.environ.get("AGENTRUN_TRACE_TEARDOWN"))
 _AGENTRUN_STDLIB = os.path.dirname(os.__file__) + os.sep
 _AGENTRUN_BOOT_MODULES = frozenset(sys.modules) | {"__main__"}
 _AGENTRUN_BOOT_WARNING_FILTERS = list(sys.modules["_warnings"].filters)
