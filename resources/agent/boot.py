@@ -18,9 +18,10 @@
 # no atexit callback, thread, object with a finalizer (__del__: generators, files, ...), weakref
 # callback (but the standard library's bookkeeping), gc callback or gc debug flag of the program is
 # alive, the program froze none of its objects (gc.freeze() would hide them from the check), imported
-# nothing from outside the standard library (nor ctypes: C code may hold buffered output), the standard
-# streams are the interpreter's own and flush cleanly. Otherwise the interpreter ends as usual.
-# tests/engine/tst_fidelity.cpp holds both ways to `python3 main.py` byte for byte.
+# nothing from outside the standard library (nor ctypes: C code may hold buffered output; nor
+# sub-interpreters or the C test modules), the standard streams are the interpreter's own and flush
+# cleanly. Otherwise the interpreter ends as usual. tests/engine/tst_fidelity.cpp holds both ways to
+# `python3 main.py` byte for byte.
 #
 # fd 3 carries, then closes: "<argc>\n", argc NUL-terminated arguments, the source. The source is also
 # in /tmp/main.py, so that tracebacks can show its lines.
@@ -109,7 +110,7 @@ def _agentrun_without_our_frames(error):
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _AGENTRUN_BOOT_FILE:
         tb = tb.tb_next
-    return error.with_traceback(tb)
+    return BaseException.with_traceback(error, tb)  # not a with_traceback() of the program's class
 
 
 def _agentrun_print_uncaught(error):
@@ -218,7 +219,7 @@ def _agentrun_teardown_unseen():
     for name, module in list(sys.modules.items()):
         if name in _AGENTRUN_BOOT_MODULES:
             continue
-        if type(module) is not module_type or name in ("_ctypes", "ctypes"):
+        if type(module) is not module_type or name == "ctypes" or name.startswith(_AGENTRUN_C_RISKS):
             return False
         file = module.__dict__.get("__file__")
         if file is not None and not (type(file) is str and file.startswith(_AGENTRUN_STDLIB) and
@@ -254,6 +255,9 @@ def _agentrun_quiet_callback(callback):
             type(callback.__self__) is _AGENTRUN_MODULES[4].ReferenceType)
 
 
+# Modules of the standard library that run C code with output or state the check does not see:
+# ctypes (C buffers), sub-interpreters (their own atexit, threads, objects), the C test modules.
+_AGENTRUN_C_RISKS = ("_ctypes", "_xx", "_test")
 _AGENTRUN_QUIET_CALLBACKS = frozenset((
     "WeakSet.__init__.<locals>._remove",
     "WeakValueDictionary.__init__.<locals>.remove",

@@ -194,6 +194,12 @@ private Q_SLOTS:
         row("warnings.filters rebound",
             "import warnings, _socket\nwarnings.filters = []\ns = _socket.socket()\n"
             "print('end')");
+        row("sub-interpreter atexit",
+            "import _xxsubinterpreters as s\ni = s.create()\n"
+            "s.run_string(i, \"import atexit; atexit.register(print, 'sub atexit')\")\nprint('end')");
+        row("exception class with its own with_traceback",
+            "class E(Exception):\n    def with_traceback(self, tb):\n        print('called')\n"
+            "        return super().with_traceback(tb)\n\nraise E('x')");
         row("file frozen by the program",
             "import gc\nf = open(1, 'w', closefd=False)\nf.write('buffered in a frozen file')\ngc.freeze()");
         row("gc callback at exit",
@@ -279,6 +285,7 @@ private Q_SLOTS:
         // Lists what the teardown's collection frees (with addresses, so not a row above).
         row("warning shown", "import warnings\nwarnings.warn('careful')", true);
         row("warnings.filters rebound", "import warnings\nwarnings.filters = []", false);
+        row("sub-interpreters", "import _xxsubinterpreters", false);
         row("gc.freeze() by the program", "import gc\ngc.freeze()", false);
         row("gc debug", "import gc\ngc.set_debug(gc.DEBUG_COLLECTABLE)", false);
     }
