@@ -344,20 +344,11 @@ Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
         return fail("deps.not_baked", "The image " + ref + " is not a baked dependency image: not removed.");
     }
     // By id: a baked image has one tag, and removing by id removes its build steps with it.
-    auto response =
-        client.request("DELETE", "/images/" + (*present)->value("Id", ref), {}, std::chrono::seconds(120));
-    if (!response) {
-        return std::unexpected(response.error());
-    }
-    if (response->status == 409) {
-        return fail("deps.busy", "The baked image " + ref +
-                                     " is in use by a container (a warm one or a run): try again when it "
-                                     "has finished.");
-    }
-    if (response->status != 200 && response->status != 404) {
-        return std::unexpected(engine::httpError(response->status, response->body, "image " + ref));
-    }
-    return {};
+    return removeCacheObject(client, "/images/" + (*present)->value("Id", ref), 200, "image " + ref,
+                             "The baked image " + ref +
+                                 " is in use by a container (a warm one or a run): try again when it has "
+                                 "finished.",
+                             std::chrono::seconds(120));
 }
 
 Result<int> pruneBakedImages(engine::Client& client)

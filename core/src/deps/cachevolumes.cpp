@@ -114,21 +114,30 @@ Result<void> createVolume(engine::Client& client, const std::string& name, const
     return {};
 }
 
-Result<void> removeVolume(engine::Client& client, const std::string& name)
+Result<void> removeCacheObject(engine::Client& client, const std::string& path, int doneStatus,
+                               const std::string& what, const std::string& busyMessage,
+                               std::chrono::seconds timeout)
 {
-    auto response = client.request("DELETE", "/volumes/" + name);
+    auto response = client.request("DELETE", path, {}, timeout);
     if (!response) {
         return std::unexpected(response.error());
     }
     if (response->status == 409) {
-        return fail("deps.busy", "The dependency volume " + name +
-                                     " is in use (another install or run of the same packages): try again "
-                                     "when it has finished.");
+        return fail("deps.busy", busyMessage);
     }
-    if (response->status != 204 && response->status != 404) {
-        return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
+    if (response->status != doneStatus && response->status != 404) {
+        return std::unexpected(engine::httpError(response->status, response->body, what));
     }
     return {};
+}
+
+Result<void> removeVolume(engine::Client& client, const std::string& name)
+{
+    return removeCacheObject(
+        client, "/volumes/" + name, 204, "volume " + name,
+        "The dependency volume " + name +
+            " is in use (another install or run of the same packages): try again when it "
+            "has finished.");
 }
 
 std::optional<std::string> firstTarFile(std::string_view tar)

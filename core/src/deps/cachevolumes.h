@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,12 @@ Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const
 Result<void> createVolume(engine::Client& client, const std::string& name, const nlohmann::json& labels);
 /// Gone afterwards (also when it never existed); deps.busy when a container still uses it.
 Result<void> removeVolume(engine::Client& client, const std::string& name);
+/// DELETE `path` (a volume or an image of the cache): success when the engine says `doneStatus` or the
+/// object is already gone (404); deps.busy with `busyMessage` when a container still uses it (409);
+/// any other answer is the engine's error about `what`.
+Result<void> removeCacheObject(engine::Client& client, const std::string& path, int doneStatus,
+                               const std::string& what, const std::string& busyMessage,
+                               std::chrono::seconds timeout = std::chrono::seconds(30));
 /// The completion marker's text, or nullopt when the volume has none (an unfinished install). Reads it
 /// through the archive endpoint of a created, never started container: no process runs.
 Result<std::optional<std::string>> readMarker(engine::Client& client, const std::string& imageId,
