@@ -14,7 +14,7 @@
 #   QUICKSTART_DOCKERD_ARGS="…"   extra arguments for a dockerd that quickstart starts itself
 #   QUICKSTART_CTEST_ARGS="…"     extra arguments for ctest in test mode (e.g. "-L unit")
 #   QUICKSTART_PRESET=NAME        CMake preset to build and test (default ci; e.g. headless, dev, asan)
-#   QUICKSTART_ASAN=0             test mode: skip the unit suite under ASan/UBSan (build/asan, no GUI)
+#   QUICKSTART_ASAN=0             test mode: skip the unit and engine suites under ASan/UBSan (build/asan)
 set -euo pipefail
 
 MSG_PREFIX=quickstart
@@ -37,7 +37,8 @@ HASH_LABEL=org.agentrun.image-hash
 ALL_STEPS=(packages build engine image run)
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    # The comment block at the top, whole (it stopped one line short of QUICKSTART_ASAN).
+    sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'
 }
 
 mode=run
@@ -452,32 +453,43 @@ starts itself): the security suite ran under runc only"
     return "$rc"
 }
 
-# The unit suite under AddressSanitizer + UBSan (preset asan): core and the unit tests only, no GUI.
-# QUICKSTART_ASAN=0 skips it.
-run_asan_unit() {
+# The unit and engine suites under AddressSanitizer + UBSan (preset asan, build/asan, no GUI): core, the
+# CLI and the unit_* and engine_* test executables only. The engine suite talks to the running engine and
+# uses the sandbox image (the engine and image steps before this one provide both). QUICKSTART_ASAN=0
+# skips it.
+run_asan_suites() {
     if [[ ${QUICKSTART_ASAN:-1} == 0 || -n ${QUICKSTART_CTEST_ARGS:-} || $PRESET == asan ]]; then
         msg "asan: skipped (QUICKSTART_ASAN=0, QUICKSTART_CTEST_ARGS set, or the main preset is asan)"
         return 0
     fi
-    local dir=$ROOT/build/asan t0 targets
+    local dir=$ROOT/build/asan t0 t1 targets
     t0=$(now_s)
     if [[ ! -f $dir/build.ninja ]]; then
-        cmake --preset asan -DAGENTRUN_GUI=OFF >"$ROOT/build/asan-configure.log" 2>&1 ||
+        cmake --preset asan -B "$dir" -DAGENTRUN_GUI=OFF >"$ROOT/build/asan-configure.log" 2>&1 ||
             { tail -n 30 "$ROOT/build/asan-configure.log" >&2; die "asan: configuring the asan preset failed"; }
     fi
-    # The unit test executables (unit_*, unit_safety_*) and what they run (the CLI), nothing else.
-    targets=$(cmake --build "$dir" --target help | sed -n 's/^\(unit_[A-Za-z0-9_]*\):.*/\1/p' | grep -v _autogen | sort -u)
-    [[ -n $targets ]] || die "asan: no unit test targets in build/asan"
+    # The executables of the unit and engine tests (ctest's <suite>.<name> is the target <suite>_<name>)
+    # and what they run (the CLI), nothing else. -LE fuzz: the fuzz replays carry the unit label but need
+    # the fuzz targets (the fuzz preset runs them under ASan already).
+    targets=$(ctest --test-dir "$dir" -N -L '^(unit|engine)$' -LE fuzz |
+        sed -n 's/^ *Test *#[0-9]*: \(unit\|engine\)\.\([A-Za-z0-9_]*\)$/\1_\2/p' | sort -u)
+    [[ $targets == *unit_* && $targets == *engine_* ]] || die "asan: no unit or no engine tests in build/asan"
     # shellcheck disable=SC2086
     cmake --build "$dir" -j"$(nproc)" --target agentrun $targets >"$ROOT/build/asan-build.log" 2>&1 ||
         { tail -n 30 "$ROOT/build/asan-build.log" >&2; die "asan: building failed (build/asan-build.log)"; }
-    # -LE fuzz: the fuzz replays carry the unit label but need the fuzz targets (the fuzz preset runs them
-    # under ASan already).
+    msg "asan: core, the CLI and $(wc -w <<<"$targets") test executables built in $(($(now_s) - t0))s"
+    local rc=0 sanitizers=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
     msg "asan: ctest --test-dir build/asan -L unit -LE fuzz"
-    local rc=0
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --no-tests=error -L unit -LE fuzz || rc=$?
-    msg "asan: build and unit tests took $(($(now_s) - t0))s"
+    t1=$(now_s)
+    env "${sanitizers[@]}" ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --no-tests=error -L unit -LE fuzz ||
+        rc=$?
+    msg "asan: the unit suite took $(($(now_s) - t1))s"
+    # The engine suite: the running engine and the sandbox image, as in the main ctest run.
+    msg "asan: ctest --test-dir build/asan -L engine"
+    t1=$(now_s)
+    env "${sanitizers[@]}" ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --no-tests=error -L engine || rc=$?
+    msg "asan: the engine suite took $(($(now_s) - t1))s; build, unit and engine suites $(($(now_s) - t0))s"
     return "$rc"
 }
 
@@ -491,7 +503,7 @@ step_run() {
         local rc=0
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error -LE gvisor "${extra[@]}" || rc=$?
         run_gvisor_suite || rc=$?
-        run_asan_unit || rc=$?
+        run_asan_suites || rc=$?
         run_fuzzers || rc=$?
         step_done
         if [[ $rc -ne 0 ]]; then
