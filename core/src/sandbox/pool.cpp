@@ -192,7 +192,7 @@ void ContainerPool::work()
     while (true) {
         // Work that would compete with a run in flight waits for it to end, unless the next run would
         // find no warm container (then a refill is the most urgent thing) or removals pile up.
-        const bool quiet = m_inFlight == 0;
+        const bool quiet = m_inFlight == 0 || m_stopping; // stopping: every used container goes now
         const bool refill = !m_key.empty() && !m_failing && static_cast<int>(m_ready.size()) < m_size;
         if (refill && m_ready.empty() && !m_stopping) {
             fill(lock);
