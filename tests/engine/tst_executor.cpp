@@ -89,6 +89,12 @@ private Q_SLOTS:
                                    << "exception" << 1 << "before\n"
                                    << "ValueError: bad value"
                                    << "The program raised ValueError: bad value";
+        QTest::newRow("exception with a note") // the summary names the exception, not the note after it
+            << "e = ValueError('bad value')\ne.add_note('see the manual')\nraise e"
+            << ""
+            << "exception" << 1 << ""
+            << "ValueError: bad value\nsee the manual"
+            << "The program raised ValueError: bad value";
         QTest::newRow("chained exception")
             << "try:\n    1/0\nexcept ZeroDivisionError as e:\n    raise KeyError('k') from e"
             << ""

@@ -1,7 +1,8 @@
 #include "run/classify.h"
 
-#include <cstdio>
+#include <cctype>
 #include <csignal>
+#include <cstdio>
 
 namespace agentrun::run {
 
@@ -15,19 +16,50 @@ std::string seconds(double value)
 }
 
 /// The last non-empty line of a traceback, e.g. "ZeroDivisionError: division by zero".
-std::string lastLine(const std::string& text)
+/// Whether a line reads like Python's last traceback line: "Name" or "Name: message", Name dotted.
+bool namesAnException(std::string_view line)
 {
-    std::size_t end = text.find_last_not_of("\r\n");
-    if (end == std::string::npos) {
-        return {};
+    std::size_t i = 0;
+    while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' ||
+                               (line[i] == '.' && i > 0))) {
+        ++i;
     }
-    const std::size_t start = text.find_last_of('\n', end);
-    std::string line = text.substr(start == std::string::npos ? 0 : start + 1,
-                                   end - (start == std::string::npos ? 0 : start + 1) + 1);
-    if (line.size() > 200) {
-        line = line.substr(0, 200) + "…";
+    return i > 0 && !std::isdigit(static_cast<unsigned char>(line[0])) &&
+           (i == line.size() || line[i] == ':');
+}
+
+/// The line that names the exception: the last one of stderr that reads like one (several processes
+/// printing at once, as in a fork bomb, interleave their tracebacks; notes follow the exception line);
+/// the last line when none does.
+std::string exceptionLine(const std::string& text)
+{
+    std::string last;
+    std::size_t end = text.size();
+    while (end > 0) {
+        const std::size_t start = text.find_last_of('\n', end - 1);
+        const std::size_t from = start == std::string::npos ? 0 : start + 1;
+        std::string line = text.substr(from, end - from);
+        while (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (!line.empty()) {
+            if (last.empty()) {
+                last = line;
+            }
+            if (namesAnException(line)) {
+                last = line;
+                break;
+            }
+        }
+        if (start == std::string::npos) {
+            break;
+        }
+        end = start;
     }
-    return line;
+    if (last.size() > 200) {
+        last = last.substr(0, 200) + "…";
+    }
+    return last;
 }
 
 } // namespace
@@ -135,7 +167,7 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                                                     (pidsHits == 1 ? " time" : " times") +
                                                     ": the program could not start more processes or threads."
                                               : std::string();
-    const std::string line = lastLine(partial.stderrData);
+    const std::string line = exceptionLine(partial.stderrData);
     if (partial.stderrData.find("Traceback (most recent call last)") != std::string::npos && !line.empty()) {
         return {Status::Exception, exitCode,
                 "The program raised " + line + (pidsHits > 0 ? "." + pidsNote : ""),
