@@ -3,6 +3,7 @@
 #include <cctype>
 #include <csignal>
 #include <cstdio>
+#include <string_view>
 
 namespace agentrun::run {
 
@@ -15,7 +16,6 @@ std::string seconds(double value)
     return buffer;
 }
 
-/// The last non-empty line of a traceback, e.g. "ZeroDivisionError: division by zero".
 /// Whether a line reads like Python's last traceback line: "Name" or "Name: message", Name dotted.
 bool namesAnException(std::string_view line)
 {
@@ -31,35 +31,29 @@ bool namesAnException(std::string_view line)
 /// The line that names the exception: the last one of stderr that reads like one (several processes
 /// printing at once, as in a fork bomb, interleave their tracebacks; notes follow the exception line);
 /// the last line when none does.
-std::string exceptionLine(const std::string& text)
+std::string exceptionLine(std::string_view text)
 {
-    std::string last;
-    std::size_t end = text.size();
-    while (end > 0) {
-        const std::size_t start = text.find_last_of('\n', end - 1);
-        const std::size_t from = start == std::string::npos ? 0 : start + 1;
-        std::string line = text.substr(from, end - from);
+    std::string_view found;
+    while (!text.empty()) {
+        const std::size_t start = text.find_last_of('\n');
+        std::string_view line = start == std::string_view::npos ? text : text.substr(start + 1);
+        text = start == std::string_view::npos ? std::string_view() : text.substr(0, start);
         while (!line.empty() && line.back() == '\r') {
-            line.pop_back();
+            line.remove_suffix(1);
         }
-        if (!line.empty()) {
-            if (last.empty()) {
-                last = line;
-            }
-            if (namesAnException(line)) {
-                last = line;
-                break;
-            }
+        if (line.empty()) {
+            continue;
         }
-        if (start == std::string::npos) {
+        if (namesAnException(line)) {
+            found = line;
             break;
         }
-        end = start;
+        if (found.empty()) {
+            found = line; // the last line, unless an earlier one names the exception
+        }
     }
-    if (last.size() > 200) {
-        last = last.substr(0, 200) + "…";
-    }
-    return last;
+    std::string out(found.substr(0, 200));
+    return found.size() > 200 ? out + "…" : out;
 }
 
 } // namespace
