@@ -411,6 +411,9 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason)
     }
     request.allow = m_depsPanel->allow();
     request.cached = m_depsPanel->cached();
+    // Where the packages come from, as the panel says (it was left out: installs failed with deps.no_source).
+    request.wheelhouse = m_depsPanel->wheelhouse().toStdString();
+    request.indexUrl = m_depsPanel->indexUrl().toStdString();
     auto input = m_stdinPanel->data();
     if (!input) {
         console->appendStage(tr("— not started: %1").arg(QString::fromStdString(input.error().message)));
