@@ -1,12 +1,16 @@
 #include "args.h"
 
+#include "agentrun/userfile.h"
+
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 namespace agentrun::cli {
+
+namespace {
+constexpr std::uint64_t MaxInputBytes = 64ULL << 20; ///< a snippet or stdin data; the executor caps both lower
+} // namespace
 
 Args::Args(std::span<char* const> args) : m_args(args.begin(), args.end()) {}
 
@@ -52,12 +56,12 @@ std::optional<std::string> readInput(const std::string& path)
         buffer << std::cin.rdbuf();
         return buffer.str();
     }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        std::cerr << "agentrun: cannot read " << path << ": no such file or not readable\n";
+    auto text = readUserFile(path, MaxInputBytes, "");
+    if (!text) {
+        usageError(text.error().message);
         return std::nullopt;
     }
-    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    return std::move(*text);
 }
 
 } // namespace agentrun::cli

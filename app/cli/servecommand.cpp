@@ -5,14 +5,13 @@
 #include "restserver.h"
 
 #include "agentrun/safety/policy.h"
+#include "agentrun/userfile.h"
 
 #include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <pthread.h>
 #include <thread>
@@ -74,12 +73,12 @@ bool parseListen(const std::string& text, std::string& host, int& port)
 
 std::optional<std::string> readToken(const std::string& path)
 {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        usageError("cannot read the token file " + path);
+    auto read = readUserFile(path, 64 * 1024, "the token file");
+    if (!read) {
+        usageError(read.error().message);
         return std::nullopt;
     }
-    std::string token((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::string token = std::move(*read);
     const auto last = token.find_last_not_of(" \t\r\n");
     token.resize(last == std::string::npos ? 0 : last + 1);
     token.erase(0, token.find_first_not_of(" \t\r\n"));

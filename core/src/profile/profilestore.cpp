@@ -1,4 +1,5 @@
 #include "agentrun/profile/profile.h"
+#include "agentrun/userfile.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,14 +16,9 @@ namespace {
 
 Result<std::string> readFile(const fs::path& path)
 {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        return fail("profile.read", "Cannot read the profile file " + path.string() + ".");
-    }
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (text.size() > 1 << 20) {
-        return fail("profile.read",
-                    "The profile file " + path.string() + " is larger than 1 MiB: not a profile.");
+    auto text = readUserFile(path.string(), 1 << 20, "the profile file");
+    if (!text) {
+        return fail("profile.read", text.error().message + ".");
     }
     return text;
 }

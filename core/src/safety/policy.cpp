@@ -3,6 +3,7 @@
 #include "rules.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -176,6 +177,11 @@ Result<Policy> Policy::load(std::string_view presetNameOrFilePath)
     if (std::ranges::find(names, presetNameOrFilePath) != names.end())
         return preset(presetNameOrFilePath);
     const std::string path(presetNameOrFilePath);
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+        return fail("policy.file", "Cannot read the policy file \"" + path +
+                                       "\": it is a directory; give a JSON file or a preset name.");
+    }
     std::ifstream file(path, std::ios::binary);
     if (!file) {
         if (path.find('/') == std::string::npos && !path.ends_with(".json"))
