@@ -25,7 +25,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config git nodejs npm
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqscintilla2-qt6-dev
-    libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
+    libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
     docker.io debootstrap xvfb xauth clang libclang-rt-14-dev help2man lintian desktop-file-utils appstream
     runsc
 )

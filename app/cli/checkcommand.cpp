@@ -11,48 +11,23 @@
 namespace agentrun::cli {
 
 namespace {
-constexpr const char* CheckUsage = R"(Usage: agentrun check [--policy P] [--json] FILE|-
 
-Static safety check of Python source; nothing is run. Prints one line per finding
-(FILE:LINE:COLUMN: severity rule: message), or with --json the object of CONTRACTS.md.
+constexpr const char* CheckDescription =
+    R"(Static safety check of Python source; nothing is run. Prints one line per finding
+(FILE:LINE:COLUMN: severity rule: message), or with --json one object (docs/cli.md describes it).)";
 
-  --policy P   standard | strict | agentrun-compat | FILE (default standard)
-  --json       machine-readable output
-
-Exit status: 0 allowed, 1 blocked, 2 bad usage or unreadable input.
-)";
-}
-
-int checkCommand(std::span<char* const> rawArgs)
+struct CheckOptions
 {
-    Args args(rawArgs);
-    std::string policyName = "standard";
+    std::string policy = "standard";
     bool json = false;
     std::string file;
-    while (!args.done()) {
-        if (args.is("--help") || args.is("-h")) {
-            std::cout << CheckUsage;
-            return 0;
-        } else if (args.is("--json")) {
-            args.take();
-            json = true;
-        } else if (args.is("--policy")) {
-            auto value = args.value();
-            if (!value) {
-                return 2;
-            }
-            policyName = *value;
-        } else if (args.peek().starts_with("--")) {
-            return usageError("unknown option " + std::string(args.peek()) + " (see agentrun check --help)");
-        } else if (file.empty()) {
-            file = args.take();
-        } else {
-            return usageError("check takes one FILE (or -)");
-        }
-    }
-    if (file.empty()) {
-        return usageError("check needs a FILE (or - for stdin); see agentrun check --help");
-    }
+};
+
+int check(const CheckOptions& options)
+{
+    const std::string& policyName = options.policy;
+    const std::string& file = options.file;
+    const bool json = options.json;
     auto policy = safety::Policy::load(policyName);
     if (!policy) {
         return usageError(policy.error().message);
@@ -78,6 +53,21 @@ int checkCommand(std::span<char* const> rawArgs)
                   << ")\n";
     }
     return report.allowed ? 0 : 1;
+}
+
+} // namespace
+
+void addCheckCommand(CLI::App& app, CommandStatus& status)
+{
+    auto options = std::make_shared<CheckOptions>();
+    CLI::App& command =
+        addCommand(app, "check", "static safety check only; exit 0 allowed, 1 blocked", CheckDescription);
+    appendFooter(command, "Exit status: 0 allowed, 1 blocked, 2 bad usage or unreadable input.");
+    addValue(command, "--policy", options->policy, "standard | strict | agentrun-compat | FILE (default standard)",
+             "P");
+    command.add_flag("--json", options->json, "machine-readable output");
+    command.add_option("FILE", options->file, "the Python file to check, or - for stdin")->type_name("")->required();
+    command.callback([options, &status] { status.value = check(*options); });
 }
 
 } // namespace agentrun::cli

@@ -1,16 +1,20 @@
 #pragma once
 
+#include "commandline.h"
+
 #include <span>
 
 namespace agentrun::cli {
 
-// Each command gets the arguments after its name and returns the process exit status.
-int runCommand(std::span<char* const> args);
-int checkCommand(std::span<char* const> args);
-int doctorCommand(std::span<char* const> args);
+// Each command declares its options on a subcommand of `app`; its callback sets the exit status.
+void addRunCommand(CLI::App& app, CommandStatus& status);
+void addCheckCommand(CLI::App& app, CommandStatus& status);
+void addDoctorCommand(CLI::App& app, CommandStatus& status);
+void addProfileCommand(CLI::App& app, CommandStatus& status);
+
+// Commands that still walk their own arguments (args.h); they get everything after their name.
 int serveCommand(std::span<char* const> args);
 int imageCommand(std::span<char* const> args);
-int profileCommand(std::span<char* const> args);
 int depsCommand(std::span<char* const> args);
 int historyCommand(std::span<char* const> args);
 

@@ -10,23 +10,10 @@
 
 namespace agentrun::cli {
 
-int doctorCommand(std::span<char* const> rawArgs)
+namespace {
+
+int doctor(bool json)
 {
-    Args args(rawArgs);
-    bool json = false;
-    while (!args.done()) {
-        if (args.is("--json")) {
-            args.take();
-            json = true;
-        } else if (args.is("--help") || args.is("-h")) {
-            std::cout << "Usage: agentrun doctor [--json]\n\nChecks that the Docker engine answers, which "
-                         "runtimes it has (runc, runsc), its cgroup version and the sandbox image.\nExit "
-                         "status: 0 ready, 3 something is missing (the output says what to do).\n";
-            return 0;
-        } else {
-            return usageError("unknown option " + args.take() + " (see agentrun doctor --help)");
-        }
-    }
     const char* imageEnv = std::getenv("AGENTRUN_IMAGE");
     const std::string image = imageEnv ? imageEnv : run::ExecutorConfig{}.image;
     nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", false}}}};
@@ -90,6 +77,19 @@ int doctorCommand(std::span<char* const> rawArgs)
         std::cout << (problems.empty() ? "ready\n" : "not ready\n");
     }
     return problems.empty() ? 0 : 3;
+}
+
+} // namespace
+
+void addDoctorCommand(CLI::App& app, CommandStatus& status)
+{
+    auto json = std::make_shared<bool>(false);
+    CLI::App& command = addCommand(app, "doctor", "is the engine reachable? runtimes, image, cgroups",
+                                   "Checks that the Docker engine answers, which runtimes it has (runc, runsc), "
+                                   "its cgroup version and the sandbox image.");
+    appendFooter(command, "Exit status: 0 ready, 3 something is missing (the output says what to do).");
+    command.add_flag("--json", *json, "one JSON object");
+    command.callback([json, &status] { status.value = doctor(*json); });
 }
 
 } // namespace agentrun::cli

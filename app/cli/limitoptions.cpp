@@ -5,12 +5,6 @@
 
 namespace agentrun::cli {
 
-bool parseNumber(const std::string& text, double& out)
-{
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
-}
-
 OptionResult parseLimitOption(Args& args, run::Limits& limits, LimitOptionsSeen& seen)
 {
     struct SizeOption

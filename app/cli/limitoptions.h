@@ -1,6 +1,7 @@
 #pragma once
 
 #include "args.h"
+#include "limitflags.h"
 
 #include "agentrun/run/limits.h"
 
@@ -30,8 +31,5 @@ OptionResult parseLimitOption(Args& args, run::Limits& limits, LimitOptionsSeen&
 /// Swap follows memory when only memory was given, then every limit is validated; false (and the
 /// error printed) when one is out of range.
 bool finishLimits(run::Limits& limits, const LimitOptionsSeen& seen);
-
-/// A whole string as a finite number.
-bool parseNumber(const std::string& text, double& out);
 
 } // namespace agentrun::cli

@@ -8,58 +8,84 @@
 namespace agentrun::cli {
 
 namespace {
-constexpr const char* ProfileUsage = R"(Usage: agentrun profile [list | show NAME | export NAME | import FILE]
 
-Profiles are named sets of limits, policy and dependency settings, stored as JSON files in
-$XDG_CONFIG_HOME/agentrun/profiles (default ~/.config/agentrun/profiles). Built-in: default,
-agentrun-compat, strict. Use one with `agentrun run --profile NAME`; options given after it override it.
+constexpr const char* ProfileDescription =
+    R"(Profiles are named sets of limits, policy and dependency settings, stored as JSON files in
+$XDG_CONFIG_HOME/agentrun/profiles (default ~/.config/agentrun/profiles). Built-in (reserved names):
+default, agentrun-compat, strict. Use one with `agentrun run --profile NAME`; the options given override it.
+Without a subcommand: list.)";
 
-  list          names and descriptions
-  show NAME     the profile as JSON
-  export NAME   the same, for sharing (redirect to a file)
-  import FILE   validate FILE and save it under the name it holds
-)";
+int list(const profile::ProfileStore& store)
+{
+    for (const auto& name : store.names()) {
+        auto loaded = store.load(name);
+        std::cout << name << "\t" << (loaded ? loaded->description : "(invalid: " + loaded.error().message + ")")
+                  << "\n";
+    }
+    return 0;
 }
 
-int profileCommand(std::span<char* const> rawArgs)
+} // namespace
+
+void addProfileCommand(CLI::App& app, CommandStatus& status)
 {
-    Args args(rawArgs);
-    const std::string action = args.done() ? std::string("list") : args.take();
-    if (action == "--help" || action == "-h") {
-        std::cout << ProfileUsage;
-        return 0;
-    }
-    const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
-    if (action == "list") {
-        for (const auto& name : store.names()) {
-            auto loaded = store.load(name);
-            std::cout << name << "\t"
-                      << (loaded ? loaded->description : "(invalid: " + loaded.error().message + ")") << "\n";
+    CLI::App& command = addCommand(app, "profile", "list, show, export, import or delete saved profiles",
+                                   ProfileDescription);
+    command.require_subcommand(0, 1);
+    const auto store = [] { return profile::ProfileStore(profile::ProfileStore::defaultDirectory()); };
+    command.callback([&command, &status, store] {
+        if (command.get_subcommands().empty()) {
+            status.value = list(store());
         }
-        return 0;
+    });
+
+    CLI::App& listCommand = addCommand(command, "list", "names and descriptions", "");
+    listCommand.callback([&status, store] { status.value = list(store()); });
+
+    auto name = std::make_shared<std::string>();
+    for (const char* action : {"show", "export"}) {
+        CLI::App& show = addCommand(command, action,
+                                    std::string(action) == "show" ? "the profile as JSON"
+                                                                  : "the same, for sharing (redirect to a file)",
+                                    "");
+        show.add_option("NAME", *name, "a profile name (see agentrun profile list)")->type_name("")->required();
+        show.callback([name, &status, store] {
+            auto loaded = store().load(*name);
+            if (!loaded) {
+                status.value = usageError(loaded.error().message);
+                return;
+            }
+            std::cout << profile::toJson(*loaded);
+            status.value = 0;
+        });
     }
-    if (args.done()) {
-        return usageError("profile " + action + " needs an argument; see agentrun profile --help");
-    }
-    const std::string argument = args.take();
-    if (action == "show" || action == "export") {
-        auto loaded = store.load(argument);
-        if (!loaded) {
-            return usageError(loaded.error().message);
-        }
-        std::cout << profile::toJson(*loaded);
-        return 0;
-    }
-    if (action == "import") {
-        auto imported = store.importFile(argument);
+
+    auto file = std::make_shared<std::string>();
+    CLI::App& import = addCommand(command, "import", "validate FILE and save it under the name it holds", "");
+    import.add_option("FILE", *file, "a profile JSON file (as profile export writes it)")->type_name("")->required();
+    import.callback([file, &status, store] {
+        const auto profiles = store();
+        auto imported = profiles.importFile(*file);
         if (!imported) {
-            return usageError(imported.error().message);
+            status.value = usageError(imported.error().message);
+            return;
         }
-        std::cerr << "agentrun: imported profile \"" << imported->name << "\" into " << store.directory()
+        std::cerr << "agentrun: imported profile \"" << imported->name << "\" into " << profiles.directory()
                   << "\n";
-        return 0;
-    }
-    return usageError("profile takes list, show, export or import, not \"" + action + "\"");
+        status.value = 0;
+    });
+
+    CLI::App& remove = addCommand(command, "delete", "delete a saved profile (built-ins cannot be deleted)", "");
+    remove.add_option("NAME", *name, "a saved profile's name")->type_name("")->required();
+    remove.callback([name, &status, store] {
+        const auto profiles = store();
+        if (auto removed = profiles.remove(*name); !removed) {
+            status.value = usageError(removed.error().message);
+            return;
+        }
+        std::cerr << "agentrun: deleted profile \"" << *name << "\" from " << profiles.directory() << "\n";
+        status.value = 0;
+    });
 }
 
 } // namespace agentrun::cli

@@ -1,6 +1,6 @@
 #include "args.h"
-#include "limitoptions.h"
 #include "commands.h"
+#include "limitflags.h"
 
 #include "agentrun/history/historystore.h"
 #include "agentrun/profile/profile.h"
@@ -19,42 +19,36 @@ namespace agentrun::cli {
 
 namespace {
 
-constexpr const char* RunUsage = R"(Usage: agentrun run [OPTIONS] FILE|-
-
-Runs a Python file (or stdin with -) in a fresh hardened sandbox. The program's stdout and stderr go to
+constexpr const char* RunDescription =
+    R"(Runs a Python file (or stdin with -) in a fresh hardened sandbox. The program's stdout and stderr go to
 stdout and stderr byte for byte; messages of the runner go to stderr prefixed with "agentrun: ".
+A --profile sets the starting values; the options given override them, wherever they stand.)";
 
-Options:
-  --timeout SECONDS      wall-clock limit, 0.1..3600 (default 30)
-  --memory SIZE          memory limit, 16m..64g (default 256m)
-  --memory-swap SIZE     memory + swap, memory..2x memory (default = memory: no swap)
-  --cpus N               CPUs, fractional, 0.05..64 (default 1)
-  --pids N               process/thread limit, 8..32768 (default 128)
-  --output-limit SIZE    per stream, 1k..256m (default 1m)
-  --tmpfs-size SIZE      size of /tmp, 1m..below memory (default 64m)
-  --network none|bridge  (default none)
-  --runtime runc|runsc   (default runc)
-  --policy P             standard | strict | agentrun-compat | FILE (default standard)
-  --profile NAME         start from a saved profile (see agentrun profile list)
-  --allow PKG            whitelist a distribution, optionally pinned (repeatable; * = any; none given:
-                         nothing is installed and the code runs as it is)
-  --wheelhouse DIR       install whitelisted packages from local wheels, offline
-  --index-url URL        install from a package index (network for the install phase only)
-  --install-timeout S    kill a hung install after S seconds, 1..3600 (default 300)
-  --image REF            sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)
-  --stdin FILE           feed FILE to the program's stdin (default: empty, input() gets EOF)
-  --arg VALUE            append VALUE to sys.argv (repeatable)
-  --collect PATH         after the run, copy PATH of the working directory (file or folder) to the
-                         host (repeatable); links, devices and FIFOs are refused, names sanitised
-  --collect-to DIR       where collected files go (default ./agentrun-files, created when missing)
-  --no-check             skip the static check (refused by the strict policy)
-  --reason TEXT          with --no-check: why the code is safe to run, kept in the history
-  --json                 print one JSON object instead of the program's output
-  --no-history           do not record the run in the history (agentrun history)
+constexpr const char* RunFooter =
+    R"(Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory or
+killed; 130 cancelled; 2 bad usage; 3 engine unavailable.)";
 
-Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory or
-killed; 2 bad usage; 3 engine unavailable.
-)";
+/// What `agentrun run` was given, as typed.
+struct RunOptions
+{
+    LimitFlags limits;
+    std::string file;
+    std::optional<std::string> policy;
+    std::optional<std::string> profile;
+    std::vector<std::string> allow;
+    std::optional<std::string> wheelhouse;
+    std::optional<std::string> indexUrl;
+    std::optional<std::string> installTimeout;
+    std::optional<std::string> image;
+    std::optional<std::string> stdinFile;
+    std::vector<std::string> argv;
+    std::vector<std::string> collect;
+    std::string collectTo = "agentrun-files";
+    std::optional<std::string> reason;
+    bool noCheck = false;
+    bool json = false;
+    bool noHistory = false;
+};
 
 /// Streams program output as it arrives (plain mode) and says what the runner is doing on stderr.
 class ConsoleObserver : public run::RunObserver
@@ -99,140 +93,67 @@ private:
 
 run::CancelToken* g_cancel = nullptr;
 
-} // namespace
-
-int runCommand(std::span<char* const> rawArgs)
+int runFile(const RunOptions& options)
 {
-    Args args(rawArgs);
     run::RunRequest request;
     run::ExecutorConfig config;
     if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
         config.image = image;
     }
     config.poolSize = 0; // one run per process: a warm pool would only cost a second container
-    bool json = false;
-    bool recordHistory = true;
-    LimitOptionsSeen seen;
-    std::string file;
-    std::string stdinFile;
-    std::string reason;
     std::string profileName;
-    std::string collectTo = "agentrun-files";
+    const std::string& file = options.file;
+    const std::string& collectTo = options.collectTo;
 
-    // A profile sets the starting values; options after it override them, wherever they stand.
-    for (std::size_t i = 0; i + 1 < rawArgs.size(); ++i) {
-        if (std::string_view(rawArgs[i]) == "--profile") {
-            const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
-            auto loaded = store.load(rawArgs[i + 1]);
-            if (!loaded) {
-                return usageError(loaded.error().message);
-            }
-            request.limits = loaded->limits;
-            request.policy = loaded->policy;
-            request.allow = loaded->allow;
-            request.wheelhouse = loaded->wheelhouse;
-            request.indexUrl = loaded->indexUrl;
-            request.cached = loaded->cached;
-            profileName = loaded->name;
+    // A profile sets the starting values; the options given override them.
+    if (options.profile) {
+        const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
+        auto loaded = store.load(*options.profile);
+        if (!loaded) {
+            return usageError(loaded.error().message);
         }
+        request.limits = loaded->limits;
+        request.policy = loaded->policy;
+        request.allow = loaded->allow;
+        request.wheelhouse = loaded->wheelhouse;
+        request.indexUrl = loaded->indexUrl;
+        request.cached = loaded->cached;
+        profileName = loaded->name;
     }
-
-    while (!args.done()) {
-        std::optional<std::string> value;
-        const OptionResult limit = parseLimitOption(args, request.limits, seen);
-        if (limit == OptionResult::Failed) {
-            return 2;
-        }
-        if (limit == OptionResult::Taken) {
-            continue;
-        }
-        if (args.is("--help") || args.is("-h")) {
-            std::cout << RunUsage;
-            return 0;
-        } else if (args.is("--json")) {
-            args.take();
-            json = true;
-        } else if (args.is("--no-history")) {
-            args.take();
-            recordHistory = false;
-        } else if (args.is("--no-check")) {
-            args.take();
-            request.skipCheck = true;
-        } else if (args.is("--reason")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            reason = *value;
-        } else if (args.is("--policy")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.policy = *value;
-        } else if (args.is("--allow")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.allow.push_back(*value);
-        } else if (args.is("--wheelhouse")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            // Relative to where the command runs, as any path on a command line.
-            request.wheelhouse = std::filesystem::absolute(*value).lexically_normal().string();
-        } else if (args.is("--index-url")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.indexUrl = *value;
-        } else if (args.is("--install-timeout")) {
-            if (!(value = args.value()) || !parseNumber(*value, request.installTimeoutSeconds) ||
-                request.installTimeoutSeconds < 1 || request.installTimeoutSeconds > 3600) {
-                return usageError("--install-timeout needs a number of seconds between 1 and 3600");
-            }
-        } else if (args.is("--profile")) {
-            args.value(); // applied above
-        } else if (args.is("--image")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            config.image = *value;
-        } else if (args.is("--stdin")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            stdinFile = *value;
-        } else if (args.is("--collect")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.collect.paths.push_back(*value);
-        } else if (args.is("--collect-to")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            collectTo = *value;
-        } else if (args.is("--arg")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            request.argv.push_back(*value);
-        } else if (args.peek().starts_with("--")) {
-            return usageError("unknown option " + std::string(args.peek()) + " (see agentrun run --help)");
-        } else if (file.empty()) {
-            file = args.take();
-        } else {
-            return usageError("run takes one FILE (or -), got a second: " + args.take());
-        }
-    }
-    if (file.empty()) {
-        return usageError("run needs a FILE (or - for stdin); see agentrun run --help");
-    }
-    if (!reason.empty() && !request.skipCheck) {
-        return usageError("--reason says why the check is skipped: it goes with --no-check");
-    }
-    if (!finishLimits(request.limits, seen)) {
+    if (!applyLimitFlags(options.limits, request.limits)) {
         return 2;
     }
+    if (options.policy) {
+        request.policy = *options.policy;
+    }
+    request.allow.insert(request.allow.end(), options.allow.begin(), options.allow.end());
+    if (options.wheelhouse) {
+        // Relative to where the command runs, as any path on a command line.
+        request.wheelhouse = std::filesystem::absolute(*options.wheelhouse).lexically_normal().string();
+    }
+    if (options.indexUrl) {
+        request.indexUrl = *options.indexUrl;
+    }
+    if (options.installTimeout) {
+        double seconds = 0;
+        if (!parseNumber(*options.installTimeout, seconds) || seconds < 1 || seconds > 3600) {
+            return usageError("--install-timeout needs a number of seconds between 1 and 3600, not \"" +
+                              *options.installTimeout + "\"");
+        }
+        request.installTimeoutSeconds = seconds;
+    }
+    if (options.image) {
+        config.image = *options.image;
+    }
+    request.skipCheck = options.noCheck;
+    request.argv = options.argv;
+    request.collect.paths = options.collect;
+    const std::string reason = options.reason.value_or("");
+    if (options.reason && !request.skipCheck) {
+        return usageError("--reason says why the check is skipped: it goes with --no-check");
+    }
+    const bool json = options.json;
+    const bool recordHistory = !options.noHistory;
     if (!request.collect.paths.empty()) {
         std::error_code error;
         if (!std::filesystem::exists(std::filesystem::symlink_status(collectTo, error))) {
@@ -251,8 +172,8 @@ int runCommand(std::span<char* const> rawArgs)
         return 2;
     }
     request.code = std::move(*code);
-    if (!stdinFile.empty()) {
-        auto data = readInput(stdinFile);
+    if (options.stdinFile) {
+        auto data = readInput(*options.stdinFile);
         if (!data) {
             return 2;
         }
@@ -304,6 +225,54 @@ int runCommand(std::span<char* const> rawArgs)
         }
     }
     return run::cliExitStatus(result.status, result.exitCode);
+}
+
+} // namespace
+
+void addRunCommand(CLI::App& app, CommandStatus& status)
+{
+    auto options = std::make_shared<RunOptions>();
+    CLI::App& command = addCommand(app, "run", "run a Python file (or stdin) in a fresh sandbox", RunDescription);
+    appendFooter(command, RunFooter);
+    addLimitFlags(command, options->limits);
+    addValue(command, "--policy", options->policy, "standard | strict | agentrun-compat | FILE (default standard)",
+             "P");
+    addValue(command, "--profile", options->profile, "start from a saved profile (see agentrun profile list)",
+             "NAME");
+    const std::string deps = "Dependencies";
+    addRepeated(command, "--allow", options->allow,
+                "whitelist a distribution, optionally pinned (repeatable; * = any; none given: nothing is "
+                "installed and the code runs as it is)",
+                "PKG")
+        ->group(deps);
+    addValue(command, "--wheelhouse", options->wheelhouse, "install whitelisted packages from local wheels, offline",
+             "DIR")
+        ->group(deps);
+    addValue(command, "--index-url", options->indexUrl,
+             "install from a package index (network for the install phase only)", "URL")
+        ->group(deps);
+    addValue(command, "--install-timeout", options->installTimeout,
+             "kill a hung install after S seconds, 1..3600 (default 300)", "S")
+        ->group(deps);
+    addValue(command, "--image", options->image, "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)",
+             "REF");
+    addValue(command, "--stdin", options->stdinFile, "feed FILE to the program's stdin (default: empty, input() "
+                                                    "gets EOF)",
+             "FILE");
+    addRepeated(command, "--arg", options->argv, "append VALUE to sys.argv (repeatable)", "VALUE");
+    addRepeated(command, "--collect", options->collect,
+                "after the run, copy PATH of the working directory (file or folder) to the host (repeatable); "
+                "links, devices and FIFOs are refused, names sanitised",
+                "PATH");
+    addValue(command, "--collect-to", options->collectTo,
+             "where collected files go (default ./agentrun-files, created when missing)", "DIR");
+    command.add_flag("--no-check", options->noCheck, "skip the static check (refused by the strict policy)");
+    addValue(command, "--reason", options->reason,
+             "with --no-check: why the code is safe to run, kept in the history", "TEXT");
+    command.add_flag("--json", options->json, "print one JSON object instead of the program's output");
+    command.add_flag("--no-history", options->noHistory, "do not record the run in the history (agentrun history)");
+    command.add_option("FILE", options->file, "the Python file to run, or - for stdin")->type_name("")->required();
+    command.callback([options, &status] { status.value = runFile(*options); });
 }
 
 } // namespace agentrun::cli

@@ -75,24 +75,24 @@ function helpOf(agentrun, args, env) {
 function cliReference(agentrun, env) {
     const top = helpOf(agentrun, ["--help"], env);
     const version = helpOf(agentrun, ["--version"], env).trim();
-    // Each command's line in the top-level help: "  agentrun CMD USAGE   what it does", the description
-    // on the next, deeper-indented line when the usage is long.
+    // The commands, as CLI11 lists them under "Subcommands:": "  NAME   what it does" (a long
+    // description continues on deeper-indented lines). `help` itself is not a page of its own.
     const commands = [];
     const lines = top.split("\n");
-    lines.forEach((line, i) => {
-        const match = /^\s+agentrun ([a-z][a-z-]*)\b/.exec(line);
-        if (!match || commands.some((c) => c.command === match[1])) {
-            return;
+    const start = lines.findIndex((line) => /^Subcommands:\s*$/.test(line));
+    for (let i = start + 1; start >= 0 && i < lines.length && lines[i].trim() !== ""; ++i) {
+        const match = /^\s{2}([a-z][a-z-]*)\s{2,}(.*)$/.exec(lines[i]);
+        if (!match || match[1] === "help" || commands.some((c) => c.command === match[1])) {
+            continue;
         }
-        const [usage, ...rest] = line.trim().split(/\s{2,}/);
-        let what = rest.join(" ");
-        if (!what && i + 1 < lines.length && /^\s{20,}\S/.test(lines[i + 1])) {
-            what = lines[i + 1].trim();
+        let what = match[2].trim();
+        while (i + 1 < lines.length && /^\s{6,}\S/.test(lines[i + 1])) {
+            what += " " + lines[++i].trim();
         }
-        commands.push({ command: match[1], usage, what });
-    });
+        commands.push({ command: match[1], usage: `agentrun ${match[1]}`, what });
+    }
     if (commands.length === 0) {
-        fail("`agentrun --help` lists no command (expected lines \"  agentrun COMMAND …\")");
+        fail("`agentrun --help` lists no command (expected a \"Subcommands:\" section)");
     }
     const helps = commands.map((c) => ({ ...c, text: helpOf(agentrun, [c.command, "--help"], env) }));
     const out = [];

@@ -38,12 +38,12 @@ page() {
     mv -f "$out/$name.1.gz.tmp" "$out/$name.1.gz"
 }
 
-# agentrun --help lists the commands one or two lines each, some with their description on the same
-# line, some without: a blank line before each keeps help2man from running them into one paragraph.
+# agentrun --help lists the commands one line each under "Subcommands:": a blank line before each keeps
+# help2man from running them into one paragraph.
 main=$work/agentrun
 cat >"$main" <<WRAPPER
 #!/bin/sh
-"$cli" "\$@" | awk '/^  agentrun / { print "" } { print }'
+"$cli" "\$@" | awk '/^Subcommands:/ { list = 1 } list && /^  [a-z]/ { print "" } { print }'
 WRAPPER
 chmod +x "$main"
 page agentrun "$main" "run LLM-generated Python safely in a hardened container"
@@ -55,7 +55,7 @@ declare -A what=(
     [check]="static safety check of Python code"
     [serve]="REST server, a drop-in for AgentRun's /v1/run/ plus /v2"
     [image]="build or inspect the sandbox image"
-    [profile]="list, show, export and import limit profiles"
+    [profile]="list, show, export, import and delete limit profiles"
     [deps]="list or prune the cached dependency sets"
     [doctor]="check the container engine, its runtimes and the sandbox image"
     [history]="list and show the recorded runs"

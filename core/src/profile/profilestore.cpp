@@ -58,6 +58,12 @@ Result<Profile> ProfileStore::load(std::string_view name) const
         return fail("profile.name", "\"" + std::string(name) +
                                         "\" is not a profile name: use letters, digits, '-', '_' or '.'.");
     }
+    // Built-ins first: a file with a built-in's name (written by an older version) never replaces it.
+    for (const auto& builtin : builtinProfiles()) {
+        if (builtin.name == name) {
+            return builtin;
+        }
+    }
     const fs::path path = fs::path(m_directory) / (std::string(name) + ".json");
     std::error_code error;
     if (fs::exists(path, error)) {
@@ -71,11 +77,6 @@ Result<Profile> ProfileStore::load(std::string_view name) const
         }
         return profile;
     }
-    for (const auto& builtin : builtinProfiles()) {
-        if (builtin.name == name) {
-            return builtin;
-        }
-    }
     std::string known;
     for (const auto& candidate : names()) {
         known += (known.empty() ? "" : ", ") + candidate;
@@ -88,6 +89,11 @@ Result<void> ProfileStore::save(const Profile& profile) const
 {
     if (!isValidName(profile.name)) {
         return fail("profile.name", "\"" + profile.name + "\" is not a profile name.");
+    }
+    if (isBuiltinName(profile.name)) {
+        return fail("profile.reserved", "\"" + profile.name +
+                                            "\" is a built-in profile and cannot be replaced: save it under "
+                                            "another name (change \"name\" in the file).");
     }
     std::error_code error;
     fs::create_directories(m_directory, error);
@@ -123,6 +129,33 @@ Result<Profile> ProfileStore::importFile(const std::string& path) const
         return std::unexpected(saved.error());
     }
     return profile;
+}
+
+Result<void> ProfileStore::remove(std::string_view name) const
+{
+    if (!isValidName(name)) {
+        return fail("profile.name", "\"" + std::string(name) +
+                                        "\" is not a profile name: use letters, digits, '-', '_' or '.'.");
+    }
+    if (isBuiltinName(name)) {
+        return fail("profile.reserved",
+                    "\"" + std::string(name) + "\" is a built-in profile: it cannot be deleted.");
+    }
+    const fs::path path = fs::path(m_directory) / (std::string(name) + ".json");
+    std::error_code error;
+    if (!fs::remove(path, error)) {
+        if (error) {
+            return fail("profile.write", "Cannot delete " + path.string() + ": " + error.message() + ".");
+        }
+        return fail("profile.unknown", "There is no saved profile \"" + std::string(name) + "\".");
+    }
+    return {};
+}
+
+bool isBuiltinName(std::string_view name)
+{
+    const auto builtins = builtinProfiles();
+    return std::ranges::any_of(builtins, [&](const Profile& p) { return p.name == name; });
 }
 
 } // namespace agentrun::profile

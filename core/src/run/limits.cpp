@@ -1,5 +1,6 @@
 #include "agentrun/run/limits.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -55,6 +56,13 @@ std::string formatSize(std::int64_t bytes)
         std::snprintf(buffer, sizeof buffer, "%.1f %s", value, units[unit]);
     }
     return buffer;
+}
+
+void fitTmpfsToMemory(Limits& limits)
+{
+    constexpr std::int64_t MiB = 1ll << 20;
+    const std::int64_t quarter = std::max(MiB, limits.memoryBytes / 4 / MiB * MiB);
+    limits.tmpfsBytes = std::min(limits.tmpfsBytes, quarter);
 }
 
 Result<std::int64_t> parseSize(std::string_view text, std::string_view field)

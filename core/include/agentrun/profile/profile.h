@@ -32,7 +32,8 @@ std::string toJson(const Profile& profile);
 /// Profiles shipped with the program: default, agentrun-compat, strict.
 std::vector<Profile> builtinProfiles();
 
-/// Profiles on disk (one NAME.json per profile) plus the built-ins; a file overrides a built-in.
+/// Profiles on disk (one NAME.json per profile) plus the built-ins. The built-in names are reserved: a
+/// file cannot replace one (importing a "strict" that allows --no-check would quietly weaken it).
 class ProfileStore
 {
 public:
@@ -45,12 +46,18 @@ public:
     Result<void> save(const Profile& profile) const;
     /// Reads a profile file and saves it under its own name; returns it.
     Result<Profile> importFile(const std::string& path) const;
+    /// Deletes a saved profile; built-ins cannot be deleted (`profile.reserved`), an unknown name is
+    /// `profile.unknown`.
+    Result<void> remove(std::string_view name) const;
 
     const std::string& directory() const { return m_directory; }
 
 private:
     std::string m_directory;
 };
+
+/// Is `name` one of the built-in profiles (reserved for them)?
+bool isBuiltinName(std::string_view name);
 
 /// Names may hold letters, digits, '-', '_' and '.', 1..64 characters, not starting with '.'.
 bool isValidName(std::string_view name);

@@ -27,6 +27,11 @@ struct Limits
 /// accepted range.
 Result<void> validate(const Limits& limits);
 
+/// Sizes /tmp from the memory limit when the caller did not choose it: a quarter of memory when that is
+/// less than the current size (tmpfs counts against memory; the default 64 MiB would not fit a 64 MiB
+/// limit). At least 1 MiB.
+void fitTmpfsToMemory(Limits& limits);
+
 /// Parses sizes like "256m", "1g", "512k", "1048576" (binary units). Errors name `field`.
 Result<std::int64_t> parseSize(std::string_view text, std::string_view field);
 
