@@ -1,9 +1,10 @@
 """AgentRun in-sandbox agent.
 
-Started as the container's main process (under the engine's init) and waits on stdin, so that a warm
-container costs nothing until a run arrives. Protocol, all on the attached stdin:
+Started as the container's main process and its init (PID 1: the host runs it without docker-init), and
+waits on stdin, so that a warm container costs nothing until a run arrives. Protocol, all on the attached
+stdin:
 
-    one header line: {"nonce": "<hex>", "code": <bytes>, "stdin": <bytes>, "argv": [...]}\n
+    one header line: {"nonce": "<hex>", "code": <bytes>, "stdin": <bytes>, "argv": [...], "timeout": <s>}\n
     then exactly `code` bytes of UTF-8 source and `stdin` bytes for the program's stdin.
 
 The interpreter that runs the code is started before the code arrives (boot.py, waiting on fd 3) and
@@ -16,8 +17,18 @@ agent writes its report as the last bytes on stdout:
 Recycle mode (`agent.py --recycle N`, opt-in on the host): the agent serves up to N runs in turn, each
 in a fresh interpreter. After each run it kills every other process of the sandbox user (again until
 none is left), empties /tmp and /dev/shm and removes System V IPC objects, and only then writes the
-report with "recycled": true. The host runs such containers without docker-init, so the agent is the
-container's init: non-dumpable, it cannot be written into the way a long-lived init could.
+report with "recycled": true.
+
+Why the agent is the init, in every mode: docker-init ran as the sandbox user and was dumpable, so a
+program could write into /proc/1/mem and outlive its run. The agent is non-dumpable; as init it reaps
+orphans, and the kernel delivers to it, from inside the container, no SIGKILL or SIGSTOP and no signal
+without a handler: it installs none (every catchable signal is ignored), so the program can neither kill
+nor interrupt it. When it exits the kernel kills every other process of the container.
+
+Nothing outlives its owner: the engine closes the agent's stdin when the host's attach connection closes
+(StdinOnce), so end-of-file on stdin, while waiting for a run, during one or after it, means the host is
+gone: the agent kills every process and exits. During a run it also ends the run itself at its deadline
+("timeout" in the header) plus GRACE seconds, in case the host cannot (its report then says "deadline").
 
 The nonce arrives over stdin and the agent is non-dumpable, so the user's code can neither read it nor
 forge a report; the host strips the report by its nonce and ignores any other look-alike. Just before
@@ -28,6 +39,7 @@ import ctypes
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import sys
@@ -35,6 +47,9 @@ import threading
 import time
 
 PR_SET_DUMPABLE = 4
+GRACE = 2.0  # seconds past a run's deadline before the agent ends it itself (the host kills at the deadline)
+HOLD_SECONDS = 180  # longest wait for the host's copy-out after a held run (the copy stops after 120 s)
+OWNER_GONE, PAST_DEADLINE, AGENT_FAILED = 0, 137, 70  # the agent's own exit statuses
 
 
 class Input:
@@ -66,16 +81,79 @@ class Input:
             if len(self.buffer) > 65536:
                 sys.exit(70)
             if not self._more():
-                sys.exit(0)  # host went away before sending a run: nothing to do
+                end_everything(OWNER_GONE)  # the host went away before sending a run: nothing to do
         line, _, self.buffer = self.buffer.partition(b"\n")
         if len(line) > 65536:
             sys.exit(70)
         return json.loads(line)
 
-    def drain(self):
-        self.buffer = b""
-        while os.read(self.fd, 65536):
+    def wait_for_end(self, seconds):
+        """Waits until the host closes stdin (what it sends meanwhile is dropped) or `seconds` passed.
+        True when it was closed."""
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return False
+            if not os.read(self.fd, 65536):
+                return True
+
+
+def end_everything(status):
+    """Ends the sandbox now: kills every other process of this user and exits. As the container's init its
+    exit makes the kernel kill whatever is left in the container (another user's process included)."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    os._exit(status)
+
+
+class Watch:
+    """While a run is on, a thread that ends it when the host is gone (end of file on stdin: the engine
+    closes it when the host's attach connection closes, however the host ended) or when the run's deadline
+    plus GRACE has passed (a second line behind the host's own clock). Past the deadline it kills the
+    program's processes and lets the main thread report; should that not happen within a few seconds,
+    it ends the sandbox itself."""
+
+    def __init__(self, stdin, deadline):
+        self.stdin = stdin
+        self.deadline = deadline
+        self.expired = False
+        self.stop_r, self.stop_w = os.pipe()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        poller = select.poll()
+        poller.register(self.stdin.fd, select.POLLIN)
+        poller.register(self.stop_r, select.POLLIN)
+        while True:
+            wait = None if self.deadline is None else max(0.0, self.deadline - time.monotonic()) * 1000
+            ready = [fd for fd, _ in poller.poll(wait)]
+            if self.stop_r in ready:
+                return
+            if self.stdin.fd in ready:
+                chunk = os.read(self.stdin.fd, 1 << 16)
+                if not chunk:
+                    end_everything(OWNER_GONE)
+                self.stdin.buffer += chunk  # not expected during a run; kept for the next header
+                continue
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                break
+        self.expired = True
+        try:
+            os.kill(-1, signal.SIGKILL)  # the program and all it started; the main thread reports
+        except OSError:
             pass
+        if not select.select([self.stop_r], [], [], 5.0)[0]:
+            end_everything(PAST_DEADLINE)
+
+    def stop(self):
+        os.write(self.stop_w, b"x")
+        self.thread.join()
+        os.close(self.stop_r)
+        os.close(self.stop_w)
 
 
 def peak_memory():
@@ -138,7 +216,14 @@ def start_interpreter():
         os.dup2(stdin_r, 0)
         os.dup2(code_r, 3)
         os.closerange(4, 1 << 16)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        # The program starts as `python3 main.py` from a shell would: every signal at its default (an
+        # ignored one would stay ignored across exec), none blocked.
+        for number in signal.valid_signals():
+            try:
+                signal.signal(number, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass  # SIGKILL, SIGSTOP and the C library's own
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
         try:
             os.execvp("python3", ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "boot.py")])
         finally:
@@ -146,6 +231,28 @@ def start_interpreter():
     os.close(code_r)
     os.close(stdin_r)
     return pid, code_w, stdin_w
+
+
+def shield_signals():
+    """The kernel delivers to a container's init, from inside the container, only the signals it has a
+    handler for (never SIGKILL or SIGSTOP). Python installs one for SIGINT (KeyboardInterrupt, whose
+    traceback would land in the program's stderr): ignore that and every other catchable signal, so
+    the program can neither kill, stop nor interrupt the agent. SIGCHLD stays: the agent waits."""
+    for number in signal.valid_signals():
+        if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+            try:
+                signal.signal(number, signal.SIG_IGN)
+            except (OSError, ValueError):
+                pass
+
+
+def wait_program(pid):
+    """Waits for the program's interpreter, reaping on the way every orphan that the program left (as
+    the container's init they are the agent's children)."""
+    while True:
+        child, status, usage = os.wait4(-1, 0)
+        if child == pid:
+            return status, usage
 
 
 def other_processes():
@@ -162,7 +269,7 @@ def other_processes():
 
 
 def reap():
-    """As the container's init (recycle mode), orphans are ours to reap."""
+    """As the container's init, orphans are ours to reap."""
     while True:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:
@@ -245,6 +352,8 @@ def serve(stdin, index, runs):
     oom_before, pids_before = oom_kills(), pids_limit_hits()
     pid, code_w, stdin_w = start_interpreter()
     header = stdin.read_header()
+    timeout = float(header.get("timeout", 0))
+    deadline = time.monotonic() + timeout + GRACE if timeout > 0 else None
     nonce = str(header["nonce"])
     code = stdin.read_exact(int(header["code"]))
     data = stdin.read_exact(int(header.get("stdin", 0)))
@@ -253,8 +362,7 @@ def serve(stdin, index, runs):
     # "hold": the host copies files out after the report (with every process of the run gone), then
     # closes stdin; the agent waits for that instead of leaving.
     hold = last and bool(header.get("hold"))
-    if last and not hold:
-        os.close(stdin.fd)
+    watch = Watch(stdin, deadline)
 
     with open("/tmp/main.py", "wb") as f:
         f.write(code)
@@ -265,9 +373,10 @@ def serve(stdin, index, runs):
     else:
         os.close(stdin_w)  # input() gets end-of-file at once
 
-    _, status, usage = os.wait4(pid, 0)
+    status, usage = wait_program(pid)
     # Nothing the program started may write after the report: kill every process of this user but us.
     clean = kill_others()
+    watch.stop()
 
     report = {
         "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status),
@@ -280,7 +389,9 @@ def serve(stdin, index, runs):
         "pids_limit_hits": pids_limit_hits() - pids_before,
         "clean": clean,
     }
-    if not last and clean:
+    if watch.expired:
+        report["deadline"] = True  # ended by the agent: the host's kill did not come
+    if not last and clean and not watch.expired:
         # Recycle mode: nothing of this run may reach the next. Processes are gone (above); files in
         # the writable places, System V IPC objects; env and modules lived in the dead interpreter.
         # Anything that will not go ends the container instead (the host then uses a fresh one).
@@ -293,7 +404,7 @@ def serve(stdin, index, runs):
     line = "\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))
     os.write(1, line.encode())
     if hold:
-        stdin.drain()
+        stdin.wait_for_end(HOLD_SECONDS)
         report["held"] = True
     return report
 
@@ -303,6 +414,7 @@ def main():
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+    shield_signals()
     # `--recycle N`: serve up to N runs, one fresh interpreter each (the host's opt-in recycle mode).
     runs = 1
     if len(sys.argv) == 3 and sys.argv[1] == "--recycle":
@@ -313,12 +425,16 @@ def main():
         if not report.get("recycled"):
             break
     # The engine may close the attach stream as soon as the container exits, before it has copied the
-    # last bytes out of the pipes (moby/moby#49655). Stay a moment: the host ends the run when both marks
-    # have arrived and removes the container then, so this costs a run nothing.
-    if not report.get("held"):
-        time.sleep(2)
+    # last bytes out of the pipes (moby/moby#49655). Stay a moment (less when the host is gone): the host
+    # ends the run when both marks have arrived and removes the container then, so this costs a run nothing.
+    if not report.get("held") and not report.get("deadline"):  # past it, the host is not acting
+        stdin.wait_for_end(2)
     return report["exit"]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    except BaseException:  # noqa: B036 - never the agent's traceback in the program's stderr
+        end_everything(AGENT_FAILED)
+    end_everything(status)

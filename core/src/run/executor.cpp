@@ -240,7 +240,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
                              {"code", request.code.size()},
                              {"stdin", request.stdinData.size()},
                              {"argv", request.argv},
-                             {"hold", collect}};
+                             {"hold", collect},
+                             // The agent ends the run itself shortly after this, should the host not.
+                             {"timeout", request.limits.timeoutSeconds}};
     const std::string payload = header.dump() + "\n" + request.code + request.stdinData;
     auto sent = container->stream.write(payload);
     if (!sent && container->fromPool) {
@@ -319,6 +321,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     }
     collector.finish();
     result.durations.runMs = msSince(runStart);
+    if (ending == Ending::Exited && collector.report() && collector.report()->value("deadline", false)) {
+        ending = Ending::Timeout; // the agent's own clock ended it: the host's kill came too late
+    }
 
     // 4. How did it end? The engine's own record, never the program's output alone.
     // Without a report (killed, crashed agent, engine trouble) the engine's record decides.

@@ -80,7 +80,10 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
          {{{"Name", "nofile"}, {"Soft", OpenFiles}, {"Hard", OpenFiles}},
           {{"Name", "core"}, {"Soft", 0}, {"Hard", 0}},
           {{"Name", "fsize"}, {"Soft", limits.tmpfsBytes}, {"Hard", limits.tmpfsBytes}}}},
-        {"Init", true},
+        // The agent is the init, not docker-init: that one runs as the sandbox user and is dumpable, so a
+        // program could write into its /proc/1/mem and outlive the run. The agent is non-dumpable, reaps
+        // orphans, and as init cannot be signalled from inside (docs/security.md, P6).
+        {"Init", false},
         {"LogConfig", {{"Type", "none"}, {"Config", json::object()}}},
         {"IpcMode", "private"},
         {"AutoRemove", false},
@@ -123,7 +126,7 @@ std::string dockerRunCommand(const run::Limits& limits, const std::string& image
     char cpus[16];
     std::snprintf(cpus, sizeof cpus, "%g", limits.cpus);
     std::string command =
-        "docker run --rm -i --init --network " + limits.network +
+        "docker run --rm -i --network " + limits.network +
         " --read-only --tmpfs /tmp:" + tmpfsOptions(limits) +
         " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
         " --pids-limit " +

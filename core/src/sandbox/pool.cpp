@@ -43,9 +43,6 @@ Result<WarmContainer> ContainerPool::create(const run::Limits& limits, const std
     const int runs = recyclable ? m_recycle : 1;
     if (runs > 1) {
         spec["Cmd"] = {"--recycle", std::to_string(runs)}; // arguments of the agent (the entrypoint)
-        // The agent itself is the init: an init the sandbox user can write into (/proc/1/mem of a
-        // dumpable docker-init) could outlive a run; the agent is non-dumpable and reaps orphans itself.
-        spec["HostConfig"]["Init"] = false;
     }
     for (const auto& mount : mounts) {
         spec["HostConfig"]["Mounts"].push_back(mount);
