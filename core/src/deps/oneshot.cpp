@@ -47,6 +47,74 @@ private:
     std::string m_line;
 };
 
+/// The one-shot's init (PID 1, without docker-init), so that the helper ends by itself when its owner is
+/// gone or its time is up, with no help from the host: argv[1] = seconds, argv[2:] = the command. It
+/// runs the command as its child and exits with its status (128 + signal when killed), and ends the
+/// container (its exit as init kills every process in it) at end of file on stdin, which the engine
+/// closes when the owner's attach connection closes, or when the seconds have passed. Non-dumpable and
+/// with every catchable signal ignored, like the run's agent, so what it runs cannot take it over.
+constexpr const char* Supervisor = R"PY(
+import ctypes, os, select, signal, sys, threading, time
+ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+end = time.monotonic() + float(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.execvp(sys.argv[2], sys.argv[2:])
+for number in signal.valid_signals():
+    if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+        try:
+            signal.signal(number, signal.SIG_IGN)
+        except (OSError, ValueError):
+            pass
+def finish(status):
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    os._exit(status)
+def watch():
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            finish(137)
+        if select.select([0], [], [], left)[0] and not os.read(0, 65536):
+            finish(0)
+threading.Thread(target=watch, daemon=True).start()
+while True:
+    child, status = os.waitpid(-1, 0)
+    if child == pid:
+        finish(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+)PY";
+
+/// Seconds past the host's own timeout before the helper ends itself.
+constexpr int SupervisorGraceSeconds = 2;
+
+/// The spec with the supervisor above in front of its command, stdin attached for the owner's end.
+nlohmann::json supervised(nlohmann::json spec, std::chrono::milliseconds timeout)
+{
+    nlohmann::json command = nlohmann::json::array();
+    for (const auto* key : {"Entrypoint", "Cmd"}) {
+        if (spec.contains(key) && spec[key].is_array()) {
+            for (const auto& part : spec[key]) {
+                command.push_back(part);
+            }
+        }
+    }
+    const double seconds = std::chrono::duration<double>(timeout).count() + SupervisorGraceSeconds;
+    nlohmann::json entrypoint = {"python3", "-I", "-c", Supervisor, std::to_string(seconds)};
+    for (auto& part : command) {
+        entrypoint.push_back(std::move(part));
+    }
+    spec["Entrypoint"] = std::move(entrypoint);
+    spec["Cmd"] = nlohmann::json::array();
+    spec["AttachStdin"] = true;
+    spec["OpenStdin"] = true;
+    spec["StdinOnce"] = true;
+    spec["HostConfig"]["Init"] = false;
+    return spec;
+}
+
 } // namespace
 
 nlohmann::json helperLabels(std::string_view role)
@@ -61,7 +129,7 @@ Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& 
                                   const std::function<void(std::string_view)>& line,
                                   const std::atomic<bool>* cancel, std::size_t keepStdout)
 {
-    auto id = client.createContainer(spec);
+    auto id = client.createContainer(supervised(spec, timeout));
     if (!id) {
         return std::unexpected(id.error());
     }
