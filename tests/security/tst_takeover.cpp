@@ -2,6 +2,7 @@
 // running as the sandbox user and dumpable: a program opened /proc/1/mem for writing, wrote code into it
 // and PID 1 outlived the run; and the program could kill or interrupt the agent (whose traceback then
 // showed in the program's stderr). Now the agent is the init: non-dumpable, no signal handlers.
+#include "helper_engine.h"
 #include "helper_security.h"
 
 using namespace sectest;
@@ -138,6 +139,38 @@ private Q_SLOTS:
     {
         QFETCH(int, index);
         m_suite.check(table()[static_cast<std::size_t>(index)]);
+    }
+
+    /// Recycle mode (item 11 was seen there): the program signals the agent that will serve the next
+    /// run in the same container; that run sees a healthy agent and nothing of the agent's own.
+    void recycledAgentIgnoresTheProgram()
+    {
+        agentrun::run::ExecutorConfig config;
+        config.image = testing::sandboxImage();
+        config.poolSize = 1;
+        config.recycleRuns = 3;
+        agentrun::run::Executor executor(config);
+        const auto run = [&](const std::string& source) {
+            agentrun::run::RunRequest request;
+            request.code = source;
+            request.limits = smallLimits();
+            request.skipCheck = true;
+            agentrun::run::RunObserver observer;
+            agentrun::run::CancelToken cancel;
+            return executor.run(request, observer, cancel);
+        };
+        const std::string signalling = std::string("import os, signal, socket\nprint(socket.gethostname())\n"
+                                                   "for s in ") +
+                                       Signals + ":\n    os.kill(1, s)\nprint('sent')\n";
+        const RunResult first = run(signalling);
+        QVERIFY2(first.status == Status::Ok, first.message.c_str());
+        QCOMPARE(first.stderrData, std::string());
+        const RunResult second = run("import socket\nprint(socket.gethostname())\n");
+        QVERIFY2(second.status == Status::Ok, second.message.c_str());
+        QCOMPARE(second.stderrData, std::string());
+        // The same container served both: the agent that was signalled is the one that ran the second.
+        QCOMPARE(second.stdoutData.substr(0, second.stdoutData.find('\n')),
+                 first.stdoutData.substr(0, first.stdoutData.find('\n')));
     }
 
     void cleanupTestCase() { m_suite.finish(); }
