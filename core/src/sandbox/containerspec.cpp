@@ -103,6 +103,9 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
         {"OpenStdin", true},
         {"StdinOnce", true},
         {"Tty", false},
+        // The agent, as init, ignores SIGTERM (docs/security.md, P6): `docker stop` and an engine's
+        // shutdown would wait their 10 s for nothing before the SIGKILL.
+        {"StopSignal", "SIGKILL"},
         {"NetworkDisabled", noNetwork},
         {"Labels", {{ManagedLabel, "1"}, {PoolKeyLabel, poolKey(limits, image)}}},
         {"HostConfig", host},
