@@ -152,6 +152,8 @@ private Q_SLOTS:
         QCOMPARE(host["NanoCpus"].get<std::int64_t>(), std::int64_t(1000000000));
         QVERIFY(!host.contains("CpuQuota"));
         QVERIFY(!host["Init"].get<bool>()); // the agent is the init (docs/security.md, P6)
+        QCOMPARE(spec["StopSignal"].get<std::string>(), std::string("SIGKILL")); // the agent ignores SIGTERM
+        QVERIFY(spec["OpenStdin"].get<bool>() && spec["StdinOnce"].get<bool>()); // the owner's end reaches it
         QCOMPARE(host["LogConfig"]["Type"].get<std::string>(), std::string("none"));
         QVERIFY(host["Tmpfs"]["/tmp"].get<std::string>().find("noexec") != std::string::npos);
         QVERIFY(!host.contains("Binds"));
