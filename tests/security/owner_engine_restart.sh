@@ -22,7 +22,7 @@ SOCK=$DIR/docker.sock
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f\n", a - b }'; }
 private() { DOCKER_HOST=unix://$SOCK docker "$@"; }
 running() { private ps -q --filter "label=org.agentrun.owner-pid=$1" | wc -l; }
 existing() { private ps -aq --filter "label=org.agentrun.owner-pid=$1" | wc -l; }
