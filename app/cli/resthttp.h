@@ -21,8 +21,16 @@ void sendError(httplib::Response& res, int status, std::string_view code, std::s
 /// 429 with Retry-After.
 void sendBusy(httplib::Response& res, int maxConcurrent);
 
-/// The request body as JSON. On failure the response is already set (400 malformed, 415 not JSON) and
-/// std::nullopt is returned. `fastApiDetail` adds FastAPI's "detail" array beside our "error" (/v1).
+/// Deepest nesting of arrays and objects a request body may have.
+inline constexpr int MaxJsonDepth = 64;
+
+/// Whether arrays and objects in `text` nest more than `limit` deep (brackets in strings do not count).
+/// Linear, no allocation: it runs before the body is parsed.
+bool nestedDeeperThan(std::string_view text, int limit);
+
+/// The request body as JSON: every JSON body of every endpoint is parsed here. On failure the response
+/// is already set (400 malformed or nested deeper than MaxJsonDepth) and std::nullopt is returned; the
+/// answer never contains the body. `fastApiDetail` adds FastAPI's "detail" array beside our "error" (/v1).
 std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib::Response& res,
                                             bool fastApiDetail = false);
 

@@ -25,6 +25,8 @@ std::string normalised(std::string_view name)
 }
 
 /// FastAPI's 422 for a body without a usable "code" (pydantic v2 wording), beside our own error object.
+/// Unlike FastAPI, no "input": the request body is never echoed (a deep or large one made the answer a
+/// copy of the attack).
 nlohmann::json missingCode(const nlohmann::json& body)
 {
     nlohmann::json detail;
@@ -32,17 +34,15 @@ nlohmann::json missingCode(const nlohmann::json& body)
     if (!body.is_object()) {
         detail = {{"type", "model_attributes_type"},
                   {"loc", {"body"}},
-                  {"msg", "Input should be a valid dictionary or object to extract fields from"},
-                  {"input", body}};
+                  {"msg", "Input should be a valid dictionary or object to extract fields from"}};
         message = "The request body must be a JSON object like {\"code\": \"print(1)\"}.";
     } else if (!body.contains("code")) {
-        detail = {{"type", "missing"}, {"loc", {"body", "code"}}, {"msg", "Field required"}, {"input", body}};
+        detail = {{"type", "missing"}, {"loc", {"body", "code"}}, {"msg", "Field required"}};
         message = "The request body needs a \"code\" field with the Python source to run.";
     } else {
         detail = {{"type", "string_type"},
                   {"loc", {"body", "code"}},
-                  {"msg", "Input should be a valid string"},
-                  {"input", body["code"]}};
+                  {"msg", "Input should be a valid string"}};
         message = "\"code\" must be a string with the Python source to run.";
     }
     return {{"detail", {detail}}, {"error", {{"code", "code"}, {"message", message}}}};
