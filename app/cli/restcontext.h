@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace agentrun::cli {
 
@@ -20,7 +21,9 @@ struct ServeConfig
     std::string token;                   ///< empty: no authentication (loopback only)
     int maxConcurrent = 4;               ///< runs in flight; more get 429
     std::size_t maxBodyBytes = 2u << 20; ///< larger request bodies get 413
-    std::string corsOrigin;              ///< empty: no CORS headers at all
+    std::vector<std::string> allowOrigins; ///< browser origins besides the server's own (`*`: any)
+    int headerTimeoutSeconds = 10;         ///< a request head must arrive within this (slow clients)
+    int maxClientConnections = 32;         ///< connections one client address may keep open
     run::RunRequest defaults;            ///< limits, policy and whitelist of /v2 runs unless the request says
     std::string compatPolicy = "agentrun-compat"; ///< policy of /v1/run/ (AgentRun's verdicts and messages)
     std::string image = "agentrun-sandbox:latest";

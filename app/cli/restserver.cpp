@@ -3,10 +3,16 @@
 #include "resthttp.h"
 #include "restroutes.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
-#include <unistd.h>
 
 namespace agentrun::cli {
 
@@ -49,20 +55,64 @@ void logRequest(const httplib::Request& req, const httplib::Response& res)
     }
 }
 
+GateLimits gateLimits(const ServeConfig& c)
+{
+    GateLimits limits;
+    // Every run holds a worker thread, and so does every event stream: enough threads that a full set of
+    // runs never starves health checks, 429 answers or event readers. Idle and slow connections hold none.
+    limits.workers = static_cast<std::size_t>(std::max(16, c.maxConcurrent * 2 + 8));
+    limits.headTimeout = std::chrono::seconds(c.headerTimeoutSeconds);
+    limits.maxPerClient = c.maxClientConnections;
+    return limits;
+}
+
+std::string lowercase(std::string text)
+{
+    std::ranges::transform(text, text.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    return text;
+}
+
+/// What a browser cannot send to another origin without asking first (a CORS preflight) is JSON: the
+/// safelisted types (text/plain, form encodings) and no type at all are what a page's form or no-cors
+/// fetch sends, so only application/json is accepted on a body.
+bool jsonContentType(const httplib::Request& req)
+{
+    std::string media = req.get_header_value("Content-Type");
+    media = lowercase(media.substr(0, media.find(';')));
+    const auto first = media.find_first_not_of(" \t");
+    const auto last = media.find_last_not_of(" \t");
+    return first != std::string::npos && media.substr(first, last - first + 1) == "application/json";
+}
+
+bool carriesBody(const httplib::Request& req)
+{
+    const std::string length = req.get_header_value("Content-Length");
+    return req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+           (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
+}
+
+/// A header's value for a message: shortened, since it comes from the client.
+std::string shown(std::string text)
+{
+    return text.size() > 100 ? text.substr(0, 100) + "…" : text;
+}
+
 } // namespace
 
-RestServer::RestServer(ServeConfig config) : m_context(std::make_unique<RestContext>(std::move(config)))
+RestServer::RestServer(ServeConfig config)
+    : m_context(std::make_unique<RestContext>(std::move(config))), m_server(gateLimits(m_context->config))
 {
     const ServeConfig& c = m_context->config;
-    // Every run holds a worker thread, and so does every event stream and idle keep-alive connection: enough
-    // threads that a full set of runs never starves health checks, 429 answers or event readers.
-    const std::size_t threads = static_cast<std::size_t>(std::max(16, c.maxConcurrent * 2 + 8));
-    m_server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     m_server.set_payload_max_length(c.maxBodyBytes);
-    m_server.set_keep_alive_timeout(2);
     m_server.set_read_timeout(30, 0);
     m_server.set_write_timeout(30, 0);
     m_server.set_tcp_nodelay(true);
+    // httplib's default sets SO_REUSEPORT, with which a second server on the same port shares the traffic
+    // (one with a token beside one without). SO_REUSEADDR alone only allows a restart over TIME_WAIT.
+    m_server.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     installMiddleware();
     addV1Routes(m_server, *m_context);
     addV2Routes(m_server, *m_context);
@@ -99,29 +149,70 @@ bool RestServer::authorised(const httplib::Request& req, httplib::Response& res)
     return true;
 }
 
+bool RestServer::originAllowed(const httplib::Request& req) const
+{
+    if (!req.has_header("Origin")) {
+        return true;
+    }
+    const std::string origin = lowercase(req.get_header_value("Origin"));
+    // The server's own origin is the one its pages would have: the Host the browser addressed (checked
+    // against loopback names by authorised() when there is no token). "null" (sandboxed frames, file://
+    // pages) is nobody's own origin.
+    const std::string host = lowercase(req.get_header_value("Host"));
+    if (!host.empty() && origin == "http://" + host) {
+        return true;
+    }
+    return std::ranges::any_of(m_context->config.allowOrigins, [&](const std::string& allowed) {
+        return allowed == "*" || lowercase(allowed) == origin;
+    });
+}
+
 void RestServer::installMiddleware()
 {
     const ServeConfig& c = m_context->config;
+    // Runs as soon as a request's head is in, before its body is read: a refused request never costs the
+    // time or memory of its body, and its connection is closed after the answer.
     m_server.set_pre_routing_handler([this, &c](const httplib::Request& req, httplib::Response& res) {
         t_requestStart = Clock::now();
-        if (!c.corsOrigin.empty()) {
-            res.set_header("Access-Control-Allow-Origin", c.corsOrigin);
+        const bool fromBrowser = req.has_header("Origin");
+        const bool allowed = originAllowed(req);
+        const bool listed = fromBrowser && allowed && !c.allowOrigins.empty();
+        if (listed) {
+            const bool any = std::ranges::find(c.allowOrigins, "*") != c.allowOrigins.end();
+            res.set_header("Access-Control-Allow-Origin", any ? "*" : req.get_header_value("Origin"));
             res.set_header("Vary", "Origin");
             res.set_header("Access-Control-Expose-Headers", RunIdHeader);
-            if (req.method == "OPTIONS") {
-                // Preflights carry no credentials: answer them before the token check.
+        }
+        if (!allowed) {
+            GatedServer::closeAfterResponse(res);
+            sendError(res, 403, "request.origin",
+                      "Requests from the web page at " + shown(req.get_header_value("Origin")) +
+                          " are refused: this server answers only its own origin and those it was started "
+                          "with (serve --allow-origin ORIGIN).");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.method == "OPTIONS") {
+            // A preflight carries no credentials: answered before the token check, and only with CORS
+            // headers for an allowed origin (a foreign one got 403 above).
+            res.set_header("Allow", "GET, POST, OPTIONS");
+            if (listed) {
                 res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
                 res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
                 res.set_header("Access-Control-Max-Age", "600");
-                res.status = 204;
-                return httplib::Server::HandlerResponse::Handled;
             }
-        }
-        if (!authorised(req, res)) {
+            res.status = 204;
             return httplib::Server::HandlerResponse::Handled;
         }
-        if (req.body.size() > c.maxBodyBytes) {
-            sendError(res, 413, "request.too_large", "The request body is larger than this server's limit.");
+        if (!authorised(req, res)) {
+            GatedServer::closeAfterResponse(res);
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (carriesBody(req) && !jsonContentType(req)) {
+            GatedServer::closeAfterResponse(res);
+            const std::string type = req.get_header_value("Content-Type");
+            sendError(res, 415, "request.content_type",
+                      "Send the body as JSON with the header Content-Type: application/json (got " +
+                          (type.empty() ? std::string("no Content-Type") : shown(type)) + ").");
             return httplib::Server::HandlerResponse::Handled;
         }
         return httplib::Server::HandlerResponse::Unhandled;
@@ -159,14 +250,52 @@ void RestServer::installMiddleware()
     m_server.set_logger(logRequest);
 }
 
+namespace {
+
+/// Why `host`:`port` cannot be bound, found by trying it with a socket of our own.
+std::string bindProblem(const std::string& host, int port)
+{
+    const std::string where = "port " + std::to_string(port) + " on " + host;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || found == nullptr) {
+        return "cannot listen on " + host + ": not an address or name this machine resolves (--listen)";
+    }
+    const int sock = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    const int bound = sock < 0 ? -1 : ::bind(sock, found->ai_addr, found->ai_addrlen);
+    const int error = errno;
+    ::freeaddrinfo(found);
+    if (sock >= 0) {
+        ::close(sock);
+    }
+    if (bound == 0) {
+        return "cannot listen on " + where + " (it was free a moment later: retry)";
+    }
+    switch (error) {
+    case EADDRINUSE:
+        return where + " is in use by another program: pick another with --listen";
+    case EADDRNOTAVAIL:
+        return "cannot listen on " + host + ": it is not an address of this machine (--listen)";
+    case EACCES:
+        return "cannot listen on " + where + ": ports below 1024 need privileges; pick another with --listen";
+    default:
+        return "cannot listen on " + where + ": " + std::strerror(error);
+    }
+}
+
+} // namespace
+
 Result<int> RestServer::bind()
 {
     const ServeConfig& c = m_context->config;
     const int port = c.port == 0 ? m_server.bind_to_any_port(c.host)
                                  : (m_server.bind_to_port(c.host, c.port) ? c.port : -1);
     if (port <= 0) {
-        return fail("serve.bind", "Cannot listen on " + c.host + ":" + std::to_string(c.port) +
-                                      ": the address is in use or not on this machine.");
+        return fail("serve.bind", bindProblem(c.host, c.port));
     }
     return port;
 }

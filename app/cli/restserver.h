@@ -1,6 +1,7 @@
 #pragma once
 
 #include "restcontext.h"
+#include "restgate.h"
 
 #include "agentrun/error.h"
 
@@ -11,8 +12,9 @@
 
 namespace agentrun::cli {
 
-/// The HTTP side of `agentrun serve`: authentication, host check, CORS, body cap, request log, routes,
-/// graceful shutdown. Handlers share one RestContext (one executor, one history).
+/// The HTTP side of `agentrun serve`: the connection gate (slow clients), origin and host checks, CORS,
+/// authentication, content type, body cap, request log, routes, graceful shutdown. Handlers share one
+/// RestContext (one executor, one history).
 class RestServer
 {
 public:
@@ -30,13 +32,17 @@ public:
     void shutdown();
 
     RestContext& context() { return *m_context; }
+    /// The server without its socket: GatedServer::serveBytes runs requests in-process (the fuzzer).
+    GatedServer& http() { return m_server; }
 
 private:
     void installMiddleware();
     bool authorised(const httplib::Request& req, httplib::Response& res) const;
+    /// No Origin header (not a browser, or a same-origin GET), the server's own origin, or an allowed one.
+    bool originAllowed(const httplib::Request& req) const;
 
     std::unique_ptr<RestContext> m_context;
-    httplib::Server m_server;
+    GatedServer m_server;
     std::atomic<bool> m_serving{false};
 };
 

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <algorithm>
 #include <memory>
 #include <pthread.h>
 #include <thread>
@@ -32,7 +33,14 @@ Options:
   --token-file FILE      every request must send "Authorization: Bearer <the file's content>"
   --max-concurrent N     runs at once, 1..256 (default 4); more get 429 with Retry-After
   --max-body SIZE        largest request body, 1k..256m (default 2m); larger gets 413
-  --cors ORIGIN          allow browser pages from ORIGIN (e.g. http://localhost:3000, or *); default none
+  --allow-origin ORIGIN  let web pages from ORIGIN (e.g. http://localhost:3000) call the server, with CORS
+                         headers; repeatable. Requests from any other page (an Origin header that is not
+                         the server's own) get 403. `*` (any page) needs --token-file. --cors is the same.
+  --header-timeout S     a request's head must arrive within S seconds, 1..300 (default 10); slower
+                         connections are closed and never hold a worker thread
+  --max-client-connections N
+                         connections one client address may keep open, 1..4096 (default 32); the one
+                         that waited longest for its request makes room for a new one
   --compat-policy P      policy of /v1/run/ (default agentrun-compat: AgentRun's verdicts and messages)
   --no-history           do not record runs
   --history-file FILE    history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)
@@ -90,6 +98,21 @@ std::optional<std::string> readToken(const std::string& path)
         return std::nullopt;
     }
     return token;
+}
+
+/// scheme://host[:port] as a browser sends it in Origin, or *. "null" is refused: it is the origin of
+/// sandboxed frames and local files, which any page can produce.
+bool validOrigin(const std::string& origin)
+{
+    if (origin == "*") {
+        return true;
+    }
+    const auto separator = origin.find("://");
+    if (separator == std::string::npos || separator == 0 || separator + 3 >= origin.size()) {
+        return false;
+    }
+    const std::string rest = origin.substr(separator + 3);
+    return rest.find_first_of("/?#@ ") == std::string::npos;
 }
 
 } // namespace
@@ -160,11 +183,28 @@ int serveCommand(std::span<char* const> rawArgs)
                 return usageError("--max-body must be between 1k and 256m");
             }
             config.maxBodyBytes = static_cast<std::size_t>(bytes);
-        } else if (args.is("--cors")) {
+        } else if (args.is("--allow-origin") || args.is("--cors")) {
             if (!(value = args.value())) {
                 return 2;
             }
-            config.corsOrigin = *value;
+            if (!validOrigin(*value)) {
+                return usageError("--allow-origin needs an origin like http://localhost:3000 (scheme://host[:port], "
+                                  "no path) or *; got " +
+                                  *value);
+            }
+            config.allowOrigins.push_back(*value);
+        } else if (args.is("--header-timeout")) {
+            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
+                number < 1 || number > 300) {
+                return usageError("--header-timeout needs a whole number of seconds between 1 and 300");
+            }
+            config.headerTimeoutSeconds = static_cast<int>(number);
+        } else if (args.is("--max-client-connections")) {
+            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
+                number < 1 || number > 4096) {
+                return usageError("--max-client-connections needs a whole number between 1 and 4096");
+            }
+            config.maxClientConnections = static_cast<int>(number);
         } else if (args.is("--compat-policy")) {
             if (!(value = args.value())) {
                 return 2;
@@ -211,6 +251,10 @@ int serveCommand(std::span<char* const> rawArgs)
             return 2;
         }
         config.token = *token;
+    }
+    if (std::ranges::find(config.allowOrigins, "*") != config.allowOrigins.end() && config.token.empty()) {
+        return usageError("refusing --allow-origin * without a token: every web page the user opens could run "
+                          "code on this machine. Name the pages' origins, or give --token-file FILE.");
     }
     if (!isLoopbackHost(config.host) && config.token.empty()) {
         return usageError("refusing to listen on " + listen +
