@@ -87,6 +87,19 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
     return body;
 }
 
+std::string shownName(std::string_view name)
+{
+    constexpr std::size_t Max = 64;
+    if (name.size() <= Max) {
+        return std::string(name);
+    }
+    std::size_t cut = Max;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
+        --cut; // not inside a UTF-8 sequence
+    }
+    return std::string(name.substr(0, cut)) + "…";
+}
+
 namespace {
 
 Error limitError(const std::string& field, const std::string& message)
@@ -168,7 +181,7 @@ Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits, 
         } else if (key == "runtime") {
             done = text(limits.runtime);
         } else {
-            return std::unexpected(limitError(key, "Unknown limit \"" + key +
+            return std::unexpected(limitError(shownName(key), "Unknown limit \"" + shownName(key) +
                                                        "\": use timeout, memory, memory_swap, cpus, pids, "
                                                        "output_limit, tmpfs_size, network or runtime."));
         }

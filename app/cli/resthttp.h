@@ -34,6 +34,10 @@ bool nestedDeeperThan(std::string_view text, int limit);
 std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib::Response& res,
                                             bool fastApiDetail = false);
 
+/// A name the client sent (a field, a package), for an error: at most 64 bytes, cut at a character
+/// boundary and marked, so that an answer never carries a large part of the request body.
+std::string shownName(std::string_view name);
+
 /// Applies a request's "limits" object over `base`. Field names as the CLI options (timeout, memory,
 /// memory_swap, cpus, pids, output_limit, tmpfs_size, network, runtime) or as stored in the history
 /// (timeout_seconds, memory_bytes, …). Errors name the field: "limits.memory".

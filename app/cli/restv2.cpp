@@ -42,7 +42,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
                                                 "dependencies", "profile", "stream"};
     for (const auto& [key, value] : body.items()) {
         if (!known.contains(key)) {
-            return fail(key, "Unknown field \"" + key +
+            return fail(shownName(key), "Unknown field \"" + shownName(key) +
                                  "\": use code, stdin, limits, policy, dependencies, profile or stream.");
         }
     }
@@ -101,7 +101,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
             }
             const std::string name = dep.get<std::string>();
             if (!any && std::ranges::find(allowed, name) == allowed.end()) {
-                return fail("dependencies", "This server does not allow the package \"" + name +
+                return fail("dependencies", "This server does not allow the package \"" + shownName(name) +
                                                 "\" (its whitelist is set with --allow).");
             }
             request.allow.push_back(name);
