@@ -26,11 +26,14 @@ json response(const std::string& description, const json& schema)
 json responses(json own, std::initializer_list<int> errors)
 {
     static const std::map<int, std::string> texts = {
-        {400, "Malformed JSON"},
+        {400, "Malformed JSON, or arrays and objects nested more than 64 levels deep"},
         {401, "Missing or wrong bearer token"},
+        {403, "Origin header neither the server's own nor allowed with --allow-origin, or (without a token) "
+              "a Host that is not loopback"},
         {404, "No such run"},
+        {408, "The request head did not arrive within --header-timeout"},
         {413, "Request body larger than --max-body"},
-        {415, "Body is not JSON"},
+        {415, "Body not sent with Content-Type: application/json"},
         {422, "Invalid field; error.code names it (e.g. limits.memory)"},
         {429, "Too many concurrent runs; see Retry-After"},
         {503, "Engine unavailable, history unavailable or server shutting down"},
@@ -38,7 +41,10 @@ json responses(json own, std::initializer_list<int> errors)
     for (const int status : errors) {
         own[std::to_string(status)] = response(texts.at(status), ref("Error"));
     }
-    own["401"] = response(texts.at(401), ref("Error"));
+    // What the middleware and the connection gate answer on every endpoint, before any handler.
+    for (const int status : {401, 403, 408}) {
+        own[std::to_string(status)] = response(texts.at(status), ref("Error"));
+    }
     return own;
 }
 

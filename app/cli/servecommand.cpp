@@ -35,7 +35,7 @@ Options:
   --max-body SIZE        largest request body, 1k..256m (default 2m); larger gets 413
   --allow-origin ORIGIN  let web pages from ORIGIN (e.g. http://localhost:3000) call the server, with CORS
                          headers; repeatable. Requests from any other page (an Origin header that is not
-                         the server's own) get 403. `*` (any page) needs --token-file. --cors is the same.
+                         the server's own) get 403. * (any page) needs --token-file. --cors is the same.
   --header-timeout S     a request's head must arrive within S seconds, 1..300 (default 10); slower
                          connections are closed and never hold a worker thread
   --max-client-connections N
