@@ -234,6 +234,7 @@ public:
         wake();
         m_waiter.join();
         m_pool.shutdown(); // requests being served finish; their connections are then closed
+        m_server.m_gate = nullptr;
     }
 
     /// A new connection from the listening socket.
