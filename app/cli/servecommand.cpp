@@ -7,12 +7,12 @@
 #include "agentrun/safety/policy.h"
 #include "agentrun/userfile.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <algorithm>
 #include <memory>
 #include <pthread.h>
 #include <thread>
