@@ -132,7 +132,10 @@ Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits, 
     }
     bool swapGiven = false;
     bool memoryGiven = false;
-    for (const auto& [key, value] : json.items()) {
+    for (const auto& item : json.items()) {
+        // Named references, not a structured binding: clang 14 (the fuzz preset) cannot capture those.
+        const std::string& key = item.key();
+        const nlohmann::json& value = item.value();
         const auto number = [&](double& target) -> Result<void> {
             if (!value.is_number() || !std::isfinite(value.get<double>())) {
                 return std::unexpected(limitError(key, "limits." + key + " must be a number."));
