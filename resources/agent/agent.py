@@ -16,8 +16,9 @@ agent writes its report as the last bytes on stdout:
 
 Recycle mode (`agent.py --recycle N`, opt-in on the host): the agent serves up to N runs in turn, each
 in a fresh interpreter. After each run it kills every other process of the sandbox user (again until
-none is left), empties /tmp and /dev/shm and removes System V IPC objects, and only then writes the
-report with "recycled": true.
+none is left), empties /tmp, /dev/shm and /dev/mqueue and removes System V IPC objects, and only then
+writes the report with "recycled": true. IPC objects cannot be made in the first place (ipcfilter.py);
+a container whose filter could not be installed is never recycled.
 
 Why the agent is the init, in every mode: docker-init ran as the sandbox user and was dumpable, so a
 program could write into /proc/1/mem and outlive its run. The agent is non-dumpable; as init it reaps
@@ -46,10 +47,13 @@ import sys
 import threading
 import time
 
+import ipcfilter
+
 PR_SET_DUMPABLE = 4
 GRACE = 2.0  # seconds past a run's deadline before the agent ends it itself (the host kills at the deadline)
 HOLD_SECONDS = 180  # longest wait for the host's copy-out after a held run (the copy stops after 120 s)
 OWNER_GONE, PAST_DEADLINE, AGENT_FAILED = 0, 137, 70  # the agent's own exit statuses
+IPC_BLOCKED = False  # set by main(): no run can create IPC objects (ipcfilter.py)
 
 
 class Input:
@@ -395,8 +399,8 @@ def serve(stdin, index, runs):
         # Recycle mode: nothing of this run may reach the next. Processes are gone (above); files in
         # the writable places, System V IPC objects; env and modules lived in the dead interpreter.
         # Anything that will not go ends the container instead (the host then uses a fresh one).
-        wiped = wipe("/tmp") & wipe("/dev/shm")
-        if remove_ipc() and wiped:
+        wiped = wipe("/tmp") & wipe("/dev/shm") & (not os.path.isdir("/dev/mqueue") or wipe("/dev/mqueue"))
+        if remove_ipc() and wiped and IPC_BLOCKED:
             report["recycled"] = True
     # stdout and stderr reach the host on separate pipes: a marker closes stderr too, so the host knows
     # it has every byte the program wrote there before it ends the run.
@@ -410,11 +414,13 @@ def serve(stdin, index, runs):
 
 
 def main():
+    global IPC_BLOCKED
     try:
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
     shield_signals()
+    IPC_BLOCKED = ipcfilter.install()  # before any run: every process of every run inherits it
     # `--recycle N`: serve up to N runs, one fresh interpreter each (the host's opt-in recycle mode).
     runs = 1
     if len(sys.argv) == 3 and sys.argv[1] == "--recycle":

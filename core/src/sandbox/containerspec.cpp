@@ -86,6 +86,9 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
         {"Init", false},
         {"LogConfig", {{"Type", "none"}, {"Config", json::object()}}},
         {"IpcMode", "private"},
+        // No POSIX message queue, not even as a file in /dev/mqueue: in recycle mode it would outlive its
+        // run (the agent's filter refuses mq_open, this covers open(); gVisor has no /dev/mqueue).
+        {"Sysctls", {{"fs.mqueue.queues_max", "0"}}},
         {"AutoRemove", false},
         {"Privileged", false},
     };
@@ -136,7 +139,7 @@ std::string dockerRunCommand(const run::Limits& limits, const std::string& image
         std::to_string(hostPidsLimit(limits)) + " --memory " + std::to_string(limits.memoryBytes) +
         " --memory-swap " + std::to_string(limits.memorySwapBytes) + " --cpus " + cpus +
         " --ulimit nofile=1024:1024 --ulimit core=0 --ulimit fsize=" + std::to_string(limits.tmpfsBytes) +
-        " --log-driver none";
+        " --log-driver none --ipc private --sysctl fs.mqueue.queues_max=0";
     if (limits.runtime != "runc") {
         command += " --runtime " + limits.runtime;
     }
