@@ -374,12 +374,15 @@ void HistoryPanel::showRun(const QString& runId)
         }
     }
     const bool selected = !m_runId.isEmpty();
-    for (QAction* action : {m_openAction, m_restoreLimitsAction, m_runAgainAction, m_exportAction})
+    for (QAction* action : {m_openAction, m_restoreLimitsAction, m_exportAction})
         action->setEnabled(selected);
     m_restoreInputAction->setEnabled(selected && !m_record->stdinData.empty());
+    // A run whose code the history cut keeps only its head: running that again would run other code.
+    const bool wholeCode = selected && !m_record->codeCapped;
+    m_runAgainAction->setEnabled(wholeCode);
     m_open->setEnabled(selected);
     m_restoreLimits->setEnabled(selected);
-    m_runAgain->setEnabled(selected);
+    m_runAgain->setEnabled(wholeCode);
     m_export->setEnabled(selected);
 }
 

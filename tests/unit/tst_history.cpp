@@ -1,5 +1,7 @@
 #include "agentrun/history/historystore.h"
 
+#include <QCryptographicHash>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,6 +29,37 @@ run::RunResult makeResult(const std::string& id, run::Status status)
         result.message = "Blocked by the safety check.";
     }
     return result;
+}
+
+std::string sha256(const std::string& bytes)
+{
+    return QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256)
+        .toHex()
+        .toStdString();
+}
+
+/// The file and its write-ahead log: what the history takes on disk.
+qint64 diskBytes(const std::string& path)
+{
+    return QFileInfo(QString::fromStdString(path)).size() +
+           QFileInfo(QString::fromStdString(path + "-wal")).size();
+}
+
+/// A blocked run of `codeBytes` of code with one finding per line, as a big hostile request makes.
+std::pair<run::RunRequest, run::RunResult> bigBlockedRun(const std::string& id, std::size_t codeBytes)
+{
+    run::RunRequest request;
+    const std::string line = "import os; os.system('x')  # padding padding padding padding padding\n";
+    while (request.code.size() < codeBytes) {
+        request.code += line;
+    }
+    request.code.resize(codeBytes);
+    auto result = makeResult(id, run::Status::Blocked);
+    for (int i = 0; i < 20000; ++i) {
+        result.findings.push_back({"process-exec", safety::Severity::Block, i + 2, 1, i + 2, 22,
+                                   "os.system runs a shell", ""});
+    }
+    return {request, result};
 }
 
 /// Runs SQL on the file through a second connection, as another process would.
@@ -191,8 +224,19 @@ private Q_SLOTS:
             QVERIFY(all.has_value());
             QCOMPARE(all->size(), std::size_t{2});
         }
+        {
+            auto store = history::HistoryStore::open(path);
+            auto old = store->get("old0000000000001");
+            QVERIFY(old.has_value());
+            QVERIFY(!old->codeCapped);
+            QCOMPARE(old->codeBytes, 8ll); // print(1)
+            QCOMPARE(old->codeSha256, sha256("print(1)"));
+            auto stored = store->storedBytes();
+            QVERIFY(stored.has_value());
+            QVERIFY2(*stored > 2 * 512, std::to_string(*stored).c_str()); // both rows are counted
+        }
         RawConnection raw(path);
-        QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("2"));
+        QCOMPARE(raw.scalar("PRAGMA user_version"), std::to_string(history::HistoryStore::SchemaVersion));
         QCOMPARE(raw.scalar("SELECT count(*) FROM runs"), std::string("2"));
         // Opening again does not migrate twice (a second ALTER TABLE ADD COLUMN would fail).
         QVERIFY(history::HistoryStore::open(path).has_value());
@@ -332,6 +376,128 @@ private Q_SLOTS:
         auto all = store->list({});
         QCOMPARE(all->size(), std::size_t{3});
         QCOMPARE(all->back().runId, std::string("p3"));
+    }
+
+    // Issue 21 item 8: code is cut like output (head kept, flagged, size and hash kept), and so are
+    // findings. 20 blocked requests of 1.9 MiB each grew the file by 42 MiB before.
+    void capsStoredCodeAndFindings()
+    {
+        const std::string path = file("bigcode.sqlite3");
+        auto store = history::HistoryStore::open(path);
+        QVERIFY(store.has_value());
+        const qint64 before = diskBytes(path);
+        const std::size_t codeBytes = 1900 * 1024;
+        for (int i = 0; i < 20; ++i) {
+            auto [request, result] = bigBlockedRun("big" + std::to_string(i), codeBytes);
+            QVERIFY(store->record(request, result, "standard", "rest").has_value());
+        }
+        const qint64 grown = diskBytes(path) - before;
+        std::printf("20 blocked runs of 1.9 MiB code: the history grew by %.1f MiB\n", grown / 1048576.0);
+        QVERIFY2(grown < 16ll << 20, std::to_string(grown).c_str()); // 20 x (256 KiB code + 64 KiB findings)
+
+        const auto [request, result] = bigBlockedRun("big19", codeBytes);
+        auto record = store->get("big19");
+        QVERIFY(record.has_value());
+        QVERIFY(record->codeCapped);
+        QCOMPARE(record->code.size(), history::MaxStoredCodeBytes);
+        QCOMPARE(record->code, request.code.substr(0, history::MaxStoredCodeBytes)); // the head
+        QCOMPARE(record->codeBytes, static_cast<std::int64_t>(codeBytes));
+        QCOMPARE(record->codeSha256, sha256(request.code));
+        QVERIFY(record->findingsCapped);
+        QVERIFY(!record->findings.empty());
+        QVERIFY(record->findings.dump().size() <= history::MaxStoredFindingsBytes);
+        QCOMPARE(record->findings[0].value("line", 0), 2); // the first ones are kept
+        const auto json = history::toJson(*record);
+        QCOMPARE(json["history_capped"]["code"].get<bool>(), true);
+        QCOMPARE(json["history_capped"]["findings"].get<bool>(), true);
+        QCOMPARE(json["code_bytes"].get<std::int64_t>(), static_cast<std::int64_t>(codeBytes));
+        QCOMPARE(json["code_sha256"].get<std::string>(), sha256(request.code));
+
+        // Code that fits is kept whole, with its size and hash; a cut never splits a UTF-8 sequence.
+        run::RunRequest small;
+        small.code = "print('h\xc3\xa9')\n";
+        QVERIFY(store->record(small, makeResult("small0001", run::Status::Ok), "standard").has_value());
+        auto kept = store->get("small0001");
+        QCOMPARE(kept->code, small.code);
+        QVERIFY(!kept->codeCapped);
+        QCOMPARE(kept->codeSha256, sha256(small.code));
+        run::RunRequest wide;
+        wide.code = "#" + std::string(history::MaxStoredCodeBytes, 'x');
+        wide.code.replace(history::MaxStoredCodeBytes - 1, 2, "\xc3\xa9");
+        QVERIFY(store->record(wide, makeResult("wide0001", run::Status::Ok), "standard").has_value());
+        auto cut = store->get("wide0001");
+        QCOMPARE(cut->code.size(), history::MaxStoredCodeBytes - 1);
+        QVERIFY(cut->codeCapped);
+    }
+
+    // Issue 21 item 8: the history is bounded by the bytes it holds, not only by its number of rows.
+    void prunesBeyondMaxBytes()
+    {
+        const std::string path = file("bytes.sqlite3");
+        auto store = history::HistoryStore::open(path);
+        QVERIFY(store.has_value());
+        store->setMaxBytes(1); // raised to the minimum
+        const std::int64_t bound = history::MinMaxHistoryBytes;
+        for (int i = 0; i < 40; ++i) {
+            run::RunRequest request;
+            request.code = std::string(history::MaxStoredCodeBytes, 'c');
+            request.stdinData = std::string(history::MaxStoredOutputBytes, 'i');
+            auto result = makeResult("s" + std::to_string(i), run::Status::Ok);
+            result.stdoutData = result.stderrData = result.output =
+                std::string(history::MaxStoredOutputBytes, 'o');
+            QVERIFY(store->record(request, result, "standard").has_value());
+            auto stored = store->storedBytes();
+            QVERIFY(stored.has_value());
+            QVERIFY2(*stored <= bound, std::to_string(*stored).c_str());
+        }
+        history::HistoryFilter everything;
+        everything.limit = 1000;
+        auto all = store->list(everything);
+        QVERIFY(all.has_value());
+        QVERIFY2(all->size() >= 2 && all->size() < 40, std::to_string(all->size()).c_str());
+        QCOMPARE(all->front().runId, std::string("s39")); // the newest stay, the oldest went
+        QCOMPARE(all->back().runId, "s" + std::to_string(40 - all->size()));
+        // Deleted rows' pages are reused: the file stays near the bound (40 rows would be 50 MiB).
+        QVERIFY2(diskBytes(path) < 4 * bound, std::to_string(diskBytes(path)).c_str());
+
+        // A run bigger than the bound on its own is still recorded (and replaces everything else).
+        run::RunRequest huge;
+        huge.code = "x";
+        auto result = makeResult("huge0001", run::Status::Ok);
+        result.findings.clear();
+        for (int i = 0; i < 2000; ++i) {
+            result.findings.push_back({"r", safety::Severity::Warn, i, 1, i, 2, std::string(100, 'f'), ""});
+        }
+        result.stdoutData = result.stderrData = result.output = std::string(1 << 20, 'o');
+        QVERIFY(store->record(huge, result, "standard").has_value());
+        QVERIFY(store->get("huge0001").has_value());
+    }
+
+    void maxBytesFromTheEnvironment()
+    {
+        const std::string path = file("env.sqlite3");
+        for (const char* bad : {"1m", "lots", "-5"}) {
+            qputenv("AGENTRUN_HISTORY_MAX_BYTES", bad);
+            auto store = history::HistoryStore::open(path);
+            QVERIFY2(!store.has_value(), bad);
+            QCOMPARE(store.error().code, std::string("history.max_bytes"));
+            QVERIFY2(store.error().message.find("AGENTRUN_HISTORY_MAX_BYTES") != std::string::npos &&
+                         store.error().message.find("at least 4 MiB") != std::string::npos,
+                     store.error().message.c_str());
+        }
+        qputenv("AGENTRUN_HISTORY_MAX_BYTES", "8m");
+        auto store = history::HistoryStore::open(path);
+        qunsetenv("AGENTRUN_HISTORY_MAX_BYTES");
+        QVERIFY2(store.has_value(), store ? "" : store.error().message.c_str());
+        for (int i = 0; i < 12; ++i) {
+            run::RunRequest request;
+            request.code = std::string(history::MaxStoredCodeBytes, 'c');
+            auto result = makeResult("e" + std::to_string(i), run::Status::Ok);
+            result.stdoutData = result.output = std::string(history::MaxStoredOutputBytes, 'o');
+            QVERIFY(store->record(request, result, "standard").has_value());
+        }
+        QVERIFY(*store->storedBytes() <= 8ll << 20);
+        QVERIFY(*store->storedBytes() > 6ll << 20); // 8 MiB, not the minimum
     }
 
     void failedWriteIsAnErrorAndLeavesNoRow()

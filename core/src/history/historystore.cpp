@@ -1,7 +1,12 @@
 #include "agentrun/history/historystore.h"
 
 #include "agentrun/safety/reportjson.h"
+#include "history/schema.h"
 #include "history/sqlite.h"
+
+#include "agentrun/run/limits.h"
+
+#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <iterator>
@@ -12,61 +17,12 @@ namespace agentrun::history {
 
 namespace {
 
-constexpr const char* SchemaV1 = R"sql(
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL UNIQUE,
-    created_ms INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    status TEXT NOT NULL,
-    exit_code INTEGER NOT NULL,
-    message TEXT NOT NULL,
-    error_code TEXT NOT NULL,
-    policy TEXT NOT NULL,
-    image TEXT NOT NULL,
-    code BLOB NOT NULL,
-    limits_json TEXT NOT NULL,
-    findings_json TEXT NOT NULL,
-    packages_json TEXT NOT NULL,
-    stdout BLOB NOT NULL,
-    stderr BLOB NOT NULL,
-    output BLOB NOT NULL,
-    stdout_capped INTEGER NOT NULL,
-    stderr_capped INTEGER NOT NULL,
-    output_capped INTEGER NOT NULL,
-    stdout_truncated INTEGER NOT NULL,
-    stderr_truncated INTEGER NOT NULL,
-    check_ms REAL NOT NULL,
-    install_ms REAL NOT NULL,
-    run_ms REAL NOT NULL,
-    total_ms REAL NOT NULL,
-    peak_memory_bytes INTEGER NOT NULL,
-    cpu_seconds REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_created ON runs(created_ms DESC, id DESC);
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, created_ms DESC, id DESC);
-)sql";
-
-// Schema 2: what the program read, the profile, and whether (and why) the check was overridden. Added
-// columns have defaults, so rows of schema 1 read as "no stdin, no profile, checked".
-constexpr const char* SchemaV2 = R"sql(
-ALTER TABLE runs ADD COLUMN stdin BLOB NOT NULL DEFAULT x'';
-ALTER TABLE runs ADD COLUMN stdin_capped INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE runs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
-ALTER TABLE runs ADD COLUMN check_skipped INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE runs ADD COLUMN override_reason TEXT NOT NULL DEFAULT '';
-CREATE INDEX IF NOT EXISTS runs_by_override ON runs(check_skipped, created_ms DESC, id DESC);
-)sql";
-
-/// Migrations[v] takes a file from schema v to v + 1.
-constexpr const char* Migrations[] = {SchemaV1, SchemaV2};
-static_assert(static_cast<int>(std::size(Migrations)) == HistoryStore::SchemaVersion);
-
 constexpr const char* SelectColumns =
     "run_id, created_ms, source, status, exit_code, message, error_code, policy, image, code, limits_json, "
     "findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, output_capped, "
     "stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, peak_memory_bytes, "
-    "cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason";
+    "cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, code_capped, code_bytes, "
+    "code_sha256, findings_capped";
 
 std::int64_t nowMs()
 {
@@ -80,6 +36,34 @@ std::string_view capped(std::string_view bytes, bool& cut)
 {
     cut = bytes.size() > MaxStoredOutputBytes;
     return cut ? bytes.substr(0, MaxStoredOutputBytes) : bytes;
+}
+
+/// The code's head up to MaxStoredCodeBytes, never splitting a UTF-8 sequence; the flag says when cut.
+std::string_view cappedCode(std::string_view code, bool& cut)
+{
+    cut = code.size() > MaxStoredCodeBytes;
+    if (!cut) {
+        return code;
+    }
+    std::size_t end = MaxStoredCodeBytes;
+    for (int back = 0; back < 3 && end > 0 && (static_cast<unsigned char>(code[end]) & 0xC0) == 0x80; ++back) {
+        --end;
+    }
+    return code.substr(0, end);
+}
+
+std::string sha256Hex(std::string_view data)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+    static constexpr char Hex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += Hex[digest[i] >> 4];
+        hex += Hex[digest[i] & 15];
+    }
+    return hex;
 }
 
 nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)
@@ -129,6 +113,13 @@ RunRecord readRecord(const Statement& row)
     r.profile = row.text(c++);
     r.checkSkipped = row.integer(c++) != 0;
     r.overrideReason = row.text(c++);
+    r.codeCapped = row.integer(c++) != 0;
+    r.codeBytes = row.integer(c++);
+    r.codeSha256 = row.text(c++);
+    r.findingsCapped = row.integer(c++) != 0;
+    if (r.codeSha256.empty() && !r.codeCapped) {
+        r.codeSha256 = sha256Hex(r.code); // a row of schema 2: all of its code is there
+    }
     return r;
 }
 
@@ -158,40 +149,6 @@ std::string preview(const std::string& code)
     return {};
 }
 
-/// Brings the file to SchemaVersion, one step per version, in one transaction. The version is read again
-/// under the write lock: another process may have migrated the file since it was first read.
-Result<void> migrate(Database& d)
-{
-    if (auto begun = d.exec("BEGIN IMMEDIATE"); !begun) {
-        return begun;
-    }
-    const auto rollback = [&d](Error error) {
-        (void)d.exec("ROLLBACK");
-        return Result<void>(std::unexpected(std::move(error)));
-    };
-    auto version = d.prepare("PRAGMA user_version");
-    if (!version || version->step() != SQLITE_ROW) {
-        return rollback(Error{"history.open", d.lastError()});
-    }
-    const std::int64_t current = version->integer(0);
-    *version = Statement();
-    for (std::int64_t v = current; v < HistoryStore::SchemaVersion; ++v) {
-        if (auto step = d.exec(Migrations[static_cast<std::size_t>(v)]); !step) {
-            return rollback(step.error());
-        }
-    }
-    const std::string setVersion = "PRAGMA user_version = " + std::to_string(HistoryStore::SchemaVersion);
-    if (current < HistoryStore::SchemaVersion) {
-        if (auto set = d.exec(setVersion.c_str()); !set) {
-            return rollback(set.error());
-        }
-    }
-    if (auto committed = d.exec("COMMIT"); !committed) {
-        return rollback(committed.error());
-    }
-    return {};
-}
-
 } // namespace
 
 class HistoryStore::Impl
@@ -201,6 +158,7 @@ public:
     Database db;
     std::mutex mutex;
     std::int64_t maxRuns = 10000;
+    std::int64_t maxBytes = DefaultMaxHistoryBytes;
 
     Error writeError(const std::string& detail) const
     {
@@ -273,6 +231,17 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
             return openError(migrated.error().message);
         }
     }
+    if (const char* bound = std::getenv("AGENTRUN_HISTORY_MAX_BYTES"); bound && *bound) {
+        auto bytes = run::parseSize(bound, "AGENTRUN_HISTORY_MAX_BYTES");
+        if (!bytes || *bytes < MinMaxHistoryBytes) {
+            return fail("history.max_bytes", "AGENTRUN_HISTORY_MAX_BYTES=\"" + std::string(bound) +
+                                                 "\" is not a history size: use at least " +
+                                                 run::formatSize(MinMaxHistoryBytes) +
+                                                 ", e.g. 256m or 2g, or unset it for the default " +
+                                                 run::formatSize(DefaultMaxHistoryBytes) + ".");
+        }
+        impl->maxBytes = *bytes;
+    }
     return HistoryStore(std::move(impl));
 }
 
@@ -285,6 +254,22 @@ void HistoryStore::setMaxRuns(std::int64_t maxRuns)
 {
     std::lock_guard lock(m_impl->mutex);
     m_impl->maxRuns = maxRuns;
+}
+
+void HistoryStore::setMaxBytes(std::int64_t maxBytes)
+{
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->maxBytes = std::max(maxBytes, MinMaxHistoryBytes);
+}
+
+Result<std::int64_t> HistoryStore::storedBytes()
+{
+    std::lock_guard lock(m_impl->mutex);
+    auto query = m_impl->db.prepare("SELECT coalesce(sum(row_bytes), 0) FROM runs");
+    if (!query || query->step() != SQLITE_ROW) {
+        return std::unexpected(m_impl->readError(m_impl->db.lastError()));
+    }
+    return query->integer(0);
 }
 
 void HistoryStore::setBusyTimeout(std::chrono::milliseconds timeout)
@@ -305,13 +290,27 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
 Result<void> HistoryStore::record(const run::RunRequest& request, const run::RunResult& result,
                                   const RecordContext& context)
 {
-    nlohmann::json findings = nlohmann::json::array();
-    for (const auto& finding : result.findings) {
-        findings.push_back(safety::toJson(finding));
-    }
     const auto dump = [](const nlohmann::json& json) {
         return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
+    // Whole findings, first first, while they fit: a big blocked program has one per offending call.
+    nlohmann::json findings = nlohmann::json::array();
+    bool findingsCut = false;
+    std::size_t findingsSize = 2;
+    for (const auto& finding : result.findings) {
+        auto json = safety::toJson(finding);
+        findingsSize += dump(json).size() + 1;
+        if (findingsSize > MaxStoredFindingsBytes) {
+            findingsCut = true;
+            break;
+        }
+        findings.push_back(std::move(json));
+    }
+    bool codeCut = false;
+    const std::string_view code = cappedCode(request.code, codeCut);
+    const std::string findingsJson = dump(findings);
+    const std::string limitsJson = dump(limitsToJson(request.limits));
+    const std::string packagesJson = dump(nlohmann::json(result.packages));
     bool stdoutCut = false;
     bool stderrCut = false;
     bool outputCut = false;
@@ -320,6 +319,10 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     const std::string_view combined = capped(result.output, outputCut);
     bool stdinCut = false;
     const std::string_view input = capped(request.stdinData, stdinCut);
+    const std::string_view reason = request.skipCheck ? std::string_view(context.overrideReason) : "";
+    const std::int64_t rowBytes = static_cast<std::int64_t>(
+        RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() + input.size() +
+        findingsJson.size() + limitsJson.size() + packagesJson.size() + result.message.size() + reason.size());
 
     std::lock_guard lock(m_impl->mutex);
     Database& d = m_impl->db;
@@ -335,8 +338,9 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
         "image, code, "
         "limits_json, findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, "
         "output_capped, stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, "
-        "peak_memory_bytes, cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "peak_memory_bytes, cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, "
+        "code_capped, code_bytes, code_sha256, findings_capped, row_bytes) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert) {
         return rollback(insert.error().message);
     }
@@ -351,10 +355,10 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     s.bind(i++, result.errorCode);
     s.bind(i++, context.policy);
     s.bind(i++, result.image);
-    s.bindBlob(i++, request.code);
-    s.bind(i++, dump(limitsToJson(request.limits)));
-    s.bind(i++, dump(findings));
-    s.bind(i++, dump(nlohmann::json(result.packages)));
+    s.bindBlob(i++, code);
+    s.bind(i++, limitsJson);
+    s.bind(i++, findingsJson);
+    s.bind(i++, packagesJson);
     s.bindBlob(i++, out);
     s.bindBlob(i++, err);
     s.bindBlob(i++, combined);
@@ -373,7 +377,12 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     s.bind(i++, std::int64_t{stdinCut});
     s.bind(i++, context.profile);
     s.bind(i++, std::int64_t{request.skipCheck});
-    s.bind(i++, request.skipCheck ? std::string_view(context.overrideReason) : std::string_view());
+    s.bind(i++, reason);
+    s.bind(i++, std::int64_t{codeCut});
+    s.bind(i++, static_cast<std::int64_t>(request.code.size()));
+    s.bind(i++, sha256Hex(request.code));
+    s.bind(i++, std::int64_t{findingsCut});
+    s.bind(i++, rowBytes);
     if (s.step() != SQLITE_DONE) {
         const std::string detail = d.lastError();
         s = Statement();
@@ -393,6 +402,21 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
             return rollback(detail);
         }
     }
+    // By size: the oldest rows go while the rows hold more than the bound; the run just recorded stays.
+    auto pruneBytes = d.prepare(
+        "DELETE FROM runs WHERE id < (SELECT max(id) FROM runs) AND id <= (SELECT id FROM (SELECT id, "
+        "sum(row_bytes) OVER (ORDER BY id DESC) AS total FROM runs INDEXED BY runs_by_size) WHERE total > ? "
+        "ORDER BY id DESC LIMIT 1)");
+    if (!pruneBytes) {
+        return rollback(pruneBytes.error().message);
+    }
+    pruneBytes->bind(1, m_impl->maxBytes);
+    if (pruneBytes->step() != SQLITE_DONE) {
+        const std::string detail = d.lastError();
+        *pruneBytes = Statement();
+        return rollback(detail);
+    }
+    *pruneBytes = Statement();
     if (auto committed = d.exec("COMMIT"); !committed) {
         return rollback(committed.error().message);
     }

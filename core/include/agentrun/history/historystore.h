@@ -19,6 +19,15 @@ namespace agentrun::history {
 
 /// Each of stdout, stderr and the combined output is stored up to this many bytes; a flag says when cut.
 inline constexpr std::size_t MaxStoredOutputBytes = 256 * 1024;
+/// The code is stored up to this many bytes (its head), with its full size and SHA-256; a flag says when
+/// cut. A blocked run of 1.9 MiB of code otherwise cost the history 2 MiB a row.
+inline constexpr std::size_t MaxStoredCodeBytes = 256 * 1024;
+/// The findings are stored while their JSON fits in this many bytes (whole findings, first first).
+inline constexpr std::size_t MaxStoredFindingsBytes = 64 * 1024;
+/// The history's default bound on what its rows hold (code, output, findings, …), oldest pruned first.
+inline constexpr std::int64_t DefaultMaxHistoryBytes = 256ll << 20;
+/// The smallest byte bound accepted (setMaxBytes, AGENTRUN_HISTORY_MAX_BYTES): a few full rows.
+inline constexpr std::int64_t MinMaxHistoryBytes = 4ll << 20;
 
 /// One stored run: what was asked (code, policy, limits, image) and what came of it.
 struct RunRecord
@@ -53,6 +62,11 @@ struct RunRecord
     std::string profile;        ///< the profile the settings came from; empty: none or unknown
     bool checkSkipped = false;  ///< run with the static check overridden ("Run anyway", --no-check)
     std::string overrideReason; ///< why the check was overridden, as the person gave it
+    // Schema 3 (rows recorded before it: never cut, codeBytes is the code's size):
+    bool codeCapped = false;    ///< cut to MaxStoredCodeBytes by the history: `code` is only its head
+    std::int64_t codeBytes = 0; ///< the size of the code that ran
+    std::string codeSha256;     ///< hex SHA-256 of the code that ran (all of it, also when cut)
+    bool findingsCapped = false; ///< findings left out beyond MaxStoredFindingsBytes
 };
 
 /// A row of a listing: the record without the code and the output, plus the code's first line.
@@ -94,12 +108,15 @@ struct RecordContext
 class HistoryStore
 {
 public:
-    /// Opens or creates the file (and its directory), migrating the schema when it is older.
+    /// Opens or creates the file (and its directory), migrating the schema when it is older. The byte
+    /// bound comes from AGENTRUN_HISTORY_MAX_BYTES when set ("512m", "2g", bytes; error code
+    /// "history.max_bytes" when it is not a size of at least MinMaxHistoryBytes).
     static Result<HistoryStore> open(const std::filesystem::path& path);
     /// $XDG_DATA_HOME/agentrun/history.sqlite3, else ~/.local/share/agentrun/history.sqlite3.
     static std::filesystem::path defaultPath();
-    /// Schema version this build writes. 1: the first; 2: stdin, profile, check override and its reason.
-    static constexpr int SchemaVersion = 2;
+    /// Schema version this build writes. 1: the first; 2: stdin, profile, check override and its reason;
+    /// 3: code cut like output (its size and hash kept), findings cut, each row's stored size.
+    static constexpr int SchemaVersion = 3;
 
     HistoryStore(HistoryStore&&) noexcept;
     HistoryStore& operator=(HistoryStore&&) noexcept;
@@ -121,6 +138,11 @@ public:
 
     /// Rows beyond this many (oldest first) are removed when a run is recorded. Default 10000.
     void setMaxRuns(std::int64_t maxRuns);
+    /// Rows are removed (oldest first, never the run just recorded) while the bytes they hold add up to
+    /// more than this. Default DefaultMaxHistoryBytes; values below MinMaxHistoryBytes are raised to it.
+    void setMaxBytes(std::int64_t maxBytes);
+    /// What the rows hold now, as counted against the byte bound.
+    Result<std::int64_t> storedBytes();
     /// How long a write waits for another process holding the file. Default 5 s.
     void setBusyTimeout(std::chrono::milliseconds timeout);
     const std::filesystem::path& path() const;
