@@ -26,7 +26,8 @@ A --profile sets the starting values; the options given override them, wherever 
 
 constexpr const char* RunFooter =
     R"(Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory or
-killed; 130 cancelled; 2 bad usage; 3 engine unavailable.)";
+killed; 130 cancelled; 2 bad usage; 3 engine unavailable; 4 the program succeeded but its --collect files
+were not (all) copied (the message says why; an aborted copy keeps nothing).)";
 
 /// What `agentrun run` was given, as typed.
 struct RunOptions
@@ -45,6 +46,7 @@ struct RunOptions
     std::vector<std::string> collect;
     std::string collectTo = "agentrun-files";
     std::optional<std::string> reason;
+    bool collectKeepExec = false;
     bool noCheck = false;
     bool json = false;
     bool noHistory = false;
@@ -148,6 +150,7 @@ int runFile(const RunOptions& options)
     request.skipCheck = options.noCheck;
     request.argv = options.argv;
     request.collect.paths = options.collect;
+    request.collect.keepExecutable = options.collectKeepExec;
     const std::string reason = options.reason.value_or("");
     if (options.reason && !request.skipCheck) {
         return usageError("--reason says why the check is skipped: it goes with --no-check");
@@ -214,6 +217,10 @@ int runFile(const RunOptions& options)
                 std::cerr << "agentrun: not copied: " << rejected.archivePath << ": " << rejected.reason
                           << "\n";
             }
+            for (const auto& renamed : result.files.renamed) {
+                std::cerr << "agentrun: copied as " << renamed.path << ": " << renamed.archivePath
+                          << " has the same name as another file once sanitised\n";
+            }
             if (!result.files.error.empty()) {
                 std::cerr << "agentrun: " << result.files.error << "\n";
             }
@@ -224,7 +231,8 @@ int runFile(const RunOptions& options)
             std::cerr << "agentrun: " << result.message << "\n";
         }
     }
-    return run::cliExitStatus(result.status, result.exitCode);
+    const int status = run::cliExitStatus(result.status, result.exitCode);
+    return status == 0 && result.files.requested && !result.files.error.empty() ? 4 : status;
 }
 
 } // namespace
@@ -265,7 +273,11 @@ void addRunCommand(CLI::App& app, CommandStatus& status)
                 "links, devices and FIFOs are refused, names sanitised",
                 "PATH");
     addValue(command, "--collect-to", options->collectTo,
-             "where collected files go (default ./agentrun-files, created when missing)", "DIR");
+             "where collected files go (default ./agentrun-files, created when missing); it must be empty: files "
+             "never merge into a folder's contents",
+             "DIR");
+    command.add_flag("--collect-keep-exec", options->collectKeepExec,
+                     "keep collected files' execute bits (by default every file arrives 0644)");
     command.add_flag("--no-check", options->noCheck, "skip the static check (refused by the strict policy)");
     addValue(command, "--reason", options->reason,
              "with --no-check: why the code is safe to run, kept in the history", "TEXT");

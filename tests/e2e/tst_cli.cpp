@@ -140,7 +140,7 @@ private Q_SLOTS:
                                     "--collect-to", target, "-"},
                                    "import os\nos.makedirs('out')\nopen('out/a.txt', "
                                    "'w').write('hi')\nos.symlink('/etc/passwd', 'out/p')\n");
-        QCOMPARE(result.exitCode, 0);
+        QCOMPARE(result.exitCode, 4); // the program succeeded, but not every file asked for was copied
         const auto files = QJsonDocument::fromJson(result.out).object()["files"].toObject();
         QCOMPARE(files["copied"].toArray().size(), 1);
         QCOMPARE(files["rejected"].toArray()[0].toObject()["reason"].toString(),
@@ -156,6 +156,31 @@ private Q_SLOTS:
         QCOMPARE(bad.exitCode, 2);
         QVERIFY2(bad.err.contains("collect path \"../etc\" is not accepted"), bad.err.constData());
         QVERIFY(!bad.out.contains("never"));
+    }
+
+    // Issue 22 item 4: collecting into a folder that already had the file said "File exists", "copied
+    // 0 file(s)" and exited 0. A folder with anything in it is now refused before the run (exit 2), and
+    // a copy that did not complete is exit 4, never a silent 0.
+    void collectNeverMergesIntoAFolderNorFailsSilently()
+    {
+        QTemporaryDir dir;
+        const QString target = dir.filePath("kept");
+        const QByteArray code = "open('a.txt', 'w').write('new')\nprint('ran')\n";
+        const auto first = runCli({"run", "--collect", "a.txt", "--collect-to", target, "-"}, code);
+        QCOMPARE(first.exitCode, 0);
+        QVERIFY2(first.err.contains(QByteArray(QByteArray("copied 1 file(s) to ") + target.toUtf8())), first.err.constData());
+
+        const auto again = runCli({"run", "--collect", "a.txt", "--collect-to", target, "-"}, code);
+        QCOMPARE(again.exitCode, 2);
+        QVERIFY2(again.err.contains("is not empty: files are collected only into an empty or new folder"),
+                 again.err.constData());
+        QVERIFY(!again.out.contains("ran")); // refused before anything started
+
+        const auto missing =
+            runCli({"run", "--collect", "absent.txt", "--collect-to", dir.filePath("other"), "-"}, code);
+        QCOMPARE(missing.exitCode, 4);
+        QVERIFY2(missing.err.contains("Not found in the working directory, so not copied: absent.txt."),
+                 missing.err.constData());
     }
 
     void binaryOutputIsValidJson()

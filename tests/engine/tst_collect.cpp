@@ -8,9 +8,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <set>
 
 using namespace agentrun;
 
@@ -23,7 +28,8 @@ std::string readFile(const std::filesystem::path& path)
 }
 
 run::RunResult runWith(run::Executor& executor, const std::string& code, std::vector<std::string> paths,
-                       const QTemporaryDir& destination, double timeout = 20)
+                       const QTemporaryDir& destination, double timeout = 20,
+                       const std::function<void(run::CollectRequest&)>& adjust = {})
 {
     run::RunRequest request;
     request.code = code;
@@ -31,6 +37,9 @@ run::RunResult runWith(run::Executor& executor, const std::string& code, std::ve
     request.limits.timeoutSeconds = timeout;
     request.collect.paths = std::move(paths);
     request.collect.destination = destination.path().toStdString();
+    if (adjust) {
+        adjust(request.collect);
+    }
     run::RunObserver observer;
     run::CancelToken cancel;
     return executor.run(request, observer, cancel);
@@ -123,13 +132,12 @@ print("planted")
         QCOMPARE(rejected["out/r.txt"],
                  std::string("symbolic link to etc/passwd; links are never copied out"));
         QCOMPARE(rejected["out/fifo"], std::string("FIFO; special files are never copied out"));
-        // Whatever was copied before the abort is regular files and real folders only.
+        // The abort keeps nothing: what was copied before it was removed (all or nothing).
         const std::filesystem::path root = destination.path().toStdString();
-        for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-            QVERIFY2(!entry.is_symlink() && (entry.is_regular_file() || entry.is_directory()),
-                     entry.path().c_str());
-        }
-        QVERIFY(!std::filesystem::exists(root / "out/real/passwd"));
+        QVERIFY2(std::filesystem::is_empty(root), result.files.error.c_str());
+        QVERIFY(result.files.copied.empty());
+        QVERIFY2(result.files.error.ends_with("file(s) copied before the stop were removed."),
+                 result.files.error.c_str());
         // One line per case, as the security suite prints them (docs/security.md).
         const double ms = result.durations.totalMs;
         std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F1", "rejected", ms, rejected["out/r.txt"].c_str());
@@ -160,6 +168,108 @@ os.symlink("/etc/passwd", "out/r.txt")
         QCOMPARE(result.files.rejected.size(), std::size_t{1});
         std::printf("SECURITY %-9s %-16s %8.0f  %s\n", "F5", "sanitised", result.durations.totalMs,
                     "out/new_line, out/invoice_txt.exe");
+    }
+
+    // Issue 21 item 10, each part from a real run: names that sanitise the same both arrive (one with a
+    // suffix); execute bits go unless asked; a link among a path's folders is never followed, even in
+    // the container; a copy stopped by the entry cap keeps nothing; a folder with files in it is refused.
+    void namesThatSanitiseTheSameBothArrive()
+    {
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, R"py(import os
+os.makedirs("out")
+open("out/a\nb", "w").write("newline")
+open("out/a_b", "w").write("underscore")
+)py",
+                                    {"out"}, destination);
+        QVERIFY2(result.status == run::Status::Ok, (result.message + result.stderrData).c_str());
+        QCOMPARE(result.files.error, std::string());
+        const std::filesystem::path root = destination.path().toStdString();
+        std::set<std::string> contents{readFile(root / "out/a_b"), readFile(root / "out/a_b~2")};
+        QCOMPARE(contents, (std::set<std::string>{"newline", "underscore"}));
+        QCOMPARE(result.files.copied.size(), std::size_t{2});
+        QCOMPARE(result.files.renamed.size(), std::size_t{1});
+        QCOMPARE(result.files.renamed[0].path, std::string("out/a_b~2"));
+        QCOMPARE(run::toJson(result)["files"]["renamed"][0]["written_as"].get<std::string>(),
+                 std::string("out/a_b~2"));
+    }
+
+    void executeBitsAreDroppedUnlessAsked()
+    {
+        const std::string plant = R"py(import os
+os.makedirs(".git/hooks")
+open(".git/hooks/pre-commit", "w").write("#!/bin/sh\necho owned\n")
+os.chmod(".git/hooks/pre-commit", 0o755)
+)py";
+        for (const bool keep : {false, true}) {
+            QTemporaryDir destination;
+            const auto result = runWith(*m_executor, plant, {".git"}, destination, 20,
+                                        [keep](run::CollectRequest& c) { c.keepExecutable = keep; });
+            QVERIFY2(result.status == run::Status::Ok && result.files.error.empty(),
+                     (result.message + result.files.error + result.stderrData).c_str());
+            struct stat info
+            {};
+            const auto hook = std::filesystem::path(destination.path().toStdString()) / ".git/hooks/pre-commit";
+            QCOMPARE(::stat(hook.c_str(), &info), 0);
+            QCOMPARE(info.st_mode & 0777, keep ? 0755u : 0644u);
+        }
+    }
+
+    void aLinkAmongThePathsFoldersIsNotFollowed()
+    {
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, R"py(import os
+os.symlink("/etc", "conf")
+os.makedirs("real")
+os.symlink("/etc", "real/inner")
+open("ok.txt", "w").write("ok")
+)py",
+                                    {"conf/passwd", "real/inner/hostname", "ok.txt"}, destination);
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        const std::filesystem::path root = destination.path().toStdString();
+        QVERIFY(!std::filesystem::exists(root / "conf"));
+        QVERIFY(!std::filesystem::exists(root / "real"));
+        QCOMPARE(readFile(root / "ok.txt"), std::string("ok"));
+        QCOMPARE(result.files.copied, std::vector<std::string>{"ok.txt"});
+        std::map<std::string, std::string> rejected;
+        for (const auto& r : result.files.rejected) {
+            rejected[r.archivePath] = r.reason;
+        }
+        const std::string why = "a folder on its way is a symbolic link; links are never followed, so it was not copied";
+        QCOMPARE(rejected["conf/passwd"], why);
+        QCOMPARE(rejected["real/inner/hostname"], why);
+        QCOMPARE(result.files.error, std::string("A folder on the way is a symbolic link (never followed), so "
+                                                 "not copied: conf/passwd, real/inner/hostname."));
+    }
+
+    void aCopyStoppedAtTheEntryCapKeepsNothing()
+    {
+        QTemporaryDir destination;
+        const auto result = runWith(*m_executor, R"py(import os
+os.makedirs("many")
+for i in range(200):
+    open("many/f%d" % i, "w").write("x")
+)py",
+                                    {"many"}, destination, 20,
+                                    [](run::CollectRequest& c) { c.limits.maxEntries = 50; });
+        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.files.error.find("50 entries") != std::string::npos, result.files.error.c_str());
+        QVERIFY2(result.files.error.ends_with(
+                     "Nothing was kept: the 49 file(s) copied before the stop were removed."),
+                 result.files.error.c_str());
+        QVERIFY(result.files.copied.empty());
+        QVERIFY(std::filesystem::is_empty(destination.path().toStdString()));
+    }
+
+    void aFolderWithFilesInItIsRefused()
+    {
+        QTemporaryDir destination;
+        { std::ofstream(std::filesystem::path(destination.path().toStdString()) / "mine.txt") << "mine"; }
+        const auto result = runWith(*m_executor, "print('never')", {"x"}, destination);
+        QVERIFY(result.status == run::Status::InvalidRequest);
+        QCOMPARE(result.errorCode, std::string("request.collect_to"));
+        QVERIFY2(result.message.find("is not empty") != std::string::npos, result.message.c_str());
+        QCOMPARE(result.stdoutData, std::string());
     }
 
     void timedOutRunsKeepNoFiles()

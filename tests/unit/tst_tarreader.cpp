@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -331,6 +333,87 @@ private Q_SLOTS:
                  std::filesystem::perms::none);
         QCOMPARE(writer->report().files, std::vector<std::string>{"sub/tool"});
         QCOMPARE(writer->report().bytes, std::uint64_t{4});
+    }
+
+    // Issue 21 item 10: names that sanitise the same (`a\nb`, `a_b`) stopped the whole copy with "File
+    // exists"; now the later one gets a suffix and is listed. A folder that meets a file of the copy
+    // gets a suffix too, and its entries follow it.
+    void hostWriterGivesCollidingNamesASuffix()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path root = dir.path().toStdString();
+        auto writer = agentrun::sandbox::HostWriter::open(root);
+        QVERIFY(writer);
+        TarWriter tar;
+        QVERIFY(tar.addFile("out/a\nb.txt", "first"));
+        QVERIFY(tar.addFile("out/a_b.txt", "second"));
+        QVERIFY(tar.addFile("out/a_b.txt", "third")); // the same name twice in one archive
+        QVERIFY(tar.addFile("out/d", "a file"));
+        QVERIFY(tar.addDirectory("out/d"));
+        QVERIFY(tar.addFile("out/d/inner", "in the folder"));
+        TarReader reader({}, writer->sink());
+        const auto fed = reader.feed(tar.finish());
+        QVERIFY2(fed, fed ? "" : fed.error().message.c_str());
+        QVERIFY(reader.finish());
+        const auto read = [&](const char* name) {
+            std::ifstream in(root / name);
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        };
+        QCOMPARE(read("out/a_b.txt"), std::string("first"));
+        QCOMPARE(read("out/a_b~2.txt"), std::string("second"));
+        QCOMPARE(read("out/a_b~3.txt"), std::string("third"));
+        QCOMPARE(read("out/d"), std::string("a file"));
+        QCOMPARE(read("out/d~2/inner"), std::string("in the folder"));
+        const auto& renamed = writer->report().renamed;
+        QCOMPARE(renamed.size(), std::size_t{3});
+        QCOMPARE(renamed[0].archivePath, std::string("out/a_b.txt"));
+        QCOMPARE(renamed[0].path, std::string("out/a_b~2.txt"));
+        QCOMPARE(renamed[2].path, std::string("out/d~2"));
+        QCOMPARE(writer->report().files.size(), std::size_t{5});
+        QVERIFY(std::ranges::find(writer->report().files, "out/d~2/inner") != writer->report().files.end());
+    }
+
+    // Issue 21 item 10: a collected .git planted an executable hook. Execute bits go unless asked for.
+    void hostWriterDropsExecuteBitsUnlessAsked()
+    {
+        for (const bool keep : {false, true}) {
+            QTemporaryDir dir;
+            const std::filesystem::path root = dir.path().toStdString();
+            auto writer = agentrun::sandbox::HostWriter::open(root, {.keepExecutable = keep});
+            QVERIFY(writer);
+            TarWriter tar;
+            QVERIFY(tar.addFile(".git/hooks/pre-commit", "#!/bin/sh\n", 0777));
+            TarReader reader({}, writer->sink());
+            QVERIFY(reader.feed(tar.finish()));
+            QVERIFY(reader.finish());
+            struct stat info
+            {};
+            QCOMPARE(::stat((root / ".git/hooks/pre-commit").c_str(), &info), 0);
+            QCOMPARE(info.st_mode & 07777, keep ? 0755u : 0644u);
+        }
+    }
+
+    // Issue 21 item 10: a copy stopped at a cap left what it wrote; rollback() removes all of it.
+    void hostWriterRollsBackEverything()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path root = dir.path().toStdString();
+        auto writer = agentrun::sandbox::HostWriter::open(root);
+        QVERIFY(writer);
+        TarWriter tar;
+        for (int i = 0; i < 20; ++i) {
+            QVERIFY(tar.addFile("out/sub" + std::to_string(i % 3) + "/f" + std::to_string(i), "x"));
+        }
+        agentrun::engine::TarLimits limits;
+        limits.maxEntries = 10;
+        TarReader reader(limits, writer->sink());
+        const auto fed = reader.feed(tar.finish());
+        QVERIFY(!fed);
+        QCOMPARE(fed.error().code, std::string("archive.too_many_entries"));
+        QCOMPARE(writer->report().files.size(), std::size_t{10});
+        QCOMPARE(writer->rollback(), std::size_t{10});
+        QVERIFY(writer->report().files.empty());
+        QVERIFY(std::filesystem::is_empty(root));
     }
 };
 

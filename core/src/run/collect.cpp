@@ -10,7 +10,34 @@ namespace agentrun::run {
 
 namespace {
 constexpr std::size_t MaxPaths = 64;
-constexpr std::size_t MaxStderr = 4096;
+constexpr std::size_t MaxStderr = 32768; // the link refusals (up to 64 paths of 255 bytes) and tar's errors
+constexpr std::string_view LinkMark = "agentrun-link:";
+
+// Run in the container (sh -c SCRIPT sh PATH...): a path with a symbolic link among its folders is
+// refused (named on stderr after LinkMark) instead of handed to tar, which would follow it; the path's
+// last component, when it is a link, goes to tar and arrives as a link entry that the reader refuses.
+// The paths are arguments, never part of the script.
+constexpr const char* CollectScript = R"sh(cd /tmp || exit 1
+linked() {
+    rest=$1 prefix=
+    while :; do
+        case $rest in */*) part=${rest%%/*} rest=${rest#*/} ;; *) return 1 ;; esac
+        prefix=$prefix$part
+        [ -L "$prefix" ] && return 0
+        prefix=$prefix/
+    done
+}
+n=$#
+while [ "$n" -gt 0 ]; do
+    p=$1
+    shift
+    if linked "$p"; then printf 'agentrun-link:%s
+' "$p" >&2; else set -- "$@" "$p"; fi
+    n=$((n - 1))
+done
+if [ $# -eq 0 ]; then exec tar --format=gnu -cf - -T /dev/null; fi
+exec tar --format=gnu -cf - -- "$@"
+)sh";
 } // namespace
 
 Result<void> validateCollect(const CollectRequest& request)
@@ -38,6 +65,13 @@ Result<void> validateCollect(const CollectRequest& request)
                                               ", does not exist or is not a directory (links are not "
                                               "accepted): create it first.");
     }
+    if (!request.paths.empty() && !std::filesystem::is_empty(request.destination, error)) {
+        return fail("request.collect_to",
+                    "The folder for collected files, " + request.destination.string() +
+                        ", is not empty: files are collected only into an empty or new folder, so that "
+                        "nothing merges into what is there. Give another folder (--collect-to DIR) or "
+                        "move its contents away.");
+    }
     return {};
 }
 
@@ -47,13 +81,13 @@ CollectedFiles collectFiles(engine::Client& client, const std::string& container
     using namespace std::chrono_literals;
     CollectedFiles collected;
     collected.requested = true;
-    auto writer = sandbox::HostWriter::open(request.destination);
+    auto writer = sandbox::HostWriter::open(request.destination, {request.keepExecutable});
     if (!writer) {
         collected.error = writer.error().message;
         return collected;
     }
     engine::Client::ExecOptions options;
-    options.cmd = {"tar", "-C", "/tmp", "--format=gnu", "-cf", "-", "--"};
+    options.cmd = {"sh", "-c", CollectScript, "sh"};
     options.cmd.insert(options.cmd.end(), request.paths.begin(), request.paths.end());
     options.user = "65534:65534";
     auto exec = client.createExec(containerId, options);
@@ -97,18 +131,33 @@ CollectedFiles collectFiles(engine::Client& client, const std::string& container
         readError = Error{"collect.timeout", "Copying the files out took longer than 120 s and was stopped."};
     }
     stream = Result<engine::AttachStream>(engine::AttachStream()); // closes the connection: tar stops
-    collected.copied = writer->report().files;
     collected.rejected = reader.rejections();
+    if (!readError) {
+        if (auto finished = reader.finish(); !finished) {
+            readError = finished.error();
+        }
+    }
     if (readError) {
+        // All or nothing: a copy cut short (a cap, a broken archive, a host error) removes what it wrote.
+        const std::size_t written = writer->report().files.size();
+        const std::size_t removed = writer->rollback();
+        collected.copied = writer->report().files; // what could not be removed, if anything
         collected.error = readError->message;
+        if (written > 0) {
+            collected.error += collected.copied.empty()
+                                   ? " Nothing was kept: the " + std::to_string(removed) +
+                                         " file(s) copied before the stop were removed."
+                                   : " " + std::to_string(collected.copied.size()) +
+                                         " file(s) copied before the stop could not be removed: they are "
+                                         "listed as copied.";
+        }
         return collected;
     }
-    if (auto finished = reader.finish(); !finished) {
-        collected.error = finished.error().message;
-        return collected;
-    }
+    collected.copied = writer->report().files;
+    collected.renamed = writer->report().renamed;
     // tar goes on past a missing path (exit 2) and says which on stderr.
     std::string missing;
+    std::string linked;
     std::size_t start = 0;
     while (start < tarErrors.size()) {
         auto end = tarErrors.find('\n', start);
@@ -116,6 +165,14 @@ CollectedFiles collectFiles(engine::Client& client, const std::string& container
             end = tarErrors.size();
         }
         const std::string line = tarErrors.substr(start, end - start);
+        if (line.starts_with(LinkMark)) {
+            const auto name = engine::TarReader::sanitizeComponent(line.substr(LinkMark.size()));
+            collected.rejected.push_back(
+                {name, "a folder on its way is a symbolic link; links are never followed, so it was not copied"});
+            linked += (linked.empty() ? "" : ", ") + name;
+            start = end + 1;
+            continue;
+        }
         const auto at = line.find(": Cannot stat");
         if (at != std::string::npos) {
             auto name = line.substr(0, at);
@@ -126,8 +183,16 @@ CollectedFiles collectFiles(engine::Client& client, const std::string& container
         }
         start = end + 1;
     }
-    if (!missing.empty()) {
-        collected.error = "Not found in the working directory, so not copied: " + missing + ".";
+    if (!missing.empty() || !linked.empty()) {
+        if (!missing.empty()) {
+            collected.error = "Not found in the working directory, so not copied: " + missing + ".";
+        }
+        if (!linked.empty()) {
+            collected.error += (collected.error.empty() ? "" : " ") +
+                               std::string("A folder on the way is a symbolic link (never followed), so not "
+                                           "copied: ") +
+                               linked + ".";
+        }
     } else if (auto state = client.inspectExec(*exec);
                state && (*state)["ExitCode"].is_number_integer() && (*state)["ExitCode"].get<int>() != 0) {
         collected.error = "Copying the files out failed: tar said " +

@@ -36,8 +36,14 @@ nlohmann::json toJson(const RunResult& result)
         for (const auto& r : result.files.rejected) {
             rejected.push_back({{"path", r.archivePath}, {"reason", r.reason}});
         }
-        json["files"] = {
-            {"copied", result.files.copied}, {"rejected", rejected}, {"error", result.files.error}};
+        nlohmann::json renamed = nlohmann::json::array();
+        for (const auto& r : result.files.renamed) {
+            renamed.push_back({{"path", r.archivePath}, {"written_as", r.path}});
+        }
+        json["files"] = {{"copied", result.files.copied},
+                         {"rejected", rejected},
+                         {"renamed", renamed},
+                         {"error", result.files.error}};
     }
     return json;
 }
