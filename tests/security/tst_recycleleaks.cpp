@@ -150,6 +150,28 @@ private Q_SLOTS:
         }
     }
 
+    // The IPC filter leaves what programs use: multiprocessing's locks, queues and pools run on POSIX
+    // semaphores and files in /dev/shm, not on System V IPC or message queues.
+    void multiprocessingStillWorks()
+    {
+        Limits limits = smallLimits();
+        limits.timeoutSeconds = 60;
+        const auto result = m_suite.run(R"py(import multiprocessing as mp
+def square(x):
+    return x * x
+if __name__ == "__main__":
+    lock, queue = mp.Lock(), mp.Queue()
+    with lock:
+        queue.put("queued")
+    print(queue.get(timeout=30))
+    with mp.Pool(2) as pool:
+        print(sum(pool.map(square, range(10))))
+)py",
+                                        limits);
+        QVERIFY2(result.status == Status::Ok, (result.message + " " + result.stderrData).c_str());
+        QCOMPARE(result.stdoutData, std::string("queued\n285\n"));
+    }
+
     void cleanupTestCase() { m_suite.finish(); }
 };
 
