@@ -21,14 +21,12 @@ MSG_PREFIX=quickstart
 # shellcheck source=SCRIPTDIR/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-# ---- configuration (the one place the package list lives) -------------------------------------------
-PACKAGES=(
-    build-essential cmake ninja-build ccache pkg-config git nodejs npm
-    qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqscintilla2-qt6-dev
-    libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
-    docker.io debootstrap xvfb xauth clang libclang-rt-14-dev help2man lintian desktop-file-utils appstream
-    runsc
-)
+# shellcheck source=SCRIPTDIR/lib/packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/packages.sh"
+
+# ---- configuration ----------------------------------------------------------------------------------
+# The package list lives in packaging/lib/packages.sh (the fresh-root check reads the same list).
+PACKAGES=("${AGENTRUN_PACKAGES[@]}")
 PRESET=${QUICKSTART_PRESET:-ci}
 SANDBOX_IMAGE=agentrun-sandbox:latest
 DEFAULT_BASE=python:3.11-slim
@@ -47,6 +45,10 @@ case ${1:-} in
     test) mode="test" ;;
     -h | --help | help)
         usage
+        exit 0
+        ;;
+    --print-packages)
+        agentrun_wanted_packages
         exit 0
         ;;
     *)
@@ -126,12 +128,9 @@ step_packages() {
         printf '  %s\n' "${PACKAGES[*]}" >&2
         die "packages: not a Debian system, cannot install automatically"
     fi
-    local missing=() p wanted=("${PACKAGES[@]}")
-    # docker.io only recommends apparmor, but with AppArmor enabled in the kernel dockerd needs
-    # apparmor_parser to load its default container profile.
-    if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]]; then
-        wanted+=(apparmor)
-    fi
+    local missing=() p wanted=()
+    # The list plus apparmor when the kernel has AppArmor enabled (packaging/lib/packages.sh says why).
+    mapfile -t wanted < <(agentrun_wanted_packages)
     for p in "${wanted[@]}"; do
         if [[ ($p == npm || $p == nodejs) ]] && npm_works; then
             continue # a working npm on PATH (e.g. from another source) satisfies nodejs and npm
@@ -180,9 +179,18 @@ step_build() {
         cmake --preset "$PRESET" || die "build: configuring failed (see above). A missing library? Rerun the \
 packages step. Stale cache? rm -rf build/$PRESET and rerun"
     fi
-    msg "build: cmake --build --preset $PRESET -j$(nproc)"
-    cmake --build --preset "$PRESET" -j"$(nproc)" || die "build: compiling failed (see the compiler output above); \
-fix it and rerun, the build resumes where it stopped"
+    # Test mode builds everything (tests, fuzz replays, benches, man pages). Normal mode builds only what
+    # it opens: the CLI and, when the preset has the GUI, the workbench; the first run does not wait for
+    # the test suite to compile.
+    local targets=()
+    if [[ $mode != test ]]; then
+        targets=(agentrun)
+        ninja -C "$BUILD_DIR" -t targets all 2>/dev/null | grep -q '^agentrun-workbench:' && targets+=(agentrun-workbench)
+    fi
+    msg "build: cmake --build --preset $PRESET -j$(nproc)${targets[*]:+ --target ${targets[*]}}"
+    cmake --build --preset "$PRESET" -j"$(nproc)" ${targets[@]:+--target "${targets[@]}"} ||
+        die "build: compiling failed (see the compiler output above); fix it and rerun, the build resumes where \
+it stopped"
 }
 
 # ---- step 3: engine ---------------------------------------------------------------------------------
