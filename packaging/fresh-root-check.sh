@@ -29,7 +29,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/packages.sh"
 
 SUITE=bookworm
 # Bump when the way the root is built changes: the hash changes, so the next run builds a new root.
-RECIPE=1
+RECIPE=2
 
 rebuild=0
 while [[ $# -gt 0 ]]; do
@@ -96,12 +96,28 @@ mount_into() { # mount_into TARGET MOUNT-ARGS...
     mount "$@" "$target" && mounts+=("$target")
 }
 
-# The basic file systems of a chroot, the host's name resolution and no service starts.
+# The basic file systems of a chroot and the host's name resolution.
 prepare_chroot() {
     local dir=$1
     mount_into "$dir/proc" -t proc proc
     mount_into "$dir/dev" --bind /dev
     cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
+}
+
+# The network as the host sees it: certificate authorities added locally (Debian's place for them,
+# /usr/local/share/ca-certificates: a company's or a TLS-inspecting proxy's CA), so that npm reaches
+# the registry from the root as it does from the host. Done in each run's overlay, never baked into the
+# cached root.
+host_trust() {
+    local dir=$1 crts=()
+    shopt -s nullglob
+    crts=(/usr/local/share/ca-certificates/*.crt /usr/local/share/ca-certificates/*/*.crt)
+    shopt -u nullglob
+    [[ ${#crts[@]} -gt 0 ]] || return 0
+    cp -a /usr/local/share/ca-certificates/. "$dir/usr/local/share/ca-certificates/"
+    in_chroot "$dir" update-ca-certificates >/dev/null 2>&1 ||
+        warn "update-ca-certificates failed in the root: npm may not reach the registry"
+    msg "network: the host's ${#crts[@]} local CA certificate(s) are trusted in the root too"
 }
 
 # in_chroot DIR COMMAND...: a clean environment (nothing of the caller's but a proxy, if any).
@@ -138,6 +154,15 @@ build_root() {
 archive reachable from this machine? Rerun when it is"
     fi
     msg "debootstrap done in $(elapsed "$t0"); installing the ${#packages[@]} packages with --no-install-recommends"
+    # A throw-away root: dpkg need not fsync every file, and documentation, manuals and translations are
+    # never read in it (no package is changed by this, only which of their files land on disk).
+    cat >"$tmp/etc/dpkg/dpkg.cfg.d/agentrun-fresh-root" <<'EOF_DPKG'
+force-unsafe-io
+path-exclude=/usr/share/doc/*
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+EOF_DPKG
     prepare_chroot "$tmp"
     mount_into "$tmp/var/cache/apt/archives" --bind "$cache/apt-archives"
     # Package scripts must not start services (docker.io would start a daemon) inside the chroot.
@@ -203,6 +228,7 @@ if ! mount_into "$chroot_dir" -t overlay overlay -o "lowerdir=$rootfs,upperdir=$
     cp -a "$rootfs/." "$chroot_dir/"
 fi
 prepare_chroot "$chroot_dir"
+host_trust "$chroot_dir"
 mkdir -p "$chroot_dir/var/cache/agentrun-ccache"
 mount_into "$chroot_dir/var/cache/agentrun-ccache" --bind "$cache/ccache"
 
@@ -268,6 +294,11 @@ configure() {
     if ! in_chroot "$chroot_dir" sh -c 'cd /src && exec cmake "$@"' sh --preset "$preset" -B "/build/$preset" "$@" \
         >"$log" 2>&1; then
         tail -n 25 "$log" >&2
+        if grep -q 'npm pack tree-sitter-python.*failed' "$log"; then
+            die "cmake --preset $preset: npm pack failed in the fresh root. npm is there (the tools check passed), \
+so the root cannot reach the npm registry as this machine does: DNS (/etc/resolv.conf), proxy variables \
+or a local CA certificate missing from /usr/local/share/ca-certificates"
+        fi
         configure_hint "$log"
         die "cmake --preset $preset failed in the fresh root, with exactly the packages of packaging/lib/packages.sh: \
 the list misses what the configure step needs (see above). Add the package and rerun ./packaging/quickstart.sh test"
@@ -293,19 +324,41 @@ OBJECTS=(
     "tests/unit/CMakeFiles/unit_demuxer.dir/tst_demuxer.cpp.o|a test (Qt Test)"
     "CMakeFiles/tree_sitter_python.dir/_deps/tree-sitter-python/package/src/scanner.c.o|the grammar npm fetched (C)"
 )
-# compile BUILD-DIR OBJECT|WHAT...
+# compile BUILD-DIR OBJECT|WHAT...: the objects and exactly what they need, not what ninja would build
+# first. Ninja would link every library a Qt target uses before its moc step (CMake makes AUTOMOC
+# depend on the linked libraries), i.e. compile all of core for the first Qt object. So the commands
+# come from `ninja -t commands OBJECT`: the code generators among them (moc, rcc; lines without -o)
+# run once each, in order; the other objects' compiles and the archive and link steps are left out;
+# then the objects compile in parallel with their exact commands (through the root's ccache).
 compile() {
-    local dir=$1 t0 log=$work/compile-${1##*/}.log known objs=() entry obj
+    local dir=$1 t0 log=$work/compile-${1##*/}.log known entry obj line n=0 objs=() scripts=()
+    local -A done_cmd=()
     shift
     t0=$(now_s)
     known=$(in_chroot "$chroot_dir" ninja -C "$dir" -t targets all | cut -d: -f1)
+    : >"$log"
     for entry in "$@"; do
         obj=${entry%%|*}
         grep -qxF "$obj" <<<"$known" || die "$obj is not a target of $dir any more (a source renamed or \
 moved?): update OBJECTS in packaging/${BASH_SOURCE[0]##*/}"
         objs+=("$obj")
+        while IFS= read -r line; do
+            if [[ $line == *" -o $obj -c "* ]]; then
+                n=$((n + 1))
+                printf 'cd %s && %s\n' "$dir" "$line" >"$chroot_dir/$dir/fresh-root-compile-$n.sh"
+                scripts+=("$dir/fresh-root-compile-$n.sh")
+            elif [[ $line != *" -o "* && $line != *"/ar "* && -z ${done_cmd[$line]:-} ]]; then
+                done_cmd[$line]=1
+                in_chroot "$chroot_dir" sh -c "cd '$dir' && $line" >>"$log" 2>&1 || {
+                    tail -n 25 "$log" >&2
+                    die "a code generator for $obj failed in the fresh root (moc/rcc; full log: $log)"
+                }
+            fi
+        done < <(in_chroot "$chroot_dir" ninja -C "$dir" -t commands "$obj")
     done
-    if ! in_chroot "$chroot_dir" ninja -C "$dir" "${objs[@]}" >"$log" 2>&1; then
+    [[ ${#scripts[@]} -eq ${#objs[@]} ]] || die "ninja -t commands did not give one compile command per object in \
+$dir: update compile() in packaging/${BASH_SOURCE[0]##*/}"
+    if ! printf '%s\n' "${scripts[@]}" | in_chroot "$chroot_dir" xargs -P "$(nproc)" -n 1 sh >>"$log" 2>&1; then
         tail -n 25 "$log" >&2
         local header pkg
         header=$(sed -n 's/.*fatal error: \([^:]*\): No such file or directory.*/\1/p' "$log" | head -n 1)
@@ -317,12 +370,9 @@ $pkg)}: add its package to packaging/lib/packages.sh"
         die "compiling in the fresh root failed (see above). If it also fails here, it is a code error; \
 otherwise the fresh root lacks a package"
     fi
-    local what=()
-    for entry in "$@"; do what+=("${entry#*|}"); done
-    msg "compile: ${#objs[@]} objects in ${dir#/build/} passed ($(elapsed "$t0")): $(
-        IFS=,
-        echo "${what[*]}"
-    )"
+    local what=""
+    for entry in "$@"; do what+="${what:+, }${entry#*|}"; done
+    msg "compile: ${#objs[@]} object(s) in preset ${dir#/build/} passed ($(elapsed "$t0")): $what"
 }
 compile /build/ci "${OBJECTS[@]}"
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # AgentRun Workbench: one-command set-up (see docs/setup.md).
 #
-#   ./packaging/quickstart.sh          install what is missing, build, start the engine, build the sandbox
-#                                      image, then open the workbench (no display: run the CLI demo)
-#   ./packaging/quickstart.sh test     the same set-up, then the whole test suite (ctest)
+#   ./packaging/quickstart.sh          install what is missing, build the two programs, start the engine,
+#                                      build the sandbox image, then open the workbench (no display: run
+#                                      the CLI demo)
+#   ./packaging/quickstart.sh test     the same set-up (building everything: tests, fuzzers, benches), then
+#                                      the whole test suite (ctest, gVisor, ASan, fuzzers, the fresh-root check)
 #
 # Idempotent: every step checks first and says what it skipped. Knobs (environment):
 #   QUICKSTART_STEPS="packages build engine image run"   run only these steps (default: all, in this order)
@@ -15,6 +17,11 @@
 #   QUICKSTART_CTEST_ARGS="…"     extra arguments for ctest in test mode (e.g. "-L unit")
 #   QUICKSTART_PRESET=NAME        CMake preset to build and test (default ci; e.g. headless, dev, asan)
 #   QUICKSTART_ASAN=0             test mode: skip the unit and engine suites under ASan/UBSan (build/asan)
+#   QUICKSTART_FRESH_ROOT=0       test mode: skip the fresh-root check (packaging/fresh-root-check.sh: the
+#                                 package list installed into an empty Debian root, configure + compile there)
+#   QUICKSTART_FRESH_ROOT_CACHE=DIR  where that check caches its root (default
+#                                 ${XDG_CACHE_HOME:-$HOME/.cache}/agentrun/fresh-root; about 2 GB)
+#   ./packaging/quickstart.sh --print-packages   print the Debian packages the set-up installs
 set -euo pipefail
 
 MSG_PREFIX=quickstart
@@ -439,6 +446,32 @@ run_fuzzers() {
     ctest --preset fuzz -j"$(nproc)" --no-tests=error
 }
 
+# The package list proven from nothing: packaging/fresh-root-check.sh installs exactly the list into an
+# empty Debian bookworm root (cached per list, outside the source tree) and configures and compiles
+# there. Needs root (through sudo when not root). QUICKSTART_FRESH_ROOT=0 skips it;
+# QUICKSTART_FRESH_ROOT_CACHE=DIR moves its cache.
+run_fresh_root_check() {
+    if [[ ${QUICKSTART_FRESH_ROOT:-1} == 0 || -n ${QUICKSTART_CTEST_ARGS:-} ]]; then
+        msg "fresh-root: skipped (QUICKSTART_FRESH_ROOT=0 or QUICKSTART_CTEST_ARGS set)"
+        return 0
+    fi
+    if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+        warn "fresh-root: needs root (debootstrap, chroot, mounts) and sudo is not installed: skipped"
+        return 0
+    fi
+    local cache=${QUICKSTART_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentrun/fresh-root} t0 rc=0
+    t0=$(now_s)
+    msg "fresh-root: packaging/fresh-root-check.sh (the package list, from an empty Debian root)"
+    # The caller's cache directory, also through sudo (whose HOME is root's).
+    as_root env QUICKSTART_FRESH_ROOT_CACHE="$cache" "$ROOT/packaging/fresh-root-check.sh" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        printf '%s: fresh-root: FAILED after %ss: the package list is not enough on a fresh machine (see above); \
+rerun it alone with packaging/fresh-root-check.sh\n' "$MSG_PREFIX" "$(($(now_s) - t0))" >&2
+        return "$rc"
+    fi
+    msg "fresh-root: the package list passed from nothing in $(($(now_s) - t0))s"
+}
+
 # The security suite a second time under gVisor (ctest label gvisor), when the engine has runsc.
 run_gvisor_suite() {
     if [[ -n ${QUICKSTART_CTEST_ARGS:-} ]]; then
@@ -510,6 +543,7 @@ step_run() {
         msg "tests: ctest --test-dir build/$PRESET --output-on-failure -j$(nproc) -LE gvisor${extra[*]:+ ${extra[*]}}"
         local rc=0
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --no-tests=error -LE gvisor "${extra[@]}" || rc=$?
+        run_fresh_root_check || rc=$?
         run_gvisor_suite || rc=$?
         run_asan_suites || rc=$?
         run_fuzzers || rc=$?
