@@ -133,9 +133,9 @@ in_chroot() {
     env -i "${env[@]}" chroot "$dir" "$@"
 }
 
-# The package that ships a file on this machine (for hints), or nothing.
+# The package that ships a file on this machine (for hints), or nothing (never a failure: set -e).
 host_package_of() {
-    dpkg -S "$1" 2>/dev/null | head -n 1 | cut -d: -f1
+    { dpkg -S "$1" 2>/dev/null || true; } | head -n 1 | cut -d: -f1
 }
 
 T0=$(now_s)
@@ -270,9 +270,12 @@ msg "tools: all ${#TOOLS[@]} present (compilers, CMake, Ninja, npm, docker.io, r
 # can name the Debian package that ships it.
 configure_hint() {
     local log=$1 names n pkg
-    # CMake wraps its messages: join the lines first.
-    names=$(tr -s '\n ' '  ' <"$log" | grep -oE 'dependency [A-Za-z0-9_]+ could not|configuration file provided by "[A-Za-z0-9_]+"|Could NOT find [A-Za-z0-9_]+' |
-        sed -E 's/^dependency ([A-Za-z0-9_]+) could not$/\1/; s/^configuration file provided by "([A-Za-z0-9_]+)"$/\1/; s/^Could NOT find //' |
+    # CMake wraps its messages: join the lines first. "Could NOT find X" only counts when it is an
+    # error (a REQUIRED find module); Qt's optional look-ups (XKB, …) print it as a status line.
+    names=$({
+        tr -s '\n ' '  ' <"$log" | grep -oE 'dependency [A-Za-z0-9_]+ could not|configuration file provided by "[A-Za-z0-9_]+"'
+        grep -A 3 'CMake Error at .*FindPackageHandleStandardArgs' "$log" | grep -oE 'Could NOT find [A-Za-z0-9_]+'
+    } | sed -E 's/^dependency ([A-Za-z0-9_]+) could not$/\1/; s/^configuration file provided by "([A-Za-z0-9_]+)"$/\1/; s/^Could NOT find //' |
         sort -u || true)
     for n in $names; do
         pkg=$(host_package_of "*/cmake/$n/${n}Config.cmake")
