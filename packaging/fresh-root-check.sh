@@ -323,6 +323,7 @@ OBJECTS=(
     "ui/CMakeFiles/agentrun_ui.dir/resourcepanel.cpp.o|agentrun_ui (Qt Charts)"
     "ui/CMakeFiles/agentrun_ui.dir/codeeditor.cpp.o|agentrun_ui (QScintilla)"
     "app/cli/CMakeFiles/agentrun.dir/resthttp.cpp.o|the agentrun CLI (cpp-httplib)"
+    "app/cli/CMakeFiles/agentrun.dir/commandline.cpp.o|the agentrun CLI (CLI11)"
     "app/workbench/CMakeFiles/agentrun-workbench.dir/main.cpp.o|agentrun-workbench (Qt Widgets)"
     "tests/unit/CMakeFiles/unit_demuxer.dir/tst_demuxer.cpp.o|a test (Qt Test)"
     "CMakeFiles/tree_sitter_python.dir/_deps/tree-sitter-python/package/src/scanner.c.o|the grammar npm fetched (C)"
