@@ -374,6 +374,9 @@ $pkg)}: add its package to packaging/lib/packages.sh"
         die "compiling in the fresh root failed (see above). If it also fails here, it is a code error; \
 otherwise the fresh root lacks a package"
     fi
+    for obj in "${objs[@]}"; do
+        [[ -s $chroot_dir/$dir/$obj ]] || die "the compile of $obj passed but left no object file (log: $log)"
+    done
     local what=""
     for entry in "$@"; do what+="${what:+, }${entry#*|}"; done
     msg "compile: ${#objs[@]} object(s) in preset ${dir#/build/} passed ($(elapsed "$t0")): $what"
@@ -385,7 +388,7 @@ compile /build/ci "${OBJECTS[@]}"
 fuzz_obj=$(in_chroot "$chroot_dir" ninja -C /build/fuzz -t targets all | cut -d: -f1 |
     grep -m 1 -E '^tests/fuzz/CMakeFiles/fuzz_[a-z]+\.dir/fuzz_[a-z]+\.cpp\.o$' || true)
 [[ -n $fuzz_obj ]] || die "the fuzz preset has no fuzz_*.cpp.o target in the fresh root: update ${BASH_SOURCE[0]##*/}"
-compile /build/fuzz "$fuzz_obj|a libFuzzer target (clang, ASan+UBSan)"
+compile /build/fuzz "$fuzz_obj|a libFuzzer target, ${fuzz_obj##*/} (clang, ASan+UBSan)"
 t0=$(now_s)
 printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' \
     >"$chroot_dir/tmp/fuzz_probe.cpp"
