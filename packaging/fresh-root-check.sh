@@ -313,19 +313,19 @@ configure asan -DAGENTRUN_GUI=OFF
 configure fuzz
 
 # ---- 5. compile one translation unit of each library and program ----------------------------------------
-# object (as ninja names it) and why it was chosen: each library and program, and each third-party
+# a source file (or an object as ninja names it) and why it was chosen: each library and program, and each third-party
 # header family the list must provide.
 OBJECTS=(
-    "core/CMakeFiles/agentrun_safety.dir/src/safety/syntaxtree.cpp.o|agentrun_safety (tree-sitter)"
-    "core/CMakeFiles/agentrun_core.dir/src/engine/connecterror.cpp.o|agentrun_core (libcurl)"
-    "core/CMakeFiles/agentrun_core.dir/src/history/sqlite.cpp.o|agentrun_core (SQLite)"
-    "core/CMakeFiles/agentrun_core.dir/src/sandbox/imagebuilder.cpp.o|agentrun_core (OpenSSL)"
-    "ui/CMakeFiles/agentrun_ui.dir/resourcepanel.cpp.o|agentrun_ui (Qt Charts)"
-    "ui/CMakeFiles/agentrun_ui.dir/codeeditor.cpp.o|agentrun_ui (QScintilla)"
-    "app/cli/CMakeFiles/agentrun.dir/resthttp.cpp.o|the agentrun CLI (cpp-httplib)"
-    "app/cli/CMakeFiles/agentrun.dir/commandline.cpp.o|the agentrun CLI (CLI11)"
-    "app/workbench/CMakeFiles/agentrun-workbench.dir/main.cpp.o|agentrun-workbench (Qt Widgets)"
-    "tests/unit/CMakeFiles/unit_demuxer.dir/tst_demuxer.cpp.o|a test (Qt Test)"
+    "core/src/safety/syntaxtree.cpp|agentrun_safety (tree-sitter)"
+    "core/src/engine/connecterror.cpp|agentrun_core (libcurl)"
+    "core/src/history/sqlite.cpp|agentrun_core (SQLite)"
+    "core/src/sandbox/imagebuilder.cpp|agentrun_core (OpenSSL)"
+    "ui/resourcepanel.cpp|agentrun_ui (Qt Charts)"
+    "ui/codeeditor.cpp|agentrun_ui (QScintilla)"
+    "app/cli/resthttp.cpp|the CLI's REST server (cpp-httplib)"
+    "app/cli/commandline.cpp|the agentrun CLI (CLI11)"
+    "app/workbench/main.cpp|agentrun-workbench (Qt Widgets)"
+    "tests/unit/tst_demuxer.cpp|a test (Qt Test)"
     "CMakeFiles/tree_sitter_python.dir/_deps/tree-sitter-python/package/src/scanner.c.o|the grammar npm fetched (C)"
 )
 # compile BUILD-DIR OBJECT|WHAT...: the objects and exactly what they need, not what ninja would build
@@ -343,6 +343,14 @@ compile() {
     : >"$log"
     for entry in "$@"; do
         obj=${entry%%|*}
+        if [[ $obj != *.o ]]; then
+            # A source: its object is DIR/CMakeFiles/TARGET.dir/REST.o for the source DIR/REST, whatever
+            # the target (a library moving to another target does not break the check).
+            obj=$(sed -nE 's#^((.*/)?)CMakeFiles/[^/]+\.dir/(.*)\.o$#\1\3 &#p' <<<"$known" |
+                awk -v s="$obj" '$1 == s && !found { found = $2 } END { print found }')
+            [[ -n $obj ]] || die "${entry%%|*} has no object in $dir any more (renamed or moved?): update \
+OBJECTS in packaging/${BASH_SOURCE[0]##*/}"
+        fi
         grep -qxF "$obj" <<<"$known" || die "$obj is not a target of $dir any more (a source renamed or \
 moved?): update OBJECTS in packaging/${BASH_SOURCE[0]##*/}"
         objs+=("$obj")
