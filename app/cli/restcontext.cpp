@@ -2,8 +2,10 @@
 
 #include "agentrun/run/resultjson.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <malloc.h>
 #include <random>
 
 namespace agentrun::cli {
@@ -19,10 +21,34 @@ run::ExecutorConfig executorConfig(const ServeConfig& config)
     return executor;
 }
 
+/// Output above which a finished run's freed buffers are returned to the system.
+constexpr std::size_t TrimAfterOutput = 1u << 20;
+
+run::AdmissionRules admissionRules(const ServeConfig& config)
+{
+    run::AdmissionRules rules;
+    rules.ceilings = config.ceilings;
+    rules.networkAllowed = config.defaults.limits.network != "none";
+    rules.allow = config.defaults.allow;
+    // The presets, plus the operator's own policies (a file given to serve --policy / --compat-policy).
+    for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {
+        if (std::ranges::find(rules.policies, policy) == rules.policies.end()) {
+            rules.policies.push_back(policy);
+        }
+    }
+    // A server started on gVisor keeps every run on it; runc servers also accept runsc (stronger).
+    if (config.defaults.limits.runtime == "runsc") {
+        rules.runtimes = {"runsc"};
+    }
+    rules.skipCheckAllowed = false; // no REST field skips the check, and no profile may either
+    return rules;
+}
+
 } // namespace
 
 RestContext::RestContext(ServeConfig serveConfig)
-    : config(std::move(serveConfig)), executor(executorConfig(config)), runs(config.maxConcurrent)
+    : config(std::move(serveConfig)), rules(admissionRules(config)), executor(executorConfig(config)),
+      runs(config.maxConcurrent, config.recentRunBytes), blockedRuns(config.blockedPerMinute)
 {
     if (!config.recordHistory) {
         historyProblem = "The history is off (--no-history).";
@@ -52,18 +78,39 @@ std::string RestContext::newRunId()
     return buffer;
 }
 
-run::RunResult RestContext::execute(const run::RunRequest& request, RunSession& session,
-                                    const std::string& policyName)
+Result<void> RestContext::admit(const run::RunRequest& request) const
 {
-    run::RunResult result = executor.run(request, session, session.cancelToken());
+    return run::admit(request, rules);
+}
+
+std::shared_ptr<const run::RunResult> RestContext::execute(const run::RunRequest& request, RunSession& session,
+                                                           const std::string& client)
+{
+    run::RunResult result;
+    if (auto admitted = admit(request); !admitted) {
+        // Every handler admits first and answers 422; this keeps a new way in from skipping the rules.
+        result.status = run::Status::InvalidRequest;
+        result.errorCode = admitted.error().code;
+        result.message = admitted.error().message;
+    } else {
+        result = executor.run(request, session, session.cancelToken());
+    }
     result.runId = session.id();
+    if (result.status == run::Status::Blocked || result.status == run::Status::DependencyRejected) {
+        blockedRuns.spend(client);
+    }
     if (history && result.status != run::Status::InvalidRequest) {
-        if (auto recorded = history->record(request, result, policyName, "rest"); !recorded) {
+        if (auto recorded = history->record(request, result, request.policy, "rest"); !recorded) {
             std::fprintf(stderr, "agentrun: warning: %s\n", recorded.error().message.c_str());
         }
     }
-    session.publishFinished(run::toJson(result));
-    return result;
+    auto shared = session.publishFinished(std::move(result));
+    if (shared->stdoutData.size() + shared->stderrData.size() > TrimAfterOutput) {
+        // The run's buffers (collector, events) were freed in large blocks that glibc keeps unless asked:
+        // give them back, so the server's resident size follows what it holds.
+        ::malloc_trim(0);
+    }
+    return shared;
 }
 
 } // namespace agentrun::cli

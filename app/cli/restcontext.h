@@ -1,8 +1,10 @@
 #pragma once
 
+#include "clientbudget.h"
 #include "restruns.h"
 
 #include "agentrun/history/historystore.h"
+#include "agentrun/run/admission.h"
 #include "agentrun/run/executor.h"
 
 #include <atomic>
@@ -25,6 +27,11 @@ struct ServeConfig
     int headerTimeoutSeconds = 10;         ///< a request head must arrive within this (slow clients)
     int maxClientConnections = 32;         ///< connections one client address may keep open
     run::RunRequest defaults;            ///< limits, policy and whitelist of /v2 runs unless the request says
+    run::Ceilings ceilings = run::Ceilings::forHost(); ///< the most a request may ask for (serve --max-…)
+    /// What finished streamed runs kept for late event readers may hold together.
+    std::size_t recentRunBytes = 128u << 20;
+    /// Blocked runs (check, whitelist) one client may have recorded per minute; 0: no limit.
+    double blockedPerMinute = 60;
     std::string compatPolicy = "agentrun-compat"; ///< policy of /v1/run/ (AgentRun's verdicts and messages)
     std::string image = "agentrun-sandbox:latest";
     bool recordHistory = true;
@@ -39,19 +46,32 @@ public:
     explicit RestContext(ServeConfig config);
 
     const ServeConfig config;
+    /// The server's rules for every run, from config: ceilings, network, whitelist, policies, runtime.
+    const run::AdmissionRules rules;
     run::Executor executor;
     std::optional<history::HistoryStore> history;
     std::string historyProblem; ///< why there is no history, when there is none
     RunRegistry runs;
+    ClientBudget blockedRuns; ///< per client: blocked runs it may still have recorded
     std::atomic<bool> stopping{false};
 
     /// A fresh random run id (16 hex digits); the server's id replaces the executor's so that a streamed run
     /// has its id before it starts.
     static std::string newRunId();
 
-    /// Runs `request` observed by `session`, records it in the history, then publishes "finished".
-    run::RunResult execute(const run::RunRequest& request, RunSession& session,
-                           const std::string& policyName);
+    /// The one gate of every run, however its settings arrived (the request's fields, a profile it names,
+    /// the server's defaults): `request` is the final run description. Errors name the field (→ 422).
+    Result<void> admit(const run::RunRequest& request) const;
+
+    /// Seconds `client` (ClientBudget::clientOf) must wait before its next run: it had its budget of
+    /// blocked runs recorded (→ 429 with Retry-After). 0: it may run now.
+    int retryAfter(const std::string& client) { return blockedRuns.retryAfter(client); }
+
+    /// Runs `request` observed by `session`, records it in the history, then publishes "finished". A run
+    /// blocked without running counts against `client`'s budget. A request that admit() refuses ends as
+    /// InvalidRequest without starting anything.
+    std::shared_ptr<const run::RunResult> execute(const run::RunRequest& request, RunSession& session,
+                                                  const std::string& client);
 };
 
 } // namespace agentrun::cli

@@ -125,7 +125,7 @@ Result<std::int64_t> sizeField(const nlohmann::json& value, const std::string& f
 
 } // namespace
 
-Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits, bool allowNetwork)
+Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits)
 {
     if (!json.is_object()) {
         return fail("limits", "limits must be an object like {\"timeout\": 5, \"memory\": \"256m\"}.");
@@ -197,11 +197,6 @@ Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits, 
     }
     if (auto valid = run::validate(limits); !valid) {
         return std::unexpected(valid.error());
-    }
-    if (limits.network != "none" && !allowNetwork) {
-        return fail("limits.network",
-                    "This server does not give runs network access: only \"none\" is accepted "
-                    "(start it with --network bridge to allow it).");
     }
     return limits;
 }

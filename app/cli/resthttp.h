@@ -40,8 +40,9 @@ std::string shownName(std::string_view name);
 
 /// Applies a request's "limits" object over `base`. Field names as the CLI options (timeout, memory,
 /// memory_swap, cpus, pids, output_limit, tmpfs_size, network, runtime) or as stored in the history
-/// (timeout_seconds, memory_bytes, …). Errors name the field: "limits.memory".
-Result<run::Limits> parseLimits(const nlohmann::json& limits, run::Limits base, bool allowNetwork);
+/// (timeout_seconds, memory_bytes, …). Errors name the field: "limits.memory". Only the absolute ranges
+/// are checked: what this server allows (ceilings, network) is RestContext::admit's.
+Result<run::Limits> parseLimits(const nlohmann::json& limits, run::Limits base);
 
 /// Constant-time comparison of a presented bearer token with the configured one.
 bool tokenMatches(std::string_view presented, std::string_view expected);

@@ -7,41 +7,52 @@ namespace agentrun::cli {
 
 namespace {
 
-/// Finished streamed runs stay replayable this long, at most this many (each holds its output).
+/// Finished streamed runs stay replayable this long, at most this many (and within the registry's bytes).
 constexpr auto RecentLifetime = std::chrono::minutes(10);
 constexpr std::size_t MaxRecent = 32;
+/// Output events not yet sent grow up to this size: a program writing a line at a time makes few events.
+constexpr std::size_t MaxEventBytes = 64 * 1024;
+/// Output bytes copied out of the session per sendEvents call: what one reader holds at a time.
+constexpr std::size_t SendBudget = 256 * 1024;
 
-/// Length of the complete UTF-8 prefix of `bytes`: a sequence cut at the end of a chunk waits for the next.
-std::size_t completeUtf8Prefix(std::string_view bytes)
+int streamIndex(run::Stream stream)
 {
-    const std::size_t size = bytes.size();
-    for (std::size_t back = 1; back <= 3 && back <= size; ++back) {
-        const auto byte = static_cast<unsigned char>(bytes[size - back]);
-        if ((byte & 0xC0) == 0x80) {
-            continue; // continuation byte: look further back for the lead byte
-        }
-        std::size_t needed = 1;
-        if ((byte & 0xE0) == 0xC0) {
-            needed = 2;
-        } else if ((byte & 0xF0) == 0xE0) {
-            needed = 3;
-        } else if ((byte & 0xF8) == 0xF0) {
-            needed = 4;
-        }
-        return needed > back ? size - back : size;
-    }
-    return size;
+    return stream == run::Stream::Stdout ? 0 : 1;
 }
 
 } // namespace
 
-RunSession::RunSession(std::string id, bool buffered) : m_id(std::move(id)), m_buffered(buffered) {}
+RunSession::RunSession(std::string id, bool buffered, std::int64_t outputCapPerStream)
+    : m_id(std::move(id)), m_buffered(buffered),
+      m_outputCap(static_cast<std::size_t>(std::max<std::int64_t>(0, outputCapPerStream)))
+{}
 
-void RunSession::append(std::string name, const nlohmann::json& data)
+const char* RunSession::name(Kind kind)
+{
+    switch (kind) {
+    case Kind::Stage:
+        return "stage";
+    case Kind::Finding:
+        return "finding";
+    case Kind::Install:
+        return "install";
+    case Kind::Stdout:
+        return "stdout";
+    case Kind::Stderr:
+        return "stderr";
+    case Kind::Resources:
+        return "resources";
+    case Kind::Finished:
+        break;
+    }
+    return "finished";
+}
+
+void RunSession::append(Kind kind, const nlohmann::json& data)
 {
     {
         std::lock_guard lock(m_mutex);
-        m_events.push_back({std::move(name), run::dumpJson(data)});
+        m_events.push_back({kind, run::dumpJson(data)});
     }
     m_changed.notify_all();
 }
@@ -53,7 +64,7 @@ void RunSession::stageChanged(run::Stage stage)
         m_stage = std::string(run::toString(stage));
     }
     if (m_buffered) {
-        append("stage", {{"stage", run::toString(stage)}});
+        append(Kind::Stage, {{"stage", run::toString(stage)}});
     }
 }
 
@@ -63,25 +74,36 @@ void RunSession::findings(const safety::Report& report)
         return;
     }
     for (const auto& finding : report.findings) {
-        append("finding", safety::toJson(finding));
+        append(Kind::Finding, safety::toJson(finding));
     }
 }
 
 void RunSession::installProgress(std::string_view line)
 {
     if (m_buffered) {
-        append("install", {{"line", std::string(line)}});
+        append(Kind::Install, {{"line", std::string(line)}});
     }
 }
 
-std::string RunSession::textFor(run::Stream stream, std::string_view bytes)
+void RunSession::coverOutput(int stream, std::size_t end)
 {
-    std::string& pending = m_pendingUtf8[stream == run::Stream::Stdout ? 0 : 1];
-    std::string text = pending + std::string(bytes);
-    const std::size_t complete = completeUtf8Prefix(text);
-    pending = text.substr(complete);
-    text.resize(complete);
-    return text;
+    const Kind kind = stream == 0 ? Kind::Stdout : Kind::Stderr;
+    std::size_t& covered = m_covered[stream];
+    if (end <= covered) {
+        return;
+    }
+    const std::size_t length = end - covered;
+    // The last event grows while no reader has it yet: a flood of small writes makes few events.
+    if (!m_events.empty() && m_events.size() > m_handedOut) {
+        Event& last = m_events.back();
+        if (last.kind == kind && last.offset + last.length == covered && last.length + length <= MaxEventBytes) {
+            last.length += length;
+            covered = end;
+            return;
+        }
+    }
+    m_events.push_back({kind, {}, covered, length});
+    covered = end;
 }
 
 void RunSession::output(run::Stream stream, std::string_view bytes)
@@ -89,61 +111,180 @@ void RunSession::output(run::Stream stream, std::string_view bytes)
     if (!m_buffered) {
         return;
     }
-    const std::string text = textFor(stream, bytes);
-    if (!text.empty()) {
-        append(stream == run::Stream::Stdout ? "stdout" : "stderr", {{"data", text}});
+    const int index = streamIndex(stream);
+    {
+        std::lock_guard lock(m_mutex);
+        std::string& raw = m_raw[index];
+        // The executor stops a stream at the run's output limit; the session never holds more.
+        raw.append(bytes.substr(0, m_outputCap - std::min(m_outputCap, raw.size())));
+        const std::size_t from = m_covered[index];
+        coverOutput(index, from + completeUtf8Prefix(std::string_view(raw).substr(from)));
     }
+    m_changed.notify_all();
 }
 
 void RunSession::resources(const run::ResourceSample& sample)
 {
     if (m_buffered) {
-        append("resources", {{"elapsed_seconds", sample.elapsedSeconds},
-                             {"memory_bytes", sample.memoryBytes},
-                             {"memory_limit_bytes", sample.memoryLimitBytes},
-                             {"cpu_percent", sample.cpuPercent},
-                             {"pids", sample.pids}});
+        append(Kind::Resources, {{"elapsed_seconds", sample.elapsedSeconds},
+                                 {"memory_bytes", sample.memoryBytes},
+                                 {"memory_limit_bytes", sample.memoryLimitBytes},
+                                 {"cpu_percent", sample.cpuPercent},
+                                 {"pids", sample.pids}});
     }
 }
 
-void RunSession::publishFinished(const nlohmann::json& result)
+std::string_view RunSession::bytesOf(const Event& event) const
 {
+    const int index = event.kind == Kind::Stdout ? 0 : 1;
+    const std::string& raw =
+        m_rawInResult ? (index == 0 ? m_result->stdoutData : m_result->stderrData) : m_raw[index];
+    return std::string_view(raw).substr(event.offset, event.length);
+}
+
+bool RunSession::visitCombined(const std::function<bool(std::string_view)>& piece) const
+{
+    for (const auto& event : m_events) {
+        if ((event.kind == Kind::Stdout || event.kind == Kind::Stderr) && !piece(bytesOf(event))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool RunSession::combinedEquals(const std::string& output) const
+{
+    std::size_t at = 0;
+    const bool same = visitCombined([&](std::string_view bytes) {
+        if (output.compare(at, bytes.size(), bytes) != 0) {
+            return false;
+        }
+        at += bytes.size();
+        return true;
+    });
+    return same && at == output.size();
+}
+
+std::shared_ptr<const run::RunResult> RunSession::publishFinished(run::RunResult result)
+{
+    std::shared_ptr<const run::RunResult> shared;
     {
         std::lock_guard lock(m_mutex);
-        for (int stream = 0; stream < 2; ++stream) {
-            if (m_buffered && !m_pendingUtf8[stream].empty()) {
-                // A program that ended mid-sequence: what is left is shown replaced, not lost.
-                m_events.push_back({stream == 0 ? "stdout" : "stderr",
-                                    run::dumpJson({{"data", std::exchange(m_pendingUtf8[stream], {})}})});
-            }
-        }
         if (m_buffered) {
-            m_events.push_back({"finished", run::dumpJson(result)});
+            // A program that ended mid-sequence: what is left is shown replaced, not lost.
+            coverOutput(0, m_raw[0].size());
+            coverOutput(1, m_raw[1].size());
+            // The result holds the same bytes as the events (the collector forwards what it keeps): keep them
+            // once. Anything else (a run that ended before its output was read) keeps both.
+            if (m_raw[0] == result.stdoutData && m_raw[1] == result.stderrData) {
+                if (combinedEquals(result.output)) {
+                    result.output = std::string();
+                    m_combinedFromEvents = true;
+                }
+                m_raw[0] = std::string();
+                m_raw[1] = std::string();
+                m_rawInResult = true;
+            }
+            m_result = std::make_shared<const run::RunResult>(std::move(result));
+            m_events.push_back({Kind::Finished, {}});
+        } else {
+            m_result = std::make_shared<const run::RunResult>(std::move(result));
         }
-        m_result = result;
+        shared = m_result;
         m_stage = "finished";
         m_finishedAt = std::chrono::steady_clock::now();
+        m_retained = m_raw[0].capacity() + m_raw[1].capacity() + m_result->stdoutData.capacity() +
+                     m_result->stderrData.capacity() + m_result->output.capacity() +
+                     m_events.capacity() * sizeof(Event);
+        for (const auto& event : m_events) {
+            m_retained += event.json.capacity();
+        }
     }
     m_changed.notify_all();
+    return shared;
 }
 
-std::vector<RunEvent> RunSession::eventsFrom(std::size_t from, std::chrono::milliseconds timeout,
-                                             bool& complete)
+bool RunSession::sendEvents(std::size_t& cursor, std::chrono::milliseconds timeout, const TextSink& sink,
+                            bool& complete, bool& wrote)
 {
-    std::unique_lock lock(m_mutex);
-    m_changed.wait_for(lock, timeout, [&] { return m_events.size() > from || m_result.has_value(); });
-    std::vector<RunEvent> events;
-    if (from < m_events.size()) {
-        events.assign(m_events.begin() + static_cast<std::ptrdiff_t>(from), m_events.end());
+    struct Item
+    {
+        std::size_t id;
+        Kind kind;
+        std::string text; ///< the JSON data line, or the raw output bytes
+    };
+    std::vector<Item> batch;
+    bool finishedNext = false;
+    complete = false;
+    wrote = false;
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait_for(lock, timeout, [&] { return m_events.size() > cursor; });
+        // Copied out under the lock, a bounded batch at a time; formatted and written without it, so a slow
+        // reader never holds up the run.
+        std::size_t bytes = 0;
+        while (cursor < m_events.size() && bytes < SendBudget) {
+            const Event& event = m_events[cursor];
+            if (event.kind == Kind::Finished) {
+                finishedNext = true;
+                break;
+            }
+            const bool output = event.kind == Kind::Stdout || event.kind == Kind::Stderr;
+            batch.push_back({cursor, event.kind, output ? std::string(bytesOf(event)) : event.json});
+            bytes += batch.back().text.size();
+            ++cursor;
+        }
+        m_handedOut = std::max(m_handedOut, std::min(cursor, m_events.size()));
+        // A reader that resumes after the last event (Last-Event-ID of "finished") has nothing left to read.
+        complete = m_result != nullptr && cursor >= m_events.size();
     }
-    complete = m_result.has_value() && from + events.size() >= m_events.size();
-    return events;
+    for (const auto& item : batch) {
+        const bool output = item.kind == Kind::Stdout || item.kind == Kind::Stderr;
+        const std::string head =
+            "id: " + std::to_string(item.id) + "\nevent: " + name(item.kind) + "\ndata: ";
+        if (output) {
+            JsonStringWriter writer(sink);
+            if (!sink(head) || !sink("{\"data\":") || !writer.add(item.text) || !writer.finish() ||
+                !sink("}\n\n")) {
+                return false;
+            }
+        } else if (!sink(head + item.text + "\n\n")) {
+            return false;
+        }
+        wrote = true;
+    }
+    if (finishedNext && batch.empty()) {
+        // Nothing is added after "finished": the events and the result are read without the lock.
+        const std::string head = "id: " + std::to_string(cursor) + "\nevent: finished\ndata: ";
+        if (!writeResultJson(*m_result, sink, m_combinedFromEvents ? OutputPieces([this](const auto& piece) {
+                                 return visitCombined(piece);
+                             })
+                                                                   : OutputPieces(),
+                             head, "\n\n")) {
+            return false;
+        }
+        ++cursor;
+        wrote = true;
+        complete = true;
+    }
+    return true;
+}
+
+bool RunSession::writeResult(const TextSink& sink) const
+{
+    if (!isFinished()) {
+        return false;
+    }
+    return writeResultJson(*m_result, sink,
+                           m_combinedFromEvents
+                               ? OutputPieces([this](const auto& piece) { return visitCombined(piece); })
+                               : OutputPieces());
 }
 
 bool RunSession::isFinished() const
 {
     std::lock_guard lock(m_mutex);
-    return m_result.has_value();
+    return m_result != nullptr;
 }
 
 std::string RunSession::stage() const
@@ -152,32 +293,35 @@ std::string RunSession::stage() const
     return m_stage;
 }
 
-std::optional<nlohmann::json> RunSession::result() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_result;
-}
-
 std::chrono::steady_clock::time_point RunSession::finishedAt() const
 {
     std::lock_guard lock(m_mutex);
     return m_finishedAt;
 }
 
-RunRegistry::RunRegistry(int maxConcurrent) : m_max(maxConcurrent) {}
+std::size_t RunSession::retainedBytes() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_retained;
+}
+
+RunRegistry::RunRegistry(int maxConcurrent, std::size_t recentBytes)
+    : m_max(maxConcurrent), m_recentBytes(recentBytes)
+{}
 
 RunRegistry::~RunRegistry()
 {
     joinAll();
 }
 
-std::shared_ptr<RunSession> RunRegistry::begin(const std::string& id, bool buffered)
+std::shared_ptr<RunSession> RunRegistry::begin(const std::string& id, bool buffered,
+                                               std::int64_t outputCapPerStream)
 {
     std::lock_guard lock(m_mutex);
     if (static_cast<int>(m_active.size()) >= m_max) {
         return nullptr;
     }
-    auto session = std::make_shared<RunSession>(id, buffered);
+    auto session = std::make_shared<RunSession>(id, buffered, outputCapPerStream);
     m_active.emplace(id, session);
     return session;
 }
@@ -187,8 +331,9 @@ void RunRegistry::end(const std::shared_ptr<RunSession>& session)
     {
         std::lock_guard lock(m_mutex);
         m_active.erase(session->id());
-        if (session->buffered()) {
+        if (session->buffered() && session->isFinished()) {
             m_recent.push_back(session);
+            m_recentHeld += session->retainedBytes();
         }
         pruneLocked();
     }
@@ -198,8 +343,10 @@ void RunRegistry::end(const std::shared_ptr<RunSession>& session)
 void RunRegistry::pruneLocked()
 {
     const auto now = std::chrono::steady_clock::now();
-    while (!m_recent.empty() &&
-           (m_recent.size() > MaxRecent || now - m_recent.front()->finishedAt() > RecentLifetime)) {
+    // Oldest first; a run alone larger than the budget is not kept (its result stays in the history).
+    while (!m_recent.empty() && (m_recent.size() > MaxRecent || m_recentHeld > m_recentBytes ||
+                                 now - m_recent.front()->finishedAt() > RecentLifetime)) {
+        m_recentHeld -= m_recent.front()->retainedBytes();
         m_recent.pop_front();
     }
 }

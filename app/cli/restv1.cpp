@@ -1,3 +1,4 @@
+#include "restjson.h"
 #include "resthttp.h"
 #include "restroutes.h"
 
@@ -115,17 +116,25 @@ void addV1Routes(httplib::Server& server, RestContext& context)
             sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
             return;
         }
-        auto session = context.runs.begin(RestContext::newRunId(), false);
+        run::RunRequest request = context.config.defaults;
+        request.policy = context.config.compatPolicy;
+        request.code = (*body)["code"].get<std::string>();
+        if (auto admitted = context.admit(request); !admitted) {
+            sendError(res, 422, admitted.error().code, admitted.error().message);
+            return;
+        }
+        if (refuseOverBudget(context.blockedRuns, req, res)) {
+            return;
+        }
+        auto session = context.runs.begin(RestContext::newRunId(), false, request.limits.outputLimitBytes);
         if (!session) {
             sendBusy(res, context.runs.maxConcurrent());
             return;
         }
         const RunSlot slot(context.runs, session);
         res.set_header(RunIdHeader, session->id());
-        run::RunRequest request = context.config.defaults;
-        request.policy = context.config.compatPolicy;
-        request.code = (*body)["code"].get<std::string>();
-        const run::RunResult result = context.execute(request, *session, request.policy);
+        const auto shared = context.execute(request, *session, ClientBudget::clientOf(req.remote_addr));
+        const run::RunResult& result = *shared;
 
         if (result.status == run::Status::EngineError) {
             sendError(res, 503, result.errorCode.empty() ? "engine.error" : result.errorCode, result.message);
@@ -134,7 +143,14 @@ void addV1Routes(httplib::Server& server, RestContext& context)
         } else if (result.status == run::Status::InvalidRequest) {
             sendError(res, 422, result.errorCode, result.message);
         } else {
-            sendJson(res, 200, {{"output", compatOutput(result, request.allow)}});
+            // The output can be large (up to the output limit per stream): written in pieces, never held
+            // escaped as a whole.
+            auto text = std::make_shared<const std::string>(compatOutput(result, request.allow));
+            if (text->size() > 256 * 1024) {
+                sendJsonStream(res, 200, [text](const TextSink& sink) { return writeOutputJson(*text, sink); });
+            } else {
+                sendJson(res, 200, {{"output", *text}});
+            }
         }
     });
     server.Get(R"(/v1/health/?)", [](const httplib::Request&, httplib::Response& res) {

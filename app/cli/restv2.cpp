@@ -1,6 +1,8 @@
+#include "restjson.h"
 #include "resthttp.h"
 #include "restroutes.h"
 
+#include "agentrun/deps/whitelist.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/safety/analyzer.h"
@@ -14,25 +16,29 @@ namespace {
 
 constexpr auto KeepAliveEvery = std::chrono::seconds(15);
 
-/// A preset name only: a client must not make the server read files.
+/// A name, checked against the server's policies by RestContext::admit (a client must not make the server
+/// read files: only the presets and the operator's own are accepted).
 Result<std::string> policyField(const nlohmann::json& body, const std::string& fallback)
 {
     if (!body.contains("policy")) {
         return fallback;
     }
     const auto& value = body["policy"];
-    const auto presets = safety::Policy::presetNames();
-    if (value.is_string() && std::ranges::find(presets, value.get<std::string>()) != presets.end()) {
+    if (value.is_string()) {
         return value.get<std::string>();
     }
-    std::string names;
-    for (const auto& name : presets) {
-        names += (names.empty() ? "" : ", ") + name;
-    }
-    return fail("policy", "policy must be one of " + names + ".");
+    return fail("policy", "policy must be the name of a policy: " + [] {
+        std::string names;
+        for (const auto& name : safety::Policy::presetNames()) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        return names;
+    }() + ".");
 }
 
-/// Builds the run from a POST /v2/runs body; errors name the field.
+/// The run a POST /v2/runs body describes: the server's defaults, then the saved profile it names, then its
+/// own fields. Only the shape is checked here; what the server allows is decided on the result
+/// (RestContext::admit), so a setting is judged the same however it arrived. Errors name the field.
 Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig& config, bool& stream)
 {
     if (!body.is_object()) {
@@ -76,7 +82,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         request.cached = loaded->cached;
     }
     if (body.contains("limits")) {
-        auto limits = parseLimits(body["limits"], request.limits, config.defaults.limits.network != "none");
+        auto limits = parseLimits(body["limits"], request.limits);
         if (!limits) {
             return std::unexpected(limits.error());
         }
@@ -92,19 +98,15 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         if (!deps.is_array()) {
             return fail("dependencies", "\"dependencies\" must be a list of package names.");
         }
-        const auto& allowed = config.defaults.allow;
-        const bool any = std::ranges::find(allowed, "*") != allowed.end();
+        // A name the server pins (serve --allow 'pandas==2.2.*') is installed with the server's pin.
+        auto serverList = deps::Whitelist::parse(config.defaults.allow);
         request.allow.clear();
         for (const auto& dep : deps) {
             if (!dep.is_string()) {
                 return fail("dependencies", "\"dependencies\" must be a list of package names.");
             }
             const std::string name = dep.get<std::string>();
-            if (!any && std::ranges::find(allowed, name) == allowed.end()) {
-                return fail("dependencies", "This server does not allow the package \"" + shownName(name) +
-                                                "\" (its whitelist is set with --allow).");
-            }
-            request.allow.push_back(name);
+            request.allow.push_back(serverList ? name + serverList->pin(name) : name);
         }
     }
     stream = false;
@@ -117,18 +119,59 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
     return request;
 }
 
-void sendResult(httplib::Response& res, const run::RunResult& result)
+/// Did the body give the field an admission error names (rather than its profile or the defaults)?
+bool givenInBody(const nlohmann::json& body, const std::string& code)
 {
-    if (result.status == run::Status::InvalidRequest) {
-        sendError(res, 422, result.errorCode, result.message);
-    } else if (result.status == run::Status::EngineError) {
+    if (!code.starts_with("limits.")) {
+        return body.contains(code);
+    }
+    if (!body.contains("limits") || !body["limits"].is_object()) {
+        return false;
+    }
+    const std::string field = code.substr(7);
+    for (const auto& [key, value] : body["limits"].items()) {
+        std::string name = key; // the aliases: timeout_seconds, memory_bytes, tmpfs_size, tmpfs_bytes, …
+        for (const std::string suffix : {"_seconds", "_bytes", "_size"}) {
+            if (name.ends_with(suffix)) {
+                name.resize(name.size() - suffix.size());
+            }
+        }
+        if (name == field) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The server's rules on the resolved run; the error says when the setting came from the named profile.
+Result<void> admitRequest(const RestContext& context, const run::RunRequest& request, const nlohmann::json& body)
+{
+    auto admitted = context.admit(request);
+    if (!admitted && body.contains("profile") && !givenInBody(body, admitted.error().code)) {
+        return fail(admitted.error().code, admitted.error().message + " The setting comes from the profile \"" +
+                                               shownName(body["profile"].get<std::string>()) + "\".");
+    }
+    return admitted;
+}
+
+/// Results with more output than this are written in pieces (chunked) rather than as one JSON text.
+constexpr std::size_t StreamResultAbove = 256 * 1024;
+
+void sendResult(httplib::Response& res, const std::shared_ptr<const run::RunResult>& result)
+{
+    if (result->status == run::Status::InvalidRequest) {
+        sendError(res, 422, result->errorCode, result->message);
+    } else if (result->status == run::Status::EngineError) {
         auto body = nlohmann::json{{"error",
-                                    {{"code", result.errorCode.empty() ? "engine.error" : result.errorCode},
-                                     {"message", result.message}}},
-                                   {"run_id", result.runId}};
+                                    {{"code", result->errorCode.empty() ? "engine.error" : result->errorCode},
+                                     {"message", result->message}}},
+                                   {"run_id", result->runId}};
         sendJson(res, 503, body);
+    } else if (result->stdoutData.size() + result->stderrData.size() + result->output.size() >
+               StreamResultAbove) {
+        sendJsonStream(res, 200, [result](const TextSink& sink) { return writeResultJson(*result, sink); });
     } else {
-        sendJson(res, 200, run::toJson(result));
+        sendJson(res, 200, run::toJson(*result));
     }
 }
 
@@ -144,11 +187,19 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
         sendError(res, 422, request.error().code, request.error().message);
         return;
     }
+    if (auto admitted = admitRequest(context, *request, *body); !admitted) {
+        sendError(res, 422, admitted.error().code, admitted.error().message);
+        return;
+    }
     if (context.stopping) {
         sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
         return;
     }
-    auto session = context.runs.begin(RestContext::newRunId(), stream);
+    if (refuseOverBudget(context.blockedRuns, req, res)) {
+        return;
+    }
+    const std::string client = ClientBudget::clientOf(req.remote_addr);
+    auto session = context.runs.begin(RestContext::newRunId(), stream, request->limits.outputLimitBytes);
     if (!session) {
         sendBusy(res, context.runs.maxConcurrent());
         return;
@@ -156,12 +207,12 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
     res.set_header(RunIdHeader, session->id());
     if (!stream) {
         const RunSlot slot(context.runs, session);
-        sendResult(res, context.execute(*request, *session, request->policy));
+        sendResult(res, context.execute(*request, *session, client));
         return;
     }
-    context.runs.spawn([&context, session, request = std::move(*request)] {
+    context.runs.spawn([&context, session, client, request = std::move(*request)] {
         const RunSlot slot(context.runs, session);
-        context.execute(request, *session, request.policy);
+        context.execute(request, *session, client);
     });
     const std::string base = "/v2/runs/" + session->id();
     sendJson(res, 200, {{"run_id", session->id()}, {"events", base + "/events"}, {"result", base}});
@@ -201,21 +252,23 @@ void getEvents(RestContext& context, const httplib::Request& req, httplib::Respo
         std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     res.set_chunked_content_provider(
         "text/event-stream", [session, cursor, lastWrite](std::size_t, httplib::DataSink& sink) {
+            const TextSink text = [&sink](std::string_view piece) {
+                return piece.empty() || sink.write(piece.data(), piece.size());
+            };
             bool complete = false;
-            const auto events = session->eventsFrom(*cursor, std::chrono::milliseconds(500), complete);
-            std::string text;
-            for (const auto& event : events) {
-                text += "id: " + std::to_string((*cursor)++) + "\nevent: " + event.name +
-                        "\ndata: " + event.data + "\n\n";
+            bool wrote = false;
+            if (!session->sendEvents(*cursor, std::chrono::milliseconds(500), text, complete, wrote)) {
+                return false; // the client went away
             }
             const auto now = std::chrono::steady_clock::now();
-            if (text.empty() && now - *lastWrite >= KeepAliveEvery) {
-                text = ": keep-alive\n\n"; // proxies and clients see the connection is alive
-            }
-            if (!text.empty()) {
-                if (!sink.write(text.data(), text.size())) {
-                    return false; // the client went away
+            if (!wrote && now - *lastWrite >= KeepAliveEvery) {
+                // Proxies and clients see the connection is alive.
+                if (!text(": keep-alive\n\n")) {
+                    return false;
                 }
+                wrote = true;
+            }
+            if (wrote) {
                 *lastWrite = now;
             }
             if (complete) {
@@ -245,7 +298,7 @@ void getRun(RestContext& context, const httplib::Request& req, httplib::Response
         }
     }
     if (session) {
-        sendJson(res, 200, *session->result());
+        sendJsonStream(res, 200, [session](const TextSink& sink) { return session->writeResult(sink); });
         return;
     }
     sendError(res, 404, "run.not_found", "No run " + id + " in the history of this server.");
@@ -308,6 +361,12 @@ void postCheck(RestContext& context, const httplib::Request& req, httplib::Respo
     auto name = policyField(*body, context.config.defaults.policy);
     if (!name) {
         sendError(res, 422, name.error().code, name.error().message);
+        return;
+    }
+    run::RunRequest request = context.config.defaults; // the same rule as a run's: the server's policies only
+    request.policy = *name;
+    if (auto admitted = context.admit(request); !admitted) {
+        sendError(res, 422, admitted.error().code, admitted.error().message);
         return;
     }
     auto policy = safety::Policy::load(*name);

@@ -47,11 +47,25 @@ Options:
   --recycle N            opt-in throughput mode: a container serves up to N runs, 1..1000 (default 1:
                          a fresh container per run). Between runs every process of the sandbox user is
                          killed and /tmp, /dev/shm and System V IPC are wiped (docs/security.md).
-  Run defaults (a /v2 request may set its own limits within the accepted ranges):
+  --max-blocked-per-minute N
+                         runs blocked by the safety check or the whitelist that one client may have
+                         recorded in the history per minute (default 60; 0: no limit); beyond it 429
+                         with Retry-After. Every loopback address counts as one client.
+  Run defaults (a /v2 request may set its own, within the ceilings below):
   --timeout SECONDS, --memory SIZE, --memory-swap SIZE, --cpus N, --pids N, --output-limit SIZE,
-  --tmpfs-size SIZE, --network none|bridge (bridge also lets /v2 requests ask for it), --runtime runc|runsc,
-  --policy P (standard | strict | agentrun-compat | FILE; default standard), --allow PKG (repeatable),
-  --image REF
+  --tmpfs-size SIZE, --network none|bridge (bridge also lets /v2 requests ask for it), --runtime runc|runsc
+  (runsc: every run on gVisor, requests cannot ask for runc), --policy P (standard | strict |
+  agentrun-compat | FILE; default standard), --allow PKG (repeatable; a request's dependencies, and a
+  profile's whitelist, must be within it), --image REF
+  Ceilings: the most one request may ask for, whether in its own limits or through a saved profile;
+  above one it gets 422 naming the ceiling. The defaults above are lowered to them when not given.
+  --max-timeout SECONDS  default 600
+  --max-memory SIZE      default half of this machine's memory
+  --max-cpus N           default the number of online CPUs
+  --max-pids N           default 1024
+  --max-output-limit SIZE
+                         per stream, default 16m (the server holds a streamed run's output in memory)
+  --max-tmpfs-size SIZE  default half of the memory ceiling
 
 SIGINT or SIGTERM stop it gracefully: no new runs, running ones cancelled, no container left behind.
 )";
@@ -142,6 +156,13 @@ int serveCommand(std::span<char* const> rawArgs)
             target = *parsed;
             return true;
         };
+        if (const OptionResult ceiling = parseCeilingOption(args, config.ceilings);
+            ceiling != OptionResult::NotMine) {
+            if (ceiling == OptionResult::Failed) {
+                return 2;
+            }
+            continue;
+        }
         const OptionResult limit = parseLimitOption(args, limits, seen);
         if (limit == OptionResult::Failed) {
             return 2;
@@ -168,6 +189,11 @@ int serveCommand(std::span<char* const> rawArgs)
                 return usageError("--max-concurrent needs a whole number between 1 and 256");
             }
             config.maxConcurrent = static_cast<int>(number);
+        } else if (args.is("--max-blocked-per-minute")) {
+            if (!(value = args.value()) || !parseNumber(*value, number) || number < 0 || number > 100000) {
+                return usageError("--max-blocked-per-minute needs a number between 0 (no limit) and 100000");
+            }
+            config.blockedPerMinute = number;
         } else if (args.is("--recycle")) {
             if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
                 number < 1 || number > 1000) {
@@ -235,6 +261,9 @@ int serveCommand(std::span<char* const> rawArgs)
         }
     }
     if (!finishLimits(limits, seen)) {
+        return 2;
+    }
+    if (!fitDefaultsToCeilings(limits, config.ceilings)) {
         return 2;
     }
     for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {

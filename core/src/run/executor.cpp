@@ -140,7 +140,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         result.durations.totalMs = msSince(started);
         observer.stageChanged(Stage::Finished);
         observer.finished(result);
-        return result;
+        // Every caller returns what this returns: the result (and its output) is moved, never copied.
+        return std::move(result);
     };
 
     if (auto valid = validate(request.limits); !valid) {
@@ -359,9 +360,10 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     }
     inFlight.reset();
 
-    result.stdoutData = collector.stdoutData();
-    result.stderrData = collector.stderrData();
-    result.output = collector.combined();
+    // Moved, not copied: a run's output may be its output limit per stream, twice (interleaved).
+    result.stdoutData = collector.takeStdout();
+    result.stderrData = collector.takeStderr();
+    result.output = collector.takeCombined();
     result.stdoutTruncated = collector.stdoutTruncated();
     result.stderrTruncated = collector.stderrTruncated();
     if (const auto& agentReport = collector.report()) {

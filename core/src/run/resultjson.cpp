@@ -6,6 +6,15 @@ namespace agentrun::run {
 
 nlohmann::json toJson(const RunResult& result)
 {
+    nlohmann::json json = toJsonWithoutOutput(result);
+    json["stdout"] = result.stdoutData;
+    json["stderr"] = result.stderrData;
+    json["output"] = result.output;
+    return json;
+}
+
+nlohmann::json toJsonWithoutOutput(const RunResult& result)
+{
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& finding : result.findings) {
         findings.push_back(safety::toJson(finding));
@@ -13,9 +22,6 @@ nlohmann::json toJson(const RunResult& result)
     nlohmann::json json = {
         {"status", toString(result.status)},
         {"exit_code", result.exitCode},
-        {"stdout", result.stdoutData},
-        {"stderr", result.stderrData},
-        {"output", result.output},
         {"message", result.message},
         {"error_code", result.errorCode},
         {"findings", findings},

@@ -11,6 +11,10 @@ namespace agentrun::run {
 /// The `agentrun run --json` / `POST /v2/runs` object (CONTRACTS.md).
 nlohmann::json toJson(const RunResult& result);
 
+/// The same object without "stdout", "stderr" and "output": for a front end that writes those big
+/// strings in pieces rather than copying them into a JSON tree.
+nlohmann::json toJsonWithoutOutput(const RunResult& result);
+
 /// Serialises JSON for output: invalid UTF-8 from a program becomes U+FFFD, never an exception.
 std::string dumpJson(const nlohmann::json& json, int indent = -1);
 

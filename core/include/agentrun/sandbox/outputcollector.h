@@ -56,6 +56,10 @@ public:
     const std::string& stdoutData() const { return m_stdout; }
     const std::string& stderrData() const { return m_stderr; }
     const std::string& combined() const { return m_combined; }
+    /// The same, moved out (after finish()): the collector is done with them.
+    std::string takeStdout() { return std::exchange(m_stdout, {}); }
+    std::string takeStderr() { return std::exchange(m_stderr, {}); }
+    std::string takeCombined() { return std::exchange(m_combined, {}); }
     bool stdoutTruncated() const { return m_stdoutTruncated; }
     bool stderrTruncated() const { return m_stderrTruncated; }
 
