@@ -34,8 +34,11 @@ json responses(json own, std::initializer_list<int> errors)
         {408, "The request head did not arrive within --header-timeout"},
         {413, "Request body larger than --max-body"},
         {415, "Body not sent with Content-Type: application/json"},
-        {422, "Invalid field; error.code names it (e.g. limits.memory)"},
-        {429, "Too many concurrent runs; see Retry-After"},
+        {422, "Invalid field, or a setting this server does not allow (above a ceiling, network, whitelist, "
+              "policy, runtime), whether the request or its profile set it; error.code names the field "
+              "(e.g. limits.memory)"},
+        {429, "Too many concurrent runs (server.busy), or this client's budget of blocked runs is spent "
+              "(server.blocked_budget); see Retry-After"},
         {503, "Engine unavailable, history unavailable or server shutting down"},
     };
     for (const int status : errors) {
@@ -158,7 +161,10 @@ json schemas()
              {{"type", "array"},
               {"items", string},
               {"description", "whitelist for this run, within --allow"}}},
-            {"profile", string},
+            {"profile",
+             {{"type", "string"},
+              {"description", "a profile saved on the server: its settings come first, the request's own fields "
+                              "override them, and the server's rules apply to the result"}}},
             {"stream",
              {{"type", "boolean"}, {"description", "answer {run_id} at once; follow the events"}}}}}}},
     };
