@@ -1,6 +1,5 @@
 #include "restcontext.h"
 
-#include "agentrun/run/resultjson.h"
 
 #include <algorithm>
 #include <cstdio>

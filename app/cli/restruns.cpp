@@ -52,7 +52,8 @@ void RunSession::append(Kind kind, const nlohmann::json& data)
 {
     {
         std::lock_guard lock(m_mutex);
-        m_events.push_back({kind, run::dumpJson(data)});
+        m_events.push_back({kind, 0, m_texts.size()});
+        m_texts.push_back(run::dumpJson(data));
     }
     m_changed.notify_all();
 }
@@ -97,12 +98,12 @@ void RunSession::coverOutput(int stream, std::size_t end)
     if (!m_events.empty() && m_events.size() > m_handedOut) {
         Event& last = m_events.back();
         if (last.kind == kind && last.offset + last.length == covered && last.length + length <= MaxEventBytes) {
-            last.length += length;
+            last.length += static_cast<std::uint32_t>(length);
             covered = end;
             return;
         }
     }
-    m_events.push_back({kind, {}, covered, length});
+    m_events.push_back({kind, static_cast<std::uint32_t>(length), covered});
     covered = end;
 }
 
@@ -177,16 +178,21 @@ std::shared_ptr<const run::RunResult> RunSession::publishFinished(run::RunResult
             // The result holds the same bytes as the events (the collector forwards what it keeps): keep them
             // once. Anything else (a run that ended before its output was read) keeps both.
             if (m_raw[0] == result.stdoutData && m_raw[1] == result.stderrData) {
+                // Swapped with empty strings: assigning one would keep the allocated buffer.
                 if (combinedEquals(result.output)) {
-                    result.output = std::string();
+                    std::string().swap(result.output);
                     m_combinedFromEvents = true;
                 }
-                m_raw[0] = std::string();
-                m_raw[1] = std::string();
+                std::string().swap(m_raw[0]);
+                std::string().swap(m_raw[1]);
                 m_rawInResult = true;
             }
+            m_events.push_back({Kind::Finished});
+            // Kept for late readers: no spare capacity from growth (a copy now, a bound for minutes).
+            result.stdoutData.shrink_to_fit();
+            result.stderrData.shrink_to_fit();
+            m_events.shrink_to_fit();
             m_result = std::make_shared<const run::RunResult>(std::move(result));
-            m_events.push_back({Kind::Finished, {}});
         } else {
             m_result = std::make_shared<const run::RunResult>(std::move(result));
         }
@@ -196,8 +202,9 @@ std::shared_ptr<const run::RunResult> RunSession::publishFinished(run::RunResult
         m_retained = m_raw[0].capacity() + m_raw[1].capacity() + m_result->stdoutData.capacity() +
                      m_result->stderrData.capacity() + m_result->output.capacity() +
                      m_events.capacity() * sizeof(Event);
-        for (const auto& event : m_events) {
-            m_retained += event.json.capacity();
+        m_retained += m_texts.capacity() * sizeof(std::string);
+        for (const auto& text : m_texts) {
+            m_retained += text.capacity();
         }
     }
     m_changed.notify_all();
@@ -230,7 +237,7 @@ bool RunSession::sendEvents(std::size_t& cursor, std::chrono::milliseconds timeo
                 break;
             }
             const bool output = event.kind == Kind::Stdout || event.kind == Kind::Stderr;
-            batch.push_back({cursor, event.kind, output ? std::string(bytesOf(event)) : event.json});
+            batch.push_back({cursor, event.kind, output ? std::string(bytesOf(event)) : m_texts[event.offset]});
             bytes += batch.back().text.size();
             ++cursor;
         }

@@ -76,12 +76,12 @@ private:
         Resources,
         Finished
     };
+    /// 16 bytes: a flood of small writes makes many events (each one a reader has taken stays).
     struct Event
     {
         Kind kind;
-        std::string json;        ///< the data line, for every kind but Stdout and Stderr
-        std::size_t offset = 0;  ///< Stdout/Stderr: where the event's bytes start in the stream's output
-        std::size_t length = 0;
+        std::uint32_t length = 0; ///< Stdout/Stderr: how many bytes
+        std::uint64_t offset = 0; ///< Stdout/Stderr: where they start in the stream; others: index in m_texts
     };
     static const char* name(Kind kind);
     void append(Kind kind, const nlohmann::json& data);
@@ -98,6 +98,7 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
     std::vector<Event> m_events;
+    std::vector<std::string> m_texts; ///< the data lines of the events that are not output
     std::size_t m_handedOut = 0; ///< events before this index went to a reader: never grown again
     std::string m_raw[2];        ///< the bytes of stdout and stderr, until the result holds them
     std::size_t m_covered[2] = {0, 0};
