@@ -29,6 +29,20 @@ Result<void> above(std::string_view code, std::string_view field, const std::str
                                        ceiling + " (serve " + std::string(option) + ").");
 }
 
+/// A name a client sent, as quoted in a message: at most 64 bytes, never cut inside a UTF-8 sequence.
+std::string shown(std::string_view name)
+{
+    constexpr std::size_t Max = 64;
+    if (name.size() <= Max) {
+        return std::string(name);
+    }
+    std::size_t cut = Max;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    return std::string(name.substr(0, cut)) + "…";
+}
+
 bool contains(const std::vector<std::string>& list, const std::string& value)
 {
     return std::ranges::find(list, value) != list.end();
@@ -63,17 +77,17 @@ Result<void> checkWhitelist(const RunRequest& request, const AdmissionRules& rul
     for (const auto& [name, specifier] : asked->entries()) {
         if (!server->allows(name)) {
             return fail("dependencies",
-                        "dependencies: the package \"" + name + "\" is not allowed: " + serverList + ".");
+                        "dependencies: the package \"" + shown(name) + "\" is not allowed: " + serverList + ".");
         }
         const std::string pin = server->pin(name);
         if (!pin.empty() && specifier != pin) {
-            return fail("dependencies", "dependencies: \"" + name + specifier + "\" is not allowed: " +
+            return fail("dependencies", "dependencies: \"" + shown(name + specifier) + "\" is not allowed: " +
                                             serverList + ".");
         }
     }
     for (const auto& name : request.cached) {
         if (!server->allows(name)) {
-            return fail("dependencies", "dependencies: the cached package \"" + name +
+            return fail("dependencies", "dependencies: the cached package \"" + shown(name) +
                                             "\" is not allowed: " + serverList + ".");
         }
     }
@@ -179,15 +193,15 @@ Result<void> admit(const RunRequest& request, const AdmissionRules& rules)
     if (request.limits.network != "none" && !rules.networkAllowed) {
         return fail("limits.network", "limits.network: this server does not give runs network access, only "
                                       "\"none\" is accepted (got \"" +
-                                          request.limits.network +
+                                          shown(request.limits.network) +
                                           "\"; start it with serve --network bridge to allow it).");
     }
     if (!contains(rules.runtimes, request.limits.runtime)) {
         return fail("limits.runtime", "limits.runtime: this server runs its runs with " + joined(rules.runtimes) +
-                                          " only (got \"" + request.limits.runtime + "\").");
+                                          " only (got \"" + shown(request.limits.runtime) + "\").");
     }
     if (!contains(rules.policies, request.policy)) {
-        return fail("policy", "policy: \"" + request.policy + "\" is not a policy of this server; use one of " +
+        return fail("policy", "policy: \"" + shown(request.policy) + "\" is not a policy of this server; use one of " +
                                   joined(rules.policies) + ".");
     }
     if (request.skipCheck && !rules.skipCheckAllowed) {
