@@ -63,10 +63,12 @@ void addCheckCommand(CLI::App& app, CommandStatus& status)
     CLI::App& command =
         addCommand(app, "check", "static safety check only; exit 0 allowed, 1 blocked", CheckDescription);
     appendFooter(command, "Exit status: 0 allowed, 1 blocked, 2 bad usage or unreadable input.");
-    addValue(command, "--policy", options->policy, "standard | strict | agentrun-compat | FILE (default standard)",
-             "P");
+    addValue(command, "--policy", options->policy,
+             "standard | strict | agentrun-compat | FILE (default standard)", "P");
     command.add_flag("--json", options->json, "machine-readable output");
-    command.add_option("FILE", options->file, "the Python file to check, or - for stdin")->type_name("")->required();
+    command.add_option("FILE", options->file, "the Python file to check, or - for stdin")
+        ->type_name("")
+        ->required();
     command.callback([options, &status] { status.value = check(*options); });
 }
 

@@ -146,11 +146,11 @@ int runCommandLine(int argc, char** argv)
     CommandStatus status;
     addRunCommand(app, status);
     addCheckCommand(app, status);
-    addSelfParsingCommand(app, "serve", "REST server (AgentRun-compatible /v1/run/ and /v2)", serveCommand, status);
+    addServeCommand(app, status);
     addSelfParsingCommand(app, "image", "build the sandbox image, or show its status", imageCommand, status);
     addProfileCommand(app, status);
-    addSelfParsingCommand(app, "deps", "cached dependency sets and baked images: list, prune, bake", depsCommand,
-                          status);
+    addSelfParsingCommand(app, "deps", "cached dependency sets and baked images: list, prune, bake",
+                          depsCommand, status);
     addDoctorCommand(app, status);
     addSelfParsingCommand(app, "history", "runs recorded by run and serve (blocked ones too)", historyCommand,
                           status);

@@ -11,9 +11,9 @@ void addRunCommand(CLI::App& app, CommandStatus& status);
 void addCheckCommand(CLI::App& app, CommandStatus& status);
 void addDoctorCommand(CLI::App& app, CommandStatus& status);
 void addProfileCommand(CLI::App& app, CommandStatus& status);
+void addServeCommand(CLI::App& app, CommandStatus& status);
 
 // Commands that still walk their own arguments (args.h); they get everything after their name.
-int serveCommand(std::span<char* const> args);
 int imageCommand(std::span<char* const> args);
 int depsCommand(std::span<char* const> args);
 int historyCommand(std::span<char* const> args);

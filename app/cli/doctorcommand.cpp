@@ -84,9 +84,10 @@ int doctor(bool json)
 void addDoctorCommand(CLI::App& app, CommandStatus& status)
 {
     auto json = std::make_shared<bool>(false);
-    CLI::App& command = addCommand(app, "doctor", "is the engine reachable? runtimes, image, cgroups",
-                                   "Checks that the Docker engine answers, which runtimes it has (runc, runsc), "
-                                   "its cgroup version and the sandbox image.");
+    CLI::App& command =
+        addCommand(app, "doctor", "is the engine reachable? runtimes, image, cgroups",
+                   "Checks that the Docker engine answers, which runtimes it has (runc, runsc), "
+                   "its cgroup version and the sandbox image.");
     appendFooter(command, "Exit status: 0 ready, 3 something is missing (the output says what to do).");
     command.add_flag("--json", *json, "one JSON object");
     command.callback([json, &status] { status.value = doctor(*json); });

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 
 namespace agentrun::cli {
 
@@ -66,7 +67,8 @@ bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits)
     double number = 0;
     if (flags.timeout) {
         if (!parseNumber(*flags.timeout, number)) {
-            usageError("--timeout needs a number of seconds between 0.1 and 3600, not \"" + *flags.timeout + "\"");
+            usageError("--timeout needs a number of seconds between 0.1 and 3600, not \"" + *flags.timeout +
+                       "\"");
             return false;
         }
         limits.timeoutSeconds = number;
@@ -98,6 +100,107 @@ bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits)
     if (flags.memory && !flags.tmpfsSize) {
         run::fitTmpfsToMemory(limits);
     }
+    if (auto valid = run::validate(limits); !valid) {
+        usageError(valid.error().message);
+        return false;
+    }
+    return true;
+}
+
+void addCeilingFlags(CLI::App& command, CeilingFlags& flags)
+{
+    const std::string group = "Ceilings";
+    auto add = [&](const std::string& names, std::optional<std::string>& into, const std::string& help,
+                   const std::string& valueName) {
+        command.add_option(names, into, help)->type_name(valueName)->take_last()->group(group);
+    };
+    add("--max-timeout", flags.timeout, "default 600", "SECONDS");
+    add("--max-memory", flags.memory, "default half of this machine's memory", "SIZE");
+    add("--max-cpus", flags.cpus, "default the number of online CPUs", "N");
+    add("--max-pids", flags.pids, "default 1024", "N");
+    add("--max-output-limit", flags.outputLimit,
+        "per stream, default 16m (the server holds a streamed run's output in memory)", "SIZE");
+    add("--max-tmpfs-size", flags.tmpfsSize, "default half of the memory ceiling", "SIZE");
+}
+
+bool applyCeilingFlags(const CeilingFlags& flags, run::Ceilings& ceilings)
+{
+    const auto size = [](const std::optional<std::string>& text, const char* option, std::int64_t& into) {
+        if (!text) {
+            return true;
+        }
+        auto parsed = run::parseSize(*text, option);
+        if (!parsed) {
+            usageError(parsed.error().message);
+            return false;
+        }
+        into = *parsed;
+        return true;
+    };
+    if (!size(flags.memory, "--max-memory", ceilings.memoryBytes) ||
+        !size(flags.outputLimit, "--max-output-limit", ceilings.outputLimitBytes) ||
+        !size(flags.tmpfsSize, "--max-tmpfs-size", ceilings.tmpfsBytes)) {
+        return false;
+    }
+    double number = 0;
+    if (flags.timeout) {
+        if (!parseNumber(*flags.timeout, ceilings.timeoutSeconds)) {
+            usageError("--max-timeout needs a number of seconds between 0.1 and 3600");
+            return false;
+        }
+    }
+    if (flags.cpus) {
+        if (!parseNumber(*flags.cpus, ceilings.cpus)) {
+            usageError("--max-cpus needs a number between 0.05 and 64");
+            return false;
+        }
+    }
+    if (flags.pids) {
+        if (!numberInRange(*flags.pids, 8, 32768, number) || number != std::floor(number)) {
+            usageError("--max-pids needs a whole number between 8 and 32768");
+            return false;
+        }
+        ceilings.pids = static_cast<std::int64_t>(number);
+    }
+    return true;
+}
+
+bool fitDefaultsToCeilings(run::Limits& limits, const LimitFlags& given, const run::Ceilings& ceilings)
+{
+    if (auto valid = run::validate(ceilings); !valid) {
+        usageError(valid.error().message);
+        return false;
+    }
+    // A limit that was not given on the command line is lowered to its ceiling. One that was given is the
+    // operator's own choice, and above its ceiling it contradicts another of their options.
+    run::Limits checked = limits;
+    const auto lowerUnlessGiven = [](const std::optional<std::string>& flag, auto& value, auto ceiling) {
+        if (!flag && value > ceiling) {
+            value = ceiling;
+        }
+    };
+    lowerUnlessGiven(given.timeout, checked.timeoutSeconds, ceilings.timeoutSeconds);
+    lowerUnlessGiven(given.memory, checked.memoryBytes, ceilings.memoryBytes);
+    lowerUnlessGiven(given.cpus, checked.cpus, ceilings.cpus);
+    lowerUnlessGiven(given.pids, checked.pids, ceilings.pids);
+    lowerUnlessGiven(given.outputLimit, checked.outputLimitBytes, ceilings.outputLimitBytes);
+    lowerUnlessGiven(given.tmpfsSize, checked.tmpfsBytes, ceilings.tmpfsBytes);
+    if (auto within = run::checkCeilings(checked, ceilings); !within) {
+        static const std::map<std::string, std::string> options = {{"limits.timeout", "--timeout"},
+                                                                   {"limits.memory", "--memory"},
+                                                                   {"limits.cpus", "--cpus"},
+                                                                   {"limits.pids", "--pids"},
+                                                                   {"limits.output_limit", "--output-limit"},
+                                                                   {"limits.tmpfs", "--tmpfs-size"}};
+        const auto option = options.find(within.error().code);
+        const std::string message = within.error().message;
+        // "limits.memory: 1 GiB is above this server's ceiling …" → "--memory: 1 GiB is above …"
+        usageError((option == options.end() ? std::string() : option->second) +
+                   message.substr(message.find(':')) + " Lower the one or raise the other.");
+        return false;
+    }
+    // Swap and /tmp follow a lowered memory limit, as clampToCeilings keeps them valid.
+    limits = run::clampToCeilings(limits, ceilings);
     if (auto valid = run::validate(limits); !valid) {
         usageError(valid.error().message);
         return false;

@@ -2,6 +2,7 @@
 
 #include "commandline.h"
 
+#include "agentrun/run/admission.h"
 #include "agentrun/run/limits.h"
 
 #include <optional>
@@ -32,6 +33,30 @@ void addLimitFlags(CLI::App& command, LimitFlags& flags);
 /// swap follows memory and /tmp is sized from memory unless given, then every limit is validated.
 /// False (and "agentrun: <option and its range>" printed) on a bad value.
 bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits);
+
+/// The ceilings of `serve` (the most one request may ask for), as typed.
+struct CeilingFlags
+{
+    std::optional<std::string> timeout;
+    std::optional<std::string> memory;
+    std::optional<std::string> cpus;
+    std::optional<std::string> pids;
+    std::optional<std::string> outputLimit;
+    std::optional<std::string> tmpfsSize;
+};
+
+/// Declares --max-timeout, --max-memory, --max-cpus, --max-pids, --max-output-limit, --max-tmpfs-size
+/// in the group "Ceilings".
+void addCeilingFlags(CLI::App& command, CeilingFlags& flags);
+
+/// Applies the given ceilings onto `ceilings` (the host's defaults); false and the error printed on a
+/// bad value.
+bool applyCeilingFlags(const CeilingFlags& flags, run::Ceilings& ceilings);
+
+/// Checks the ceilings and fits the server's default limits under them: a default given on the command
+/// line above its ceiling is an error (both were asked for), one not given is lowered. False (and the
+/// error printed) on a conflict.
+bool fitDefaultsToCeilings(run::Limits& limits, const LimitFlags& given, const run::Ceilings& ceilings);
 
 /// A whole string as a finite number.
 bool parseNumber(const std::string& text, double& out);

@@ -19,8 +19,8 @@ int list(const profile::ProfileStore& store)
 {
     for (const auto& name : store.names()) {
         auto loaded = store.load(name);
-        std::cout << name << "\t" << (loaded ? loaded->description : "(invalid: " + loaded.error().message + ")")
-                  << "\n";
+        std::cout << name << "\t"
+                  << (loaded ? loaded->description : "(invalid: " + loaded.error().message + ")") << "\n";
     }
     return 0;
 }
@@ -29,8 +29,8 @@ int list(const profile::ProfileStore& store)
 
 void addProfileCommand(CLI::App& app, CommandStatus& status)
 {
-    CLI::App& command = addCommand(app, "profile", "list, show, export, import or delete saved profiles",
-                                   ProfileDescription);
+    CLI::App& command =
+        addCommand(app, "profile", "list, show, export, import or delete saved profiles", ProfileDescription);
     command.require_subcommand(0, 1);
     const auto store = [] { return profile::ProfileStore(profile::ProfileStore::defaultDirectory()); };
     command.callback([&command, &status, store] {
@@ -44,11 +44,14 @@ void addProfileCommand(CLI::App& app, CommandStatus& status)
 
     auto name = std::make_shared<std::string>();
     for (const char* action : {"show", "export"}) {
-        CLI::App& show = addCommand(command, action,
-                                    std::string(action) == "show" ? "the profile as JSON"
-                                                                  : "the same, for sharing (redirect to a file)",
-                                    "");
-        show.add_option("NAME", *name, "a profile name (see agentrun profile list)")->type_name("")->required();
+        CLI::App& show =
+            addCommand(command, action,
+                       std::string(action) == "show" ? "the profile as JSON"
+                                                     : "the same, for sharing (redirect to a file)",
+                       "");
+        show.add_option("NAME", *name, "a profile name (see agentrun profile list)")
+            ->type_name("")
+            ->required();
         show.callback([name, &status, store] {
             auto loaded = store().load(*name);
             if (!loaded) {
@@ -62,30 +65,32 @@ void addProfileCommand(CLI::App& app, CommandStatus& status)
 
     auto file = std::make_shared<std::string>();
     CLI::App& import = addCommand(command, "import", "validate FILE and save it under the name it holds", "");
-    import.add_option("FILE", *file, "a profile JSON file (as profile export writes it)")->type_name("")->required();
+    import.add_option("FILE", *file, "a profile JSON file (as profile export writes it)")
+        ->type_name("")
+        ->required();
     import.callback([file, &status, store] {
         const auto profiles = store();
-        auto imported = profiles.importFile(*file);
-        if (!imported) {
-            status.value = usageError(imported.error().message);
-            return;
-        }
-        std::cerr << "agentrun: imported profile \"" << imported->name << "\" into " << profiles.directory()
-                  << "\n";
-        status.value = 0;
-    });
+    auto imported = profiles.importFile(*file);
+    if (!imported) {
+        status.value = usageError(imported.error().message);
+        return;
+    }
+    std::cerr << "agentrun: imported profile \"" << imported->name << "\" into " << profiles.directory()
+              << "\n";
+    status.value = 0;
+});
 
-    CLI::App& remove = addCommand(command, "delete", "delete a saved profile (built-ins cannot be deleted)", "");
-    remove.add_option("NAME", *name, "a saved profile's name")->type_name("")->required();
-    remove.callback([name, &status, store] {
-        const auto profiles = store();
-        if (auto removed = profiles.remove(*name); !removed) {
-            status.value = usageError(removed.error().message);
-            return;
-        }
-        std::cerr << "agentrun: deleted profile \"" << *name << "\" from " << profiles.directory() << "\n";
-        status.value = 0;
-    });
-}
+CLI::App& remove = addCommand(command, "delete", "delete a saved profile (built-ins cannot be deleted)", "");
+remove.add_option("NAME", *name, "a saved profile's name")->type_name("")->required();
+remove.callback([name, &status, store] {
+    const auto profiles = store();
+    if (auto removed = profiles.remove(*name); !removed) {
+        status.value = usageError(removed.error().message);
+        return;
+    }
+    std::cerr << "agentrun: deleted profile \"" << *name << "\" from " << profiles.directory() << "\n";
+    status.value = 0;
+});
+} // namespace agentrun::cli
 
 } // namespace agentrun::cli

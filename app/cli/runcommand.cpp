@@ -240,11 +240,12 @@ int runFile(const RunOptions& options)
 void addRunCommand(CLI::App& app, CommandStatus& status)
 {
     auto options = std::make_shared<RunOptions>();
-    CLI::App& command = addCommand(app, "run", "run a Python file (or stdin) in a fresh sandbox", RunDescription);
+    CLI::App& command =
+        addCommand(app, "run", "run a Python file (or stdin) in a fresh sandbox", RunDescription);
     appendFooter(command, RunFooter);
     addLimitFlags(command, options->limits);
-    addValue(command, "--policy", options->policy, "standard | strict | agentrun-compat | FILE (default standard)",
-             "P");
+    addValue(command, "--policy", options->policy,
+             "standard | strict | agentrun-compat | FILE (default standard)", "P");
     addValue(command, "--profile", options->profile, "start from a saved profile (see agentrun profile list)",
              "NAME");
     const std::string deps = "Dependencies";
@@ -253,8 +254,8 @@ void addRunCommand(CLI::App& app, CommandStatus& status)
                 "installed and the code runs as it is)",
                 "PKG")
         ->group(deps);
-    addValue(command, "--wheelhouse", options->wheelhouse, "install whitelisted packages from local wheels, offline",
-             "DIR")
+    addValue(command, "--wheelhouse", options->wheelhouse,
+             "install whitelisted packages from local wheels, offline", "DIR")
         ->group(deps);
     addValue(command, "--index-url", options->indexUrl,
              "install from a package index (network for the install phase only)", "URL")
@@ -262,28 +263,34 @@ void addRunCommand(CLI::App& app, CommandStatus& status)
     addValue(command, "--install-timeout", options->installTimeout,
              "kill a hung install after S seconds, 1..3600 (default 300)", "S")
         ->group(deps);
-    addValue(command, "--image", options->image, "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)",
-             "REF");
-    addValue(command, "--stdin", options->stdinFile, "feed FILE to the program's stdin (default: empty, input() "
-                                                    "gets EOF)",
+    addValue(command, "--image", options->image,
+             "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)", "REF");
+    addValue(command, "--stdin", options->stdinFile,
+             "feed FILE to the program's stdin (default: empty, input() "
+             "gets EOF)",
              "FILE");
     addRepeated(command, "--arg", options->argv, "append VALUE to sys.argv (repeatable)", "VALUE");
-    addRepeated(command, "--collect", options->collect,
-                "after the run, copy PATH of the working directory (file or folder) to the host (repeatable); "
-                "links, devices and FIFOs are refused, names sanitised",
-                "PATH");
-    addValue(command, "--collect-to", options->collectTo,
-             "where collected files go (default ./agentrun-files, created when missing); it must be empty: files "
-             "never merge into a folder's contents",
-             "DIR");
+    addRepeated(
+        command, "--collect", options->collect,
+        "after the run, copy PATH of the working directory (file or folder) to the host (repeatable); "
+        "links, devices and FIFOs are refused, names sanitised",
+        "PATH");
+    addValue(
+        command, "--collect-to", options->collectTo,
+        "where collected files go (default ./agentrun-files, created when missing); it must be empty: files "
+        "never merge into a folder's contents",
+        "DIR");
     command.add_flag("--collect-keep-exec", options->collectKeepExec,
                      "keep collected files' execute bits (by default every file arrives 0644)");
     command.add_flag("--no-check", options->noCheck, "skip the static check (refused by the strict policy)");
     addValue(command, "--reason", options->reason,
              "with --no-check: why the code is safe to run, kept in the history", "TEXT");
     command.add_flag("--json", options->json, "print one JSON object instead of the program's output");
-    command.add_flag("--no-history", options->noHistory, "do not record the run in the history (agentrun history)");
-    command.add_option("FILE", options->file, "the Python file to run, or - for stdin")->type_name("")->required();
+    command.add_flag("--no-history", options->noHistory,
+                     "do not record the run in the history (agentrun history)");
+    command.add_option("FILE", options->file, "the Python file to run, or - for stdin")
+        ->type_name("")
+        ->required();
     command.callback([options, &status] { status.value = runFile(*options); });
 }
 

@@ -1,5 +1,5 @@
 #include "args.h"
-#include "limitoptions.h"
+#include "limitflags.h"
 #include "commands.h"
 #include "resthttp.h"
 #include "restserver.h"
@@ -21,54 +21,57 @@ namespace agentrun::cli {
 
 namespace {
 
-constexpr const char* ServeUsage = R"(Usage: agentrun serve [OPTIONS]
-
-REST server: the AgentRun-compatible POST /v1/run/ and GET /v1/health/, and the native /v2 API (full
+constexpr const char* ServeDescription =
+    R"(REST server: the AgentRun-compatible POST /v1/run/ and GET /v1/health/, and the native /v2 API (full
 results, Server-Sent Events, check, history). GET /openapi.json describes every endpoint; docs/rest.md
 has examples. Every run is recorded in the history (agentrun history).
 
-Options:
-  --listen HOST:PORT     address to listen on (default 127.0.0.1:8000; port 0 picks a free one).
-                         A non-loopback address needs --token-file.
-  --token-file FILE      every request must send "Authorization: Bearer <the file's content>"
-  --max-concurrent N     runs at once, 1..256 (default 4); more get 429 with Retry-After
-  --max-body SIZE        largest request body, 1k..256m (default 2m); larger gets 413
-  --allow-origin ORIGIN  let web pages from ORIGIN (e.g. http://localhost:3000) call the server, with CORS
-                         headers; repeatable. Requests from any other page (an Origin header that is not
-                         the server's own) get 403. * (any page) needs --token-file. --cors is the same.
-  --header-timeout S     a request's head must arrive within S seconds, 1..300 (default 10); slower
-                         connections are closed and never hold a worker thread
-  --max-client-connections N
-                         connections one client address may keep open, 1..4096 (default 32); the one
-                         that waited longest for its request makes room for a new one
-  --compat-policy P      policy of /v1/run/ (default agentrun-compat: AgentRun's verdicts and messages)
-  --no-history           do not record runs
-  --history-file FILE    history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)
-  --recycle N            opt-in throughput mode: a container serves up to N runs, 1..1000 (default 1:
-                         a fresh container per run). Between runs every process of the sandbox user is
-                         killed and /tmp, /dev/shm and System V IPC are wiped (docs/security.md).
-  --max-blocked-per-minute N
-                         runs blocked by the safety check or the whitelist that one client may have
-                         recorded in the history per minute (default 60; 0: no limit); beyond it 429
-                         with Retry-After. Every loopback address counts as one client.
-  Run defaults (a /v2 request may set its own, within the ceilings below):
-  --timeout SECONDS, --memory SIZE, --memory-swap SIZE, --cpus N, --pids N, --output-limit SIZE,
-  --tmpfs-size SIZE, --network none|bridge (bridge also lets /v2 requests ask for it), --runtime runc|runsc
-  (runsc: every run on gVisor, requests cannot ask for runc), --policy P (standard | strict |
-  agentrun-compat | FILE; default standard), --allow PKG (repeatable; a request's dependencies, and a
-  profile's whitelist, must be within it), --image REF
-  Ceilings: the most one request may ask for, whether in its own limits or through a saved profile;
-  above one it gets 422 naming the ceiling. The defaults above are lowered to them when not given.
-  --max-timeout SECONDS  default 600
-  --max-memory SIZE      default half of this machine's memory
-  --max-cpus N           default the number of online CPUs
-  --max-pids N           default 1024
-  --max-output-limit SIZE
-                         per stream, default 16m (the server holds a streamed run's output in memory)
-  --max-tmpfs-size SIZE  default half of the memory ceiling
+The run defaults apply to every request; a /v2 request may set its own limits within the ceilings:
+the most one request may ask for, in its own limits or through a saved profile. Above one it gets 422
+naming the ceiling; the defaults are lowered to the ceilings when not given. --network bridge also lets
+/v2 requests ask for bridge; --runtime runsc puts every run on gVisor (requests cannot ask for runc).
 
-SIGINT or SIGTERM stop it gracefully: no new runs, running ones cancelled, no container left behind.
-)";
+SIGINT or SIGTERM stop it gracefully: no new runs, running ones cancelled, no container left behind.)";
+
+/// What `agentrun serve` was given, as typed.
+struct ServeOptions
+{
+    LimitFlags limits;
+    CeilingFlags ceilings;
+    std::string listen = "127.0.0.1:8000";
+    std::optional<std::string> tokenFile;
+    std::optional<std::string> maxConcurrent;
+    std::optional<std::string> maxBody;
+    std::vector<std::string> allowOrigins;
+    std::optional<std::string> headerTimeout;
+    std::optional<std::string> maxClientConnections;
+    std::optional<std::string> compatPolicy;
+    bool noHistory = false;
+    std::optional<std::string> historyFile;
+    std::optional<std::string> recycle;
+    std::optional<std::string> maxBlockedPerMinute;
+    std::optional<std::string> policy;
+    std::vector<std::string> allow;
+    std::optional<std::string> image;
+};
+
+/// `text`, when given, as a whole number within [low, high] (checked before the conversion); false and
+/// "OPTION needs a WHAT between LOW and HIGH" printed otherwise.
+bool wholeNumber(const std::optional<std::string>& text, const char* option, int low, int high, int& into,
+                 const std::string& what = "whole number")
+{
+    if (!text) {
+        return true;
+    }
+    double number = 0;
+    if (!parseNumber(*text, number) || number != std::floor(number) || number < low || number > high) {
+        usageError(std::string(option) + " needs a " + what + " between " + std::to_string(low) + " and " +
+                   std::to_string(high) + ", not \"" + *text + "\"");
+        return false;
+    }
+    into = static_cast<int>(number);
+    return true;
+}
 
 bool parseListen(const std::string& text, std::string& host, int& port)
 {
@@ -129,141 +132,67 @@ bool validOrigin(const std::string& origin)
     return rest.find_first_of("/?#@ ") == std::string::npos;
 }
 
-} // namespace
-
-int serveCommand(std::span<char* const> rawArgs)
+int serve(const ServeOptions& options)
 {
-    Args args(rawArgs);
     ServeConfig config;
     config.maxConcurrent = 4;
     if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
         config.image = image;
     }
-    LimitOptionsSeen seen;
-    std::string listen = "127.0.0.1:8000";
-    std::string tokenFile;
+    const std::string& listen = options.listen;
     run::Limits& limits = config.defaults.limits;
-
-    while (!args.done()) {
-        std::optional<std::string> value;
-        double number = 0;
-        const auto size = [&](std::string_view option, std::int64_t& target) {
-            auto parsed = run::parseSize(*value, option);
-            if (!parsed) {
-                usageError(parsed.error().message);
-                return false;
-            }
-            target = *parsed;
-            return true;
-        };
-        if (const OptionResult ceiling = parseCeilingOption(args, config.ceilings);
-            ceiling != OptionResult::NotMine) {
-            if (ceiling == OptionResult::Failed) {
-                return 2;
-            }
-            continue;
-        }
-        const OptionResult limit = parseLimitOption(args, limits, seen);
-        if (limit == OptionResult::Failed) {
-            return 2;
-        }
-        if (limit == OptionResult::Taken) {
-            continue;
-        }
-        if (args.is("--help") || args.is("-h")) {
-            std::cout << ServeUsage;
-            return 0;
-        } else if (args.is("--listen")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            listen = *value;
-        } else if (args.is("--token-file")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            tokenFile = *value;
-        } else if (args.is("--max-concurrent")) {
-            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
-                number < 1 || number > 256) {
-                return usageError("--max-concurrent needs a whole number between 1 and 256");
-            }
-            config.maxConcurrent = static_cast<int>(number);
-        } else if (args.is("--max-blocked-per-minute")) {
-            if (!(value = args.value()) || !parseNumber(*value, number) || number < 0 || number > 100000) {
-                return usageError("--max-blocked-per-minute needs a number between 0 (no limit) and 100000");
-            }
-            config.blockedPerMinute = number;
-        } else if (args.is("--recycle")) {
-            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
-                number < 1 || number > 1000) {
-                return usageError("--recycle needs a whole number of runs per container between 1 and 1000");
-            }
-            config.recycleRuns = static_cast<int>(number);
-        } else if (args.is("--max-body")) {
-            std::int64_t bytes = 0;
-            if (!(value = args.value()) || !size("--max-body", bytes)) {
-                return 2;
-            }
-            if (bytes < 1024 || bytes > (256ll << 20)) {
-                return usageError("--max-body must be between 1k and 256m");
-            }
-            config.maxBodyBytes = static_cast<std::size_t>(bytes);
-        } else if (args.is("--allow-origin") || args.is("--cors")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            if (!validOrigin(*value)) {
-                return usageError("--allow-origin needs an origin like http://localhost:3000 (scheme://host[:port], "
-                                  "no path) or *; got " +
-                                  *value);
-            }
-            config.allowOrigins.push_back(*value);
-        } else if (args.is("--header-timeout")) {
-            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
-                number < 1 || number > 300) {
-                return usageError("--header-timeout needs a whole number of seconds between 1 and 300");
-            }
-            config.headerTimeoutSeconds = static_cast<int>(number);
-        } else if (args.is("--max-client-connections")) {
-            if (!(value = args.value()) || !parseNumber(*value, number) || number != std::floor(number) ||
-                number < 1 || number > 4096) {
-                return usageError("--max-client-connections needs a whole number between 1 and 4096");
-            }
-            config.maxClientConnections = static_cast<int>(number);
-        } else if (args.is("--compat-policy")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            config.compatPolicy = *value;
-        } else if (args.is("--no-history")) {
-            args.take();
-            config.recordHistory = false;
-        } else if (args.is("--history-file")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            config.historyFile = *value;
-        } else if (args.is("--policy") || args.is("--image") || args.is("--allow")) {
-            const std::string option(args.peek().substr(0, args.peek().find('=')));
-            if (!(value = args.value())) {
-                return 2;
-            }
-            if (option == "--policy") {
-                config.defaults.policy = *value;
-            } else if (option == "--image") {
-                config.image = *value;
-            } else {
-                config.defaults.allow.push_back(*value);
-            }
-        } else {
-            return usageError("unknown option " + std::string(args.peek()) + " (see agentrun serve --help)");
-        }
-    }
-    if (!finishLimits(limits, seen)) {
+    if (!applyLimitFlags(options.limits, limits) || !applyCeilingFlags(options.ceilings, config.ceilings)) {
         return 2;
     }
-    if (!fitDefaultsToCeilings(limits, config.ceilings)) {
+    if (!wholeNumber(options.maxConcurrent, "--max-concurrent", 1, 256, config.maxConcurrent) ||
+        !wholeNumber(options.recycle, "--recycle", 1, 1000, config.recycleRuns,
+                     "whole number of runs per container") ||
+        !wholeNumber(options.headerTimeout, "--header-timeout", 1, 300, config.headerTimeoutSeconds) ||
+        !wholeNumber(options.maxClientConnections, "--max-client-connections", 1, 4096,
+                     config.maxClientConnections)) {
+        return 2;
+    }
+    if (options.maxBlockedPerMinute) {
+        double number = 0;
+        if (!parseNumber(*options.maxBlockedPerMinute, number) || number < 0 || number > 100000) {
+            return usageError("--max-blocked-per-minute needs a number between 0 (no limit) and 100000");
+        }
+        config.blockedPerMinute = number;
+    }
+    if (options.maxBody) {
+        auto bytes = run::parseSize(*options.maxBody, "--max-body");
+        if (!bytes) {
+            return usageError(bytes.error().message);
+        }
+        if (*bytes < 1024 || *bytes > (256ll << 20)) {
+            return usageError("--max-body must be between 1k and 256m");
+        }
+        config.maxBodyBytes = static_cast<std::size_t>(*bytes);
+    }
+    for (const auto& origin : options.allowOrigins) {
+        if (!validOrigin(origin)) {
+            return usageError(
+                "--allow-origin needs an origin like http://localhost:3000 (scheme://host[:port], "
+                "no path) or *; got " +
+                origin);
+        }
+        config.allowOrigins.push_back(origin);
+    }
+    if (options.compatPolicy) {
+        config.compatPolicy = *options.compatPolicy;
+    }
+    config.recordHistory = !options.noHistory;
+    if (options.historyFile) {
+        config.historyFile = *options.historyFile;
+    }
+    if (options.policy) {
+        config.defaults.policy = *options.policy;
+    }
+    if (options.image) {
+        config.image = *options.image;
+    }
+    config.defaults.allow = options.allow;
+    if (!fitDefaultsToCeilings(limits, options.limits, config.ceilings)) {
         return 2;
     }
     for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {
@@ -274,16 +203,17 @@ int serveCommand(std::span<char* const> rawArgs)
     if (!parseListen(listen, config.host, config.port)) {
         return usageError("--listen needs HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000 (got " + listen + ")");
     }
-    if (!tokenFile.empty()) {
-        auto token = readToken(tokenFile);
+    if (options.tokenFile) {
+        auto token = readToken(*options.tokenFile);
         if (!token) {
             return 2;
         }
         config.token = *token;
     }
     if (std::ranges::find(config.allowOrigins, "*") != config.allowOrigins.end() && config.token.empty()) {
-        return usageError("refusing --allow-origin * without a token: every web page the user opens could run "
-                          "code on this machine. Name the pages' origins, or give --token-file FILE.");
+        return usageError(
+            "refusing --allow-origin * without a token: every web page the user opens could run "
+            "code on this machine. Name the pages' origins, or give --token-file FILE.");
     }
     if (!isLoopbackHost(config.host) && config.token.empty()) {
         return usageError("refusing to listen on " + listen +
@@ -338,6 +268,76 @@ int serveCommand(std::span<char* const> rawArgs)
     owner.reset(); // the executor removes its warm containers here
     std::cerr << "agentrun: stopped" << std::endl;
     return 0;
+}
+
+} // namespace
+
+void addServeCommand(CLI::App& app, CommandStatus& status)
+{
+    auto options = std::make_shared<ServeOptions>();
+    CLI::App& command =
+        addCommand(app, "serve", "REST server (AgentRun-compatible /v1/run/ and /v2)", ServeDescription);
+    addValue(command, "--listen", options->listen,
+             "address to listen on (default 127.0.0.1:8000; port 0 picks a free one). A non-loopback address "
+             "needs --token-file",
+             "HOST:PORT");
+    addValue(command, "--token-file", options->tokenFile,
+             "every request must send \"Authorization: Bearer <the file's content>\"", "FILE");
+    addValue(command, "--max-concurrent", options->maxConcurrent,
+             "runs at once, 1..256 (default 4); more get 429 with Retry-After", "N");
+    addValue(command, "--max-body", options->maxBody,
+             "largest request body, 1k..256m (default 2m); larger gets 413", "SIZE");
+    addRepeated(
+        command, "--allow-origin,--cors", options->allowOrigins,
+        "let web pages from ORIGIN (e.g. http://localhost:3000) call the server, with CORS headers; "
+        "repeatable. Requests from any other page (an Origin header that is not the server's own) get "
+        "403. * (any page) needs --token-file",
+        "ORIGIN");
+    addValue(command, "--header-timeout", options->headerTimeout,
+             "a request's head must arrive within S seconds, 1..300 (default 10); slower connections are "
+             "closed and never hold a worker thread",
+             "S");
+    addValue(
+        command, "--max-client-connections", options->maxClientConnections,
+        "connections one client address may keep open, 1..4096 (default 32); the one that waited longest "
+        "for its request makes room for a new one",
+        "N");
+    addValue(command, "--compat-policy", options->compatPolicy,
+             "policy of /v1/run/ (default agentrun-compat: AgentRun's verdicts and messages)", "P");
+    command.add_flag("--no-history", options->noHistory, "do not record runs");
+    addValue(command, "--history-file", options->historyFile,
+             "history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)", "FILE");
+    addValue(command, "--recycle", options->recycle,
+             "opt-in throughput mode: a container serves up to N runs, 1..1000 (default 1: a fresh container "
+             "per run). Between runs every process of the sandbox user is killed and /tmp, /dev/shm and "
+             "System V IPC are wiped (docs/security.md)",
+             "N");
+    addValue(command, "--max-blocked-per-minute", options->maxBlockedPerMinute,
+             "runs blocked by the safety check or the whitelist that one client may have recorded in the "
+             "history per minute (default 60; 0: no limit); beyond it 429 with Retry-After. Every loopback "
+             "address counts as one client",
+             "N");
+    const std::string defaults = "Run defaults";
+    addLimitFlags(command, options->limits);
+    for (CLI::Option* option :
+         command.get_options([](const CLI::Option* o) { return o->get_group() == "Limits"; })) {
+        option->group(defaults);
+    }
+    addValue(command, "--policy", options->policy,
+             "standard | strict | agentrun-compat | FILE (default standard)", "P")
+        ->group(defaults);
+    addRepeated(command, "--allow", options->allow,
+                "whitelist a distribution (repeatable); a request's dependencies, and a profile's whitelist, "
+                "must be within it",
+                "PKG")
+        ->group(defaults);
+    addValue(command, "--image", options->image,
+             "sandbox image (default agentrun-sandbox:latest or "
+             "$AGENTRUN_IMAGE)",
+             "REF")
+        ->group(defaults);
+    addCeilingFlags(command, options->ceilings);
+    command.callback([options, &status] { status.value = serve(*options); });
 }
 
 } // namespace agentrun::cli

@@ -68,13 +68,15 @@ Result<std::string> readUserFile(const std::string& path, std::uint64_t maxBytes
     Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
     if (file.fd < 0) {
         const int error = errno;
-        struct stat info{};
+        struct stat info
+        {};
         if (error == EACCES && ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
             return std::unexpected(readError(what, path, "is a directory; give a file"));
         }
         return std::unexpected(readError(what, path, errnoText(error)));
     }
-    struct stat info{};
+    struct stat info
+    {};
     if (::fstat(file.fd, &info) != 0) {
         return std::unexpected(readError(what, path, errnoText(errno)));
     }

@@ -34,12 +34,14 @@ private Q_SLOTS:
         QTest::newRow("check DIR") << QStringList{"check", dir} << "is a directory";
         QTest::newRow("run --stdin DIR") << QStringList{"run", "--stdin", dir, snippet} << "is a directory";
         QTest::newRow("profile import DIR") << QStringList{"profile", "import", dir} << "is a directory";
-        QTest::newRow("check --policy DIR") << QStringList{"check", "--policy", dir, snippet}
-                                            << "is a directory";
-        QTest::newRow("serve --token-file DIR") << QStringList{"serve", "--token-file", dir} << "is a directory";
+        QTest::newRow("check --policy DIR")
+            << QStringList{"check", "--policy", dir, snippet} << "is a directory";
+        QTest::newRow("serve --token-file DIR")
+            << QStringList{"serve", "--token-file", dir} << "is a directory";
         QTest::newRow("run MISSING") << QStringList{"run", missing} << "no such file";
         QTest::newRow("check MISSING") << QStringList{"check", missing} << "no such file";
-        QTest::newRow("profile import MISSING") << QStringList{"profile", "import", missing} << "no such file";
+        QTest::newRow("profile import MISSING")
+            << QStringList{"profile", "import", missing} << "no such file";
     }
 
     void pathsAreChecked()

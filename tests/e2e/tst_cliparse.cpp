@@ -24,7 +24,8 @@ private Q_SLOTS:
         m_env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
         m_env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
         // A computed setattr: a warning under the standard policy, blocked under strict.
-        m_strictOnly = write(QStringLiteral("setattr.py"), "class A:\n    pass\nname = 'x'\nsetattr(A, name, 1)\n");
+        m_strictOnly =
+            write(QStringLiteral("setattr.py"), "class A:\n    pass\nname = 'x'\nsetattr(A, name, 1)\n");
         m_blocked = write(QStringLiteral("blocked.py"), "import os\nos.system('id')\n");
     }
 
@@ -63,24 +64,29 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QByteArray>("message");
-        QTest::newRow("--timeout without a value") << QStringList{"run", "x.py", "--timeout"} << QByteArray("--timeout");
+        QTest::newRow("--timeout without a value")
+            << QStringList{"run", "x.py", "--timeout"} << QByteArray("--timeout");
         QTest::newRow("--pids 1e30") << QStringList{"run", "--pids", "1e30", "x.py"}
-                                     << QByteArray("--pids needs a whole number between 8 and 32768, not \"1e30\"");
+                                     << QByteArray(
+                                            "--pids needs a whole number between 8 and 32768, not \"1e30\"");
         QTest::newRow("--pids=-5") << QStringList{"run", "--pids=-5", "x.py"}
                                    << QByteArray("--pids needs a whole number between 8 and 32768");
         QTest::newRow("--pids 12.5") << QStringList{"run", "--pids", "12.5", "x.py"}
                                      << QByteArray("--pids needs a whole number");
         QTest::newRow("--timeout 1e30") << QStringList{"run", "--timeout", "1e30", "x.py"}
                                         << QByteArray("The timeout must be between 0.1 and 3600 s");
-        QTest::newRow("--cpus nan") << QStringList{"run", "--cpus", "nan", "x.py"} << QByteArray("--cpus needs a number");
-        QTest::newRow("--memory 1e30") << QStringList{"run", "--memory", "1e30", "x.py"} << QByteArray("is not a size");
+        QTest::newRow("--cpus nan") << QStringList{"run", "--cpus", "nan", "x.py"}
+                                    << QByteArray("--cpus needs a number");
+        QTest::newRow("--memory 1e30")
+            << QStringList{"run", "--memory", "1e30", "x.py"} << QByteArray("is not a size");
         QTest::newRow("two files") << QStringList{"run", "a.py", "b.py"} << QByteArray("b.py");
         QTest::newRow("unknown option") << QStringList{"run", "--frob", "a.py"} << QByteArray("--frob");
         QTest::newRow("unknown profile") << QStringList{"run", "--profile=doesnotexist", "a.py"}
                                          << QByteArray("There is no profile \"doesnotexist\"");
-        QTest::newRow("unknown command") << QStringList{"frobnicate"} << QByteArray("unknown command \"frobnicate\"");
-        QTest::newRow("--reason without --no-check") << QStringList{"run", "--reason", "x", "a.py"}
-                                                     << QByteArray("--reason says why");
+        QTest::newRow("unknown command")
+            << QStringList{"frobnicate"} << QByteArray("unknown command \"frobnicate\"");
+        QTest::newRow("--reason without --no-check")
+            << QStringList{"run", "--reason", "x", "a.py"} << QByteArray("--reason says why");
     }
 
     void badUsage()
@@ -129,10 +135,10 @@ private Q_SLOTS:
         QFETCH(QString, spelling);
         importStrictAs(QStringLiteral("tight"));
         const QStringList profile = spelling.endsWith('=') ? QStringList{spelling + "tight"}
-                                                          : QStringList{spelling, QStringLiteral("tight")};
+                                                           : QStringList{spelling, QStringLiteral("tight")};
         // The profile's strict policy blocks a computed setattr that the standard policy only warns about.
-        const auto result = runCli(QStringList{"run", "--no-history", "--json"} + profile + QStringList{m_strictOnly},
-                                   {}, m_env);
+        const auto result = runCli(
+            QStringList{"run", "--no-history", "--json"} + profile + QStringList{m_strictOnly}, {}, m_env);
         const auto json = QJsonDocument::fromJson(result.out).object();
         QVERIFY2(json["status"].toString() == "blocked", result.out.constData());
         QCOMPARE(result.exitCode, 125);
@@ -152,7 +158,8 @@ private Q_SLOTS:
         QCOMPARE(imported.exitCode, 2);
         QVERIFY2(imported.err.contains("\"strict\" is a built-in profile"), imported.err.constData());
         // Still the real strict: --no-check is refused by it, nothing starts.
-        const auto run = runCli({"run", "--no-history", "--profile", "strict", "--no-check", m_blocked}, {}, m_env);
+        const auto run =
+            runCli({"run", "--no-history", "--profile", "strict", "--no-check", m_blocked}, {}, m_env);
         QVERIFY2(run.err.contains("does not allow skipping the safety check"), run.err.constData());
         QCOMPARE(run.exitCode, 2);
 
@@ -203,7 +210,8 @@ private:
         QByteArray text = readAll(file);
         text.replace(QByteArray("\"name\": \"strict\""), QByteArray("\"name\": \"" + name.toUtf8() + "\""));
         write(name + QStringLiteral(".json"), text);
-        const auto imported = runCli({"profile", "import", m_home.filePath(name + QStringLiteral(".json"))}, {}, m_env);
+        const auto imported =
+            runCli({"profile", "import", m_home.filePath(name + QStringLiteral(".json"))}, {}, m_env);
         QVERIFY2(imported.exitCode == 0, imported.err.constData());
     }
 

@@ -146,7 +146,8 @@ private:
         const auto waited = Clock::now();
         while (census(*m_client, pid).second < 1 && secondsSince(waited) < 60)
             std::this_thread::sleep_for(100ms);
-        QVERIFY2(census(*m_client, pid).second >= 1, "the workbench had no running container to leave behind");
+        QVERIFY2(census(*m_client, pid).second >= 1,
+                 "the workbench had no running container to leave behind");
 
         ::kill(static_cast<pid_t>(pid), SIGKILL);
         const auto killed = Clock::now();
@@ -154,7 +155,8 @@ private:
         while (census(*m_client, pid).second != 0 && secondsSince(killed) < bound)
             std::this_thread::sleep_for(100ms);
         const double seconds = secondsSince(killed);
-        QVERIFY2(census(*m_client, pid).second == 0, "a container of the killed workbench still runs past the bound");
+        QVERIFY2(census(*m_client, pid).second == 0,
+                 "a container of the killed workbench still runs past the bound");
         std::printf("OWNER workbench (%s): stopped %.0f ms after the owner's SIGKILL (bound %.0f s)\n",
                     qPrintable(mode), seconds * 1000, bound);
         std::fflush(stdout);

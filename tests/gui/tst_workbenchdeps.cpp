@@ -43,7 +43,8 @@ private Q_SLOTS:
         const QString wheels = m_dir.filePath(QStringLiteral("wheels"));
         QVERIFY(QDir().mkpath(wheels));
         // A distribution name no real index has: the run can only get it from this folder.
-        testing::makeWheel(wheels.toStdString(), "agentrun-gui-wheel-probe", "agentrun_gui_wheel_probe", "1.0");
+        testing::makeWheel(wheels.toStdString(), "agentrun-gui-wheel-probe", "agentrun_gui_wheel_probe",
+                           "1.0");
 
         ui::Settings settings(m_dir.filePath(QStringLiteral("deps.ini")));
         ui::MainWindow window(m_executor, settings);
@@ -65,7 +66,8 @@ private Q_SLOTS:
         QVERIFY2(result.status == run::Status::Ok,
                  qPrintable(ui::statusName(result.status) + u": " + QString::fromStdString(result.message) +
                             u"\n" + QString::fromStdString(result.stderrData)));
-        QCOMPARE(QString::fromStdString(result.stdoutData), QStringLiteral("imported agentrun_gui_wheel_probe\n"));
+        QCOMPARE(QString::fromStdString(result.stdoutData),
+                 QStringLiteral("imported agentrun_gui_wheel_probe\n"));
     }
 
 private:
