@@ -23,6 +23,9 @@ nlohmann::json scriptSpec(const std::string& script, std::int64_t memory = 256ll
     limits.tmpfsBytes = 8ll << 20;
     auto spec = sandbox::containerSpec(limits, testing::sandboxImage());
     spec["Entrypoint"] = {"python3", "-c", script};
+    // Run containers have the agent as their init (Init false); a bare script needs docker-init, as a
+    // program killed by the OOM killer as PID 1 is not what these engine tests look at.
+    spec["HostConfig"]["Init"] = true;
     spec["Labels"]["org.agentrun.test"] = "engineclient";
     // Owned by this process: an executor starting in a parallel test must not take it for a leftover.
     spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
