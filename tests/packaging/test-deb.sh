@@ -227,7 +227,7 @@ run_in_chroot() { # sets OUT and RC
 run_in_chroot agentrun --help
 expect_status "agentrun --help" "$RC" 0
 expect_contains "agentrun --help" "$OUT" "Usage:"
-expect_contains "agentrun --help" "$OUT" "agentrun doctor"
+expect_contains "agentrun --help" "$OUT" "  doctor "
 
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' \
     "$build/CPackConfig.cmake" | head -n 1)
