@@ -102,6 +102,7 @@ step_done() {
 }
 on_exit() {
     local rc=$?
+    stop_fresh_root_check
     if [[ $rc -ne 0 && -n $CURRENT_STEP ]]; then
         printf '%s: FAILED in step "%s" (exit %s) after %s\n' "$MSG_PREFIX" "$(step_label "$CURRENT_STEP")" \
             "$rc" "$(timing_line)" >&2
@@ -450,26 +451,68 @@ run_fuzzers() {
 # empty Debian bookworm root (cached per list, outside the source tree) and configures and compiles
 # there. Needs root (through sudo when not root). QUICKSTART_FRESH_ROOT=0 skips it;
 # QUICKSTART_FRESH_ROOT_CACHE=DIR moves its cache.
+fresh_root_skipped() { [[ ${QUICKSTART_FRESH_ROOT:-1} == 0 || -n ${QUICKSTART_CTEST_ARGS:-} ]]; }
+fresh_root_cache() { printf '%s' "${QUICKSTART_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentrun/fresh-root}"; }
+
+# Test mode starts the check in the background right after the packages step: building its root
+# (debootstrap, apt: mostly waiting on the network and dpkg, 400 s or more when nothing is cached) then
+# overlaps the build instead of adding to the end. Only as root or with password-less sudo: a
+# background job cannot answer a password prompt. Its result is read after ctest.
+FRESH_ROOT_PID=""
+FRESH_ROOT_T0=0
+start_fresh_root_check() {
+    [[ $mode == test ]] && want run && ! fresh_root_skipped || return 0
+    if [[ $(id -u) -ne 0 ]] && ! sudo -n true 2>/dev/null; then
+        return 0 # run_fresh_root_check runs it in the foreground, where sudo may ask
+    fi
+    mkdir -p "$ROOT/build"
+    msg "fresh-root: packaging/fresh-root-check.sh started in the background (log: build/fresh-root.log); \
+its result follows ctest"
+    FRESH_ROOT_T0=$(now_s)
+    (
+        exec </dev/null >"$ROOT/build/fresh-root.log" 2>&1
+        as_root env QUICKSTART_FRESH_ROOT_CACHE="$(fresh_root_cache)" "$ROOT/packaging/fresh-root-check.sh"
+    ) &
+    FRESH_ROOT_PID=$!
+}
+# On an early exit: the check is stopped (its own traps unmount and remove its overlay).
+stop_fresh_root_check() {
+    if [[ -n $FRESH_ROOT_PID ]] && kill -0 "$FRESH_ROOT_PID" 2>/dev/null; then
+        pkill -TERM -P "$FRESH_ROOT_PID" 2>/dev/null || true
+        kill -TERM "$FRESH_ROOT_PID" 2>/dev/null || true
+        wait "$FRESH_ROOT_PID" 2>/dev/null || true
+    fi
+    FRESH_ROOT_PID=""
+}
+
 run_fresh_root_check() {
-    if [[ ${QUICKSTART_FRESH_ROOT:-1} == 0 || -n ${QUICKSTART_CTEST_ARGS:-} ]]; then
+    if fresh_root_skipped; then
         msg "fresh-root: skipped (QUICKSTART_FRESH_ROOT=0 or QUICKSTART_CTEST_ARGS set)"
         return 0
     fi
-    if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
-        warn "fresh-root: needs root (debootstrap, chroot, mounts) and sudo is not installed: skipped"
-        return 0
+    local t0 rc=0
+    if [[ -n $FRESH_ROOT_PID ]]; then
+        t0=$FRESH_ROOT_T0
+        msg "fresh-root: waiting for the check started after the packages step"
+        wait "$FRESH_ROOT_PID" || rc=$?
+        FRESH_ROOT_PID=""
+        cat "$ROOT/build/fresh-root.log"
+    else
+        if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+            warn "fresh-root: needs root (debootstrap, chroot, mounts) and sudo is not installed: skipped"
+            return 0
+        fi
+        t0=$(now_s)
+        msg "fresh-root: packaging/fresh-root-check.sh (the package list, from an empty Debian root)"
+        # The caller's cache directory, also through sudo (whose HOME is root's).
+        as_root env QUICKSTART_FRESH_ROOT_CACHE="$(fresh_root_cache)" "$ROOT/packaging/fresh-root-check.sh" || rc=$?
     fi
-    local cache=${QUICKSTART_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentrun/fresh-root} t0 rc=0
-    t0=$(now_s)
-    msg "fresh-root: packaging/fresh-root-check.sh (the package list, from an empty Debian root)"
-    # The caller's cache directory, also through sudo (whose HOME is root's).
-    as_root env QUICKSTART_FRESH_ROOT_CACHE="$cache" "$ROOT/packaging/fresh-root-check.sh" || rc=$?
     if [[ $rc -ne 0 ]]; then
         printf '%s: fresh-root: FAILED after %ss: the package list is not enough on a fresh machine (see above); \
 rerun it alone with packaging/fresh-root-check.sh\n' "$MSG_PREFIX" "$(($(now_s) - t0))" >&2
         return "$rc"
     fi
-    msg "fresh-root: the package list passed from nothing in $(($(now_s) - t0))s"
+    msg "fresh-root: the package list passed from nothing in $(($(now_s) - t0))s (wall clock since it started)"
 }
 
 # The security suite a second time under gVisor (ctest label gvisor), when the engine has runsc.
@@ -577,6 +620,7 @@ step_run() {
 # ---- main -------------------------------------------------------------------------------------------
 msg "set-up of AgentRun Workbench in $ROOT ($([[ $mode == test ]] && echo 'test mode' || echo 'normal mode'))"
 run_step packages
+start_fresh_root_check
 run_step build
 run_step engine
 run_step image
