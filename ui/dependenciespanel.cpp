@@ -64,7 +64,7 @@ DependenciesPanel::DependenciesPanel(Settings& settings, DependencyCacheBackend 
     m_list->setTabChangesFocus(true);
     m_indexUrl = new QLineEdit(this);
     m_indexUrl->setObjectName(QStringLiteral("depsIndexUrlEdit"));
-    m_indexUrl->setPlaceholderText(tr("https://pypi.org/simple (default)"));
+    m_indexUrl->setPlaceholderText(tr("package index URL (PEP 503 simple API), e.g. a local mirror"));
     m_indexUrl->setClearButtonEnabled(true);
     m_wheelhouse = new QLineEdit(this);
     m_wheelhouse->setObjectName(QStringLiteral("depsWheelhouseEdit"));

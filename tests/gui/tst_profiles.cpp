@@ -216,7 +216,7 @@ void TestProfiles::dependencyErrorsStopTheRun()
     QVERIFY(deps->errorText().isEmpty());
     QCOMPARE(settings.value(ui::Settings::Key::DepsAllow).toStringList(),
              (QStringList{QStringLiteral("numpy"), QStringLiteral("rich==13.*")}));
-    deps->setSources(QStringLiteral("https://pypi.org/simple"), m_dir.path());
+    deps->setSources(QStringLiteral("https://index.example/simple"), m_dir.path());
     QCOMPARE(deps->errorText(), QStringLiteral("Choose an index URL or a wheelhouse, not both."));
 }
 
