@@ -25,8 +25,8 @@ stdout and stderr byte for byte; messages of the runner go to stderr prefixed wi
 A --profile sets the starting values; the options given override them, wherever they stand.)";
 
 constexpr const char* RunFooter =
-    R"(Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory or
-killed; 130 cancelled; 2 bad usage; 3 engine unavailable; 4 the program succeeded but its --collect files
+    R"(Exit status: the program's own; 124 timeout; 125 blocked; 126 install failed; 137 out of memory, killed,
+output limit or cancelled; 2 bad usage; 3 engine unavailable; 4 the program succeeded but its --collect files
 were not (all) copied (the message says why; an aborted copy keeps nothing).)";
 
 /// What `agentrun run` was given, as typed.
@@ -114,12 +114,7 @@ int runFile(const RunOptions& options)
         if (!loaded) {
             return usageError(loaded.error().message);
         }
-        request.limits = loaded->limits;
-        request.policy = loaded->policy;
-        request.allow = loaded->allow;
-        request.wheelhouse = loaded->wheelhouse;
-        request.indexUrl = loaded->indexUrl;
-        request.cached = loaded->cached;
+        profile::applyTo(*loaded, request);
         profileName = loaded->name;
     }
     if (!applyLimitFlags(options.limits, request.limits)) {

@@ -8,7 +8,7 @@
 
 namespace agentrun::run {
 
-/// The `agentrun run --json` / `POST /v2/runs` object (CONTRACTS.md).
+/// The `agentrun run --json` / `POST /v2/runs` object (docs/cli.md, "JSON output").
 nlohmann::json toJson(const RunResult& result);
 
 /// The same object without "stdout", "stderr" and "output": for a front end that writes those big

@@ -27,9 +27,9 @@ enum class Status
     InvalidRequest,
 };
 
-std::string_view toString(Status status); ///< "ok", "out_of_memory", … as in CONTRACTS.md
+std::string_view toString(Status status); ///< "ok", "out_of_memory", … as in docs/cli.md
 
-/// Exit status of `agentrun run` for a result (CONTRACTS.md).
+/// Exit status of `agentrun run` for a result (docs/cli.md, "Exit status").
 int cliExitStatus(Status status, int programExitCode);
 
 enum class Stream

@@ -6,7 +6,7 @@
 
 namespace agentrun::safety {
 
-/// The `agentrun check --json` shapes of docs CONTRACTS.md.
+/// The `agentrun check --json` shapes (docs/cli.md, "JSON output").
 nlohmann::json toJson(const Finding& finding);
 nlohmann::json toJson(const Report& report);
 
