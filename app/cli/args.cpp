@@ -9,7 +9,8 @@
 namespace agentrun::cli {
 
 namespace {
-constexpr std::uint64_t MaxInputBytes = 64ULL << 20; ///< a snippet or stdin data; the executor caps both lower
+constexpr std::uint64_t MaxInputBytes = 64ULL
+                                        << 20; ///< a snippet or stdin data; the executor caps both lower
 } // namespace
 
 Args::Args(std::span<char* const> args) : m_args(args.begin(), args.end()) {}

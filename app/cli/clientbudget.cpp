@@ -77,7 +77,8 @@ bool refuseOverBudget(ClientBudget& budget, const httplib::Request& req, httplib
     sendError(res, 429, "server.blocked_budget",
               "Too many blocked runs from this client: at most " + std::string(rate) +
                   " runs refused by the safety check or the whitelist are recorded per minute "
-                  "(serve --max-blocked-per-minute). Retry in " + std::to_string(wait) + " s.");
+                  "(serve --max-blocked-per-minute). Retry in " +
+                  std::to_string(wait) + " s.");
     return true;
 }
 

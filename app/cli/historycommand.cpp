@@ -108,8 +108,9 @@ void printRecord(const history::RunRecord& r)
         std::cout << "\n";
     }
     if (r.codeCapped) {
-        std::cout << "[code cut at " << run::formatSize(history::MaxStoredCodeBytes) << " in the history: "
-                  << run::formatSize(r.codeBytes) << " ran, sha256 " << r.codeSha256 << "]\n";
+        std::cout << "[code cut at " << run::formatSize(history::MaxStoredCodeBytes)
+                  << " in the history: " << run::formatSize(r.codeBytes) << " ran, sha256 " << r.codeSha256
+                  << "]\n";
     }
     if (!r.stdinData.empty()) {
         std::cout << "--- stdin ---\n" << r.stdinData;

@@ -22,6 +22,21 @@ bool numberInRange(const std::string& text, double low, double high, double& out
     return parseNumber(text, out) && out >= low && out <= high;
 }
 
+/// `text`, when given, as a size into `into`; false and the error printed on a bad one.
+bool size(const std::optional<std::string>& text, const char* option, std::int64_t& into)
+{
+    if (!text) {
+        return true;
+    }
+    auto parsed = run::parseSize(*text, option);
+    if (!parsed) {
+        usageError(parsed.error().message);
+        return false;
+    }
+    into = *parsed;
+    return true;
+}
+
 } // namespace
 
 void addLimitFlags(CLI::App& command, LimitFlags& flags)
@@ -29,7 +44,7 @@ void addLimitFlags(CLI::App& command, LimitFlags& flags)
     const std::string group = "Limits";
     auto add = [&](const std::string& names, std::optional<std::string>& into, const std::string& help,
                    const std::string& valueName) {
-        command.add_option(names, into, help)->type_name(valueName)->take_last()->group(group);
+        addValue(command, names, into, help, valueName)->group(group);
     };
     add("-t,--timeout", flags.timeout, "wall-clock limit, 0.1..3600 (default 30)", "SECONDS");
     add("-m,--memory", flags.memory, "memory limit, 16m..64g (default 256m)", "SIZE");
@@ -46,18 +61,6 @@ void addLimitFlags(CLI::App& command, LimitFlags& flags)
 
 bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits)
 {
-    const auto size = [](const std::optional<std::string>& text, const char* option, std::int64_t& into) {
-        if (!text) {
-            return true;
-        }
-        auto parsed = run::parseSize(*text, option);
-        if (!parsed) {
-            usageError(parsed.error().message);
-            return false;
-        }
-        into = *parsed;
-        return true;
-    };
     if (!size(flags.memory, "--memory", limits.memoryBytes) ||
         !size(flags.memorySwap, "--memory-swap", limits.memorySwapBytes) ||
         !size(flags.outputLimit, "--output-limit", limits.outputLimitBytes) ||
@@ -112,7 +115,7 @@ void addCeilingFlags(CLI::App& command, CeilingFlags& flags)
     const std::string group = "Ceilings";
     auto add = [&](const std::string& names, std::optional<std::string>& into, const std::string& help,
                    const std::string& valueName) {
-        command.add_option(names, into, help)->type_name(valueName)->take_last()->group(group);
+        addValue(command, names, into, help, valueName)->group(group);
     };
     add("--max-timeout", flags.timeout, "default 600", "SECONDS");
     add("--max-memory", flags.memory, "default half of this machine's memory", "SIZE");
@@ -125,18 +128,6 @@ void addCeilingFlags(CLI::App& command, CeilingFlags& flags)
 
 bool applyCeilingFlags(const CeilingFlags& flags, run::Ceilings& ceilings)
 {
-    const auto size = [](const std::optional<std::string>& text, const char* option, std::int64_t& into) {
-        if (!text) {
-            return true;
-        }
-        auto parsed = run::parseSize(*text, option);
-        if (!parsed) {
-            usageError(parsed.error().message);
-            return false;
-        }
-        into = *parsed;
-        return true;
-    };
     if (!size(flags.memory, "--max-memory", ceilings.memoryBytes) ||
         !size(flags.outputLimit, "--max-output-limit", ceilings.outputLimitBytes) ||
         !size(flags.tmpfsSize, "--max-tmpfs-size", ceilings.tmpfsBytes)) {

@@ -1,6 +1,5 @@
 #include "restcontext.h"
 
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -82,8 +81,8 @@ Result<void> RestContext::admit(const run::RunRequest& request) const
     return run::admit(request, rules);
 }
 
-std::shared_ptr<const run::RunResult> RestContext::execute(const run::RunRequest& request, RunSession& session,
-                                                           const std::string& client)
+std::shared_ptr<const run::RunResult> RestContext::execute(const run::RunRequest& request,
+                                                           RunSession& session, const std::string& client)
 {
     run::RunResult result;
     if (auto admitted = admit(request); !admitted) {

@@ -20,13 +20,13 @@ struct ServeConfig
 {
     std::string host = "127.0.0.1";
     int port = 8000;
-    std::string token;                   ///< empty: no authentication (loopback only)
-    int maxConcurrent = 4;               ///< runs in flight; more get 429
-    std::size_t maxBodyBytes = 2u << 20; ///< larger request bodies get 413
+    std::string token;                     ///< empty: no authentication (loopback only)
+    int maxConcurrent = 4;                 ///< runs in flight; more get 429
+    std::size_t maxBodyBytes = 2u << 20;   ///< larger request bodies get 413
     std::vector<std::string> allowOrigins; ///< browser origins besides the server's own (`*`: any)
     int headerTimeoutSeconds = 10;         ///< a request head must arrive within this (slow clients)
     int maxClientConnections = 32;         ///< connections one client address may keep open
-    run::RunRequest defaults;            ///< limits, policy and whitelist of /v2 runs unless the request says
+    run::RunRequest defaults; ///< limits, policy and whitelist of /v2 runs unless the request says
     run::Ceilings ceilings = run::Ceilings::forHost(); ///< the most a request may ask for (serve --max-…)
     /// What finished streamed runs kept for late event readers may hold together.
     std::size_t recentRunBytes = 128u << 20;

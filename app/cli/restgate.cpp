@@ -71,8 +71,8 @@ void peerOf(int fd, std::string& ip, int& port)
 /// A whole response written without blocking, for connections the gate turns away itself.
 void sendRefusal(int fd, int status, std::string_view reason, std::string_view code, std::string_view message)
 {
-    const std::string body = R"({"error":{"code":")" + std::string(code) + R"(","message":")" +
-                             std::string(message) + "\"}}";
+    const std::string body =
+        R"({"error":{"code":")" + std::string(code) + R"(","message":")" + std::string(message) + "\"}}";
     const std::string reply = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
                               "\r\nContent-Type: application/json\r\nConnection: close\r\n" +
                               (status == 503 ? "Retry-After: 1\r\n" : "") +
@@ -87,8 +87,7 @@ class GateStream final : public httplib::Stream
 public:
     GateStream(int fd, std::string buffered, std::chrono::milliseconds writeTimeout)
         : m_fd(fd), m_buffer(std::move(buffered)), m_writeTimeout(writeTimeout)
-    {
-    }
+    {}
 
     void setReadDeadline(Clock::time_point deadline) { m_deadline = deadline; }
     std::string_view pending() const { return std::string_view(m_buffer).substr(m_offset); }
@@ -301,8 +300,8 @@ private:
             return;
         }
         const auto timeout = draining ? std::chrono::milliseconds(2000) : m_limits.headTimeout;
-        m_waiting.emplace(m_next++,
-                          Waiting{fd, std::move(address), std::move(buffer), Clock::now() + timeout, draining});
+        m_waiting.emplace(
+            m_next++, Waiting{fd, std::move(address), std::move(buffer), Clock::now() + timeout, draining});
         wake();
     }
 
@@ -397,8 +396,9 @@ private:
     bool readFrom(Waiting& entry)
     {
         char chunk[4096];
-        const std::size_t room =
-            entry.draining ? sizeof chunk : std::min(sizeof chunk, m_limits.maxHeadBytes - entry.buffer.size());
+        const std::size_t room = entry.draining
+                                     ? sizeof chunk
+                                     : std::min(sizeof chunk, m_limits.maxHeadBytes - entry.buffer.size());
         const ssize_t n = ::recv(entry.fd, chunk, room, MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
             return false;

@@ -37,7 +37,12 @@ std::size_t requestHeadEnd(std::string_view bytes);
 class ConnectionGate;
 
 /// What becomes of a connection after a worker served it.
-enum class ConnectionEnd { Close, KeepAlive, Drain };
+enum class ConnectionEnd
+{
+    Close,
+    KeepAlive,
+    Drain
+};
 
 /// httplib::Server whose connections pass through the gate. Routes and handlers are httplib's own.
 class GatedServer : public httplib::Server

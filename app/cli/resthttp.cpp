@@ -80,7 +80,8 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
     try {
         body = nlohmann::json::parse(req.body);
     } catch (const nlohmann::json::parse_error& error) {
-        reject("request.json", "The request body is not valid JSON (at byte " + std::to_string(error.byte) + ").",
+        reject("request.json",
+               "The request body is not valid JSON (at byte " + std::to_string(error.byte) + ").",
                error.byte);
         return std::nullopt;
     }
@@ -184,9 +185,10 @@ Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits)
         } else if (key == "runtime") {
             done = text(limits.runtime);
         } else {
-            return std::unexpected(limitError(shownName(key), "Unknown limit \"" + shownName(key) +
-                                                       "\": use timeout, memory, memory_swap, cpus, pids, "
-                                                       "output_limit, tmpfs_size, network or runtime."));
+            return std::unexpected(
+                limitError(shownName(key), "Unknown limit \"" + shownName(key) +
+                                               "\": use timeout, memory, memory_swap, cpus, pids, "
+                                               "output_limit, tmpfs_size, network or runtime."));
         }
         if (!done) {
             return std::unexpected(done.error());

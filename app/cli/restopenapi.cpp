@@ -163,8 +163,9 @@ json schemas()
               {"description", "whitelist for this run, within --allow"}}},
             {"profile",
              {{"type", "string"},
-              {"description", "a profile saved on the server: its settings come first, the request's own fields "
-                              "override them, and the server's rules apply to the result"}}},
+              {"description",
+               "a profile saved on the server: its settings come first, the request's own fields "
+               "override them, and the server's rules apply to the result"}}},
             {"stream",
              {{"type", "boolean"}, {"description", "answer {run_id} at once; follow the events"}}}}}}},
     };

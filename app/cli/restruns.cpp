@@ -97,7 +97,8 @@ void RunSession::coverOutput(int stream, std::size_t end)
     // The last event grows while no reader has it yet: a flood of small writes makes few events.
     if (!m_events.empty() && m_events.size() > m_handedOut) {
         Event& last = m_events.back();
-        if (last.kind == kind && last.offset + last.length == covered && last.length + length <= MaxEventBytes) {
+        if (last.kind == kind && last.offset + last.length == covered &&
+            last.length + length <= MaxEventBytes) {
             last.length += static_cast<std::uint32_t>(length);
             covered = end;
             return;
@@ -237,7 +238,8 @@ bool RunSession::sendEvents(std::size_t& cursor, std::chrono::milliseconds timeo
                 break;
             }
             const bool output = event.kind == Kind::Stdout || event.kind == Kind::Stderr;
-            batch.push_back({cursor, event.kind, output ? std::string(bytesOf(event)) : m_texts[event.offset]});
+            batch.push_back(
+                {cursor, event.kind, output ? std::string(bytesOf(event)) : m_texts[event.offset]});
             bytes += batch.back().text.size();
             ++cursor;
         }
@@ -263,10 +265,10 @@ bool RunSession::sendEvents(std::size_t& cursor, std::chrono::milliseconds timeo
     if (finishedNext && batch.empty()) {
         // Nothing is added after "finished": the events and the result are read without the lock.
         const std::string head = "id: " + std::to_string(cursor) + "\nevent: finished\ndata: ";
-        if (!writeResultJson(*m_result, sink, m_combinedFromEvents ? OutputPieces([this](const auto& piece) {
-                                 return visitCombined(piece);
-                             })
-                                                                   : OutputPieces(),
+        if (!writeResultJson(*m_result, sink,
+                             m_combinedFromEvents
+                                 ? OutputPieces([this](const auto& piece) { return visitCombined(piece); })
+                                 : OutputPieces(),
                              head, "\n\n")) {
             return false;
         }

@@ -99,10 +99,10 @@ private:
     std::condition_variable m_changed;
     std::vector<Event> m_events;
     std::vector<std::string> m_texts; ///< the data lines of the events that are not output
-    std::size_t m_handedOut = 0; ///< events before this index went to a reader: never grown again
-    std::string m_raw[2];        ///< the bytes of stdout and stderr, until the result holds them
+    std::size_t m_handedOut = 0;      ///< events before this index went to a reader: never grown again
+    std::string m_raw[2];             ///< the bytes of stdout and stderr, until the result holds them
     std::size_t m_covered[2] = {0, 0};
-    bool m_rawInResult = false;       ///< m_raw moved to the result's stdout/stderr (same bytes)
+    bool m_rawInResult = false;        ///< m_raw moved to the result's stdout/stderr (same bytes)
     bool m_combinedFromEvents = false; ///< the result's "output" is rebuilt from the events
     std::string m_stage = "queued";
     std::shared_ptr<const run::RunResult> m_result;

@@ -41,9 +41,8 @@ nlohmann::json missingCode(const nlohmann::json& body)
         detail = {{"type", "missing"}, {"loc", {"body", "code"}}, {"msg", "Field required"}};
         message = "The request body needs a \"code\" field with the Python source to run.";
     } else {
-        detail = {{"type", "string_type"},
-                  {"loc", {"body", "code"}},
-                  {"msg", "Input should be a valid string"}};
+        detail = {
+            {"type", "string_type"}, {"loc", {"body", "code"}}, {"msg", "Input should be a valid string"}};
         message = "\"code\" must be a string with the Python source to run.";
     }
     return {{"detail", {detail}}, {"error", {{"code", "code"}, {"message", message}}}};
@@ -147,7 +146,8 @@ void addV1Routes(httplib::Server& server, RestContext& context)
             // escaped as a whole.
             auto text = std::make_shared<const std::string>(compatOutput(result, request.allow));
             if (text->size() > 256 * 1024) {
-                sendJsonStream(res, 200, [text](const TextSink& sink) { return writeOutputJson(*text, sink); });
+                sendJsonStream(res, 200,
+                               [text](const TextSink& sink) { return writeOutputJson(*text, sink); });
             } else {
                 sendJson(res, 200, {{"output", *text}});
             }

@@ -27,13 +27,14 @@ Result<std::string> policyField(const nlohmann::json& body, const std::string& f
     if (value.is_string()) {
         return value.get<std::string>();
     }
-    return fail("policy", "policy must be the name of a policy: " + [] {
-        std::string names;
-        for (const auto& name : safety::Policy::presetNames()) {
-            names += (names.empty() ? "" : ", ") + name;
-        }
-        return names;
-    }() + ".");
+    return fail(
+        "policy", "policy must be the name of a policy: " + [] {
+            std::string names;
+            for (const auto& name : safety::Policy::presetNames()) {
+                names += (names.empty() ? "" : ", ") + name;
+            }
+            return names;
+        }() + ".");
 }
 
 /// The run a POST /v2/runs body describes: the server's defaults, then the saved profile it names, then its
@@ -48,8 +49,9 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
                                                 "dependencies", "profile", "stream"};
     for (const auto& [key, value] : body.items()) {
         if (!known.contains(key)) {
-            return fail(shownName(key), "Unknown field \"" + shownName(key) +
-                                 "\": use code, stdin, limits, policy, dependencies, profile or stream.");
+            return fail(shownName(key),
+                        "Unknown field \"" + shownName(key) +
+                            "\": use code, stdin, limits, policy, dependencies, profile or stream.");
         }
     }
     if (!body.contains("code") || !body["code"].is_string()) {
@@ -74,12 +76,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         if (!loaded) {
             return fail("profile", loaded.error().message);
         }
-        request.limits = loaded->limits;
-        request.policy = loaded->policy;
-        request.allow = loaded->allow;
-        request.wheelhouse = loaded->wheelhouse;
-        request.indexUrl = loaded->indexUrl;
-        request.cached = loaded->cached;
+        profile::applyTo(*loaded, request);
     }
     if (body.contains("limits")) {
         auto limits = parseLimits(body["limits"], request.limits);
@@ -144,11 +141,13 @@ bool givenInBody(const nlohmann::json& body, const std::string& code)
 }
 
 /// The server's rules on the resolved run; the error says when the setting came from the named profile.
-Result<void> admitRequest(const RestContext& context, const run::RunRequest& request, const nlohmann::json& body)
+Result<void> admitRequest(const RestContext& context, const run::RunRequest& request,
+                          const nlohmann::json& body)
 {
     auto admitted = context.admit(request);
     if (!admitted && body.contains("profile") && !givenInBody(body, admitted.error().code)) {
-        return fail(admitted.error().code, admitted.error().message + " The setting comes from the profile \"" +
+        return fail(admitted.error().code, admitted.error().message +
+                                               " The setting comes from the profile \"" +
                                                shownName(body["profile"].get<std::string>()) + "\".");
     }
     return admitted;

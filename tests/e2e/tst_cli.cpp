@@ -168,7 +168,8 @@ private Q_SLOTS:
         const QByteArray code = "open('a.txt', 'w').write('new')\nprint('ran')\n";
         const auto first = runCli({"run", "--collect", "a.txt", "--collect-to", target, "-"}, code);
         QCOMPARE(first.exitCode, 0);
-        QVERIFY2(first.err.contains(QByteArray(QByteArray("copied 1 file(s) to ") + target.toUtf8())), first.err.constData());
+        QVERIFY2(first.err.contains(QByteArray(QByteArray("copied 1 file(s) to ") + target.toUtf8())),
+                 first.err.constData());
 
         const auto again = runCli({"run", "--collect", "a.txt", "--collect-to", target, "-"}, code);
         QCOMPARE(again.exitCode, 2);

@@ -139,7 +139,8 @@ std::string post(int port, const std::string& path, const std::string& body, con
            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-std::string exchange(int port, const std::string& request, std::chrono::seconds timeout = std::chrono::seconds(60))
+std::string exchange(int port, const std::string& request,
+                     std::chrono::seconds timeout = std::chrono::seconds(60))
 {
     Raw raw(port);
     if (!raw.ok() || !raw.send(request)) {
@@ -170,8 +171,8 @@ private:
 
     bool alive(const ServerProcess& server)
     {
-        auto health = server.client(std::chrono::seconds(20))->Get("/v1/health/", {{"Authorization",
-                                                                                     std::string("Bearer ") + Token}});
+        auto health = server.client(std::chrono::seconds(20))
+                          ->Get("/v1/health/", {{"Authorization", std::string("Bearer ") + Token}});
         return health && health->status == 200;
     }
 
@@ -183,9 +184,8 @@ private Q_SLOTS:
         QVERIFY(m_server.start({}));
         const QString tokenFile = m_dir.filePath("token");
         std::ofstream(tokenFile.toStdString()) << Token << "\n";
-        QVERIFY(m_tokenServer.start(
-            {"--token-file", tokenFile, "--allow-origin", "http://localhost:3000", "--allow-origin",
-             "https://app.example"}));
+        QVERIFY(m_tokenServer.start({"--token-file", tokenFile, "--allow-origin", "http://localhost:3000",
+                                     "--allow-origin", "https://app.example"}));
     }
 
     // Item 1: 200,000 nested brackets in one 400 KB body crashed the server (stack overflow while the
@@ -213,9 +213,9 @@ private Q_SLOTS:
         QFETCH(QByteArray, body);
         const ServerProcess& server = token ? m_tokenServer : m_server;
         const std::string auth = token ? std::string("Authorization: Bearer ") + Token + "\r\n" : "";
-        const std::string reply = exchange(
-            server.port(), post(server.port(), path.toStdString(), body.toStdString(),
-                                auth + "Content-Type: application/json\r\n"));
+        const std::string reply =
+            exchange(server.port(), post(server.port(), path.toStdString(), body.toStdString(),
+                                         auth + "Content-Type: application/json\r\n"));
         QVERIFY2(alive(server), "the server died");
         QCOMPARE(statusOf(reply), 400);
         QCOMPARE(errorCode(reply), std::string("request.json_depth"));
@@ -230,24 +230,33 @@ private Q_SLOTS:
         QTest::addColumn<QString>("path");
         QTest::addColumn<QByteArray>("body");
         const QByteArray marker = "ECHO-MARKER-" + QByteArray(4000, 'e');
-        QTest::newRow("v1 not an object") << "/v1/run/" << "[\"" + marker + "\"]";
-        QTest::newRow("v1 no code") << "/v1/run/" << "{\"other\": \"" + marker + "\"}";
-        QTest::newRow("v1 code not a string") << "/v1/run/" << "{\"code\": [\"" + marker + "\"]}";
-        QTest::newRow("v1 malformed") << "/v1/run/" << "{\"code\": \"" + marker;
-        QTest::newRow("v2 code not a string") << "/v2/runs" << "{\"code\": {\"x\": \"" + marker + "\"}}";
-        QTest::newRow("v2 check malformed") << "/v2/check" << "[\"" + marker + "\",";
+        QTest::newRow("v1 not an object") << "/v1/run/"
+                                          << "[\"" + marker + "\"]";
+        QTest::newRow("v1 no code") << "/v1/run/"
+                                    << "{\"other\": \"" + marker + "\"}";
+        QTest::newRow("v1 code not a string") << "/v1/run/"
+                                              << "{\"code\": [\"" + marker + "\"]}";
+        QTest::newRow("v1 malformed") << "/v1/run/"
+                                      << "{\"code\": \"" + marker;
+        QTest::newRow("v2 code not a string") << "/v2/runs"
+                                              << "{\"code\": {\"x\": \"" + marker + "\"}}";
+        QTest::newRow("v2 check malformed") << "/v2/check"
+                                            << "[\"" + marker + "\",";
         // Names the client sent are quoted in errors, shortened.
-        QTest::newRow("v2 unknown field") << "/v2/runs" << "{\"code\": \"1\", \"" + marker + "\": 1}";
-        QTest::newRow("v2 unknown limit") << "/v2/runs" << "{\"code\": \"1\", \"limits\": {\"" + marker + "\": 1}}";
-        QTest::newRow("v2 dependency") << "/v2/runs" << "{\"code\": \"1\", \"dependencies\": [\"" + marker + "\"]}";
+        QTest::newRow("v2 unknown field") << "/v2/runs"
+                                          << "{\"code\": \"1\", \"" + marker + "\": 1}";
+        QTest::newRow("v2 unknown limit") << "/v2/runs"
+                                          << "{\"code\": \"1\", \"limits\": {\"" + marker + "\": 1}}";
+        QTest::newRow("v2 dependency") << "/v2/runs"
+                                       << "{\"code\": \"1\", \"dependencies\": [\"" + marker + "\"]}";
     }
     void answersNeverEchoTheBody()
     {
         QFETCH(QString, path);
         QFETCH(QByteArray, body);
-        const std::string reply = exchange(
-            m_server.port(),
-            post(m_server.port(), path.toStdString(), body.toStdString(), "Content-Type: application/json\r\n"));
+        const std::string reply =
+            exchange(m_server.port(), post(m_server.port(), path.toStdString(), body.toStdString(),
+                                           "Content-Type: application/json\r\n"));
         QVERIFY2(statusOf(reply) == 400 || statusOf(reply) == 422, reply.substr(0, 300).c_str());
         QVERIFY2(reply.find(std::string(100, 'e')) == std::string::npos, reply.substr(0, 300).c_str());
         QVERIFY2(reply.size() < 2048, reply.substr(0, 300).c_str());
@@ -262,18 +271,17 @@ private Q_SLOTS:
         QTest::addColumn<QString>("origin");
         QTest::addColumn<QString>("contentType");
         for (const char* path : {"/v1/run/", "/v2/runs", "/v2/check"}) {
-            for (const char* type : {"", "text/plain", "text/plain;charset=UTF-8",
-                                     "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                                     "application/json"}) {
+            for (const char* type :
+                 {"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+                  "multipart/form-data; boundary=x", "application/json"}) {
                 for (const char* origin : {"http://evil.example", "null"}) {
-                    QTest::addRow("%s %s type=%s", path, origin, type)
-                        << false << path << origin << type;
+                    QTest::addRow("%s %s type=%s", path, origin, type) << false << path << origin << type;
                 }
             }
-            QTest::addRow("%s with token, evil origin", path)
-                << true << path << "http://evil.example" << "application/json";
+            QTest::addRow("%s with token, evil origin", path) << true << path << "http://evil.example"
+                                                              << "application/json";
             QTest::addRow("%s rebinding name", path) << false << path << "http://127.0.0.1.evil.example"
-                                                      << "text/plain";
+                                                     << "text/plain";
         }
     }
     void browserRequestsFromAnotherPageAreRefused()
@@ -316,8 +324,8 @@ private Q_SLOTS:
         QFETCH(QString, contentType);
         const std::string headers =
             contentType.isEmpty() ? std::string() : "Content-Type: " + contentType.toStdString() + "\r\n";
-        const std::string reply = exchange(
-            m_server.port(), post(m_server.port(), path.toStdString(), SixTimesSeven, headers));
+        const std::string reply =
+            exchange(m_server.port(), post(m_server.port(), path.toStdString(), SixTimesSeven, headers));
         QVERIFY2(statusOf(reply) == 415, reply.c_str());
         QCOMPARE(errorCode(reply), std::string("request.content_type"));
         QVERIFY(bodyOf(reply).find("application/json") != std::string::npos);
@@ -326,10 +334,11 @@ private Q_SLOTS:
     void preflights()
     {
         const auto preflight = [](const ServerProcess& server, const std::string& origin) {
-            return exchange(server.port(), "OPTIONS /v2/runs HTTP/1.1\r\nHost: 127.0.0.1:" +
-                                               std::to_string(server.port()) + "\r\nOrigin: " + origin +
-                                               "\r\nAccess-Control-Request-Method: POST\r\n"
-                                               "Access-Control-Request-Headers: content-type, authorization\r\n\r\n");
+            return exchange(server.port(),
+                            "OPTIONS /v2/runs HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+                                "\r\nOrigin: " + origin +
+                                "\r\nAccess-Control-Request-Method: POST\r\n"
+                                "Access-Control-Request-Headers: content-type, authorization\r\n\r\n");
         };
         // A foreign page's preflight: refused, and nothing in the answer lets the browser go on.
         for (const ServerProcess* server : {&m_server, &m_tokenServer}) {
@@ -343,23 +352,26 @@ private Q_SLOTS:
         const std::string allowed = preflight(m_tokenServer, "http://localhost:3000");
         QVERIFY2(statusOf(allowed) == 204, allowed.c_str());
         QVERIFY(allowed.find("Access-Control-Allow-Origin: http://localhost:3000") != std::string::npos);
-        QVERIFY(allowed.find("Access-Control-Allow-Headers: Authorization, Content-Type") != std::string::npos);
+        QVERIFY(allowed.find("Access-Control-Allow-Headers: Authorization, Content-Type") !=
+                std::string::npos);
     }
 
     void allowedOriginsAreServed()
     {
         // The server's own origin (the Host the browser addressed), without and with a token.
         const std::string own = "http://127.0.0.1:" + std::to_string(m_server.port());
-        std::string reply = exchange(m_server.port(), post(m_server.port(), "/v1/run/", SixTimesSeven,
-                                                           "Origin: " + own + "\r\nContent-Type: application/json\r\n"));
+        std::string reply =
+            exchange(m_server.port(), post(m_server.port(), "/v1/run/", SixTimesSeven,
+                                           "Origin: " + own + "\r\nContent-Type: application/json\r\n"));
         QVERIFY2(statusOf(reply) == 200, reply.c_str());
         QCOMPARE(json::parse(bodyOf(reply)).value("output", ""), std::string("42\n"));
 
         const std::string auth = std::string("Authorization: Bearer ") + Token + "\r\n";
         const std::string tokenOwn = "http://127.0.0.1:" + std::to_string(m_tokenServer.port());
-        reply = exchange(m_tokenServer.port(),
-                         post(m_tokenServer.port(), "/v2/check", PrintOne,
-                              auth + "Origin: " + tokenOwn + "\r\nContent-Type: application/json; charset=utf-8\r\n"));
+        reply =
+            exchange(m_tokenServer.port(), post(m_tokenServer.port(), "/v2/check", PrintOne,
+                                                auth + "Origin: " + tokenOwn +
+                                                    "\r\nContent-Type: application/json; charset=utf-8\r\n"));
         QVERIFY2(statusOf(reply) == 200, reply.c_str());
         // A listed origin gets CORS headers naming it (not *), and still needs the token.
         reply = exchange(m_tokenServer.port(),
@@ -367,15 +379,17 @@ private Q_SLOTS:
                               auth + "Origin: https://app.example\r\nContent-Type: application/json\r\n"));
         QVERIFY2(statusOf(reply) == 200, reply.c_str());
         QVERIFY(reply.find("Access-Control-Allow-Origin: https://app.example\r\n") != std::string::npos);
-        reply = exchange(m_tokenServer.port(), post(m_tokenServer.port(), "/v2/check", PrintOne,
-                                                    "Origin: https://app.example\r\nContent-Type: application/json\r\n"));
+        reply = exchange(m_tokenServer.port(),
+                         post(m_tokenServer.port(), "/v2/check", PrintOne,
+                              "Origin: https://app.example\r\nContent-Type: application/json\r\n"));
         QCOMPARE(statusOf(reply), 401);
     }
 
     void allowOriginOptionIsValidated()
     {
-        for (const QStringList& args : {QStringList{"--allow-origin", "*"}, QStringList{"--allow-origin", "null"},
-                                        QStringList{"--allow-origin", "http://x.example/path"}}) {
+        for (const QStringList& args :
+             {QStringList{"--allow-origin", "*"}, QStringList{"--allow-origin", "null"},
+              QStringList{"--allow-origin", "http://x.example/path"}}) {
             QProcess serve;
             serve.start(AGENTRUN_CLI, QStringList{"serve", "--listen", "127.0.0.1:0"} + args);
             QVERIFY(serve.waitForFinished(20000));
@@ -404,7 +418,8 @@ private Q_SLOTS:
             const auto asked = Clock::now();
             auto health = server.client(std::chrono::seconds(10))->Get("/v1/health/");
             const double seconds = std::chrono::duration<double>(Clock::now() - asked).count();
-            QVERIFY2(health && health->status == 200, "health did not answer while slow clients were connected");
+            QVERIFY2(health && health->status == 200,
+                     "health did not answer while slow clients were connected");
             QVERIFY2(seconds < 5.0, qPrintable(QString("health took %1 s").arg(seconds)));
         }
         // Every slow connection is closed within the 3 s head deadline (plus slack), although it keeps
@@ -488,8 +503,7 @@ private Q_SLOTS:
         QCOMPARE(serve.exitCode(), 3);
         const QByteArray expected = "port " + QByteArray::number(m_server.port()) +
                                     " on 127.0.0.1 is in use by another program: pick another with --listen";
-        QVERIFY2(err.contains(expected),
-                 err.constData());
+        QVERIFY2(err.contains(expected), err.constData());
     }
 
     void cleanupTestCase()

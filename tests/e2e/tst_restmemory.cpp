@@ -108,9 +108,10 @@ private Q_SLOTS:
                                  "while True:\n"
                                  "    os.write(1, line)\n"
                                  "    os.write(2, line)\n";
-        const std::string request =
-            json{{"code", code}, {"stream", true}, {"limits", {{"output_limit", OutputLimit}, {"timeout", 120}}}}
-                .dump();
+        const std::string request = json{{"code", code},
+                                         {"stream", true},
+                                         {"limits", {{"output_limit", OutputLimit}, {"timeout", 120}}}}
+                                        .dump();
         std::vector<std::string> ids;
         for (int i = 0; i < Runs; ++i) {
             auto started = server.client()->Post("/v2/runs", request, Json);
@@ -121,15 +122,18 @@ private Q_SLOTS:
         std::vector<Seen> seen(Runs);
         std::vector<std::thread> readers;
         for (int i = 0; i < Runs; ++i) {
-            readers.emplace_back([&, i] { seen[static_cast<std::size_t>(i)] = follow(server, ids[static_cast<std::size_t>(i)]); });
+            readers.emplace_back([&, i] {
+                seen[static_cast<std::size_t>(i)] = follow(server, ids[static_cast<std::size_t>(i)]);
+            });
         }
         for (auto& reader : readers) {
             reader.join();
         }
         const long peakKiB = statusKiB(pid, "VmHWM:");
         const long heldKiB = statusKiB(pid, "VmRSS:");
-        qInfo("VmRSS at start %ld KiB, peak (VmHWM) %ld KiB, after %ld KiB, for %d runs of %lld MiB per stream",
-              startKiB, peakKiB, heldKiB, Runs, static_cast<long long>(OutputLimit >> 20));
+        qInfo(
+            "VmRSS at start %ld KiB, peak (VmHWM) %ld KiB, after %ld KiB, for %d runs of %lld MiB per stream",
+            startKiB, peakKiB, heldKiB, Runs, static_cast<long long>(OutputLimit >> 20));
 
         for (const auto& s : seen) {
             QVERIFY2(s.problem.empty(), s.problem.c_str());
@@ -147,14 +151,14 @@ private Q_SLOTS:
         // copy) and by the session (each stream once), twice over for string growth, plus 64 MiB.
         const long outputKiB = static_cast<long>(OutputLimit / 1024);
         const long boundKiB = startKiB + Runs * 12 * outputKiB + 64 * MiBInKiB;
-        QVERIFY2(peakKiB <= boundKiB, qPrintable(QStringLiteral("peak %1 KiB above the bound of %2 KiB")
-                                                     .arg(peakKiB)
-                                                     .arg(boundKiB)));
+        QVERIFY2(
+            peakKiB <= boundKiB,
+            qPrintable(QStringLiteral("peak %1 KiB above the bound of %2 KiB").arg(peakKiB).arg(boundKiB)));
         // After: what the finished runs kept for late readers may hold together (128 MiB), plus 64 MiB.
         const long heldBoundKiB = startKiB + 192 * MiBInKiB;
-        QVERIFY2(heldKiB <= heldBoundKiB, qPrintable(QStringLiteral("%1 KiB still held, above %2 KiB")
-                                                         .arg(heldKiB)
-                                                         .arg(heldBoundKiB)));
+        QVERIFY2(
+            heldKiB <= heldBoundKiB,
+            qPrintable(QStringLiteral("%1 KiB still held, above %2 KiB").arg(heldKiB).arg(heldBoundKiB)));
 
         // A reader arriving after the end gets the same events again, from the kept raw output.
         const Seen late = follow(server, ids.front());
@@ -174,8 +178,8 @@ private Q_SLOTS:
         const std::string code = "import os, sys\n"
                                  "sys.stdout.write('\\u00e9\\x01' * (1 << 20))\n" // 3 MiB: é and a control
                                  "sys.stderr.write('x' * (1 << 20))\n";
-        auto res = server.client()->Post("/v2/runs", json{{"code", code}, {"limits", {{"output_limit", "4m"}}}}.dump(),
-                                         Json);
+        auto res = server.client()->Post(
+            "/v2/runs", json{{"code", code}, {"limits", {{"output_limit", "4m"}}}}.dump(), Json);
         QVERIFY(res);
         QCOMPARE(res->status, 200);
         const auto result = body(res);
@@ -200,7 +204,10 @@ private Q_SLOTS:
     }
 
 private:
-    static std::string str(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+    static std::string str(const json& value)
+    {
+        return value.is_string() ? value.get<std::string>() : value.dump();
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRestMemory)

@@ -57,7 +57,8 @@ private Q_SLOTS:
         m_looseFile = m_config.filePath("loose.json");
         QFile loose(m_looseFile);
         QVERIFY(loose.open(QIODevice::WriteOnly));
-        loose.write(R"({"version": 1, "name": "loose", "extends": "standard", "rules": {"process-exec": "off"}})");
+        loose.write(
+            R"({"version": 1, "name": "loose", "extends": "standard", "rules": {"process-exec": "off"}})");
         loose.close();
         agentrun::profile::Profile fileprof;
         fileprof.name = "fileprof";
@@ -72,14 +73,23 @@ private Q_SLOTS:
         QTest::addColumn<QString>("limits");
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("option");
-        QTest::newRow("memory 64g") << R"({"memory": "64g"})" << "limits.memory" << "(serve --max-memory)";
-        QTest::newRow("pids 32768") << R"({"pids": 32768})" << "limits.pids" << "(serve --max-pids)";
-        QTest::newRow("timeout 3600") << R"({"timeout": 3600})" << "limits.timeout" << "(serve --max-timeout)";
-        QTest::newRow("tmpfs 63g") << R"({"memory": "64g", "tmpfs_size": "63g"})" << "limits.memory"
+        QTest::newRow("memory 64g") << R"({"memory": "64g"})"
+                                    << "limits.memory"
+                                    << "(serve --max-memory)";
+        QTest::newRow("pids 32768") << R"({"pids": 32768})"
+                                    << "limits.pids"
+                                    << "(serve --max-pids)";
+        QTest::newRow("timeout 3600") << R"({"timeout": 3600})"
+                                      << "limits.timeout"
+                                      << "(serve --max-timeout)";
+        QTest::newRow("tmpfs 63g") << R"({"memory": "64g", "tmpfs_size": "63g"})"
+                                   << "limits.memory"
                                    << "(serve --max-memory)";
-        QTest::newRow("tmpfs alone") << R"({"memory": "1g", "tmpfs_size": "1000m"})" << "limits.tmpfs"
+        QTest::newRow("tmpfs alone") << R"({"memory": "1g", "tmpfs_size": "1000m"})"
+                                     << "limits.tmpfs"
                                      << "(serve --max-tmpfs-size)";
-        QTest::newRow("output 256m") << R"({"output_limit": "256m"})" << "limits.output_limit"
+        QTest::newRow("output 256m") << R"({"output_limit": "256m"})"
+                                     << "limits.output_limit"
                                      << "(serve --max-output-limit)";
     }
 
@@ -91,11 +101,13 @@ private Q_SLOTS:
         ServerProcess server;
         QString error;
         // tmpfs alone: a /tmp ceiling below what memory allows, so /tmp is the limit that is over.
-        QVERIFY2(server.start(code == "limits.tmpfs" ? QStringList{"--max-tmpfs-size", "512m"} : QStringList{},
-                              &error),
-                 qPrintable(error));
+        QVERIFY2(
+            server.start(code == "limits.tmpfs" ? QStringList{"--max-tmpfs-size", "512m"} : QStringList{},
+                         &error),
+            qPrintable(error));
         const auto res = server.client()->Post(
-            "/v2/runs", json{{"code", "print(1)"}, {"limits", json::parse(limits.toStdString())}}.dump(), Json);
+            "/v2/runs", json{{"code", "print(1)"}, {"limits", json::parse(limits.toStdString())}}.dump(),
+            Json);
         QVERIFY(res);
         QCOMPARE(res->status, 422);
         const auto reply = body(res);
@@ -116,14 +128,15 @@ private Q_SLOTS:
         QVERIFY2(server.start({"--max-memory", "128m", "--max-timeout", "5", "--max-pids", "64"}, &error),
                  qPrintable(error));
         auto client = server.client();
-        auto over = client->Post("/v2/runs", json{{"code", "print(1)"}, {"limits", {{"memory", "256m"}}}}.dump(),
-                                 Json);
+        auto over = client->Post("/v2/runs",
+                                 json{{"code", "print(1)"}, {"limits", {{"memory", "256m"}}}}.dump(), Json);
         QVERIFY(over);
         QCOMPARE(over->status, 422);
         QCOMPARE(str(body(over)["error"]["message"]),
                  std::string("limits.memory: 256 MiB is above this server's ceiling of 128 MiB (serve "
                              "--max-memory)."));
-        auto slow = client->Post("/v2/runs", json{{"code", "print(1)"}, {"limits", {{"timeout", 6}}}}.dump(), Json);
+        auto slow =
+            client->Post("/v2/runs", json{{"code", "print(1)"}, {"limits", {{"timeout", 6}}}}.dump(), Json);
         QCOMPARE(slow->status, 422);
         QCOMPARE(str(body(slow)["error"]["code"]), std::string("limits.timeout"));
 
@@ -145,7 +158,8 @@ private Q_SLOTS:
 
         // Defaults given above the ceilings are the operator's contradiction: refused at start.
         QProcess serve;
-        serve.start(AGENTRUN_CLI, {"serve", "--listen", "127.0.0.1:0", "--memory", "1g", "--max-memory", "512m"});
+        serve.start(AGENTRUN_CLI,
+                    {"serve", "--listen", "127.0.0.1:0", "--memory", "1g", "--max-memory", "512m"});
         QVERIFY(serve.waitForFinished(20000));
         QCOMPARE(serve.exitCode(), 2);
         const QByteArray stderrText = serve.readAllStandardError();
@@ -159,13 +173,20 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("request");
         QTest::addColumn<QString>("code");
-        QTest::newRow("explicit network") << R"({"limits": {"network": "bridge"}})" << "limits.network";
-        QTest::newRow("profile network") << R"({"profile": "netprof"})" << "limits.network";
-        QTest::newRow("compat profile whitelist") << R"({"profile": "agentrun-compat"})" << "dependencies";
-        QTest::newRow("explicit dependency") << R"({"dependencies": ["numpy"]})" << "dependencies";
-        QTest::newRow("profile ceilings") << R"({"profile": "bigprof"})" << "limits.pids";
-        QTest::newRow("profile policy file") << R"({"profile": "fileprof"})" << "policy";
-        QTest::newRow("explicit runtime") << R"({"limits": {"runtime": "runc"}})" << "limits.runtime";
+        QTest::newRow("explicit network") << R"({"limits": {"network": "bridge"}})"
+                                          << "limits.network";
+        QTest::newRow("profile network") << R"({"profile": "netprof"})"
+                                         << "limits.network";
+        QTest::newRow("compat profile whitelist") << R"({"profile": "agentrun-compat"})"
+                                                  << "dependencies";
+        QTest::newRow("explicit dependency") << R"({"dependencies": ["numpy"]})"
+                                             << "dependencies";
+        QTest::newRow("profile ceilings") << R"({"profile": "bigprof"})"
+                                          << "limits.pids";
+        QTest::newRow("profile policy file") << R"({"profile": "fileprof"})"
+                                             << "policy";
+        QTest::newRow("explicit runtime") << R"({"limits": {"runtime": "runc"}})"
+                                          << "limits.runtime";
     }
 
     void profilesCannotBypassTheRules()
@@ -176,7 +197,8 @@ private Q_SLOTS:
         QString error;
         QStringList args = {"--allow", "requests"};
         if (code == "limits.runtime") {
-            args << "--runtime" << "runsc"; // a gVisor server: a request must not move its run to runc
+            args << "--runtime"
+                 << "runsc"; // a gVisor server: a request must not move its run to runc
         }
         QVERIFY2(server.start(args, &error), qPrintable(error));
         json body = json::parse(request.toStdString());
@@ -204,18 +226,22 @@ private Q_SLOTS:
         auto client = server.client();
         // The request's own fields come after its profile: what is judged is the result.
         auto net = client->Post(
-            "/v2/runs", json{{"code", "print(1)"}, {"profile", "netprof"}, {"limits", {{"network", "none"}}}}.dump(),
+            "/v2/runs",
+            json{{"code", "print(1)"}, {"profile", "netprof"}, {"limits", {{"network", "none"}}}}.dump(),
             Json);
         QVERIFY(net);
         QCOMPARE(net->status, 200);
         QCOMPARE(str(body(net)["status"]), std::string("ok"));
         auto compat = client->Post(
-            "/v2/runs", json{{"code", "print(2)"}, {"profile", "agentrun-compat"}, {"dependencies", json::array()}}.dump(),
+            "/v2/runs",
+            json{{"code", "print(2)"}, {"profile", "agentrun-compat"}, {"dependencies", json::array()}}
+                .dump(),
             Json);
         QCOMPARE(compat->status, 200);
         QCOMPARE(str(body(compat)["stdout"]), std::string("2\n"));
         // /v2/check follows the same policy rule as a run.
-        auto check = client->Post("/v2/check", json{{"code", "1"}, {"policy", m_looseFile.toStdString()}}.dump(), Json);
+        auto check = client->Post("/v2/check",
+                                  json{{"code", "1"}, {"policy", m_looseFile.toStdString()}}.dump(), Json);
         QCOMPARE(check->status, 422);
         QCOMPARE(str(body(check)["error"]["code"]), std::string("policy"));
         QCOMPARE(server.stop(), 0);

@@ -209,7 +209,8 @@ os.chmod(".git/hooks/pre-commit", 0o755)
                      (result.message + result.files.error + result.stderrData).c_str());
             struct stat info
             {};
-            const auto hook = std::filesystem::path(destination.path().toStdString()) / ".git/hooks/pre-commit";
+            const auto hook =
+                std::filesystem::path(destination.path().toStdString()) / ".git/hooks/pre-commit";
             QCOMPARE(::stat(hook.c_str(), &info), 0);
             QCOMPARE(info.st_mode & 0777, keep ? 0755u : 0644u);
         }
@@ -235,23 +236,25 @@ open("ok.txt", "w").write("ok")
         for (const auto& r : result.files.rejected) {
             rejected[r.archivePath] = r.reason;
         }
-        const std::string why = "a folder on its way is a symbolic link; links are never followed, so it was not copied";
+        const std::string why =
+            "a folder on its way is a symbolic link; links are never followed, so it was not copied";
         QCOMPARE(rejected["conf/passwd"], why);
         QCOMPARE(rejected["real/inner/hostname"], why);
-        QCOMPARE(result.files.error, std::string("A folder on the way is a symbolic link (never followed), so "
-                                                 "not copied: conf/passwd, real/inner/hostname."));
+        QCOMPARE(result.files.error,
+                 std::string("A folder on the way is a symbolic link (never followed), so "
+                             "not copied: conf/passwd, real/inner/hostname."));
     }
 
     void aCopyStoppedAtTheEntryCapKeepsNothing()
     {
         QTemporaryDir destination;
-        const auto result = runWith(*m_executor, R"py(import os
+        const auto result =
+            runWith(*m_executor, R"py(import os
 os.makedirs("many")
 for i in range(200):
     open("many/f%d" % i, "w").write("x")
 )py",
-                                    {"many"}, destination, 20,
-                                    [](run::CollectRequest& c) { c.limits.maxEntries = 50; });
+                    {"many"}, destination, 20, [](run::CollectRequest& c) { c.limits.maxEntries = 50; });
         QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
         QVERIFY2(result.files.error.find("50 entries") != std::string::npos, result.files.error.c_str());
         QVERIFY2(result.files.error.ends_with(
@@ -264,7 +267,9 @@ for i in range(200):
     void aFolderWithFilesInItIsRefused()
     {
         QTemporaryDir destination;
-        { std::ofstream(std::filesystem::path(destination.path().toStdString()) / "mine.txt") << "mine"; }
+        {
+            std::ofstream(std::filesystem::path(destination.path().toStdString()) / "mine.txt") << "mine";
+        }
         const auto result = runWith(*m_executor, "print('never')", {"x"}, destination);
         QVERIFY(result.status == run::Status::InvalidRequest);
         QCOMPARE(result.errorCode, std::string("request.collect_to"));

@@ -67,9 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // The server survived whatever came before: its health check still answers.
     const std::string health = rest.http().serveBytes(
-        (variant & 1u) != 0
-            ? "GET /v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer fuzz-token-0123456789abcdef\r\n\r\n"
-            : "GET /v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        (variant & 1u) != 0 ? "GET /v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                              "fuzz-token-0123456789abcdef\r\n\r\n"
+                            : "GET /v1/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     if (!health.starts_with("HTTP/1.1 200")) {
         std::abort();
     }

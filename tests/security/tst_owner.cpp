@@ -141,8 +141,10 @@ int postAndHold(int port, const std::string& path, const std::string& body)
     if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
         return -1;
     }
-    const std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string request = "POST " + path +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body;
     if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
         ::close(fd);
         return -1;
@@ -382,8 +384,11 @@ private Q_SLOTS:
         QVERIFY(stream.has_value());
         QVERIFY(m_client->startContainer(*id).has_value());
         const std::string code = "import time\ntime.sleep(40)\n";
-        const nlohmann::json header = {{"nonce", std::string(32, 'b')}, {"code", code.size()}, {"stdin", 0},
-                                       {"argv", nlohmann::json::array()}, {"timeout", 2}};
+        const nlohmann::json header = {{"nonce", std::string(32, 'b')},
+                                       {"code", code.size()},
+                                       {"stdin", 0},
+                                       {"argv", nlohmann::json::array()},
+                                       {"timeout", 2}};
         QVERIFY(stream->write(header.dump() + "\n" + code).has_value());
         const auto sent = Clock::now();
         std::string out;
@@ -393,7 +398,8 @@ private Q_SLOTS:
             }
         });
         bool eof = false;
-        while (!eof && secondsSince(sent) < 2 + 2 + SlackSeconds && out.find("AGENTRUN-REPORT") == std::string::npos) {
+        while (!eof && secondsSince(sent) < 2 + 2 + SlackSeconds &&
+               out.find("AGENTRUN-REPORT") == std::string::npos) {
             auto chunk = stream->read(100ms, eof);
             QVERIFY(chunk.has_value());
             demuxer.feed(*chunk);

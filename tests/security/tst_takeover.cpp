@@ -34,10 +34,9 @@ const char* const Signals = "(signal.SIGTERM, signal.SIGINT, signal.SIGSEGV, sig
 std::vector<Case> cases()
 {
     std::vector<Case> all;
-    all.push_back(
-        {.id = "P6.mem",
-         .scenario = "write into PID 1 (/proc/1/mem, ptrace, process_vm_writev)",
-         .code = code(R"PY(
+    all.push_back({.id = "P6.mem",
+                   .scenario = "write into PID 1 (/proc/1/mem, ptrace, process_vm_writev)",
+                   .code = code(R"PY(
 print('init', open('/proc/1/cmdline').read().split('\0')[1])
 attempt('open /proc/1/mem for writing', lambda: open('/proc/1/mem', 'r+b'))
 call('ptrace-attach-1', libc.ptrace(16, 1, None, None))
@@ -51,15 +50,14 @@ call('process_vm_writev-1', 0 if written >= 0 else -1)
 status = dict(line.split(':', 1) for line in open('/proc/1/status'))
 print('init uid', status['Uid'].split()[0])
 )PY"),
-         .status = Status::Ok,
-         .expect = {"init /opt/agentrun/agent.py", "open /proc/1/mem for writing E", "ptrace-attach-1 EPERM",
-                    "ptrace-seize-1 EPERM", "process_vm_writev-1 E"},
-         .reject = {"DONE"},
-         .limitKill = true}); // nothing of the run survives it, the next run is clean
-    all.push_back(
-        {.id = "P6.signals",
-         .scenario = "signal the agent: kill(1, …) and kill(-1, …)",
-         .code = code((std::string("sigs = ") + Signals + R"PY(
+                   .status = Status::Ok,
+                   .expect = {"init /opt/agentrun/agent.py", "open /proc/1/mem for writing E",
+                              "ptrace-attach-1 EPERM", "ptrace-seize-1 EPERM", "process_vm_writev-1 E"},
+                   .reject = {"DONE"},
+                   .limitKill = true}); // nothing of the run survives it, the next run is clean
+    all.push_back({.id = "P6.signals",
+                   .scenario = "signal the agent: kill(1, …) and kill(-1, …)",
+                   .code = code((std::string("sigs = ") + Signals + R"PY(
 for number in sigs:
     os.kill(1, number)
 for number in sigs:
@@ -68,17 +66,17 @@ time.sleep(0.5)
 print('program alive', flush=True)
 raise SystemExit(3)
 )PY")
-                          .c_str()),
-         .status = Status::Exception,
-         .message = "exited with status 3",
-         // Not a word of the agent's own: no KeyboardInterrupt of it, no traceback, no file of it.
-         .expect = {"program alive"},
-         .reject = {"Traceback", "KeyboardInterrupt", "agent.py", "killed from outside"},
-         .limitKill = true,
-         .extra = [](const RunResult& r) {
-             QCOMPARE(r.exitCode, 3);
-             QCOMPARE(r.stderrData, std::string());
-         }});
+                                    .c_str()),
+                   .status = Status::Exception,
+                   .message = "exited with status 3",
+                   // Not a word of the agent's own: no KeyboardInterrupt of it, no traceback, no file of it.
+                   .expect = {"program alive"},
+                   .reject = {"Traceback", "KeyboardInterrupt", "agent.py", "killed from outside"},
+                   .limitKill = true,
+                   .extra = [](const RunResult& r) {
+                       QCOMPARE(r.exitCode, 3);
+                       QCOMPARE(r.stderrData, std::string());
+                   }});
     all.push_back({.id = "P6.kill",
                    .scenario = "SIGKILL to init and to every other process",
                    .code = code(R"PY(

@@ -38,23 +38,30 @@ private Q_SLOTS:
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("message");
         // The requests on a 24 GB host, one limit at a time.
-        QTest::newRow("memory 64g") << "memory" << "limits.memory"
+        QTest::newRow("memory 64g") << "memory"
+                                    << "limits.memory"
                                     << "limits.memory: 64 GiB is above this server's ceiling of 2 GiB "
                                        "(serve --max-memory).";
-        QTest::newRow("pids 32768") << "pids" << "limits.pids"
+        QTest::newRow("pids 32768") << "pids"
+                                    << "limits.pids"
                                     << "limits.pids: 32768 is above this server's ceiling of 256 (serve "
                                        "--max-pids).";
-        QTest::newRow("timeout 3600") << "timeout" << "limits.timeout"
+        QTest::newRow("timeout 3600") << "timeout"
+                                      << "limits.timeout"
                                       << "limits.timeout: 3600 s is above this server's ceiling of 60 s "
                                          "(serve --max-timeout).";
-        QTest::newRow("tmpfs 63g") << "tmpfs" << "limits.tmpfs"
+        QTest::newRow("tmpfs 63g") << "tmpfs"
+                                   << "limits.tmpfs"
                                    << "limits.tmpfs_size: 63 GiB is above this server's ceiling of 512 MiB "
                                       "(serve --max-tmpfs-size).";
-        QTest::newRow("cpus 64") << "cpus" << "limits.cpus"
+        QTest::newRow("cpus 64") << "cpus"
+                                 << "limits.cpus"
                                  << "limits.cpus: 64 is above this server's ceiling of 2 (serve --max-cpus).";
-        QTest::newRow("output 256m") << "output" << "limits.output_limit"
-                                     << "limits.output_limit: 256 MiB is above this server's ceiling of 4 MiB "
-                                        "(serve --max-output-limit).";
+        QTest::newRow("output 256m")
+            << "output"
+            << "limits.output_limit"
+            << "limits.output_limit: 256 MiB is above this server's ceiling of 4 MiB "
+               "(serve --max-output-limit).";
     }
 
     void ceilings()

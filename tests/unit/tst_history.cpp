@@ -56,8 +56,8 @@ std::pair<run::RunRequest, run::RunResult> bigBlockedRun(const std::string& id, 
     request.code.resize(codeBytes);
     auto result = makeResult(id, run::Status::Blocked);
     for (int i = 0; i < 20000; ++i) {
-        result.findings.push_back({"process-exec", safety::Severity::Block, i + 2, 1, i + 2, 22,
-                                   "os.system runs a shell", ""});
+        result.findings.push_back(
+            {"process-exec", safety::Severity::Block, i + 2, 1, i + 2, 22, "os.system runs a shell", ""});
     }
     return {request, result};
 }

@@ -112,5 +112,4 @@ Result<void> migrate(Database& d)
     return {};
 }
 
-
 } // namespace agentrun::history

@@ -46,7 +46,8 @@ std::string_view cappedCode(std::string_view code, bool& cut)
         return code;
     }
     std::size_t end = MaxStoredCodeBytes;
-    for (int back = 0; back < 3 && end > 0 && (static_cast<unsigned char>(code[end]) & 0xC0) == 0x80; ++back) {
+    for (int back = 0; back < 3 && end > 0 && (static_cast<unsigned char>(code[end]) & 0xC0) == 0x80;
+         ++back) {
         --end;
     }
     return code.substr(0, end);
@@ -320,9 +321,10 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     bool stdinCut = false;
     const std::string_view input = capped(request.stdinData, stdinCut);
     const std::string_view reason = request.skipCheck ? std::string_view(context.overrideReason) : "";
-    const std::int64_t rowBytes = static_cast<std::int64_t>(
-        RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() + input.size() +
-        findingsJson.size() + limitsJson.size() + packagesJson.size() + result.message.size() + reason.size());
+    const std::int64_t rowBytes =
+        static_cast<std::int64_t>(RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() +
+                                  input.size() + findingsJson.size() + limitsJson.size() +
+                                  packagesJson.size() + result.message.size() + reason.size());
 
     std::lock_guard lock(m_impl->mutex);
     Database& d = m_impl->db;

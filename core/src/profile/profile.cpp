@@ -1,5 +1,7 @@
 #include "agentrun/profile/profile.h"
 
+#include "agentrun/run/executor.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -277,6 +279,16 @@ std::vector<Profile> builtinProfiles()
     strict.limits.cpus = 0.5;
     strict.limits.pids = 64;
     return {standard, compat, strict};
+}
+
+void applyTo(const Profile& profile, run::RunRequest& request)
+{
+    request.limits = profile.limits;
+    request.policy = profile.policy;
+    request.allow = profile.allow;
+    request.wheelhouse = profile.wheelhouse;
+    request.indexUrl = profile.indexUrl;
+    request.cached = profile.cached;
 }
 
 } // namespace agentrun::profile

@@ -72,17 +72,18 @@ Result<void> checkWhitelist(const RunRequest& request, const AdmissionRules& rul
     }
     const std::string serverList = "this server allows only " + joined(rules.allow) + " (serve --allow)";
     if (asked->any()) {
-        return fail("dependencies", "dependencies: the run would allow any package (*), but " + serverList + ".");
+        return fail("dependencies",
+                    "dependencies: the run would allow any package (*), but " + serverList + ".");
     }
     for (const auto& [name, specifier] : asked->entries()) {
         if (!server->allows(name)) {
-            return fail("dependencies",
-                        "dependencies: the package \"" + shown(name) + "\" is not allowed: " + serverList + ".");
+            return fail("dependencies", "dependencies: the package \"" + shown(name) +
+                                            "\" is not allowed: " + serverList + ".");
         }
         const std::string pin = server->pin(name);
         if (!pin.empty() && specifier != pin) {
-            return fail("dependencies", "dependencies: \"" + shown(name + specifier) + "\" is not allowed: " +
-                                            serverList + ".");
+            return fail("dependencies", "dependencies: \"" + shown(name + specifier) +
+                                            "\" is not allowed: " + serverList + ".");
         }
     }
     for (const auto& name : request.cached) {
@@ -171,10 +172,12 @@ Limits clampToCeilings(Limits limits, const Ceilings& ceilings)
     limits.timeoutSeconds = std::min(limits.timeoutSeconds, ceilings.timeoutSeconds);
     if (limits.memoryBytes > ceilings.memoryBytes) {
         // Swap keeps its ratio to memory (equal: no swap), within the 1..2× that validate() accepts.
-        const double ratio = static_cast<double>(limits.memorySwapBytes) / static_cast<double>(limits.memoryBytes);
+        const double ratio =
+            static_cast<double>(limits.memorySwapBytes) / static_cast<double>(limits.memoryBytes);
         limits.memoryBytes = ceilings.memoryBytes;
-        limits.memorySwapBytes = std::clamp(static_cast<std::int64_t>(static_cast<double>(limits.memoryBytes) * ratio),
-                                            limits.memoryBytes, 2 * limits.memoryBytes);
+        limits.memorySwapBytes =
+            std::clamp(static_cast<std::int64_t>(static_cast<double>(limits.memoryBytes) * ratio),
+                       limits.memoryBytes, 2 * limits.memoryBytes);
     }
     limits.cpus = std::min(limits.cpus, ceilings.cpus);
     limits.pids = std::min(limits.pids, ceilings.pids);
@@ -197,12 +200,14 @@ Result<void> admit(const RunRequest& request, const AdmissionRules& rules)
                                           "\"; start it with serve --network bridge to allow it).");
     }
     if (!contains(rules.runtimes, request.limits.runtime)) {
-        return fail("limits.runtime", "limits.runtime: this server runs its runs with " + joined(rules.runtimes) +
-                                          " only (got \"" + shown(request.limits.runtime) + "\").");
+        return fail("limits.runtime", "limits.runtime: this server runs its runs with " +
+                                          joined(rules.runtimes) + " only (got \"" +
+                                          shown(request.limits.runtime) + "\").");
     }
     if (!contains(rules.policies, request.policy)) {
-        return fail("policy", "policy: \"" + shown(request.policy) + "\" is not a policy of this server; use one of " +
-                                  joined(rules.policies) + ".");
+        return fail("policy", "policy: \"" + shown(request.policy) +
+                                  "\" is not a policy of this server; use one of " + joined(rules.policies) +
+                                  ".");
     }
     if (request.skipCheck && !rules.skipCheckAllowed) {
         return fail("skip_check", "skip_check: this server does not let a run skip the safety check.");

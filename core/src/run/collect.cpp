@@ -168,7 +168,8 @@ CollectedFiles collectFiles(engine::Client& client, const std::string& container
         if (line.starts_with(LinkMark)) {
             const auto name = engine::TarReader::sanitizeComponent(line.substr(LinkMark.size()));
             collected.rejected.push_back(
-                {name, "a folder on its way is a symbolic link; links are never followed, so it was not copied"});
+                {name,
+                 "a folder on its way is a symbolic link; links are never followed, so it was not copied"});
             linked += (linked.empty() ? "" : ", ") + name;
             start = end + 1;
             continue;

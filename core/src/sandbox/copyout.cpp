@@ -187,8 +187,9 @@ Result<void> HostWriter::begin(const engine::TarEntry& entry)
         return std::unexpected(parent.error());
     }
     if (entry.kind == engine::TarEntry::Kind::Directory) {
-        auto made = m_dirNames.contains(entry.path) ? Result<std::string>(leaf)
-                                                    : makeFolder(*parent, parentPath, leaf, entry.path, entry.path);
+        auto made = m_dirNames.contains(entry.path)
+                        ? Result<std::string>(leaf)
+                        : makeFolder(*parent, parentPath, leaf, entry.path, entry.path);
         ::close(*parent);
         if (!made) {
             return std::unexpected(made.error());

@@ -63,9 +63,9 @@ struct RunRecord
     bool checkSkipped = false;  ///< run with the static check overridden ("Run anyway", --no-check)
     std::string overrideReason; ///< why the check was overridden, as the person gave it
     // Schema 3 (rows recorded before it: never cut, codeBytes is the code's size):
-    bool codeCapped = false;    ///< cut to MaxStoredCodeBytes by the history: `code` is only its head
-    std::int64_t codeBytes = 0; ///< the size of the code that ran
-    std::string codeSha256;     ///< hex SHA-256 of the code that ran (all of it, also when cut)
+    bool codeCapped = false;     ///< cut to MaxStoredCodeBytes by the history: `code` is only its head
+    std::int64_t codeBytes = 0;  ///< the size of the code that ran
+    std::string codeSha256;      ///< hex SHA-256 of the code that ran (all of it, also when cut)
     bool findingsCapped = false; ///< findings left out beyond MaxStoredFindingsBytes
 };
 

@@ -7,6 +7,10 @@
 #include <string_view>
 #include <vector>
 
+namespace agentrun::run {
+struct RunRequest;
+}
+
 namespace agentrun::profile {
 
 /// A named, shareable set of run settings: limits, policy and dependency settings. Stored as JSON.
@@ -23,6 +27,11 @@ struct Profile
 
     bool operator==(const Profile&) const = default;
 };
+
+/// Starts a run request from a profile: its limits, policy and dependency settings (whitelist, cached
+/// packages, wheelhouse, index URL). Every front end that takes a profile name applies it this way; the
+/// request's own fields are applied after it.
+void applyTo(const Profile& profile, run::RunRequest& request);
 
 /// Parses and validates a profile. Errors name the field (`profile.limits.memory`) and the accepted
 /// range; unknown fields are errors too, so a typo never silently means "default".

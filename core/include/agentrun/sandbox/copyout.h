@@ -62,7 +62,8 @@ private:
     std::string freeName(int parent, const std::string& parentPath, const std::string& leaf) const;
     /// Opens the folder that will hold `path` (making the missing ones when `create`); `leaf` gets the
     /// last component, `writtenParent` where the folder is on the host (renamed folders followed).
-    Result<int> openParent(const std::string& path, bool create, std::string& leaf, std::string& writtenParent);
+    Result<int> openParent(const std::string& path, bool create, std::string& leaf,
+                           std::string& writtenParent);
     /// Makes folder `leaf` in `parent` (or finds it made); a name this writer used for a file makes it
     /// take a suffix. Returns the name it has.
     Result<std::string> makeFolder(int parent, const std::string& parentPath, const std::string& leaf,
