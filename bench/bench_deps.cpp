@@ -22,7 +22,7 @@ using namespace agentrun;
 
 namespace {
 
-double runOnce(run::Executor& executor, const run::RunRequest& request, double* installMs = nullptr)
+double runOnce(run::Executor& executor, const model::RunSpec& request, double* installMs = nullptr)
 {
     run::RunObserver observer;
     run::CancelToken cancel;
@@ -30,7 +30,7 @@ double runOnce(run::Executor& executor, const run::RunRequest& request, double* 
     const auto result = executor.run(request, observer, cancel);
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (result.status != run::Status::Ok) {
+    if (result.status != model::Status::Ok) {
         std::fprintf(stderr, "run failed: %s\n", result.message.c_str());
         std::exit(1);
     }
@@ -100,7 +100,7 @@ int main(int argc, char** argv)
                      (firstBake ? againBake : firstBake).error().message.c_str());
         return 1;
     }
-    run::RunRequest bakedRequest;
+    model::RunSpec bakedRequest;
     bakedRequest.code = "import bench_baked_alpha, bench_baked_beta\n"
                         "print(bench_baked_alpha.VALUE, bench_baked_beta.VALUE)";
     bakedRequest.allow = {alpha, beta};
@@ -118,7 +118,7 @@ int main(int argc, char** argv)
         testing::makeWheel(dir.string(), "bench-alpha", "bench_alpha", "1.0");
         testing::makeWheel(dir.string(), "bench-beta", "bench_beta", "1.0", {"bench-alpha"});
 
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import bench_alpha, bench_beta\nprint(bench_alpha.VALUE, bench_beta.VALUE)";
         request.allow = {"bench-alpha", "bench-beta"};
         request.wheelhouse = dir.string();
@@ -128,7 +128,7 @@ int main(int argc, char** argv)
         cached.push_back(runOnce(*executor, request, &install));
         cachedInstall.push_back(install);
 
-        run::RunRequest plain;
+        model::RunSpec plain;
         plain.code = "print('no packages')";
         runOnce(*executor, plain); // lets the pool settle on the plain settings
         none.push_back(runOnce(*executor, plain));

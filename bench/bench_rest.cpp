@@ -281,14 +281,14 @@ int main(int argc, char** argv)
 
     {
         agentrun::run::Executor executor; // poolSize 2, as the server's
-        agentrun::run::RunRequest request;
+        agentrun::model::RunSpec request;
         request.code = HelloCode;
         const auto worker = [&] {
             return std::function<bool()>([&] {
                 agentrun::run::RunObserver observer;
                 agentrun::run::CancelToken cancel;
                 const auto result = executor.run(request, observer, cancel);
-                return result.status == agentrun::run::Status::Ok && result.stdoutData == "Hello, World!\n";
+                return result.status == agentrun::model::Status::Ok && result.stdoutData == "Hello, World!\n";
             });
         };
         measure(1, 10, worker); // warm the pool and the engine connection

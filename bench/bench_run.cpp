@@ -36,7 +36,7 @@ Stats summarize(std::vector<double> ms);
 
 Stats measure(run::Executor& executor, int runs, bool letPoolRefill, const std::string& runtime = "runc")
 {
-    run::RunRequest request;
+    model::RunSpec request;
     request.limits.runtime = runtime;
     request.code = "print('Hello, World!')";
     run::RunObserver observer;
@@ -54,7 +54,7 @@ Stats measure(run::Executor& executor, int runs, bool letPoolRefill, const std::
         const auto result = executor.run(request, observer, cancel);
         ms.push_back(
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-        if (result.status != run::Status::Ok) {
+        if (result.status != model::Status::Ok) {
             std::fprintf(stderr, "run failed: %s\n", result.message.c_str());
             std::exit(1);
         }
@@ -84,7 +84,7 @@ Stats measureExec(const std::string& image, int runs)
         std::fprintf(stderr, "engine unavailable\n");
         std::exit(1);
     }
-    auto spec = sandbox::containerSpec(run::Limits{}, image);
+    auto spec = sandbox::containerSpec(model::Limits{}, image);
     spec["Entrypoint"] = {"sleep", "3600"};
     spec["OpenStdin"] = false;
     spec["AttachStdin"] = false;
@@ -176,7 +176,7 @@ double engineLimit(const std::string& image, int total, int parallel)
 double executorRate(const run::ExecutorConfig& config, int total, int callers)
 {
     run::Executor executor(config);
-    run::RunRequest request;
+    model::RunSpec request;
     request.code = "print('Hello, World!')";
     run::RunObserver observer;
     run::CancelToken cancel;
@@ -189,7 +189,7 @@ double executorRate(const run::ExecutorConfig& config, int total, int callers)
         threads.emplace_back([&] {
             while (next.fetch_add(1) < total && !failed) {
                 const auto result = executor.run(request, observer, cancel);
-                if (result.status != run::Status::Ok || result.stdoutData != "Hello, World!\n") {
+                if (result.status != model::Status::Ok || result.stdoutData != "Hello, World!\n") {
                     std::fprintf(stderr, "run failed: %s\n", result.message.c_str());
                     failed = true;
                 }

@@ -40,14 +40,14 @@ public:
     explicit DependenciesPanel(Settings& settings, QWidget* parent = nullptr);
     DependenciesPanel(Settings& settings, DependencyCacheBackend backend, QWidget* parent = nullptr);
 
-    /// As in profiles and RunRequest::allow: {"*"} any, {} none, else the listed specs.
+    /// As in profiles and RunSpec::allow: {"*"} any, {} none, else the listed specs.
     std::vector<std::string> allow() const;
     void setAllow(const std::vector<std::string>& allow);
     Mode mode() const;
     QString indexUrl() const;
     QString wheelhouse() const;
     void setSources(const QString& indexUrl, const QString& wheelhouse);
-    /// As in profiles ("cached") and RunRequest::cached: baked into an image the runs use.
+    /// As in profiles ("cached") and RunSpec::cached: baked into an image the runs use.
     std::vector<std::string> cached() const;
     void setCached(const std::vector<std::string>& cached);
     DependencyCacheView* cacheView() const { return m_cacheView; }

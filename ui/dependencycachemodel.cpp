@@ -1,6 +1,6 @@
 #include "dependencycachemodel.h"
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 namespace agentrun::ui {
 
@@ -39,7 +39,7 @@ QVariant DependencyCacheModel::data(const QModelIndex& index, int role) const
     case SourceColumn:
         return QString::fromStdString(entry.source);
     case SizeColumn:
-        return entry.sizeBytes >= 0 ? QString::fromStdString(agentrun::run::formatSize(entry.sizeBytes))
+        return entry.sizeBytes >= 0 ? QString::fromStdString(agentrun::model::formatSize(entry.sizeBytes))
                                     : tr("unknown");
     case InUseColumn:
         return entry.inUse ? tr("in use") : QString();

@@ -2,7 +2,7 @@
 
 #include "dependencycachemodel.h"
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -137,7 +137,7 @@ void DependencyCacheView::runThenRefresh(std::function<agentrun::Result<QString>
                     (m_model->item(row).kind == DependencyCacheItem::Kind::BakedImage ? images : volumes)++;
                 QString summary = tr("%n cached set(s)", nullptr, volumes) + QStringLiteral(", ") +
                                   tr("%n baked image(s)", nullptr, images) + QStringLiteral(" — ") +
-                                  QString::fromStdString(agentrun::run::formatSize(m_model->totalBytes()));
+                                  QString::fromStdString(agentrun::model::formatSize(m_model->totalBytes()));
                 if (!done.isEmpty())
                     summary = done + QStringLiteral(" ") + summary;
                 m_status->setText(error.isEmpty() ? summary : error);
@@ -183,7 +183,7 @@ void DependencyCacheView::prune()
         return;
     if (!confirm(tr("Prune the dependency cache"),
                  tr("Remove every cached set and baked image that no container uses (%1)?")
-                     .arg(QString::fromStdString(agentrun::run::formatSize(m_model->totalBytes())))))
+                     .arg(QString::fromStdString(agentrun::model::formatSize(m_model->totalBytes())))))
         return;
     runThenRefresh([backend = m_backend]() -> agentrun::Result<QString> {
         auto removed = backend.prune();

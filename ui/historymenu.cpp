@@ -12,10 +12,10 @@ namespace {
 
 constexpr int MessageMs = 15000;
 
-QString shortLimits(const agentrun::run::Limits& l)
+QString shortLimits(const agentrun::model::Limits& l)
 {
     const auto size = [](std::int64_t bytes) {
-        return QString::fromStdString(agentrun::run::formatSize(bytes));
+        return QString::fromStdString(agentrun::model::formatSize(bytes));
     };
     return QObject::tr("%1 s, %2, %3 CPUs, %4 processes, network %5, %6")
         .arg(QString::number(l.timeoutSeconds), size(l.memoryBytes), QString::number(l.cpus),
@@ -65,7 +65,7 @@ bool HistoryMenu::restoreLimits()
     }
     // What the panel shows now, even when a field holds a bad value: that is what Undo puts back.
     auto before = m_limits.limits();
-    m_before = before ? *before : std::optional<agentrun::run::Limits>();
+    m_before = before ? *before : std::optional<agentrun::model::Limits>();
     const QStringList rounded = m_limits.setLimits(*wanted);
     m_restoredRun = run;
     m_undo->setEnabled(m_before.has_value());

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <optional>
 
@@ -38,7 +38,7 @@ private:
     LimitsPanel& m_limits;
     StdinPanel& m_input;
     QAction* m_undo = nullptr;
-    std::optional<agentrun::run::Limits> m_before;
+    std::optional<agentrun::model::Limits> m_before;
     QString m_restoredRun;
 };
 

@@ -57,10 +57,10 @@ QString findingsText(const nlohmann::json& findings)
     return lines.join(u'\n');
 }
 
-QString limitsText(const agentrun::run::Limits& l)
+QString limitsText(const agentrun::model::Limits& l)
 {
     const auto size = [](std::int64_t bytes) {
-        return QString::fromStdString(agentrun::run::formatSize(bytes));
+        return QString::fromStdString(agentrun::model::formatSize(bytes));
     };
     return QObject::tr(
                "timeout %1 s, memory %2, memory+swap %3, %4 CPUs, %5 processes, output %6 per stream, "
@@ -297,7 +297,7 @@ QString HistoryPanel::title() const
     return tr("Run %1").arg(m_runId.left(8));
 }
 
-agentrun::Result<agentrun::run::Limits> HistoryPanel::selectedLimits() const
+agentrun::Result<agentrun::model::Limits> HistoryPanel::selectedLimits() const
 {
     if (!m_record)
         return agentrun::fail("history.no_selection", tr("Select a run first.").toStdString());

@@ -2,7 +2,7 @@
 
 #include "agentrun/error.h"
 #include "agentrun/history/historystore.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <optional>
 #include <string>
@@ -43,7 +43,7 @@ public:
     /// The selected run as stored, or null.
     const agentrun::history::RunRecord* selectedRecord() const { return m_record ? &*m_record : nullptr; }
     /// The exact limits of the selected run, validated; an error says why they cannot be restored.
-    agentrun::Result<agentrun::run::Limits> selectedLimits() const;
+    agentrun::Result<agentrun::model::Limits> selectedLimits() const;
     /// What the selected run read on stdin; an error when it was cut by the history or is not text.
     agentrun::Result<QString> selectedInput() const;
 

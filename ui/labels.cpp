@@ -5,8 +5,8 @@
 
 namespace agentrun::ui {
 
+using agentrun::model::Status;
 using agentrun::run::Stage;
-using agentrun::run::Status;
 
 QString statusName(Status status)
 {
@@ -83,7 +83,7 @@ QString durationLabel(double ms)
     return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', ms < 10000 ? 2 : 1);
 }
 
-QString summaryLine(const agentrun::run::RunResult& r)
+QString summaryLine(const agentrun::model::RunResult& r)
 {
     QString line = QCoreApplication::translate("Labels", "finished: %1").arg(statusName(r.status));
     if (r.exitCode >= 0)

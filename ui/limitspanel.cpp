@@ -150,7 +150,7 @@ QIcon LimitsPanel::icon() const
 
 void LimitsPanel::load()
 {
-    const agentrun::run::Limits l = m_settings.limits();
+    const agentrun::model::Limits l = m_settings.limits();
     m_loading = true;
     m_timeout->setValue(l.timeoutSeconds);
     m_memory->setValue(int(l.memoryBytes / MiB));
@@ -165,7 +165,7 @@ void LimitsPanel::load()
     onEdited();
 }
 
-QStringList LimitsPanel::setLimits(const agentrun::run::Limits& wanted)
+QStringList LimitsPanel::setLimits(const agentrun::model::Limits& wanted)
 {
     m_settings.setLimits(wanted);
     load();
@@ -205,29 +205,29 @@ bool LimitsPanel::apply()
 
 void LimitsPanel::restoreDefaults()
 {
-    m_settings.setLimits(agentrun::run::Limits{});
+    m_settings.setLimits(agentrun::model::Limits{});
     load();
 }
 
-agentrun::Result<agentrun::run::Limits> LimitsPanel::limits() const
+agentrun::Result<agentrun::model::Limits> LimitsPanel::limits() const
 {
-    agentrun::run::Limits l;
+    agentrun::model::Limits l;
     l.timeoutSeconds = m_timeout->value();
     l.memoryBytes = qint64(m_memory->value()) * MiB;
     l.memorySwapBytes = l.memoryBytes + qint64(m_swap->value()) * MiB;
     l.cpus = m_cpus->value();
     l.pids = m_pids->value();
-    auto output = agentrun::run::parseSize(m_output->text().trimmed().toStdString(), "limits.output_limit");
+    auto output = agentrun::model::parseSize(m_output->text().trimmed().toStdString(), "limits.output_limit");
     if (!output)
         return std::unexpected(output.error());
     l.outputLimitBytes = *output;
-    auto tmpfs = agentrun::run::parseSize(m_tmpfs->text().trimmed().toStdString(), "limits.tmpfs");
+    auto tmpfs = agentrun::model::parseSize(m_tmpfs->text().trimmed().toStdString(), "limits.tmpfs");
     if (!tmpfs)
         return std::unexpected(tmpfs.error());
     l.tmpfsBytes = *tmpfs;
     l.network = m_network->currentData().toString().toStdString();
     l.runtime = m_runtime->currentData().toString().toStdString();
-    if (auto valid = agentrun::run::validate(l); !valid)
+    if (auto valid = agentrun::model::validate(l); !valid)
         return std::unexpected(valid.error());
     return l;
 }
@@ -281,7 +281,7 @@ void LimitsPanel::showError(const QString& code, const QString& message)
     }
 }
 
-void LimitsPanel::updatePreview(const agentrun::run::Limits& l)
+void LimitsPanel::updatePreview(const agentrun::model::Limits& l)
 {
     const std::string image = m_image.toStdString();
     m_dockerRun->setPlainText(QString::fromStdString(agentrun::sandbox::dockerRunCommand(l, image)));

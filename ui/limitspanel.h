@@ -1,7 +1,7 @@
 #pragma once
 
 #include "agentrun/error.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <QWidget>
 
@@ -34,12 +34,12 @@ public:
     void restoreDefaults() override;
 
     /// What the fields say, validated by the core; the error names the field and the accepted range.
-    agentrun::Result<agentrun::run::Limits> limits() const;
+    agentrun::Result<agentrun::model::Limits> limits() const;
     QString errorText() const;
     /// Shows and stores `limits` (a past run's, a profile's). The fields hold memory and swap in whole
     /// MiB, the timeout to 0.1 s and CPUs to 0.01: the names of the fields that had to be rounded to be
     /// shown are returned (empty: the panel now says exactly `limits`).
-    QStringList setLimits(const agentrun::run::Limits& limits);
+    QStringList setLimits(const agentrun::model::Limits& limits);
 
 Q_SIGNALS:
     void changed();
@@ -47,7 +47,7 @@ Q_SIGNALS:
 private:
     void onEdited();
     void showError(const QString& code, const QString& message);
-    void updatePreview(const agentrun::run::Limits& limits);
+    void updatePreview(const agentrun::model::Limits& limits);
     QWidget* fieldFor(const QString& code) const;
 
     Settings& m_settings;

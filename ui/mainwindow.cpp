@@ -44,8 +44,8 @@ static void initWorkbenchResources()
 
 namespace agentrun::ui {
 
-using agentrun::run::RunResult;
-using agentrun::run::Status;
+using agentrun::model::RunResult;
+using agentrun::model::Status;
 
 MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
                        agentrun::history::HistoryStore* history, QWidget* parent)
@@ -381,6 +381,55 @@ bool MainWindow::runAnyway()
     return reason && startRun(true, *reason);
 }
 
+MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& reason)
+{
+    // The workbench's adapter: the panels' values into the one description of a run (model/runspec.h).
+    SpecOrProblem out;
+    const auto limits = m_limitsPanel->limits();
+    if (!limits) {
+        out.problem = QString::fromStdString(limits.error().message);
+        out.inLimits = true;
+        return out;
+    }
+    if (const QString depsError = m_depsPanel->errorText(); !depsError.isEmpty()) {
+        out.problem = depsError;
+        return out;
+    }
+    auto input = m_stdinPanel->data();
+    if (!input) {
+        out.problem = QString::fromStdString(input.error().message);
+        return out;
+    }
+    agentrun::model::RunSpec spec;
+    if (CodeEditor* editor = m_tabs->currentEditor())
+        spec.code = editor->text().toStdString();
+    spec.limits = *limits;
+    spec.allow = m_depsPanel->allow();
+    spec.cached = m_depsPanel->cached();
+    // Where the packages come from, as the panel says (it was left out: installs failed with deps.no_source).
+    spec.wheelhouse = m_depsPanel->wheelhouse().toStdString();
+    spec.indexUrl = m_depsPanel->indexUrl().toStdString();
+    spec.stdinData = std::move(*input);
+    spec.skipCheck = skipCheck;
+    spec.overrideReason = skipCheck ? reason.toStdString() : std::string();
+    spec.profile = m_settings.value(Settings::Key::Profile).toString().toStdString();
+    spec.policy = m_policyPanel->source().toStdString();
+    if (m_policyPanel->isEdited()) {
+        // The executor takes a preset name or a file: an edited policy goes through a private file.
+        if (!m_scratch)
+            m_scratch = std::make_unique<QTemporaryDir>();
+        QSaveFile file(m_scratch->filePath(QStringLiteral("policy.json")));
+        if (!file.open(QIODevice::WriteOnly) ||
+            file.write(QByteArray::fromStdString(m_policyPanel->policy()->toJson())) < 0 || !file.commit()) {
+            out.problem = tr("cannot write the edited policy: %1").arg(file.errorString());
+            return out;
+        }
+        spec.policy = file.fileName().toStdString();
+    }
+    out.spec = std::move(spec);
+    return out;
+}
+
 bool MainWindow::startRun(bool skipCheck, const QString& reason)
 {
     if (m_controller->isRunning())
@@ -390,60 +439,24 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason)
     m_consolePanel->parentWidget()->show();
     m_runAnywayAction->setEnabled(false);
 
-    const auto limits = m_limitsPanel->limits();
-    if (!limits) {
+    auto built = runSpec(skipCheck, reason);
+    if (!built.spec) {
         // Bad input never reaches the engine: say which field and its range, where the field is.
-        const QString message = QString::fromStdString(limits.error().message);
-        console->appendStage(tr("— not started: %1").arg(message));
-        m_runStatusLabel->setText(tr("Not started: %1").arg(message));
-        m_limitsDock->show();
-        m_limitsDock->raise();
-        return false;
-    }
-    agentrun::run::RunRequest request;
-    if (CodeEditor* editor = m_tabs->currentEditor())
-        request.code = editor->text().toStdString();
-    request.limits = *limits;
-    if (const QString depsError = m_depsPanel->errorText(); !depsError.isEmpty()) {
-        console->appendStage(tr("— not started: %1").arg(depsError));
-        m_runStatusLabel->setText(tr("Not started: %1").arg(depsError));
-        return false;
-    }
-    request.allow = m_depsPanel->allow();
-    request.cached = m_depsPanel->cached();
-    // Where the packages come from, as the panel says (it was left out: installs failed with deps.no_source).
-    request.wheelhouse = m_depsPanel->wheelhouse().toStdString();
-    request.indexUrl = m_depsPanel->indexUrl().toStdString();
-    auto input = m_stdinPanel->data();
-    if (!input) {
-        console->appendStage(tr("— not started: %1").arg(QString::fromStdString(input.error().message)));
-        return false;
-    }
-    request.stdinData = std::move(*input);
-    request.skipCheck = skipCheck;
-    request.policy = m_policyPanel->source().toStdString();
-    if (m_policyPanel->isEdited()) {
-        // The executor takes a preset name or a file: an edited policy goes through a private file.
-        if (!m_scratch)
-            m_scratch = std::make_unique<QTemporaryDir>();
-        QSaveFile file(m_scratch->filePath(QStringLiteral("policy.json")));
-        if (!file.open(QIODevice::WriteOnly) ||
-            file.write(QByteArray::fromStdString(m_policyPanel->policy()->toJson())) < 0 || !file.commit()) {
-            console->appendStage(
-                tr("— not started: cannot write the edited policy: %1").arg(file.errorString()));
-            return false;
+        console->appendStage(tr("— not started: %1").arg(built.problem));
+        m_runStatusLabel->setText(tr("Not started: %1").arg(built.problem));
+        if (built.inLimits) {
+            m_limitsDock->show();
+            m_limitsDock->raise();
         }
-        request.policy = file.fileName().toStdString();
+        return false;
     }
     if (skipCheck)
         console->appendStage(
             tr("— check overridden (%1 policy), reason: %2").arg(m_policyPanel->label(), reason));
-    m_resourcePanel->startRun(limits->memoryBytes);
+    m_resourcePanel->startRun(built.spec->limits.memoryBytes);
     agentrun::history::RecordContext context;
     context.policy = m_policyPanel->label().toStdString();
-    context.profile = m_settings.value(Settings::Key::Profile).toString().toStdString();
-    context.overrideReason = reason.toStdString(); // kept in the history only when the check is skipped
-    return m_controller->start(std::move(request), std::move(context));
+    return m_controller->start(std::move(*built.spec), std::move(context));
 }
 
 void MainWindow::stopRun()

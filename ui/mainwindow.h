@@ -2,11 +2,12 @@
 
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/executor.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include <QMainWindow>
@@ -88,6 +89,17 @@ public:
     void stopRun();
     void openPath(const QString& path);
 
+    /// The run the panels describe, or why none can start (`inLimits`: a limit is out of range).
+    struct SpecOrProblem
+    {
+        std::optional<agentrun::model::RunSpec> spec;
+        QString problem;
+        bool inLimits = false;
+    };
+    /// What Run would start now (the workbench's adapter to the one run description; tests compare it
+    /// with the CLI's and the REST server's).
+    SpecOrProblem runSpec(bool skipCheck = false, const QString& reason = {});
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
@@ -97,7 +109,8 @@ private:
     void createStatusBar();
     QDockWidget* addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area);
     bool startRun(bool skipCheck, const QString& reason);
-    void onFinished(const agentrun::run::RunResult& result);
+
+    void onFinished(const agentrun::model::RunResult& result);
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
     void checkCurrent();
     void setPolicy(const QString& name);

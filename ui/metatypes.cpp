@@ -4,10 +4,10 @@ namespace agentrun::ui {
 
 void registerMetaTypes()
 {
-    qRegisterMetaType<agentrun::run::RunResult>();
+    qRegisterMetaType<agentrun::model::RunResult>();
     qRegisterMetaType<agentrun::run::ResourceSample>();
     qRegisterMetaType<agentrun::run::Stage>();
-    qRegisterMetaType<agentrun::run::Stream>();
+    qRegisterMetaType<agentrun::model::Stream>();
     qRegisterMetaType<agentrun::safety::Report>();
 }
 

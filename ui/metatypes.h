@@ -1,16 +1,16 @@
 #pragma once
 
 #include "agentrun/run/observer.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 #include "agentrun/safety/finding.h"
 
 #include <QMetaType>
 
 // Core value types that travel through queued signals and QSignalSpy.
-Q_DECLARE_METATYPE(agentrun::run::RunResult)
+Q_DECLARE_METATYPE(agentrun::model::RunResult)
 Q_DECLARE_METATYPE(agentrun::run::ResourceSample)
 Q_DECLARE_METATYPE(agentrun::run::Stage)
-Q_DECLARE_METATYPE(agentrun::run::Stream)
+Q_DECLARE_METATYPE(agentrun::model::Stream)
 Q_DECLARE_METATYPE(agentrun::safety::Report)
 
 namespace agentrun::ui {

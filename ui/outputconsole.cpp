@@ -33,11 +33,11 @@ OutputConsole::OutputConsole(QWidget* parent) : QPlainTextEdit(parent)
     connect(&m_flushTimer, &QTimer::timeout, this, &OutputConsole::flushSlice);
 }
 
-void OutputConsole::appendOutput(agentrun::run::Stream stream, const QByteArray& bytes)
+void OutputConsole::appendOutput(agentrun::model::Stream stream, const QByteArray& bytes)
 {
     if (bytes.isEmpty())
         return;
-    const int channel = stream == agentrun::run::Stream::Stderr ? 1 : 0;
+    const int channel = stream == agentrun::model::Stream::Stderr ? 1 : 0;
     if (!m_pending.empty() && m_pending.back().channel == channel &&
         m_pending.back().bytes.size() < (1 << 20))
         m_pending.back().bytes.append(bytes);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <deque>
 
@@ -27,7 +27,7 @@ public:
 
     explicit OutputConsole(QWidget* parent = nullptr);
 
-    void appendOutput(agentrun::run::Stream stream, const QByteArray& bytes);
+    void appendOutput(agentrun::model::Stream stream, const QByteArray& bytes);
     /// A runner line ("— finished: ok, …"), shown apart from program output, in order with it.
     void appendStage(const QString& text);
     void clearConsole();

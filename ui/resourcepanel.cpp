@@ -104,7 +104,7 @@ void ResourcePanel::addSample(const agentrun::run::ResourceSample& s)
     updateAxes();
 }
 
-void ResourcePanel::finishRun(const agentrun::run::RunResult& result)
+void ResourcePanel::finishRun(const agentrun::model::RunResult& result)
 {
     const qint64 peak = qMax(m_peakBytes, result.peakMemoryBytes);
     if (peak <= 0 || m_limitBytes <= 0) {
@@ -116,7 +116,7 @@ void ResourcePanel::finishRun(const agentrun::run::RunResult& result)
     if (m_peakCpu > 0)
         text += tr(", CPU up to %1%").arg(qRound(m_peakCpu));
     const qint64 suggested = suggestedLimit(peak);
-    if (result.status == agentrun::run::Status::OutOfMemory)
+    if (result.status == agentrun::model::Status::OutOfMemory)
         text += tr(" — out of memory: raise the limit above %1").arg(sizeLabel(m_limitBytes));
     else if (suggested < m_limitBytes / 2 || suggested > m_limitBytes)
         text += tr(" — suggested limit: %1").arg(sizeLabel(suggested));

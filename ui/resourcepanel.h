@@ -1,7 +1,7 @@
 #pragma once
 
 #include "agentrun/run/observer.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <QWidget>
 
@@ -21,7 +21,7 @@ public:
 
     void startRun(qint64 memoryLimitBytes);
     void addSample(const agentrun::run::ResourceSample& sample);
-    void finishRun(const agentrun::run::RunResult& result);
+    void finishRun(const agentrun::model::RunResult& result);
 
     int sampleCount() const;
     QString summary() const;

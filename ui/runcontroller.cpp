@@ -11,8 +11,8 @@
 
 namespace agentrun::ui {
 
-using agentrun::run::RunResult;
-using agentrun::run::Stream;
+using agentrun::model::RunResult;
+using agentrun::model::Stream;
 
 struct RunController::RunState
 {
@@ -95,14 +95,14 @@ RunController::~RunController()
     m_pool.waitForDone();
 }
 
-bool RunController::start(agentrun::run::RunRequest request, const QString& policyLabel)
+bool RunController::start(agentrun::model::RunSpec request, const QString& policyLabel)
 {
     agentrun::history::RecordContext context;
     context.policy = policyLabel.toStdString();
     return start(std::move(request), std::move(context));
 }
 
-bool RunController::start(agentrun::run::RunRequest request, agentrun::history::RecordContext context)
+bool RunController::start(agentrun::model::RunSpec request, agentrun::history::RecordContext context)
 {
     if (m_current)
         return false;

@@ -3,7 +3,7 @@
 #include "agentrun/history/historystore.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/observer.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 #include "agentrun/safety/finding.h"
 
 #include <memory>
@@ -39,10 +39,10 @@ public:
 
     /// Starts a run; false (and nothing started) while another run is in flight. `policyLabel` is what
     /// the history shows as the policy (the request's policy may be a temporary file).
-    bool start(agentrun::run::RunRequest request, const QString& policyLabel = {});
+    bool start(agentrun::model::RunSpec request, const QString& policyLabel = {});
     /// As above; `context` is what the history keeps beside the run: the policy label, the profile and,
     /// when request.skipCheck, the reason given for overriding the check. Its source is "workbench".
-    bool start(agentrun::run::RunRequest request, agentrun::history::RecordContext context);
+    bool start(agentrun::model::RunSpec request, agentrun::history::RecordContext context);
     /// Asks the run to stop; finished() still follows, with status Cancelled.
     void cancel();
     /// Pings the engine off the GUI thread; answers with engineStatus().
@@ -53,9 +53,9 @@ Q_SIGNALS:
     void stageChanged(agentrun::run::Stage stage);
     void findingsReady(const agentrun::safety::Report& report);
     void installProgress(const QString& line);
-    void outputArrived(agentrun::run::Stream stream, const QByteArray& bytes);
+    void outputArrived(agentrun::model::Stream stream, const QByteArray& bytes);
     void resourceSample(const agentrun::run::ResourceSample& sample);
-    void finished(const agentrun::run::RunResult& result);
+    void finished(const agentrun::model::RunResult& result);
     void runningChanged(bool running);
     /// `code` is the core's error code when not ok ("engine.unreachable", "image.missing", …).
     void engineStatus(bool ok, const QString& text, const QString& code);
@@ -66,7 +66,7 @@ private:
     struct RunState;
     class Observer;
     void flushOutput(const std::shared_ptr<RunState>& state);
-    void finish(const std::shared_ptr<RunState>& state, const agentrun::run::RunResult& result);
+    void finish(const std::shared_ptr<RunState>& state, const agentrun::model::RunResult& result);
 
     agentrun::run::Executor& m_executor;
     agentrun::history::HistoryStore* m_history = nullptr;

@@ -38,7 +38,7 @@ bool lineCount(const QVariant& v)
     return v.toInt() >= 100 && v.toInt() <= 1000000;
 }
 
-const agentrun::run::Limits defaults;
+const agentrun::model::Limits defaults;
 
 // The schema. Order must follow the Key enum (checked below).
 const std::array<Settings::Entry, 23> schema{{
@@ -122,9 +122,9 @@ void Settings::sync()
     m_store->sync();
 }
 
-agentrun::run::Limits Settings::limits() const
+agentrun::model::Limits Settings::limits() const
 {
-    agentrun::run::Limits l;
+    agentrun::model::Limits l;
     l.timeoutSeconds = value(Key::TimeoutSeconds).toDouble();
     l.memoryBytes = value(Key::MemoryBytes).toLongLong();
     l.memorySwapBytes = value(Key::SwapBytes).toLongLong();
@@ -137,7 +137,7 @@ agentrun::run::Limits Settings::limits() const
     return l;
 }
 
-void Settings::setLimits(const agentrun::run::Limits& l)
+void Settings::setLimits(const agentrun::model::Limits& l)
 {
     setValue(Key::TimeoutSeconds, l.timeoutSeconds);
     setValue(Key::MemoryBytes, qint64(l.memoryBytes));

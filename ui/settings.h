@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <memory>
 
@@ -67,8 +67,8 @@ public:
     void reset(Key key);
     void sync();
 
-    agentrun::run::Limits limits() const;
-    void setLimits(const agentrun::run::Limits& limits);
+    agentrun::model::Limits limits() const;
+    void setLimits(const agentrun::model::Limits& limits);
     QStringList recentFiles() const;
     void addRecentFile(const QString& path);
 

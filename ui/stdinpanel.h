@@ -30,7 +30,7 @@ public:
     QString filePath() const { return m_filePath; }
     /// Uses the file's content instead of the text; empty path: back to the text.
     void setFilePath(const QString& path);
-    /// The bytes for RunRequest::stdinData; an error names the file that cannot be read.
+    /// The bytes for RunSpec::stdinData; an error names the file that cannot be read.
     agentrun::Result<std::string> data() const;
 
 private:

@@ -6,7 +6,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/executor.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 
 #include <atomic>
@@ -63,7 +63,7 @@ std::string sandboxImage()
 
 std::string sizeText(std::int64_t bytes)
 {
-    return bytes >= 0 ? run::formatSize(bytes) : std::string("size unknown");
+    return bytes >= 0 ? model::formatSize(bytes) : std::string("size unknown");
 }
 
 int bakeCommand(Args& args)

@@ -2,7 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/history/historystore.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 
 #include <charconv>
@@ -94,7 +94,7 @@ void printRecord(const history::RunRecord& r)
     std::snprintf(timing, sizeof timing, "check %.1f ms, install %.1f ms, run %.1f ms, total %.1f ms",
                   r.durations.checkMs, r.durations.installMs, r.durations.runMs, r.durations.totalMs);
     std::cout << "  timing:  " << timing << "\n"
-              << "  memory:  " << run::formatSize(r.peakMemoryBytes) << " peak\n";
+              << "  memory:  " << model::formatSize(r.peakMemoryBytes) << " peak\n";
     if (!r.findings.empty()) {
         std::cout << "  findings:\n";
         for (const auto& finding : r.findings) {
@@ -108,8 +108,8 @@ void printRecord(const history::RunRecord& r)
         std::cout << "\n";
     }
     if (r.codeCapped) {
-        std::cout << "[code cut at " << run::formatSize(history::MaxStoredCodeBytes)
-                  << " in the history: " << run::formatSize(r.codeBytes) << " ran, sha256 " << r.codeSha256
+        std::cout << "[code cut at " << model::formatSize(history::MaxStoredCodeBytes)
+                  << " in the history: " << model::formatSize(r.codeBytes) << " ran, sha256 " << r.codeSha256
                   << "]\n";
     }
     if (!r.stdinData.empty()) {
@@ -118,7 +118,7 @@ void printRecord(const history::RunRecord& r)
             std::cout << "\n";
         }
         if (r.stdinCapped) {
-            std::cout << "[stdin cut at " << run::formatSize(history::MaxStoredOutputBytes)
+            std::cout << "[stdin cut at " << model::formatSize(history::MaxStoredOutputBytes)
                       << " in the history]\n";
         }
     }
@@ -127,7 +127,7 @@ void printRecord(const history::RunRecord& r)
         std::cout << "\n";
     }
     if (r.outputCapped) {
-        std::cout << "[output cut at " << run::formatSize(history::MaxStoredOutputBytes)
+        std::cout << "[output cut at " << model::formatSize(history::MaxStoredOutputBytes)
                   << " in the history]\n";
     }
 }

@@ -1,7 +1,7 @@
 #include "args.h"
 #include "commands.h"
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/sandbox/imagebuilder.h"
 
@@ -113,7 +113,7 @@ int imageCommand(std::span<char* const> rawArgs)
         } else {
             std::cout << sandbox::SandboxImage << ": " << (status->current ? "current" : "out of date")
                       << " (" << status->id.substr(0, 19) << ", Python " << status->pythonVersion << ", "
-                      << run::formatSize(status->sizeBytes) << ")\n";
+                      << model::formatSize(status->sizeBytes) << ")\n";
         }
         return !status->present ? 3 : status->current ? 0 : 1;
     }

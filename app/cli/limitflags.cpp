@@ -28,7 +28,7 @@ bool size(const std::optional<std::string>& text, const char* option, std::int64
     if (!text) {
         return true;
     }
-    auto parsed = run::parseSize(*text, option);
+    auto parsed = model::parseSize(*text, option);
     if (!parsed) {
         usageError(parsed.error().message);
         return false;
@@ -59,7 +59,7 @@ void addLimitFlags(CLI::App& command, LimitFlags& flags)
     add("--runtime", flags.runtime, "runc | runsc (gVisor) (default runc)", "RUNTIME");
 }
 
-bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits)
+bool applyLimitFlags(const LimitFlags& flags, model::Limits& limits)
 {
     if (!size(flags.memory, "--memory", limits.memoryBytes) ||
         !size(flags.memorySwap, "--memory-swap", limits.memorySwapBytes) ||
@@ -101,9 +101,9 @@ bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits)
         limits.memorySwapBytes = limits.memoryBytes;
     }
     if (flags.memory && !flags.tmpfsSize) {
-        run::fitTmpfsToMemory(limits);
+        model::fitTmpfsToMemory(limits);
     }
-    if (auto valid = run::validate(limits); !valid) {
+    if (auto valid = model::validate(limits); !valid) {
         usageError(valid.error().message);
         return false;
     }
@@ -156,7 +156,7 @@ bool applyCeilingFlags(const CeilingFlags& flags, run::Ceilings& ceilings)
     return true;
 }
 
-bool fitDefaultsToCeilings(run::Limits& limits, const LimitFlags& given, const run::Ceilings& ceilings)
+bool fitDefaultsToCeilings(model::Limits& limits, const LimitFlags& given, const run::Ceilings& ceilings)
 {
     if (auto valid = run::validate(ceilings); !valid) {
         usageError(valid.error().message);
@@ -164,7 +164,7 @@ bool fitDefaultsToCeilings(run::Limits& limits, const LimitFlags& given, const r
     }
     // A limit that was not given on the command line is lowered to its ceiling. One that was given is the
     // operator's own choice, and above its ceiling it contradicts another of their options.
-    run::Limits checked = limits;
+    model::Limits checked = limits;
     const auto lowerUnlessGiven = [](const std::optional<std::string>& flag, auto& value, auto ceiling) {
         if (!flag && value > ceiling) {
             value = ceiling;
@@ -192,7 +192,7 @@ bool fitDefaultsToCeilings(run::Limits& limits, const LimitFlags& given, const r
     }
     // Swap and /tmp follow a lowered memory limit, as clampToCeilings keeps them valid.
     limits = run::clampToCeilings(limits, ceilings);
-    if (auto valid = run::validate(limits); !valid) {
+    if (auto valid = model::validate(limits); !valid) {
         usageError(valid.error().message);
         return false;
     }

@@ -3,7 +3,7 @@
 #include "commandline.h"
 
 #include "agentrun/run/admission.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <optional>
 #include <string>
@@ -32,7 +32,7 @@ void addLimitFlags(CLI::App& command, LimitFlags& flags);
 /// Applies the given flags onto `limits`: every number is checked for its range before it is converted,
 /// swap follows memory and /tmp is sized from memory unless given, then every limit is validated.
 /// False (and "agentrun: <option and its range>" printed) on a bad value.
-bool applyLimitFlags(const LimitFlags& flags, run::Limits& limits);
+bool applyLimitFlags(const LimitFlags& flags, model::Limits& limits);
 
 /// The ceilings of `serve` (the most one request may ask for), as typed.
 struct CeilingFlags
@@ -56,7 +56,7 @@ bool applyCeilingFlags(const CeilingFlags& flags, run::Ceilings& ceilings);
 /// Checks the ceilings and fits the server's default limits under them: a default given on the command
 /// line above its ceiling is an error (both were asked for), one not given is lowered. False (and the
 /// error printed) on a conflict.
-bool fitDefaultsToCeilings(run::Limits& limits, const LimitFlags& given, const run::Ceilings& ceilings);
+bool fitDefaultsToCeilings(model::Limits& limits, const LimitFlags& given, const run::Ceilings& ceilings);
 
 /// A whole string as a finite number.
 bool parseNumber(const std::string& text, double& out);

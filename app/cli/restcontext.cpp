@@ -76,28 +76,28 @@ std::string RestContext::newRunId()
     return buffer;
 }
 
-Result<void> RestContext::admit(const run::RunRequest& request) const
+Result<void> RestContext::admit(const model::RunSpec& request) const
 {
     return run::admit(request, rules);
 }
 
-std::shared_ptr<const run::RunResult> RestContext::execute(const run::RunRequest& request,
-                                                           RunSession& session, const std::string& client)
+std::shared_ptr<const model::RunResult> RestContext::execute(const model::RunSpec& request,
+                                                             RunSession& session, const std::string& client)
 {
-    run::RunResult result;
+    model::RunResult result;
     if (auto admitted = admit(request); !admitted) {
         // Every handler admits first and answers 422; this keeps a new way in from skipping the rules.
-        result.status = run::Status::InvalidRequest;
+        result.status = model::Status::InvalidRequest;
         result.errorCode = admitted.error().code;
         result.message = admitted.error().message;
     } else {
         result = executor.run(request, session, session.cancelToken());
     }
     result.runId = session.id();
-    if (result.status == run::Status::Blocked || result.status == run::Status::DependencyRejected) {
+    if (result.status == model::Status::Blocked || result.status == model::Status::DependencyRejected) {
         blockedRuns.spend(client);
     }
-    if (history && result.status != run::Status::InvalidRequest) {
+    if (history) {
         if (auto recorded = history->record(request, result, request.policy, "rest"); !recorded) {
             std::fprintf(stderr, "agentrun: warning: %s\n", recorded.error().message.c_str());
         }

@@ -26,7 +26,7 @@ struct ServeConfig
     std::vector<std::string> allowOrigins; ///< browser origins besides the server's own (`*`: any)
     int headerTimeoutSeconds = 10;         ///< a request head must arrive within this (slow clients)
     int maxClientConnections = 32;         ///< connections one client address may keep open
-    run::RunRequest defaults; ///< limits, policy and whitelist of /v2 runs unless the request says
+    model::RunSpec defaults; ///< limits, policy and whitelist of /v2 runs unless the request says
     run::Ceilings ceilings = run::Ceilings::forHost(); ///< the most a request may ask for (serve --max-…)
     /// What finished streamed runs kept for late event readers may hold together.
     std::size_t recentRunBytes = 128u << 20;
@@ -61,7 +61,7 @@ public:
 
     /// The one gate of every run, however its settings arrived (the request's fields, a profile it names,
     /// the server's defaults): `request` is the final run description. Errors name the field (→ 422).
-    Result<void> admit(const run::RunRequest& request) const;
+    Result<void> admit(const model::RunSpec& request) const;
 
     /// Seconds `client` (ClientBudget::clientOf) must wait before its next run: it had its budget of
     /// blocked runs recorded (→ 429 with Retry-After). 0: it may run now.
@@ -70,8 +70,8 @@ public:
     /// Runs `request` observed by `session`, records it in the history, then publishes "finished". A run
     /// blocked without running counts against `client`'s budget. A request that admit() refuses ends as
     /// InvalidRequest without starting anything.
-    std::shared_ptr<const run::RunResult> execute(const run::RunRequest& request, RunSession& session,
-                                                  const std::string& client);
+    std::shared_ptr<const model::RunResult> execute(const model::RunSpec& request, RunSession& session,
+                                                    const std::string& client);
 };
 
 } // namespace agentrun::cli

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "agentrun/error.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -37,12 +37,6 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
 /// A name the client sent (a field, a package), for an error: at most 64 bytes, cut at a character
 /// boundary and marked, so that an answer never carries a large part of the request body.
 std::string shownName(std::string_view name);
-
-/// Applies a request's "limits" object over `base`. Field names as the CLI options (timeout, memory,
-/// memory_swap, cpus, pids, output_limit, tmpfs_size, network, runtime) or as stored in the history
-/// (timeout_seconds, memory_bytes, …). Errors name the field: "limits.memory". Only the absolute ranges
-/// are checked: what this server allows (ceilings, network) is RestContext::admit's.
-Result<run::Limits> parseLimits(const nlohmann::json& limits, run::Limits base);
 
 /// Constant-time comparison of a presented bearer token with the configured one.
 bool tokenMatches(std::string_view presented, std::string_view expected);

@@ -78,7 +78,7 @@ bool JsonStringWriter::finish()
     return m_ok && (m_ok = m_sink("\""));
 }
 
-bool writeResultJson(const run::RunResult& result, const TextSink& sink, const OutputPieces& combined,
+bool writeResultJson(const model::RunResult& result, const TextSink& sink, const OutputPieces& combined,
                      std::string_view prefix, std::string_view suffix)
 {
     // Everything but the three output fields is small: made as run::toJson does, then the big strings are

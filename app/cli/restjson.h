@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <httplib.h>
 
@@ -43,7 +43,7 @@ using OutputPieces = std::function<bool(const std::function<bool(std::string_vie
 /// The `agentrun run --json` object of `result`, as run::toJson makes it, written in bounded pieces.
 /// `combined` gives the "output" field (default: result.output). Optionally wrapped: `prefix` before it,
 /// `suffix` after it (an SSE event's "data: " and blank line).
-bool writeResultJson(const run::RunResult& result, const TextSink& sink, const OutputPieces& combined = {},
+bool writeResultJson(const model::RunResult& result, const TextSink& sink, const OutputPieces& combined = {},
                      std::string_view prefix = {}, std::string_view suffix = {});
 
 /// {"output": "<text>"} of /v1/run/, written in bounded pieces.

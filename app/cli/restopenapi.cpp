@@ -112,7 +112,7 @@ json schemas()
                      {"cpus", {{"type", "number"}, {"description", "0.05..64"}}},
                      {"pids", {{"type", "integer"}, {"description", "8..32768"}}},
                      {"output_limit", sizeValue},
-                     {"tmpfs_size", sizeValue},
+                     {"tmpfs", sizeValue},
                      {"network", {{"type", "string"}, {"enum", {"none", "bridge"}}}},
                      {"runtime", {{"type", "string"}, {"enum", {"runc", "runsc"}}}}}}};
     return {

@@ -11,6 +11,11 @@ namespace agentrun::cli {
 void addV1Routes(httplib::Server& server, RestContext& context);
 /// Native: /v2/runs, /v2/runs/{id}, /v2/runs/{id}/events, /v2/check, /v2/health.
 void addV2Routes(httplib::Server& server, RestContext& context);
+/// The REST adapter to the one run description: a POST /v2/runs body over the server's defaults (and the
+/// saved profile it names). `stream` tells whether the client asked for a streamed answer. Errors name the
+/// field; the server's rules (ceilings, whitelist) are RestContext::admit's.
+Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeConfig& config, bool& stream);
+
 /// GET /openapi.json.
 void addOpenApiRoute(httplib::Server& server);
 
@@ -18,6 +23,6 @@ void addOpenApiRoute(httplib::Server& server);
 nlohmann::json openApiDocument();
 
 /// What AgentRun's execute_code_in_container returns for a result: the output, or its one-line messages.
-std::string compatOutput(const run::RunResult& result, const std::vector<std::string>& allow);
+std::string compatOutput(const model::RunResult& result, const std::vector<std::string>& allow);
 
 } // namespace agentrun::cli

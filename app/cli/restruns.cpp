@@ -15,9 +15,9 @@ constexpr std::size_t MaxEventBytes = 64 * 1024;
 /// Output bytes copied out of the session per sendEvents call: what one reader holds at a time.
 constexpr std::size_t SendBudget = 256 * 1024;
 
-int streamIndex(run::Stream stream)
+int streamIndex(model::Stream stream)
 {
-    return stream == run::Stream::Stdout ? 0 : 1;
+    return stream == model::Stream::Stdout ? 0 : 1;
 }
 
 } // namespace
@@ -108,7 +108,7 @@ void RunSession::coverOutput(int stream, std::size_t end)
     covered = end;
 }
 
-void RunSession::output(run::Stream stream, std::string_view bytes)
+void RunSession::output(model::Stream stream, std::string_view bytes)
 {
     if (!m_buffered) {
         return;
@@ -167,9 +167,9 @@ bool RunSession::combinedEquals(const std::string& output) const
     return same && at == output.size();
 }
 
-std::shared_ptr<const run::RunResult> RunSession::publishFinished(run::RunResult result)
+std::shared_ptr<const model::RunResult> RunSession::publishFinished(model::RunResult result)
 {
-    std::shared_ptr<const run::RunResult> shared;
+    std::shared_ptr<const model::RunResult> shared;
     {
         std::lock_guard lock(m_mutex);
         if (m_buffered) {
@@ -193,9 +193,9 @@ std::shared_ptr<const run::RunResult> RunSession::publishFinished(run::RunResult
             result.stdoutData.shrink_to_fit();
             result.stderrData.shrink_to_fit();
             m_events.shrink_to_fit();
-            m_result = std::make_shared<const run::RunResult>(std::move(result));
+            m_result = std::make_shared<const model::RunResult>(std::move(result));
         } else {
-            m_result = std::make_shared<const run::RunResult>(std::move(result));
+            m_result = std::make_shared<const model::RunResult>(std::move(result));
         }
         shared = m_result;
         m_stage = "finished";

@@ -3,7 +3,7 @@
 #include "restjson.h"
 
 #include "agentrun/run/observer.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <nlohmann/json.hpp>
 
@@ -44,11 +44,11 @@ public:
     void stageChanged(run::Stage stage) override;
     void findings(const safety::Report& report) override;
     void installProgress(std::string_view line) override;
-    void output(run::Stream stream, std::string_view bytes) override;
+    void output(model::Stream stream, std::string_view bytes) override;
     void resources(const run::ResourceSample& sample) override;
 
     /// Adds the "finished" event with the run's result and wakes every reader; the result, shared.
-    std::shared_ptr<const run::RunResult> publishFinished(run::RunResult result);
+    std::shared_ptr<const model::RunResult> publishFinished(model::RunResult result);
 
     /// Writes the events from `cursor` on as Server-Sent Events to `sink` (about `budget` bytes of output
     /// per call); waits up to `timeout` when there are none yet. False when the client went away.
@@ -105,7 +105,7 @@ private:
     bool m_rawInResult = false;        ///< m_raw moved to the result's stdout/stderr (same bytes)
     bool m_combinedFromEvents = false; ///< the result's "output" is rebuilt from the events
     std::string m_stage = "queued";
-    std::shared_ptr<const run::RunResult> m_result;
+    std::shared_ptr<const model::RunResult> m_result;
     std::chrono::steady_clock::time_point m_finishedAt;
     std::size_t m_retained = 0;
 };

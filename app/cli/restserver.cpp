@@ -226,7 +226,8 @@ void RestServer::installMiddleware()
             case 413:
                 sendError(res, 413, "request.too_large",
                           "The request body is larger than this server's limit of " +
-                              run::formatSize(static_cast<std::int64_t>(c.maxBodyBytes)) + " (--max-body).");
+                              model::formatSize(static_cast<std::int64_t>(c.maxBodyBytes)) +
+                              " (--max-body).");
                 break;
             case 404:
                 sendError(res, 404, "request.not_found",

@@ -50,9 +50,9 @@ nlohmann::json missingCode(const nlohmann::json& body)
 
 } // namespace
 
-std::string compatOutput(const run::RunResult& result, const std::vector<std::string>& allow)
+std::string compatOutput(const model::RunResult& result, const std::vector<std::string>& allow)
 {
-    using run::Status;
+    using model::Status;
     switch (result.status) {
     case Status::Ok:
     case Status::Exception:
@@ -115,7 +115,7 @@ void addV1Routes(httplib::Server& server, RestContext& context)
             sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
             return;
         }
-        run::RunRequest request = context.config.defaults;
+        model::RunSpec request = context.config.defaults;
         request.policy = context.config.compatPolicy;
         request.code = (*body)["code"].get<std::string>();
         if (auto admitted = context.admit(request); !admitted) {
@@ -133,13 +133,13 @@ void addV1Routes(httplib::Server& server, RestContext& context)
         const RunSlot slot(context.runs, session);
         res.set_header(RunIdHeader, session->id());
         const auto shared = context.execute(request, *session, ClientBudget::clientOf(req.remote_addr));
-        const run::RunResult& result = *shared;
+        const model::RunResult& result = *shared;
 
-        if (result.status == run::Status::EngineError) {
+        if (result.status == model::Status::EngineError) {
             sendError(res, 503, result.errorCode.empty() ? "engine.error" : result.errorCode, result.message);
-        } else if (result.status == run::Status::Cancelled && context.stopping) {
+        } else if (result.status == model::Status::Cancelled && context.stopping) {
             sendError(res, 503, "server.stopping", "The server is shutting down: the run was cancelled.");
-        } else if (result.status == run::Status::InvalidRequest) {
+        } else if (result.status == model::Status::InvalidRequest) {
             sendError(res, 422, result.errorCode, result.message);
         } else {
             // The output can be large (up to the output limit per stream): written in pieces, never held

@@ -3,6 +3,7 @@
 #include "restroutes.h"
 
 #include "agentrun/deps/whitelist.h"
+#include "agentrun/model/runspecjson.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/safety/analyzer.h"
@@ -12,58 +13,29 @@
 
 namespace agentrun::cli {
 
-namespace {
-
-constexpr auto KeepAliveEvery = std::chrono::seconds(15);
-
-/// A name, checked against the server's policies by RestContext::admit (a client must not make the server
-/// read files: only the presets and the operator's own are accepted).
-Result<std::string> policyField(const nlohmann::json& body, const std::string& fallback)
-{
-    if (!body.contains("policy")) {
-        return fallback;
-    }
-    const auto& value = body["policy"];
-    if (value.is_string()) {
-        return value.get<std::string>();
-    }
-    return fail(
-        "policy", "policy must be the name of a policy: " + [] {
-            std::string names;
-            for (const auto& name : safety::Policy::presetNames()) {
-                names += (names.empty() ? "" : ", ") + name;
-            }
-            return names;
-        }() + ".");
-}
-
 /// The run a POST /v2/runs body describes: the server's defaults, then the saved profile it names, then its
-/// own fields. Only the shape is checked here; what the server allows is decided on the result
-/// (RestContext::admit), so a setting is judged the same however it arrived. Errors name the field.
-Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig& config, bool& stream)
+/// own fields through the one run codec (model/runspecjson.h), limited to the keys a client may set (no
+/// host folders: wheelhouse, collect). Only the shape is checked here; what the server allows is decided on
+/// the result (RestContext::admit), so a setting is judged the same however it arrived. Errors name the
+/// field. Also used by tests to compare the REST adapter with the CLI's and the workbench's.
+Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeConfig& config, bool& stream)
 {
     if (!body.is_object()) {
         return fail("request.body", "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
     }
-    static const std::set<std::string> known = {"code",         "stdin",   "limits", "policy",
-                                                "dependencies", "profile", "stream"};
+    static const std::vector<std::string> clientKeys = {"code", "stdin", "limits", "policy", "dependencies"};
+    nlohmann::json fields = nlohmann::json::object();
+    model::RunSpec request = config.defaults;
+    stream = false;
     for (const auto& [key, value] : body.items()) {
-        if (!known.contains(key)) {
-            return fail(shownName(key),
-                        "Unknown field \"" + shownName(key) +
-                            "\": use code, stdin, limits, policy, dependencies, profile or stream.");
+        if (key == "stream") {
+            if (!value.is_boolean()) {
+                return fail("stream", "\"stream\" must be true or false.");
+            }
+            stream = value.get<bool>();
+        } else if (key != "profile") {
+            fields[key] = value;
         }
-    }
-    if (!body.contains("code") || !body["code"].is_string()) {
-        return fail("code", "\"code\" must be a string with the Python source to run.");
-    }
-    run::RunRequest request = config.defaults;
-    request.code = body["code"].get<std::string>();
-    if (body.contains("stdin")) {
-        if (!body["stdin"].is_string()) {
-            return fail("stdin", "\"stdin\" must be a string (the program's standard input).");
-        }
-        request.stdinData = body["stdin"].get<std::string>();
     }
     if (body.contains("profile")) {
         // A profile saved on the server (agentrun profile import) sets the starting values; the request's
@@ -78,43 +50,43 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         }
         profile::applyTo(*loaded, request);
     }
-    if (body.contains("limits")) {
-        auto limits = parseLimits(body["limits"], request.limits);
-        if (!limits) {
-            return std::unexpected(limits.error());
-        }
-        request.limits = *limits;
+    auto read = model::runSpecFromJson(fields, std::move(request), clientKeys);
+    if (!read) {
+        return std::unexpected(read.error());
     }
-    auto policy = policyField(body, request.policy);
-    if (!policy) {
-        return std::unexpected(policy.error());
+    if (!fields.contains("code")) {
+        return fail("code", "\"code\" must be a string with the Python source to run.");
     }
-    request.policy = *policy;
-    if (body.contains("dependencies")) {
-        const auto& deps = body["dependencies"];
-        if (!deps.is_array()) {
-            return fail("dependencies", "\"dependencies\" must be a list of package names.");
-        }
+    if (fields.contains("dependencies")) {
         // A name the server pins (serve --allow 'pandas==2.2.*') is installed with the server's pin.
         auto serverList = deps::Whitelist::parse(config.defaults.allow);
-        request.allow.clear();
-        for (const auto& dep : deps) {
-            if (!dep.is_string()) {
-                return fail("dependencies", "\"dependencies\" must be a list of package names.");
-            }
-            const std::string name = dep.get<std::string>();
-            request.allow.push_back(serverList ? name + serverList->pin(name) : name);
+        for (auto& name : read->allow) {
+            name += serverList ? serverList->pin(name) : std::string();
         }
     }
-    stream = false;
-    if (body.contains("stream")) {
-        if (!body["stream"].is_boolean()) {
-            return fail("stream", "\"stream\" must be true or false.");
-        }
-        stream = body["stream"].get<bool>();
-    }
-    return request;
+    return read;
 }
+
+namespace {
+
+/// A policy name, checked against the server's policies by RestContext::admit (a client must not make the
+/// server read files: only the presets and the operator's own are accepted).
+Result<std::string> policyField(const nlohmann::json& body, const std::string& fallback)
+{
+    if (!body.contains("policy")) {
+        return fallback;
+    }
+    if (body["policy"].is_string()) {
+        return body["policy"].get<std::string>();
+    }
+    std::string names;
+    for (const auto& name : safety::Policy::presetNames()) {
+        names += (names.empty() ? "" : ", ") + name;
+    }
+    return fail("policy", "policy must be the name of a policy: " + names + ".");
+}
+
+constexpr auto KeepAliveEvery = std::chrono::seconds(15);
 
 /// Did the body give the field an admission error names (rather than its profile or the defaults)?
 bool givenInBody(const nlohmann::json& body, const std::string& code)
@@ -141,7 +113,7 @@ bool givenInBody(const nlohmann::json& body, const std::string& code)
 }
 
 /// The server's rules on the resolved run; the error says when the setting came from the named profile.
-Result<void> admitRequest(const RestContext& context, const run::RunRequest& request,
+Result<void> admitRequest(const RestContext& context, const model::RunSpec& request,
                           const nlohmann::json& body)
 {
     auto admitted = context.admit(request);
@@ -156,11 +128,11 @@ Result<void> admitRequest(const RestContext& context, const run::RunRequest& req
 /// Results with more output than this are written in pieces (chunked) rather than as one JSON text.
 constexpr std::size_t StreamResultAbove = 256 * 1024;
 
-void sendResult(httplib::Response& res, const std::shared_ptr<const run::RunResult>& result)
+void sendResult(httplib::Response& res, const std::shared_ptr<const model::RunResult>& result)
 {
-    if (result->status == run::Status::InvalidRequest) {
+    if (result->status == model::Status::InvalidRequest) {
         sendError(res, 422, result->errorCode, result->message);
-    } else if (result->status == run::Status::EngineError) {
+    } else if (result->status == model::Status::EngineError) {
         auto body = nlohmann::json{{"error",
                                     {{"code", result->errorCode.empty() ? "engine.error" : result->errorCode},
                                      {"message", result->message}}},
@@ -181,7 +153,7 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
         return;
     }
     bool stream = false;
-    auto request = runRequest(*body, context.config, stream);
+    auto request = runSpecFromBody(*body, context.config, stream);
     if (!request) {
         sendError(res, 422, request.error().code, request.error().message);
         return;
@@ -362,7 +334,7 @@ void postCheck(RestContext& context, const httplib::Request& req, httplib::Respo
         sendError(res, 422, name.error().code, name.error().message);
         return;
     }
-    run::RunRequest request = context.config.defaults; // the same rule as a run's: the server's policies only
+    model::RunSpec request = context.config.defaults; // the same rule as a run's: the server's policies only
     request.policy = *name;
     if (auto admitted = context.admit(request); !admitted) {
         sendError(res, 422, admitted.error().code, admitted.error().message);

@@ -3,9 +3,11 @@
 #include "limitflags.h"
 
 #include "agentrun/history/historystore.h"
+#include "agentrun/model/runspecjson.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
+#include "agentrun/run/validate.h"
 
 #include <charconv>
 #include <cmath>
@@ -50,6 +52,7 @@ struct RunOptions
     bool noCheck = false;
     bool json = false;
     bool noHistory = false;
+    bool dryRun = false;
 };
 
 /// Streams program output as it arrives (plain mode) and says what the runner is doing on stderr.
@@ -58,12 +61,12 @@ class ConsoleObserver : public run::RunObserver
 public:
     explicit ConsoleObserver(bool live) : m_live(live) {}
 
-    void output(run::Stream stream, std::string_view bytes) override
+    void output(model::Stream stream, std::string_view bytes) override
     {
         if (!m_live) {
             return;
         }
-        const int fd = stream == run::Stream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
+        const int fd = stream == model::Stream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
         while (!bytes.empty()) {
             const ssize_t written = ::write(fd, bytes.data(), bytes.size());
             if (written <= 0) {
@@ -97,13 +100,12 @@ run::CancelToken* g_cancel = nullptr;
 
 int runFile(const RunOptions& options)
 {
-    run::RunRequest request;
+    model::RunSpec request;
     run::ExecutorConfig config;
     if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
         config.image = image;
     }
     config.poolSize = 0; // one run per process: a warm pool would only cost a second container
-    std::string profileName;
     const std::string& file = options.file;
     const std::string& collectTo = options.collectTo;
 
@@ -115,7 +117,6 @@ int runFile(const RunOptions& options)
             return usageError(loaded.error().message);
         }
         profile::applyTo(*loaded, request);
-        profileName = loaded->name;
     }
     if (!applyLimitFlags(options.limits, request.limits)) {
         return 2;
@@ -146,7 +147,7 @@ int runFile(const RunOptions& options)
     request.argv = options.argv;
     request.collect.paths = options.collect;
     request.collect.keepExecutable = options.collectKeepExec;
-    const std::string reason = options.reason.value_or("");
+    request.overrideReason = options.reason.value_or("");
     if (options.reason && !request.skipCheck) {
         return usageError("--reason says why the check is skipped: it goes with --no-check");
     }
@@ -161,7 +162,7 @@ int runFile(const RunOptions& options)
             }
         }
         request.collect.destination = collectTo;
-        if (auto valid = run::validateCollect(request.collect); !valid) {
+        if (auto valid = model::validateCollect(request.collect); !valid) {
             return usageError(valid.error().message);
         }
     }
@@ -177,6 +178,14 @@ int runFile(const RunOptions& options)
         }
         request.stdinData = std::move(*data);
     }
+    if (options.dryRun) {
+        if (auto valid = run::validate(request); !valid) {
+            return usageError(valid.error().message);
+        }
+        // What would run, in the one JSON form every front end shares (docs/cli.md, "Dry run").
+        std::cout << model::toJson(request).dump(2) << "\n";
+        return 0;
+    }
 
     run::Executor executor(config);
     run::CancelToken cancel;
@@ -184,11 +193,11 @@ int runFile(const RunOptions& options)
     std::signal(SIGINT, [](int) { g_cancel->cancel(); });
     std::signal(SIGTERM, [](int) { g_cancel->cancel(); });
     ConsoleObserver observer(!json);
-    const run::RunResult result = executor.run(request, observer, cancel);
-    if (recordHistory && result.status != run::Status::InvalidRequest) {
+    const model::RunResult result = executor.run(request, observer, cancel);
+    if (recordHistory && history::isRecorded(result)) {
         // History is a convenience: failing to write it never changes what the run reports.
         auto store = history::HistoryStore::open(history::HistoryStore::defaultPath());
-        const history::RecordContext context{request.policy, "cli", profileName, reason};
+        const history::RecordContext context{request.policy, "cli"};
         auto recorded =
             store ? store->record(request, result, context) : Result<void>(std::unexpected(store.error()));
         if (!recorded) {
@@ -200,7 +209,7 @@ int runFile(const RunOptions& options)
         std::cout << run::dumpJson(run::toJson(result)) << "\n";
     } else {
         for (const auto& finding : result.findings) {
-            if (result.status == run::Status::Blocked) {
+            if (result.status == model::Status::Blocked) {
                 std::cerr << "agentrun: " << file << ":" << finding.line << ":" << finding.column << ": "
                           << finding.rule << ": " << finding.message << "\n";
             }
@@ -222,11 +231,11 @@ int runFile(const RunOptions& options)
         }
         // An exception's traceback is already on stderr; say more only when a limit caused it.
         if (!result.message.empty() &&
-            (result.status != run::Status::Exception || result.errorCode == "run.pids_limit")) {
+            (result.status != model::Status::Exception || result.errorCode == "run.pids_limit")) {
             std::cerr << "agentrun: " << result.message << "\n";
         }
     }
-    const int status = run::cliExitStatus(result.status, result.exitCode);
+    const int status = model::cliExitStatus(result.status, result.exitCode);
     return status == 0 && result.files.requested && !result.files.error.empty() ? 4 : status;
 }
 
@@ -281,6 +290,9 @@ void addRunCommand(CLI::App& app, CommandStatus& status)
     addValue(command, "--reason", options->reason,
              "with --no-check: why the code is safe to run, kept in the history", "TEXT");
     command.add_flag("--json", options->json, "print one JSON object instead of the program's output");
+    command.add_flag("--dry-run", options->dryRun,
+                     "print the run this command describes as JSON (code, limits, policy, dependencies, "
+                     "…) and exit without running it");
     command.add_flag("--no-history", options->noHistory,
                      "do not record the run in the history (agentrun history)");
     command.add_option("FILE", options->file, "the Python file to run, or - for stdin")

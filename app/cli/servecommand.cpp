@@ -12,8 +12,10 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <pthread.h>
 #include <thread>
 
@@ -52,6 +54,8 @@ struct ServeOptions
     std::optional<std::string> maxBlockedPerMinute;
     std::optional<std::string> policy;
     std::vector<std::string> allow;
+    std::optional<std::string> wheelhouse;
+    std::optional<std::string> indexUrl;
     std::optional<std::string> image;
 };
 
@@ -140,7 +144,7 @@ int serve(const ServeOptions& options)
         config.image = image;
     }
     const std::string& listen = options.listen;
-    run::Limits& limits = config.defaults.limits;
+    model::Limits& limits = config.defaults.limits;
     if (!applyLimitFlags(options.limits, limits) || !applyCeilingFlags(options.ceilings, config.ceilings)) {
         return 2;
     }
@@ -160,7 +164,7 @@ int serve(const ServeOptions& options)
         config.blockedPerMinute = number;
     }
     if (options.maxBody) {
-        auto bytes = run::parseSize(*options.maxBody, "--max-body");
+        auto bytes = model::parseSize(*options.maxBody, "--max-body");
         if (!bytes) {
             return usageError(bytes.error().message);
         }
@@ -192,6 +196,20 @@ int serve(const ServeOptions& options)
         config.image = *options.image;
     }
     config.defaults.allow = options.allow;
+    // Where the whitelisted packages come from, for every run that asks for one: the operator's choice,
+    // never a client's (a REST body cannot name a host folder or an index).
+    if (options.wheelhouse) {
+        config.defaults.wheelhouse =
+            std::filesystem::absolute(*options.wheelhouse).lexically_normal().string();
+        std::error_code error;
+        if (!std::filesystem::is_directory(config.defaults.wheelhouse, error)) {
+            return usageError("--wheelhouse " + *options.wheelhouse +
+                              ": not a folder; give the folder that holds the wheels (*.whl)");
+        }
+    }
+    if (options.indexUrl) {
+        config.defaults.indexUrl = *options.indexUrl;
+    }
     if (!fitDefaultsToCeilings(limits, options.limits, config.ceilings)) {
         return 2;
     }
@@ -330,6 +348,12 @@ void addServeCommand(CLI::App& app, CommandStatus& status)
                 "whitelist a distribution (repeatable); a request's dependencies, and a profile's whitelist, "
                 "must be within it",
                 "PKG")
+        ->group(defaults);
+    addValue(command, "--wheelhouse", options->wheelhouse,
+             "install whitelisted packages offline from this folder of wheels", "DIR")
+        ->group(defaults);
+    addValue(command, "--index-url", options->indexUrl,
+             "install whitelisted packages from this package index (network for the install only)", "URL")
         ->group(defaults);
     addValue(command, "--image", options->image,
              "sandbox image (default agentrun-sandbox:latest or "

@@ -147,8 +147,8 @@ private Q_SLOTS:
         QCOMPARE(str(body(plain)["status"]), std::string("ok"));
         auto stored = client->Get("/v2/runs/" + plain->get_header_value("X-Agentrun-Run-Id"));
         const auto limits = body(stored)["limits"];
-        QCOMPARE(limits["memory_bytes"].get<std::int64_t>(), 128ll << 20);
-        QCOMPARE(limits["timeout_seconds"].get<double>(), 5.0);
+        QCOMPARE(limits["memory"].get<std::int64_t>(), 128ll << 20);
+        QCOMPARE(limits["timeout"].get<double>(), 5.0);
         QCOMPARE(limits["pids"].get<std::int64_t>(), std::int64_t{64});
         // /v1/run/ runs with the same defaults.
         auto compat = client->Post("/v1/run/", json{{"code", "print('v1')"}}.dump(), Json);

@@ -4,7 +4,7 @@
 
 #include "agentrun/engine/demuxer.h"
 #include "agentrun/engine/tar.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "agentrun/sandbox/copyout.h"
 
@@ -225,7 +225,7 @@ mkdir -p "$d"; echo deep > "$d/f")sh";
                              "over the per-file cap of 16777216 bytes."));
         QVERIFY2(took < 10s, "the 10 GB file must be refused from its header, not read");
 
-        engine::TarLimits limits;
+        model::TarLimits limits;
         limits.maxEntries = 1000;
         QTemporaryDir other;
         auto many = sandbox::copyOut(*m_client, id, "/many", other.path().toStdString(), limits);
@@ -235,7 +235,7 @@ mkdir -p "$d"; echo deep > "$d/f")sh";
 
     void sandboxRootIsReadOnly()
     {
-        run::Limits limits;
+        model::Limits limits;
         auto spec = sandbox::containerSpec(limits, testing::sandboxImage());
         spec["Entrypoint"] = {"sleep", "60"};
         spec["Labels"]["org.agentrun.test"] = testLabel();
@@ -277,7 +277,7 @@ mkdir -p "$d"; echo deep > "$d/f")sh";
         QVERIFY(m_client->killContainer(killed));
         QVERIFY(m_client->waitContainer(killed, 30s));
 
-        run::Limits limits;
+        model::Limits limits;
         limits.memoryBytes = 64ll << 20;
         limits.memorySwapBytes = 64ll << 20;
         limits.tmpfsBytes = 8ll << 20;

@@ -29,9 +29,9 @@ struct Recorder : run::RunObserver
     bool sawInstalling() const { return std::ranges::find(stages, run::Stage::Installing) != stages.end(); }
 };
 
-QString name(run::Status status)
+QString name(model::Status status)
 {
-    return QString::fromUtf8(run::toString(status));
+    return QString::fromUtf8(model::toString(status));
 }
 
 bool contains(const std::vector<std::string>& lines, std::string_view text)
@@ -66,9 +66,9 @@ private:
         return response && response->status == 200;
     }
 
-    run::RunRequest bakedRequest() const
+    model::RunSpec bakedRequest() const
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import bake_alpha_" + m_suffix + " as a, bakebeta" + m_suffix +
                        " as b, os\nprint(a.VALUE, b.VALUE, os.path.exists('/opt/agentrun/site'))";
         request.allow = {m_alpha, m_beta};
@@ -138,13 +138,13 @@ private Q_SLOTS:
 
         // A run refuses before anything is baked or started.
         run::Executor executor({testing::sandboxImage(), {}, 0});
-        run::RunRequest request = bakedRequest();
+        model::RunSpec request = bakedRequest();
         request.cached = {m_alpha, "numpy"};
         request.wheelhouse = m_wheelhouse.path().toStdString();
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = executor.run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::DependencyRejected));
+        QCOMPARE(name(result.status), name(model::Status::DependencyRejected));
         QCOMPARE(result.errorCode, std::string("deps.cached_not_whitelisted"));
         QVERIFY2(result.message.starts_with("Some cached dependencies are not in the whitelist."),
                  result.message.c_str());
@@ -152,7 +152,8 @@ private Q_SLOTS:
         QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
         // With no whitelist at all, every cached dependency is outside it.
         request.allow = {};
-        QCOMPARE(name(executor.run(request, recorder, cancel).status), name(run::Status::DependencyRejected));
+        QCOMPARE(name(executor.run(request, recorder, cancel).status),
+                 name(model::Status::DependencyRejected));
         auto none = deps::findBakedImage(*m_client, testing::sandboxImage(), {{m_alpha, ""}, {"numpy", ""}});
         QVERIFY(none && !*none);
     }
@@ -213,11 +214,11 @@ private Q_SLOTS:
     void runUsesTheBakedImageWithoutAnInstallPhase()
     {
         run::Executor executor({testing::sandboxImage(), {}, 0});
-        run::RunRequest request = bakedRequest(); // no wheelhouse, no index: nothing could be installed
+        model::RunSpec request = bakedRequest(); // no wheelhouse, no index: nothing could be installed
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = executor.run(request, recorder, cancel);
-        QVERIFY2(result.status == run::Status::Ok, (result.message + result.stderrData).c_str());
+        QVERIFY2(result.status == model::Status::Ok, (result.message + result.stderrData).c_str());
         QCOMPARE(result.stdoutData, m_alpha + " 1.0 " + m_beta + " 2.0 False\n");
         QCOMPARE(result.image, deps::bakedImageTag(twoPackages(), m_baseId));
         QVERIFY(!recorder.sawInstalling());
@@ -229,7 +230,7 @@ private Q_SLOTS:
         request.cached.clear();
         request.allow.clear();
         const auto plain = executor.run(request, recorder, cancel);
-        QCOMPARE(name(plain.status), name(run::Status::Exception));
+        QCOMPARE(name(plain.status), name(model::Status::Exception));
         QVERIFY2(plain.stderrData.find("ModuleNotFoundError") != std::string::npos, plain.stderrData.c_str());
         QCOMPARE(plain.image, std::string(testing::sandboxImage()));
     }
@@ -237,7 +238,7 @@ private Q_SLOTS:
     void aPackageNotBakedIsInstalledPerRunOnTopOfTheBakedImage()
     {
         run::Executor executor({testing::sandboxImage(), {}, 0});
-        run::RunRequest request = bakedRequest();
+        model::RunSpec request = bakedRequest();
         request.code = "import bake_alpha_" + m_suffix + " as a, bake_gamma_" + m_suffix +
                        " as g\nprint(a.VALUE, g.VALUE)";
         request.allow = {m_alpha, m_beta, m_gamma};
@@ -245,7 +246,7 @@ private Q_SLOTS:
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = executor.run(request, recorder, cancel);
-        QVERIFY2(result.status == run::Status::Ok, (result.message + result.stderrData).c_str());
+        QVERIFY2(result.status == model::Status::Ok, (result.message + result.stderrData).c_str());
         QCOMPARE(result.stdoutData, m_alpha + " 1.0 " + m_gamma + " 3.0\n");
         QCOMPARE(result.packages, std::vector<std::string>{m_gamma}); // alpha is in the image
         QVERIFY(recorder.sawInstalling());

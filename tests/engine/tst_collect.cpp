@@ -1,4 +1,4 @@
-// Files kept from a run (RunRequest::collect): copied out after the program ended, through the F1–F6
+// Files kept from a run (RunSpec::collect): copied out after the program ended, through the F1–F6
 // rules, whatever the program planted in its working directory.
 #include "helper_engine.h"
 
@@ -27,11 +27,11 @@ std::string readFile(const std::filesystem::path& path)
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
-run::RunResult runWith(run::Executor& executor, const std::string& code, std::vector<std::string> paths,
-                       const QTemporaryDir& destination, double timeout = 20,
-                       const std::function<void(run::CollectRequest&)>& adjust = {})
+model::RunResult runWith(run::Executor& executor, const std::string& code, std::vector<std::string> paths,
+                         const QTemporaryDir& destination, double timeout = 20,
+                         const std::function<void(model::CollectRequest&)>& adjust = {})
 {
-    run::RunRequest request;
+    model::RunSpec request;
     request.code = code;
     request.skipCheck = true; // the container and the copy are under test, not the lint
     request.limits.timeoutSeconds = timeout;
@@ -80,7 +80,7 @@ open("summary.txt", "w").write("done")
 print("written")
 )py",
                                     {"out", "summary.txt", "absent.txt"}, destination);
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         QCOMPARE(result.stdoutData, std::string("written\n"));
         const std::filesystem::path root = destination.path().toStdString();
         QCOMPARE(readFile(root / "out/report.csv"), std::string("a,b\n1,2\n"));
@@ -122,7 +122,7 @@ time.sleep(0.2)
 print("planted")
 )py",
                                     {"out", "big"}, destination);
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         QVERIFY2(result.files.error.starts_with("The copy was aborted: big/sparse.bin is 67108864 bytes"),
                  result.files.error.c_str());
         std::map<std::string, std::string> rejected;
@@ -159,7 +159,7 @@ open("out/invoice\u202etxt.exe", "w").write("b")
 os.symlink("/etc/passwd", "out/r.txt")
 )py",
                                     {"out"}, destination);
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         QCOMPARE(result.files.error, std::string());
         const std::filesystem::path root = destination.path().toStdString();
         QCOMPARE(readFile(root / "out/real/ok.txt"), std::string("ok"));
@@ -182,7 +182,7 @@ open("out/a\nb", "w").write("newline")
 open("out/a_b", "w").write("underscore")
 )py",
                                     {"out"}, destination);
-        QVERIFY2(result.status == run::Status::Ok, (result.message + result.stderrData).c_str());
+        QVERIFY2(result.status == model::Status::Ok, (result.message + result.stderrData).c_str());
         QCOMPARE(result.files.error, std::string());
         const std::filesystem::path root = destination.path().toStdString();
         std::set<std::string> contents{readFile(root / "out/a_b"), readFile(root / "out/a_b~2")};
@@ -204,8 +204,8 @@ os.chmod(".git/hooks/pre-commit", 0o755)
         for (const bool keep : {false, true}) {
             QTemporaryDir destination;
             const auto result = runWith(*m_executor, plant, {".git"}, destination, 20,
-                                        [keep](run::CollectRequest& c) { c.keepExecutable = keep; });
-            QVERIFY2(result.status == run::Status::Ok && result.files.error.empty(),
+                                        [keep](model::CollectRequest& c) { c.keepExecutable = keep; });
+            QVERIFY2(result.status == model::Status::Ok && result.files.error.empty(),
                      (result.message + result.files.error + result.stderrData).c_str());
             struct stat info
             {};
@@ -226,7 +226,7 @@ os.symlink("/etc", "real/inner")
 open("ok.txt", "w").write("ok")
 )py",
                                     {"conf/passwd", "real/inner/hostname", "ok.txt"}, destination);
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         const std::filesystem::path root = destination.path().toStdString();
         QVERIFY(!std::filesystem::exists(root / "conf"));
         QVERIFY(!std::filesystem::exists(root / "real"));
@@ -254,8 +254,8 @@ os.makedirs("many")
 for i in range(200):
     open("many/f%d" % i, "w").write("x")
 )py",
-                    {"many"}, destination, 20, [](run::CollectRequest& c) { c.limits.maxEntries = 50; });
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+                    {"many"}, destination, 20, [](model::CollectRequest& c) { c.limits.maxEntries = 50; });
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         QVERIFY2(result.files.error.find("50 entries") != std::string::npos, result.files.error.c_str());
         QVERIFY2(result.files.error.ends_with(
                      "Nothing was kept: the 49 file(s) copied before the stop were removed."),
@@ -271,7 +271,7 @@ for i in range(200):
             std::ofstream(std::filesystem::path(destination.path().toStdString()) / "mine.txt") << "mine";
         }
         const auto result = runWith(*m_executor, "print('never')", {"x"}, destination);
-        QVERIFY(result.status == run::Status::InvalidRequest);
+        QVERIFY(result.status == model::Status::InvalidRequest);
         QCOMPARE(result.errorCode, std::string("request.collect_to"));
         QVERIFY2(result.message.find("is not empty") != std::string::npos, result.message.c_str());
         QCOMPARE(result.stdoutData, std::string());
@@ -282,7 +282,7 @@ for i in range(200):
         QTemporaryDir destination;
         const auto result = runWith(*m_executor, "open('a.txt', 'w').write('x')\nimport time\ntime.sleep(60)",
                                     {"a.txt"}, destination, 2);
-        QVERIFY(result.status == run::Status::Timeout);
+        QVERIFY(result.status == model::Status::Timeout);
         QCOMPARE(result.files.error,
                  std::string("No files were copied: the run did not end on its own (it was "
                              "stopped), and its working directory went with its container."));
@@ -303,7 +303,7 @@ for i in range(200):
         QFETCH(QString, path);
         QTemporaryDir destination;
         const auto result = runWith(*m_executor, "print('never')", {path.toStdString()}, destination);
-        QVERIFY(result.status == run::Status::InvalidRequest);
+        QVERIFY(result.status == model::Status::InvalidRequest);
         QCOMPARE(result.errorCode, std::string("request.collect"));
         QCOMPARE(result.stdoutData, std::string());
     }

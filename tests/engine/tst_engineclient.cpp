@@ -1,7 +1,7 @@
 #include "helper_engine.h"
 
 #include "agentrun/engine/demuxer.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <QTest>
@@ -17,7 +17,7 @@ namespace {
 /// A hardened container that runs `script` with python3 instead of the agent.
 nlohmann::json scriptSpec(const std::string& script, std::int64_t memory = 256ll << 20)
 {
-    run::Limits limits;
+    model::Limits limits;
     limits.memoryBytes = memory;
     limits.memorySwapBytes = memory;
     limits.tmpfsBytes = 8ll << 20;

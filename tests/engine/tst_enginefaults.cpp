@@ -132,7 +132,7 @@ struct CutOnOutput : run::RunObserver
     SocketRelay* relay = nullptr;
     std::string seen;
     bool cut = false;
-    void output(run::Stream, std::string_view bytes) override
+    void output(model::Stream, std::string_view bytes) override
     {
         seen.append(bytes);
         if (!cut) {
@@ -160,7 +160,7 @@ private Q_SLOTS:
         const int before = testing::managedContainers(*m_client);
         {
             run::Executor executor(run::ExecutorConfig{testing::sandboxImage(), "unix://" + relayPath, 0});
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = "import time\nprint('up', flush=True)\ntime.sleep(60)";
             request.limits.timeoutSeconds = 30;
             CutOnOutput observer;
@@ -169,7 +169,7 @@ private Q_SLOTS:
             const auto start = std::chrono::steady_clock::now();
             const auto result = executor.run(request, observer, cancel);
             QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
-            QCOMPARE(QString::fromUtf8(run::toString(result.status)), QString("engine_error"));
+            QCOMPARE(QString::fromUtf8(model::toString(result.status)), QString("engine_error"));
             QVERIFY2(result.errorCode.starts_with("engine."), result.errorCode.c_str());
             QVERIFY2(result.message.find("engine") != std::string::npos, result.message.c_str());
             // The relay is cut at the first chunk: "up" and its newline may come as two writes.
@@ -184,7 +184,7 @@ private Q_SLOTS:
             run::RunObserver quiet;
             request.code = "print('back')";
             const auto again = executor.run(request, quiet, cancel);
-            QCOMPARE(QString::fromUtf8(run::toString(again.status)), QString("ok"));
+            QCOMPARE(QString::fromUtf8(model::toString(again.status)), QString("ok"));
             QCOMPARE(again.stdoutData, std::string("back\n"));
         }
         QCOMPARE(testing::managedContainers(*m_client), before);

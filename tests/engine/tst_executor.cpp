@@ -25,13 +25,13 @@ struct Recorder : run::RunObserver
     std::vector<run::ResourceSample> samples;
     void stageChanged(run::Stage stage) override { stages.push_back(stage); }
     void resources(const run::ResourceSample& sample) override { samples.push_back(sample); }
-    void output(run::Stream, std::string_view bytes) override { live.append(bytes); }
-    void finished(const run::RunResult&) override { ++finishedCount; }
+    void output(model::Stream, std::string_view bytes) override { live.append(bytes); }
+    void finished(const model::RunResult&) override { ++finishedCount; }
 };
 
-run::Limits smallLimits()
+model::Limits smallLimits()
 {
-    run::Limits limits;
+    model::Limits limits;
     limits.timeoutSeconds = 10;
     limits.memoryBytes = 128ll << 20;
     limits.memorySwapBytes = limits.memoryBytes;
@@ -39,9 +39,9 @@ run::Limits smallLimits()
     return limits;
 }
 
-QString name(run::Status status)
+QString name(model::Status status)
 {
-    return QString::fromUtf8(run::toString(status));
+    return QString::fromUtf8(model::toString(status));
 }
 
 } // namespace
@@ -146,7 +146,7 @@ private Q_SLOTS:
         QFETCH(QString, stderrFragment);
         QFETCH(QString, messageFragment);
 
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = code.toStdString();
         request.stdinData = stdinData.toStdString();
         request.limits = smallLimits();
@@ -154,8 +154,8 @@ private Q_SLOTS:
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QVERIFY2(result.status != run::Status::EngineError, result.message.c_str());
-        QCOMPARE(QString::fromStdString(std::string(run::toString(result.status))), status);
+        QVERIFY2(result.status != model::Status::EngineError, result.message.c_str());
+        QCOMPARE(QString::fromStdString(std::string(model::toString(result.status))), status);
         QCOMPARE(result.exitCode, exitCode);
         QCOMPARE(QString::fromStdString(result.stdoutData), stdoutText);
         QVERIFY2(result.stderrData.find(stderrFragment.toStdString()) != std::string::npos,
@@ -172,13 +172,13 @@ private Q_SLOTS:
     {
         // The same file run by hand with python3 in the same image gives the same stderr.
         const std::string code = "def f():\n    return {}['missing']\n\nf()\n";
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = code;
         request.limits = smallLimits();
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::Exception));
+        QCOMPARE(name(result.status), name(model::Status::Exception));
         const std::string expected = "Traceback (most recent call last):\n"
                                      "  File \"/tmp/main.py\", line 4, in <module>\n"
                                      "    f()\n"
@@ -191,7 +191,7 @@ private Q_SLOTS:
 
     void timeoutKillsTheContainer()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "print('started', flush=True)\nwhile True:\n    pass";
         request.limits = smallLimits();
         request.limits.timeoutSeconds = 1.5;
@@ -201,7 +201,7 @@ private Q_SLOTS:
         const auto result = m_executor->run(request, recorder, cancel);
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        QCOMPARE(name(result.status), name(run::Status::Timeout));
+        QCOMPARE(name(result.status), name(model::Status::Timeout));
         QCOMPARE(result.stdoutData, std::string("started\n"));
         QCOMPARE(result.message,
                  std::string("Execution timed out after 1.5 s: the sandbox was stopped. Raise the "
@@ -211,14 +211,14 @@ private Q_SLOTS:
 
     void outputLimitKeepsTheStart()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "while True:\n    print('x' * 1000)";
         request.limits = smallLimits();
         request.limits.outputLimitBytes = 64 * 1024;
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::OutputLimit));
+        QCOMPARE(name(result.status), name(model::Status::OutputLimit));
         QVERIFY(result.stdoutTruncated);
         QCOMPARE(result.stdoutData.size(), std::size_t(64 * 1024));
         QVERIFY(result.stdoutData.starts_with(std::string(1000, 'x') + "\n"));
@@ -227,27 +227,27 @@ private Q_SLOTS:
 
     void outOfMemoryFromTheEngine()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "a = []\nwhile True:\n    a.append(bytearray(10**7))";
         request.limits = smallLimits();
         request.limits.memoryBytes = request.limits.memorySwapBytes = 64ll << 20;
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::OutOfMemory));
+        QCOMPARE(name(result.status), name(model::Status::OutOfMemory));
         QCOMPARE(result.exitCode, 137);
         QVERIFY2(result.message.find("64 MiB") != std::string::npos, result.message.c_str());
     }
 
     void cancelStopsTheRun()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import time\nprint('go', flush=True)\ntime.sleep(100)";
         request.limits = smallLimits();
         struct CancelOnOutput : Recorder
         {
             run::CancelToken* token = nullptr;
-            void output(run::Stream stream, std::string_view bytes) override
+            void output(model::Stream stream, std::string_view bytes) override
             {
                 Recorder::output(stream, bytes);
                 token->cancel();
@@ -256,19 +256,19 @@ private Q_SLOTS:
         run::CancelToken cancel;
         recorder.token = &cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::Cancelled));
+        QCOMPARE(name(result.status), name(model::Status::Cancelled));
         QCOMPARE(result.stdoutData, std::string("go\n"));
     }
 
     void blockedCodeStartsNothing()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import os\nos.system('id')";
         request.limits = smallLimits();
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::Blocked));
+        QCOMPARE(name(result.status), name(model::Status::Blocked));
         QVERIFY(!result.findings.empty());
         QCOMPARE(result.findings.front().line, 2);
         QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
@@ -276,13 +276,13 @@ private Q_SLOTS:
 
     void invalidLimitsStartNothing()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "print(1)";
         request.limits.memoryBytes = 5;
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::InvalidRequest));
+        QCOMPARE(name(result.status), name(model::Status::InvalidRequest));
         QCOMPARE(result.errorCode, std::string("limits.memory"));
         QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
     }
@@ -294,14 +294,14 @@ private Q_SLOTS:
         if (std::ranges::find(info->runtimes, "runsc") != info->runtimes.end()) {
             QSKIP("runsc is registered with this engine; the fail-closed path needs an engine without it");
         }
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "print(1)";
         request.limits = smallLimits();
         request.limits.runtime = "runsc";
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::EngineError));
+        QCOMPARE(name(result.status), name(model::Status::EngineError));
         QCOMPARE(result.errorCode, std::string("runtime.missing"));
         QVERIFY(result.stdoutData.empty());
     }
@@ -315,12 +315,12 @@ private Q_SLOTS:
         QVERIFY(id.has_value());
         {
             run::Executor fresh(run::ExecutorConfig{testing::sandboxImage(), {}, 0});
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = "print(1)";
             request.limits = smallLimits();
             Recorder recorder;
             run::CancelToken cancel;
-            QCOMPARE(name(fresh.run(request, recorder, cancel).status), name(run::Status::Ok));
+            QCOMPARE(name(fresh.run(request, recorder, cancel).status), name(model::Status::Ok));
         }
         auto gone = m_client->inspectContainer(*id);
         QVERIFY(!gone.has_value());
@@ -329,12 +329,12 @@ private Q_SLOTS:
 
     void resourceSamplesFollowLongRunsOnly()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.limits = smallLimits();
         request.code = "import time\nx = bytearray(32 << 20)\ntime.sleep(2.5)";
         Recorder recorder;
         run::CancelToken cancel;
-        QVERIFY(m_executor->run(request, recorder, cancel).status == run::Status::Ok);
+        QVERIFY(m_executor->run(request, recorder, cancel).status == model::Status::Ok);
         QVERIFY2(!recorder.samples.empty(), "a 2.5 s run is followed by the stats stream");
         const auto peak = std::ranges::max_element(recorder.samples, {}, &run::ResourceSample::memoryBytes);
         QVERIFY2(peak->memoryBytes > (32ll << 20), std::to_string(peak->memoryBytes).c_str());
@@ -344,7 +344,7 @@ private Q_SLOTS:
         request.code = "print('quick')";
         Recorder quick;
         const auto result = m_executor->run(request, quick, cancel);
-        QVERIFY(result.status == run::Status::Ok);
+        QVERIFY(result.status == model::Status::Ok);
         if (result.durations.runMs < 100) { // a loaded machine may stretch it past the delay
             QVERIFY(quick.samples.empty());
         }
@@ -352,12 +352,12 @@ private Q_SLOTS:
 
     void warmContainerRemovedWhileWaitingIsReplaced()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "print('still served')";
         request.limits = smallLimits();
         Recorder first;
         run::CancelToken cancel;
-        QVERIFY(m_executor->run(request, first, cancel).status == run::Status::Ok); // sets the pool's key
+        QVERIFY(m_executor->run(request, first, cancel).status == model::Status::Ok); // sets the pool's key
         // Every container of ours that waits in the pool goes, from outside, while nobody runs.
         QTRY_VERIFY_WITH_TIMEOUT(testing::managedContainers(*m_client) >= 2, 20000);
         auto ids = m_client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()), false);
@@ -370,20 +370,20 @@ private Q_SLOTS:
         }
         Recorder recorder;
         const auto result = m_executor->run(request, recorder, cancel);
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         QCOMPARE(result.stdoutData, std::string("still served\n"));
     }
 
     void containerRemovedFromOutsideIsAnEngineError()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import time\nprint('up', flush=True)\ntime.sleep(60)";
         request.limits = smallLimits();
         struct RemoveOnOutput : Recorder
         {
             engine::Client* client = nullptr;
             bool done = false;
-            void output(run::Stream stream, std::string_view bytes) override
+            void output(model::Stream stream, std::string_view bytes) override
             {
                 Recorder::output(stream, bytes);
                 if (!done) {
@@ -401,7 +401,7 @@ private Q_SLOTS:
         const auto start = std::chrono::steady_clock::now();
         const auto result = m_executor->run(request, recorder, cancel);
         QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
-        QVERIFY2(result.status == run::Status::Killed || result.status == run::Status::EngineError,
+        QVERIFY2(result.status == model::Status::Killed || result.status == model::Status::EngineError,
                  result.message.c_str());
         QVERIFY2(result.stdoutData.starts_with("up"),
                  result.stdoutData.c_str()); // "\n" may be a second write
@@ -416,7 +416,7 @@ private Q_SLOTS:
                                                      QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup |
                                                      QFile::ExeGroup);
         testing::makeWheel(wheelhouse.path().toStdString(), "tiny-greeter", "tiny_greeter", "1.2.0");
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import tiny_greeter\nprint(tiny_greeter.VALUE)";
         request.limits = smallLimits();
         request.allow = {"tiny-greeter"};
@@ -428,7 +428,7 @@ private Q_SLOTS:
         } recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
         QCOMPARE(result.stdoutData, std::string("tiny-greeter 1.2.0\n"));
         QCOMPARE(result.packages, std::vector<std::string>{"tiny-greeter"});
         QVERIFY(recorder.lines > 0);
@@ -439,7 +439,7 @@ private Q_SLOTS:
             "import tiny_greeter, socket\ns = socket.socket()\ntry:\n    s.connect(('10.0.0.1', 80))\n"
             "except OSError as e:\n    print('offline', e.errno)";
         const auto again = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(again.status), name(run::Status::Ok));
+        QCOMPARE(name(again.status), name(model::Status::Ok));
         QVERIFY2(again.stdoutData.starts_with("offline"), again.stdoutData.c_str());
         QVERIFY2(again.durations.installMs < result.durations.installMs,
                  std::to_string(again.durations.installMs).c_str());
@@ -447,14 +447,14 @@ private Q_SLOTS:
 
     void dependencyOutsideTheWhitelist()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import yaml\nprint(yaml)";
         request.limits = smallLimits();
         request.allow = {"requests"};
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::DependencyRejected));
+        QCOMPARE(name(result.status), name(model::Status::DependencyRejected));
         QCOMPARE(result.message, std::string("Dependency: pyyaml is not in the whitelist."));
         QVERIFY(std::ranges::find(recorder.stages, run::Stage::Starting) == recorder.stages.end());
     }
@@ -465,7 +465,7 @@ private Q_SLOTS:
         QFile::setPermissions(wheelhouse.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
                                                      QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup |
                                                      QFile::ExeGroup);
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "import absent_pkg";
         request.limits = smallLimits();
         request.allow = {"*"};
@@ -473,22 +473,22 @@ private Q_SLOTS:
         Recorder recorder;
         run::CancelToken cancel;
         const auto result = m_executor->run(request, recorder, cancel);
-        QCOMPARE(name(result.status), name(run::Status::InstallFailed));
+        QCOMPARE(name(result.status), name(model::Status::InstallFailed));
         QVERIFY2(result.message.starts_with("Failed to install dependency absent-pkg"),
                  result.message.c_str());
     }
 
     void nothingLeaksBetweenRuns()
     {
-        run::RunRequest write;
+        model::RunSpec write;
         write.code = "open('/tmp/secret', 'w').write('x')\nimport os\nprint(os.listdir('/tmp'))";
         write.limits = smallLimits();
         Recorder recorder;
         run::CancelToken cancel;
         auto first = m_executor->run(write, recorder, cancel);
-        QCOMPARE(name(first.status), name(run::Status::Ok));
+        QCOMPARE(name(first.status), name(model::Status::Ok));
         QVERIFY(first.stdoutData.find("secret") != std::string::npos);
-        run::RunRequest read = write;
+        model::RunSpec read = write;
         read.code = "import os\nprint(os.path.exists('/tmp/secret'))";
         auto second = m_executor->run(read, recorder, cancel);
         QCOMPARE(second.stdoutData, std::string("False\n"));
@@ -496,7 +496,7 @@ private Q_SLOTS:
 
     void warmPoolMakesRunsFast()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "print('warm')";
         request.limits = smallLimits();
         Recorder recorder;

@@ -18,9 +18,9 @@ namespace {
 
 using Outcome = testing::ContainerOutput;
 
-run::Limits limits()
+model::Limits limits()
 {
-    run::Limits l;
+    model::Limits l;
     l.timeoutSeconds = 20;
     l.memoryBytes = l.memorySwapBytes = 128ll << 20;
     l.tmpfsBytes = 16ll << 20;
@@ -215,7 +215,7 @@ private Q_SLOTS:
         const std::string stdinData = input.toLatin1().toStdString();
         const Outcome expected = byHand(*m_client, source, stdinData);
 
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = source;
         request.stdinData = stdinData;
         request.limits = limits();

@@ -7,7 +7,7 @@
 #include "agentrun/deps/installer.h"
 #include "agentrun/deps/resolver.h"
 #include "agentrun/engine/demuxer.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/sandbox/containerspec.h"
 
@@ -37,7 +37,7 @@ using Output = testing::ContainerOutput;
 /// Runs `script` in a hardened run container (containerSpec), optionally with a dependency volume.
 Output runPython(engine::Client& client, const std::string& script, const std::string& volume = {})
 {
-    auto spec = sandbox::containerSpec(run::Limits{}, testing::sandboxImage());
+    auto spec = sandbox::containerSpec(model::Limits{}, testing::sandboxImage());
     // Stay a moment after python3 so the engine copies all output before the exit (moby/moby#49655).
     spec["Entrypoint"] = {"sh", "-c", "python3 -c \"$SCRIPT\"; s=$?; sleep 0.3; exit $s"};
     spec["Env"].push_back("SCRIPT=" + script);

@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-run::Limits smallLimits()
+model::Limits smallLimits()
 {
-    run::Limits limits;
+    model::Limits limits;
     limits.memoryBytes = limits.memorySwapBytes = 128ll << 20;
     limits.tmpfsBytes = 16ll << 20;
     return limits;

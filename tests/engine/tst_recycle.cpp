@@ -11,9 +11,9 @@ using namespace agentrun;
 
 namespace {
 
-run::RunResult runCode(run::Executor& executor, const std::string& code, double timeout = 20)
+model::RunResult runCode(run::Executor& executor, const std::string& code, double timeout = 20)
 {
-    run::RunRequest request;
+    model::RunSpec request;
     request.code = code;
     request.limits.timeoutSeconds = timeout;
     request.skipCheck = true; // the container is under test here, not the lint
@@ -22,7 +22,7 @@ run::RunResult runCode(run::Executor& executor, const std::string& code, double 
     return executor.run(request, observer, cancel);
 }
 
-std::string hostnameOf(const run::RunResult& result)
+std::string hostnameOf(const model::RunResult& result)
 {
     const auto end = result.stdoutData.find('\n');
     return result.stdoutData.substr(0, end);
@@ -94,7 +94,7 @@ private Q_SLOTS:
         run::Executor executor(config);
 
         const auto first = runCode(executor, Polluter);
-        QVERIFY2(first.status == run::Status::Ok,
+        QVERIFY2(first.status == model::Status::Ok,
                  (first.message + " " + first.stdoutData + first.stderrData).c_str());
         QVERIFY2(first.stdoutData.ends_with("left\n"), first.stdoutData.c_str());
         // System V IPC cannot be made at all (ipcfilter.py); tests/security/tst_recycleleaks.cpp looks
@@ -102,7 +102,7 @@ private Q_SLOTS:
         QVERIFY2(first.stdoutData.find("shm -1") != std::string::npos, "the polluter made an IPC segment");
 
         const auto second = runCode(executor, Inspector);
-        QVERIFY2(second.status == run::Status::Ok,
+        QVERIFY2(second.status == model::Status::Ok,
                  (second.message + " " + second.stdoutData + second.stderrData).c_str());
         QCOMPARE(hostnameOf(second), hostnameOf(first)); // the same container served both
         QCOMPARE(
@@ -115,7 +115,7 @@ private Q_SLOTS:
         const auto third = runCode(executor, Inspector);
         QCOMPARE(hostnameOf(third), hostnameOf(first));
         const auto fourth = runCode(executor, Inspector);
-        QVERIFY2(fourth.status == run::Status::Ok,
+        QVERIFY2(fourth.status == model::Status::Ok,
                  (fourth.message + " " + fourth.stdoutData + fourth.stderrData).c_str());
         QVERIFY(hostnameOf(fourth) != hostnameOf(first));
     }
@@ -128,10 +128,10 @@ private Q_SLOTS:
 
         const auto timedOut = runCode(
             executor, "import socket, time\nprint(socket.gethostname(), flush=True)\ntime.sleep(60)", 2);
-        QVERIFY2(timedOut.status == run::Status::Timeout,
+        QVERIFY2(timedOut.status == model::Status::Timeout,
                  (timedOut.message + " " + timedOut.stdoutData + timedOut.stderrData).c_str());
         const auto after = runCode(executor, Inspector);
-        QVERIFY2(after.status == run::Status::Ok,
+        QVERIFY2(after.status == model::Status::Ok,
                  (after.message + " " + after.stdoutData + after.stderrData).c_str());
         QVERIFY(hostnameOf(after) != hostnameOf(timedOut)); // killed: its container went
 

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (control & 0x40) {
             chunk = agentrun::sandbox::OutputCollector::marker("n0nce") + chunk; // a real report start
         }
-        collector.add(control & 0x80 ? agentrun::run::Stream::Stderr : agentrun::run::Stream::Stdout, chunk);
+        collector.add(control & 0x80 ? agentrun::model::Stream::Stderr : agentrun::model::Stream::Stdout,
+                      chunk);
         i += length;
     }
     collector.finish();

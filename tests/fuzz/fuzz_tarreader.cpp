@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::size_t chunk = 1 + data[0] % 97 * 37; // 1 .. ~3.6k, often across block edges
-    agentrun::engine::TarLimits limits;
+    agentrun::model::TarLimits limits;
     limits.maxEntries = 64;
     limits.maxFileBytes = 1 << 16;
     limits.maxTotalBytes = 1 << 18;

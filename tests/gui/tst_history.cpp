@@ -30,19 +30,19 @@ using namespace agentrun;
 
 namespace {
 
-void addRun(history::HistoryStore& store, const std::string& id, const std::string& code, run::Status status,
-            int exitCode)
+void addRun(history::HistoryStore& store, const std::string& id, const std::string& code,
+            model::Status status, int exitCode)
 {
-    run::RunRequest request;
+    model::RunSpec request;
     request.code = code;
-    run::RunResult result;
+    model::RunResult result;
     result.runId = id;
     result.status = status;
     result.exitCode = exitCode;
     result.durations.totalMs = 41;
     result.peakMemoryBytes = 9646899;
     result.output = "out of " + id + "\n";
-    if (status == run::Status::Blocked) {
+    if (status == model::Status::Blocked) {
         safety::Finding f;
         f.rule = "process-exec";
         f.message = "os.system runs a shell command";
@@ -83,9 +83,9 @@ void TestHistory::initTestCase()
     auto store = history::HistoryStore::open(path);
     QVERIFY2(store.has_value(), store ? "" : store.error().message.c_str());
     m_store.emplace(std::move(*store));
-    addRun(*m_store, "aaaa0001", "print('hello')\nprint(2)", run::Status::Ok, 0);
-    addRun(*m_store, "aaaa0002", "import os\nos.system('ls')", run::Status::Blocked, -1);
-    addRun(*m_store, "aaaa0003", "import time\ntime.sleep(99)", run::Status::Timeout, 137);
+    addRun(*m_store, "aaaa0001", "print('hello')\nprint(2)", model::Status::Ok, 0);
+    addRun(*m_store, "aaaa0002", "import os\nos.system('ls')", model::Status::Blocked, -1);
+    addRun(*m_store, "aaaa0003", "import time\ntime.sleep(99)", model::Status::Timeout, 137);
 }
 
 void TestHistory::modelFiltersAndSearches_data()
@@ -219,8 +219,8 @@ void TestHistory::windowRunsAreRecordedAndSurviveRestart()
         window.editorTabs()->currentEditor()->setText(code);
         QVERIFY(window.runCurrent());
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-        const auto result = finished.at(0).at(0).value<run::RunResult>();
-        QVERIFY2(result.status == run::Status::Ok, qPrintable(QString::fromStdString(result.message)));
+        const auto result = finished.at(0).at(0).value<model::RunResult>();
+        QVERIFY2(result.status == model::Status::Ok, qPrintable(QString::fromStdString(result.message)));
         // Recorded before finished() is emitted, so the panel already lists it.
         auto* model = window.historyPanel()->model();
         QCOMPARE(model->rowCount(), 4);

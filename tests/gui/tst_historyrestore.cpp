@@ -42,9 +42,9 @@ namespace {
 
 const QString BlockedCode = QStringLiteral("import os\nos.system('true')\nprint('ran after all')\n");
 
-run::Limits pastLimits()
+model::Limits pastLimits()
 {
-    run::Limits l;
+    model::Limits l;
     l.timeoutSeconds = 12.5;
     l.memoryBytes = 192ll << 20;
     l.memorySwapBytes = 320ll << 20;
@@ -57,21 +57,21 @@ run::Limits pastLimits()
     return l;
 }
 
-void addRun(history::HistoryStore& store, const std::string& id, const run::Limits& limits,
+void addRun(history::HistoryStore& store, const std::string& id, const model::Limits& limits,
             const std::string& input)
 {
-    run::RunRequest request;
+    model::RunSpec request;
     request.code = "print(input())\n";
     request.limits = limits;
     request.stdinData = input;
-    run::RunResult result;
+    model::RunResult result;
     result.runId = id;
-    result.status = run::Status::Ok;
+    result.status = model::Status::Ok;
     result.exitCode = 0;
     history::RecordContext context;
     context.policy = "standard";
     context.source = "cli";
-    context.profile = "tight";
+    request.profile = "tight";
     QVERIFY(store.record(request, result, context).has_value());
 }
 
@@ -145,7 +145,7 @@ void TestHistoryRestore::restoreLimitsFromRow()
     auto* panel = window.historyPanel();
     QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto* limits = window.limitsPanel();
-    QVERIFY(*limits->limits() == run::Limits{});
+    QVERIFY(*limits->limits() == model::Limits{});
     auto* button = panel->findChild<QPushButton*>(QStringLiteral("historyRestoreLimitsButton"));
     auto* undo = window.findChild<QAction*>(QStringLiteral("undoRestoreLimitsAction"));
     QVERIFY(button && undo);
@@ -179,8 +179,8 @@ void TestHistoryRestore::restoreLimitsFromRow()
     // Undo puts back what the panel showed before.
     QVERIFY(undo->isEnabled());
     undo->trigger();
-    QVERIFY(*limits->limits() == run::Limits{});
-    QVERIFY(settings.limits() == run::Limits{});
+    QVERIFY(*limits->limits() == model::Limits{});
+    QVERIFY(settings.limits() == model::Limits{});
     QVERIFY(!undo->isEnabled());
     QCOMPARE(window.statusBar()->currentMessage(),
              QStringLiteral("Limits from before restoring run feed0001 are back."));
@@ -191,7 +191,7 @@ void TestHistoryRestore::restoreLimitsFromRow()
     QTest::keyClick(&window, Qt::Key_R, Qt::ControlModifier | Qt::ShiftModifier);
     QVERIFY(*limits->limits() == pastLimits());
     QTest::keyClick(&window, Qt::Key_Z, Qt::ControlModifier | Qt::AltModifier);
-    QVERIFY(*limits->limits() == run::Limits{});
+    QVERIFY(*limits->limits() == model::Limits{});
 
     // Every row action is in the History menu.
     QMenu* menu = window.findChild<QMenu*>(QStringLiteral("historyMenu"));
@@ -206,7 +206,7 @@ void TestHistoryRestore::restoredLimitsAreRoundedOnlyWhenTheyMustBe()
 {
     auto store = history::HistoryStore::open(m_dir.filePath(QStringLiteral("round.sqlite3")).toStdString());
     QVERIFY(store.has_value());
-    run::Limits odd = pastLimits();
+    model::Limits odd = pastLimits();
     odd.timeoutSeconds = 2.25;         // the field shows tenths
     odd.memoryBytes = 200000ll * 1024; // not a whole MiB (agentrun run --memory 200000k)
     odd.memorySwapBytes = odd.memoryBytes;
@@ -258,7 +258,7 @@ void TestHistoryRestore::runAnywayReasonIsRecordedAndShown()
     window.editorTabs()->currentEditor()->setText(BlockedCode);
     QVERIFY(window.runCurrent());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-    QVERIFY(finished.at(0).at(0).value<run::RunResult>().status == run::Status::Blocked);
+    QVERIFY(finished.at(0).at(0).value<model::RunResult>().status == model::Status::Blocked);
 
     const QString reason = QStringLiteral("reviewed: it only runs true");
     DialogSeen seen;
@@ -271,8 +271,8 @@ void TestHistoryRestore::runAnywayReasonIsRecordedAndShown()
     QVERIFY(!seen.okWhenEmpty); // no reason, no run
     QVERIFY(seen.okWhenTyped);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 30000);
-    const auto result = finished.at(1).at(0).value<run::RunResult>();
-    QVERIFY2(result.status == run::Status::Ok, result.message.c_str());
+    const auto result = finished.at(1).at(0).value<model::RunResult>();
+    QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
 
     // Kept with the run.
     auto record = store->get(result.runId);

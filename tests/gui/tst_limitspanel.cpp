@@ -125,7 +125,7 @@ void TestLimitsPanel::invalidInputIsRefusedInline()
     QFETCH(QString, message);
     ui::Settings settings(freshSettingsFile());
     ui::LimitsPanel panel(settings, QStringLiteral("img"));
-    const run::Limits before = settings.limits();
+    const model::Limits before = settings.limits();
     QSignalSpy changed(&panel, &ui::LimitsPanel::changed);
 
     QWidget* widget = panel.findChild<QWidget*>(field);

@@ -148,9 +148,9 @@ void TestOutputConsole::consoleShowsStageLinesApart()
 {
     ui::OutputConsole console;
     QSignalSpy drained(&console, &ui::OutputConsole::drained);
-    console.appendOutput(run::Stream::Stdout, "partial");
+    console.appendOutput(model::Stream::Stdout, "partial");
     console.appendStage(QStringLiteral("— finished: ok"));
-    console.appendOutput(run::Stream::Stderr, "\x1b[2Joops\n");
+    console.appendOutput(model::Stream::Stderr, "\x1b[2Joops\n");
     QTRY_VERIFY(drained.size() >= 1);
     QCOMPARE(console.toPlainText(), QStringLiteral("partial\n— finished: ok\n\u241B[2Joops\n"));
     // stderr is red, the stage line grey italic
@@ -170,7 +170,7 @@ void TestOutputConsole::consoleCapsLinesAndSaysSo()
     QByteArray text;
     for (int i = 0; i < 1000; ++i)
         text += "line " + QByteArray::number(i) + '\n';
-    console.appendOutput(run::Stream::Stdout, text);
+    console.appendOutput(model::Stream::Stdout, text);
     console.flushAll();
     QVERIFY(console.cutLines() >= 890);
     QVERIFY(console.document()->blockCount() <= 100 + 10 + 2);
@@ -182,7 +182,7 @@ void TestOutputConsole::consoleCapsLinesAndSaysSo()
 void TestOutputConsole::consoleSearch()
 {
     ui::OutputConsole console;
-    console.appendOutput(run::Stream::Stdout, "alpha\nbeta\ngamma\n");
+    console.appendOutput(model::Stream::Stdout, "alpha\nbeta\ngamma\n");
     console.flushAll();
     QVERIFY(console.findText(QStringLiteral("beta")));
     QCOMPARE(console.textCursor().selectedText(), QStringLiteral("beta"));
@@ -214,11 +214,11 @@ void TestOutputConsole::floodStaysResponsive()
     feeder.setInterval(0);
     connect(&feeder, &QTimer::timeout, &console, [&] {
         for (int i = 0; i < 4 && fed < total; ++i, ++chunks) {
-            console.appendOutput(chunks % 7 == 0 ? run::Stream::Stderr : run::Stream::Stdout, chunk);
+            console.appendOutput(chunks % 7 == 0 ? model::Stream::Stderr : model::Stream::Stdout, chunk);
             fed += chunk.size();
         }
         if (fed >= total) {
-            console.appendOutput(run::Stream::Stdout, "\nTHE END\n");
+            console.appendOutput(model::Stream::Stdout, "\nTHE END\n");
             feeder.stop();
         }
     });

@@ -165,7 +165,7 @@ private:
         run::ExecutorConfig config;
         config.poolSize = 0;
         run::Executor next(config);
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "print('next')\n";
         if (const QByteArray runtime = qgetenv("AGENTRUN_TEST_RUNTIME"); !runtime.isEmpty())
             request.limits.runtime = runtime.toStdString();

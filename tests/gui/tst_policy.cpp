@@ -182,7 +182,8 @@ void TestPolicy::runAnywayWithReason()
     window.editorTabs()->currentEditor()->setText(BlockedCode);
     QVERIFY(window.runCurrent());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-    QCOMPARE(ui::statusName(finished.at(0).at(0).value<run::RunResult>().status), QStringLiteral("blocked"));
+    QCOMPARE(ui::statusName(finished.at(0).at(0).value<model::RunResult>().status),
+             QStringLiteral("blocked"));
     QVERIFY(anyway->isEnabled());
     QTRY_VERIFY(console->toPlainText().contains(QStringLiteral("lets you run it anyway")));
 
@@ -194,8 +195,8 @@ void TestPolicy::runAnywayWithReason()
     answerNextInputDialog(QStringLiteral("reviewed: it only runs true"));
     QVERIFY(window.runAnyway());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 30000);
-    const auto result = finished.at(1).at(0).value<run::RunResult>();
-    QVERIFY2(result.status == run::Status::Ok, qPrintable(QString::fromStdString(result.message)));
+    const auto result = finished.at(1).at(0).value<model::RunResult>();
+    QVERIFY2(result.status == model::Status::Ok, qPrintable(QString::fromStdString(result.message)));
     QCOMPARE(QString::fromStdString(result.stdoutData), QStringLiteral("ran after all\n"));
     QTRY_VERIFY2(console->toPlainText().contains(QStringLiteral(
                      "— check overridden (standard policy), reason: reviewed: it only runs true")),
@@ -215,7 +216,8 @@ void TestPolicy::strictOffersNoOverride()
     window.editorTabs()->currentEditor()->setText(BlockedCode);
     QVERIFY(window.runCurrent());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-    QCOMPARE(ui::statusName(finished.at(0).at(0).value<run::RunResult>().status), QStringLiteral("blocked"));
+    QCOMPARE(ui::statusName(finished.at(0).at(0).value<model::RunResult>().status),
+             QStringLiteral("blocked"));
     QVERIFY(!window.findChild<QAction*>(QStringLiteral("runAnywayAction"))->isEnabled());
     QVERIFY(!window.runAnyway());
     QTRY_VERIFY(window.findChild<ui::OutputConsole*>(QStringLiteral("outputConsole"))
@@ -238,9 +240,9 @@ void TestPolicy::editedPolicyDrivesRun()
     window.editorTabs()->currentEditor()->setText(BlockedCode);
     QVERIFY(window.runCurrent());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-    const auto result = finished.at(0).at(0).value<run::RunResult>();
+    const auto result = finished.at(0).at(0).value<model::RunResult>();
     // The rule now only informs: the executor ran the code with the edited policy, not the preset.
-    QVERIFY2(result.status == run::Status::Ok, qPrintable(QString::fromStdString(result.message)));
+    QVERIFY2(result.status == model::Status::Ok, qPrintable(QString::fromStdString(result.message)));
     QCOMPARE(QString::fromStdString(result.stdoutData), QStringLiteral("ran after all\n"));
     QVERIFY(!result.findings.empty());
     QVERIFY(result.findings.front().severity == safety::Severity::Info);

@@ -48,8 +48,8 @@ void TestResources::chartSummary()
         panel.addSample(s);
     }
     QCOMPARE(panel.sampleCount(), 5);
-    run::RunResult result;
-    result.status = run::Status::Ok;
+    model::RunResult result;
+    result.status = model::Status::Ok;
     result.peakMemoryBytes = 83ll << 20;
     panel.finishRun(result);
     QVERIFY2(panel.summary().startsWith(QStringLiteral("Peaked at 83.0 MiB of 100.0 MiB (83%)")),
@@ -94,8 +94,8 @@ void TestResources::realRunFeedsChart()
         "time.sleep(2)\nprint(len(block))\n"));
     QVERIFY(window.runCurrent());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
-    const auto result = finished.at(0).at(0).value<run::RunResult>();
-    QVERIFY2(result.status == run::Status::Ok, qPrintable(QString::fromStdString(result.message)));
+    const auto result = finished.at(0).at(0).value<model::RunResult>();
+    QVERIFY2(result.status == model::Status::Ok, qPrintable(QString::fromStdString(result.message)));
     QVERIFY2(result.peakMemoryBytes > (40ll << 20), qPrintable(ui::sizeLabel(result.peakMemoryBytes)));
 
     QVERIFY2(window.resourcePanel()->summary().startsWith(QStringLiteral("Peaked at")),

@@ -53,8 +53,8 @@ QString TestStdin::runAndGetStdout(ui::MainWindow& window, const QString& code)
         return QStringLiteral("<not started>");
     if (!QTest::qWaitFor([&] { return finished.size() == 1; }, 30000))
         return QStringLiteral("<timed out>");
-    const auto result = finished.at(0).at(0).value<run::RunResult>();
-    if (result.status != run::Status::Ok)
+    const auto result = finished.at(0).at(0).value<model::RunResult>();
+    if (result.status != model::Status::Ok)
         return ui::statusName(result.status) + u": " + QString::fromStdString(result.message);
     return QString::fromStdString(result.stdoutData);
 }

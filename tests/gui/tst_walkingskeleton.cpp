@@ -72,8 +72,8 @@ void TestWalkingSkeleton::typeRunAndSeeOutput()
 
     QTRY_VERIFY_WITH_TIMEOUT(console->toPlainText().contains(QStringLiteral("Hello, World!")), 30000);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-    const auto result = finished.at(0).at(0).value<run::RunResult>();
-    QVERIFY2(result.status == run::Status::Ok,
+    const auto result = finished.at(0).at(0).value<model::RunResult>();
+    QVERIFY2(result.status == model::Status::Ok,
              qPrintable(ui::statusName(result.status) + u": " + QString::fromStdString(result.message)));
     QCOMPARE(result.exitCode, 0);
     QCOMPARE(QString::fromStdString(result.stdoutData), QStringLiteral("Hello, World!\n"));
@@ -105,7 +105,7 @@ void TestWalkingSkeleton::stopCancelsRun()
     QVERIFY(stopButton->isEnabled());
     QTest::mouseClick(stopButton, Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 15000);
-    const auto result = finished.at(0).at(0).value<run::RunResult>();
+    const auto result = finished.at(0).at(0).value<model::RunResult>();
     QCOMPARE(ui::statusName(result.status), QStringLiteral("cancelled"));
 }
 

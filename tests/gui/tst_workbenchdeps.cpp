@@ -62,8 +62,8 @@ private Q_SLOTS:
         QSignalSpy finished(controller, &ui::RunController::finished);
         QVERIFY(window.runCurrent());
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 180000); // an install on a busy machine
-        const auto result = finished.at(0).at(0).value<run::RunResult>();
-        QVERIFY2(result.status == run::Status::Ok,
+        const auto result = finished.at(0).at(0).value<model::RunResult>();
+        QVERIFY2(result.status == model::Status::Ok,
                  qPrintable(ui::statusName(result.status) + u": " + QString::fromStdString(result.message) +
                             u"\n" + QString::fromStdString(result.stderrData)));
         QCOMPARE(QString::fromStdString(result.stdoutData),

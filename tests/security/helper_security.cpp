@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "helper_engine.h"
 
@@ -105,7 +105,7 @@ bool gvisor()
 
 std::string statusName(Status status)
 {
-    return std::string(agentrun::run::toString(status));
+    return std::string(agentrun::model::toString(status));
 }
 
 void addRows(const std::vector<Case>& cases)
@@ -144,7 +144,7 @@ void Suite::init(const char* table)
 RunResult Suite::run(const std::string& code, const Limits& limits, Observed* observed,
                      const std::string& stdinData)
 {
-    agentrun::run::RunRequest request;
+    agentrun::model::RunSpec request;
     request.code = code;
     request.limits = limits;
     request.stdinData = stdinData;

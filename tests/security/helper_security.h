@@ -16,10 +16,10 @@
 
 namespace sectest {
 
-using agentrun::run::Limits;
+using agentrun::model::Limits;
+using agentrun::model::RunResult;
+using agentrun::model::Status;
 using agentrun::run::ResourceSample;
-using agentrun::run::RunResult;
-using agentrun::run::Status;
 
 /// Small limits so that the suite stays fast: 3 s, 128 MiB, 64 pids, 32 MiB /tmp, 256 KiB per stream.
 Limits smallLimits();

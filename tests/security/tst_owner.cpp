@@ -199,7 +199,7 @@ int oneShotChild(int timeoutSeconds)
         return 3;
     }
     engine::Client client(*endpoint);
-    run::Limits limits;
+    model::Limits limits;
     limits.runtime = runtime();
     auto spec = sandbox::containerSpec(limits, testing::sandboxImage());
     spec["Entrypoint"] = {"sleep", "40"};
@@ -374,7 +374,7 @@ private Q_SLOTS:
     /// stays open and read) ends at its timeout + 2 s, reported with "deadline": true.
     void agentEndsARunAtItsDeadline()
     {
-        run::Limits limits;
+        model::Limits limits;
         limits.runtime = runtime();
         auto spec = sandbox::containerSpec(limits, testing::sandboxImage());
         spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());

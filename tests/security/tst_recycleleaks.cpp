@@ -117,7 +117,7 @@ private Q_SLOTS:
         agentrun::run::Executor executor(config);
 
         auto run = [&](const std::string& code, const std::string& input) {
-            agentrun::run::RunRequest request;
+            agentrun::model::RunSpec request;
             request.code = code;
             request.stdinData = input;
             request.limits = smallLimits();

@@ -149,7 +149,7 @@ private Q_SLOTS:
         config.recycleRuns = 3;
         agentrun::run::Executor executor(config);
         const auto run = [&](const std::string& source) {
-            agentrun::run::RunRequest request;
+            agentrun::model::RunSpec request;
             request.code = source;
             request.limits = smallLimits();
             request.skipCheck = true;

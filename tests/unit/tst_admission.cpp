@@ -52,7 +52,7 @@ private Q_SLOTS:
                                          "(serve --max-timeout).";
         QTest::newRow("tmpfs 63g") << "tmpfs"
                                    << "limits.tmpfs"
-                                   << "limits.tmpfs_size: 63 GiB is above this server's ceiling of 512 MiB "
+                                   << "limits.tmpfs: 63 GiB is above this server's ceiling of 512 MiB "
                                       "(serve --max-tmpfs-size).";
         QTest::newRow("cpus 64") << "cpus"
                                  << "limits.cpus"
@@ -69,7 +69,7 @@ private Q_SLOTS:
         QFETCH(QString, field);
         QFETCH(QString, code);
         QFETCH(QString, message);
-        run::RunRequest request;
+        model::RunSpec request;
         QVERIFY(run::admit(request, rules()).has_value()); // the built-in limits are below every ceiling
         if (field == "memory") {
             request.limits.memoryBytes = request.limits.memorySwapBytes = 64 * GiB;
@@ -85,7 +85,7 @@ private Q_SLOTS:
         } else {
             request.limits.outputLimitBytes = 256 * MiB;
         }
-        QVERIFY(run::validate(request.limits).has_value() || field == "tmpfs"); // absolute ranges allow it
+        QVERIFY(model::validate(request.limits).has_value() || field == "tmpfs"); // absolute ranges allow it
         auto admitted = run::admit(request, rules());
         QVERIFY(!admitted);
         QCOMPARE(QString::fromStdString(admitted.error().code), code);
@@ -94,7 +94,7 @@ private Q_SLOTS:
 
     void atTheCeilingIsAdmitted()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         const auto r = rules();
         request.limits.timeoutSeconds = r.ceilings.timeoutSeconds;
         request.limits.memoryBytes = request.limits.memorySwapBytes = r.ceilings.memoryBytes;
@@ -112,15 +112,15 @@ private Q_SLOTS:
         ceilings.timeoutSeconds = 5;
         ceilings.pids = 16;
         ceilings.tmpfsBytes = 512 * MiB;
-        run::Limits limits; // 256 MiB memory, 64 MiB /tmp, 30 s, 128 processes
+        model::Limits limits; // 256 MiB memory, 64 MiB /tmp, 30 s, 128 processes
         limits.memorySwapBytes = 2 * limits.memoryBytes;
-        const run::Limits clamped = run::clampToCeilings(limits, ceilings);
+        const model::Limits clamped = run::clampToCeilings(limits, ceilings);
         QCOMPARE(clamped.memoryBytes, 32 * MiB);
         QCOMPARE(clamped.memorySwapBytes, 64 * MiB); // kept its ratio to memory
         QCOMPARE(clamped.tmpfsBytes, 24 * MiB);      // /tmp stays 8 MiB below memory
         QCOMPARE(clamped.timeoutSeconds, 5.0);
         QCOMPARE(clamped.pids, std::int64_t{16});
-        QVERIFY(run::validate(clamped).has_value());
+        QVERIFY(model::validate(clamped).has_value());
         QVERIFY(run::checkCeilings(clamped, ceilings).has_value());
     }
 
@@ -138,12 +138,12 @@ private Q_SLOTS:
         // The limits a run gets by default are admitted by a server with the host's ceilings.
         run::AdmissionRules defaults;
         defaults.ceilings = host;
-        QVERIFY(run::admit(run::RunRequest{}, defaults).has_value());
+        QVERIFY(run::admit(model::RunSpec{}, defaults).has_value());
     }
 
     void networkNeedsTheServersConsent()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.limits.network = "bridge";
         auto refused = run::admit(request, rules());
         QVERIFY(!refused);
@@ -179,7 +179,7 @@ private Q_SLOTS:
         for (const auto& entry : server) {
             r.allow.push_back(entry.toStdString());
         }
-        run::RunRequest request;
+        model::RunSpec request;
         for (const auto& entry : run) {
             request.allow.push_back(entry.toStdString());
         }
@@ -196,7 +196,7 @@ private Q_SLOTS:
     {
         auto r = rules();
         r.allow = {"requests"};
-        run::RunRequest request;
+        model::RunSpec request;
         request.allow = {"requests"};
         request.cached = {"numpy"};
         auto refused = run::admit(request, r);
@@ -206,7 +206,7 @@ private Q_SLOTS:
 
     void policyRuntimeAndSkipCheck()
     {
-        run::RunRequest request;
+        model::RunSpec request;
         request.policy = "/tmp/loose.json";
         auto policy = run::admit(request, rules());
         QVERIFY(!policy);

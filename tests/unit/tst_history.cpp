@@ -1,4 +1,5 @@
 #include "agentrun/history/historystore.h"
+#include "agentrun/model/runspecjson.h"
 
 #include <QCryptographicHash>
 #include <QFileInfo>
@@ -12,18 +13,18 @@ using namespace agentrun;
 
 namespace {
 
-run::RunResult makeResult(const std::string& id, run::Status status)
+model::RunResult makeResult(const std::string& id, model::Status status)
 {
-    run::RunResult result;
+    model::RunResult result;
     result.runId = id;
     result.status = status;
-    result.exitCode = status == run::Status::Ok ? 0 : 1;
+    result.exitCode = status == model::Status::Ok ? 0 : 1;
     result.stdoutData = "hello\n";
     result.output = "hello\n";
     result.image = "agentrun-sandbox:latest";
     result.durations.totalMs = 12.5;
     result.peakMemoryBytes = 9437184;
-    if (status == run::Status::Blocked) {
+    if (status == model::Status::Blocked) {
         result.findings.push_back(
             {"process-exec", safety::Severity::Block, 2, 1, 2, 22, "os.system runs a shell", ""});
         result.message = "Blocked by the safety check.";
@@ -46,15 +47,15 @@ qint64 diskBytes(const std::string& path)
 }
 
 /// A blocked run of `codeBytes` of code with one finding per line, as a big hostile request makes.
-std::pair<run::RunRequest, run::RunResult> bigBlockedRun(const std::string& id, std::size_t codeBytes)
+std::pair<model::RunSpec, model::RunResult> bigBlockedRun(const std::string& id, std::size_t codeBytes)
 {
-    run::RunRequest request;
+    model::RunSpec request;
     const std::string line = "import os; os.system('x')  # padding padding padding padding padding\n";
     while (request.code.size() < codeBytes) {
         request.code += line;
     }
     request.code.resize(codeBytes);
-    auto result = makeResult(id, run::Status::Blocked);
+    auto result = makeResult(id, model::Status::Blocked);
     for (int i = 0; i < 20000; ++i) {
         result.findings.push_back(
             {"process-exec", safety::Severity::Block, i + 2, 1, i + 2, 22, "os.system runs a shell", ""});
@@ -119,10 +120,10 @@ private Q_SLOTS:
     {
         auto store = history::HistoryStore::open(file("a/b/history.sqlite3"));
         QVERIFY2(store.has_value(), store ? "" : store.error().message.c_str());
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = std::string("print('h\xc3\xa9')\n\x00\xff", 16);
         request.limits.memoryBytes = 128ll << 20;
-        run::RunResult result = makeResult("0123456789abcdef", run::Status::Ok);
+        model::RunResult result = makeResult("0123456789abcdef", model::Status::Ok);
         result.stderrData = std::string(history::MaxStoredOutputBytes + 10, 'e');
         QVERIFY(store->record(request, result, "strict", "rest").has_value());
 
@@ -136,7 +137,7 @@ private Q_SLOTS:
         QCOMPARE(record->stderrData.size(), history::MaxStoredOutputBytes);
         QVERIFY(record->stderrCapped);
         QVERIFY(!record->stdoutCapped);
-        QCOMPARE(record->limits.value("memory_bytes", 0ll), 128ll << 20);
+        QCOMPARE(record->limits.value("memory", 0ll), 128ll << 20); // model::toJson's names
         QCOMPARE(record->peakMemoryBytes, 9437184ll);
         QCOMPARE(record->durations.totalMs, 12.5);
 
@@ -200,16 +201,16 @@ private Q_SLOTS:
             QCOMPARE(limits->outputLimitBytes, 65536ll);
             QCOMPARE(limits->tmpfsBytes, 16ll << 20);
 
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = "import os\nos.system('true')\n";
             request.stdinData = "yes\n";
             request.skipCheck = true;
             history::RecordContext context;
             context.policy = "standard";
             context.source = "workbench";
-            context.profile = "tight";
-            context.overrideReason = "runs true, harmless";
-            QVERIFY(store->record(request, makeResult("new0000000000002", run::Status::Ok), context));
+            request.profile = "tight";
+            request.overrideReason = "runs true, harmless";
+            QVERIFY(store->record(request, makeResult("new0000000000002", model::Status::Ok), context));
             auto fresh = store->get("new0000000000002");
             QVERIFY(fresh.has_value());
             QCOMPARE(fresh->stdinData, std::string("yes\n"));
@@ -242,18 +243,37 @@ private Q_SLOTS:
         QVERIFY(history::HistoryStore::open(path).has_value());
     }
 
+    void oneRecordingPolicy()
+    {
+        // Every front end records through record(), which keeps blocked code and engine errors but not a
+        // request refused as invalid before anything started (the workbench used to record those too).
+        auto store = history::HistoryStore::open(file("policy.sqlite3"));
+        QVERIFY(store.has_value());
+        model::RunSpec request;
+        request.code = "print(1)\n";
+        for (const auto& [id, status] : {std::pair{"kept-blocked", model::Status::Blocked},
+                                         std::pair{"kept-engine", model::Status::EngineError},
+                                         std::pair{"not-invalid", model::Status::InvalidRequest}}) {
+            QCOMPARE(history::isRecorded(makeResult(id, status)), status != model::Status::InvalidRequest);
+            QVERIFY(store->record(request, makeResult(id, status), "standard", "workbench").has_value());
+        }
+        QVERIFY(store->get("kept-blocked").has_value());
+        QVERIFY(store->get("kept-engine").has_value());
+        QVERIFY(!store->get("not-invalid").has_value());
+    }
+
     void overrideReasonsAreKeptAndListed()
     {
         auto store = history::HistoryStore::open(file("override.sqlite3"));
         QVERIFY(store.has_value());
         const auto add = [&](const std::string& id, bool skip, const std::string& reason) {
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = "import os\n";
             request.skipCheck = skip;
             history::RecordContext context;
             context.policy = "standard";
-            context.overrideReason = reason;
-            return store->record(request, makeResult(id, run::Status::Ok), context).has_value();
+            request.overrideReason = reason;
+            return store->record(request, makeResult(id, model::Status::Ok), context).has_value();
         };
         QVERIFY(add("o1", true, "first reason"));
         QVERIFY(add("o2", false, "ignored: the check ran"));
@@ -289,19 +309,20 @@ private Q_SLOTS:
         QTest::newRow("as stored") << QString() << QString();
         QTest::newRow("missing field") << "remove:pids"
                                        << "history.limits";
-        QTest::newRow("mistyped field") << "string:memory_bytes"
+        QTest::newRow("mistyped field") << "string:memory"
                                         << "history.limits";
+        QTest::newRow("older spelling") << "rename:memory_bytes" << QString();
         QTest::newRow("fraction for an integer") << "half:pids"
                                                  << "history.limits";
-        QTest::newRow("out of range") << "big:memory_bytes"
-                                      << "limits.memory";
+        QTest::newRow("out of range") << "big:memory"
+                                      << "history.limits";
     }
 
     void limitsFromJson()
     {
         QFETCH(QString, edit);
         QFETCH(QString, code);
-        run::Limits original;
+        model::Limits original;
         original.timeoutSeconds = 2.5;
         original.memoryBytes = 100000ll * 1024; // not a whole MiB: restored to the byte
         original.memorySwapBytes = original.memoryBytes * 2;
@@ -311,14 +332,17 @@ private Q_SLOTS:
         original.tmpfsBytes = 5ll << 20;
         original.network = "bridge";
         original.runtime = "runsc";
-        auto json = history::limitsToJson(original);
+        auto json = model::toJson(original);
         const QString key = edit.section(u':', 1);
         const std::string field = key.toStdString();
         if (edit.startsWith(u"remove"))
             json.erase(field);
         else if (edit.startsWith(u"string"))
-            json[field] = "256m";
-        else if (edit.startsWith(u"half"))
+            json[field] = "lots";
+        else if (edit.startsWith(u"rename")) {
+            json[field] = json["memory"];
+            json.erase("memory");
+        } else if (edit.startsWith(u"half"))
             json[field] = 32.5;
         else if (edit.startsWith(u"big"))
             json[field] = 1ll << 50;
@@ -339,10 +363,10 @@ private Q_SLOTS:
     {
         auto store = history::HistoryStore::open(file("list.sqlite3"));
         QVERIFY(store.has_value());
-        run::RunRequest request;
+        model::RunSpec request;
         request.code = "\n\n   import os\nos.system('ls')\n";
         for (int i = 0; i < 5; ++i) {
-            const auto status = i % 2 == 0 ? run::Status::Blocked : run::Status::Ok;
+            const auto status = i % 2 == 0 ? model::Status::Blocked : model::Status::Ok;
             QVERIFY(store->record(request, makeResult("run" + std::to_string(i), status), "standard")
                         .has_value());
         }
@@ -370,7 +394,7 @@ private Q_SLOTS:
         QVERIFY(store.has_value());
         store->setMaxRuns(3);
         for (int i = 0; i < 6; ++i) {
-            QVERIFY(store->record({}, makeResult("p" + std::to_string(i), run::Status::Ok), "standard")
+            QVERIFY(store->record({}, makeResult("p" + std::to_string(i), model::Status::Ok), "standard")
                         .has_value());
         }
         auto all = store->list({});
@@ -414,17 +438,17 @@ private Q_SLOTS:
         QCOMPARE(json["code_sha256"].get<std::string>(), sha256(request.code));
 
         // Code that fits is kept whole, with its size and hash; a cut never splits a UTF-8 sequence.
-        run::RunRequest small;
+        model::RunSpec small;
         small.code = "print('h\xc3\xa9')\n";
-        QVERIFY(store->record(small, makeResult("small0001", run::Status::Ok), "standard").has_value());
+        QVERIFY(store->record(small, makeResult("small0001", model::Status::Ok), "standard").has_value());
         auto kept = store->get("small0001");
         QCOMPARE(kept->code, small.code);
         QVERIFY(!kept->codeCapped);
         QCOMPARE(kept->codeSha256, sha256(small.code));
-        run::RunRequest wide;
+        model::RunSpec wide;
         wide.code = "#" + std::string(history::MaxStoredCodeBytes, 'x');
         wide.code.replace(history::MaxStoredCodeBytes - 1, 2, "\xc3\xa9");
-        QVERIFY(store->record(wide, makeResult("wide0001", run::Status::Ok), "standard").has_value());
+        QVERIFY(store->record(wide, makeResult("wide0001", model::Status::Ok), "standard").has_value());
         auto cut = store->get("wide0001");
         QCOMPARE(cut->code.size(), history::MaxStoredCodeBytes - 1);
         QVERIFY(cut->codeCapped);
@@ -439,10 +463,10 @@ private Q_SLOTS:
         store->setMaxBytes(1); // raised to the minimum
         const std::int64_t bound = history::MinMaxHistoryBytes;
         for (int i = 0; i < 40; ++i) {
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = std::string(history::MaxStoredCodeBytes, 'c');
             request.stdinData = std::string(history::MaxStoredOutputBytes, 'i');
-            auto result = makeResult("s" + std::to_string(i), run::Status::Ok);
+            auto result = makeResult("s" + std::to_string(i), model::Status::Ok);
             result.stdoutData = result.stderrData = result.output =
                 std::string(history::MaxStoredOutputBytes, 'o');
             QVERIFY(store->record(request, result, "standard").has_value());
@@ -461,9 +485,9 @@ private Q_SLOTS:
         QVERIFY2(diskBytes(path) < 4 * bound, std::to_string(diskBytes(path)).c_str());
 
         // A run bigger than the bound on its own is still recorded (and replaces everything else).
-        run::RunRequest huge;
+        model::RunSpec huge;
         huge.code = "x";
-        auto result = makeResult("huge0001", run::Status::Ok);
+        auto result = makeResult("huge0001", model::Status::Ok);
         result.findings.clear();
         for (int i = 0; i < 2000; ++i) {
             result.findings.push_back({"r", safety::Severity::Warn, i, 1, i, 2, std::string(100, 'f'), ""});
@@ -490,9 +514,9 @@ private Q_SLOTS:
         qunsetenv("AGENTRUN_HISTORY_MAX_BYTES");
         QVERIFY2(store.has_value(), store ? "" : store.error().message.c_str());
         for (int i = 0; i < 12; ++i) {
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = std::string(history::MaxStoredCodeBytes, 'c');
-            auto result = makeResult("e" + std::to_string(i), run::Status::Ok);
+            auto result = makeResult("e" + std::to_string(i), model::Status::Ok);
             result.stdoutData = result.output = std::string(history::MaxStoredOutputBytes, 'o');
             QVERIFY(store->record(request, result, "standard").has_value());
         }
@@ -508,14 +532,14 @@ private Q_SLOTS:
         store->setBusyTimeout(std::chrono::milliseconds(50));
         RawConnection other(path);
         QCOMPARE(other.exec("BEGIN EXCLUSIVE"), SQLITE_OK);
-        auto written = store->record({}, makeResult("locked1", run::Status::Ok), "standard");
+        auto written = store->record({}, makeResult("locked1", model::Status::Ok), "standard");
         QVERIFY(!written.has_value());
         QCOMPARE(written.error().code, std::string("history.write"));
         const std::string expected = "Could not write the run history to " + path + ": ";
         QVERIFY2(written.error().message.starts_with(expected), written.error().message.c_str());
         QCOMPARE(other.exec("COMMIT"), SQLITE_OK);
         QCOMPARE(store->get("locked1").error().code, std::string("history.not_found"));
-        QVERIFY(store->record({}, makeResult("locked2", run::Status::Ok), "standard").has_value());
+        QVERIFY(store->record({}, makeResult("locked2", model::Status::Ok), "standard").has_value());
     }
 
     void unopenablePathIsAnError()

@@ -24,11 +24,11 @@ namespace {
 
 constexpr int TmpfsBytes = 512 * 1024;
 
-run::RunResult makeResult(int index, std::size_t outputBytes)
+model::RunResult makeResult(int index, std::size_t outputBytes)
 {
-    run::RunResult result;
+    model::RunResult result;
     result.runId = "diskfull-" + std::to_string(index);
-    result.status = run::Status::Ok;
+    result.status = model::Status::Ok;
     // Different bytes per run, so that a row cut short would not look like its neighbour.
     result.stdoutData = std::string(outputBytes, static_cast<char>('a' + index % 26));
     result.output = result.stdoutData;
@@ -118,7 +118,7 @@ private Q_SLOTS:
             auto opened = HistoryStore::open(file);
             QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
             HistoryStore& store = *opened;
-            run::RunRequest request;
+            model::RunSpec request;
             request.code = "print('x')\n";
 
             // 32 KiB per run: the file system fills after a dozen rows, in the middle of a transaction.

@@ -1,4 +1,4 @@
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <QTest>
@@ -26,7 +26,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, text);
         QFETCH(qint64, bytes);
-        auto parsed = run::parseSize(text.toStdString(), "--memory");
+        auto parsed = model::parseSize(text.toStdString(), "--memory");
         QVERIFY(parsed.has_value());
         QCOMPARE(*parsed, bytes);
     }
@@ -42,7 +42,7 @@ private Q_SLOTS:
     void rejectsBadSizes()
     {
         QFETCH(QString, text);
-        auto parsed = run::parseSize(text.toStdString(), "--memory");
+        auto parsed = model::parseSize(text.toStdString(), "--memory");
         QVERIFY(!parsed.has_value());
         QCOMPARE(parsed.error().code, std::string("--memory"));
         QVERIFY(parsed.error().message.find("256m") != std::string::npos);
@@ -84,8 +84,8 @@ private Q_SLOTS:
         QFETCH(QString, field);
         QFETCH(QString, code);
         QFETCH(QString, fragment);
-        run::Limits limits;
-        QVERIFY(run::validate(limits).has_value());
+        model::Limits limits;
+        QVERIFY(model::validate(limits).has_value());
         if (field == "memory") {
             limits.memoryBytes = 5;
         } else if (field == "timeout") {
@@ -103,7 +103,7 @@ private Q_SLOTS:
         } else if (field == "runtime") {
             limits.runtime = "kata";
         }
-        auto result = run::validate(limits);
+        auto result = model::validate(limits);
         QVERIFY(!result.has_value());
         QCOMPARE(QString::fromStdString(result.error().code), code);
         QVERIFY2(result.error().message.find(fragment.toStdString()) != std::string::npos,
@@ -112,7 +112,7 @@ private Q_SLOTS:
 
     void hardeningIsComplete()
     {
-        run::Limits limits;
+        model::Limits limits;
         const auto spec = sandbox::containerSpec(limits, "img");
         const auto& host = spec["HostConfig"];
         QCOMPARE(host["NetworkMode"].get<std::string>(), std::string("none"));
@@ -169,7 +169,7 @@ private Q_SLOTS:
     {
         // runc: the pids cgroup is the program's limit. runsc: the host cgroup holds gVisor's own threads
         // (the sentry and its stubs), so it gets headroom, or the sentry dies when the program forks.
-        run::Limits limits;
+        model::Limits limits;
         limits.pids = 64;
         auto host = sandbox::containerSpec(limits, "img")["HostConfig"];
         QCOMPARE(host["PidsLimit"].get<std::int64_t>(), std::int64_t{64});
@@ -183,8 +183,8 @@ private Q_SLOTS:
 
     void poolKeyIgnoresHostSideLimits()
     {
-        run::Limits a;
-        run::Limits b = a;
+        model::Limits a;
+        model::Limits b = a;
         b.timeoutSeconds = 5;
         b.outputLimitBytes = 4096;
         QCOMPARE(sandbox::poolKey(a, "img"), sandbox::poolKey(b, "img"));

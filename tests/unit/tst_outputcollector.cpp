@@ -2,7 +2,7 @@
 
 #include <QTest>
 
-using agentrun::run::Stream;
+using agentrun::model::Stream;
 using agentrun::sandbox::OutputCollector;
 
 class TestOutputCollector : public QObject

@@ -14,9 +14,9 @@
 #include <fstream>
 
 using agentrun::engine::TarEntry;
-using agentrun::engine::TarLimits;
 using agentrun::engine::TarReader;
 using agentrun::engine::TarWriter;
+using agentrun::model::TarLimits;
 
 namespace {
 
@@ -404,7 +404,7 @@ private Q_SLOTS:
         for (int i = 0; i < 20; ++i) {
             QVERIFY(tar.addFile("out/sub" + std::to_string(i % 3) + "/f" + std::to_string(i), "x"));
         }
-        agentrun::engine::TarLimits limits;
+        agentrun::model::TarLimits limits;
         limits.maxEntries = 10;
         TarReader reader(limits, writer->sink());
         const auto fed = reader.feed(tar.finish());

@@ -1,7 +1,7 @@
 #include "agentrun/deps/imagestdlib.h"
 
 #include "agentrun/engine/client.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/oneshot.h"
 
@@ -83,7 +83,7 @@ Result<StdlibInfo> imageStdlib(engine::Client& client, const std::string& image)
         }
     }
 
-    nlohmann::json spec = sandbox::containerSpec(run::Limits{}, imageId);
+    nlohmann::json spec = sandbox::containerSpec(model::Limits{}, imageId);
     spec["Entrypoint"] = {"python3", "-I", "-c", FactsScript, PythonFactsPath};
     spec["AttachStdin"] = false;
     spec["OpenStdin"] = false;

@@ -1,7 +1,7 @@
 // The pure parts of the installer: pip's command line, the installer container, cache names, messages.
 #include "agentrun/deps/installer.h"
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
@@ -100,7 +100,7 @@ nlohmann::json installerSpec(const std::string& image, const std::string& volume
                              const std::string& marker)
 {
     const bool offline = !source.wheelhouse.empty();
-    run::Limits limits;
+    model::Limits limits;
     limits.memoryBytes = 1ll << 30;
     limits.memorySwapBytes = 1ll << 30;
     limits.cpus = 2.0;

@@ -1,5 +1,7 @@
 #include "agentrun/history/historystore.h"
 
+#include "agentrun/model/runspecjson.h"
+
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -9,7 +11,7 @@ namespace agentrun::history {
 
 bool isKnownStatus(std::string_view status)
 {
-    using run::Status;
+    using model::Status;
     static constexpr std::array all = {Status::Ok,
                                        Status::Exception,
                                        Status::Blocked,
@@ -23,68 +25,20 @@ bool isKnownStatus(std::string_view status)
                                        Status::EngineError,
                                        Status::InvalidRequest};
     for (const Status s : all) {
-        if (run::toString(s) == status) {
+        if (model::toString(s) == status) {
             return true;
         }
     }
     return false;
 }
 
-nlohmann::json limitsToJson(const run::Limits& limits)
+Result<model::Limits> limitsFromJson(const nlohmann::json& json)
 {
-    return {
-        {"timeout_seconds", limits.timeoutSeconds},
-        {"memory_bytes", limits.memoryBytes},
-        {"memory_swap_bytes", limits.memorySwapBytes},
-        {"cpus", limits.cpus},
-        {"pids", limits.pids},
-        {"output_limit_bytes", limits.outputLimitBytes},
-        {"tmpfs_bytes", limits.tmpfsBytes},
-        {"network", limits.network},
-        {"runtime", limits.runtime},
-    };
-}
-
-Result<run::Limits> limitsFromJson(const nlohmann::json& json)
-{
-    if (!json.is_object()) {
-        return fail("history.limits", "The stored limits are not a JSON object.");
-    }
-    // Every field must be there with its type: a default standing in for a lost value would not be
-    // "the limits of that run".
-    std::string missing;
-    const auto number = [&](const char* key, auto& out) {
-        const auto it = json.find(key);
-        if (it == json.end() || !it->is_number() ||
-            (std::is_integral_v<std::remove_reference_t<decltype(out)>> && !it->is_number_integer())) {
-            missing = key;
-            return;
-        }
-        out = it->get<std::remove_reference_t<decltype(out)>>();
-    };
-    const auto text = [&](const char* key, std::string& out) {
-        const auto it = json.find(key);
-        if (it == json.end() || !it->is_string()) {
-            missing = key;
-            return;
-        }
-        out = it->get<std::string>();
-    };
-    run::Limits limits;
-    number("timeout_seconds", limits.timeoutSeconds);
-    number("memory_bytes", limits.memoryBytes);
-    number("memory_swap_bytes", limits.memorySwapBytes);
-    number("cpus", limits.cpus);
-    number("pids", limits.pids);
-    number("output_limit_bytes", limits.outputLimitBytes);
-    number("tmpfs_bytes", limits.tmpfsBytes);
-    text("network", limits.network);
-    text("runtime", limits.runtime);
-    if (!missing.empty()) {
-        return fail("history.limits", "The stored limits have no valid \"" + missing + "\" field.");
-    }
-    if (auto valid = run::validate(limits); !valid) {
-        return std::unexpected(valid.error());
+    // Every field must be there: a default standing in for a lost value would not be "the limits of that
+    // run". Rows written before the one codec used the *_bytes spellings, which it reads as aliases.
+    auto limits = model::limitsFromJson(json, model::Limits{}, {.requireAll = true});
+    if (!limits) {
+        return fail("history.limits", "The stored limits are not valid: " + limits.error().message);
     }
     return limits;
 }
@@ -114,7 +68,12 @@ nlohmann::json toJson(const RunRecord& r)
         {"policy", r.policy},
         {"image", r.image},
         {"code", r.code},
-        {"limits", r.limits},
+        // One spelling whatever the row's age (rows before the one codec stored *_bytes names).
+        {"limits",
+         [&] {
+             auto limits = limitsFromJson(r.limits);
+             return limits ? model::toJson(*limits) : r.limits;
+         }()},
         {"findings", r.findings},
         {"packages", r.packages},
         {"stdout", r.stdoutData},

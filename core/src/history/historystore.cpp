@@ -1,10 +1,11 @@
 #include "agentrun/history/historystore.h"
+#include "agentrun/model/runspecjson.h"
 
 #include "agentrun/safety/reportjson.h"
 #include "history/schema.h"
 #include "history/sqlite.h"
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <openssl/evp.h>
 
@@ -233,13 +234,13 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
         }
     }
     if (const char* bound = std::getenv("AGENTRUN_HISTORY_MAX_BYTES"); bound && *bound) {
-        auto bytes = run::parseSize(bound, "AGENTRUN_HISTORY_MAX_BYTES");
+        auto bytes = model::parseSize(bound, "AGENTRUN_HISTORY_MAX_BYTES");
         if (!bytes || *bytes < MinMaxHistoryBytes) {
             return fail("history.max_bytes", "AGENTRUN_HISTORY_MAX_BYTES=\"" + std::string(bound) +
                                                  "\" is not a history size: use at least " +
-                                                 run::formatSize(MinMaxHistoryBytes) +
+                                                 model::formatSize(MinMaxHistoryBytes) +
                                                  ", e.g. 256m or 2g, or unset it for the default " +
-                                                 run::formatSize(DefaultMaxHistoryBytes) + ".");
+                                                 model::formatSize(DefaultMaxHistoryBytes) + ".");
         }
         impl->maxBytes = *bytes;
     }
@@ -279,7 +280,7 @@ void HistoryStore::setBusyTimeout(std::chrono::milliseconds timeout)
     sqlite3_busy_timeout(m_impl->db.handle(), static_cast<int>(timeout.count()));
 }
 
-Result<void> HistoryStore::record(const run::RunRequest& request, const run::RunResult& result,
+Result<void> HistoryStore::record(const model::RunSpec& request, const model::RunResult& result,
                                   std::string_view policyName, std::string_view source)
 {
     RecordContext context;
@@ -288,9 +289,17 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     return record(request, result, context);
 }
 
-Result<void> HistoryStore::record(const run::RunRequest& request, const run::RunResult& result,
+bool isRecorded(const model::RunResult& result)
+{
+    return result.status != model::Status::InvalidRequest;
+}
+
+Result<void> HistoryStore::record(const model::RunSpec& request, const model::RunResult& result,
                                   const RecordContext& context)
 {
+    if (!isRecorded(result)) {
+        return {};
+    }
     const auto dump = [](const nlohmann::json& json) {
         return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
@@ -310,7 +319,7 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     bool codeCut = false;
     const std::string_view code = cappedCode(request.code, codeCut);
     const std::string findingsJson = dump(findings);
-    const std::string limitsJson = dump(limitsToJson(request.limits));
+    const std::string limitsJson = dump(model::toJson(request.limits));
     const std::string packagesJson = dump(nlohmann::json(result.packages));
     bool stdoutCut = false;
     bool stderrCut = false;
@@ -320,7 +329,7 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     const std::string_view combined = capped(result.output, outputCut);
     bool stdinCut = false;
     const std::string_view input = capped(request.stdinData, stdinCut);
-    const std::string_view reason = request.skipCheck ? std::string_view(context.overrideReason) : "";
+    const std::string_view reason = request.skipCheck ? std::string_view(request.overrideReason) : "";
     const std::int64_t rowBytes =
         static_cast<std::int64_t>(RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() +
                                   input.size() + findingsJson.size() + limitsJson.size() +
@@ -351,7 +360,7 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     s.bind(i++, result.runId);
     s.bind(i++, nowMs());
     s.bind(i++, context.source);
-    s.bind(i++, run::toString(result.status));
+    s.bind(i++, model::toString(result.status));
     s.bind(i++, std::int64_t{result.exitCode});
     s.bind(i++, result.message);
     s.bind(i++, result.errorCode);
@@ -377,7 +386,7 @@ Result<void> HistoryStore::record(const run::RunRequest& request, const run::Run
     s.bind(i++, result.cpuSeconds);
     s.bindBlob(i++, input);
     s.bind(i++, std::int64_t{stdinCut});
-    s.bind(i++, context.profile);
+    s.bind(i++, request.profile);
     s.bind(i++, std::int64_t{request.skipCheck});
     s.bind(i++, reason);
     s.bind(i++, std::int64_t{codeCut});

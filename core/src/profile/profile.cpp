@@ -1,6 +1,6 @@
 #include "agentrun/profile/profile.h"
 
-#include "agentrun/run/executor.h"
+#include "agentrun/model/runspecjson.h"
 
 #include <nlohmann/json.hpp>
 
@@ -63,88 +63,14 @@ Result<std::vector<std::string>> strings(const json& object, const std::string& 
     return out;
 }
 
-Result<double> number(const json& object, const std::string& key, const std::string& field, double fallback)
+Result<model::Limits> parseLimits(const json& object)
 {
-    if (!object.contains(key)) {
-        return fallback;
-    }
-    if (!object[key].is_number()) {
-        return std::unexpected(fieldError(field, "must be a number."));
-    }
-    const double value = object[key].get<double>();
-    if (!std::isfinite(value)) {
-        return std::unexpected(fieldError(field, "must be a finite number."));
-    }
-    return value;
-}
-
-Result<std::int64_t> size(const json& object, const std::string& key, const std::string& field,
-                          std::int64_t fallback)
-{
-    if (!object.contains(key)) {
-        return fallback;
-    }
-    const auto& value = object[key];
-    if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
-        return value.get<std::int64_t>();
-    }
-    if (value.is_string()) {
-        auto parsed = run::parseSize(value.get<std::string>(), field);
-        if (!parsed) {
-            return std::unexpected(fieldError(field, parsed.error().message));
-        }
-        return *parsed;
-    }
-    return std::unexpected(
-        fieldError(field, "must be a size: bytes as a number, or a string like \"256m\"."));
-}
-
-Result<run::Limits> parseLimits(const json& object)
-{
-    if (!object.is_object()) {
-        return std::unexpected(fieldError("limits", "must be an object."));
-    }
-    if (auto ok = onlyKnownKeys(object, "limits",
-                                {"timeout", "memory", "memory_swap", "cpus", "pids", "output_limit", "tmpfs",
-                                 "network", "runtime"});
-        !ok) {
-        return std::unexpected(ok.error());
-    }
-    run::Limits limits;
-    auto timeout = number(object, "timeout", "limits.timeout", limits.timeoutSeconds);
-    auto memory = size(object, "memory", "limits.memory", limits.memoryBytes);
-    if (!timeout || !memory) {
-        return std::unexpected(!timeout ? timeout.error() : memory.error());
-    }
-    auto swap = size(object, "memory_swap", "limits.memory_swap", *memory);
-    auto cpus = number(object, "cpus", "limits.cpus", limits.cpus);
-    auto pids = number(object, "pids", "limits.pids", static_cast<double>(limits.pids));
-    auto output = size(object, "output_limit", "limits.output_limit", limits.outputLimitBytes);
-    auto tmpfs = size(object, "tmpfs", "limits.tmpfs", limits.tmpfsBytes);
-    auto network = string(object, "network", "limits.network", limits.network);
-    auto runtime = string(object, "runtime", "limits.runtime", limits.runtime);
-    for (const Error* error :
-         {swap ? nullptr : &swap.error(), cpus ? nullptr : &cpus.error(), pids ? nullptr : &pids.error(),
-          output ? nullptr : &output.error(), tmpfs ? nullptr : &tmpfs.error(),
-          network ? nullptr : &network.error(), runtime ? nullptr : &runtime.error()}) {
-        if (error) {
-            return std::unexpected(*error);
-        }
-    }
-    if (*pids != std::floor(*pids)) {
-        return std::unexpected(fieldError("limits.pids", "must be a whole number."));
-    }
-    limits.timeoutSeconds = *timeout;
-    limits.memoryBytes = *memory;
-    limits.memorySwapBytes = *swap;
-    limits.cpus = *cpus;
-    limits.pids = static_cast<std::int64_t>(*pids);
-    limits.outputLimitBytes = *output;
-    limits.tmpfsBytes = *tmpfs;
-    limits.network = *network;
-    limits.runtime = *runtime;
-    if (auto valid = run::validate(limits); !valid) {
-        return std::unexpected(Error{"profile." + valid.error().code, valid.error().message});
+    // The one limits codec (model/runspecjson.h); its codes (`limits.memory`) get the profile's prefix.
+    auto limits = model::limitsFromJson(object, model::Limits{});
+    if (!limits) {
+        const std::string field = limits.error().code;
+        return std::unexpected(
+            Error{"profile." + field, "Profile field \"" + field + "\": " + limits.error().message});
     }
     return limits;
 }
@@ -231,20 +157,10 @@ Result<Profile> fromJson(std::string_view text)
 
 std::string toJson(const Profile& profile)
 {
-    const auto& l = profile.limits;
     json document = {
         {"name", profile.name},
         {"description", profile.description},
-        {"limits",
-         {{"timeout", l.timeoutSeconds},
-          {"memory", l.memoryBytes},
-          {"memory_swap", l.memorySwapBytes},
-          {"cpus", l.cpus},
-          {"pids", l.pids},
-          {"output_limit", l.outputLimitBytes},
-          {"tmpfs", l.tmpfsBytes},
-          {"network", l.network},
-          {"runtime", l.runtime}}},
+        {"limits", model::toJson(profile.limits)},
         {"policy", profile.policy},
         {"dependencies",
          {{"allow", profile.allow},
@@ -281,7 +197,7 @@ std::vector<Profile> builtinProfiles()
     return {standard, compat, strict};
 }
 
-void applyTo(const Profile& profile, run::RunRequest& request)
+void applyTo(const Profile& profile, model::RunSpec& request)
 {
     request.limits = profile.limits;
     request.policy = profile.policy;
@@ -289,6 +205,7 @@ void applyTo(const Profile& profile, run::RunRequest& request)
     request.wheelhouse = profile.wheelhouse;
     request.indexUrl = profile.indexUrl;
     request.cached = profile.cached;
+    request.profile = profile.name;
 }
 
 } // namespace agentrun::profile

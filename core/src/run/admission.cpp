@@ -57,7 +57,7 @@ std::string joined(const std::vector<std::string>& list)
     return text.empty() ? "none" : text;
 }
 
-Result<void> checkWhitelist(const RunRequest& request, const AdmissionRules& rules)
+Result<void> checkWhitelist(const model::RunSpec& request, const AdmissionRules& rules)
 {
     auto server = deps::Whitelist::parse(rules.allow);
     if (!server) {
@@ -139,15 +139,15 @@ Result<void> validate(const Ceilings& ceilings)
     return {};
 }
 
-Result<void> checkCeilings(const Limits& limits, const Ceilings& ceilings)
+Result<void> checkCeilings(const model::Limits& limits, const Ceilings& ceilings)
 {
     if (limits.timeoutSeconds > ceilings.timeoutSeconds) {
         return above("limits.timeout", "limits.timeout", number(limits.timeoutSeconds) + " s",
                      number(ceilings.timeoutSeconds) + " s", "--max-timeout");
     }
     if (limits.memoryBytes > ceilings.memoryBytes) {
-        return above("limits.memory", "limits.memory", formatSize(limits.memoryBytes),
-                     formatSize(ceilings.memoryBytes), "--max-memory");
+        return above("limits.memory", "limits.memory", model::formatSize(limits.memoryBytes),
+                     model::formatSize(ceilings.memoryBytes), "--max-memory");
     }
     if (limits.cpus > ceilings.cpus) {
         return above("limits.cpus", "limits.cpus", number(limits.cpus), number(ceilings.cpus), "--max-cpus");
@@ -157,17 +157,17 @@ Result<void> checkCeilings(const Limits& limits, const Ceilings& ceilings)
                      "--max-pids");
     }
     if (limits.outputLimitBytes > ceilings.outputLimitBytes) {
-        return above("limits.output_limit", "limits.output_limit", formatSize(limits.outputLimitBytes),
-                     formatSize(ceilings.outputLimitBytes), "--max-output-limit");
+        return above("limits.output_limit", "limits.output_limit", model::formatSize(limits.outputLimitBytes),
+                     model::formatSize(ceilings.outputLimitBytes), "--max-output-limit");
     }
     if (limits.tmpfsBytes > ceilings.tmpfsBytes) {
-        return above("limits.tmpfs", "limits.tmpfs_size", formatSize(limits.tmpfsBytes),
-                     formatSize(ceilings.tmpfsBytes), "--max-tmpfs-size");
+        return above("limits.tmpfs", "limits.tmpfs", model::formatSize(limits.tmpfsBytes),
+                     model::formatSize(ceilings.tmpfsBytes), "--max-tmpfs-size");
     }
     return {};
 }
 
-Limits clampToCeilings(Limits limits, const Ceilings& ceilings)
+model::Limits clampToCeilings(model::Limits limits, const Ceilings& ceilings)
 {
     limits.timeoutSeconds = std::min(limits.timeoutSeconds, ceilings.timeoutSeconds);
     if (limits.memoryBytes > ceilings.memoryBytes) {
@@ -188,7 +188,7 @@ Limits clampToCeilings(Limits limits, const Ceilings& ceilings)
     return limits;
 }
 
-Result<void> admit(const RunRequest& request, const AdmissionRules& rules)
+Result<void> admit(const model::RunSpec& request, const AdmissionRules& rules)
 {
     if (auto within = checkCeilings(request.limits, rules.ceilings); !within) {
         return within;

@@ -102,8 +102,8 @@ std::string blockedMessage(const safety::Report& report)
 }
 
 Classification classify(Ending ending, const std::optional<nlohmann::json>& report,
-                        const nlohmann::json* state, int containerExitCode, const Limits& limits,
-                        const RunResult& partial)
+                        const nlohmann::json* state, int containerExitCode, const model::Limits& limits,
+                        const model::RunResult& partial)
 {
     // The engine's flag when the container has stopped; the agent's count of OOM kills in the sandbox's
     // memory cgroup when the run ended at its report (the container is still winding down then).
@@ -112,32 +112,33 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
         (report && report->value("signal", 0) == SIGKILL && report->value("oom_kills", 0) > 0);
     switch (ending) {
     case Ending::Timeout:
-        return {Status::Timeout, containerExitCode,
+        return {model::Status::Timeout, containerExitCode,
                 "Execution timed out after " + seconds(limits.timeoutSeconds) +
                     " s: the sandbox was stopped. Raise the timeout if the code needs longer.",
                 "run.timeout"};
     case Ending::Cancelled:
-        return {Status::Cancelled, containerExitCode, "The run was cancelled: the sandbox was stopped.",
-                "run.cancelled"};
+        return {model::Status::Cancelled, containerExitCode,
+                "The run was cancelled: the sandbox was stopped.", "run.cancelled"};
     case Ending::OutputLimit: {
         const std::string stream = partial.stdoutTruncated ? "stdout" : "stderr";
-        return {Status::OutputLimit, containerExitCode,
-                "Output limit reached: the program wrote more than " + formatSize(limits.outputLimitBytes) +
-                    " to " + stream + " and was stopped; the output before the cut is kept.",
+        return {model::Status::OutputLimit, containerExitCode,
+                "Output limit reached: the program wrote more than " +
+                    model::formatSize(limits.outputLimitBytes) + " to " + stream +
+                    " and was stopped; the output before the cut is kept.",
                 "run.output_limit"};
     }
     case Ending::Exited:
         break;
     }
     if (oomKilled) {
-        return {Status::OutOfMemory, 137,
+        return {model::Status::OutOfMemory, 137,
                 "Out of memory: the program needed more than the memory limit of " +
-                    formatSize(limits.memoryBytes) +
+                    model::formatSize(limits.memoryBytes) +
                     " (files in /tmp count too) and was killed. Raise the memory limit if that is expected.",
                 "run.out_of_memory"};
     }
     if (!report) {
-        return {Status::Killed, containerExitCode,
+        return {model::Status::Killed, containerExitCode,
                 "The sandbox stopped before the program finished (container exit " +
                     std::to_string(containerExitCode) + "): it was killed from outside.",
                 "run.killed"};
@@ -148,12 +149,12 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
         const std::string name = signalName(signal);
         const bool crash = signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE ||
                            signal == SIGABRT;
-        return {Status::Killed, exitCode,
+        return {model::Status::Killed, exitCode,
                 crash ? "The program crashed (" + name + ")." : "The program was killed by " + name + ".",
                 crash ? "run.crashed" : "run.killed"};
     }
     if (exitCode == 0) {
-        return {Status::Ok, 0, {}, {}};
+        return {model::Status::Ok, 0, {}, {}};
     }
     const int pidsHits = report->value("pids_limit_hits", 0);
     const std::string pidsNote = pidsHits > 0 ? " The process limit (" + std::to_string(limits.pids) +
@@ -163,11 +164,11 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                                               : std::string();
     const std::string line = exceptionLine(partial.stderrData);
     if (partial.stderrData.find("Traceback (most recent call last)") != std::string::npos && !line.empty()) {
-        return {Status::Exception, exitCode,
+        return {model::Status::Exception, exitCode,
                 "The program raised " + line + (pidsHits > 0 ? "." + pidsNote : ""),
                 pidsHits > 0 ? "run.pids_limit" : "run.exception"};
     }
-    return {Status::Exception, exitCode,
+    return {model::Status::Exception, exitCode,
             "The program exited with status " + std::to_string(exitCode) + "." + pidsNote,
             pidsHits > 0 ? "run.pids_limit" : "run.exit_status"};
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "agentrun/run/limits.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/limits.h"
+#include "agentrun/model/runresult.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +21,7 @@ enum class Ending
 
 struct Classification
 {
-    Status status = Status::EngineError;
+    model::Status status = model::Status::EngineError;
     int exitCode = -1;
     std::string message;
     std::string code;
@@ -30,8 +30,8 @@ struct Classification
 /// Decides the status of a finished run from what the host did, the agent's report (trusted: it
 /// carries the run's nonce) and the engine's container state (State.OOMKilled, ExitCode).
 Classification classify(Ending ending, const std::optional<nlohmann::json>& report,
-                        const nlohmann::json* state, int containerExitCode, const Limits& limits,
-                        const RunResult& partial);
+                        const nlohmann::json* state, int containerExitCode, const model::Limits& limits,
+                        const model::RunResult& partial);
 
 /// "Blocked by the safety check: `os.system` runs a shell command (line 2)."
 std::string blockedMessage(const safety::Report& report);

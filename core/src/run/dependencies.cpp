@@ -12,7 +12,7 @@ namespace {
 /// The baked image of the request's cached dependencies (its tag) and the ms spent baking it (0 when
 /// it was there already).
 Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, const std::string& image,
-                                                     const RunRequest& request,
+                                                     const model::RunSpec& request,
                                                      const deps::InstallSource& source,
                                                      std::chrono::seconds timeout, RunObserver& observer,
                                                      const CancelToken& cancel)
@@ -51,12 +51,12 @@ Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, con
 } // namespace
 
 DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
-                                   const std::string& image, const RunRequest& request,
+                                   const std::string& image, const model::RunSpec& request,
                                    const safety::Report& report, RunObserver& observer,
                                    const CancelToken& cancel)
 {
     DependencyPlan plan;
-    const auto failWith = [&](Status status, const Error& error) {
+    const auto failWith = [&](model::Status status, const Error& error) {
         plan.failure = status;
         plan.message = error.message;
         plan.code = error.code;
@@ -70,11 +70,11 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
         auto baked = useBakedImage(client, image, request, source, timeout, observer, cancel);
         if (!baked) {
             const std::string& code = baked.error().code;
-            return failWith(code == "deps.cached_not_whitelisted" ? Status::DependencyRejected
-                            : code == "deps.spec"                 ? Status::InvalidRequest
-                            : code == "deps.cancelled"            ? Status::Cancelled
-                            : code.starts_with("engine.")         ? Status::EngineError
-                                                                  : Status::InstallFailed,
+            return failWith(code == "deps.cached_not_whitelisted" ? model::Status::DependencyRejected
+                            : code == "deps.spec"                 ? model::Status::InvalidRequest
+                            : code == "deps.cancelled"            ? model::Status::Cancelled
+                            : code.starts_with("engine.")         ? model::Status::EngineError
+                                                                  : model::Status::InstallFailed,
                             baked.error());
         }
         plan.image = baked->first;
@@ -85,24 +85,24 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
     }
     auto whitelist = deps::Whitelist::parse(request.allow);
     if (!whitelist) {
-        return failWith(Status::InvalidRequest, whitelist.error());
+        return failWith(model::Status::InvalidRequest, whitelist.error());
     }
     const std::string& runImage = plan.image.empty() ? image : plan.image;
     auto info = deps::imageStdlib(client, runImage);
     if (!info) {
-        return failWith(Status::EngineError, info.error());
+        return failWith(model::Status::EngineError, info.error());
     }
     const deps::Resolution resolution = deps::resolve(report.imports, *info, *whitelist);
     plan.packages = resolution.packages;
     plan.packages.insert(plan.packages.end(), resolution.rejected.begin(), resolution.rejected.end());
     if (!resolution.rejected.empty()) {
-        return failWith(Status::DependencyRejected, deps::rejectionError(resolution));
+        return failWith(model::Status::DependencyRejected, deps::rejectionError(resolution));
     }
     if (resolution.requirements.empty()) {
         return plan;
     }
     if (request.wheelhouse.empty() && request.indexUrl.empty()) {
-        return failWith(Status::InstallFailed,
+        return failWith(model::Status::InstallFailed,
                         Error{"deps.no_source", "The code needs " + resolution.packages.front() +
                                                     (resolution.packages.size() > 1 ? " and more" : "") +
                                                     " but no package source is set: give a local wheelhouse "
@@ -114,10 +114,11 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
         [&](std::string_view line) { observer.installProgress(line); }, cancel.flag(), plan.image);
     if (!installed) {
         if (installed.error().code == "deps.cancelled") {
-            return failWith(Status::Cancelled, installed.error());
+            return failWith(model::Status::Cancelled, installed.error());
         }
         const bool invalid = installed.error().code == "deps.spec";
-        return failWith(invalid ? Status::InvalidRequest : Status::InstallFailed, installed.error());
+        return failWith(invalid ? model::Status::InvalidRequest : model::Status::InstallFailed,
+                        installed.error());
     }
     plan.installMs += installed->ms;
     if (!installed->volume.empty()) {

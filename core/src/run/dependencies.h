@@ -14,7 +14,7 @@ namespace agentrun::run {
 /// What the dependency phase of one run decided.
 struct DependencyPlan
 {
-    std::optional<Status> failure; ///< DependencyRejected / InstallFailed / InvalidRequest / Cancelled
+    std::optional<model::Status> failure; ///< DependencyRejected / InstallFailed / InvalidRequest / Cancelled
     std::string message;
     std::string code;
     std::vector<std::string> packages; ///< distributions the code needs (not in the image's stdlib)
@@ -27,10 +27,10 @@ struct DependencyPlan
 /// Resolves the code's imports against the image's own Python and the request's whitelist, and
 /// installs what is needed into a cached volume (installer container; the run itself stays offline).
 /// With an empty whitelist nothing is resolved or installed: the code runs as it is. Cached dependencies
-/// (RunRequest::cached) must all be whitelisted; the run then uses their baked image (baked now when it
+/// (RunSpec::cached) must all be whitelisted; the run then uses their baked image (baked now when it
 /// is not there yet), and what that image holds is never installed again.
 DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
-                                   const std::string& image, const RunRequest& request,
+                                   const std::string& image, const model::RunSpec& request,
                                    const safety::Report& report, RunObserver& observer,
                                    const CancelToken& cancel);
 

@@ -1,4 +1,6 @@
 #include "agentrun/run/executor.h"
+#include "agentrun/run/collect.h"
+#include "agentrun/run/validate.h"
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
@@ -41,8 +43,6 @@ std::string randomHex(int bytes)
     }
     return out;
 }
-
-constexpr std::size_t MaxStdinBytes = 64u << 20;
 
 } // namespace
 
@@ -118,7 +118,7 @@ Result<std::string> Executor::ping()
            m_impl->m_config.image;
 }
 
-bool Executor::waitUntilWarm(const Limits& limits, std::chrono::milliseconds timeout)
+bool Executor::waitUntilWarm(const model::Limits& limits, std::chrono::milliseconds timeout)
 {
     if (m_impl->m_config.poolSize <= 0 || !m_impl->client()) {
         return false;
@@ -126,14 +126,15 @@ bool Executor::waitUntilWarm(const Limits& limits, std::chrono::milliseconds tim
     return m_impl->pool().waitUntilWarm(limits, m_impl->m_config.image, timeout);
 }
 
-RunResult Executor::run(const RunRequest& request, RunObserver& observer, const CancelToken& cancel)
+model::RunResult Executor::run(const model::RunSpec& request, RunObserver& observer,
+                               const CancelToken& cancel)
 {
     const auto started = Clock::now();
-    RunResult result;
+    model::RunResult result;
     result.runId = randomHex(8);
     result.image = m_impl->m_config.image;
 
-    const auto finish = [&](Status status, std::string message, std::string code = {}) {
+    const auto finish = [&](model::Status status, std::string message, std::string code = {}) {
         result.status = status;
         result.message = std::move(message);
         result.errorCode = std::move(code);
@@ -144,15 +145,8 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         return std::move(result);
     };
 
-    if (auto valid = validate(request.limits); !valid) {
-        return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
-    }
-    if (auto valid = validateCollect(request.collect); !valid) {
-        return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
-    }
-    if (request.stdinData.size() > MaxStdinBytes) {
-        return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.",
-                      "request.stdin");
+    if (auto valid = validate(request); !valid) {
+        return finish(model::Status::InvalidRequest, valid.error().message, valid.error().code);
     }
 
     // 1. The static check: nothing starts when it blocks.
@@ -160,10 +154,10 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     const auto checkStart = Clock::now();
     auto policy = safety::Policy::load(request.policy);
     if (!policy) {
-        return finish(Status::InvalidRequest, policy.error().message, policy.error().code);
+        return finish(model::Status::InvalidRequest, policy.error().message, policy.error().code);
     }
     if (request.skipCheck && !policy->allowsOverride()) {
-        return finish(Status::InvalidRequest,
+        return finish(model::Status::InvalidRequest,
                       "The " + policy->name() + " policy does not allow skipping the safety check.",
                       "policy.override");
     }
@@ -172,15 +166,15 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     result.findings = report.findings;
     observer.findings(report);
     if (!report.allowed && !request.skipCheck) {
-        return finish(Status::Blocked, blockedMessage(report), "safety.blocked");
+        return finish(model::Status::Blocked, blockedMessage(report), "safety.blocked");
     }
     if (cancel.cancelled()) {
-        return finish(Status::Cancelled, "The run was cancelled before it started.");
+        return finish(model::Status::Cancelled, "The run was cancelled before it started.");
     }
 
     auto client = m_impl->client();
     if (!client) {
-        return finish(Status::EngineError, client.error().message, client.error().code);
+        return finish(model::Status::EngineError, client.error().message, client.error().code);
     }
     engine::Client& engine = **client;
     const auto& runtimes = m_impl->info().runtimes;
@@ -188,7 +182,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         std::ranges::find(runtimes, request.limits.runtime) == runtimes.end()) {
         // Fail closed: never fall back to a weaker runtime than the one asked for.
         return finish(
-            Status::EngineError,
+            model::Status::EngineError,
             "The " + request.limits.runtime +
                 " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
                 "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
@@ -221,7 +215,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
                          ? pool.acquire(request.limits, image)
                          : pool.make(request.limits, image, plan.mounts, plan.env);
     if (!container) {
-        return finish(Status::EngineError, container.error().message, container.error().code);
+        return finish(model::Status::EngineError, container.error().message, container.error().code);
     }
 
     if (container->fromPool) {
@@ -231,7 +225,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
             pool.discard(container->id);
             container = pool.make(request.limits, image, plan.mounts, plan.env);
             if (!container) {
-                return finish(Status::EngineError, container.error().message, container.error().code);
+                return finish(model::Status::EngineError, container.error().message, container.error().code);
             }
         }
     }
@@ -251,13 +245,13 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         pool.discard(container->id);
         container = pool.make(request.limits, image, plan.mounts, plan.env);
         if (!container) {
-            return finish(Status::EngineError, container.error().message, container.error().code);
+            return finish(model::Status::EngineError, container.error().message, container.error().code);
         }
         sent = container->stream.write(payload);
     }
     if (!sent) {
         pool.discard(container->id);
-        return finish(Status::EngineError, sent.error().message, sent.error().code);
+        return finish(model::Status::EngineError, sent.error().message, sent.error().code);
     }
 
     // 3. Live output until the stream ends, the clock runs out, a cap is hit or the user cancels.
@@ -267,11 +261,11 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
 
     sandbox::OutputCollector collector(
         nonce, request.limits.outputLimitBytes,
-        [&](Stream stream, std::string_view bytes) { observer.output(stream, bytes); });
+        [&](model::Stream stream, std::string_view bytes) { observer.output(stream, bytes); });
     bool overCap = false;
     engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
-        const Stream stream =
-            channel == engine::FrameDemuxer::Channel::Stderr ? Stream::Stderr : Stream::Stdout;
+        const model::Stream stream =
+            channel == engine::FrameDemuxer::Channel::Stderr ? model::Stream::Stderr : model::Stream::Stdout;
         if (!collector.add(stream, bytes)) {
             overCap = true;
         }
@@ -372,14 +366,14 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     }
     if (!killed && streamError) {
         if (!state && state.error().code == "container.gone") {
-            return finish(Status::EngineError, state.error().message, state.error().code);
+            return finish(model::Status::EngineError, state.error().message, state.error().code);
         }
-        return finish(Status::EngineError, streamError->message, streamError->code);
+        return finish(model::Status::EngineError, streamError->message, streamError->code);
     }
     if (!collector.report() && !state && state.error().code.starts_with("engine.")) {
         // The stream ended without the agent's report and the engine no longer answers: it went away
         // (restarted, stopped) during the run. The container is removed once it is back.
-        return finish(Status::EngineError,
+        return finish(model::Status::EngineError,
                       "The Docker engine went away during the run, so its outcome is unknown: " +
                           state.error().message,
                       "engine.lost_during_run");

@@ -4,7 +4,7 @@
 
 namespace agentrun::run {
 
-nlohmann::json toJson(const RunResult& result)
+nlohmann::json toJson(const model::RunResult& result)
 {
     nlohmann::json json = toJsonWithoutOutput(result);
     json["stdout"] = result.stdoutData;
@@ -13,7 +13,7 @@ nlohmann::json toJson(const RunResult& result)
     return json;
 }
 
-nlohmann::json toJsonWithoutOutput(const RunResult& result)
+nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
 {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& finding : result.findings) {

@@ -4,7 +4,7 @@
 
 namespace agentrun::run {
 
-StatsReader::StatsReader(engine::Client& client, std::string containerId, const Limits& limits,
+StatsReader::StatsReader(engine::Client& client, std::string containerId, const model::Limits& limits,
                          RunObserver& observer)
     : m_shared(std::make_shared<Shared>())
 {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "agentrun/engine/client.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/run/observer.h"
 
 #include <atomic>
@@ -21,7 +21,8 @@ namespace agentrun::run {
 class StatsReader
 {
 public:
-    StatsReader(engine::Client& client, std::string containerId, const Limits& limits, RunObserver& observer);
+    StatsReader(engine::Client& client, std::string containerId, const model::Limits& limits,
+                RunObserver& observer);
     ~StatsReader();
     StatsReader(const StatsReader&) = delete;
     StatsReader& operator=(const StatsReader&) = delete;

@@ -23,18 +23,18 @@ constexpr std::int64_t ShmBytes = 8ll << 20;
 constexpr std::int64_t RunscTasksPerProcess = 12;
 constexpr std::int64_t RunscBaseTasks = 64;
 
-bool underGvisor(const run::Limits& limits)
+bool underGvisor(const model::Limits& limits)
 {
     return limits.runtime == "runsc";
 }
 
-std::int64_t hostPidsLimit(const run::Limits& limits)
+std::int64_t hostPidsLimit(const model::Limits& limits)
 {
     return underGvisor(limits) ? limits.pids * RunscTasksPerProcess + RunscBaseTasks : limits.pids;
 }
 } // namespace
 
-std::string tmpfsOptions(const run::Limits& limits)
+std::string tmpfsOptions(const model::Limits& limits)
 {
     // An inode cap too: a million empty files would otherwise fill memory instead of the disk limit.
     const std::int64_t inodes = std::max<std::int64_t>(1024, limits.tmpfsBytes / 8192);
@@ -60,7 +60,7 @@ std::vector<std::string> sandboxEnvironment()
     };
 }
 
-nlohmann::json containerSpec(const run::Limits& limits, const std::string& image)
+nlohmann::json containerSpec(const model::Limits& limits, const std::string& image)
 {
     using nlohmann::json;
     const bool noNetwork = limits.network == "none";
@@ -115,7 +115,7 @@ nlohmann::json containerSpec(const run::Limits& limits, const std::string& image
     };
 }
 
-std::string poolKey(const run::Limits& limits, const std::string& image)
+std::string poolKey(const model::Limits& limits, const std::string& image)
 {
     // The timeout and output cap are enforced by the host, so they do not split the pool.
     const std::string text = image + '|' + std::to_string(limits.memoryBytes) + '|' +
@@ -127,7 +127,7 @@ std::string poolKey(const run::Limits& limits, const std::string& image)
     return buffer;
 }
 
-std::string dockerRunCommand(const run::Limits& limits, const std::string& image)
+std::string dockerRunCommand(const model::Limits& limits, const std::string& image)
 {
     char cpus[16];
     std::snprintf(cpus, sizeof cpus, "%g", limits.cpus);

@@ -289,7 +289,7 @@ std::size_t HostWriter::rollback()
 }
 
 Result<CopyOutReport> copyOut(engine::Client& client, std::string_view containerId, std::string_view path,
-                              const std::filesystem::path& destination, const engine::TarLimits& limits,
+                              const std::filesystem::path& destination, const model::TarLimits& limits,
                               WriteOptions options)
 {
     auto state = client.inspectContainer(containerId);

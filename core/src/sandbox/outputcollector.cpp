@@ -53,10 +53,10 @@ OutputCollector::OutputCollector(const std::string& nonce, std::int64_t limitPer
       m_stderrScanner(endMarker(nonce))
 {}
 
-bool OutputCollector::keep(run::Stream stream, std::string_view bytes)
+bool OutputCollector::keep(model::Stream stream, std::string_view bytes)
 {
-    std::string& target = stream == run::Stream::Stdout ? m_stdout : m_stderr;
-    bool& truncated = stream == run::Stream::Stdout ? m_stdoutTruncated : m_stderrTruncated;
+    std::string& target = stream == model::Stream::Stdout ? m_stdout : m_stderr;
+    bool& truncated = stream == model::Stream::Stdout ? m_stdoutTruncated : m_stderrTruncated;
     if (truncated) {
         return false;
     }
@@ -76,16 +76,16 @@ bool OutputCollector::keep(run::Stream stream, std::string_view bytes)
     return !truncated;
 }
 
-bool OutputCollector::add(run::Stream stream, std::string_view bytes)
+bool OutputCollector::add(model::Stream stream, std::string_view bytes)
 {
-    MarkerScanner& scanner = stream == run::Stream::Stdout ? m_stdoutScanner : m_stderrScanner;
+    MarkerScanner& scanner = stream == model::Stream::Stdout ? m_stdoutScanner : m_stderrScanner;
     return keep(stream, scanner.feed(bytes));
 }
 
 void OutputCollector::finish()
 {
-    keep(run::Stream::Stdout, m_stdoutScanner.release());
-    keep(run::Stream::Stderr, m_stderrScanner.release());
+    keep(model::Stream::Stdout, m_stdoutScanner.release());
+    keep(model::Stream::Stderr, m_stderrScanner.release());
     if (m_stdoutScanner.found()) {
         const auto& after = m_stdoutScanner.after();
         auto json = nlohmann::json::parse(after.substr(0, after.find('\n')), nullptr, false);

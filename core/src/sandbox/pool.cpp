@@ -28,14 +28,14 @@ ContainerPool::~ContainerPool()
     m_worker.join();
 }
 
-Result<WarmContainer> ContainerPool::make(const run::Limits& limits, const std::string& image,
+Result<WarmContainer> ContainerPool::make(const model::Limits& limits, const std::string& image,
                                           const std::vector<nlohmann::json>& mounts,
                                           const std::vector<std::string>& env)
 {
     return create(limits, image, mounts, env, false);
 }
 
-Result<WarmContainer> ContainerPool::create(const run::Limits& limits, const std::string& image,
+Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const std::string& image,
                                             const std::vector<nlohmann::json>& mounts,
                                             const std::vector<std::string>& env, bool recyclable)
 {
@@ -69,7 +69,7 @@ Result<WarmContainer> ContainerPool::create(const run::Limits& limits, const std
                          recyclable ? poolKey(limits, image) : std::string()};
 }
 
-Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const std::string& image)
+Result<WarmContainer> ContainerPool::acquire(const model::Limits& limits, const std::string& image)
 {
     const std::string key = poolKey(limits, image);
     {
@@ -87,7 +87,7 @@ Result<WarmContainer> ContainerPool::acquire(const run::Limits& limits, const st
     return create(limits, image, {}, {}, true);
 }
 
-void ContainerPool::switchKey(const std::string& key, const run::Limits& limits, const std::string& image)
+void ContainerPool::switchKey(const std::string& key, const model::Limits& limits, const std::string& image)
 {
     if (key == m_key) {
         return;
@@ -155,7 +155,7 @@ int ContainerPool::readyCount() const
     return static_cast<int>(m_ready.size());
 }
 
-bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& image,
+bool ContainerPool::waitUntilWarm(const model::Limits& limits, const std::string& image,
                                   std::chrono::milliseconds timeout)
 {
     const std::string key = poolKey(limits, image);
@@ -168,7 +168,7 @@ bool ContainerPool::waitUntilWarm(const run::Limits& limits, const std::string& 
 void ContainerPool::fill(std::unique_lock<std::mutex>& lock)
 {
     const std::string key = m_key;
-    const run::Limits limits = m_limits;
+    const model::Limits limits = m_limits;
     const std::string image = m_image;
     lock.unlock();
     auto container = create(limits, image, {}, {}, true);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agentrun/error.h"
+#include "agentrun/model/files.h"
 
 #include <cstdint>
 #include <functional>
@@ -9,16 +10,6 @@
 #include <vector>
 
 namespace agentrun::engine {
-
-/// Caps for a tar stream that comes out of a sandbox (SECURITY-CASES F4): past any of them the whole
-/// copy is aborted.
-struct TarLimits
-{
-    std::uint64_t maxTotalBytes = 64ull * 1024 * 1024; ///< sum of file sizes
-    std::uint64_t maxFileBytes = 16ull * 1024 * 1024;  ///< one file
-    std::size_t maxEntries = 10000;
-    std::size_t maxPathBytes = 1024; ///< whole sanitised path
-};
 
 /// One entry as the host will see it: the path is relative, sanitised, '/'-separated.
 struct TarEntry
@@ -35,13 +26,6 @@ struct TarEntry
     unsigned mode = 0644; ///< permission bits only (no setuid, setgid or sticky)
 };
 
-/// An entry the reader refused (SECURITY-CASES F1–F3, F5): never handed to the sink.
-struct TarRejection
-{
-    std::string archivePath; ///< printable form of the name in the archive
-    std::string reason;      ///< e.g. "symbolic link to /etc/passwd"
-};
-
 /// Streaming reader for the archives the engine sends (ustar, GNU long names, PAX path/size records).
 /// Regular files and directories pass; links, devices, FIFOs and names that escape (absolute, `..`)
 /// are rejected and listed; names are sanitised (control and bidi characters, invalid UTF-8, over-long
@@ -56,7 +40,7 @@ public:
         std::function<Result<void>()> end;                  ///< current file complete
     };
 
-    TarReader(TarLimits limits, Sink sink) : m_limits(limits), m_sink(std::move(sink)) {}
+    TarReader(model::TarLimits limits, Sink sink) : m_limits(limits), m_sink(std::move(sink)) {}
 
     /// Feeds raw bytes. An error (cap exceeded, malformed header, sink failure) ends the stream: every
     /// later call returns the same error.
@@ -64,7 +48,7 @@ public:
     /// The stream ended: fails when it stopped inside an entry (truncated archive).
     Result<void> finish();
 
-    const std::vector<TarRejection>& rejections() const { return m_rejections; }
+    const std::vector<model::TarRejection>& rejections() const { return m_rejections; }
     std::size_t entries() const { return m_entries; }
     std::uint64_t totalBytes() const { return m_totalBytes; }
 
@@ -91,7 +75,7 @@ private:
     Result<void> afterPayload();
     std::string describeName(std::string_view raw) const;
 
-    TarLimits m_limits;
+    model::TarLimits m_limits;
     Sink m_sink;
     State m_state = State::Header;
     std::string m_block;    ///< partial 512-byte header block
@@ -104,7 +88,7 @@ private:
     int m_zeroBlocks = 0;
     std::size_t m_entries = 0;
     std::uint64_t m_totalBytes = 0;
-    std::vector<TarRejection> m_rejections;
+    std::vector<model::TarRejection> m_rejections;
     Error m_error;
 };
 

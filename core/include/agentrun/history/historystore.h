@@ -1,8 +1,8 @@
 #pragma once
 
 #include "agentrun/error.h"
-#include "agentrun/run/executor.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runspec.h"
+#include "agentrun/model/runresult.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,7 +35,7 @@ struct RunRecord
     std::string runId;
     std::int64_t createdMs = 0; ///< Unix time in milliseconds
     std::string source;         ///< "cli", "rest", "workbench"
-    std::string status;         ///< as run::toString(Status)
+    std::string status;         ///< as model::toString(Status)
     int exitCode = -1;
     std::string message;
     std::string errorCode;
@@ -53,7 +53,7 @@ struct RunRecord
     bool outputCapped = false;
     bool stdoutTruncated = false; ///< cut by the run's own output limit
     bool stderrTruncated = false;
-    run::Durations durations;
+    model::Durations durations;
     std::int64_t peakMemoryBytes = 0;
     double cpuSeconds = 0;
     // Schema 2 (empty or false in runs recorded before it):
@@ -94,14 +94,18 @@ struct HistoryFilter
     bool overriddenOnly = false; ///< only runs whose check was overridden
 };
 
-/// What a front end knows about a run beyond the request and the result.
+/// What a front end knows about a run beyond its description (the profile and the reason for an override
+/// are in model::RunSpec) and its result.
 struct RecordContext
 {
     std::string policy;         ///< what the user chose (preset name or file), not a temporary file
-    std::string source = "cli"; ///< "cli", "rest", "workbench"
-    std::string profile;        ///< the profile the settings came from; empty: none
-    std::string overrideReason; ///< why the check was overridden; kept only when request.skipCheck
+    std::string source = "cli"; ///< "cli", "rest", "workbench", "mcp"
 };
+
+/// The one recording policy, the same for every front end: every run the executor took up is kept —
+/// blocked code and rejected packages included, they are what a reviewer looks for — but not a request
+/// refused as invalid before anything started (the person saw why at once; nothing ran).
+bool isRecorded(const model::RunResult& result);
 
 /// Run history in an SQLite file (WAL, schema versioned with user_version). Thread-safe: one
 /// connection behind a mutex, so a server can record from every request thread. Never throws.
@@ -122,12 +126,13 @@ public:
     HistoryStore& operator=(HistoryStore&&) noexcept;
     ~HistoryStore();
 
-    /// Writes one run in one transaction: the whole row or nothing. `policyName` is what the user chose
-    /// (preset name or file); `source` says which front end ran it.
-    Result<void> record(const run::RunRequest& request, const run::RunResult& result,
+    /// Writes one run in one transaction: the whole row or nothing — or nothing at all when isRecorded()
+    /// says the run is not kept. `policyName` is what the user chose (preset name or file); `source` says
+    /// which front end ran it.
+    Result<void> record(const model::RunSpec& request, const model::RunResult& result,
                         std::string_view policyName, std::string_view source = "cli");
-    /// As above, with everything the front end knows: the profile and why the check was overridden.
-    Result<void> record(const run::RunRequest& request, const run::RunResult& result,
+    /// As above, with the context as one value.
+    Result<void> record(const model::RunSpec& request, const model::RunResult& result,
                         const RecordContext& context);
     /// Newest first.
     Result<std::vector<RunSummary>> list(const HistoryFilter& filter);
@@ -156,12 +161,10 @@ private:
 /// Does `status` name a run status ("ok", "blocked", …)?
 bool isKnownStatus(std::string_view status);
 
-/// The limits as stored and shown: {"timeout_seconds", "memory_bytes", …}.
-nlohmann::json limitsToJson(const run::Limits& limits);
-/// The inverse of limitsToJson(), validated: every field must be there with its type, and the values
-/// must pass run::validate(). Error code "history.limits" (a field missing or mistyped) or the
-/// validator's ("limits.memory", …).
-Result<run::Limits> limitsFromJson(const nlohmann::json& json);
+/// Stored limits (model::toJson's form, or the *_bytes spellings of rows written before it), validated:
+/// every field must be there and pass model::validate(). Error code "history.limits"; the message names
+/// the field.
+Result<model::Limits> limitsFromJson(const nlohmann::json& json);
 
 /// The `agentrun history show --json` / `GET /v2/runs/{id}` object: the run --json fields plus code,
 /// policy, limits, source, created_at and the capped flags.

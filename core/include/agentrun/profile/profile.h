@@ -1,15 +1,12 @@
 #pragma once
 
 #include "agentrun/error.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
+#include "agentrun/model/runspec.h"
 
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace agentrun::run {
-struct RunRequest;
-}
 
 namespace agentrun::profile {
 
@@ -18,7 +15,7 @@ struct Profile
 {
     std::string name = "default";
     std::string description;
-    run::Limits limits;
+    model::Limits limits;
     std::string policy = "standard";
     std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none
     std::vector<std::string> cached; ///< dependencies baked into a derived image
@@ -31,7 +28,7 @@ struct Profile
 /// Starts a run request from a profile: its limits, policy and dependency settings (whitelist, cached
 /// packages, wheelhouse, index URL). Every front end that takes a profile name applies it this way; the
 /// request's own fields are applied after it.
-void applyTo(const Profile& profile, run::RunRequest& request);
+void applyTo(const Profile& profile, model::RunSpec& request);
 
 /// Parses and validates a profile. Errors name the field (`profile.limits.memory`) and the accepted
 /// range; unknown fields are errors too, so a typo never silently means "default".

@@ -2,7 +2,7 @@
 
 #include "agentrun/error.h"
 #include "agentrun/run/executor.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/safety/policy.h"
 
 #include <cstdint>
@@ -32,11 +32,11 @@ Result<void> validate(const Ceilings& ceilings);
 
 /// The first limit above its ceiling: code `limits.<field>`, message like "limits.memory: 64 GiB is above
 /// this server's ceiling of 2 GiB (serve --max-memory)."
-Result<void> checkCeilings(const Limits& limits, const Ceilings& ceilings);
+Result<void> checkCeilings(const model::Limits& limits, const Ceilings& ceilings);
 
 /// `limits` lowered to the ceilings, still valid: swap follows memory down, /tmp stays below memory.
 /// For a server's own defaults, which were not chosen against the ceilings.
-Limits clampToCeilings(Limits limits, const Ceilings& ceilings);
+model::Limits clampToCeilings(model::Limits limits, const Ceilings& ceilings);
 
 /// What a server accepts in a run, whichever way each setting arrived (the request's own fields, a
 /// saved profile it names, the server's defaults). Applied to the final run description.
@@ -54,6 +54,6 @@ struct AdmissionRules
 
 /// The first rule `request` breaks, or nothing. Codes name the field: limits.<field> (ceilings, network,
 /// runtime), dependencies (whitelist, cached), policy, skip_check.
-Result<void> admit(const RunRequest& request, const AdmissionRules& rules);
+Result<void> admit(const model::RunSpec& request, const AdmissionRules& rules);
 
 } // namespace agentrun::run

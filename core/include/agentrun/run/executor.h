@@ -1,9 +1,9 @@
 #pragma once
 
 #include "agentrun/error.h"
-#include "agentrun/run/limits.h"
 #include "agentrun/run/observer.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
+#include "agentrun/model/runspec.h"
 
 #include <chrono>
 
@@ -25,23 +25,6 @@ struct ExecutorConfig
     int recycleRuns = 1;
 };
 
-struct RunRequest
-{
-    std::string code;
-    std::string stdinData;
-    std::vector<std::string> argv;
-    Limits limits;
-    std::string policy = "standard"; ///< preset name or policy file path
-    bool skipCheck = false;          ///< refused when the policy forbids overriding the check
-    std::vector<std::string> allow;  ///< dependency whitelist: "*" any, empty none (nothing installed)
-    std::string wheelhouse;          ///< host folder of wheels: offline installs (--no-index)
-    std::string indexUrl;            ///< package index: network for the install phase only
-    std::vector<std::string> cached; ///< cached dependencies: the run uses their baked image (deps/bake.h)
-    double installTimeoutSeconds = 300;
-    /// Files to copy out of the working directory after the run (empty: none), F1–F6 rules applied.
-    CollectRequest collect;
-};
-
 /// The facade every front end uses. Thread-safe: each run() call runs on the caller's thread; any
 /// number of runs may be in flight. Constructing it never contacts the engine, so a front end can start
 /// while Docker is down and report it per run.
@@ -55,7 +38,7 @@ public:
 
     /// Checks, resolves, runs in a fresh hardened container; never throws. observer.finished() is the
     /// last event, with the same result that is returned.
-    RunResult run(const RunRequest& request, RunObserver& observer, const CancelToken& cancel);
+    model::RunResult run(const model::RunSpec& request, RunObserver& observer, const CancelToken& cancel);
 
     /// Engine reachable and image present? The message says what to do when not.
     Result<std::string> ping();
@@ -64,7 +47,7 @@ public:
     /// `timeout`. A front end calls it when limits change, so that the next run finds one ready;
     /// benchmarks call it to start each run "once the pool is ready again". False on timeout or when
     /// the engine is unreachable.
-    bool waitUntilWarm(const Limits& limits, std::chrono::milliseconds timeout);
+    bool waitUntilWarm(const model::Limits& limits, std::chrono::milliseconds timeout);
 
     const ExecutorConfig& config() const;
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <atomic>
 #include <cstdint>
@@ -36,9 +36,9 @@ public:
     virtual void stageChanged(Stage) {}
     virtual void findings(const safety::Report&) {}
     virtual void installProgress(std::string_view /*line*/) {}
-    virtual void output(Stream, std::string_view /*bytes*/) {}
+    virtual void output(model::Stream, std::string_view /*bytes*/) {}
     virtual void resources(const ResourceSample&) {}
-    virtual void finished(const RunResult&) {}
+    virtual void finished(const model::RunResult&) {}
 };
 
 /// Cancels a run from any thread.

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <nlohmann/json.hpp>
 
@@ -9,11 +9,11 @@
 namespace agentrun::run {
 
 /// The `agentrun run --json` / `POST /v2/runs` object (docs/cli.md, "JSON output").
-nlohmann::json toJson(const RunResult& result);
+nlohmann::json toJson(const model::RunResult& result);
 
 /// The same object without "stdout", "stderr" and "output": for a front end that writes those big
 /// strings in pieces rather than copying them into a JSON tree.
-nlohmann::json toJsonWithoutOutput(const RunResult& result);
+nlohmann::json toJsonWithoutOutput(const model::RunResult& result);
 
 /// Serialises JSON for output: invalid UTF-8 from a program becomes U+FFFD, never an exception.
 std::string dumpJson(const nlohmann::json& json, int indent = -1);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,18 +15,18 @@ inline constexpr const char* ManagedLabel = "org.agentrun.managed";
 inline constexpr const char* PoolKeyLabel = "org.agentrun.pool-key";
 
 /// Mount options of the run's /tmp: size and inode caps, noexec, nosuid, nodev.
-std::string tmpfsOptions(const run::Limits& limits);
+std::string tmpfsOptions(const model::Limits& limits);
 
 /// The environment every run container gets: nothing from the host.
 std::vector<std::string> sandboxEnvironment();
 
 /// The full Engine API create body (Config + HostConfig) for a hardened run container.
-nlohmann::json containerSpec(const run::Limits& limits, const std::string& image);
+nlohmann::json containerSpec(const model::Limits& limits, const std::string& image);
 
 /// A stable key for "containers made with these settings are interchangeable".
-std::string poolKey(const run::Limits& limits, const std::string& image);
+std::string poolKey(const model::Limits& limits, const std::string& image);
 
 /// The equivalent `docker run` command line, for people to read and reuse.
-std::string dockerRunCommand(const run::Limits& limits, const std::string& image);
+std::string dockerRunCommand(const model::Limits& limits, const std::string& image);
 
 } // namespace agentrun::sandbox

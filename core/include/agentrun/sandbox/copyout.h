@@ -11,20 +11,12 @@
 
 namespace agentrun::sandbox {
 
-/// An entry written under another name than its sanitised one: two names of the archive became the same
-/// after sanitising (`a\nb` and `a_b`), or the archive named one path twice.
-struct CopyOutRename
-{
-    std::string archivePath; ///< printable form of the name in the archive
-    std::string path;        ///< where it was written, relative to the destination
-};
-
 struct CopyOutReport
 {
     std::vector<std::string> files;       ///< relative paths written under the destination
     std::vector<std::string> directories; ///< relative paths of the archive's directory entries
-    std::vector<engine::TarRejection> rejected;
-    std::vector<CopyOutRename> renamed;
+    std::vector<model::TarRejection> rejected;
+    std::vector<model::RenamedFile> renamed;
     std::uint64_t bytes = 0;
 };
 
@@ -88,7 +80,7 @@ private:
 /// mid-copy) into `destination` on the host, applying the F1–F5 rules and the caps in `limits`.
 /// An aborted copy (a cap, a malformed archive) leaves nothing: what it wrote is removed.
 Result<CopyOutReport> copyOut(engine::Client& client, std::string_view containerId, std::string_view path,
-                              const std::filesystem::path& destination, const engine::TarLimits& limits = {},
+                              const std::filesystem::path& destination, const model::TarLimits& limits = {},
                               WriteOptions options = {});
 
 } // namespace agentrun::sandbox

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
 #include <nlohmann/json.hpp>
 
@@ -43,12 +43,12 @@ private:
 class OutputCollector
 {
 public:
-    using Sink = std::function<void(run::Stream, std::string_view)>;
+    using Sink = std::function<void(model::Stream, std::string_view)>;
 
     OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink);
 
     /// Returns false once a stream went past its cap: the caller stops the run.
-    bool add(run::Stream stream, std::string_view bytes);
+    bool add(model::Stream stream, std::string_view bytes);
 
     /// End of stream: releases bytes held back while they looked like the start of a marker.
     void finish();
@@ -77,7 +77,7 @@ public:
     static std::string endMarker(std::string_view nonce); ///< the stderr end marker
 
 private:
-    bool keep(run::Stream stream, std::string_view bytes);
+    bool keep(model::Stream stream, std::string_view bytes);
 
     std::int64_t m_limit;
     Sink m_sink;

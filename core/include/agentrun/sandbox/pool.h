@@ -1,7 +1,7 @@
 #pragma once
 
 #include "agentrun/engine/client.h"
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -40,11 +40,11 @@ public:
     ContainerPool& operator=(const ContainerPool&) = delete;
 
     /// A warm container for these settings: from the pool when one is ready, else made now.
-    Result<WarmContainer> acquire(const run::Limits& limits, const std::string& image);
+    Result<WarmContainer> acquire(const model::Limits& limits, const std::string& image);
 
     /// Makes a fresh container now, bypassing the pool; `mounts` (HostConfig.Mounts entries) and `env`
     /// are added to the hardened spec (installed dependencies).
-    Result<WarmContainer> make(const run::Limits& limits, const std::string& image,
+    Result<WarmContainer> make(const model::Limits& limits, const std::string& image,
                                const std::vector<nlohmann::json>& mounts = {},
                                const std::vector<std::string>& env = {});
 
@@ -74,7 +74,7 @@ public:
     };
 
     /// Blocks until the pool holds `size` containers for these settings (for tests and benchmarks).
-    bool waitUntilWarm(const run::Limits& limits, const std::string& image,
+    bool waitUntilWarm(const model::Limits& limits, const std::string& image,
                        std::chrono::milliseconds timeout);
 
     int readyCount() const;
@@ -82,10 +82,10 @@ public:
 private:
     void work();
     void fill(std::unique_lock<std::mutex>& lock); ///< makes one warm container; m_mutex held
-    Result<WarmContainer> create(const run::Limits& limits, const std::string& image,
+    Result<WarmContainer> create(const model::Limits& limits, const std::string& image,
                                  const std::vector<nlohmann::json>& mounts,
                                  const std::vector<std::string>& env, bool recyclable);
-    void switchKey(const std::string& key, const run::Limits& limits,
+    void switchKey(const std::string& key, const model::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
     engine::Client& m_client;
@@ -95,7 +95,7 @@ private:
     std::condition_variable m_wake;
     std::condition_variable m_changed;
     std::string m_key;
-    run::Limits m_limits;
+    model::Limits m_limits;
     std::string m_image;
     std::deque<WarmContainer> m_ready;
     std::deque<std::pair<std::string, std::thread>> m_trash;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/run/collect.h"
+#include "agentrun/model/files.h"
 
 #include "agentrun/safety/finding.h"
 
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace agentrun::run {
+namespace agentrun::model {
 
 enum class Status
 {
@@ -64,7 +64,7 @@ struct RunResult
     bool stderrTruncated = false;
     std::string image;
     std::string runId;
-    CollectedFiles files; ///< when the request asked for files (RunRequest::collect)
+    CollectedFiles files; ///< when the request asked for files (RunSpec::collect)
 };
 
-} // namespace agentrun::run
+} // namespace agentrun::model

@@ -1,11 +1,11 @@
-#include "agentrun/run/limits.h"
+#include "agentrun/model/limits.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
-namespace agentrun::run {
+namespace agentrun::model {
 
 namespace {
 
@@ -157,4 +157,4 @@ Result<void> validate(const Limits& limits)
     return {};
 }
 
-} // namespace agentrun::run
+} // namespace agentrun::model

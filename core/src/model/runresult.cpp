@@ -1,7 +1,6 @@
-#include "agentrun/run/observer.h"
-#include "agentrun/run/runresult.h"
+#include "agentrun/model/runresult.h"
 
-namespace agentrun::run {
+namespace agentrun::model {
 
 std::string_view toString(Status status)
 {
@@ -34,25 +33,6 @@ std::string_view toString(Status status)
     return "engine_error";
 }
 
-std::string_view toString(Stage stage)
-{
-    switch (stage) {
-    case Stage::Checking:
-        return "checking";
-    case Stage::Resolving:
-        return "resolving";
-    case Stage::Installing:
-        return "installing";
-    case Stage::Starting:
-        return "starting";
-    case Stage::Running:
-        return "running";
-    case Stage::Finished:
-        return "finished";
-    }
-    return "finished";
-}
-
 int cliExitStatus(Status status, int programExitCode)
 {
     switch (status) {
@@ -79,4 +59,4 @@ int cliExitStatus(Status status, int programExitCode)
     return 3;
 }
 
-} // namespace agentrun::run
+} // namespace agentrun::model

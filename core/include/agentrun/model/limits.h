@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace agentrun::run {
+namespace agentrun::model {
 
 /// Resource limits of one run. Defaults are what a snippet of LLM code normally needs.
 struct Limits
@@ -38,4 +38,4 @@ Result<std::int64_t> parseSize(std::string_view text, std::string_view field);
 /// "256 MiB", "1.5 GiB", "512 B".
 std::string formatSize(std::int64_t bytes);
 
-} // namespace agentrun::run
+} // namespace agentrun::model

@@ -1,0 +1,64 @@
+#pragma once
+
+// Records of the files a run asks to keep and of what came out: plain values, shared by the run
+// description (model/runspec.h), the result (model/runresult.h), the archive reader (engine/tarreader.h)
+// and the host writer (sandbox/copyout.h), none of which this header needs.
+
+#include "agentrun/error.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace agentrun::model {
+
+/// Caps for a tar stream that comes out of a sandbox (docs/security.md, F4): past any of them the whole
+/// copy is aborted.
+struct TarLimits
+{
+    std::uint64_t maxTotalBytes = 64ull * 1024 * 1024; ///< sum of file sizes
+    std::uint64_t maxFileBytes = 16ull * 1024 * 1024;  ///< one file
+    std::size_t maxEntries = 10000;
+    std::size_t maxPathBytes = 1024; ///< whole sanitised path
+};
+
+/// An entry the reader refused (docs/security.md, F1–F3 and F5): never handed to the sink.
+struct TarRejection
+{
+    std::string archivePath; ///< printable form of the name in the archive
+    std::string reason;      ///< e.g. "symbolic link to /etc/passwd"
+};
+
+/// An entry written under another name than its sanitised one: two names of the archive became the same
+/// after sanitising (`a\nb` and `a_b`), or the archive named one path twice.
+struct RenamedFile
+{
+    std::string archivePath; ///< printable form of the name in the archive
+    std::string path;        ///< where it was written, relative to the destination
+};
+
+/// Files a run asked to keep, copied out of its working directory after the program ended.
+struct CollectRequest
+{
+    std::vector<std::string> paths;    ///< relative to the working directory (/tmp); files or folders
+    std::filesystem::path destination; ///< an existing, empty directory on the host
+    TarLimits limits;
+    bool keepExecutable = false; ///< keep files' execute bits (off: every file arrives as 0644 or less)
+};
+
+struct CollectedFiles
+{
+    bool requested = false;
+    std::vector<std::string> copied; ///< sanitised relative paths written under the destination
+    std::vector<TarRejection> rejected;
+    std::vector<RenamedFile> renamed; ///< written under a suffixed name (a name collision)
+    std::string error;                ///< why the copy did not happen or stopped (empty: it completed)
+};
+
+/// Checks the request before anything starts: at most 64 paths, each relative, without `..`, not
+/// starting with '-', at most 255 bytes; the destination an existing, empty directory (so that nothing
+/// merges into files that were there: error code "request.collect_to").
+Result<void> validateCollect(const CollectRequest& request);
+
+} // namespace agentrun::model
