@@ -4,13 +4,13 @@
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/tar.h"
+#include "agentrun/engine/urlencode.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -107,18 +107,7 @@ constexpr const char* PthScript =
 void removeUnfinishedBuild(engine::Client& client, const std::string& tag)
 {
     const nlohmann::json filters = {{"dangling", {"true"}}, {"label", {label("bake") + "=" + tag}}};
-    std::string query;
-    for (unsigned char c : filters.dump()) {
-        static constexpr char hex[] = "0123456789ABCDEF";
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.') {
-            query += static_cast<char>(c);
-        } else {
-            query += '%';
-            query += hex[c >> 4];
-            query += hex[c & 15];
-        }
-    }
-    auto response = client.request("GET", "/images/json?all=1&filters=" + query);
+    auto response = client.request("GET", "/images/json?all=1&filters=" + engine::urlEncode(filters.dump()));
     if (!response || response->status != 200) {
         return;
     }

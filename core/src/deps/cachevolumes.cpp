@@ -2,6 +2,7 @@
 
 #include "agentrun/deps/bake.h"
 #include "agentrun/engine/client.h"
+#include "agentrun/engine/urlencode.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
 
@@ -11,25 +12,9 @@ namespace agentrun::deps {
 
 namespace {
 
-std::string percentEncode(std::string_view text)
-{
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 std::string cacheFilter()
 {
-    return percentEncode(nlohmann::json{{"label", {std::string(DepsLabel) + "=cache"}}}.dump());
+    return engine::urlEncode(nlohmann::json{{"label", {std::string(DepsLabel) + "=cache"}}}.dump());
 }
 
 Result<std::vector<nlohmann::json>> cacheVolumes(engine::Client& client)
@@ -186,19 +171,9 @@ Result<std::optional<std::string>> archiveFromVolume(engine::Client& client, con
     if (!id) {
         return std::unexpected(id.error());
     }
-    auto response =
-        client.request("GET", "/containers/" + *id + "/archive?path=" + percentEncode(path), {}, timeout);
+    auto tar = client.readArchive(*id, path, timeout);
     client.removeContainer(*id, true);
-    if (!response) {
-        return std::unexpected(response.error());
-    }
-    if (response->status == 404) {
-        return std::optional<std::string>();
-    }
-    if (response->status != 200) {
-        return std::unexpected(engine::httpError(response->status, response->body, "volume " + volume));
-    }
-    return std::optional<std::string>(std::move(response->body));
+    return tar;
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 
 #include "agentrun/deps/installer.h"
 #include "agentrun/engine/client.h"
-#include "agentrun/engine/demuxer.h"
+#include "agentrun/engine/containerstream.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <unistd.h>
@@ -10,8 +10,6 @@
 namespace agentrun::deps {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 /// Splits one stream into lines; a line longer than the cap is delivered in pieces.
 class LineSplitter
@@ -152,7 +150,11 @@ Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& 
     OneShotOutcome outcome;
     LineSplitter out(line);
     LineSplitter err(line);
-    engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
+    engine::ContainerStream reader(client, *id, *stream,
+                                   {.deadline = engine::ContainerStream::Clock::now() + timeout,
+                                    .cancel = cancel,
+                                    .poll = std::chrono::milliseconds(50)});
+    const auto read = reader.read([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
         if (channel == engine::FrameDemuxer::Channel::Stderr) {
             err.feed(bytes);
             return;
@@ -162,40 +164,10 @@ Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& 
             outcome.stdoutData.append(bytes.substr(0, keepStdout - outcome.stdoutData.size()));
         }
     });
-
-    const auto deadline = Clock::now() + timeout;
-    bool killed = false;
-    Clock::time_point killedAt;
-    std::optional<Error> streamError;
-    while (true) {
-        if (!killed) {
-            if (cancel && cancel->load()) {
-                outcome.cancelled = true;
-            } else if (Clock::now() >= deadline) {
-                outcome.timedOut = true;
-            }
-            if (outcome.cancelled || outcome.timedOut) {
-                client.killContainer(*id);
-                killed = true;
-                killedAt = Clock::now();
-            }
-        } else if (Clock::now() - killedAt > std::chrono::seconds(5)) {
-            break; // the engine did not close the stream after the kill
-        }
-        bool eof = false;
-        auto chunk = stream->read(std::chrono::milliseconds(50), eof);
-        if (!chunk) {
-            streamError = chunk.error();
-            break;
-        }
-        if (!chunk->empty() && !demuxer.feed(*chunk)) {
-            streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
-            break;
-        }
-        if (eof) {
-            break;
-        }
-    }
+    const bool killed = read.killed();
+    outcome.cancelled = read.stop == engine::ContainerStream::Stop::Cancelled;
+    outcome.timedOut = read.stop == engine::ContainerStream::Stop::Deadline;
+    const std::optional<Error>& streamError = read.error;
     out.flush();
     err.flush();
     if (streamError && !killed) {

@@ -1,6 +1,5 @@
 #include "agentrun/engine/client.h"
-
-#include "engine/urlencode.h"
+#include "agentrun/engine/urlencode.h"
 
 namespace agentrun::engine {
 
@@ -59,6 +58,23 @@ Result<void> Client::getArchive(std::string_view id, std::string_view path,
         return fail("archive.cancelled", "The copy out of the container was cancelled.");
     }
     return {};
+}
+
+Result<std::optional<std::string>> Client::readArchive(std::string_view id, std::string_view path,
+                                                       std::chrono::milliseconds timeout)
+{
+    auto response =
+        request("GET", "/containers/" + std::string(id) + "/archive?path=" + urlEncode(path), {}, timeout);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 404) {
+        return std::optional<std::string>();
+    }
+    if (response->status != 200) {
+        return std::unexpected(archiveError(response->status, response->body, id, path));
+    }
+    return std::optional<std::string>(std::move(response->body));
 }
 
 } // namespace agentrun::engine

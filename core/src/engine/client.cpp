@@ -1,7 +1,6 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/jsonlines.h"
-
-#include "engine/urlencode.h"
+#include "agentrun/engine/urlencode.h"
 
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"

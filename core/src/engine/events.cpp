@@ -1,8 +1,8 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/jsonlines.h"
+#include "agentrun/engine/urlencode.h"
 
 #include "engine/jsonfield.h"
-#include "engine/urlencode.h"
 
 namespace agentrun::engine {
 

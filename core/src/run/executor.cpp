@@ -1,25 +1,17 @@
 #include "agentrun/run/executor.h"
-#include "agentrun/run/collect.h"
-#include "agentrun/run/validate.h"
 
 #include "agentrun/engine/client.h"
-#include "agentrun/engine/demuxer.h"
-#include "agentrun/safety/analyzer.h"
-#include "agentrun/safety/policy.h"
-#include "agentrun/sandbox/outputcollector.h"
 #include "agentrun/sandbox/pool.h"
-#include "run/classify.h"
 #include "run/dependencies.h"
 #include "run/leftovers.h"
-#include "run/statsreader.h"
+#include "run/livestream.h"
+#include "run/stages.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <thread>
 
 namespace agentrun::run {
 
@@ -126,18 +118,18 @@ bool Executor::waitUntilWarm(const model::Limits& limits, std::chrono::milliseco
     return m_impl->pool().waitUntilWarm(limits, m_impl->m_config.image, timeout);
 }
 
-model::RunResult Executor::run(const model::RunSpec& request, RunObserver& observer,
-                               const CancelToken& cancel)
+// The stages are in run/stages.h, each in a file of its own; this reads as the list of them.
+model::RunResult Executor::run(const model::RunSpec& request, RunObserver& observer, const CancelToken& cancel)
 {
     const auto started = Clock::now();
     model::RunResult result;
     result.runId = randomHex(8);
     result.image = m_impl->m_config.image;
 
-    const auto finish = [&](model::Status status, std::string message, std::string code = {}) {
-        result.status = status;
-        result.message = std::move(message);
-        result.errorCode = std::move(code);
+    const auto finish = [&](RunEnd end) {
+        result.status = end.status;
+        result.message = std::move(end.message);
+        result.errorCode = std::move(end.code);
         result.durations.totalMs = msSince(started);
         observer.stageChanged(Stage::Finished);
         observer.finished(result);
@@ -145,244 +137,72 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
         return std::move(result);
     };
 
-    if (auto valid = validate(request); !valid) {
-        return finish(model::Status::InvalidRequest, valid.error().message, valid.error().code);
+    // 1. Check: the request, then the static check of the code; nothing starts when it blocks.
+    if (auto invalid = validateRequest(request)) {
+        return finish(std::move(*invalid));
     }
-
-    // 1. The static check: nothing starts when it blocks.
     observer.stageChanged(Stage::Checking);
-    const auto checkStart = Clock::now();
-    auto policy = safety::Policy::load(request.policy);
-    if (!policy) {
-        return finish(model::Status::InvalidRequest, policy.error().message, policy.error().code);
-    }
-    if (request.skipCheck && !policy->allowsOverride()) {
-        return finish(model::Status::InvalidRequest,
-                      "The " + policy->name() + " policy does not allow skipping the safety check.",
-                      "policy.override");
-    }
-    const safety::Report report = safety::analyze(request.code, *policy);
-    result.durations.checkMs = msSince(checkStart);
-    result.findings = report.findings;
-    observer.findings(report);
-    if (!report.allowed && !request.skipCheck) {
-        return finish(model::Status::Blocked, blockedMessage(report), "safety.blocked");
+    const auto report = checkCode(request, result, observer);
+    if (!report) {
+        return finish(report.error());
     }
     if (cancel.cancelled()) {
-        return finish(model::Status::Cancelled, "The run was cancelled before it started.");
+        return finish({model::Status::Cancelled, "The run was cancelled before it started.", {}});
     }
-
     auto client = m_impl->client();
     if (!client) {
-        return finish(model::Status::EngineError, client.error().message, client.error().code);
+        return finish(engineFailure(client.error()));
     }
     engine::Client& engine = **client;
-    const auto& runtimes = m_impl->info().runtimes;
-    if (request.limits.runtime != "runc" &&
-        std::ranges::find(runtimes, request.limits.runtime) == runtimes.end()) {
-        // Fail closed: never fall back to a weaker runtime than the one asked for.
-        return finish(
-            model::Status::EngineError,
-            "The " + request.limits.runtime +
-                " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
-                "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
-                "runc runtime.",
-            "runtime.missing");
+    if (auto missing = requireRuntime(request.limits.runtime, m_impl->info().runtimes)) {
+        return finish(std::move(*missing));
     }
 
-    // 2. Dependencies: resolved against the image's Python and the whitelist, installed into a cached
-    //    volume by a separate installer container; the run itself stays offline.
+    // 2. Resolve and install: the code's imports against the image's Python and the whitelist, installed
+    //    into a cached volume by a separate installer container; the run itself stays offline.
     observer.stageChanged(Stage::Resolving);
     const DependencyPlan plan = prepareDependencies(engine, m_impl->installer(), m_impl->m_config.image,
-                                                    request, report, observer, cancel);
+                                                    request, *report, observer, cancel);
     result.packages = plan.packages;
     result.durations.installMs = plan.installMs;
     if (plan.failure) {
-        return finish(*plan.failure, plan.message, plan.code);
+        return finish({*plan.failure, plan.message, plan.code});
     }
     const std::string& image = plan.image.empty() ? m_impl->m_config.image : plan.image; // baked?
     result.image = image;
 
-    // 3. A hardened container with its agent waiting: from the warm pool unless it needs the packages'
-    //    volume mounted.
+    // 3. Acquire a hardened container with its agent waiting, and send it the run.
     observer.stageChanged(Stage::Starting);
     auto& pool = m_impl->pool();
     // The pool's background work waits while this run is in flight (unless no warm container is left).
     std::optional<sandbox::ContainerPool::RunScope> inFlight(std::in_place, pool);
-    // A run that keeps files is held after its report for the copy, so it never takes a recycled one.
-    const bool collect = !request.collect.paths.empty();
-    auto container = plan.mounts.empty() && !collect
-                         ? pool.acquire(request.limits, image)
-                         : pool.make(request.limits, image, plan.mounts, plan.env);
-    if (!container) {
-        return finish(model::Status::EngineError, container.error().message, container.error().code);
-    }
-
-    if (container->fromPool) {
-        // A warm container may have been stopped or removed from outside while it waited: the engine
-        // then closed its attach connection, which a poll sees without a round trip to the engine.
-        if (container->stream.peerClosed()) {
-            pool.discard(container->id);
-            container = pool.make(request.limits, image, plan.mounts, plan.env);
-            if (!container) {
-                return finish(model::Status::EngineError, container.error().message, container.error().code);
-            }
-        }
-    }
-
     const std::string nonce = randomHex(16);
-    nlohmann::json header = {{"nonce", nonce},
-                             {"code", request.code.size()},
-                             {"stdin", request.stdinData.size()},
-                             {"argv", request.argv},
-                             {"hold", collect},
-                             // The agent ends the run itself shortly after this, should the host not.
-                             {"timeout", request.limits.timeoutSeconds}};
-    const std::string payload = header.dump() + "\n" + request.code + request.stdinData;
-    auto sent = container->stream.write(payload);
-    if (!sent && container->fromPool) {
-        // A warm container may have been removed from outside since it was made: one fresh try.
-        pool.discard(container->id);
-        container = pool.make(request.limits, image, plan.mounts, plan.env);
-        if (!container) {
-            return finish(model::Status::EngineError, container.error().message, container.error().code);
-        }
-        sent = container->stream.write(payload);
-    }
-    if (!sent) {
-        pool.discard(container->id);
-        return finish(model::Status::EngineError, sent.error().message, sent.error().code);
+    auto container = acquireContainer(pool, request, image, plan, nonce);
+    if (!container) {
+        return finish(container.error());
     }
 
-    // 3. Live output until the stream ends, the clock runs out, a cap is hit or the user cancels.
+    // 4. Stream: live output until the stream ends, the clock runs out, a cap is hit or the user cancels.
     observer.stageChanged(Stage::Running);
-    const auto runStart = Clock::now();
-    StatsReader stats(engine, container->id, request.limits, observer);
+    LiveRun live(engine, *container, request, nonce, observer);
+    live.stream(cancel);
+    result.durations.runMs = live.runMs();
 
-    sandbox::OutputCollector collector(
-        nonce, request.limits.outputLimitBytes,
-        [&](model::Stream stream, std::string_view bytes) { observer.output(stream, bytes); });
-    bool overCap = false;
-    engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
-        const model::Stream stream =
-            channel == engine::FrameDemuxer::Channel::Stderr ? model::Stream::Stderr : model::Stream::Stdout;
-        if (!collector.add(stream, bytes)) {
-            overCap = true;
-        }
-    });
+    // 5. The engine's record of how it ended, when the agent's report does not say (or the host killed).
+    const EngineRecord record =
+        live.needsEngineRecord() ? readEngineRecord(engine, container->id) : EngineRecord{};
 
-    const auto deadline = runStart + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(request.limits.timeoutSeconds));
-    Ending ending = Ending::Exited;
-    std::optional<Error> streamError;
-    bool killed = false;
-    std::optional<Clock::time_point> killedAt;
-    // The kill runs beside the read loop: while output is flowing, the engine completes a kill only once
-    // the attach stream is drained, so a kill made here would wait for its own 30 s request timeout.
-    std::thread killer;
-    while (true) {
-        if (!killed) {
-            if (cancel.cancelled()) {
-                ending = Ending::Cancelled;
-            } else if (overCap) {
-                ending = Ending::OutputLimit;
-            } else if (Clock::now() >= deadline) {
-                ending = Ending::Timeout;
-            }
-            if (ending != Ending::Exited) {
-                killer = std::thread([&engine, id = container->id] { engine.killContainer(id); });
-                killed = true;
-                killedAt = Clock::now();
-            }
-        } else if (Clock::now() - *killedAt > std::chrono::seconds(5)) {
-            break; // the engine did not close the stream after the kill: stop waiting for it
-        }
-        bool eof = false;
-        auto chunk = container->stream.read(std::chrono::milliseconds(20), eof);
-        if (!chunk) {
-            streamError = chunk.error();
-            break;
-        }
-        if (!chunk->empty() && !demuxer.feed(*chunk)) {
-            streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
-            break;
-        }
-        if (eof || (!killed && collector.complete())) {
-            break; // after the report the agent only exits: the container is removed in the background
-        }
-    }
-    if (killer.joinable()) {
-        killer.join();
-    }
-    collector.finish();
-    result.durations.runMs = msSince(runStart);
-    if (ending == Ending::Exited && collector.report() && collector.report()->value("deadline", false)) {
-        ending = Ending::Timeout; // the agent's own clock ended it: the host's kill came too late
+    // 6. Collect the files the run keeps, from its held container.
+    if (!request.collect.paths.empty()) {
+        collectStage(engine, *container, live, request.collect, result.files);
     }
 
-    // 4. How did it end? The engine's own record, never the program's output alone.
-    // Without a report (killed, crashed agent, engine trouble) the engine's record decides.
-    const bool needState = !collector.report() || killed;
-    Result<int> exitCode =
-        needState ? engine.waitContainer(container->id, std::chrono::seconds(10)) : Result<int>(0);
-    Result<nlohmann::json> state =
-        needState ? engine.inspectContainer(container->id) : Result<nlohmann::json>(nlohmann::json());
-    if (collect) {
-        // The agent holds the container after its report, every process of the run killed (its report
-        // says "clean"): copy the files now, then let it go by closing its stdin.
-        const auto* agentReport = collector.report() ? &*collector.report() : nullptr;
-        if (agentReport && !killed && agentReport->value("clean", false)) {
-            result.files = collectFiles(engine, container->id, request.collect);
-        } else {
-            result.files.requested = true;
-            result.files.error = "No files were copied: the run did not end on its own (" +
-                                 std::string(killed ? "it was stopped" : "no report from the sandbox") +
-                                 "), and its working directory went with its container.";
-        }
-        container->stream.closeWrite();
-    }
-    std::thread statsThread = stats.stop();
-    // Recycle mode: a run that ended cleanly (its agent killed what the run left, wiped the writable
-    // places and said so in its report) gives its container back for the next run.
-    const bool recycled = container->runsLeft > 1 && !killed && !streamError && !overCap && !needState &&
-                          demuxer.atFrameBoundary() && collector.report() &&
-                          collector.report()->value("recycled", false);
-    if (recycled) {
-        pool.giveBack(std::move(*container), std::move(statsThread));
-    } else {
-        pool.discard(container->id, std::move(statsThread));
-    }
+    // 7. Release the container: back to the pool (recycle mode) or discarded.
+    releaseContainer(pool, std::move(*container), live);
     inFlight.reset();
 
-    // Moved, not copied: a run's output may be its output limit per stream, twice (interleaved).
-    result.stdoutData = collector.takeStdout();
-    result.stderrData = collector.takeStderr();
-    result.output = collector.takeCombined();
-    result.stdoutTruncated = collector.stdoutTruncated();
-    result.stderrTruncated = collector.stderrTruncated();
-    if (const auto& agentReport = collector.report()) {
-        result.peakMemoryBytes = agentReport->value("peak_memory", std::int64_t{0});
-        result.cpuSeconds = agentReport->value("cpu", 0.0);
-    }
-    if (!killed && streamError) {
-        if (!state && state.error().code == "container.gone") {
-            return finish(model::Status::EngineError, state.error().message, state.error().code);
-        }
-        return finish(model::Status::EngineError, streamError->message, streamError->code);
-    }
-    if (!collector.report() && !state && state.error().code.starts_with("engine.")) {
-        // The stream ended without the agent's report and the engine no longer answers: it went away
-        // (restarted, stopped) during the run. The container is removed once it is back.
-        return finish(model::Status::EngineError,
-                      "The Docker engine went away during the run, so its outcome is unknown: " +
-                          state.error().message,
-                      "engine.lost_during_run");
-    }
-    const Classification verdict =
-        classify(ending, collector.report(), state && needState ? &*state : nullptr,
-                 exitCode ? *exitCode : -1, request.limits, result);
-    result.exitCode = verdict.exitCode;
-    return finish(verdict.status, verdict.message, verdict.code);
+    // 8. Classify: the output into the result, and the status.
+    return finish(classifyRun(live, record, request.limits, result));
 }
 
 } // namespace agentrun::run

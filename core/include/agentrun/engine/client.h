@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,10 @@ public:
     Result<void> getArchive(std::string_view id, std::string_view path,
                             const std::function<bool(std::string_view)>& sink,
                             const std::atomic<bool>& cancel);
+    /// Reads `path` out of the container as a tar archive into memory, for small things (a marker
+    /// file); nullopt when the engine answers 404 (nothing at that path).
+    Result<std::optional<std::string>> readArchive(std::string_view id, std::string_view path,
+                                                   std::chrono::milliseconds timeout);
 
     // Events
     struct Event

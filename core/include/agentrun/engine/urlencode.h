@@ -5,7 +5,8 @@
 
 namespace agentrun::engine {
 
-/// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay).
+/// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay): the one encoder for
+/// Engine API paths. Code outside engine/ should not need it: engine::Client takes typed arguments.
 inline std::string urlEncode(std::string_view text)
 {
     static constexpr char hex[] = "0123456789ABCDEF";

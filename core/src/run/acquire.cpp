@@ -1,0 +1,66 @@
+// The acquire stage of a run (run/stages.h): a container with its agent waiting, the run sent to it.
+#include "run/stages.h"
+
+namespace agentrun::run {
+
+namespace {
+
+/// What the agent reads on stdin: a JSON header line, then the code and the stdin data.
+std::string runPayload(const model::RunSpec& request, const std::string& nonce, bool hold)
+{
+    const nlohmann::json header = {{"nonce", nonce},
+                                   {"code", request.code.size()},
+                                   {"stdin", request.stdinData.size()},
+                                   {"argv", request.argv},
+                                   {"hold", hold},
+                                   // The agent ends the run itself shortly after this, should the host not.
+                                   {"timeout", request.limits.timeoutSeconds}};
+    return header.dump() + "\n" + request.code + request.stdinData;
+}
+
+} // namespace
+
+std::expected<sandbox::WarmContainer, RunEnd>
+acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, const std::string& image,
+                 const DependencyPlan& plan, const std::string& nonce)
+{
+    // A run that keeps files is held after its report for the copy, so it never takes a recycled one.
+    const bool collect = !request.collect.paths.empty();
+    auto container = plan.mounts.empty() && !collect
+                         ? pool.acquire(request.limits, image)
+                         : pool.make(request.limits, image, plan.mounts, plan.env);
+    if (!container) {
+        return std::unexpected(engineFailure(container.error()));
+    }
+
+    if (container->fromPool) {
+        // A warm container may have been stopped or removed from outside while it waited: the engine
+        // then closed its attach connection, which a poll sees without a round trip to the engine.
+        if (container->stream.peerClosed()) {
+            pool.discard(container->id);
+            container = pool.make(request.limits, image, plan.mounts, plan.env);
+            if (!container) {
+                return std::unexpected(engineFailure(container.error()));
+            }
+        }
+    }
+
+    const std::string payload = runPayload(request, nonce, collect);
+    auto sent = container->stream.write(payload);
+    if (!sent && container->fromPool) {
+        // A warm container may have been removed from outside since it was made: one fresh try.
+        pool.discard(container->id);
+        container = pool.make(request.limits, image, plan.mounts, plan.env);
+        if (!container) {
+            return std::unexpected(engineFailure(container.error()));
+        }
+        sent = container->stream.write(payload);
+    }
+    if (!sent) {
+        pool.discard(container->id);
+        return std::unexpected(engineFailure(sent.error()));
+    }
+    return std::move(*container);
+}
+
+} // namespace agentrun::run

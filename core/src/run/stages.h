@@ -1,0 +1,84 @@
+#pragma once
+
+// The stages of Executor::run, in the order it runs them (docs/design.md, "A run, stage by stage"):
+// check → resolve and install (run/dependencies.h) → acquire a container → stream (run/livestream.h)
+// → read the engine's record → collect files → release the container → classify. Each stage that can
+// end the run returns a RunEnd; Executor::run turns it into the result.
+
+#include "agentrun/engine/client.h"
+#include "agentrun/run/executor.h"
+#include "agentrun/safety/finding.h"
+#include "agentrun/sandbox/pool.h"
+#include "run/dependencies.h"
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentrun::run {
+
+class LiveRun;
+
+/// How a run ends (its status and why), when a stage decides it.
+struct RunEnd
+{
+    model::Status status = model::Status::EngineError;
+    std::string message;
+    std::string code;
+};
+
+/// An engine error that ends the run: its message and code as they are.
+inline RunEnd engineFailure(const Error& error)
+{
+    return {model::Status::EngineError, error.message, error.code};
+}
+
+// Check (check.cpp)
+
+/// The request alone: its limits, its collect request and the size of its stdin.
+std::optional<RunEnd> validateRequest(const model::RunSpec& request);
+
+/// The policy and the static check of the code; nothing starts when it blocks. Fills result.findings and
+/// result.durations.checkMs and shows the findings to the observer. Returns the report (the installer
+/// reads its imports).
+std::expected<safety::Report, RunEnd> checkCode(const model::RunSpec& request, model::RunResult& result,
+                                                RunObserver& observer);
+
+/// Fails closed when the runtime asked for is not registered with the engine: never a weaker one.
+std::optional<RunEnd> requireRuntime(const std::string& runtime, const std::vector<std::string>& registered);
+
+// Acquire (acquire.cpp)
+
+/// A hardened container with its agent waiting, the run (header, code, stdin) already sent to it: from
+/// the warm pool unless it needs the packages' volume mounted or keeps files; a warm container removed
+/// from outside while it waited is replaced by a fresh one, once.
+std::expected<sandbox::WarmContainer, RunEnd>
+acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, const std::string& image,
+                 const DependencyPlan& plan, const std::string& nonce);
+
+// After the stream (settle.cpp)
+
+/// The engine's own record of how the container ended; read only when the run has no report of its
+/// agent or the host killed it (otherwise exitCode is 0 and state an empty object, never read).
+struct EngineRecord
+{
+    Result<int> exitCode = 0;
+    Result<nlohmann::json> state = nlohmann::json();
+};
+EngineRecord readEngineRecord(engine::Client& engine, const std::string& containerId);
+
+/// Collect: copies the requested files out of the held container when the run ended on its own and its
+/// agent says every process of it is gone, then lets the container go (end of file on its stdin).
+void collectStage(engine::Client& engine, sandbox::WarmContainer& container, const LiveRun& live,
+                  const model::CollectRequest& request, model::CollectedFiles& files);
+
+/// Release: a container whose run ended cleanly and whose agent wiped it goes back to the pool
+/// (recycle mode); every other one is discarded. The stats reader's thread goes with it.
+void releaseContainer(sandbox::ContainerPool& pool, sandbox::WarmContainer container, LiveRun& live);
+
+/// Classify: moves the output into `result` and decides the status from what the host did, the
+/// agent's report and the engine's record.
+RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limits& limits, model::RunResult& result);
+
+} // namespace agentrun::run
