@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/history/historystore.h"
+#include "agentrun/jsonfield.h"
 #include "agentrun/run/limits.h"
 #include "agentrun/run/resultjson.h"
 
@@ -98,9 +99,10 @@ void printRecord(const history::RunRecord& r)
     if (!r.findings.empty()) {
         std::cout << "  findings:\n";
         for (const auto& finding : r.findings) {
-            std::cout << "    " << finding.value("line", 0) << ":" << finding.value("column", 0) << " "
-                      << finding.value("severity", "") << " " << finding.value("rule", "") << ": "
-                      << finding.value("message", "") << "\n";
+            std::cout << "    " << json::integerField(finding, "line") << ":"
+                      << json::integerField(finding, "column") << " " << json::textField(finding, "severity")
+                      << " " << json::textField(finding, "rule") << ": "
+                      << json::textField(finding, "message") << "\n";
         }
     }
     std::cout << "--- code ---\n" << r.code;

@@ -4,6 +4,7 @@
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/tar.h"
+#include "agentrun/jsonfield.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
 
@@ -77,10 +78,7 @@ Result<std::optional<nlohmann::json>> inspectIfPresent(engine::Client& client, c
 
 nlohmann::json labelsOf(const nlohmann::json& inspected)
 {
-    const auto config = inspected.value("Config", nlohmann::json::object());
-    const auto labels =
-        config.is_object() ? config.value("Labels", nlohmann::json::object()) : nlohmann::json();
-    return labels.is_object() ? labels : nlohmann::json::object();
+    return json::objectField(json::objectField(inspected, "Config"), "Labels");
 }
 
 /// One bake per tag at a time in the process: two builds of one tag would race for the name.
@@ -128,7 +126,7 @@ void removeUnfinishedBuild(engine::Client& client, const std::string& tag)
     }
     std::vector<std::pair<std::int64_t, std::string>> byAge;
     for (const auto& image : images) {
-        byAge.emplace_back(image.value("Created", std::int64_t{0}), image.value("Id", ""));
+        byAge.emplace_back(json::integerField(image, "Created"), json::textField(image, "Id"));
     }
     std::ranges::sort(byAge, std::greater<>());
     for (const auto& [created, id] : byAge) {
@@ -200,12 +198,12 @@ Result<std::optional<std::string>> findBakedImage(engine::Client& client, const 
     if (!base) {
         return std::unexpected(base.error());
     }
-    const std::string baseId = base->value("Id", baseImage);
+    const std::string baseId = json::textField(*base, "Id", baseImage);
     auto baked = inspectIfPresent(client, bakedImageTag(requirements, baseId));
     if (!baked) {
         return std::unexpected(baked.error());
     }
-    if (!*baked || labelsOf(**baked).value(label("image"), "") != baseId) {
+    if (!*baked || json::textField(labelsOf(**baked), label("image")) != baseId) {
         return std::optional<std::string>();
     }
     return std::optional<std::string>(bakedImageTag(requirements, baseId));
@@ -230,7 +228,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     if (!base) {
         return std::unexpected(base.error());
     }
-    const std::string baseId = base->value("Id", baseImage);
+    const std::string baseId = json::textField(*base, "Id", baseImage);
     const std::string tag = bakedImageTag(requirements, baseId);
     const std::vector<std::string> texts = sortedRequirementTexts(requirements);
     std::lock_guard tagLock(tagMutex(tag));
@@ -238,10 +236,10 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     // 1. Already baked for this base: reuse it.
     if (auto present = inspectIfPresent(client, tag); !present) {
         return std::unexpected(present.error());
-    } else if (*present && labelsOf(**present).value(label("image"), "") == baseId) {
+    } else if (*present && json::textField(labelsOf(**present), label("image")) == baseId) {
         say("Using the baked image " + tag + " (" + joined(texts) + ")");
-        return BakeResult{tag, (*present)->value("Id", ""), true, msSince(start),
-                          split(labelsOf(**present).value(label("installed"), ""))};
+        return BakeResult{tag, json::textField(**present, "Id"), true, msSince(start),
+                          split(json::textField(labelsOf(**present), label("installed")))};
     }
 
     // 2. pip in the hardened installer container, into a cache volume (reused when already there).
@@ -303,21 +301,21 @@ Result<std::vector<BakedImage>> listBakedImages(engine::Client& client)
     }
     std::vector<BakedImage> out;
     for (const auto& image : *images) {
-        const auto labels = image.value("Labels", nlohmann::json::object());
+        const auto& labels = json::objectField(image, "Labels");
         BakedImage baked;
-        baked.id = image.value("Id", "");
-        for (const auto& tag : image.value("RepoTags", nlohmann::json::array())) {
+        baked.id = json::textField(image, "Id");
+        for (const auto& tag : json::arrayField(image, "RepoTags")) {
             if (tag.is_string() && tag.get<std::string>().starts_with(std::string(BakedRepository) + ":")) {
                 baked.tag = tag.get<std::string>();
             }
         }
         if (labels.is_object()) {
-            baked.requirements = labels.value(label("requirements"), "");
-            baked.baseImage = labels.value(label("image"), "");
-            baked.source = labels.value(label("source"), "");
+            baked.requirements = json::textField(labels, label("requirements"));
+            baked.baseImage = json::textField(labels, label("image"));
+            baked.source = json::textField(labels, label("source"));
         }
-        baked.sizeBytes = image.value("Size", std::int64_t{-1});
-        if (const auto created = image.value("Created", std::int64_t{0}); created > 0) {
+        baked.sizeBytes = json::integerField(image, "Size", -1);
+        if (const auto created = json::integerField(image, "Created"); created > 0) {
             const std::time_t seconds = static_cast<std::time_t>(created);
             std::tm utc{};
             gmtime_r(&seconds, &utc);
@@ -340,11 +338,11 @@ Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
     if (!*present) {
         return {};
     }
-    if (labelsOf(**present).value(std::string(DepsLabel), "") != BakedLabelValue) {
+    if (json::textField(labelsOf(**present), DepsLabel) != BakedLabelValue) {
         return fail("deps.not_baked", "The image " + ref + " is not a baked dependency image: not removed.");
     }
     // By id: a baked image has one tag, and removing by id removes its build steps with it.
-    return removeCacheObject(client, "/images/" + (*present)->value("Id", ref), 200, "image " + ref,
+    return removeCacheObject(client, "/images/" + json::textField(**present, "Id", ref), 200, "image " + ref,
                              "The baked image " + ref +
                                  " is in use by a container (a warm one or a run): try again when it has "
                                  "finished.",

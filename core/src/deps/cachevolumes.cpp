@@ -2,6 +2,7 @@
 
 #include "agentrun/deps/bake.h"
 #include "agentrun/engine/client.h"
+#include "agentrun/jsonfield.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
 
@@ -98,7 +99,7 @@ Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const
         return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    return std::optional<std::string>(json.is_object() ? json.value("CreatedAt", "?") : "?");
+    return std::optional<std::string>(json::textField(json, "CreatedAt", "?"));
 }
 
 Result<void> createVolume(engine::Client& client, const std::string& name, const nlohmann::json& labels)
@@ -240,23 +241,23 @@ Result<std::vector<CacheEntry>> listCacheVolumes(engine::Client& client)
         const auto json = nlohmann::json::parse(df->body, nullptr, false);
         if (json.is_object() && json.contains("Volumes") && json["Volumes"].is_array()) {
             for (const auto& volume : json["Volumes"]) {
-                const auto& data = volume.value("UsageData", nlohmann::json::object());
-                usage[volume.value("Name", "")] = {data.value("Size", std::int64_t{-1}),
-                                                   data.value("RefCount", std::int64_t{0})};
+                const auto& data = json::objectField(volume, "UsageData");
+                usage[json::textField(volume, "Name")] = {json::integerField(data, "Size", -1),
+                                                          json::integerField(data, "RefCount")};
             }
         }
     }
     std::vector<CacheEntry> entries;
     for (const auto& volume : *volumes) {
         CacheEntry entry;
-        entry.volume = volume.value("Name", "");
-        const auto labels = volume.value("Labels", nlohmann::json::object());
+        entry.volume = json::textField(volume, "Name");
+        const auto& labels = json::objectField(volume, "Labels");
         if (labels.is_object()) {
-            entry.requirements = labels.value(std::string(DepsLabel) + ".requirements", "");
-            entry.image = labels.value(std::string(DepsLabel) + ".image", "");
-            entry.source = labels.value(std::string(DepsLabel) + ".source", "");
+            entry.requirements = json::textField(labels, std::string(DepsLabel) + ".requirements");
+            entry.image = json::textField(labels, std::string(DepsLabel) + ".image");
+            entry.source = json::textField(labels, std::string(DepsLabel) + ".source");
         }
-        entry.created = volume.value("CreatedAt", "");
+        entry.created = json::textField(volume, "CreatedAt");
         if (const auto it = usage.find(entry.volume); it != usage.end()) {
             entry.sizeBytes = it->second.first;
             entry.inUse = it->second.second > 0;
@@ -275,7 +276,7 @@ Result<int> pruneCacheVolumes(engine::Client& client)
     }
     int removed = 0;
     for (const auto& volume : *volumes) {
-        const std::string name = volume.value("Name", "");
+        const std::string name = json::textField(volume, "Name");
         if (name.empty()) {
             continue;
         }

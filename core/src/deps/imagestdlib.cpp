@@ -1,6 +1,7 @@
 #include "agentrun/deps/imagestdlib.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/jsonfield.h"
 #include "agentrun/run/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/oneshot.h"
@@ -72,7 +73,7 @@ Result<StdlibInfo> imageStdlib(engine::Client& client, const std::string& image)
     if (!inspected) {
         return std::unexpected(inspected.error());
     }
-    const std::string imageId = inspected->value("Id", image);
+    const std::string imageId = json::textField(*inspected, "Id", image);
 
     static std::mutex mutex;
     static std::map<std::string, StdlibInfo> cache;

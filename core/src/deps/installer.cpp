@@ -1,6 +1,7 @@
 #include "agentrun/deps/installer.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
@@ -67,11 +68,12 @@ std::optional<std::vector<std::string>> markerMatches(const std::string& text, c
 {
     const auto marker = nlohmann::json::parse(text, nullptr, false);
     if (!marker.is_object() || marker.value("requirements", nlohmann::json()) != expected["requirements"] ||
-        marker.value("image", "") != expected["image"] || marker.value("source", "") != expected["source"]) {
+        json::textField(marker, "image") != expected["image"] ||
+        json::textField(marker, "source") != expected["source"]) {
         return std::nullopt;
     }
     std::vector<std::string> installed;
-    for (const auto& item : marker.value("installed", nlohmann::json::array())) {
+    for (const auto& item : json::arrayField(marker, "installed")) {
         if (item.is_string()) {
             installed.push_back(item.get<std::string>());
         }
@@ -167,7 +169,7 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     if (!inspected) {
         return std::unexpected(inspected.error());
     }
-    const std::string imageId = inspected->value("Id", m_impl->image);
+    const std::string imageId = json::textField(*inspected, "Id", m_impl->image);
     const std::vector<std::string> texts = sortedRequirementTexts(requirements);
     const std::string volume = cacheVolumeName(requirements, imageId, source);
     const nlohmann::json marker = {

@@ -1,5 +1,7 @@
 #include "run/classify.h"
 
+#include "agentrun/jsonfield.h"
+
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -107,9 +109,9 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
 {
     // The engine's flag when the container has stopped; the agent's count of OOM kills in the sandbox's
     // memory cgroup when the run ended at its report (the container is still winding down then).
-    const bool oomKilled =
-        (state && state->contains("State") && (*state)["State"].value("OOMKilled", false)) ||
-        (report && report->value("signal", 0) == SIGKILL && report->value("oom_kills", 0) > 0);
+    const bool oomKilled = (state && json::boolField(json::objectField(*state, "State"), "OOMKilled")) ||
+                           (report && json::integerField(*report, "signal") == SIGKILL &&
+                            json::integerField(*report, "oom_kills") > 0);
     switch (ending) {
     case Ending::Timeout:
         return {Status::Timeout, containerExitCode,
@@ -142,8 +144,8 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                     std::to_string(containerExitCode) + "): it was killed from outside.",
                 "run.killed"};
     }
-    const int exitCode = report->value("exit", -1);
-    const int signal = report->value("signal", 0);
+    const int exitCode = static_cast<int>(json::integerField(*report, "exit", -1));
+    const int signal = static_cast<int>(json::integerField(*report, "signal"));
     if (signal != 0) {
         const std::string name = signalName(signal);
         const bool crash = signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE ||
@@ -155,7 +157,7 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
     if (exitCode == 0) {
         return {Status::Ok, 0, {}, {}};
     }
-    const int pidsHits = report->value("pids_limit_hits", 0);
+    const int pidsHits = static_cast<int>(json::integerField(*report, "pids_limit_hits"));
     const std::string pidsNote = pidsHits > 0 ? " The process limit (" + std::to_string(limits.pids) +
                                                     ") was reached " + std::to_string(pidsHits) +
                                                     (pidsHits == 1 ? " time" : " times") +

@@ -1,3 +1,4 @@
+#include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/copyout.h"
 
 #include <cerrno>
@@ -296,8 +297,8 @@ Result<CopyOutReport> copyOut(engine::Client& client, std::string_view container
     if (!state) {
         return std::unexpected(state.error());
     }
-    const auto& s = (*state)["State"];
-    if (s.value("Running", false) && !s.value("Paused", false)) {
+    const auto& s = json::objectField(*state, "State");
+    if (json::boolField(s, "Running") && !json::boolField(s, "Paused")) {
         return fail("copyout.running",
                     "Files are copied only out of a stopped (or paused) container: container " +
                         std::string(containerId.substr(0, 12)) +

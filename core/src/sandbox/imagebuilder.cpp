@@ -1,6 +1,7 @@
-#include "agentrun/sandbox/imagebuilder.h"
 
 #include "agentrun/engine/tar.h"
+#include "agentrun/jsonfield.h"
+#include "agentrun/sandbox/imagebuilder.h"
 
 #include <openssl/evp.h>
 
@@ -98,12 +99,12 @@ Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInpu
         return std::unexpected(image.error());
     }
     status.present = true;
-    status.id = image->value("Id", "");
-    status.sizeBytes = image->value("Size", std::int64_t{0});
-    const auto& labels = (*image)["Config"]["Labels"];
+    status.id = json::textField(*image, "Id");
+    status.sizeBytes = json::integerField(*image, "Size");
+    const auto& labels = json::objectField(json::objectField(*image, "Config"), "Labels");
     if (labels.is_object()) {
-        status.current = labels.value(HashLabel, "") == inputs.hash;
-        status.pythonVersion = labels.value("org.agentrun.python.version", "");
+        status.current = json::textField(labels, HashLabel) == inputs.hash;
+        status.pythonVersion = json::textField(labels, "org.agentrun.python.version");
     }
     return status;
 }
