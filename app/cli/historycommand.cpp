@@ -1,6 +1,7 @@
 #include "args.h"
 #include "commands.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
 #include "agentrun/jsonfield.h"
 #include "agentrun/run/limits.h"
@@ -210,9 +211,7 @@ int historyCommand(std::span<char* const> rawArgs)
         auto record = store->get(runId);
         if (!record) {
             std::cerr << "agentrun: " << record.error().message << "\n";
-            return record.error().code == "history.not_found" || record.error().code == "history.ambiguous"
-                       ? 1
-                       : 3;
+            return errc::kindOf(record.error().code) == errc::Kind::NotFound ? 1 : 3;
         }
         if (json) {
             std::cout << run::dumpJson(history::toJson(*record), 2) << "\n";

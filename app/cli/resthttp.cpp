@@ -1,5 +1,6 @@
 #include "resthttp.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/run/resultjson.h"
 
 #include <arpa/inet.h>
@@ -23,7 +24,7 @@ void sendError(httplib::Response& res, int status, std::string_view code, std::s
 void sendBusy(httplib::Response& res, int maxConcurrent)
 {
     res.set_header("Retry-After", "1");
-    sendError(res, 429, "server.busy",
+    sendError(res, 429, errc::ServerBusy,
               "Too many runs at once: this server runs at most " + std::to_string(maxConcurrent) +
                   " together (--max-concurrent). Retry in a moment.");
 }
@@ -70,7 +71,7 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
         sendJson(res, 400, reply);
     };
     if (nestedDeeperThan(req.body, MaxJsonDepth)) {
-        reject("request.json_depth",
+        reject(errc::RequestJsonDepth,
                "The request body nests arrays and objects more than " + std::to_string(MaxJsonDepth) +
                    " levels deep: this server accepts at most " + std::to_string(MaxJsonDepth) + ".",
                0);
@@ -80,7 +81,7 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
     try {
         body = nlohmann::json::parse(req.body);
     } catch (const nlohmann::json::parse_error& error) {
-        reject("request.json",
+        reject(errc::RequestJson,
                "The request body is not valid JSON (at byte " + std::to_string(error.byte) + ").",
                error.byte);
         return std::nullopt;
@@ -105,7 +106,7 @@ namespace {
 
 Error limitError(const std::string& field, const std::string& message)
 {
-    return Error{"limits." + field, message};
+    return Error{errc::LimitsFamily + field, message};
 }
 
 Result<std::int64_t> sizeField(const nlohmann::json& value, const std::string& field)
@@ -114,7 +115,7 @@ Result<std::int64_t> sizeField(const nlohmann::json& value, const std::string& f
         return value.get<std::int64_t>();
     }
     if (value.is_string()) {
-        auto parsed = run::parseSize(value.get<std::string>(), "limits." + field);
+        auto parsed = run::parseSize(value.get<std::string>(), errc::LimitsFamily + field);
         if (!parsed) {
             return std::unexpected(parsed.error());
         }
@@ -129,7 +130,8 @@ Result<std::int64_t> sizeField(const nlohmann::json& value, const std::string& f
 Result<run::Limits> parseLimits(const nlohmann::json& json, run::Limits limits)
 {
     if (!json.is_object()) {
-        return fail("limits", "limits must be an object like {\"timeout\": 5, \"memory\": \"256m\"}.");
+        return fail(errc::FieldLimits,
+                    "limits must be an object like {\"timeout\": 5, \"memory\": \"256m\"}.");
     }
     bool swapGiven = false;
     bool memoryGiven = false;

@@ -3,6 +3,7 @@
 #include "restroutes.h"
 
 #include "agentrun/deps/whitelist.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/safety/analyzer.h"
@@ -28,7 +29,7 @@ Result<std::string> policyField(const nlohmann::json& body, const std::string& f
         return value.get<std::string>();
     }
     return fail(
-        "policy", "policy must be the name of a policy: " + [] {
+        errc::FieldPolicy, "policy must be the name of a policy: " + [] {
             std::string names;
             for (const auto& name : safety::Policy::presetNames()) {
                 names += (names.empty() ? "" : ", ") + name;
@@ -43,7 +44,8 @@ Result<std::string> policyField(const nlohmann::json& body, const std::string& f
 Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig& config, bool& stream)
 {
     if (!body.is_object()) {
-        return fail("request.body", "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
+        return fail(errc::RequestBody,
+                    "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
     }
     static const std::set<std::string> known = {"code",         "stdin",   "limits", "policy",
                                                 "dependencies", "profile", "stream"};
@@ -55,13 +57,13 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         }
     }
     if (!body.contains("code") || !body["code"].is_string()) {
-        return fail("code", "\"code\" must be a string with the Python source to run.");
+        return fail(errc::FieldCode, "\"code\" must be a string with the Python source to run.");
     }
     run::RunRequest request = config.defaults;
     request.code = body["code"].get<std::string>();
     if (body.contains("stdin")) {
         if (!body["stdin"].is_string()) {
-            return fail("stdin", "\"stdin\" must be a string (the program's standard input).");
+            return fail(errc::FieldStdin, "\"stdin\" must be a string (the program's standard input).");
         }
         request.stdinData = body["stdin"].get<std::string>();
     }
@@ -69,12 +71,12 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
         // A profile saved on the server (agentrun profile import) sets the starting values; the request's
         // own limits, policy and dependencies override it.
         if (!body["profile"].is_string()) {
-            return fail("profile", "\"profile\" must be the name of a profile saved on the server.");
+            return fail(errc::FieldProfile, "\"profile\" must be the name of a profile saved on the server.");
         }
         const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
         auto loaded = store.load(body["profile"].get<std::string>());
         if (!loaded) {
-            return fail("profile", loaded.error().message);
+            return fail(errc::FieldProfile, loaded.error().message);
         }
         profile::applyTo(*loaded, request);
     }
@@ -93,14 +95,14 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
     if (body.contains("dependencies")) {
         const auto& deps = body["dependencies"];
         if (!deps.is_array()) {
-            return fail("dependencies", "\"dependencies\" must be a list of package names.");
+            return fail(errc::FieldDependencies, "\"dependencies\" must be a list of package names.");
         }
         // A name the server pins (serve --allow 'pandas==2.2.*') is installed with the server's pin.
         auto serverList = deps::Whitelist::parse(config.defaults.allow);
         request.allow.clear();
         for (const auto& dep : deps) {
             if (!dep.is_string()) {
-                return fail("dependencies", "\"dependencies\" must be a list of package names.");
+                return fail(errc::FieldDependencies, "\"dependencies\" must be a list of package names.");
             }
             const std::string name = dep.get<std::string>();
             request.allow.push_back(serverList ? name + serverList->pin(name) : name);
@@ -109,7 +111,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
     stream = false;
     if (body.contains("stream")) {
         if (!body["stream"].is_boolean()) {
-            return fail("stream", "\"stream\" must be true or false.");
+            return fail(errc::FieldStream, "\"stream\" must be true or false.");
         }
         stream = body["stream"].get<bool>();
     }
@@ -119,7 +121,7 @@ Result<run::RunRequest> runRequest(const nlohmann::json& body, const ServeConfig
 /// Did the body give the field an admission error names (rather than its profile or the defaults)?
 bool givenInBody(const nlohmann::json& body, const std::string& code)
 {
-    if (!code.starts_with("limits.")) {
+    if (!code.starts_with(errc::LimitsFamily)) {
         return body.contains(code);
     }
     if (!body.contains("limits") || !body["limits"].is_object()) {
@@ -161,10 +163,11 @@ void sendResult(httplib::Response& res, const std::shared_ptr<const run::RunResu
     if (result->status == run::Status::InvalidRequest) {
         sendError(res, 422, result->errorCode, result->message);
     } else if (result->status == run::Status::EngineError) {
-        auto body = nlohmann::json{{"error",
-                                    {{"code", result->errorCode.empty() ? "engine.error" : result->errorCode},
-                                     {"message", result->message}}},
-                                   {"run_id", result->runId}};
+        auto body =
+            nlohmann::json{{"error",
+                            {{"code", result->errorCode.empty() ? errc::EngineError : result->errorCode},
+                             {"message", result->message}}},
+                           {"run_id", result->runId}};
         sendJson(res, 503, body);
     } else if (result->stdoutData.size() + result->stderrData.size() + result->output.size() >
                StreamResultAbove) {
@@ -191,7 +194,7 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
         return;
     }
     if (context.stopping) {
-        sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
+        sendError(res, 503, errc::ServerStopping, "The server is shutting down: no new runs are started.");
         return;
     }
     if (refuseOverBudget(context.blockedRuns, req, res)) {
@@ -226,7 +229,7 @@ void getEvents(RestContext& context, const httplib::Request& req, httplib::Respo
         auto record =
             context.history ? context.history->get(id) : Result<history::RunRecord>(std::unexpected(Error{}));
         if (!record) {
-            sendError(res, 404, "run.not_found", "No run " + id + " on this server.");
+            sendError(res, 404, errc::RunNotFound, "No run " + id + " on this server.");
             return;
         }
         res.set_header("Cache-Control", "no-cache");
@@ -291,8 +294,8 @@ void getRun(RestContext& context, const httplib::Request& req, httplib::Response
             sendJson(res, 200, history::toJson(*record));
             return;
         }
-        if (record.error().code != "history.not_found" && record.error().code != "history.ambiguous") {
-            sendError(res, 503, "history.unavailable", record.error().message);
+        if (errc::kindOf(record.error().code) != errc::Kind::NotFound) {
+            sendError(res, 503, errc::HistoryUnavailable, record.error().message);
             return;
         }
     }
@@ -300,13 +303,13 @@ void getRun(RestContext& context, const httplib::Request& req, httplib::Response
         sendJsonStream(res, 200, [session](const TextSink& sink) { return session->writeResult(sink); });
         return;
     }
-    sendError(res, 404, "run.not_found", "No run " + id + " in the history of this server.");
+    sendError(res, 404, errc::RunNotFound, "No run " + id + " in the history of this server.");
 }
 
 void listRuns(RestContext& context, const httplib::Request& req, httplib::Response& res)
 {
     if (!context.history) {
-        sendError(res, 503, "history.unavailable", context.historyProblem);
+        sendError(res, 503, errc::HistoryUnavailable, context.historyProblem);
         return;
     }
     history::HistoryFilter filter;
@@ -337,7 +340,7 @@ void listRuns(RestContext& context, const httplib::Request& req, httplib::Respon
     }
     auto runs = context.history->list(filter);
     if (!runs) {
-        sendError(res, 503, "history.unavailable", runs.error().message);
+        sendError(res, 503, errc::HistoryUnavailable, runs.error().message);
         return;
     }
     nlohmann::json list = nlohmann::json::array();
@@ -354,7 +357,7 @@ void postCheck(RestContext& context, const httplib::Request& req, httplib::Respo
         return;
     }
     if (!body->is_object() || !body->contains("code") || !(*body)["code"].is_string()) {
-        sendError(res, 422, "code", "\"code\" must be a string with the Python source to check.");
+        sendError(res, 422, errc::FieldCode, "\"code\" must be a string with the Python source to check.");
         return;
     }
     auto name = policyField(*body, context.config.defaults.policy);
@@ -370,7 +373,7 @@ void postCheck(RestContext& context, const httplib::Request& req, httplib::Respo
     }
     auto policy = safety::Policy::load(*name);
     if (!policy) {
-        sendError(res, 422, "policy", policy.error().message);
+        sendError(res, 422, errc::FieldPolicy, policy.error().message);
         return;
     }
     sendJson(res, 200, safety::toJson(safety::analyze((*body)["code"].get<std::string>(), *policy)));

@@ -4,6 +4,7 @@
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/tar.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/jsonfield.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
@@ -71,7 +72,7 @@ Result<std::optional<nlohmann::json>> inspectIfPresent(engine::Client& client, c
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol", "The engine's answer about image " + ref + " is not JSON.");
+        return fail(errc::EngineProtocol, "The engine's answer about image " + ref + " is not JSON.");
     }
     return std::optional<nlohmann::json>(std::move(json));
 }
@@ -222,7 +223,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
         }
     };
     if (requirements.empty()) {
-        return fail("deps.spec", "There is nothing to bake: list at least one cached dependency.");
+        return fail(errc::DepsSpec, "There is nothing to bake: list at least one cached dependency.");
     }
     auto base = client.inspectImage(baseImage);
     if (!base) {
@@ -249,7 +250,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
         return std::unexpected(installed.error());
     }
     if (cancel.load()) {
-        return fail("deps.cancelled", "Baking the image was cancelled.");
+        return fail(errc::DepsCancelled, "Baking the image was cancelled.");
     }
 
     // 3. The volume's files plus a Dockerfile form the build context.
@@ -260,7 +261,8 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     }
     const auto entries = tarEntries(*archive);
     if (!entries) {
-        return fail("deps.volume", "The engine's archive of volume " + installed->volume + " is malformed.");
+        return fail(errc::DepsVolume,
+                    "The engine's archive of volume " + installed->volume + " is malformed.");
     }
     engine::TarWriter dockerfile;
     if (auto added = dockerfile.addFile("Dockerfile", bakeDockerfile(baseId, tag)); !added) {
@@ -284,8 +286,8 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     auto built = client.buildImage(context, options, progress, cancel);
     if (!built) {
         removeUnfinishedBuild(client, tag);
-        if (built.error().code == "image.cancelled") {
-            return fail("deps.cancelled", "Baking the image was cancelled.");
+        if (built.error().code == errc::ImageCancelled) {
+            return fail(errc::DepsCancelled, "Baking the image was cancelled.");
         }
         return std::unexpected(built.error());
     }
@@ -339,7 +341,8 @@ Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
         return {};
     }
     if (json::textField(labelsOf(**present), DepsLabel) != BakedLabelValue) {
-        return fail("deps.not_baked", "The image " + ref + " is not a baked dependency image: not removed.");
+        return fail(errc::DepsNotBaked,
+                    "The image " + ref + " is not a baked dependency image: not removed.");
     }
     // By id: a baked image has one tag, and removing by id removes its build steps with it.
     return removeCacheObject(client, "/images/" + json::textField(**present, "Id", ref), 200, "image " + ref,
@@ -360,7 +363,7 @@ Result<int> pruneBakedImages(engine::Client& client)
         auto gone = removeBakedImage(client, image.id);
         if (gone) {
             ++removed;
-        } else if (gone.error().code != "deps.busy") {
+        } else if (gone.error().code != errc::DepsBusy) {
             return std::unexpected(gone.error());
         }
     }

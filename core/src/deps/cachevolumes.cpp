@@ -2,6 +2,7 @@
 
 #include "agentrun/deps/bake.h"
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/jsonfield.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
@@ -124,7 +125,7 @@ Result<void> removeCacheObject(engine::Client& client, const std::string& path, 
         return std::unexpected(response.error());
     }
     if (response->status == 409) {
-        return fail("deps.busy", busyMessage);
+        return fail(errc::DepsBusy, busyMessage);
     }
     if (response->status != doneStatus && response->status != 404) {
         return std::unexpected(engine::httpError(response->status, response->body, what));
@@ -223,7 +224,7 @@ Result<std::string> readVolumeArchive(engine::Client& client, const std::string&
         return std::unexpected(tar.error());
     }
     if (!*tar) {
-        return fail("deps.volume", "The dependency volume " + volume + " has no " + SitePath + ".");
+        return fail(errc::DepsVolume, "The dependency volume " + volume + " has no " + SitePath + ".");
     }
     return std::move(**tar);
 }
@@ -283,7 +284,7 @@ Result<int> pruneCacheVolumes(engine::Client& client)
         auto gone = removeVolume(client, name);
         if (gone) {
             ++removed;
-        } else if (gone.error().code != "deps.busy") {
+        } else if (gone.error().code != errc::DepsBusy) {
             return std::unexpected(gone.error());
         }
     }

@@ -1,6 +1,7 @@
 #include "agentrun/deps/installer.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/cachevolumes.h"
@@ -28,18 +29,19 @@ double msSince(Clock::time_point start)
 Result<void> validateSource(const InstallSource& source)
 {
     if (source.wheelhouse.empty() == source.indexUrl.empty()) {
-        return fail("deps.source", "Say where packages come from: a wheelhouse directory or an index URL "
-                                   "(exactly one of them).");
+        return fail(errc::DepsSource, "Say where packages come from: a wheelhouse directory or an index URL "
+                                      "(exactly one of them).");
     }
     if (!source.wheelhouse.empty()) {
         std::error_code error;
         const std::filesystem::path path(source.wheelhouse);
         if (!path.is_absolute() || !std::filesystem::is_directory(path, error)) {
-            return fail("deps.source", "The wheelhouse \"" + source.wheelhouse +
-                                           "\" is not an existing directory given by its absolute path.");
+            return fail(errc::DepsSource, "The wheelhouse \"" + source.wheelhouse +
+                                              "\" is not an existing directory given by its absolute path.");
         }
         if (source.wheelhouse.find(',') != std::string::npos) {
-            return fail("deps.source", "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
+            return fail(errc::DepsSource,
+                        "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
         }
         return {};
     }
@@ -48,7 +50,7 @@ Result<void> validateSource(const InstallSource& source)
     const bool clean =
         std::ranges::none_of(url, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
     if (!http || !clean || url.size() > 2000) {
-        return fail("deps.source",
+        return fail(errc::DepsSource,
                     "The index URL \"" + url.substr(0, 100) + "\" is not an http(s) URL without spaces.");
     }
     return {};
@@ -153,16 +155,17 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     for (const auto& requirement : requirements) {
         auto checked = parseRequirement(toString(requirement));
         if (!checked || checked->name != requirement.name) {
-            return checked ? fail("deps.spec", "The requirement name \"" + requirement.name +
-                                                   "\" is not normalised: build it with parseRequirement().")
-                           : std::unexpected(checked.error());
+            return checked
+                       ? fail(errc::DepsSpec, "The requirement name \"" + requirement.name +
+                                                  "\" is not normalised: build it with parseRequirement().")
+                       : std::unexpected(checked.error());
         }
     }
     if (auto valid = validateSource(source); !valid) {
         return std::unexpected(valid.error());
     }
     if (timeout.count() <= 0) {
-        return fail("deps.timeout", "The install timeout must be at least 1 second.");
+        return fail(errc::DepsTimeout, "The install timeout must be at least 1 second.");
     }
     auto& client = m_impl->client;
     auto inspected = client.inspectImage(image.empty() ? m_impl->image : image);
@@ -258,18 +261,18 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     }
     if (outcome->cancelled) {
         discard();
-        return fail("deps.cancelled", "The dependency install was cancelled.");
+        return fail(errc::DepsCancelled, "The dependency install was cancelled.");
     }
     if (outcome->timedOut) {
         discard();
-        return fail("deps.install_timeout", "The dependency install timed out after " +
-                                                std::to_string(timeout.count()) + " s and was stopped (" +
-                                                joined(texts) + ").");
+        return fail(errc::DepsInstallTimeout, "The dependency install timed out after " +
+                                                  std::to_string(timeout.count()) + " s and was stopped (" +
+                                                  joined(texts) + ").");
     }
     if (outcome->exitCode != 0) {
         discard();
         return fail(
-            "deps.install_failed",
+            errc::DepsInstallFailed,
             installFailureMessage(std::vector<std::string>(lines.begin(), lines.end()), requirements));
     }
     if (auto made = volumeCreatedAt(client, volume); made && *made) {
@@ -291,7 +294,7 @@ Result<void> Installer::removeCache(const std::string& volume)
         return std::unexpected(entries.error());
     }
     if (std::ranges::find(*entries, volume, &CacheEntry::volume) == entries->end()) {
-        return fail("deps.not_cache", "There is no dependency cache volume called " + volume + ".");
+        return fail(errc::DepsNotCache, "There is no dependency cache volume called " + volume + ".");
     }
     {
         std::lock_guard lock(m_impl->mapMutex);

@@ -1,5 +1,7 @@
 #include "agentrun/history/historystore.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -48,7 +50,7 @@ nlohmann::json limitsToJson(const run::Limits& limits)
 Result<run::Limits> limitsFromJson(const nlohmann::json& json)
 {
     if (!json.is_object()) {
-        return fail("history.limits", "The stored limits are not a JSON object.");
+        return fail(errc::HistoryLimits, "The stored limits are not a JSON object.");
     }
     // Every field must be there with its type: a default standing in for a lost value would not be
     // "the limits of that run".
@@ -81,7 +83,7 @@ Result<run::Limits> limitsFromJson(const nlohmann::json& json)
     text("network", limits.network);
     text("runtime", limits.runtime);
     if (!missing.empty()) {
-        return fail("history.limits", "The stored limits have no valid \"" + missing + "\" field.");
+        return fail(errc::HistoryLimits, "The stored limits have no valid \"" + missing + "\" field.");
     }
     if (auto valid = run::validate(limits); !valid) {
         return std::unexpected(valid.error());

@@ -1,5 +1,6 @@
 #include "agentrun/history/historystore.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/safety/reportjson.h"
 #include "history/schema.h"
 #include "history/sqlite.h"
@@ -163,11 +164,12 @@ public:
 
     Error writeError(const std::string& detail) const
     {
-        return Error{"history.write", "Could not write the run history to " + path.string() + ": " + detail};
+        return Error{errc::HistoryWrite,
+                     "Could not write the run history to " + path.string() + ": " + detail};
     }
     Error readError(const std::string& detail) const
     {
-        return Error{"history.read", "Could not read the run history in " + path.string() + ": " + detail};
+        return Error{errc::HistoryRead, "Could not read the run history in " + path.string() + ": " + detail};
     }
 };
 
@@ -192,7 +194,7 @@ std::filesystem::path HistoryStore::defaultPath()
 Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
 {
     const auto openError = [&](const std::string& detail) {
-        return fail("history.open", "Could not open the run history at " + path.string() + ": " + detail);
+        return fail(errc::HistoryOpen, "Could not open the run history at " + path.string() + ": " + detail);
     };
     if (path.has_parent_path()) {
         std::error_code ec;
@@ -235,11 +237,11 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
     if (const char* bound = std::getenv("AGENTRUN_HISTORY_MAX_BYTES"); bound && *bound) {
         auto bytes = run::parseSize(bound, "AGENTRUN_HISTORY_MAX_BYTES");
         if (!bytes || *bytes < MinMaxHistoryBytes) {
-            return fail("history.max_bytes", "AGENTRUN_HISTORY_MAX_BYTES=\"" + std::string(bound) +
-                                                 "\" is not a history size: use at least " +
-                                                 run::formatSize(MinMaxHistoryBytes) +
-                                                 ", e.g. 256m or 2g, or unset it for the default " +
-                                                 run::formatSize(DefaultMaxHistoryBytes) + ".");
+            return fail(errc::HistoryMaxBytes, "AGENTRUN_HISTORY_MAX_BYTES=\"" + std::string(bound) +
+                                                   "\" is not a history size: use at least " +
+                                                   run::formatSize(MinMaxHistoryBytes) +
+                                                   ", e.g. 256m or 2g, or unset it for the default " +
+                                                   run::formatSize(DefaultMaxHistoryBytes) + ".");
         }
         impl->maxBytes = *bytes;
     }
@@ -510,11 +512,11 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
             return std::move(prefixed->front());
         }
         if (prefixed->size() > 1) {
-            return fail("history.ambiguous",
+            return fail(errc::HistoryAmbiguous,
                         "More than one run starts with " + key + ": give more of the id.");
         }
     }
-    return fail("history.not_found", "No run " + key + " in the history (" + m_impl->path.string() + ").");
+    return fail(errc::HistoryNotFound, "No run " + key + " in the history (" + m_impl->path.string() + ").");
 }
 
 Result<std::vector<std::string>> HistoryStore::recentOverrideReasons(int limit)

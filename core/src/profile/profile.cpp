@@ -1,5 +1,6 @@
 #include "agentrun/profile/profile.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/run/executor.h"
 
 #include <nlohmann/json.hpp>
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 Error fieldError(const std::string& field, const std::string& message)
 {
-    return {"profile." + field, "Profile field \"" + field + "\": " + message};
+    return {errc::ProfileFamily + field, "Profile field \"" + field + "\": " + message};
 }
 
 Result<void> onlyKnownKeys(const json& object, const std::string& where, const std::set<std::string>& known)
@@ -111,18 +112,18 @@ Result<run::Limits> parseLimits(const json& object)
         return std::unexpected(ok.error());
     }
     run::Limits limits;
-    auto timeout = number(object, "timeout", "limits.timeout", limits.timeoutSeconds);
-    auto memory = size(object, "memory", "limits.memory", limits.memoryBytes);
+    auto timeout = number(object, "timeout", errc::LimitsTimeout, limits.timeoutSeconds);
+    auto memory = size(object, "memory", errc::LimitsMemory, limits.memoryBytes);
     if (!timeout || !memory) {
         return std::unexpected(!timeout ? timeout.error() : memory.error());
     }
-    auto swap = size(object, "memory_swap", "limits.memory_swap", *memory);
-    auto cpus = number(object, "cpus", "limits.cpus", limits.cpus);
-    auto pids = number(object, "pids", "limits.pids", static_cast<double>(limits.pids));
-    auto output = size(object, "output_limit", "limits.output_limit", limits.outputLimitBytes);
-    auto tmpfs = size(object, "tmpfs", "limits.tmpfs", limits.tmpfsBytes);
-    auto network = string(object, "network", "limits.network", limits.network);
-    auto runtime = string(object, "runtime", "limits.runtime", limits.runtime);
+    auto swap = size(object, "memory_swap", errc::LimitsMemorySwap, *memory);
+    auto cpus = number(object, "cpus", errc::LimitsCpus, limits.cpus);
+    auto pids = number(object, "pids", errc::LimitsPids, static_cast<double>(limits.pids));
+    auto output = size(object, "output_limit", errc::LimitsOutputLimit, limits.outputLimitBytes);
+    auto tmpfs = size(object, "tmpfs", errc::LimitsTmpfs, limits.tmpfsBytes);
+    auto network = string(object, "network", errc::LimitsNetwork, limits.network);
+    auto runtime = string(object, "runtime", errc::LimitsRuntime, limits.runtime);
     for (const Error* error :
          {swap ? nullptr : &swap.error(), cpus ? nullptr : &cpus.error(), pids ? nullptr : &pids.error(),
           output ? nullptr : &output.error(), tmpfs ? nullptr : &tmpfs.error(),
@@ -132,7 +133,7 @@ Result<run::Limits> parseLimits(const json& object)
         }
     }
     if (*pids != std::floor(*pids)) {
-        return std::unexpected(fieldError("limits.pids", "must be a whole number."));
+        return std::unexpected(fieldError(errc::LimitsPids, "must be a whole number."));
     }
     limits.timeoutSeconds = *timeout;
     limits.memoryBytes = *memory;
@@ -144,7 +145,7 @@ Result<run::Limits> parseLimits(const json& object)
     limits.network = *network;
     limits.runtime = *runtime;
     if (auto valid = run::validate(limits); !valid) {
-        return std::unexpected(Error{"profile." + valid.error().code, valid.error().message});
+        return std::unexpected(Error{errc::ProfileFamily + valid.error().code, valid.error().message});
     }
     return limits;
 }
@@ -168,11 +169,11 @@ Result<Profile> fromJson(std::string_view text)
 {
     const json document = json::parse(text, nullptr, false);
     if (document.is_discarded()) {
-        return fail("profile.json",
+        return fail(errc::ProfileJson,
                     "The profile is not valid JSON: check for a missing comma, quote or brace.");
     }
     if (!document.is_object()) {
-        return fail("profile.json", "A profile must be a JSON object.");
+        return fail(errc::ProfileJson, "A profile must be a JSON object.");
     }
     if (auto ok = onlyKnownKeys(document, "", {"name", "description", "limits", "policy", "dependencies"});
         !ok) {

@@ -1,5 +1,6 @@
 #include "run/classify.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/jsonfield.h"
 
 #include <cctype>
@@ -117,16 +118,16 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
         return {Status::Timeout, containerExitCode,
                 "Execution timed out after " + seconds(limits.timeoutSeconds) +
                     " s: the sandbox was stopped. Raise the timeout if the code needs longer.",
-                "run.timeout"};
+                errc::RunTimeout};
     case Ending::Cancelled:
         return {Status::Cancelled, containerExitCode, "The run was cancelled: the sandbox was stopped.",
-                "run.cancelled"};
+                errc::RunCancelled};
     case Ending::OutputLimit: {
         const std::string stream = partial.stdoutTruncated ? "stdout" : "stderr";
         return {Status::OutputLimit, containerExitCode,
                 "Output limit reached: the program wrote more than " + formatSize(limits.outputLimitBytes) +
                     " to " + stream + " and was stopped; the output before the cut is kept.",
-                "run.output_limit"};
+                errc::RunOutputLimit};
     }
     case Ending::Exited:
         break;
@@ -136,13 +137,13 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                 "Out of memory: the program needed more than the memory limit of " +
                     formatSize(limits.memoryBytes) +
                     " (files in /tmp count too) and was killed. Raise the memory limit if that is expected.",
-                "run.out_of_memory"};
+                errc::RunOutOfMemory};
     }
     if (!report) {
         return {Status::Killed, containerExitCode,
                 "The sandbox stopped before the program finished (container exit " +
                     std::to_string(containerExitCode) + "): it was killed from outside.",
-                "run.killed"};
+                errc::RunKilled};
     }
     const int exitCode = static_cast<int>(json::integerField(*report, "exit", -1));
     const int signal = static_cast<int>(json::integerField(*report, "signal"));
@@ -152,7 +153,7 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                            signal == SIGABRT;
         return {Status::Killed, exitCode,
                 crash ? "The program crashed (" + name + ")." : "The program was killed by " + name + ".",
-                crash ? "run.crashed" : "run.killed"};
+                crash ? errc::RunCrashed : errc::RunKilled};
     }
     if (exitCode == 0) {
         return {Status::Ok, 0, {}, {}};
@@ -167,11 +168,11 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
     if (partial.stderrData.find("Traceback (most recent call last)") != std::string::npos && !line.empty()) {
         return {Status::Exception, exitCode,
                 "The program raised " + line + (pidsHits > 0 ? "." + pidsNote : ""),
-                pidsHits > 0 ? "run.pids_limit" : "run.exception"};
+                pidsHits > 0 ? errc::RunPidsLimit : errc::RunException};
     }
     return {Status::Exception, exitCode,
             "The program exited with status " + std::to_string(exitCode) + "." + pidsNote,
-            pidsHits > 0 ? "run.pids_limit" : "run.exit_status"};
+            pidsHits > 0 ? errc::RunPidsLimit : errc::RunExitStatus};
 }
 
 } // namespace agentrun::run

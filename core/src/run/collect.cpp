@@ -1,6 +1,7 @@
 #include "agentrun/run/collect.h"
 
 #include "agentrun/engine/demuxer.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/copyout.h"
 
 #include <chrono>
@@ -43,16 +44,16 @@ exec tar --format=gnu -cf - -- "$@"
 Result<void> validateCollect(const CollectRequest& request)
 {
     if (request.paths.size() > MaxPaths) {
-        return fail("request.collect", "collect names " + std::to_string(request.paths.size()) +
-                                           " paths; at most " + std::to_string(MaxPaths) +
-                                           " are accepted (name a folder instead).");
+        return fail(errc::RequestCollect, "collect names " + std::to_string(request.paths.size()) +
+                                              " paths; at most " + std::to_string(MaxPaths) +
+                                              " are accepted (name a folder instead).");
     }
     for (const auto& path : request.paths) {
         const bool dotDot = path == ".." || path.starts_with("../") || path.ends_with("/..") ||
                             path.find("/../") != std::string::npos;
         if (path.empty() || path.size() > 255 || path.front() == '/' || path.front() == '-' || dotDot ||
             path.find('\0') != std::string::npos) {
-            return fail("request.collect",
+            return fail(errc::RequestCollect,
                         "collect path \"" + path.substr(0, 80) +
                             "\" is not accepted: give a path relative to the working directory (1–255 bytes, "
                             "no leading '/' or '-', no `..`).");
@@ -61,12 +62,13 @@ Result<void> validateCollect(const CollectRequest& request)
     std::error_code error;
     if (!request.paths.empty() &&
         (!std::filesystem::is_directory(std::filesystem::symlink_status(request.destination, error)))) {
-        return fail("request.collect_to", "The folder for collected files, " + request.destination.string() +
-                                              ", does not exist or is not a directory (links are not "
-                                              "accepted): create it first.");
+        return fail(errc::RequestCollectTo, "The folder for collected files, " +
+                                                request.destination.string() +
+                                                ", does not exist or is not a directory (links are not "
+                                                "accepted): create it first.");
     }
     if (!request.paths.empty() && !std::filesystem::is_empty(request.destination, error)) {
-        return fail("request.collect_to",
+        return fail(errc::RequestCollectTo,
                     "The folder for collected files, " + request.destination.string() +
                         ", is not empty: files are collected only into an empty or new folder, so that "
                         "nothing merges into what is there. Give another folder (--collect-to DIR) or "
@@ -124,11 +126,12 @@ CollectedFiles collectFiles(engine::Client& client, const std::string& container
         }
         if (!demuxer.feed(*chunk)) {
             readError =
-                Error{"engine.protocol", "The engine sent a malformed stream while copying files out."};
+                Error{errc::EngineProtocol, "The engine sent a malformed stream while copying files out."};
         }
     }
     if (!readError && !eof) {
-        readError = Error{"collect.timeout", "Copying the files out took longer than 120 s and was stopped."};
+        readError =
+            Error{errc::CollectTimeout, "Copying the files out took longer than 120 s and was stopped."};
     }
     stream = Result<engine::AttachStream>(engine::AttachStream()); // closes the connection: tar stops
     collected.rejected = reader.rejections();
