@@ -3,6 +3,7 @@
 #include "agentrun/deps/installer.h"
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <unistd.h>
@@ -189,7 +190,7 @@ Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& 
             break;
         }
         if (!chunk->empty() && !demuxer.feed(*chunk)) {
-            streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
+            streamError = Error{errc::EngineProtocol, "The engine sent a malformed output stream."};
             break;
         }
         if (eof) {

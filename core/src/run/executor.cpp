@@ -2,6 +2,8 @@
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/policy.h"
 #include "agentrun/sandbox/outputcollector.h"
@@ -152,7 +154,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     }
     if (request.stdinData.size() > MaxStdinBytes) {
         return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.",
-                      "request.stdin");
+                      errc::RequestStdin);
     }
 
     // 1. The static check: nothing starts when it blocks.
@@ -165,14 +167,14 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     if (request.skipCheck && !policy->allowsOverride()) {
         return finish(Status::InvalidRequest,
                       "The " + policy->name() + " policy does not allow skipping the safety check.",
-                      "policy.override");
+                      errc::PolicyOverride);
     }
     const safety::Report report = safety::analyze(request.code, *policy);
     result.durations.checkMs = msSince(checkStart);
     result.findings = report.findings;
     observer.findings(report);
     if (!report.allowed && !request.skipCheck) {
-        return finish(Status::Blocked, blockedMessage(report), "safety.blocked");
+        return finish(Status::Blocked, blockedMessage(report), errc::SafetyBlocked);
     }
     if (cancel.cancelled()) {
         return finish(Status::Cancelled, "The run was cancelled before it started.");
@@ -193,7 +195,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
                 " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
                 "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
                 "runc runtime.",
-            "runtime.missing");
+            errc::RuntimeMissing);
     }
 
     // 2. Dependencies: resolved against the image's Python and the whitelist, installed into a cached
@@ -310,7 +312,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
             break;
         }
         if (!chunk->empty() && !demuxer.feed(*chunk)) {
-            streamError = Error{"engine.protocol", "The engine sent a malformed output stream."};
+            streamError = Error{errc::EngineProtocol, "The engine sent a malformed output stream."};
             break;
         }
         if (eof || (!killed && collector.complete())) {
@@ -322,7 +324,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     }
     collector.finish();
     result.durations.runMs = msSince(runStart);
-    if (ending == Ending::Exited && collector.report() && collector.report()->value("deadline", false)) {
+    if (ending == Ending::Exited && collector.report() && json::boolField(*collector.report(), "deadline")) {
         ending = Ending::Timeout; // the agent's own clock ended it: the host's kill came too late
     }
 
@@ -337,7 +339,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
         // The agent holds the container after its report, every process of the run killed (its report
         // says "clean"): copy the files now, then let it go by closing its stdin.
         const auto* agentReport = collector.report() ? &*collector.report() : nullptr;
-        if (agentReport && !killed && agentReport->value("clean", false)) {
+        if (agentReport && !killed && json::boolField(*agentReport, "clean")) {
             result.files = collectFiles(engine, container->id, request.collect);
         } else {
             result.files.requested = true;
@@ -352,7 +354,7 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     // places and said so in its report) gives its container back for the next run.
     const bool recycled = container->runsLeft > 1 && !killed && !streamError && !overCap && !needState &&
                           demuxer.atFrameBoundary() && collector.report() &&
-                          collector.report()->value("recycled", false);
+                          json::boolField(*collector.report(), "recycled");
     if (recycled) {
         pool.giveBack(std::move(*container), std::move(statsThread));
     } else {
@@ -367,22 +369,22 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     result.stdoutTruncated = collector.stdoutTruncated();
     result.stderrTruncated = collector.stderrTruncated();
     if (const auto& agentReport = collector.report()) {
-        result.peakMemoryBytes = agentReport->value("peak_memory", std::int64_t{0});
-        result.cpuSeconds = agentReport->value("cpu", 0.0);
+        result.peakMemoryBytes = json::integerField(*agentReport, "peak_memory");
+        result.cpuSeconds = json::numberField(*agentReport, "cpu");
     }
     if (!killed && streamError) {
-        if (!state && state.error().code == "container.gone") {
+        if (!state && state.error().code == errc::ContainerGone) {
             return finish(Status::EngineError, state.error().message, state.error().code);
         }
         return finish(Status::EngineError, streamError->message, streamError->code);
     }
-    if (!collector.report() && !state && state.error().code.starts_with("engine.")) {
+    if (!collector.report() && !state && errc::kindOf(state.error().code) == errc::Kind::Unavailable) {
         // The stream ended without the agent's report and the engine no longer answers: it went away
         // (restarted, stopped) during the run. The container is removed once it is back.
         return finish(Status::EngineError,
                       "The Docker engine went away during the run, so its outcome is unknown: " +
                           state.error().message,
-                      "engine.lost_during_run");
+                      errc::EngineLostDuringRun);
     }
     const Classification verdict =
         classify(ending, collector.report(), state && needState ? &*state : nullptr,
