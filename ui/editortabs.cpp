@@ -1,5 +1,7 @@
 #include "editortabs.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
@@ -69,16 +71,16 @@ agentrun::Result<void> EditorTabs::openFile(const QString& path)
         }
     QFile file(canonical);
     if (file.size() > MaxFileBytes)
-        return agentrun::fail("file.too_large", tr("%1 is larger than 20 MiB; that is not a snippet.")
-                                                    .arg(QFileInfo(path).fileName())
-                                                    .toStdString());
+        return agentrun::fail(errc::FileTooLarge, tr("%1 is larger than 20 MiB; that is not a snippet.")
+                                                      .arg(QFileInfo(path).fileName())
+                                                      .toStdString());
     if (!file.open(QIODevice::ReadOnly))
-        return agentrun::fail("file.read",
+        return agentrun::fail(errc::FileRead,
                               tr("Cannot open %1: %2").arg(path, file.errorString()).toStdString());
     QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     const QString text = utf8.decode(file.readAll());
     if (utf8.hasError())
-        return agentrun::fail("file.encoding",
+        return agentrun::fail(errc::FileEncoding,
                               tr("%1 is not UTF-8 text.").arg(QFileInfo(path).fileName()).toStdString());
 
     // Reuse a pristine empty tab instead of leaving "Untitled 1" behind.
@@ -99,10 +101,10 @@ agentrun::Result<void> EditorTabs::saveCurrent(const QString& path)
 {
     CodeEditor* editor = currentEditor();
     if (!editor)
-        return agentrun::fail("file.write", tr("There is no editor to save.").toStdString());
+        return agentrun::fail(errc::FileWrite, tr("There is no editor to save.").toStdString());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(editor->text().toUtf8()) < 0 || !file.commit())
-        return agentrun::fail("file.write",
+        return agentrun::fail(errc::FileWrite,
                               tr("Cannot save %1: %2").arg(path, file.errorString()).toStdString());
     const QString canonical = QFileInfo(path).absoluteFilePath();
     editor->setProperty(PathProperty, canonical);

@@ -1,5 +1,7 @@
 #include "enginemonitor.h"
 
+#include "agentrun/errorcodes.h"
+
 #include "runcontroller.h"
 
 namespace agentrun::ui {
@@ -38,7 +40,7 @@ void EngineMonitor::onStatus(bool ok, const QString& text, const QString& code)
     if (ok) {
         m_state = State::Ready;
         m_text = tr("Engine: %1").arg(text);
-    } else if (code == u"image.missing") {
+    } else if (code == QLatin1String(errc::ImageMissing)) {
         m_state = State::ImageMissing;
         m_text = tr("Sandbox image missing — build it (Run ▸ Build Sandbox Image…)");
     } else {

@@ -1,5 +1,6 @@
 #include "historypanel.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
 
 #include <QAction>
@@ -300,16 +301,16 @@ QString HistoryPanel::title() const
 agentrun::Result<agentrun::model::Limits> HistoryPanel::selectedLimits() const
 {
     if (!m_record)
-        return agentrun::fail("history.no_selection", tr("Select a run first.").toStdString());
+        return agentrun::fail(errc::HistoryNoSelection, tr("Select a run first.").toStdString());
     return agentrun::history::limitsFromJson(m_record->limits);
 }
 
 agentrun::Result<QString> HistoryPanel::selectedInput() const
 {
     if (!m_record)
-        return agentrun::fail("history.no_selection", tr("Select a run first.").toStdString());
+        return agentrun::fail(errc::HistoryNoSelection, tr("Select a run first.").toStdString());
     if (m_record->stdinCapped)
-        return agentrun::fail("history.input_capped",
+        return agentrun::fail(errc::HistoryInputCapped,
                               tr("The history kept only the first %1 of this run's input.")
                                   .arg(sizeLabel(qint64(agentrun::history::MaxStoredOutputBytes)))
                                   .toStdString());
@@ -317,7 +318,7 @@ agentrun::Result<QString> HistoryPanel::selectedInput() const
     QString text = decode(QByteArrayView(m_record->stdinData.data(), qsizetype(m_record->stdinData.size())));
     if (decode.hasError())
         return agentrun::fail(
-            "history.input_binary",
+            errc::HistoryInputBinary,
             tr("This run's input is not UTF-8 text; the Input panel takes text only.").toStdString());
     return text;
 }

@@ -1,5 +1,6 @@
 #include "limitspanel.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <QComboBox>
@@ -217,11 +218,11 @@ agentrun::Result<agentrun::model::Limits> LimitsPanel::limits() const
     l.memorySwapBytes = l.memoryBytes + qint64(m_swap->value()) * MiB;
     l.cpus = m_cpus->value();
     l.pids = m_pids->value();
-    auto output = agentrun::model::parseSize(m_output->text().trimmed().toStdString(), "limits.output_limit");
+    auto output = agentrun::model::parseSize(m_output->text().trimmed().toStdString(), errc::LimitsOutputLimit);
     if (!output)
         return std::unexpected(output.error());
     l.outputLimitBytes = *output;
-    auto tmpfs = agentrun::model::parseSize(m_tmpfs->text().trimmed().toStdString(), "limits.tmpfs");
+    auto tmpfs = agentrun::model::parseSize(m_tmpfs->text().trimmed().toStdString(), errc::LimitsTmpfs);
     if (!tmpfs)
         return std::unexpected(tmpfs.error());
     l.tmpfsBytes = *tmpfs;
@@ -255,11 +256,15 @@ void LimitsPanel::onEdited()
 QWidget* LimitsPanel::fieldFor(const QString& code) const
 {
     const QHash<QString, QWidget*> fields{
-        {QStringLiteral("limits.timeout"), m_timeout},  {QStringLiteral("limits.memory"), m_memory},
-        {QStringLiteral("limits.memory_swap"), m_swap}, {QStringLiteral("limits.cpus"), m_cpus},
-        {QStringLiteral("limits.pids"), m_pids},        {QStringLiteral("limits.output_limit"), m_output},
-        {QStringLiteral("limits.tmpfs"), m_tmpfs},      {QStringLiteral("limits.network"), m_network},
-        {QStringLiteral("limits.runtime"), m_runtime},
+        {QString::fromLatin1(errc::LimitsTimeout), m_timeout},
+        {QString::fromLatin1(errc::LimitsMemory), m_memory},
+        {QString::fromLatin1(errc::LimitsMemorySwap), m_swap},
+        {QString::fromLatin1(errc::LimitsCpus), m_cpus},
+        {QString::fromLatin1(errc::LimitsPids), m_pids},
+        {QString::fromLatin1(errc::LimitsOutputLimit), m_output},
+        {QString::fromLatin1(errc::LimitsTmpfs), m_tmpfs},
+        {QString::fromLatin1(errc::LimitsNetwork), m_network},
+        {QString::fromLatin1(errc::LimitsRuntime), m_runtime},
     };
     return fields.value(code);
 }

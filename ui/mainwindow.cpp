@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <QAction>
 #include <QCloseEvent>
 #include <QDir>
@@ -559,7 +561,7 @@ agentrun::Result<agentrun::profile::Profile> MainWindow::captureProfile(const QS
         return std::unexpected(limits.error());
     profile.limits = *limits;
     if (const QString error = m_depsPanel->errorText(); !error.isEmpty())
-        return agentrun::fail("profile.dependencies", error.toStdString());
+        return agentrun::fail(errc::ProfileDependencies, error.toStdString());
     profile.allow = m_depsPanel->allow();
     profile.cached = m_depsPanel->cached();
     profile.indexUrl = m_depsPanel->indexUrl().toStdString();
@@ -572,7 +574,7 @@ agentrun::Result<agentrun::profile::Profile> MainWindow::captureProfile(const QS
         if (!dir.mkpath(QStringLiteral(".")) || !file.open(QIODevice::WriteOnly) ||
             file.write(QByteArray::fromStdString(m_policyPanel->policy()->toJson())) < 0 || !file.commit())
             return agentrun::fail(
-                "profile.policy_file",
+                errc::ProfilePolicyFile,
                 tr("Cannot write the edited policy: %1").arg(file.errorString()).toStdString());
         profile.policy = file.fileName().toStdString();
     }

@@ -1,5 +1,7 @@
 #include "stdinpanel.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -75,11 +77,11 @@ agentrun::Result<std::string> StdinPanel::data() const
         return m_text->toPlainText().toStdString();
     QFile file(m_filePath);
     if (!file.open(QIODevice::ReadOnly))
-        return agentrun::fail("stdin.file",
+        return agentrun::fail(errc::StdinFile,
                               tr("Cannot read %1: %2").arg(m_filePath, file.errorString()).toStdString());
     if (file.size() > MaxFileBytes)
         return agentrun::fail(
-            "stdin.too_large",
+            errc::StdinTooLarge,
             tr("%1 is larger than 64 MiB; stdin takes at most that.").arg(m_filePath).toStdString());
     const QByteArray bytes = file.readAll();
     return std::string(bytes.constData(), size_t(bytes.size()));

@@ -1,5 +1,7 @@
 #include "clientbudget.h"
 
+#include "agentrun/errorcodes.h"
+
 #include "resthttp.h"
 
 #include <algorithm>
@@ -74,7 +76,7 @@ bool refuseOverBudget(ClientBudget& budget, const httplib::Request& req, httplib
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g", budget.perMinute());
     res.set_header("Retry-After", std::to_string(wait));
-    sendError(res, 429, "server.blocked_budget",
+    sendError(res, 429, errc::ServerBlockedBudget,
               "Too many blocked runs from this client: at most " + std::string(rate) +
                   " runs refused by the safety check or the whitelist are recorded per minute "
                   "(serve --max-blocked-per-minute). Retry in " +

@@ -4,6 +4,7 @@
 #include "agentrun/deps/bake.h"
 #include "agentrun/deps/installer.h"
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/model/limits.h"
@@ -158,7 +159,7 @@ int bakeCommand(Args& args)
         [](std::string_view line) { std::cerr << "agentrun: bake: " << line << "\n"; }, g_cancelBake);
     if (!baked) {
         std::cerr << "agentrun: " << baked.error().message << "\n";
-        return baked.error().code.starts_with("engine.") ? 3 : 1;
+        return errc::kindOf(baked.error().code) == errc::Kind::Unavailable ? 3 : 1;
     }
     std::cerr << "agentrun: " << (baked->reused ? "already baked" : "baked") << " in "
               << static_cast<long>(baked->ms) << " ms\n";

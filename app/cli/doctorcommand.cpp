@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/jsonfield.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 
@@ -41,7 +42,7 @@ int doctor(bool json)
             auto inspected = client.inspectImage(image);
             if (inspected) {
                 report["image"]["present"] = true;
-                report["image"]["id"] = inspected->value("Id", "");
+                report["image"]["id"] = json::textField(*inspected, "Id");
             } else {
                 report["image"]["error"] = {{"code", inspected.error().code},
                                             {"message", inspected.error().message}};

@@ -1,7 +1,10 @@
 #include "args.h"
 #include "commands.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
+#include "agentrun/jsonfield.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 
@@ -98,9 +101,10 @@ void printRecord(const history::RunRecord& r)
     if (!r.findings.empty()) {
         std::cout << "  findings:\n";
         for (const auto& finding : r.findings) {
-            std::cout << "    " << finding.value("line", 0) << ":" << finding.value("column", 0) << " "
-                      << finding.value("severity", "") << " " << finding.value("rule", "") << ": "
-                      << finding.value("message", "") << "\n";
+            std::cout << "    " << json::integerField(finding, "line") << ":"
+                      << json::integerField(finding, "column") << " " << json::textField(finding, "severity")
+                      << " " << json::textField(finding, "rule") << ": "
+                      << json::textField(finding, "message") << "\n";
         }
     }
     std::cout << "--- code ---\n" << r.code;
@@ -208,9 +212,7 @@ int historyCommand(std::span<char* const> rawArgs)
         auto record = store->get(runId);
         if (!record) {
             std::cerr << "agentrun: " << record.error().message << "\n";
-            return record.error().code == "history.not_found" || record.error().code == "history.ambiguous"
-                       ? 1
-                       : 3;
+            return errc::kindOf(record.error().code) == errc::Kind::NotFound ? 1 : 3;
         }
         if (json) {
             std::cout << run::dumpJson(history::toJson(*record), 2) << "\n";

@@ -1,5 +1,7 @@
 #include "limitflags.h"
 
+#include "agentrun/errorcodes.h"
+
 #include "args.h"
 
 #include <charconv>
@@ -177,12 +179,13 @@ bool fitDefaultsToCeilings(model::Limits& limits, const LimitFlags& given, const
     lowerUnlessGiven(given.outputLimit, checked.outputLimitBytes, ceilings.outputLimitBytes);
     lowerUnlessGiven(given.tmpfsSize, checked.tmpfsBytes, ceilings.tmpfsBytes);
     if (auto within = run::checkCeilings(checked, ceilings); !within) {
-        static const std::map<std::string, std::string> options = {{"limits.timeout", "--timeout"},
-                                                                   {"limits.memory", "--memory"},
-                                                                   {"limits.cpus", "--cpus"},
-                                                                   {"limits.pids", "--pids"},
-                                                                   {"limits.output_limit", "--output-limit"},
-                                                                   {"limits.tmpfs", "--tmpfs-size"}};
+        static const std::map<std::string, std::string> options = {
+            {errc::LimitsTimeout, "--timeout"},
+            {errc::LimitsMemory, "--memory"},
+            {errc::LimitsCpus, "--cpus"},
+            {errc::LimitsPids, "--pids"},
+            {errc::LimitsOutputLimit, "--output-limit"},
+            {errc::LimitsTmpfs, "--tmpfs-size"}};
         const auto option = options.find(within.error().code);
         const std::string message = within.error().message;
         // "limits.memory: 1 GiB is above this server's ceiling …" → "--memory: 1 GiB is above …"

@@ -1,5 +1,7 @@
 #include "restgate.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -249,7 +251,7 @@ public:
         }
         if (m_perClient[address] >= m_limits.maxPerClient && !evictOldest(&address)) {
             // Every one of its connections is being served: this client is at its bound.
-            sendRefusal(fd, 503, "Service Unavailable", "server.connections",
+            sendRefusal(fd, 503, "Service Unavailable", errc::ServerConnections,
                         "This client already has " + std::to_string(m_limits.maxPerClient) +
                             " connections open (--max-client-connections): wait for a reply, then retry.");
             ::close(fd);
@@ -381,7 +383,7 @@ private:
                     const auto seconds = std::chrono::duration<double>(m_limits.headTimeout).count();
                     char limit[32];
                     std::snprintf(limit, sizeof limit, "%g", seconds);
-                    sendRefusal(it->second.fd, 408, "Request Timeout", "request.timeout",
+                    sendRefusal(it->second.fd, 408, "Request Timeout", errc::RequestTimeout,
                                 std::string("The request head did not arrive within ") + limit +
                                     " s (--header-timeout): send the whole head at once.");
                 }
@@ -416,7 +418,7 @@ private:
             return true;
         }
         if (entry.buffer.size() >= m_limits.maxHeadBytes) {
-            sendRefusal(entry.fd, 431, "Request Header Fields Too Large", "request.header_too_large",
+            sendRefusal(entry.fd, 431, "Request Header Fields Too Large", errc::RequestHeaderTooLarge,
                         "The request head is larger than " + std::to_string(m_limits.maxHeadBytes >> 10) +
                             " KiB.");
             closeLocked(entry.fd, entry.address);

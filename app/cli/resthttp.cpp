@@ -1,5 +1,6 @@
 #include "resthttp.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/run/resultjson.h"
 
 #include <arpa/inet.h>
@@ -23,7 +24,7 @@ void sendError(httplib::Response& res, int status, std::string_view code, std::s
 void sendBusy(httplib::Response& res, int maxConcurrent)
 {
     res.set_header("Retry-After", "1");
-    sendError(res, 429, "server.busy",
+    sendError(res, 429, errc::ServerBusy,
               "Too many runs at once: this server runs at most " + std::to_string(maxConcurrent) +
                   " together (--max-concurrent). Retry in a moment.");
 }
@@ -70,7 +71,7 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
         sendJson(res, 400, reply);
     };
     if (nestedDeeperThan(req.body, MaxJsonDepth)) {
-        reject("request.json_depth",
+        reject(errc::RequestJsonDepth,
                "The request body nests arrays and objects more than " + std::to_string(MaxJsonDepth) +
                    " levels deep: this server accepts at most " + std::to_string(MaxJsonDepth) + ".",
                0);
@@ -80,7 +81,7 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
     try {
         body = nlohmann::json::parse(req.body);
     } catch (const nlohmann::json::parse_error& error) {
-        reject("request.json",
+        reject(errc::RequestJson,
                "The request body is not valid JSON (at byte " + std::to_string(error.byte) + ").",
                error.byte);
         return std::nullopt;

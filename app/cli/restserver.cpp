@@ -1,5 +1,7 @@
 #include "restserver.h"
 
+#include "agentrun/errorcodes.h"
+
 #include "resthttp.h"
 #include "restroutes.h"
 
@@ -129,7 +131,7 @@ bool RestServer::authorised(const httplib::Request& req, httplib::Response& res)
         // DNS rebinding: a web page whose name points at 127.0.0.1 cannot reach this server.
         const std::string host = hostOnly(req.get_header_value("Host"));
         if (!host.empty() && !isLoopbackHost(host) && host != c.host) {
-            sendError(res, 403, "request.host",
+            sendError(res, 403, errc::RequestHost,
                       "Host \"" + host +
                           "\" is not served here: use 127.0.0.1 or localhost, or configure a token.");
             return false;
@@ -141,7 +143,7 @@ bool RestServer::authorised(const httplib::Request& req, httplib::Response& res)
     const bool bearer = header.size() > scheme.size() && header.compare(0, scheme.size(), scheme) == 0;
     if (!bearer || !tokenMatches(std::string_view(header).substr(scheme.size()), c.token)) {
         res.set_header("WWW-Authenticate", "Bearer");
-        sendError(res, 401, "auth.token",
+        sendError(res, 401, errc::AuthToken,
                   bearer ? "The bearer token is not the one this server was started with."
                          : "This server needs the header Authorization: Bearer <token>.");
         return false;
@@ -185,7 +187,7 @@ void RestServer::installMiddleware()
         }
         if (!allowed) {
             GatedServer::closeAfterResponse(res);
-            sendError(res, 403, "request.origin",
+            sendError(res, 403, errc::RequestOrigin,
                       "Requests from the web page at " + shown(req.get_header_value("Origin")) +
                           " are refused: this server answers only its own origin and those it was started "
                           "with (serve --allow-origin ORIGIN).");
@@ -210,7 +212,7 @@ void RestServer::installMiddleware()
         if (carriesBody(req) && !jsonContentType(req)) {
             GatedServer::closeAfterResponse(res);
             const std::string type = req.get_header_value("Content-Type");
-            sendError(res, 415, "request.content_type",
+            sendError(res, 415, errc::RequestContentType,
                       "Send the body as JSON with the header Content-Type: application/json (got " +
                           (type.empty() ? std::string("no Content-Type") : shown(type)) + ").");
             return httplib::Server::HandlerResponse::Handled;
@@ -224,28 +226,28 @@ void RestServer::installMiddleware()
             }
             switch (res.status) {
             case 413:
-                sendError(res, 413, "request.too_large",
+                sendError(res, 413, errc::RequestTooLarge,
                           "The request body is larger than this server's limit of " +
                               model::formatSize(static_cast<std::int64_t>(c.maxBodyBytes)) +
                               " (--max-body).");
                 break;
             case 404:
-                sendError(res, 404, "request.not_found",
+                sendError(res, 404, errc::RequestNotFound,
                           "No endpoint " + req.method + " " + req.path.substr(0, 200) +
                               ": see GET /openapi.json.");
                 break;
             case 400:
-                sendError(res, 400, "request.malformed", "The HTTP request is malformed.");
+                sendError(res, 400, errc::RequestMalformed, "The HTTP request is malformed.");
                 break;
             default:
-                sendError(res, res.status, "request.failed",
+                sendError(res, res.status, errc::RequestFailed,
                           "The request failed (HTTP " + std::to_string(res.status) + ").");
                 break;
             }
             return httplib::Server::HandlerResponse::Handled;
         }));
     m_server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        sendError(res, 500, "server.internal",
+        sendError(res, 500, errc::ServerInternal,
                   "The server failed to handle the request; it has been logged.");
     });
     m_server.set_logger(logRequest);
@@ -296,7 +298,7 @@ Result<int> RestServer::bind()
     const int port = c.port == 0 ? m_server.bind_to_any_port(c.host)
                                  : (m_server.bind_to_port(c.host, c.port) ? c.port : -1);
     if (port <= 0) {
-        return fail("serve.bind", bindProblem(c.host, c.port));
+        return fail(errc::ServeBind, bindProblem(c.host, c.port));
     }
     return port;
 }

@@ -1,6 +1,7 @@
 #include "restjson.h"
 #include "resthttp.h"
 #include "restroutes.h"
+#include "agentrun/errorcodes.h"
 
 #include <algorithm>
 
@@ -45,7 +46,7 @@ nlohmann::json missingCode(const nlohmann::json& body)
             {"type", "string_type"}, {"loc", {"body", "code"}}, {"msg", "Input should be a valid string"}};
         message = "\"code\" must be a string with the Python source to run.";
     }
-    return {{"detail", {detail}}, {"error", {{"code", "code"}, {"message", message}}}};
+    return {{"detail", {detail}}, {"error", {{"code", errc::FieldCode}, {"message", message}}}};
 }
 
 } // namespace
@@ -112,7 +113,8 @@ void addV1Routes(httplib::Server& server, RestContext& context)
             return;
         }
         if (context.stopping) {
-            sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
+            sendError(res, 503, errc::ServerStopping,
+                      "The server is shutting down: no new runs are started.");
             return;
         }
         model::RunSpec request = context.config.defaults;
@@ -136,9 +138,10 @@ void addV1Routes(httplib::Server& server, RestContext& context)
         const model::RunResult& result = *shared;
 
         if (result.status == model::Status::EngineError) {
-            sendError(res, 503, result.errorCode.empty() ? "engine.error" : result.errorCode, result.message);
+            sendError(res, 503, result.errorCode.empty() ? errc::EngineError : result.errorCode,
+                      result.message);
         } else if (result.status == model::Status::Cancelled && context.stopping) {
-            sendError(res, 503, "server.stopping", "The server is shutting down: the run was cancelled.");
+            sendError(res, 503, errc::ServerStopping, "The server is shutting down: the run was cancelled.");
         } else if (result.status == model::Status::InvalidRequest) {
             sendError(res, 422, result.errorCode, result.message);
         } else {

@@ -3,6 +3,7 @@
 #include "restroutes.h"
 
 #include "agentrun/deps/whitelist.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/model/runspecjson.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/resultjson.h"
@@ -21,7 +22,8 @@ namespace agentrun::cli {
 Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeConfig& config, bool& stream)
 {
     if (!body.is_object()) {
-        return fail("request.body", "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
+        return fail(errc::RequestBody,
+                    "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
     }
     static const std::vector<std::string> clientKeys = {"code", "stdin", "limits", "policy", "dependencies"};
     nlohmann::json fields = nlohmann::json::object();
@@ -41,12 +43,12 @@ Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeCo
         // A profile saved on the server (agentrun profile import) sets the starting values; the request's
         // own limits, policy and dependencies override it.
         if (!body["profile"].is_string()) {
-            return fail("profile", "\"profile\" must be the name of a profile saved on the server.");
+            return fail(errc::FieldProfile, "\"profile\" must be the name of a profile saved on the server.");
         }
         const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
         auto loaded = store.load(body["profile"].get<std::string>());
         if (!loaded) {
-            return fail("profile", loaded.error().message);
+            return fail(errc::FieldProfile, loaded.error().message);
         }
         profile::applyTo(*loaded, request);
     }
@@ -91,7 +93,7 @@ constexpr auto KeepAliveEvery = std::chrono::seconds(15);
 /// Did the body give the field an admission error names (rather than its profile or the defaults)?
 bool givenInBody(const nlohmann::json& body, const std::string& code)
 {
-    if (!code.starts_with("limits.")) {
+    if (!code.starts_with(errc::LimitsFamily)) {
         return body.contains(code);
     }
     if (!body.contains("limits") || !body["limits"].is_object()) {
@@ -134,7 +136,7 @@ void sendResult(httplib::Response& res, const std::shared_ptr<const model::RunRe
         sendError(res, 422, result->errorCode, result->message);
     } else if (result->status == model::Status::EngineError) {
         auto body = nlohmann::json{{"error",
-                                    {{"code", result->errorCode.empty() ? "engine.error" : result->errorCode},
+                                    {{"code", result->errorCode.empty() ? errc::EngineError : result->errorCode},
                                      {"message", result->message}}},
                                    {"run_id", result->runId}};
         sendJson(res, 503, body);
@@ -163,7 +165,7 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
         return;
     }
     if (context.stopping) {
-        sendError(res, 503, "server.stopping", "The server is shutting down: no new runs are started.");
+        sendError(res, 503, errc::ServerStopping, "The server is shutting down: no new runs are started.");
         return;
     }
     if (refuseOverBudget(context.blockedRuns, req, res)) {
@@ -198,7 +200,7 @@ void getEvents(RestContext& context, const httplib::Request& req, httplib::Respo
         auto record =
             context.history ? context.history->get(id) : Result<history::RunRecord>(std::unexpected(Error{}));
         if (!record) {
-            sendError(res, 404, "run.not_found", "No run " + id + " on this server.");
+            sendError(res, 404, errc::RunNotFound, "No run " + id + " on this server.");
             return;
         }
         res.set_header("Cache-Control", "no-cache");
@@ -263,8 +265,8 @@ void getRun(RestContext& context, const httplib::Request& req, httplib::Response
             sendJson(res, 200, history::toJson(*record));
             return;
         }
-        if (record.error().code != "history.not_found" && record.error().code != "history.ambiguous") {
-            sendError(res, 503, "history.unavailable", record.error().message);
+        if (errc::kindOf(record.error().code) != errc::Kind::NotFound) {
+            sendError(res, 503, errc::HistoryUnavailable, record.error().message);
             return;
         }
     }
@@ -272,13 +274,13 @@ void getRun(RestContext& context, const httplib::Request& req, httplib::Response
         sendJsonStream(res, 200, [session](const TextSink& sink) { return session->writeResult(sink); });
         return;
     }
-    sendError(res, 404, "run.not_found", "No run " + id + " in the history of this server.");
+    sendError(res, 404, errc::RunNotFound, "No run " + id + " in the history of this server.");
 }
 
 void listRuns(RestContext& context, const httplib::Request& req, httplib::Response& res)
 {
     if (!context.history) {
-        sendError(res, 503, "history.unavailable", context.historyProblem);
+        sendError(res, 503, errc::HistoryUnavailable, context.historyProblem);
         return;
     }
     history::HistoryFilter filter;
@@ -309,7 +311,7 @@ void listRuns(RestContext& context, const httplib::Request& req, httplib::Respon
     }
     auto runs = context.history->list(filter);
     if (!runs) {
-        sendError(res, 503, "history.unavailable", runs.error().message);
+        sendError(res, 503, errc::HistoryUnavailable, runs.error().message);
         return;
     }
     nlohmann::json list = nlohmann::json::array();
@@ -326,7 +328,7 @@ void postCheck(RestContext& context, const httplib::Request& req, httplib::Respo
         return;
     }
     if (!body->is_object() || !body->contains("code") || !(*body)["code"].is_string()) {
-        sendError(res, 422, "code", "\"code\" must be a string with the Python source to check.");
+        sendError(res, 422, errc::FieldCode, "\"code\" must be a string with the Python source to check.");
         return;
     }
     auto name = policyField(*body, context.config.defaults.policy);
@@ -342,7 +344,7 @@ void postCheck(RestContext& context, const httplib::Request& req, httplib::Respo
     }
     auto policy = safety::Policy::load(*name);
     if (!policy) {
-        sendError(res, 422, "policy", policy.error().message);
+        sendError(res, 422, errc::FieldPolicy, policy.error().message);
         return;
     }
     sendJson(res, 200, safety::toJson(safety::analyze((*body)["code"].get<std::string>(), *policy)));

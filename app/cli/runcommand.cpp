@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "limitflags.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
 #include "agentrun/model/runspecjson.h"
 #include "agentrun/profile/profile.h"
@@ -230,8 +231,8 @@ int runFile(const RunOptions& options)
             }
         }
         // An exception's traceback is already on stderr; say more only when a limit caused it.
-        if (!result.message.empty() &&
-            (result.status != model::Status::Exception || result.errorCode == "run.pids_limit")) {
+        if (!result.message.empty() && (result.status != model::Status::Exception ||
+                                        errc::kindOf(result.errorCode) == errc::Kind::Limit)) {
             std::cerr << "agentrun: " << result.message << "\n";
         }
     }

@@ -1,5 +1,7 @@
 #include "agentrun/userfile.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -25,7 +27,7 @@ std::string sizeText(std::uint64_t bytes)
 Error readError(std::string_view what, const std::string& path, const std::string& reason)
 {
     std::string subject = what.empty() ? path : std::string(what) + " " + path;
-    return Error{"file.read", "cannot read " + subject + ": " + reason};
+    return Error{errc::FileRead, "cannot read " + subject + ": " + reason};
 }
 
 std::string errnoText(int error)

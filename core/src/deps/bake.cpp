@@ -5,6 +5,8 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/tar.h"
 #include "agentrun/engine/urlencode.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
 
@@ -70,17 +72,14 @@ Result<std::optional<nlohmann::json>> inspectIfPresent(engine::Client& client, c
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol", "The engine's answer about image " + ref + " is not JSON.");
+        return fail(errc::EngineProtocol, "The engine's answer about image " + ref + " is not JSON.");
     }
     return std::optional<nlohmann::json>(std::move(json));
 }
 
 nlohmann::json labelsOf(const nlohmann::json& inspected)
 {
-    const auto config = inspected.value("Config", nlohmann::json::object());
-    const auto labels =
-        config.is_object() ? config.value("Labels", nlohmann::json::object()) : nlohmann::json();
-    return labels.is_object() ? labels : nlohmann::json::object();
+    return json::objectField(json::objectField(inspected, "Config"), "Labels");
 }
 
 /// One bake per tag at a time in the process: two builds of one tag would race for the name.
@@ -117,7 +116,7 @@ void removeUnfinishedBuild(engine::Client& client, const std::string& tag)
     }
     std::vector<std::pair<std::int64_t, std::string>> byAge;
     for (const auto& image : images) {
-        byAge.emplace_back(image.value("Created", std::int64_t{0}), image.value("Id", ""));
+        byAge.emplace_back(json::integerField(image, "Created"), json::textField(image, "Id"));
     }
     std::ranges::sort(byAge, std::greater<>());
     for (const auto& [created, id] : byAge) {
@@ -189,12 +188,12 @@ Result<std::optional<std::string>> findBakedImage(engine::Client& client, const 
     if (!base) {
         return std::unexpected(base.error());
     }
-    const std::string baseId = base->value("Id", baseImage);
+    const std::string baseId = json::textField(*base, "Id", baseImage);
     auto baked = inspectIfPresent(client, bakedImageTag(requirements, baseId));
     if (!baked) {
         return std::unexpected(baked.error());
     }
-    if (!*baked || labelsOf(**baked).value(label("image"), "") != baseId) {
+    if (!*baked || json::textField(labelsOf(**baked), label("image")) != baseId) {
         return std::optional<std::string>();
     }
     return std::optional<std::string>(bakedImageTag(requirements, baseId));
@@ -213,13 +212,13 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
         }
     };
     if (requirements.empty()) {
-        return fail("deps.spec", "There is nothing to bake: list at least one cached dependency.");
+        return fail(errc::DepsSpec, "There is nothing to bake: list at least one cached dependency.");
     }
     auto base = client.inspectImage(baseImage);
     if (!base) {
         return std::unexpected(base.error());
     }
-    const std::string baseId = base->value("Id", baseImage);
+    const std::string baseId = json::textField(*base, "Id", baseImage);
     const std::string tag = bakedImageTag(requirements, baseId);
     const std::vector<std::string> texts = sortedRequirementTexts(requirements);
     std::lock_guard tagLock(tagMutex(tag));
@@ -227,10 +226,10 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     // 1. Already baked for this base: reuse it.
     if (auto present = inspectIfPresent(client, tag); !present) {
         return std::unexpected(present.error());
-    } else if (*present && labelsOf(**present).value(label("image"), "") == baseId) {
+    } else if (*present && json::textField(labelsOf(**present), label("image")) == baseId) {
         say("Using the baked image " + tag + " (" + joined(texts) + ")");
-        return BakeResult{tag, (*present)->value("Id", ""), true, msSince(start),
-                          split(labelsOf(**present).value(label("installed"), ""))};
+        return BakeResult{tag, json::textField(**present, "Id"), true, msSince(start),
+                          split(json::textField(labelsOf(**present), label("installed")))};
     }
 
     // 2. pip in the hardened installer container, into a cache volume (reused when already there).
@@ -240,7 +239,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
         return std::unexpected(installed.error());
     }
     if (cancel.load()) {
-        return fail("deps.cancelled", "Baking the image was cancelled.");
+        return fail(errc::DepsCancelled, "Baking the image was cancelled.");
     }
 
     // 3. The volume's files plus a Dockerfile form the build context.
@@ -251,7 +250,8 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     }
     const auto entries = tarEntries(*archive);
     if (!entries) {
-        return fail("deps.volume", "The engine's archive of volume " + installed->volume + " is malformed.");
+        return fail(errc::DepsVolume,
+                    "The engine's archive of volume " + installed->volume + " is malformed.");
     }
     engine::TarWriter dockerfile;
     if (auto added = dockerfile.addFile("Dockerfile", bakeDockerfile(baseId, tag)); !added) {
@@ -275,8 +275,8 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     auto built = client.buildImage(context, options, progress, cancel);
     if (!built) {
         removeUnfinishedBuild(client, tag);
-        if (built.error().code == "image.cancelled") {
-            return fail("deps.cancelled", "Baking the image was cancelled.");
+        if (built.error().code == errc::ImageCancelled) {
+            return fail(errc::DepsCancelled, "Baking the image was cancelled.");
         }
         return std::unexpected(built.error());
     }
@@ -292,21 +292,21 @@ Result<std::vector<BakedImage>> listBakedImages(engine::Client& client)
     }
     std::vector<BakedImage> out;
     for (const auto& image : *images) {
-        const auto labels = image.value("Labels", nlohmann::json::object());
+        const auto& labels = json::objectField(image, "Labels");
         BakedImage baked;
-        baked.id = image.value("Id", "");
-        for (const auto& tag : image.value("RepoTags", nlohmann::json::array())) {
+        baked.id = json::textField(image, "Id");
+        for (const auto& tag : json::arrayField(image, "RepoTags")) {
             if (tag.is_string() && tag.get<std::string>().starts_with(std::string(BakedRepository) + ":")) {
                 baked.tag = tag.get<std::string>();
             }
         }
         if (labels.is_object()) {
-            baked.requirements = labels.value(label("requirements"), "");
-            baked.baseImage = labels.value(label("image"), "");
-            baked.source = labels.value(label("source"), "");
+            baked.requirements = json::textField(labels, label("requirements"));
+            baked.baseImage = json::textField(labels, label("image"));
+            baked.source = json::textField(labels, label("source"));
         }
-        baked.sizeBytes = image.value("Size", std::int64_t{-1});
-        if (const auto created = image.value("Created", std::int64_t{0}); created > 0) {
+        baked.sizeBytes = json::integerField(image, "Size", -1);
+        if (const auto created = json::integerField(image, "Created"); created > 0) {
             const std::time_t seconds = static_cast<std::time_t>(created);
             std::tm utc{};
             gmtime_r(&seconds, &utc);
@@ -329,11 +329,12 @@ Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
     if (!*present) {
         return {};
     }
-    if (labelsOf(**present).value(std::string(DepsLabel), "") != BakedLabelValue) {
-        return fail("deps.not_baked", "The image " + ref + " is not a baked dependency image: not removed.");
+    if (json::textField(labelsOf(**present), DepsLabel) != BakedLabelValue) {
+        return fail(errc::DepsNotBaked,
+                    "The image " + ref + " is not a baked dependency image: not removed.");
     }
     // By id: a baked image has one tag, and removing by id removes its build steps with it.
-    return removeCacheObject(client, "/images/" + (*present)->value("Id", ref), 200, "image " + ref,
+    return removeCacheObject(client, "/images/" + json::textField(**present, "Id", ref), 200, "image " + ref,
                              "The baked image " + ref +
                                  " is in use by a container (a warm one or a run): try again when it has "
                                  "finished.",
@@ -351,7 +352,7 @@ Result<int> pruneBakedImages(engine::Client& client)
         auto gone = removeBakedImage(client, image.id);
         if (gone) {
             ++removed;
-        } else if (gone.error().code != "deps.busy") {
+        } else if (gone.error().code != errc::DepsBusy) {
             return std::unexpected(gone.error());
         }
     }

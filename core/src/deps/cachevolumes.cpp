@@ -3,6 +3,8 @@
 #include "agentrun/deps/bake.h"
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/urlencode.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
 
@@ -83,7 +85,7 @@ Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const
         return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    return std::optional<std::string>(json.is_object() ? json.value("CreatedAt", "?") : "?");
+    return std::optional<std::string>(json::textField(json, "CreatedAt", "?"));
 }
 
 Result<void> createVolume(engine::Client& client, const std::string& name, const nlohmann::json& labels)
@@ -108,7 +110,7 @@ Result<void> removeCacheObject(engine::Client& client, const std::string& path, 
         return std::unexpected(response.error());
     }
     if (response->status == 409) {
-        return fail("deps.busy", busyMessage);
+        return fail(errc::DepsBusy, busyMessage);
     }
     if (response->status != doneStatus && response->status != 404) {
         return std::unexpected(engine::httpError(response->status, response->body, what));
@@ -197,7 +199,7 @@ Result<std::string> readVolumeArchive(engine::Client& client, const std::string&
         return std::unexpected(tar.error());
     }
     if (!*tar) {
-        return fail("deps.volume", "The dependency volume " + volume + " has no " + SitePath + ".");
+        return fail(errc::DepsVolume, "The dependency volume " + volume + " has no " + SitePath + ".");
     }
     return std::move(**tar);
 }
@@ -215,23 +217,23 @@ Result<std::vector<CacheEntry>> listCacheVolumes(engine::Client& client)
         const auto json = nlohmann::json::parse(df->body, nullptr, false);
         if (json.is_object() && json.contains("Volumes") && json["Volumes"].is_array()) {
             for (const auto& volume : json["Volumes"]) {
-                const auto& data = volume.value("UsageData", nlohmann::json::object());
-                usage[volume.value("Name", "")] = {data.value("Size", std::int64_t{-1}),
-                                                   data.value("RefCount", std::int64_t{0})};
+                const auto& data = json::objectField(volume, "UsageData");
+                usage[json::textField(volume, "Name")] = {json::integerField(data, "Size", -1),
+                                                          json::integerField(data, "RefCount")};
             }
         }
     }
     std::vector<CacheEntry> entries;
     for (const auto& volume : *volumes) {
         CacheEntry entry;
-        entry.volume = volume.value("Name", "");
-        const auto labels = volume.value("Labels", nlohmann::json::object());
+        entry.volume = json::textField(volume, "Name");
+        const auto& labels = json::objectField(volume, "Labels");
         if (labels.is_object()) {
-            entry.requirements = labels.value(std::string(DepsLabel) + ".requirements", "");
-            entry.image = labels.value(std::string(DepsLabel) + ".image", "");
-            entry.source = labels.value(std::string(DepsLabel) + ".source", "");
+            entry.requirements = json::textField(labels, std::string(DepsLabel) + ".requirements");
+            entry.image = json::textField(labels, std::string(DepsLabel) + ".image");
+            entry.source = json::textField(labels, std::string(DepsLabel) + ".source");
         }
-        entry.created = volume.value("CreatedAt", "");
+        entry.created = json::textField(volume, "CreatedAt");
         if (const auto it = usage.find(entry.volume); it != usage.end()) {
             entry.sizeBytes = it->second.first;
             entry.inUse = it->second.second > 0;
@@ -250,14 +252,14 @@ Result<int> pruneCacheVolumes(engine::Client& client)
     }
     int removed = 0;
     for (const auto& volume : *volumes) {
-        const std::string name = volume.value("Name", "");
+        const std::string name = json::textField(volume, "Name");
         if (name.empty()) {
             continue;
         }
         auto gone = removeVolume(client, name);
         if (gone) {
             ++removed;
-        } else if (gone.error().code != "deps.busy") {
+        } else if (gone.error().code != errc::DepsBusy) {
             return std::unexpected(gone.error());
         }
     }

@@ -1,6 +1,9 @@
 #include "agentrun/deps/imagestdlib.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/oneshot.h"
@@ -54,9 +57,9 @@ Result<StdlibInfo> parseImageFacts(const nlohmann::json& facts)
 {
     if (!facts.is_object() || !facts.contains("version") || !facts["version"].is_string() ||
         !facts.contains("stdlib") || !facts["stdlib"].is_array() || facts["stdlib"].empty()) {
-        return fail("deps.image", std::string("The image's ") + PythonFactsPath +
-                                      " has no \"version\" and \"stdlib\": rebuild the image with "
-                                      "`agentrun image build`.");
+        return fail(errc::DepsImage, std::string("The image's ") + PythonFactsPath +
+                                         " has no \"version\" and \"stdlib\": rebuild the image with "
+                                         "`agentrun image build`.");
     }
     StdlibInfo info;
     info.pythonVersion = facts["version"].get<std::string>();
@@ -72,7 +75,7 @@ Result<StdlibInfo> imageStdlib(engine::Client& client, const std::string& image)
     if (!inspected) {
         return std::unexpected(inspected.error());
     }
-    const std::string imageId = inspected->value("Id", image);
+    const std::string imageId = json::textField(*inspected, "Id", image);
 
     static std::mutex mutex;
     static std::map<std::string, StdlibInfo> cache;
@@ -102,16 +105,16 @@ Result<StdlibInfo> imageStdlib(engine::Client& client, const std::string& image)
         return std::unexpected(outcome.error());
     }
     if (outcome->timedOut) {
-        return fail("deps.image", "Reading the Python facts of " + image + " took longer than 30 s.");
+        return fail(errc::DepsImage, "Reading the Python facts of " + image + " took longer than 30 s.");
     }
     if (outcome->exitCode == 3) {
-        return fail("deps.image", "The image " + image + " has no " + PythonFactsPath +
-                                      ": rebuild it with `agentrun image build`.");
+        return fail(errc::DepsImage, "The image " + image + " has no " + PythonFactsPath +
+                                         ": rebuild it with `agentrun image build`.");
     }
     const auto facts = nlohmann::json::parse(outcome->stdoutData, nullptr, false);
     if (outcome->exitCode != 0 || facts.is_discarded()) {
-        return fail("deps.image", "Could not read the Python facts of " + image + " (exit status " +
-                                      std::to_string(outcome->exitCode) + "): " + errors.substr(0, 300));
+        return fail(errc::DepsImage, "Could not read the Python facts of " + image + " (exit status " +
+                                         std::to_string(outcome->exitCode) + "): " + errors.substr(0, 300));
     }
     auto info = parseImageFacts(facts);
     if (!info) {

@@ -1,6 +1,8 @@
 #include "agentrun/deps/installer.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
@@ -27,18 +29,19 @@ double msSince(Clock::time_point start)
 Result<void> validateSource(const InstallSource& source)
 {
     if (source.wheelhouse.empty() == source.indexUrl.empty()) {
-        return fail("deps.source", "Say where packages come from: a wheelhouse directory or an index URL "
-                                   "(exactly one of them).");
+        return fail(errc::DepsSource, "Say where packages come from: a wheelhouse directory or an index URL "
+                                      "(exactly one of them).");
     }
     if (!source.wheelhouse.empty()) {
         std::error_code error;
         const std::filesystem::path path(source.wheelhouse);
         if (!path.is_absolute() || !std::filesystem::is_directory(path, error)) {
-            return fail("deps.source", "The wheelhouse \"" + source.wheelhouse +
-                                           "\" is not an existing directory given by its absolute path.");
+            return fail(errc::DepsSource, "The wheelhouse \"" + source.wheelhouse +
+                                              "\" is not an existing directory given by its absolute path.");
         }
         if (source.wheelhouse.find(',') != std::string::npos) {
-            return fail("deps.source", "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
+            return fail(errc::DepsSource,
+                        "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
         }
         return {};
     }
@@ -47,7 +50,7 @@ Result<void> validateSource(const InstallSource& source)
     const bool clean =
         std::ranges::none_of(url, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
     if (!http || !clean || url.size() > 2000) {
-        return fail("deps.source",
+        return fail(errc::DepsSource,
                     "The index URL \"" + url.substr(0, 100) + "\" is not an http(s) URL without spaces.");
     }
     return {};
@@ -67,11 +70,12 @@ std::optional<std::vector<std::string>> markerMatches(const std::string& text, c
 {
     const auto marker = nlohmann::json::parse(text, nullptr, false);
     if (!marker.is_object() || marker.value("requirements", nlohmann::json()) != expected["requirements"] ||
-        marker.value("image", "") != expected["image"] || marker.value("source", "") != expected["source"]) {
+        json::textField(marker, "image") != expected["image"] ||
+        json::textField(marker, "source") != expected["source"]) {
         return std::nullopt;
     }
     std::vector<std::string> installed;
-    for (const auto& item : marker.value("installed", nlohmann::json::array())) {
+    for (const auto& item : json::arrayField(marker, "installed")) {
         if (item.is_string()) {
             installed.push_back(item.get<std::string>());
         }
@@ -151,23 +155,24 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     for (const auto& requirement : requirements) {
         auto checked = parseRequirement(toString(requirement));
         if (!checked || checked->name != requirement.name) {
-            return checked ? fail("deps.spec", "The requirement name \"" + requirement.name +
-                                                   "\" is not normalised: build it with parseRequirement().")
-                           : std::unexpected(checked.error());
+            return checked
+                       ? fail(errc::DepsSpec, "The requirement name \"" + requirement.name +
+                                                  "\" is not normalised: build it with parseRequirement().")
+                       : std::unexpected(checked.error());
         }
     }
     if (auto valid = validateSource(source); !valid) {
         return std::unexpected(valid.error());
     }
     if (timeout.count() <= 0) {
-        return fail("deps.timeout", "The install timeout must be at least 1 second.");
+        return fail(errc::DepsTimeout, "The install timeout must be at least 1 second.");
     }
     auto& client = m_impl->client;
     auto inspected = client.inspectImage(image.empty() ? m_impl->image : image);
     if (!inspected) {
         return std::unexpected(inspected.error());
     }
-    const std::string imageId = inspected->value("Id", m_impl->image);
+    const std::string imageId = json::textField(*inspected, "Id", m_impl->image);
     const std::vector<std::string> texts = sortedRequirementTexts(requirements);
     const std::string volume = cacheVolumeName(requirements, imageId, source);
     const nlohmann::json marker = {
@@ -256,18 +261,18 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     }
     if (outcome->cancelled) {
         discard();
-        return fail("deps.cancelled", "The dependency install was cancelled.");
+        return fail(errc::DepsCancelled, "The dependency install was cancelled.");
     }
     if (outcome->timedOut) {
         discard();
-        return fail("deps.install_timeout", "The dependency install timed out after " +
-                                                std::to_string(timeout.count()) + " s and was stopped (" +
-                                                joined(texts) + ").");
+        return fail(errc::DepsInstallTimeout, "The dependency install timed out after " +
+                                                  std::to_string(timeout.count()) + " s and was stopped (" +
+                                                  joined(texts) + ").");
     }
     if (outcome->exitCode != 0) {
         discard();
         return fail(
-            "deps.install_failed",
+            errc::DepsInstallFailed,
             installFailureMessage(std::vector<std::string>(lines.begin(), lines.end()), requirements));
     }
     if (auto made = volumeCreatedAt(client, volume); made && *made) {
@@ -289,7 +294,7 @@ Result<void> Installer::removeCache(const std::string& volume)
         return std::unexpected(entries.error());
     }
     if (std::ranges::find(*entries, volume, &CacheEntry::volume) == entries->end()) {
-        return fail("deps.not_cache", "There is no dependency cache volume called " + volume + ".");
+        return fail(errc::DepsNotCache, "There is no dependency cache volume called " + volume + ".");
     }
     {
         std::lock_guard lock(m_impl->mapMutex);

@@ -3,6 +3,8 @@
 #include "agentrun/deps/installer.h"
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/containerstream.h"
+#include "agentrun/engine/demuxer.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <unistd.h>

@@ -1,5 +1,7 @@
 #include "agentrun/deps/requirement.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -45,8 +47,8 @@ std::unexpected<Error> refuse(std::string_view spec, std::string_view why)
     if (spec.size() > 80) {
         shown += "…";
     }
-    return fail("deps.spec", "Dependency spec \"" + shown + "\" is not allowed (" + std::string(why) +
-                                 "): use NAME or NAME==VERSION.");
+    return fail(errc::DepsSpec, "Dependency spec \"" + shown + "\" is not allowed (" + std::string(why) +
+                                    "): use NAME or NAME==VERSION.");
 }
 
 /// PEP 508 name: letters and digits, with '-', '_', '.' inside.
@@ -116,7 +118,7 @@ Result<Requirement> parseRequirement(std::string_view spec)
 {
     const std::string_view text = trim(spec);
     if (text.empty()) {
-        return fail("deps.spec", "A dependency spec is empty: use NAME or NAME==VERSION.");
+        return fail(errc::DepsSpec, "A dependency spec is empty: use NAME or NAME==VERSION.");
     }
     if (text.size() > MaxSpecLength) {
         return refuse(text, "longer than 200 characters");

@@ -1,6 +1,7 @@
 #include "agentrun/deps/resolver.h"
 
 #include "agentrun/deps/importnames.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/safety/finding.h"
 
 #include <algorithm>
@@ -83,7 +84,7 @@ Error rejectionError(const Resolution& resolution)
         message +=
             (message.empty() ? "" : " ") + ("Dependency: " + distribution + " is not in the whitelist.");
     }
-    return Error{"deps.not_whitelisted", message};
+    return Error{errc::DepsNotWhitelisted, message};
 }
 
 } // namespace agentrun::deps

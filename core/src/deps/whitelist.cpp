@@ -1,5 +1,7 @@
 #include "agentrun/deps/whitelist.h"
 
+#include "agentrun/errorcodes.h"
+
 namespace agentrun::deps {
 
 Result<Whitelist> Whitelist::parse(const std::vector<std::string>& entries)
@@ -19,9 +21,9 @@ Result<Whitelist> Whitelist::parse(const std::vector<std::string>& entries)
         auto [it, inserted] = whitelist.m_entries.emplace(requirement->name, requirement->specifier);
         if (!inserted && it->second != requirement->specifier) {
             // Two different pins for one name: which one was meant is a guess, so say so instead.
-            return fail("deps.spec", "The whitelist pins " + requirement->name + " twice (\"" + it->second +
-                                         "\" and \"" + requirement->specifier +
-                                         "\"): keep one NAME or NAME==VERSION entry per package.");
+            return fail(errc::DepsSpec, "The whitelist pins " + requirement->name + " twice (\"" +
+                                            it->second + "\" and \"" + requirement->specifier +
+                                            "\"): keep one NAME or NAME==VERSION entry per package.");
         }
     }
     return whitelist;
@@ -56,7 +58,7 @@ Result<void> checkCachedDependencies(const std::vector<std::string>& cached, con
         }
     }
     if (!outside.empty()) {
-        return fail("deps.cached_not_whitelisted",
+        return fail(errc::DepsCachedNotWhitelisted,
                     "Some cached dependencies are not in the whitelist. (" + outside + ")");
     }
     return {};

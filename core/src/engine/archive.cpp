@@ -1,5 +1,6 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/urlencode.h"
+#include "agentrun/errorcodes.h"
 
 namespace agentrun::engine {
 
@@ -9,14 +10,15 @@ namespace {
 Error archiveError(long status, const std::string& body, std::string_view id, std::string_view path)
 {
     if (status == 404 && body.find("Could not find the file") != std::string::npos) {
-        return {"archive.missing", "There is no " + std::string(path) + " in container " +
-                                       std::string(id.substr(0, 12)) +
-                                       " (tmpfs mounts are not visible to the engine's archive endpoint)."};
+        return {errc::ArchiveMissing,
+                "There is no " + std::string(path) + " in container " + std::string(id.substr(0, 12)) +
+                    " (tmpfs mounts are not visible to the engine's archive endpoint)."};
     }
     if (status == 403 || (status == 500 && body.find("read-only") != std::string::npos)) {
-        return {"archive.read_only", "The engine cannot write into " + std::string(path) + " of container " +
-                                         std::string(id.substr(0, 12)) +
-                                         ": that filesystem is read-only (sandboxes have a read-only root)."};
+        return {errc::ArchiveReadOnly,
+                "The engine cannot write into " + std::string(path) + " of container " +
+                    std::string(id.substr(0, 12)) +
+                    ": that filesystem is read-only (sandboxes have a read-only root)."};
     }
     return httpError(status, body, "archive of container " + std::string(id.substr(0, 12)));
 }
@@ -55,7 +57,7 @@ Result<void> Client::getArchive(std::string_view id, std::string_view path,
         return std::unexpected(archiveError(response->status, response->body, id, path));
     }
     if (cancel.load()) {
-        return fail("archive.cancelled", "The copy out of the container was cancelled.");
+        return fail(errc::ArchiveCancelled, "The copy out of the container was cancelled.");
     }
     return {};
 }

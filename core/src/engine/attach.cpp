@@ -1,6 +1,7 @@
 #include "agentrun/engine/attach.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
 
@@ -60,21 +61,21 @@ bool AttachStream::peerClosed() const
 Result<void> AttachStream::write(std::string_view bytes)
 {
     if (!isOpen()) {
-        return fail("engine.stream", "The attach stream to the sandbox is closed.");
+        return fail(errc::EngineStream, "The attach stream to the sandbox is closed.");
     }
     while (!bytes.empty()) {
         size_t sent = 0;
         const CURLcode code = curl_easy_send(m_impl->curl.get(), bytes.data(), bytes.size(), &sent);
         if (code == CURLE_AGAIN) {
             if (!m_impl->waitFor(POLLOUT, std::chrono::seconds(30))) {
-                return fail("engine.stream", "The sandbox stopped reading its input for 30 s.");
+                return fail(errc::EngineStream, "The sandbox stopped reading its input for 30 s.");
             }
             continue;
         }
         if (code != CURLE_OK) {
-            return fail("engine.connection_lost", std::string("Sending input to the sandbox failed: ") +
-                                                      curl_easy_strerror(code) +
-                                                      ". The engine may have been restarted.");
+            return fail(errc::EngineConnectionLost, std::string("Sending input to the sandbox failed: ") +
+                                                        curl_easy_strerror(code) +
+                                                        ". The engine may have been restarted.");
         }
         bytes.remove_prefix(sent);
     }
@@ -108,9 +109,9 @@ Result<std::string> AttachStream::read(std::chrono::milliseconds wait, bool& eof
         return std::string();
     }
     if (code != CURLE_OK) {
-        return fail("engine.connection_lost", std::string("The output stream from the sandbox broke: ") +
-                                                  curl_easy_strerror(code) +
-                                                  ". The engine may have been restarted.");
+        return fail(errc::EngineConnectionLost, std::string("The output stream from the sandbox broke: ") +
+                                                    curl_easy_strerror(code) +
+                                                    ". The engine may have been restarted.");
     }
     if (received == 0) {
         eof = true;
@@ -136,7 +137,7 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
     auto impl = std::make_unique<AttachStream::Impl>();
     CURL* curl = impl->curl.get();
     if (!curl) {
-        return fail("engine.internal", "Could not create a libcurl handle (out of memory?).");
+        return fail(errc::EngineInternal, "Could not create a libcurl handle (out of memory?).");
     }
     curl_easy_setopt(curl, CURLOPT_URL, (m_endpoint.baseUrl() + path).c_str());
     if (m_endpoint.kind == Endpoint::Kind::Unix) {
@@ -171,7 +172,8 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
     std::size_t end = std::string::npos;
     while ((end = head.find("\r\n\r\n")) == std::string::npos) {
         if (std::chrono::steady_clock::now() > deadline || head.size() > 65536) {
-            return fail("engine.timeout", "The Docker engine did not accept the attach request within 10 s.");
+            return fail(errc::EngineTimeout,
+                        "The Docker engine did not accept the attach request within 10 s.");
         }
         bool eof = false;
         auto chunk = stream.read(std::chrono::milliseconds(100), eof);
@@ -184,7 +186,7 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
         }
     }
     if (end == std::string::npos) {
-        return fail("engine.connection_lost",
+        return fail(errc::EngineConnectionLost,
                     "The Docker engine closed the attach connection before answering.");
     }
     const long status = head.size() > 12 ? std::strtol(head.c_str() + 9, nullptr, 10) : 0;

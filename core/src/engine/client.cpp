@@ -1,6 +1,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/jsonlines.h"
 #include "agentrun/engine/urlencode.h"
+#include "agentrun/errorcodes.h"
 
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
@@ -118,23 +119,24 @@ Error httpError(long status, std::string_view body, std::string_view what)
     }
     const std::string subject(what);
     if (status == 404 && message.find("No such image") != std::string::npos) {
-        return {"image.missing", "The image " + namedInMessage(message, "No such image: ", subject) +
-                                     " is not in the engine: build it with `agentrun image build` (or "
-                                     "./packaging/quickstart.sh in a source checkout)."};
+        return {errc::ImageMissing, "The image " + namedInMessage(message, "No such image: ", subject) +
+                                        " is not in the engine: build it with `agentrun image build` (or "
+                                        "./packaging/quickstart.sh in a source checkout)."};
     }
     if (status == 404 && message.find("No such container") != std::string::npos) {
-        return {"container.gone", "The container " + namedInMessage(message, "No such container: ", subject) +
-                                      " no longer exists: it was removed from outside while in use."};
+        return {errc::ContainerGone, "The container " +
+                                         namedInMessage(message, "No such container: ", subject) +
+                                         " no longer exists: it was removed from outside while in use."};
     }
     if (status == 409 && message.find("Conflict") != std::string::npos) {
         const std::string conflict = nameConflict(message);
-        return {"container.conflict",
+        return {errc::ContainerConflict,
                 conflict.empty() ? "The Docker engine refused " + subject + ": " + message : conflict};
     }
     if (status == 409) {
-        return {"container.state", "The Docker engine refused " + subject + ": " + message};
+        return {errc::ContainerState, "The Docker engine refused " + subject + ": " + message};
     }
-    return {"engine.error",
+    return {errc::EngineError,
             "The Docker engine answered HTTP " + std::to_string(status) + " for " + subject + ": " + message};
 }
 
@@ -159,7 +161,7 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
 {
     CurlHandle handle = m_handles->take();
     if (!handle) {
-        return fail("engine.internal", "Could not create a libcurl handle (out of memory?).");
+        return fail(errc::EngineInternal, "Could not create a libcurl handle (out of memory?).");
     }
     CURL* curl = handle.get();
     curl_easy_reset(curl);
@@ -278,18 +280,18 @@ Result<EngineInfo> Client::info()
     }
     const auto json = nlohmann::json::parse(version->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable /version answer.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable /version answer.");
     }
     EngineInfo result;
     result.version = textField(json, "Version");
     const std::string serverApi = textField(json, "ApiVersion");
     result.os = textField(json, "Os");
     if (serverApi.empty()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable /version answer.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable /version answer.");
     }
     if (!versionAtLeast(serverApi, MinimumApiVersion)) {
-        return fail("engine.too_old", "The Docker engine speaks API " + serverApi + " but AgentRun needs " +
-                                          MinimumApiVersion + " or newer (Docker 20.10+): upgrade Docker.");
+        return fail(errc::EngineTooOld, "The Docker engine speaks API " + serverApi + " but AgentRun needs " +
+                                            MinimumApiVersion + " or newer (Docker 20.10+): upgrade Docker.");
     }
     // Use the newest version both sides know: ours is 1.43.
     result.apiVersion = versionAtLeast(serverApi, "1.43") ? std::string("1.43") : serverApi;
@@ -329,7 +331,7 @@ Result<std::string> Client::createContainer(const nlohmann::json& spec, std::str
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     const std::string id = textField(json, "Id");
     if (id.empty()) {
-        return fail("engine.protocol", "The Docker engine did not return a container id.");
+        return fail(errc::EngineProtocol, "The Docker engine did not return a container id.");
     }
     return id;
 }
@@ -382,7 +384,7 @@ Result<nlohmann::json> Client::inspectContainer(std::string_view id)
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (json.is_discarded()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable container description.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable container description.");
     }
     return json;
 }
@@ -400,7 +402,7 @@ Result<int> Client::waitContainer(std::string_view id, std::chrono::milliseconds
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object() || !json.contains("StatusCode") || !json["StatusCode"].is_number_integer()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable wait answer.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable wait answer.");
     }
     return json["StatusCode"].get<int>();
 }
@@ -420,12 +422,12 @@ Result<std::vector<std::string>> Client::listContainers(std::string_view labelFi
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     // An unreadable list must not read as "no containers": removeByLabel() would report a clean slate.
     if (!json.is_array()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable container list.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable container list.");
     }
     for (const auto& item : json) {
         const std::string id = textField(item, "Id");
         if (id.empty()) {
-            return fail("engine.protocol", "The Docker engine sent an unreadable container list.");
+            return fail(errc::EngineProtocol, "The Docker engine sent an unreadable container list.");
         }
         ids.push_back(id);
     }
@@ -458,7 +460,7 @@ Result<nlohmann::json> Client::inspectImage(std::string_view ref)
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol",
+        return fail(errc::EngineProtocol,
                     "The Docker engine sent an unreadable answer for image " + std::string(ref) + ".");
     }
     return json;

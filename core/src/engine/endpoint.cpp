@@ -1,5 +1,7 @@
 #include "agentrun/engine/endpoint.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <cstdlib>
 
 namespace agentrun::engine {
@@ -13,7 +15,7 @@ Result<Endpoint> Endpoint::parse(std::string_view dockerHost)
     if (dockerHost.starts_with("unix://")) {
         endpoint.socketPath = std::string(dockerHost.substr(7));
         if (endpoint.socketPath.empty() || endpoint.socketPath.front() != '/') {
-            return fail("engine.address",
+            return fail(errc::EngineAddress,
                         "DOCKER_HOST \"" + std::string(dockerHost) +
                             "\" needs an absolute socket path, like unix:///var/run/docker.sock.");
         }
@@ -26,12 +28,12 @@ Result<Endpoint> Endpoint::parse(std::string_view dockerHost)
             endpoint.hostPort.pop_back();
         }
         if (endpoint.hostPort.empty() || endpoint.hostPort.find(':') == std::string::npos) {
-            return fail("engine.address", "DOCKER_HOST \"" + std::string(dockerHost) +
-                                              "\" needs a host and a port, like tcp://127.0.0.1:2375.");
+            return fail(errc::EngineAddress, "DOCKER_HOST \"" + std::string(dockerHost) +
+                                                 "\" needs a host and a port, like tcp://127.0.0.1:2375.");
         }
         return endpoint;
     }
-    return fail("engine.address",
+    return fail(errc::EngineAddress,
                 "DOCKER_HOST \"" + std::string(dockerHost) +
                     "\" is not supported: use unix:///path/to/docker.sock or tcp://host:port.");
 }

@@ -1,5 +1,7 @@
 #include "agentrun/engine/client.h"
 
+#include "agentrun/errorcodes.h"
+
 #include "engine/jsonfield.h"
 
 namespace agentrun::engine {
@@ -31,7 +33,7 @@ Result<std::string> Client::createExec(std::string_view containerId, const ExecO
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     const std::string id = textField(json, "Id");
     if (id.empty()) {
-        return fail("engine.protocol", "The Docker engine did not return an exec id.");
+        return fail(errc::EngineProtocol, "The Docker engine did not return an exec id.");
     }
     return id;
 }
@@ -54,8 +56,8 @@ Result<nlohmann::json> Client::inspectExec(std::string_view execId)
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable answer for exec " +
-                                           std::string(execId.substr(0, 12)) + ".");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable answer for exec " +
+                                              std::string(execId.substr(0, 12)) + ".");
     }
     return json;
 }

@@ -1,6 +1,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/jsonlines.h"
 #include "agentrun/engine/urlencode.h"
+#include "agentrun/errorcodes.h"
 
 #include "engine/jsonfield.h"
 
@@ -93,7 +94,7 @@ Result<std::string> Client::importImage(std::string_view rootfsTar, std::string_
     lines.feed(response->body);
     lines.finish();
     if (!error.empty()) {
-        return fail("image.import_failed", "Importing the root filesystem failed: " + error);
+        return fail(errc::ImageImportFailed, "Importing the root filesystem failed: " + error);
     }
     return id;
 }
@@ -147,13 +148,13 @@ Result<std::string> Client::buildImage(std::string_view contextTar, const BuildO
     }
     lines.finish();
     if (cancel.load()) {
-        return fail("image.cancelled", "The image build was cancelled.");
+        return fail(errc::ImageCancelled, "The image build was cancelled.");
     }
     if (response->status != 200) {
         return std::unexpected(httpError(response->status, response->body, "image build"));
     }
     if (!error.empty()) {
-        return fail("image.build_failed", "Building " + options.tag + " failed: " + error);
+        return fail(errc::ImageBuildFailed, "Building " + options.tag + " failed: " + error);
     }
     if (imageId.empty()) {
         auto inspected = inspectImage(options.tag);

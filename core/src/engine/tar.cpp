@@ -1,5 +1,7 @@
 #include "agentrun/engine/tar.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -24,8 +26,8 @@ void octal(char* field, std::size_t width, unsigned long long value)
 Result<void> TarWriter::header(std::string_view path, std::size_t size, unsigned mode, char type)
 {
     if (path.empty() || path.front() == '/' || path.find("..") != std::string_view::npos) {
-        return fail("archive.path", "Refusing to archive the path \"" + std::string(path) +
-                                        "\": it must be relative and must not contain \"..\".");
+        return fail(errc::ArchivePath, "Refusing to archive the path \"" + std::string(path) +
+                                           "\": it must be relative and must not contain \"..\".");
     }
     char block[Block] = {};
     std::string_view name = path;
@@ -33,7 +35,7 @@ Result<void> TarWriter::header(std::string_view path, std::size_t size, unsigned
     if (name.size() > 100) {
         const auto slash = path.rfind('/', 155);
         if (slash == std::string_view::npos || path.size() - slash - 1 > 100) {
-            return fail("archive.path",
+            return fail(errc::ArchivePath,
                         "The path \"" + std::string(path) + "\" is too long for a tar archive.");
         }
         prefix = path.substr(0, slash);

@@ -1,5 +1,7 @@
 #include "agentrun/engine/tarreader.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -269,18 +271,18 @@ Result<void> TarReader::onHeader(const char* block)
         return {};
     }
     if (m_zeroBlocks > 0) {
-        return fail("archive.malformed",
+        return fail(errc::ArchiveMalformed,
                     "The archive from the container is malformed (data after its end marker); nothing more "
                     "was copied.");
     }
     if (!checksumMatches(block)) {
-        return fail("archive.malformed",
+        return fail(errc::ArchiveMalformed,
                     "The archive from the container is malformed (a header's checksum does not match); "
                     "nothing more was copied.");
     }
     const auto size = number(block, 124, 12);
     if (!size) {
-        return fail("archive.malformed",
+        return fail(errc::ArchiveMalformed,
                     "The archive from the container is malformed (an entry's size is not a number); nothing "
                     "more was copied.");
     }
@@ -292,10 +294,10 @@ Result<void> TarReader::onHeader(const char* block)
 
     if (type == 'L' || type == 'x') {
         if (payload > MaxMetaBytes) {
-            return fail("archive.malformed", "The archive from the container has a name header of " +
-                                                 std::to_string(payload) + " bytes (at most " +
-                                                 std::to_string(MaxMetaBytes) +
-                                                 "); nothing more was copied.");
+            return fail(errc::ArchiveMalformed, "The archive from the container has a name header of " +
+                                                    std::to_string(payload) + " bytes (at most " +
+                                                    std::to_string(MaxMetaBytes) +
+                                                    "); nothing more was copied.");
         }
         m_meta.clear();
         m_remaining = payload;
@@ -332,7 +334,7 @@ Result<void> TarReader::onHeader(const char* block)
 Result<void> TarReader::startEntry(const char* block, std::string name, std::uint64_t size, char type)
 {
     if (++m_entries > m_limits.maxEntries) {
-        return fail("archive.too_many_entries",
+        return fail(errc::ArchiveTooManyEntries,
                     "The copy was aborted: the container's archive has more than " +
                         std::to_string(m_limits.maxEntries) +
                         " entries (raise the entry cap if this is expected).");
@@ -403,15 +405,15 @@ Result<void> TarReader::startEntry(const char* block, std::string name, std::uin
 
     if (isFile) {
         if (size > m_limits.maxFileBytes) {
-            return fail("archive.file_too_large", "The copy was aborted: " + shown + " is " +
-                                                      std::to_string(size) +
-                                                      " bytes, over the per-file cap of " +
-                                                      std::to_string(m_limits.maxFileBytes) + " bytes.");
+            return fail(errc::ArchiveFileTooLarge, "The copy was aborted: " + shown + " is " +
+                                                       std::to_string(size) +
+                                                       " bytes, over the per-file cap of " +
+                                                       std::to_string(m_limits.maxFileBytes) + " bytes.");
         }
         if (m_totalBytes + size > m_limits.maxTotalBytes) {
-            return fail("archive.too_large", "The copy was aborted: the files exceed the total cap of " +
-                                                 std::to_string(m_limits.maxTotalBytes) + " bytes (at " +
-                                                 shown + ").");
+            return fail(errc::ArchiveTooLarge, "The copy was aborted: the files exceed the total cap of " +
+                                                   std::to_string(m_limits.maxTotalBytes) + " bytes (at " +
+                                                   shown + ").");
         }
         m_totalBytes += size;
     }
@@ -444,7 +446,7 @@ Result<void> TarReader::finish()
     if (m_state == State::End || (m_state == State::Header && m_block.empty())) {
         return {};
     }
-    return fail("archive.truncated",
+    return fail(errc::ArchiveTruncated,
                 "The archive from the container ended in the middle of an entry; the copy is incomplete.");
 }
 

@@ -1,5 +1,6 @@
 #include "agentrun/history/historystore.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/model/runspecjson.h"
 
 #include <array>

@@ -1,6 +1,7 @@
 // The history file's schema, version by version, and the migration that brings a file to this build's.
 #include "agentrun/history/historystore.h"
 #include "history/schema.h"
+#include "agentrun/errorcodes.h"
 
 #include <iterator>
 
@@ -91,7 +92,7 @@ Result<void> migrate(Database& d)
     };
     auto version = d.prepare("PRAGMA user_version");
     if (!version || version->step() != SQLITE_ROW) {
-        return rollback(Error{"history.open", d.lastError()});
+        return rollback(Error{errc::HistoryOpen, d.lastError()});
     }
     const std::int64_t current = version->integer(0);
     *version = Statement();

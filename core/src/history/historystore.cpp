@@ -1,6 +1,7 @@
 #include "agentrun/history/historystore.h"
 #include "agentrun/model/runspecjson.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/safety/reportjson.h"
 #include "history/schema.h"
 #include "history/sqlite.h"
@@ -164,11 +165,12 @@ public:
 
     Error writeError(const std::string& detail) const
     {
-        return Error{"history.write", "Could not write the run history to " + path.string() + ": " + detail};
+        return Error{errc::HistoryWrite,
+                     "Could not write the run history to " + path.string() + ": " + detail};
     }
     Error readError(const std::string& detail) const
     {
-        return Error{"history.read", "Could not read the run history in " + path.string() + ": " + detail};
+        return Error{errc::HistoryRead, "Could not read the run history in " + path.string() + ": " + detail};
     }
 };
 
@@ -193,7 +195,7 @@ std::filesystem::path HistoryStore::defaultPath()
 Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
 {
     const auto openError = [&](const std::string& detail) {
-        return fail("history.open", "Could not open the run history at " + path.string() + ": " + detail);
+        return fail(errc::HistoryOpen, "Could not open the run history at " + path.string() + ": " + detail);
     };
     if (path.has_parent_path()) {
         std::error_code ec;
@@ -519,11 +521,11 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
             return std::move(prefixed->front());
         }
         if (prefixed->size() > 1) {
-            return fail("history.ambiguous",
+            return fail(errc::HistoryAmbiguous,
                         "More than one run starts with " + key + ": give more of the id.");
         }
     }
-    return fail("history.not_found", "No run " + key + " in the history (" + m_impl->path.string() + ").");
+    return fail(errc::HistoryNotFound, "No run " + key + " in the history (" + m_impl->path.string() + ").");
 }
 
 Result<std::vector<std::string>> HistoryStore::recentOverrideReasons(int limit)

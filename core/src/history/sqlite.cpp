@@ -1,5 +1,7 @@
 #include "history/sqlite.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <utility>
 
 namespace agentrun::history {
@@ -89,7 +91,7 @@ Result<Database> Database::open(const std::string& path)
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     Database owner(db); // closes the handle SQLite allocates even when opening failed
     if (rc != SQLITE_OK) {
-        return fail("history.open", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        return fail(errc::HistoryOpen, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     }
     sqlite3_extended_result_codes(db, 1);
     return owner;
@@ -101,7 +103,7 @@ Result<void> Database::exec(const char* sql)
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
         std::string text = message ? message : lastError();
         sqlite3_free(message);
-        return fail("history.sql", std::move(text));
+        return fail(errc::HistorySql, std::move(text));
     }
     return {};
 }
@@ -111,7 +113,7 @@ Result<Statement> Database::prepare(std::string_view sql)
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &statement, nullptr) !=
         SQLITE_OK) {
-        return fail("history.sql", lastError());
+        return fail(errc::HistorySql, lastError());
     }
     return Statement(statement);
 }

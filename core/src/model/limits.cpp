@@ -1,5 +1,7 @@
 #include "agentrun/model/limits.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -20,9 +22,9 @@ Result<void> range(std::string_view field, std::string_view label, double value,
                    std::string_view unit)
 {
     if (!std::isfinite(value) || value < low || value > high) {
-        return fail("limits." + std::string(field), std::string(label) + " must be between " + number(low) +
-                                                        " and " + number(high) + std::string(unit) +
-                                                        " (got " + number(value) + std::string(unit) + ").");
+        return fail(errc::LimitsFamily + std::string(field),
+                    std::string(label) + " must be between " + number(low) + " and " + number(high) +
+                        std::string(unit) + " (got " + number(value) + std::string(unit) + ").");
     }
     return {};
 }
@@ -31,9 +33,9 @@ Result<void> sizeRange(std::string_view field, std::string_view label, std::int6
                        std::int64_t high)
 {
     if (value < low || value > high) {
-        return fail("limits." + std::string(field), std::string(label) + " must be between " +
-                                                        formatSize(low) + " and " + formatSize(high) +
-                                                        " (got " + formatSize(value) + ").");
+        return fail(errc::LimitsFamily + std::string(field),
+                    std::string(label) + " must be between " + formatSize(low) + " and " + formatSize(high) +
+                        " (got " + formatSize(value) + ").");
     }
     return {};
 }
@@ -125,10 +127,10 @@ Result<void> validate(const Limits& limits)
         return r;
     }
     if (limits.memorySwapBytes < limits.memoryBytes || limits.memorySwapBytes > 2 * limits.memoryBytes) {
-        return fail("limits.memory_swap", "Memory + swap must be between the memory limit (" +
-                                              formatSize(limits.memoryBytes) + ") and twice it (" +
-                                              formatSize(2 * limits.memoryBytes) + "); got " +
-                                              formatSize(limits.memorySwapBytes) + ".");
+        return fail(errc::LimitsMemorySwap, "Memory + swap must be between the memory limit (" +
+                                                formatSize(limits.memoryBytes) + ") and twice it (" +
+                                                formatSize(2 * limits.memoryBytes) + "); got " +
+                                                formatSize(limits.memorySwapBytes) + ".");
     }
     if (auto r = range("cpus", "CPUs", limits.cpus, 0.05, 64, ""); !r) {
         return r;
@@ -148,10 +150,10 @@ Result<void> validate(const Limits& limits)
                         "stay below it.");
     }
     if (limits.network != "none" && limits.network != "bridge") {
-        return fail("limits.network", "Network must be none or bridge (got \"" + limits.network + "\").");
+        return fail(errc::LimitsNetwork, "Network must be none or bridge (got \"" + limits.network + "\").");
     }
     if (limits.runtime != "runc" && limits.runtime != "runsc") {
-        return fail("limits.runtime",
+        return fail(errc::LimitsRuntime,
                     "Runtime must be runc or runsc (gVisor) (got \"" + limits.runtime + "\").");
     }
     return {};

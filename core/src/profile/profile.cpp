@@ -1,5 +1,6 @@
 #include "agentrun/profile/profile.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/model/runspecjson.h"
 
 #include <nlohmann/json.hpp>
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 Error fieldError(const std::string& field, const std::string& message)
 {
-    return {"profile." + field, "Profile field \"" + field + "\": " + message};
+    return {errc::ProfileFamily + field, "Profile field \"" + field + "\": " + message};
 }
 
 Result<void> onlyKnownKeys(const json& object, const std::string& where, const std::set<std::string>& known)
@@ -94,11 +95,11 @@ Result<Profile> fromJson(std::string_view text)
 {
     const json document = json::parse(text, nullptr, false);
     if (document.is_discarded()) {
-        return fail("profile.json",
+        return fail(errc::ProfileJson,
                     "The profile is not valid JSON: check for a missing comma, quote or brace.");
     }
     if (!document.is_object()) {
-        return fail("profile.json", "A profile must be a JSON object.");
+        return fail(errc::ProfileJson, "A profile must be a JSON object.");
     }
     if (auto ok = onlyKnownKeys(document, "", {"name", "description", "limits", "policy", "dependencies"});
         !ok) {

@@ -1,4 +1,5 @@
 #include "agentrun/profile/profile.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/userfile.h"
 
 #include <algorithm>
@@ -18,7 +19,7 @@ Result<std::string> readFile(const fs::path& path)
 {
     auto text = readUserFile(path.string(), 1 << 20, "the profile file");
     if (!text) {
-        return fail("profile.read", text.error().message + ".");
+        return fail(errc::ProfileRead, text.error().message + ".");
     }
     return text;
 }
@@ -55,8 +56,8 @@ std::vector<std::string> ProfileStore::names() const
 Result<Profile> ProfileStore::load(std::string_view name) const
 {
     if (!isValidName(name)) {
-        return fail("profile.name", "\"" + std::string(name) +
-                                        "\" is not a profile name: use letters, digits, '-', '_' or '.'.");
+        return fail(errc::ProfileName, "\"" + std::string(name) +
+                                           "\" is not a profile name: use letters, digits, '-', '_' or '.'.");
     }
     // Built-ins first: a file with a built-in's name (written by an older version) never replaces it.
     for (const auto& builtin : builtinProfiles()) {
@@ -81,19 +82,20 @@ Result<Profile> ProfileStore::load(std::string_view name) const
     for (const auto& candidate : names()) {
         known += (known.empty() ? "" : ", ") + candidate;
     }
-    return fail("profile.unknown",
+    return fail(errc::ProfileUnknown,
                 "There is no profile \"" + std::string(name) + "\"; known profiles: " + known + ".");
 }
 
 Result<void> ProfileStore::save(const Profile& profile) const
 {
     if (!isValidName(profile.name)) {
-        return fail("profile.name", "\"" + profile.name + "\" is not a profile name.");
+        return fail(errc::ProfileName, "\"" + profile.name + "\" is not a profile name.");
     }
     if (isBuiltinName(profile.name)) {
-        return fail("profile.reserved", "\"" + profile.name +
-                                            "\" is a built-in profile and cannot be replaced: save it under "
-                                            "another name (change \"name\" in the file).");
+        return fail(errc::ProfileReserved,
+                    "\"" + profile.name +
+                        "\" is a built-in profile and cannot be replaced: save it under "
+                        "another name (change \"name\" in the file).");
     }
     std::error_code error;
     fs::create_directories(m_directory, error);
@@ -104,13 +106,13 @@ Result<void> ProfileStore::save(const Profile& profile) const
         file << toJson(profile);
         if (!file.flush()) {
             fs::remove(temporary, error);
-            return fail("profile.write",
+            return fail(errc::ProfileWrite,
                         "Cannot write " + path.string() + ": is the disk full or the folder read-only?");
         }
     }
     fs::rename(temporary, path, error); // atomic: a crash never leaves half a profile
     if (error) {
-        return fail("profile.write", "Cannot write " + path.string() + ": " + error.message() + ".");
+        return fail(errc::ProfileWrite, "Cannot write " + path.string() + ": " + error.message() + ".");
     }
     return {};
 }
@@ -134,20 +136,20 @@ Result<Profile> ProfileStore::importFile(const std::string& path) const
 Result<void> ProfileStore::remove(std::string_view name) const
 {
     if (!isValidName(name)) {
-        return fail("profile.name", "\"" + std::string(name) +
-                                        "\" is not a profile name: use letters, digits, '-', '_' or '.'.");
+        return fail(errc::ProfileName, "\"" + std::string(name) +
+                                           "\" is not a profile name: use letters, digits, '-', '_' or '.'.");
     }
     if (isBuiltinName(name)) {
-        return fail("profile.reserved",
+        return fail(errc::ProfileReserved,
                     "\"" + std::string(name) + "\" is a built-in profile: it cannot be deleted.");
     }
     const fs::path path = fs::path(m_directory) / (std::string(name) + ".json");
     std::error_code error;
     if (!fs::remove(path, error)) {
         if (error) {
-            return fail("profile.write", "Cannot delete " + path.string() + ": " + error.message() + ".");
+            return fail(errc::ProfileWrite, "Cannot delete " + path.string() + ": " + error.message() + ".");
         }
-        return fail("profile.unknown", "There is no saved profile \"" + std::string(name) + "\".");
+        return fail(errc::ProfileUnknown, "There is no saved profile \"" + std::string(name) + "\".");
     }
     return {};
 }

@@ -1,6 +1,7 @@
 #include "agentrun/run/admission.h"
 
 #include "agentrun/deps/whitelist.h"
+#include "agentrun/errorcodes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -61,35 +62,35 @@ Result<void> checkWhitelist(const model::RunSpec& request, const AdmissionRules&
 {
     auto server = deps::Whitelist::parse(rules.allow);
     if (!server) {
-        return fail("dependencies", "This server's whitelist is invalid: " + server.error().message);
+        return fail(errc::FieldDependencies, "This server's whitelist is invalid: " + server.error().message);
     }
     if (server->any()) {
         return {};
     }
     auto asked = deps::Whitelist::parse(request.allow);
     if (!asked) {
-        return fail("dependencies", asked.error().message);
+        return fail(errc::FieldDependencies, asked.error().message);
     }
     const std::string serverList = "this server allows only " + joined(rules.allow) + " (serve --allow)";
     if (asked->any()) {
-        return fail("dependencies",
+        return fail(errc::FieldDependencies,
                     "dependencies: the run would allow any package (*), but " + serverList + ".");
     }
     for (const auto& [name, specifier] : asked->entries()) {
         if (!server->allows(name)) {
-            return fail("dependencies", "dependencies: the package \"" + shown(name) +
-                                            "\" is not allowed: " + serverList + ".");
+            return fail(errc::FieldDependencies, "dependencies: the package \"" + shown(name) +
+                                                     "\" is not allowed: " + serverList + ".");
         }
         const std::string pin = server->pin(name);
         if (!pin.empty() && specifier != pin) {
-            return fail("dependencies", "dependencies: \"" + shown(name + specifier) +
-                                            "\" is not allowed: " + serverList + ".");
+            return fail(errc::FieldDependencies, "dependencies: \"" + shown(name + specifier) +
+                                                     "\" is not allowed: " + serverList + ".");
         }
     }
     for (const auto& name : request.cached) {
         if (!server->allows(name)) {
-            return fail("dependencies", "dependencies: the cached package \"" + shown(name) +
-                                            "\" is not allowed: " + serverList + ".");
+            return fail(errc::FieldDependencies, "dependencies: the cached package \"" + shown(name) +
+                                                     "\" is not allowed: " + serverList + ".");
         }
     }
     return {};
@@ -142,26 +143,27 @@ Result<void> validate(const Ceilings& ceilings)
 Result<void> checkCeilings(const model::Limits& limits, const Ceilings& ceilings)
 {
     if (limits.timeoutSeconds > ceilings.timeoutSeconds) {
-        return above("limits.timeout", "limits.timeout", number(limits.timeoutSeconds) + " s",
+        return above(errc::LimitsTimeout, errc::LimitsTimeout, number(limits.timeoutSeconds) + " s",
                      number(ceilings.timeoutSeconds) + " s", "--max-timeout");
     }
     if (limits.memoryBytes > ceilings.memoryBytes) {
-        return above("limits.memory", "limits.memory", model::formatSize(limits.memoryBytes),
+        return above(errc::LimitsMemory, errc::LimitsMemory, model::formatSize(limits.memoryBytes),
                      model::formatSize(ceilings.memoryBytes), "--max-memory");
     }
     if (limits.cpus > ceilings.cpus) {
-        return above("limits.cpus", "limits.cpus", number(limits.cpus), number(ceilings.cpus), "--max-cpus");
+        return above(errc::LimitsCpus, errc::LimitsCpus, number(limits.cpus), number(ceilings.cpus),
+                     "--max-cpus");
     }
     if (limits.pids > ceilings.pids) {
-        return above("limits.pids", "limits.pids", std::to_string(limits.pids), std::to_string(ceilings.pids),
-                     "--max-pids");
+        return above(errc::LimitsPids, errc::LimitsPids, std::to_string(limits.pids),
+                     std::to_string(ceilings.pids), "--max-pids");
     }
     if (limits.outputLimitBytes > ceilings.outputLimitBytes) {
-        return above("limits.output_limit", "limits.output_limit", model::formatSize(limits.outputLimitBytes),
+        return above(errc::LimitsOutputLimit, errc::LimitsOutputLimit, model::formatSize(limits.outputLimitBytes),
                      model::formatSize(ceilings.outputLimitBytes), "--max-output-limit");
     }
     if (limits.tmpfsBytes > ceilings.tmpfsBytes) {
-        return above("limits.tmpfs", "limits.tmpfs", model::formatSize(limits.tmpfsBytes),
+        return above(errc::LimitsTmpfs, errc::LimitsTmpfs, model::formatSize(limits.tmpfsBytes),
                      model::formatSize(ceilings.tmpfsBytes), "--max-tmpfs-size");
     }
     return {};
@@ -194,23 +196,25 @@ Result<void> admit(const model::RunSpec& request, const AdmissionRules& rules)
         return within;
     }
     if (request.limits.network != "none" && !rules.networkAllowed) {
-        return fail("limits.network", "limits.network: this server does not give runs network access, only "
-                                      "\"none\" is accepted (got \"" +
-                                          shown(request.limits.network) +
-                                          "\"; start it with serve --network bridge to allow it).");
+        return fail(errc::LimitsNetwork,
+                    "limits.network: this server does not give runs network access, only "
+                    "\"none\" is accepted (got \"" +
+                        shown(request.limits.network) +
+                        "\"; start it with serve --network bridge to allow it).");
     }
     if (!contains(rules.runtimes, request.limits.runtime)) {
-        return fail("limits.runtime", "limits.runtime: this server runs its runs with " +
-                                          joined(rules.runtimes) + " only (got \"" +
-                                          shown(request.limits.runtime) + "\").");
+        return fail(errc::LimitsRuntime, "limits.runtime: this server runs its runs with " +
+                                             joined(rules.runtimes) + " only (got \"" +
+                                             shown(request.limits.runtime) + "\").");
     }
     if (!contains(rules.policies, request.policy)) {
-        return fail("policy", "policy: \"" + shown(request.policy) +
-                                  "\" is not a policy of this server; use one of " + joined(rules.policies) +
-                                  ".");
+        return fail(errc::FieldPolicy, "policy: \"" + shown(request.policy) +
+                                           "\" is not a policy of this server; use one of " +
+                                           joined(rules.policies) + ".");
     }
     if (request.skipCheck && !rules.skipCheckAllowed) {
-        return fail("skip_check", "skip_check: this server does not let a run skip the safety check.");
+        return fail(errc::FieldSkipCheck,
+                    "skip_check: this server does not let a run skip the safety check.");
     }
     return checkWhitelist(request, rules);
 }

@@ -1,5 +1,8 @@
 #include "run/classify.h"
 
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
+
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -107,25 +110,24 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
 {
     // The engine's flag when the container has stopped; the agent's count of OOM kills in the sandbox's
     // memory cgroup when the run ended at its report (the container is still winding down then).
-    const bool oomKilled =
-        (state && state->contains("State") && (*state)["State"].value("OOMKilled", false)) ||
-        (report && report->value("signal", 0) == SIGKILL && report->value("oom_kills", 0) > 0);
+    const bool oomKilled = (state && json::boolField(json::objectField(*state, "State"), "OOMKilled")) ||
+                           (report && json::integerField(*report, "signal") == SIGKILL &&
+                            json::integerField(*report, "oom_kills") > 0);
     switch (ending) {
     case Ending::Timeout:
         return {model::Status::Timeout, containerExitCode,
                 "Execution timed out after " + seconds(limits.timeoutSeconds) +
                     " s: the sandbox was stopped. Raise the timeout if the code needs longer.",
-                "run.timeout"};
+                errc::RunTimeout};
     case Ending::Cancelled:
-        return {model::Status::Cancelled, containerExitCode,
-                "The run was cancelled: the sandbox was stopped.", "run.cancelled"};
+        return {model::Status::Cancelled, containerExitCode, "The run was cancelled: the sandbox was stopped.",
+                errc::RunCancelled};
     case Ending::OutputLimit: {
         const std::string stream = partial.stdoutTruncated ? "stdout" : "stderr";
         return {model::Status::OutputLimit, containerExitCode,
-                "Output limit reached: the program wrote more than " +
-                    model::formatSize(limits.outputLimitBytes) + " to " + stream +
-                    " and was stopped; the output before the cut is kept.",
-                "run.output_limit"};
+                "Output limit reached: the program wrote more than " + model::formatSize(limits.outputLimitBytes) +
+                    " to " + stream + " and was stopped; the output before the cut is kept.",
+                errc::RunOutputLimit};
     }
     case Ending::Exited:
         break;
@@ -135,28 +137,28 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                 "Out of memory: the program needed more than the memory limit of " +
                     model::formatSize(limits.memoryBytes) +
                     " (files in /tmp count too) and was killed. Raise the memory limit if that is expected.",
-                "run.out_of_memory"};
+                errc::RunOutOfMemory};
     }
     if (!report) {
         return {model::Status::Killed, containerExitCode,
                 "The sandbox stopped before the program finished (container exit " +
                     std::to_string(containerExitCode) + "): it was killed from outside.",
-                "run.killed"};
+                errc::RunKilled};
     }
-    const int exitCode = report->value("exit", -1);
-    const int signal = report->value("signal", 0);
+    const int exitCode = static_cast<int>(json::integerField(*report, "exit", -1));
+    const int signal = static_cast<int>(json::integerField(*report, "signal"));
     if (signal != 0) {
         const std::string name = signalName(signal);
         const bool crash = signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE ||
                            signal == SIGABRT;
         return {model::Status::Killed, exitCode,
                 crash ? "The program crashed (" + name + ")." : "The program was killed by " + name + ".",
-                crash ? "run.crashed" : "run.killed"};
+                crash ? errc::RunCrashed : errc::RunKilled};
     }
     if (exitCode == 0) {
         return {model::Status::Ok, 0, {}, {}};
     }
-    const int pidsHits = report->value("pids_limit_hits", 0);
+    const int pidsHits = static_cast<int>(json::integerField(*report, "pids_limit_hits"));
     const std::string pidsNote = pidsHits > 0 ? " The process limit (" + std::to_string(limits.pids) +
                                                     ") was reached " + std::to_string(pidsHits) +
                                                     (pidsHits == 1 ? " time" : " times") +
@@ -166,11 +168,11 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
     if (partial.stderrData.find("Traceback (most recent call last)") != std::string::npos && !line.empty()) {
         return {model::Status::Exception, exitCode,
                 "The program raised " + line + (pidsHits > 0 ? "." + pidsNote : ""),
-                pidsHits > 0 ? "run.pids_limit" : "run.exception"};
+                pidsHits > 0 ? errc::RunPidsLimit : errc::RunException};
     }
     return {model::Status::Exception, exitCode,
             "The program exited with status " + std::to_string(exitCode) + "." + pidsNote,
-            pidsHits > 0 ? "run.pids_limit" : "run.exit_status"};
+            pidsHits > 0 ? errc::RunPidsLimit : errc::RunExitStatus};
 }
 
 } // namespace agentrun::run

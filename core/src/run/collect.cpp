@@ -1,6 +1,7 @@
 #include "agentrun/run/collect.h"
 
 #include "agentrun/engine/demuxer.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/copyout.h"
 
 #include <chrono>
@@ -88,11 +89,12 @@ model::CollectedFiles collectFiles(engine::Client& client, const std::string& co
         }
         if (!demuxer.feed(*chunk)) {
             readError =
-                Error{"engine.protocol", "The engine sent a malformed stream while copying files out."};
+                Error{errc::EngineProtocol, "The engine sent a malformed stream while copying files out."};
         }
     }
     if (!readError && !eof) {
-        readError = Error{"collect.timeout", "Copying the files out took longer than 120 s and was stopped."};
+        readError =
+            Error{errc::CollectTimeout, "Copying the files out took longer than 120 s and was stopped."};
     }
     stream = Result<engine::AttachStream>(engine::AttachStream()); // closes the connection: tar stops
     collected.rejected = reader.rejections();

@@ -4,6 +4,7 @@
 #include "agentrun/deps/imagestdlib.h"
 #include "agentrun/deps/resolver.h"
 #include "agentrun/deps/whitelist.h"
+#include "agentrun/errorcodes.h"
 
 namespace agentrun::run {
 
@@ -33,7 +34,7 @@ Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, con
         return std::pair{**found, 0.0};
     }
     if (source.wheelhouse.empty() && source.indexUrl.empty()) {
-        return fail("deps.no_source",
+        return fail(errc::DepsNoSource,
                     "The cached dependencies are not baked yet and no package source is set: "
                     "give a local wheelhouse (--wheelhouse DIR) or an index URL "
                     "(--index-url URL), or run `agentrun deps bake` first.");
@@ -46,6 +47,26 @@ Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, con
         return std::unexpected(baked.error());
     }
     return std::pair{baked->image, baked->ms};
+}
+
+/// The status of a run whose dependencies could not be prepared, from the kind of the error (the
+/// catalogue's, not its code's text): a refused package, a malformed spec, a cancel and an engine that
+/// cannot be used have statuses of their own; anything else (no source, pip failing) is a failed install.
+model::Status failureStatus(const Error& error)
+{
+    switch (errc::kindOf(error.code)) {
+    case errc::Kind::Rejected:
+        return model::Status::DependencyRejected;
+    case errc::Kind::Invalid:
+        return model::Status::InvalidRequest;
+    case errc::Kind::Cancelled:
+        return model::Status::Cancelled;
+    case errc::Kind::Unavailable:
+    case errc::Kind::Internal:
+        return model::Status::EngineError;
+    default:
+        return model::Status::InstallFailed;
+    }
 }
 
 } // namespace
@@ -69,13 +90,7 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
     if (!request.cached.empty()) {
         auto baked = useBakedImage(client, image, request, source, timeout, observer, cancel);
         if (!baked) {
-            const std::string& code = baked.error().code;
-            return failWith(code == "deps.cached_not_whitelisted" ? model::Status::DependencyRejected
-                            : code == "deps.spec"                 ? model::Status::InvalidRequest
-                            : code == "deps.cancelled"            ? model::Status::Cancelled
-                            : code.starts_with("engine.")         ? model::Status::EngineError
-                                                                  : model::Status::InstallFailed,
-                            baked.error());
+            return failWith(failureStatus(baked.error()), baked.error());
         }
         plan.image = baked->first;
         plan.installMs += baked->second;
@@ -102,23 +117,19 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
         return plan;
     }
     if (request.wheelhouse.empty() && request.indexUrl.empty()) {
-        return failWith(model::Status::InstallFailed,
-                        Error{"deps.no_source", "The code needs " + resolution.packages.front() +
-                                                    (resolution.packages.size() > 1 ? " and more" : "") +
-                                                    " but no package source is set: give a local wheelhouse "
-                                                    "(--wheelhouse DIR) or an index URL (--index-url URL)."});
+        return failWith(
+            model::Status::InstallFailed,
+            Error{errc::DepsNoSource, "The code needs " + resolution.packages.front() +
+                                          (resolution.packages.size() > 1 ? " and more" : "") +
+                                          " but no package source is set: give a local wheelhouse "
+                                          "(--wheelhouse DIR) or an index URL (--index-url URL)."});
     }
     observer.stageChanged(Stage::Installing);
     auto installed = installer.install(
         resolution.requirements, source, timeout,
         [&](std::string_view line) { observer.installProgress(line); }, cancel.flag(), plan.image);
     if (!installed) {
-        if (installed.error().code == "deps.cancelled") {
-            return failWith(model::Status::Cancelled, installed.error());
-        }
-        const bool invalid = installed.error().code == "deps.spec";
-        return failWith(invalid ? model::Status::InvalidRequest : model::Status::InstallFailed,
-                        installed.error());
+        return failWith(failureStatus(installed.error()), installed.error());
     }
     plan.installMs += installed->ms;
     if (!installed->volume.empty()) {

@@ -1,6 +1,12 @@
 #include "agentrun/run/executor.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/engine/demuxer.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
+#include "agentrun/safety/analyzer.h"
+#include "agentrun/safety/policy.h"
+#include "agentrun/sandbox/outputcollector.h"
 #include "agentrun/sandbox/pool.h"
 #include "run/dependencies.h"
 #include "run/leftovers.h"

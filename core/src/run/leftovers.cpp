@@ -1,5 +1,6 @@
 #include "run/leftovers.h"
 
+#include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <cerrno>
@@ -21,8 +22,8 @@ int removeLeftovers(engine::Client& client)
         if (!state) {
             continue;
         }
-        const auto& labels = (*state)["Config"]["Labels"];
-        const std::string owner = labels.is_object() ? labels.value("org.agentrun.owner-pid", "") : "";
+        const auto& labels = json::objectField(json::objectField(*state, "Config"), "Labels");
+        const std::string owner = json::textField(labels, "org.agentrun.owner-pid");
         const long pid = std::strtol(owner.c_str(), nullptr, 10);
         // Only containers that name their owner are ours to judge; the owner must be gone.
         const bool ownerGone = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;

@@ -1,8 +1,29 @@
 #include "run/statsreader.h"
 
+#include "agentrun/jsonfield.h"
+#include "agentrun/run/statssample.h"
+
 #include <chrono>
 
 namespace agentrun::run {
+
+ResourceSample statsSample(const nlohmann::json& stats)
+{
+    ResourceSample sample;
+    sample.memoryBytes = json::integerField(json::objectField(stats, "memory_stats"), "usage");
+    const auto& cpu = json::objectField(stats, "cpu_stats");
+    const auto& previous = json::objectField(stats, "precpu_stats");
+    const double cpuDelta = json::numberField(json::objectField(cpu, "cpu_usage"), "total_usage") -
+                            json::numberField(json::objectField(previous, "cpu_usage"), "total_usage");
+    const double systemDelta =
+        json::numberField(cpu, "system_cpu_usage") - json::numberField(previous, "system_cpu_usage");
+    const double cpus = json::numberField(cpu, "online_cpus", 1.0);
+    if (systemDelta > 0 && cpuDelta >= 0) {
+        sample.cpuPercent = cpuDelta / systemDelta * cpus * 100.0;
+    }
+    sample.pids = json::integerField(json::objectField(stats, "pids_stats"), "current");
+    return sample;
+}
 
 StatsReader::StatsReader(engine::Client& client, std::string containerId, const model::Limits& limits,
                          RunObserver& observer)
@@ -21,25 +42,10 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
         client.streamStats(
             id,
             [&](const nlohmann::json& stats) {
-                ResourceSample sample;
+                ResourceSample sample = statsSample(stats);
                 sample.elapsedSeconds =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 sample.memoryLimitBytes = memoryLimit;
-                const auto& memory = stats.value("memory_stats", nlohmann::json::object());
-                sample.memoryBytes = memory.value("usage", std::int64_t{0});
-                const auto& cpu = stats.value("cpu_stats", nlohmann::json::object());
-                const auto& previous = stats.value("precpu_stats", nlohmann::json::object());
-                const double cpuDelta =
-                    cpu.value("cpu_usage", nlohmann::json::object()).value("total_usage", 0.0) -
-                    previous.value("cpu_usage", nlohmann::json::object()).value("total_usage", 0.0);
-                const double systemDelta =
-                    cpu.value("system_cpu_usage", 0.0) - previous.value("system_cpu_usage", 0.0);
-                const double cpus = cpu.value("online_cpus", 1.0);
-                if (systemDelta > 0 && cpuDelta >= 0) {
-                    sample.cpuPercent = cpuDelta / systemDelta * cpus * 100.0;
-                }
-                sample.pids =
-                    stats.value("pids_stats", nlohmann::json::object()).value("current", std::int64_t{0});
                 std::lock_guard lock(shared->mutex);
                 if (shared->stop.load() || !shared->observer) {
                     return false;

@@ -1,5 +1,7 @@
 #include "agentrun/safety/policy.h"
 
+#include "agentrun/errorcodes.h"
+
 #include "rules.h"
 
 #include <algorithm>
@@ -39,12 +41,12 @@ std::string levelName(const Policy::RuleLevel& level)
 Result<std::vector<std::string>> readStringList(const json& value, std::string_view field)
 {
     if (!value.is_array())
-        return fail("policy." + std::string(field),
+        return fail(errc::PolicyFamily + std::string(field),
                     "Policy field \"" + std::string(field) + "\" must be a list of strings.");
     std::vector<std::string> out;
     for (const auto& item : value) {
         if (!item.is_string() || item.get_ref<const std::string&>().empty())
-            return fail("policy." + std::string(field),
+            return fail(errc::PolicyFamily + std::string(field),
                         "Policy field \"" + std::string(field) + "\" must contain only non-empty strings.");
         out.push_back(item.get<std::string>());
     }
@@ -96,31 +98,31 @@ Result<Policy> Policy::preset(std::string_view name)
         policy.m_rules[std::string(rules::network)] = std::nullopt;
         return policy;
     }
-    return fail("policy.unknown", "Unknown policy \"" + std::string(name) +
-                                      "\": use standard, strict, agentrun-compat or a policy file.");
+    return fail(errc::PolicyUnknown, "Unknown policy \"" + std::string(name) +
+                                         "\": use standard, strict, agentrun-compat or a policy file.");
 }
 
 Result<Policy> Policy::fromJson(std::string_view jsonText)
 {
     json doc = json::parse(jsonText.begin(), jsonText.end(), nullptr, false);
     if (doc.is_discarded())
-        return fail("policy.json", "The policy is not valid JSON.");
+        return fail(errc::PolicyJson, "The policy is not valid JSON.");
     if (!doc.is_object())
-        return fail("policy.json", "The policy must be a JSON object.");
+        return fail(errc::PolicyJson, "The policy must be a JSON object.");
 
     Policy policy;
     if (const auto it = doc.find("extends"); it != doc.end()) {
         if (!it->is_string())
-            return fail("policy.extends", "Policy field \"extends\" must be a preset name.");
+            return fail(errc::PolicyExtends, "Policy field \"extends\" must be a preset name.");
         auto base = preset(it->get<std::string>());
         if (!base)
-            return fail("policy.extends", "Policy field \"extends\": " + base.error().message);
+            return fail(errc::PolicyExtends, "Policy field \"extends\": " + base.error().message);
         policy = std::move(*base);
     }
     policy.m_name = "custom";
 
     for (const auto& [key, value] : doc.items()) {
-        const std::string field = "policy." + key;
+        const std::string field = errc::PolicyFamily + key;
         if (key == "extends" || key == "version") {
             if (key == "version" && (!value.is_number_integer() || value.get<int>() != 1))
                 return fail(field, "Policy field \"version\" must be 1.");
@@ -179,14 +181,14 @@ Result<Policy> Policy::load(std::string_view presetNameOrFilePath)
     const std::string path(presetNameOrFilePath);
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
-        return fail("policy.file", "Cannot read the policy file \"" + path +
-                                       "\": it is a directory; give a JSON file or a preset name.");
+        return fail(errc::PolicyFile, "Cannot read the policy file \"" + path +
+                                          "\": it is a directory; give a JSON file or a preset name.");
     }
     std::ifstream file(path, std::ios::binary);
     if (!file) {
         if (path.find('/') == std::string::npos && !path.ends_with(".json"))
             return preset(path); // neither a preset nor a file: the unknown-preset message
-        return fail("policy.file", "Cannot read the policy file \"" + path + "\".");
+        return fail(errc::PolicyFile, "Cannot read the policy file \"" + path + "\".");
     }
     std::ostringstream text;
     text << file.rdbuf();

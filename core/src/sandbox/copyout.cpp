@@ -1,3 +1,5 @@
+#include "agentrun/jsonfield.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/copyout.h"
 
 #include <cerrno>
@@ -12,8 +14,8 @@ namespace {
 
 Error hostError(std::string_view what, std::string_view path, int error)
 {
-    return {"copyout.host", "Could not " + std::string(what) + " " + std::string(path) +
-                                " on the host: " + std::strerror(error) + "."};
+    return {errc::CopyoutHost, "Could not " + std::string(what) + " " + std::string(path) +
+                                   " on the host: " + std::strerror(error) + "."};
 }
 
 std::string join(const std::string& parent, const std::string& name)
@@ -67,7 +69,7 @@ Result<HostWriter> HostWriter::open(const std::filesystem::path& destination, Wr
     if (fd < 0) {
         const int error = errno;
         return fail(
-            "copyout.destination",
+            errc::CopyoutDestination,
             "The destination " + destination.string() + " cannot be used: " + std::strerror(error) +
                 (error == ELOOP || error == ENOTDIR ? " (it must be a real directory, not a link)." : "."));
     }
@@ -296,9 +298,9 @@ Result<CopyOutReport> copyOut(engine::Client& client, std::string_view container
     if (!state) {
         return std::unexpected(state.error());
     }
-    const auto& s = (*state)["State"];
-    if (s.value("Running", false) && !s.value("Paused", false)) {
-        return fail("copyout.running",
+    const auto& s = json::objectField(*state, "State");
+    if (json::boolField(s, "Running") && !json::boolField(s, "Paused")) {
+        return fail(errc::CopyoutRunning,
                     "Files are copied only out of a stopped (or paused) container: container " +
                         std::string(containerId.substr(0, 12)) +
                         " is still running and could swap a directory for a link mid-copy.");

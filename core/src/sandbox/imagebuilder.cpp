@@ -1,6 +1,8 @@
-#include "agentrun/sandbox/imagebuilder.h"
 
 #include "agentrun/engine/tar.h"
+#include "agentrun/errorcodes.h"
+#include "agentrun/jsonfield.h"
+#include "agentrun/sandbox/imagebuilder.h"
 
 #include <openssl/evp.h>
 
@@ -49,8 +51,9 @@ Result<std::string> locateSandboxSources()
             return candidate;
         }
     }
-    return fail("image.sources", "Cannot find the sandbox image sources (packaging/sandbox/Dockerfile and "
-                                 "resources/agent/): set AGENTRUN_DATA_DIR to the directory holding them.");
+    return fail(errc::ImageSources,
+                "Cannot find the sandbox image sources (packaging/sandbox/Dockerfile and "
+                "resources/agent/): set AGENTRUN_DATA_DIR to the directory holding them.");
 }
 
 Result<SandboxInputs> readSandboxInputs(const std::string& root)
@@ -66,7 +69,7 @@ Result<SandboxInputs> readSandboxInputs(const std::string& root)
         }
     }
     if (error) {
-        return fail("image.sources", "Cannot read " + root + "/resources/agent: " + error.message());
+        return fail(errc::ImageSources, "Cannot read " + root + "/resources/agent: " + error.message());
     }
     std::ranges::sort(agentFiles); // byte order, as `LC_ALL=C sort` in quickstart.sh
     paths.insert(paths.end(), agentFiles.begin(), agentFiles.end());
@@ -76,7 +79,7 @@ Result<SandboxInputs> readSandboxInputs(const std::string& root)
     for (const auto& path : paths) {
         std::ifstream file(fs::path(root) / path, std::ios::binary);
         if (!file) {
-            return fail("image.sources", "Cannot read " + (fs::path(root) / path).string() + ".");
+            return fail(errc::ImageSources, "Cannot read " + (fs::path(root) / path).string() + ".");
         }
         std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
         manifest += path + "\n" + sha256Hex(content) + "\n";
@@ -92,18 +95,18 @@ Result<ImageStatus> sandboxImageStatus(engine::Client& client, const SandboxInpu
     ImageStatus status;
     auto image = client.inspectImage(tag);
     if (!image) {
-        if (image.error().code == "image.missing") {
+        if (image.error().code == errc::ImageMissing) {
             return status;
         }
         return std::unexpected(image.error());
     }
     status.present = true;
-    status.id = image->value("Id", "");
-    status.sizeBytes = image->value("Size", std::int64_t{0});
-    const auto& labels = (*image)["Config"]["Labels"];
+    status.id = json::textField(*image, "Id");
+    status.sizeBytes = json::integerField(*image, "Size");
+    const auto& labels = json::objectField(json::objectField(*image, "Config"), "Labels");
     if (labels.is_object()) {
-        status.current = labels.value(HashLabel, "") == inputs.hash;
-        status.pythonVersion = labels.value("org.agentrun.python.version", "");
+        status.current = json::textField(labels, HashLabel) == inputs.hash;
+        status.pythonVersion = json::textField(labels, "org.agentrun.python.version");
     }
     return status;
 }
@@ -114,10 +117,10 @@ Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInput
                                       const std::atomic<bool>& cancel)
 {
     if (auto present = client.inspectImage(base); !present) {
-        if (present.error().code != "image.missing") {
+        if (present.error().code != errc::ImageMissing) {
             return std::unexpected(present.error());
         }
-        return fail("image.base_missing",
+        return fail(errc::ImageBaseMissing,
                     "The base image " + base +
                         " is not in the engine and cannot be pulled here: build the offline "
                         "base with `sudo packaging/sandbox/build-base.sh` (debootstrap) and use --base " +

@@ -1,5 +1,6 @@
 #include "agentrun/sandbox/pool.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <algorithm>
@@ -204,7 +205,7 @@ void ContainerPool::work()
                 companion.join();
             }
             lock.lock();
-            if (!removed && removed.error().code.starts_with("engine.")) {
+            if (!removed && errc::kindOf(removed.error().code) == errc::Kind::Unavailable) {
                 m_retry.push_back(id); // the engine is away (restarting?): try again when it is back
             }
             continue;
