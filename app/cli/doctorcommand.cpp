@@ -16,7 +16,7 @@ int doctor(bool json)
 {
     const char* imageEnv = std::getenv("AGENTRUN_IMAGE");
     const std::string image = imageEnv ? imageEnv : run::ExecutorConfig{}.image;
-    nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", false}}}};
+    nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", nullptr}}}};
     std::vector<std::string> problems;
 
     auto endpoint = engine::Endpoint::resolve();
@@ -39,8 +39,8 @@ int doctor(bool json)
             const bool gvisor = std::ranges::find(info->runtimes, "runsc") != info->runtimes.end();
             report["engine"]["gvisor"] = gvisor;
             auto inspected = client.inspectImage(image);
+            report["image"]["present"] = inspected.has_value(); // null above: nobody to ask
             if (inspected) {
-                report["image"]["present"] = true;
                 report["image"]["id"] = inspected->value("Id", "");
             } else {
                 report["image"]["error"] = {{"code", inspected.error().code},
@@ -69,8 +69,12 @@ int doctor(bool json)
         } else {
             std::cout << "engine:   not reachable\n";
         }
-        std::cout << "image:    " << image
-                  << (report["image"].value("present", false) ? " present" : " missing") << "\n";
+        // Without an engine nobody can say whether the image is there.
+        const auto& present = report["image"]["present"];
+        const char* imageState = present.is_null() ? " unknown (no engine to ask)"
+                                 : present.get<bool>() ? " present"
+                                                       : " missing";
+        std::cout << "image:    " << image << imageState << "\n";
         for (const auto& problem : problems) {
             std::cout << "problem:  " << problem << "\n";
         }

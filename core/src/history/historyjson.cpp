@@ -1,4 +1,5 @@
 #include "agentrun/history/historystore.h"
+#include "agentrun/history/historytext.h"
 
 #include <array>
 #include <cstdio>
@@ -9,25 +10,7 @@ namespace agentrun::history {
 
 bool isKnownStatus(std::string_view status)
 {
-    using run::Status;
-    static constexpr std::array all = {Status::Ok,
-                                       Status::Exception,
-                                       Status::Blocked,
-                                       Status::DependencyRejected,
-                                       Status::InstallFailed,
-                                       Status::Timeout,
-                                       Status::OutOfMemory,
-                                       Status::Killed,
-                                       Status::OutputLimit,
-                                       Status::Cancelled,
-                                       Status::EngineError,
-                                       Status::InvalidRequest};
-    for (const Status s : all) {
-        if (run::toString(s) == status) {
-            return true;
-        }
-    }
-    return false;
+    return parseStatus(status).has_value();
 }
 
 nlohmann::json limitsToJson(const run::Limits& limits)
