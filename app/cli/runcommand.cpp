@@ -200,7 +200,8 @@ int runFile(const RunOptions& options)
         std::cout << run::dumpJson(run::toJson(result)) << "\n";
     } else {
         for (const auto& finding : result.findings) {
-            if (result.status == run::Status::Blocked) {
+            // A syntax error's message quotes Python's own text: the analyzer's line would repeat it.
+            if (result.status == run::Status::Blocked && result.errorCode != "safety.syntax_error") {
                 std::cerr << "agentrun: " << file << ":" << finding.line << ":" << finding.column << ": "
                           << finding.rule << ": " << finding.message << "\n";
             }

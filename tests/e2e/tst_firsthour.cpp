@@ -87,6 +87,37 @@ private Q_SLOTS:
         const auto json = QJsonDocument::fromJson(runCli({"doctor", "--json"}, {}, environment).out).object();
         QVERIFY2(json["image"].toObject()["present"].isNull(), QJsonDocument(json).toJson().constData());
     }
+
+    // Bug 10: a syntax error read "Blocked by the safety check: Syntax error: invalid syntax". It stays a
+    // block (exit 125: the check never vouches for code it cannot parse), but the person reads Python's own
+    // SyntaxError, its line and its caret, compiled (never run) in a sandbox.
+    void syntaxErrorShowsPythonsOwnText()
+    {
+        const auto run = runCli({"run", "-"}, "x = 1\nprint(x +)\n");
+        QCOMPARE(run.exitCode, 125);
+        QVERIFY2(run.err.contains("agentrun: The code has a syntax error, so nothing was run"), run.err.constData());
+        QVERIFY2(run.err.contains("  File \"/tmp/main.py\", line 2\n    print(x +)\n             ^\n"
+                                  "SyntaxError: invalid syntax\n"),
+                 run.err.constData());
+        QVERIFY2(!run.err.contains("Blocked by the safety check"), run.err.constData());
+        QCOMPARE(run.out, QByteArray());
+
+        const auto json = QJsonDocument::fromJson(runCli({"run", "--json", "-"}, "print('hi'\n").out).object();
+        QCOMPARE(json["status"].toString(), QString("blocked"));
+        QCOMPARE(json["error_code"].toString(), QString("safety.syntax_error"));
+        QVERIFY2(json["message"].toString().endsWith("    print('hi'\n         ^\n"
+                                                      "SyntaxError: '(' was never closed"),
+                 qPrintable(json["message"].toString()));
+    }
+
+    void checkQuotesTheLineOfASyntaxError()
+    {
+        const auto check = runCli({"check", "-"}, "x = 1\nprint(x +)\n");
+        QCOMPARE(check.exitCode, 1);
+        QVERIFY2(check.out.contains("-:2:9: block syntax-error: Syntax error: invalid syntax\n"
+                                    "    print(x +)\n            ^\n"),
+                 check.out.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestFirstHour)

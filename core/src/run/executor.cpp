@@ -1,4 +1,5 @@
 #include "agentrun/run/executor.h"
+#include "agentrun/run/syntaxerror.h"
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
@@ -172,6 +173,10 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     result.findings = report.findings;
     observer.findings(report);
     if (!report.allowed && !request.skipCheck) {
+        if (blockedForSyntax(report)) { // Python's own SyntaxError and caret, still a block
+            return finish(Status::Blocked, syntaxErrorMessage(*this, request, report, cancel),
+                          "safety.syntax_error");
+        }
         return finish(Status::Blocked, blockedMessage(report), "safety.blocked");
     }
     if (cancel.cancelled()) {
