@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/run/bridge.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 
@@ -38,6 +39,9 @@ int doctor(bool json)
                                      {"runtimes", info->runtimes}});
             const bool gvisor = std::ranges::find(info->runtimes, "runsc") != info->runtimes.end();
             report["engine"]["gvisor"] = gvisor;
+            // An engine started with --bridge=none (quickstart's test mode) gives runs no network at all.
+            auto bridge = run::hasBridgeNetwork(client);
+            report["engine"]["bridge_network"] = bridge ? nlohmann::json(*bridge) : nlohmann::json(nullptr);
             auto inspected = client.inspectImage(image);
             report["image"]["present"] = inspected.has_value(); // null above: nobody to ask
             if (inspected) {
@@ -65,6 +69,13 @@ int doctor(bool json)
             }
             std::cout << (engineJson.value("gvisor", false) ? "(gVisor available)"
                                                             : "(gVisor: not installed)")
+                      << "\n";
+            const auto& bridge = engineJson["bridge_network"];
+            std::cout << "network:  "
+                      << (bridge.is_null()  ? "unknown (the engine did not list its networks)"
+                          : bridge.get<bool>() ? "bridge available (--network bridge, --index-url)"
+                                               : "no bridge network (engine started with --bridge=none): "
+                                                 "--network bridge and --index-url are refused")
                       << "\n";
         } else {
             std::cout << "engine:   not reachable\n";

@@ -4,6 +4,7 @@
 
 #include "agentrun/history/historystore.h"
 #include "agentrun/profile/profile.h"
+#include "agentrun/run/dependencysettings.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 
@@ -141,6 +142,12 @@ int runFile(const RunOptions& options)
     }
     if (options.image) {
         config.image = *options.image;
+    }
+    if (auto valid = run::validateDependencySettings(request); !valid) {
+        return usageError(valid.error().message);
+    }
+    if (auto source = run::requireDependencySource(request); !source) {
+        return usageError(source.error().message);
     }
     request.skipCheck = options.noCheck;
     request.argv = options.argv;

@@ -1,7 +1,14 @@
 // Issue 22, "the first hour of a new user": each row is a command as a person types it, against the real
 // engine, checked for what the person reads (the text and the exit status).
 #include "helper_cli.h"
+#include "helper_wheel.h"
 
+#include "agentrun/deps/installer.h"
+#include "agentrun/engine/client.h"
+
+#include <sys/stat.h>
+
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,7 +33,122 @@ class TestFirstHour : public QObject
 {
     Q_OBJECT
 
+    std::vector<std::string> m_volumes; ///< dependency cache volumes these tests' installs make
+
+    std::unique_ptr<agentrun::engine::Client> client()
+    {
+        auto endpoint = agentrun::engine::Endpoint::resolve();
+        return endpoint ? std::make_unique<agentrun::engine::Client>(*endpoint) : nullptr;
+    }
+
 private Q_SLOTS:
+    void cleanupTestCase()
+    {
+        // A temporary wheelhouse makes a new cache volume each time: none may outlive the suite (bug 11).
+        auto engine = client();
+        QVERIFY(engine);
+        for (const auto& volume : m_volumes) {
+            engine->request("DELETE", "/volumes/" + volume);
+            auto left = engine->request("GET", "/volumes/" + volume);
+            QVERIFY2(left && left->status == 404, volume.c_str());
+        }
+    }
+
+    // Bug 7: a wheelhouse made by `mktemp -d` (0700) failed inside pip with "Permission denied:
+    // '/wheelhouse'" (exit 126): the installer now gets a copy of the wheels, whatever the host modes.
+    void wheelhouseMadeByMktempJustWorks()
+    {
+        QTemporaryDir wheelhouse;
+        const std::string dir = wheelhouse.path().toStdString();
+        struct stat info{};
+        QCOMPARE(::stat(dir.c_str(), &info), 0);
+        QCOMPARE(info.st_mode & 0777, 0700u); // as mktemp -d makes it
+        testing::makeWheel(dir, "PyYAML", "yaml", "6.0.99");
+        ::chmod((dir + "/PyYAML-6.0.99-py3-none-any.whl").c_str(), 0600);
+        auto engine = client();
+        QVERIFY(engine);
+        auto image = engine->inspectImage(qEnvironmentVariable("AGENTRUN_IMAGE", "agentrun-sandbox:latest").toStdString());
+        QVERIFY(image);
+        m_volumes.push_back(agentrun::deps::cacheVolumeName({{"pyyaml", ""}}, image->value("Id", ""), {"", dir, true}));
+
+        const auto run = runCli({"run", "--allow", "pyyaml", "--wheelhouse", wheelhouse.path(), "-"},
+                                "import yaml\nprint(yaml.VALUE)\n");
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(run.out, QByteArray("PyYAML 6.0.99\n"));
+    }
+
+    // Bug 7: every dependency setting is checked before anything starts (exit 2, no container, nothing in
+    // the history), whether or not the code imports the package.
+    void dependencySettingsAreCheckedFirst_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("--allow with no source")
+            << QStringList{"--allow", "pyyaml"}
+            << QByteArray("agentrun: The whitelist names packages to install (pyyaml) but no package source is "
+                          "set: give a local wheelhouse (--wheelhouse DIR) or an index URL (--index-url URL).");
+        QTest::newRow("extras") << QStringList{"--allow", "requests[socks]", "--wheelhouse", "."}
+                                << QByteArray("Dependency spec \"requests[socks]\" is not allowed (extras are "
+                                              "refused)");
+        QTest::newRow("URL") << QStringList{"--allow", "x @ http://example.org/x.whl", "--wheelhouse", "."}
+                             << QByteArray("(URLs and direct references are refused)");
+        QTest::newRow("missing wheelhouse")
+            << QStringList{"--allow", "pyyaml", "--wheelhouse", "/nonexistent/wheels"}
+            << QByteArray("The wheelhouse \"/nonexistent/wheels\" is not an existing directory");
+        QTest::newRow("index URL not http")
+            << QStringList{"--allow", "pyyaml", "--index-url", "ftp://mirror.invalid/simple"}
+            << QByteArray("is not an http(s) URL without spaces");
+    }
+
+    void dependencySettingsAreCheckedFirst()
+    {
+        QFETCH(QStringList, options);
+        QFETCH(QByteArray, message);
+        QTemporaryDir dir;
+        const auto environment = withHistoryIn(dir);
+        const auto run = runCli(QStringList{"run"} + options + QStringList{"-"}, "print('ran')\n", environment);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(message), run.err.constData());
+        QCOMPARE(run.out, QByteArray()); // nothing ran
+        QVERIFY(runCli({"history"}, {}, environment).out.contains("No runs recorded yet."));
+    }
+
+    // Bug 6: on an engine without a bridge network (started with --bridge=none), `--network bridge` ran
+    // with loopback only and said nothing, and `--index-url` took 11 s of pip retries to say "No matching
+    // distribution". Both now say the cause before anything starts; `doctor` shows it.
+    void networkNeedsABridge()
+    {
+        auto engine = client();
+        QVERIFY(engine);
+        auto bridge = engine->request("GET", "/networks/bridge");
+        QVERIFY(bridge);
+        const bool hasBridge = bridge->status == 200;
+        const auto doctor = runCli({"doctor"});
+        QVERIFY2(doctor.out.contains(hasBridge ? "network:  bridge available" : "network:  no bridge network"),
+                 doctor.out.constData());
+
+        const auto run = runCli({"run", "--network", "bridge", "-"},
+                                "import socket\nprint(sorted(n for _, n in socket.if_nameindex()))\n");
+        if (hasBridge) { // the run gets more than loopback
+            QVERIFY2(run.exitCode == 0 && run.out != "['lo']\n", run.out.constData());
+            return;
+        }
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.err.contains("--network bridge needs a network, but this Docker engine has no bridge "
+                                  "network"),
+                 run.err.constData());
+        QCOMPARE(run.out, QByteArray()); // nothing ran
+
+        QElapsedTimer timer;
+        timer.start();
+        const auto install = runCli({"run", "--allow", "pyyaml", "--index-url", "http://127.0.0.1:9/simple", "-"},
+                                    "import yaml\n");
+        qInfo("--index-url without a network answered in %lld ms", timer.elapsed());
+        QCOMPARE(install.exitCode, 3);
+        QVERIFY2(install.err.contains("--index-url needs a network"), install.err.constData());
+        QVERIFY2(!install.err.contains("No matching distribution"), install.err.constData());
+    }
+
     // Bug 8: `history` showed exit 137 and "memory: 0 B peak" for a run that exited 124 at its timeout.
     void historyShowsWhatTheTimedOutRunExitedWith()
     {

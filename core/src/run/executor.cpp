@@ -1,4 +1,5 @@
 #include "agentrun/run/executor.h"
+#include "agentrun/run/bridge.h"
 #include "agentrun/run/syntaxerror.h"
 
 #include "agentrun/engine/client.h"
@@ -151,6 +152,9 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
     if (auto valid = validateCollect(request.collect); !valid) {
         return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
     }
+    if (auto valid = validateDependencySettings(request); !valid) { // before anything starts
+        return finish(Status::InvalidRequest, valid.error().message, valid.error().code);
+    }
     if (request.stdinData.size() > MaxStdinBytes) {
         return finish(Status::InvalidRequest, "The stdin data is larger than 64 MiB: pass less input.",
                       "request.stdin");
@@ -199,6 +203,12 @@ RunResult Executor::run(const RunRequest& request, RunObserver& observer, const 
                 "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
                 "runc runtime.",
             "runtime.missing");
+    }
+
+    if (request.limits.network == "bridge") { // never a silent loopback-only run
+        if (auto bridge = requireBridgeNetwork(engine, "--network bridge"); !bridge) {
+            return finish(Status::EngineError, bridge.error().message, bridge.error().code);
+        }
     }
 
     // 2. Dependencies: resolved against the image's Python and the whitelist, installed into a cached
