@@ -10,7 +10,7 @@
 
 namespace agentrun::engine {
 
-/// Caps for a tar stream that comes out of a sandbox (SECURITY-CASES F4): past any of them the whole
+/// Caps for a tar stream that comes out of a sandbox (docs/security.md, F4): past any of them the whole
 /// copy is aborted.
 struct TarLimits
 {
@@ -35,7 +35,7 @@ struct TarEntry
     unsigned mode = 0644; ///< permission bits only (no setuid, setgid or sticky)
 };
 
-/// An entry the reader refused (SECURITY-CASES F1–F3, F5): never handed to the sink.
+/// An entry the reader refused (docs/security.md, F1–F3, F5): never handed to the sink.
 struct TarRejection
 {
     std::string archivePath; ///< printable form of the name in the archive
