@@ -72,7 +72,7 @@ int doctor(bool json)
                       << "\n";
             const auto& bridge = engineJson["bridge_network"];
             std::cout << "network:  "
-                      << (bridge.is_null()  ? "unknown (the engine did not list its networks)"
+                      << (bridge.is_null()     ? "unknown (the engine did not list its networks)"
                           : bridge.get<bool>() ? "bridge available (--network bridge, --index-url)"
                                                : "no bridge network (engine started with --bridge=none): "
                                                  "--network bridge and --index-url are refused")
@@ -82,7 +82,7 @@ int doctor(bool json)
         }
         // Without an engine nobody can say whether the image is there.
         const auto& present = report["image"]["present"];
-        const char* imageState = present.is_null() ? " unknown (no engine to ask)"
+        const char* imageState = present.is_null()     ? " unknown (no engine to ask)"
                                  : present.get<bool>() ? " present"
                                                        : " missing";
         std::cout << "image:    " << image << imageState << "\n";

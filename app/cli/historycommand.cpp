@@ -64,8 +64,7 @@ void printList(const std::vector<history::RunSummary>& runs)
         const std::string status = run.checkSkipped ? run.status + " !" : run.status;
         std::printf("%-16s  %-19s  %-19s  %4d  %9s  %s\n", run.runId.c_str(),
                     localTime(run.createdMs).c_str(), status.c_str(),
-                    history::cliExitStatus(run.status, run.exitCode), time,
-                    run.codePreview.c_str());
+                    history::cliExitStatus(run.status, run.exitCode), time, run.codePreview.c_str());
         if (run.checkSkipped) {
             std::printf("%-16s  check overridden: %s\n", "",
                         run.overrideReason.empty() ? "(no reason given)" : run.overrideReason.c_str());
@@ -78,7 +77,8 @@ void printRecord(const history::RunRecord& r)
 {
     std::cout << "Run " << r.runId << " (" << r.source << ")\n"
               << "  when:    " << localTime(r.createdMs) << "\n"
-              << "  status:  " << r.status << " (exit " << history::cliExitStatus(r.status, r.exitCode) << ")\n";
+              << "  status:  " << r.status << " (exit " << history::cliExitStatus(r.status, r.exitCode)
+              << ")\n";
     if (!r.message.empty()) {
         std::cout << "  message: " << r.message << "\n";
     }

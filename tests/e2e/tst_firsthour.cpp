@@ -60,16 +60,19 @@ private Q_SLOTS:
     {
         QTemporaryDir wheelhouse;
         const std::string dir = wheelhouse.path().toStdString();
-        struct stat info{};
+        struct stat info
+        {};
         QCOMPARE(::stat(dir.c_str(), &info), 0);
         QCOMPARE(info.st_mode & 0777, 0700u); // as mktemp -d makes it
         testing::makeWheel(dir, "PyYAML", "yaml", "6.0.99");
         ::chmod((dir + "/PyYAML-6.0.99-py3-none-any.whl").c_str(), 0600);
         auto engine = client();
         QVERIFY(engine);
-        auto image = engine->inspectImage(qEnvironmentVariable("AGENTRUN_IMAGE", "agentrun-sandbox:latest").toStdString());
+        auto image = engine->inspectImage(
+            qEnvironmentVariable("AGENTRUN_IMAGE", "agentrun-sandbox:latest").toStdString());
         QVERIFY(image);
-        m_volumes.push_back(agentrun::deps::cacheVolumeName({{"pyyaml", ""}}, image->value("Id", ""), {"", dir, true}));
+        m_volumes.push_back(
+            agentrun::deps::cacheVolumeName({{"pyyaml", ""}}, image->value("Id", ""), {"", dir, true}));
 
         const auto run = runCli({"run", "--allow", "pyyaml", "--wheelhouse", wheelhouse.path(), "-"},
                                 "import yaml\nprint(yaml.VALUE)\n");
@@ -85,11 +88,13 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("message");
         QTest::newRow("--allow with no source")
             << QStringList{"--allow", "pyyaml"}
-            << QByteArray("agentrun: The whitelist names packages to install (pyyaml) but no package source is "
-                          "set: give a local wheelhouse (--wheelhouse DIR) or an index URL (--index-url URL).");
+            << QByteArray(
+                   "agentrun: The whitelist names packages to install (pyyaml) but no package source is "
+                   "set: give a local wheelhouse (--wheelhouse DIR) or an index URL (--index-url URL).");
         QTest::newRow("extras") << QStringList{"--allow", "requests[socks]", "--wheelhouse", "."}
-                                << QByteArray("Dependency spec \"requests[socks]\" is not allowed (extras are "
-                                              "refused)");
+                                << QByteArray(
+                                       "Dependency spec \"requests[socks]\" is not allowed (extras are "
+                                       "refused)");
         QTest::newRow("URL") << QStringList{"--allow", "x @ http://example.org/x.whl", "--wheelhouse", "."}
                              << QByteArray("(URLs and direct references are refused)");
         QTest::newRow("missing wheelhouse")
@@ -106,7 +111,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, message);
         QTemporaryDir dir;
         const auto environment = withHistoryIn(dir);
-        const auto run = runCli(QStringList{"run"} + options + QStringList{"-"}, "print('ran')\n", environment);
+        const auto run =
+            runCli(QStringList{"run"} + options + QStringList{"-"}, "print('ran')\n", environment);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.contains(message), run.err.constData());
         QCOMPARE(run.out, QByteArray()); // nothing ran
@@ -124,8 +130,9 @@ private Q_SLOTS:
         QVERIFY(bridge);
         const bool hasBridge = bridge->status == 200;
         const auto doctor = runCli({"doctor"});
-        QVERIFY2(doctor.out.contains(hasBridge ? "network:  bridge available" : "network:  no bridge network"),
-                 doctor.out.constData());
+        QVERIFY2(
+            doctor.out.contains(hasBridge ? "network:  bridge available" : "network:  no bridge network"),
+            doctor.out.constData());
 
         const auto run = runCli({"run", "--network", "bridge", "-"},
                                 "import socket\nprint(sorted(n for _, n in socket.if_nameindex()))\n");
@@ -141,8 +148,8 @@ private Q_SLOTS:
 
         QElapsedTimer timer;
         timer.start();
-        const auto install = runCli({"run", "--allow", "pyyaml", "--index-url", "http://127.0.0.1:9/simple", "-"},
-                                    "import yaml\n");
+        const auto install = runCli(
+            {"run", "--allow", "pyyaml", "--index-url", "http://127.0.0.1:9/simple", "-"}, "import yaml\n");
         qInfo("--index-url without a network answered in %lld ms", timer.elapsed());
         QCOMPARE(install.exitCode, 3);
         QVERIFY2(install.err.contains("--index-url needs a network"), install.err.constData());
@@ -217,18 +224,20 @@ private Q_SLOTS:
     {
         const auto run = runCli({"run", "-"}, "x = 1\nprint(x +)\n");
         QCOMPARE(run.exitCode, 125);
-        QVERIFY2(run.err.contains("agentrun: The code has a syntax error, so nothing was run"), run.err.constData());
+        QVERIFY2(run.err.contains("agentrun: The code has a syntax error, so nothing was run"),
+                 run.err.constData());
         QVERIFY2(run.err.contains("  File \"/tmp/main.py\", line 2\n    print(x +)\n             ^\n"
                                   "SyntaxError: invalid syntax\n"),
                  run.err.constData());
         QVERIFY2(!run.err.contains("Blocked by the safety check"), run.err.constData());
         QCOMPARE(run.out, QByteArray());
 
-        const auto json = QJsonDocument::fromJson(runCli({"run", "--json", "-"}, "print('hi'\n").out).object();
+        const auto json =
+            QJsonDocument::fromJson(runCli({"run", "--json", "-"}, "print('hi'\n").out).object();
         QCOMPARE(json["status"].toString(), QString("blocked"));
         QCOMPARE(json["error_code"].toString(), QString("safety.syntax_error"));
         QVERIFY2(json["message"].toString().endsWith("    print('hi'\n         ^\n"
-                                                      "SyntaxError: '(' was never closed"),
+                                                     "SyntaxError: '(' was never closed"),
                  qPrintable(json["message"].toString()));
     }
 

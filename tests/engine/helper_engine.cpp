@@ -74,7 +74,8 @@ int managedContainers(agentrun::engine::Client& client)
 
 int managedVolumes(agentrun::engine::Client& client)
 {
-    const std::string filter = "%7B%22label%22%3A%5B%22org.agentrun.owner-pid%3D" + std::to_string(::getpid()) +
+    const std::string filter = "%7B%22label%22%3A%5B%22org.agentrun.owner-pid%3D" +
+                               std::to_string(::getpid()) +
                                "%22%5D%7D"; // {"label":["org.agentrun.owner-pid=<pid>"]}
     auto response = client.request("GET", "/volumes?filters=" + filter);
     if (!response || response->status != 200) {
@@ -97,7 +98,8 @@ std::string cacheVolumeFor(agentrun::engine::Client& client,
     return agentrun::deps::cacheVolumeName(set, imageId, {"", wheelhouse, true});
 }
 
-std::vector<std::string> removeVolumes(agentrun::engine::Client& client, const std::vector<std::string>& names)
+std::vector<std::string> removeVolumes(agentrun::engine::Client& client,
+                                       const std::vector<std::string>& names)
 {
     std::vector<std::string> left;
     for (const auto& name : names) {

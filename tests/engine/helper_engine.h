@@ -49,6 +49,7 @@ std::string cacheVolumeFor(agentrun::engine::Client& client,
                            const std::string& wheelhouse);
 
 /// Removes the volumes (absent ones are fine) and says which still exist afterwards (none, normally).
-std::vector<std::string> removeVolumes(agentrun::engine::Client& client, const std::vector<std::string>& names);
+std::vector<std::string> removeVolumes(agentrun::engine::Client& client,
+                                       const std::vector<std::string>& names);
 
 } // namespace testing

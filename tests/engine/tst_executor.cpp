@@ -417,7 +417,8 @@ private Q_SLOTS:
         QTemporaryDir wheelhouse;
         // Left 0700, as QTemporaryDir makes it: the installer gets a copy of the wheels, whatever the modes.
         testing::makeWheel(wheelhouse.path().toStdString(), "tiny-greeter", "tiny_greeter", "1.2.0");
-        m_volumes.push_back(testing::cacheVolumeFor(*m_client, {{"tiny-greeter", ""}}, wheelhouse.path().toStdString()));
+        m_volumes.push_back(
+            testing::cacheVolumeFor(*m_client, {{"tiny-greeter", ""}}, wheelhouse.path().toStdString()));
         run::RunRequest request;
         request.code = "import tiny_greeter\nprint(tiny_greeter.VALUE)";
         request.limits = smallLimits();

@@ -287,8 +287,7 @@ private Q_SLOTS:
         deps::Installer installer(*m_client, testing::sandboxImage());
         QElapsedTimer timer;
         timer.start();
-        auto hung = installer.install({{"hang", ""}}, hangingIndex(), 3s, {},
-                                      m_noCancel);
+        auto hung = installer.install({{"hang", ""}}, hangingIndex(), 3s, {}, m_noCancel);
         const qint64 ms = timer.elapsed();
         QVERIFY(!hung.has_value());
         QCOMPARE(hung.error().code, std::string("deps.install_timeout"));
@@ -306,8 +305,7 @@ private Q_SLOTS:
             std::this_thread::sleep_for(1500ms);
             cancel = true;
         });
-        auto cancelled =
-            installer.install({{"hang", ""}}, hangingIndex(), 60s, {}, cancel);
+        auto cancelled = installer.install({{"hang", ""}}, hangingIndex(), 60s, {}, cancel);
         canceller.join();
         QVERIFY(!cancelled.has_value());
         QCOMPARE(cancelled.error().code, std::string("deps.cancelled"));

@@ -49,8 +49,9 @@ private Q_SLOTS:
         engine::Client client(*endpoint);
         auto image = client.inspectImage(m_executor.config().image);
         QVERIFY(image);
-        const std::string volume = deps::cacheVolumeName({{"agentrun-gui-wheel-probe", ""}}, image->value("Id", ""),
-                                                         {"", wheelhouse().toStdString(), true});
+        const std::string volume =
+            deps::cacheVolumeName({{"agentrun-gui-wheel-probe", ""}}, image->value("Id", ""),
+                                  {"", wheelhouse().toStdString(), true});
         // The run's container is removed in the background: until then the engine refuses (in use).
         const auto removed = [&] {
             client.request("DELETE", "/volumes/" + volume);

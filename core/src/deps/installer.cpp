@@ -68,8 +68,8 @@ Result<void> validateSource(const InstallSource& source)
                                            "\" is not an existing directory given by its absolute path.");
         }
         if (std::filesystem::directory_iterator(path, error); error) {
-            return fail("deps.source", "Cannot read the wheelhouse " + source.wheelhouse + ": " + error.message() +
-                                           ". Give a folder you can list (ls must work).");
+            return fail("deps.source", "Cannot read the wheelhouse " + source.wheelhouse + ": " +
+                                           error.message() + ". Give a folder you can list (ls must work).");
         }
         if (source.wheelhouse.find(',') != std::string::npos) {
             return fail("deps.source", "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
@@ -262,9 +262,10 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
         }
         say(line);
     };
-    auto outcome =
-        runOneShot(client, installerSpec(imageId, volume, requirements, source, marker.dump(), wheels ? wheels->name() : ""),
-                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel);
+    auto outcome = runOneShot(
+        client,
+        installerSpec(imageId, volume, requirements, source, marker.dump(), wheels ? wheels->name() : ""),
+        std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel);
     const auto discard = [&] { removeVolume(client, volume); };
     if (!outcome) {
         discard();

@@ -99,7 +99,10 @@ Result<WheelhouseVolume> WheelhouseVolume::fill(engine::Client& client, const st
           {"CapDrop", {"ALL"}},
           {"LogConfig", {{"Type", "none"}, {"Config", nlohmann::json::object()}}},
           {"Mounts",
-           {{{"Type", "volume"}, {"Source", volume.m_name}, {"Target", WheelhousePath}, {"ReadOnly", false}}}}}},
+           {{{"Type", "volume"},
+             {"Source", volume.m_name},
+             {"Target", WheelhousePath},
+             {"ReadOnly", false}}}}}},
     };
     auto id = client.createContainer(spec);
     if (!id) {

@@ -516,7 +516,8 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
     }
     if (key.size() < 4) {
         // Too short to look up as a prefix: say so, not that the run is missing.
-        return fail("history.not_found", "No run is named " + key + ": give at least 4 characters of a run id " +
+        return fail("history.not_found", "No run is named " + key +
+                                             ": give at least 4 characters of a run id " +
                                              "(agentrun history lists them).");
     }
     return fail("history.not_found", "No run " + key + " in the history (" + m_impl->path.string() + ").");

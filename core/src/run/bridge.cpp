@@ -27,11 +27,12 @@ Result<void> requireBridgeNetwork(engine::Client& client, const std::string& wha
     }
     if (!*bridge) {
         return fail("engine.no_bridge",
-                    what + " needs a network, but this Docker engine has no bridge network (it was started "
-                           "with --bridge=none, as ./packaging/quickstart.sh test starts one), so nothing was "
-                           "run: restart the engine with its default bridge (sudo systemctl restart docker, "
-                           "or ./packaging/quickstart.sh), or set DOCKER_HOST to one that has it. `agentrun "
-                           "doctor` shows the engine's networks.");
+                    what +
+                        " needs a network, but this Docker engine has no bridge network (it was started "
+                        "with --bridge=none, as ./packaging/quickstart.sh test starts one), so nothing was "
+                        "run: restart the engine with its default bridge (sudo systemctl restart docker, "
+                        "or ./packaging/quickstart.sh), or set DOCKER_HOST to one that has it. `agentrun "
+                        "doctor` shows the engine's networks.");
     }
     return {};
 }

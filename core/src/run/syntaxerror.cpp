@@ -43,13 +43,14 @@ std::string quoteWithCaret(std::string_view code, int line, int column)
         return {};
     }
     const std::size_t end = code.find('\n', start);
-    const std::string_view text = code.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const std::string_view text =
+        code.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (text.size() > 200) {
         return {};
     }
     // Columns count code points: one space each, so the caret lines up wherever each takes one cell.
-    return "    " + std::string(text) + "\n    " + std::string(static_cast<std::size_t>(std::max(0, column - 1)), ' ') +
-           "^\n";
+    return "    " + std::string(text) + "\n    " +
+           std::string(static_cast<std::size_t>(std::max(0, column - 1)), ' ') + "^\n";
 }
 
 bool blockedForSyntax(const safety::Report& report)
@@ -90,7 +91,8 @@ std::string syntaxErrorMessage(Executor& executor, const RunRequest& request, co
                "), though Python can; code the check cannot read is never run. Nothing was run.";
     }
     return lead + finding->message + " (line " + std::to_string(finding->line) + ", column " +
-           std::to_string(finding->column) + "):\n" + quoteWithCaret(request.code, finding->line, finding->column);
+           std::to_string(finding->column) + "):\n" +
+           quoteWithCaret(request.code, finding->line, finding->column);
 }
 
 } // namespace agentrun::run

@@ -31,8 +31,8 @@ inline constexpr const char* DepsLabel = "org.agentrun.deps";
 struct InstallSource
 {
     std::string indexUrl; ///< http(s) index: the installer container gets network for this phase only
-    std::string
-        wheelhouse; ///< host directory of wheels, copied in for the install: --no-index --find-links, no network
+    std::string wheelhouse; ///< host directory of wheels, copied in for the install: --no-index --find-links,
+                            ///< no network
     bool onlyBinary = true; ///< --only-binary :all: (never run a package's setup.py)
 };
 
