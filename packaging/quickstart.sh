@@ -230,10 +230,28 @@ runsc_wrapper() {
     printf '%s' "$wrapper"
 }
 
+# Which engine answers and with which options: a dockerd that test mode started (no bridge network)
+# keeps running, and a later normal run uses it, where --network bridge and --index-url have no network.
+describe_engine() {
+    local host=$1 args bridge runtimes
+    args=$(ps -o args= -C dockerd 2>/dev/null | head -n 1 || true)
+    runtimes=$(timeout 20 docker info --format '{{range $name, $_ := .Runtimes}}{{$name}} {{end}}' 2>/dev/null || true)
+    msg "engine: on $host, ${args:-dockerd (command line not visible)}; runtimes: ${runtimes:-unknown}"
+    if timeout 20 docker network inspect bridge >/dev/null 2>&1; then
+        bridge="bridge network available: --network bridge and --index-url reach the network"
+        msg "engine: $bridge"
+    else
+        bridge="no bridge network (started with --bridge=none, as test mode starts it): --network bridge and \
+--index-url are refused. For them, restart the engine with its defaults (sudo systemctl restart docker)"
+        if [[ $mode == test ]]; then msg "engine: $bridge"; else warn "engine: $bridge"; fi
+    fi
+}
+
 step_engine() {
     local host=${DOCKER_HOST:-unix://$DEFAULT_SOCKET} v
     if command -v docker >/dev/null 2>&1 && v=$(engine_version); then
         msg "engine: Docker $v answers on $host, skipped"
+        describe_engine "$host"
         return 0
     fi
     local err=""
@@ -277,6 +295,7 @@ so that quickstart uses (or starts) the local engine on $DEFAULT_SOCKET"
     while ((waited < 60)); do
         if v=$(engine_version); then
             msg "engine: Docker $v answers after ${waited}s"
+            describe_engine "$host"
             return 0
         fi
         if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then

@@ -8,7 +8,7 @@
 
 namespace agentrun::ui {
 
-/// Words the window shows for core values. Status names are the stable ones of CONTRACTS.md ("ok",
+/// Words the window shows for core values. Status names are the stable ones of docs/cli.md ("ok",
 /// "out_of_memory") so that what a person reads matches the CLI and the REST API.
 QString statusName(agentrun::model::Status status);
 QString stageLabel(agentrun::run::Stage stage);

@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/run/resultjson.h"
+#include "agentrun/run/syntaxerror.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/policy.h"
 #include "agentrun/safety/reportjson.h"
@@ -44,6 +45,9 @@ int check(const CheckOptions& options)
             std::cout << file << ":" << finding.line << ":" << finding.column << ": "
                       << safety::toString(finding.severity) << " " << finding.rule << ": " << finding.message
                       << "\n";
+            if (finding.rule == "syntax-error") { // where, as Python shows it: the line and a caret
+                std::cout << run::quoteWithCaret(*code, finding.line, finding.column);
+            }
             if (!finding.hint.empty()) {
                 std::cout << "    hint: " << finding.hint << "\n";
             }

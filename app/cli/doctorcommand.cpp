@@ -3,6 +3,7 @@
 
 #include "agentrun/engine/client.h"
 #include "agentrun/jsonfield.h"
+#include "agentrun/run/bridge.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 
@@ -17,7 +18,7 @@ int doctor(bool json)
 {
     const char* imageEnv = std::getenv("AGENTRUN_IMAGE");
     const std::string image = imageEnv ? imageEnv : run::ExecutorConfig{}.image;
-    nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", false}}}};
+    nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", nullptr}}}};
     std::vector<std::string> problems;
 
     auto endpoint = engine::Endpoint::resolve();
@@ -39,7 +40,11 @@ int doctor(bool json)
                                      {"runtimes", info->runtimes}});
             const bool gvisor = std::ranges::find(info->runtimes, "runsc") != info->runtimes.end();
             report["engine"]["gvisor"] = gvisor;
+            // An engine started with --bridge=none (quickstart's test mode) gives runs no network at all.
+            auto bridge = run::hasBridgeNetwork(client);
+            report["engine"]["bridge_network"] = bridge ? nlohmann::json(*bridge) : nlohmann::json(nullptr);
             auto inspected = client.inspectImage(image);
+            report["image"]["present"] = inspected.has_value(); // null above: nobody to ask
             if (inspected) {
                 report["image"]["present"] = true;
                 report["image"]["id"] = json::textField(*inspected, "Id");
@@ -67,11 +72,22 @@ int doctor(bool json)
             std::cout << (engineJson.value("gvisor", false) ? "(gVisor available)"
                                                             : "(gVisor: not installed)")
                       << "\n";
+            const auto& bridge = engineJson["bridge_network"];
+            std::cout << "network:  "
+                      << (bridge.is_null()     ? "unknown (the engine did not list its networks)"
+                          : bridge.get<bool>() ? "bridge available (--network bridge, --index-url)"
+                                               : "no bridge network (engine started with --bridge=none): "
+                                                 "--network bridge and --index-url are refused")
+                      << "\n";
         } else {
             std::cout << "engine:   not reachable\n";
         }
-        std::cout << "image:    " << image
-                  << (report["image"].value("present", false) ? " present" : " missing") << "\n";
+        // Without an engine nobody can say whether the image is there.
+        const auto& present = report["image"]["present"];
+        const char* imageState = present.is_null()     ? " unknown (no engine to ask)"
+                                 : present.get<bool>() ? " present"
+                                                       : " missing";
+        std::cout << "image:    " << image << imageState << "\n";
         for (const auto& problem : problems) {
             std::cout << "problem:  " << problem << "\n";
         }

@@ -3,8 +3,8 @@
 
 #include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
+#include "agentrun/history/historytext.h"
 #include "agentrun/jsonfield.h"
-#include "agentrun/model/limits.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 
@@ -65,8 +65,8 @@ void printList(const std::vector<history::RunSummary>& runs)
         // "!" marks a run whose check was overridden: the status alone would hide it.
         const std::string status = run.checkSkipped ? run.status + " !" : run.status;
         std::printf("%-16s  %-19s  %-19s  %4d  %9s  %s\n", run.runId.c_str(),
-                    localTime(run.createdMs).c_str(), status.c_str(), run.exitCode, time,
-                    run.codePreview.c_str());
+                    localTime(run.createdMs).c_str(), status.c_str(),
+                    history::cliExitStatus(run.status, run.exitCode), time, run.codePreview.c_str());
         if (run.checkSkipped) {
             std::printf("%-16s  check overridden: %s\n", "",
                         run.overrideReason.empty() ? "(no reason given)" : run.overrideReason.c_str());
@@ -79,7 +79,8 @@ void printRecord(const history::RunRecord& r)
 {
     std::cout << "Run " << r.runId << " (" << r.source << ")\n"
               << "  when:    " << localTime(r.createdMs) << "\n"
-              << "  status:  " << r.status << " (exit " << r.exitCode << ")\n";
+              << "  status:  " << r.status << " (exit " << history::cliExitStatus(r.status, r.exitCode)
+              << ")\n";
     if (!r.message.empty()) {
         std::cout << "  message: " << r.message << "\n";
     }
@@ -97,7 +98,7 @@ void printRecord(const history::RunRecord& r)
     std::snprintf(timing, sizeof timing, "check %.1f ms, install %.1f ms, run %.1f ms, total %.1f ms",
                   r.durations.checkMs, r.durations.installMs, r.durations.runMs, r.durations.totalMs);
     std::cout << "  timing:  " << timing << "\n"
-              << "  memory:  " << model::formatSize(r.peakMemoryBytes) << " peak\n";
+              << "  memory:  " << history::describePeakMemory(r.status, r.peakMemoryBytes) << "\n";
     if (!r.findings.empty()) {
         std::cout << "  findings:\n";
         for (const auto& finding : r.findings) {

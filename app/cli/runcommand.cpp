@@ -6,6 +6,7 @@
 #include "agentrun/history/historystore.h"
 #include "agentrun/model/runspecjson.h"
 #include "agentrun/profile/profile.h"
+#include "agentrun/run/dependencysettings.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/run/validate.h"
@@ -144,6 +145,12 @@ int runFile(const RunOptions& options)
     if (options.image) {
         config.image = *options.image;
     }
+    if (auto valid = run::validateDependencySettings(request); !valid) {
+        return usageError(valid.error().message);
+    }
+    if (auto source = run::requireDependencySource(request); !source) {
+        return usageError(source.error().message);
+    }
     request.skipCheck = options.noCheck;
     request.argv = options.argv;
     request.collect.paths = options.collect;
@@ -210,7 +217,8 @@ int runFile(const RunOptions& options)
         std::cout << run::dumpJson(run::toJson(result)) << "\n";
     } else {
         for (const auto& finding : result.findings) {
-            if (result.status == model::Status::Blocked) {
+            // A syntax error's message quotes Python's own text: the analyzer's line would repeat it.
+            if (result.status == model::Status::Blocked && result.errorCode != "safety.syntax_error") {
                 std::cerr << "agentrun: " << file << ":" << finding.line << ":" << finding.column << ": "
                           << finding.rule << ": " << finding.message << "\n";
             }

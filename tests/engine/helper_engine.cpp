@@ -1,5 +1,6 @@
 #include "helper_engine.h"
 
+#include "agentrun/deps/installer.h"
 #include "agentrun/engine/demuxer.h"
 #include "agentrun/sandbox/containerspec.h"
 
@@ -69,6 +70,46 @@ int managedContainers(agentrun::engine::Client& client)
     // Only this process's own: other test executables run beside this one under ctest -j.
     auto ids = client.listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()));
     return ids ? static_cast<int>(ids->size()) : -1;
+}
+
+int managedVolumes(agentrun::engine::Client& client)
+{
+    const std::string filter = "%7B%22label%22%3A%5B%22org.agentrun.owner-pid%3D" +
+                               std::to_string(::getpid()) +
+                               "%22%5D%7D"; // {"label":["org.agentrun.owner-pid=<pid>"]}
+    auto response = client.request("GET", "/volumes?filters=" + filter);
+    if (!response || response->status != 200) {
+        return -1;
+    }
+    const auto json = nlohmann::json::parse(response->body, nullptr, false);
+    return json.is_object() && json["Volumes"].is_array() ? static_cast<int>(json["Volumes"].size()) : -1;
+}
+
+std::string cacheVolumeFor(agentrun::engine::Client& client,
+                           const std::vector<std::pair<std::string, std::string>>& requirements,
+                           const std::string& wheelhouse)
+{
+    std::vector<agentrun::deps::Requirement> set;
+    for (const auto& [name, specifier] : requirements) {
+        set.push_back({name, specifier});
+    }
+    auto image = client.inspectImage(sandboxImage());
+    const std::string imageId = image ? image->value("Id", "") : std::string();
+    return agentrun::deps::cacheVolumeName(set, imageId, {"", wheelhouse, true});
+}
+
+std::vector<std::string> removeVolumes(agentrun::engine::Client& client,
+                                       const std::vector<std::string>& names)
+{
+    std::vector<std::string> left;
+    for (const auto& name : names) {
+        client.request("DELETE", "/volumes/" + name);
+        auto response = client.request("GET", "/volumes/" + name);
+        if (!response || response->status != 404) {
+            left.push_back(name);
+        }
+    }
+    return left;
 }
 
 } // namespace testing

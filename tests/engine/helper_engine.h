@@ -6,6 +6,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace testing {
 
@@ -35,5 +37,19 @@ ContainerOutput runAttached(agentrun::engine::Client& client, const nlohmann::js
 
 /// Containers this test process made (by their owner-pid label) that exist right now.
 int managedContainers(agentrun::engine::Client& client);
+
+/// Volumes this test process made with its owner-pid label (the wheelhouse copies) that exist right now.
+int managedVolumes(agentrun::engine::Client& client);
+
+/// The dependency cache volume that installing `requirements` (name, specifier) from the wheelhouse
+/// folder `wheelhouse` into the sandbox image makes: a test removes it at its end, since a temporary
+/// wheelhouse makes a new one every time (issue 22, bug 11).
+std::string cacheVolumeFor(agentrun::engine::Client& client,
+                           const std::vector<std::pair<std::string, std::string>>& requirements,
+                           const std::string& wheelhouse);
+
+/// Removes the volumes (absent ones are fine) and says which still exist afterwards (none, normally).
+std::vector<std::string> removeVolumes(agentrun::engine::Client& client,
+                                       const std::vector<std::string>& names);
 
 } // namespace testing

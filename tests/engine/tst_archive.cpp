@@ -1,5 +1,5 @@
-// Archive endpoints and copy-out against the real engine (issue 3; SECURITY-CASES F1–F6), and the
-// events stream (die, kill, oom seen for a labelled container).
+// Archive endpoints and copy-out against the real engine (issue 3; docs/security.md, "Files copied out of
+// a container", F1–F6), and the events stream (die, kill, oom seen for a labelled container).
 #include "helper_engine.h"
 
 #include "agentrun/engine/demuxer.h"

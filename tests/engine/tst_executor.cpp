@@ -62,6 +62,10 @@ private Q_SLOTS:
     {
         m_executor.reset(); // drains the pool
         QCOMPARE(testing::managedContainers(*m_client), m_baseline);
+        // No dependency volume outlives the suite: the cache volumes of its temporary wheelhouses (a new
+        // one each time) are removed, and the wheelhouse copies went with their installs.
+        QCOMPARE(testing::removeVolumes(*m_client, m_volumes), std::vector<std::string>());
+        QCOMPARE(testing::managedVolumes(*m_client), 0);
     }
 
     void runs_data()
@@ -411,11 +415,10 @@ private Q_SLOTS:
     void dependenciesFromALocalWheelhouse()
     {
         QTemporaryDir wheelhouse;
-        // The sandbox user (65534) reads the wheelhouse: it must be world-readable, as a user's would be.
-        QFile::setPermissions(wheelhouse.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                                     QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup |
-                                                     QFile::ExeGroup);
+        // Left 0700, as QTemporaryDir makes it: the installer gets a copy of the wheels, whatever the modes.
         testing::makeWheel(wheelhouse.path().toStdString(), "tiny-greeter", "tiny_greeter", "1.2.0");
+        m_volumes.push_back(
+            testing::cacheVolumeFor(*m_client, {{"tiny-greeter", ""}}, wheelhouse.path().toStdString()));
         model::RunSpec request;
         request.code = "import tiny_greeter\nprint(tiny_greeter.VALUE)";
         request.limits = smallLimits();
@@ -516,6 +519,7 @@ private:
     std::unique_ptr<engine::Client> m_client;
     std::unique_ptr<run::Executor> m_executor;
     int m_baseline = 0;
+    std::vector<std::string> m_volumes; ///< dependency cache volumes this suite makes
 };
 
 QTEST_APPLESS_MAIN(TestExecutor)

@@ -61,10 +61,12 @@ class TestInstaller : public QObject
 private:
     std::unique_ptr<engine::Client> m_client;
     QTemporaryDir m_wheelhouse;
-    QTemporaryDir m_hangHouse;
     std::atomic<bool> m_noCancel{false};
 
     deps::InstallSource offline() const { return {"", m_wheelhouse.path().toStdString(), true}; }
+    /// An install that does not end by itself: nothing listens there, and pip retries with growing pauses
+    /// (with or without a bridge network, the installer reaches no index).
+    static deps::InstallSource hangingIndex() { return {"http://127.0.0.1:9/simple", "", true}; }
 
     int myContainers()
     {
@@ -82,24 +84,21 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_client = testing::requireEngine();
-        QVERIFY(m_wheelhouse.isValid() && m_hangHouse.isValid());
+        QVERIFY(m_wheelhouse.isValid());
+        // Left 0700, as QTemporaryDir (and mktemp -d) make it: the installer gets a copy, whatever the modes.
         const std::string dir = m_wheelhouse.path().toStdString();
-        ::chmod(dir.c_str(), 0755); // the installer runs as 65534 and reads it through a read-only bind
         makeWheel(dir, "alpha-dep", "alpha_dep", "1.0");
         makeWheel(dir, "alpha-dep", "alpha_dep", "2.0");
         makeWheel(dir, "beta-pkg", "betamod", "2.0", {"alpha-dep"}); // depends on another; import ≠ dist name
         makeWheel(dir, "PyYAML", "yaml", "6.0.99");                  // a stand-in: `import yaml` → pyyaml
         writeFile(dir + "/sdistonly-1.0.tar.gz", "setup.py would run here\n"); // D4: sdist only
-        // A wheel that never arrives: pip blocks reading the FIFO until the installer is killed.
-        const std::string hang = m_hangHouse.path().toStdString();
-        ::chmod(hang.c_str(), 0755);
-        QCOMPARE(::mkfifo((hang + "/hang-1.0-py3-none-any.whl").c_str(), 0644), 0);
     }
 
     void cleanupTestCase()
     {
         if (m_client) {
             QCOMPARE(myContainers(), 0); // no installer, probe or run container left behind
+            QCOMPARE(testing::managedVolumes(*m_client), 0); // no wheelhouse copy either
         }
     }
 
@@ -288,8 +287,7 @@ private Q_SLOTS:
         deps::Installer installer(*m_client, testing::sandboxImage());
         QElapsedTimer timer;
         timer.start();
-        auto hung = installer.install({{"hang", ""}}, {"", m_hangHouse.path().toStdString(), true}, 3s, {},
-                                      m_noCancel);
+        auto hung = installer.install({{"hang", ""}}, hangingIndex(), 3s, {}, m_noCancel);
         const qint64 ms = timer.elapsed();
         QVERIFY(!hung.has_value());
         QCOMPARE(hung.error().code, std::string("deps.install_timeout"));
@@ -307,8 +305,7 @@ private Q_SLOTS:
             std::this_thread::sleep_for(1500ms);
             cancel = true;
         });
-        auto cancelled =
-            installer.install({{"hang", ""}}, {"", m_hangHouse.path().toStdString(), true}, 60s, {}, cancel);
+        auto cancelled = installer.install({{"hang", ""}}, hangingIndex(), 60s, {}, cancel);
         canceller.join();
         QVERIFY(!cancelled.has_value());
         QCOMPARE(cancelled.error().code, std::string("deps.cancelled"));

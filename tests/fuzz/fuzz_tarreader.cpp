@@ -1,4 +1,4 @@
-// libFuzzer target: the tar reader behind copy-out (SECURITY-CASES F1–F5), fed in read sizes chosen by
+// libFuzzer target: the tar reader behind copy-out (docs/security.md, F1–F5), fed in read sizes chosen by
 // the input. Whatever the bytes, it must not crash, must keep its caps, and every entry it hands on
 // must have a relative, sanitised path (no `..`, no control or bidi characters).
 #include "agentrun/engine/tarreader.h"

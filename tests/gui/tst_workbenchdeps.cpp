@@ -1,6 +1,8 @@
 // A workbench run that needs a package installs it from the wheelhouse set in the Dependencies panel,
 // as docs/dependencies.md says (the panel's sources never reached the run request: deps.no_source).
 // Real engine, a wheel built at test time, no package index.
+#include "agentrun/deps/installer.h"
+#include "agentrun/engine/client.h"
 #include "agentrun/run/executor.h"
 
 #include <QComboBox>
@@ -38,9 +40,30 @@ private Q_SLOTS:
                                  .arg(QString::fromStdString(ping.error().message))));
     }
 
+    void cleanupTestCase()
+    {
+        // The temporary wheelhouse made a cache volume of its own: it must not outlive the test (issue 22,
+        // bug 11: the suite left one behind on every run).
+        auto endpoint = engine::Endpoint::resolve();
+        QVERIFY(endpoint);
+        engine::Client client(*endpoint);
+        auto image = client.inspectImage(m_executor.config().image);
+        QVERIFY(image);
+        const std::string volume =
+            deps::cacheVolumeName({{"agentrun-gui-wheel-probe", ""}}, image->value("Id", ""),
+                                  {"", wheelhouse().toStdString(), true});
+        // The run's container is removed in the background: until then the engine refuses (in use).
+        const auto removed = [&] {
+            client.request("DELETE", "/volumes/" + volume);
+            auto left = client.request("GET", "/volumes/" + volume);
+            return left && left->status == 404;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(removed(), volume.c_str(), 30000);
+    }
+
     void runInstallsFromThePanelsWheelhouse()
     {
-        const QString wheels = m_dir.filePath(QStringLiteral("wheels"));
+        const QString wheels = wheelhouse();
         QVERIFY(QDir().mkpath(wheels));
         // A distribution name no real index has: the run can only get it from this folder.
         testing::makeWheel(wheels.toStdString(), "agentrun-gui-wheel-probe", "agentrun_gui_wheel_probe",
@@ -71,6 +94,8 @@ private Q_SLOTS:
     }
 
 private:
+    QString wheelhouse() const { return m_dir.filePath(QStringLiteral("wheels")); }
+
     QTemporaryDir m_dir;
     run::Executor m_executor;
 };

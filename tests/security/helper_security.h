@@ -24,8 +24,8 @@ using agentrun::run::ResourceSample;
 /// Small limits so that the suite stays fast: 3 s, 128 MiB, 64 pids, 32 MiB /tmp, 256 KiB per stream.
 Limits smallLimits();
 
-/// One row of SECURITY-CASES.md: code run with the static check skipped (the container is the wall under
-/// test, not the lint) and what must come out.
+/// One row of docs/security.md's suite tables: code run with the static check skipped (the container is the
+/// wall under test, not the lint) and what must come out.
 struct Case
 {
     std::string id;       ///< "R3", "R13.stderr", …

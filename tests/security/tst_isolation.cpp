@@ -1,4 +1,5 @@
-// SECURITY-CASES.md "Isolation" (I1–I14) through Executor::run with the static check skipped, and I9
+// The I rows (isolation, I1–I14) of docs/security.md, "Results of the suite", through Executor::run with
+// the static check skipped, and I9
 // measured without the pinned seccomp profile too (the engine's built-in profile lets both through).
 #include "agentrun/engine/demuxer.h"
 #include "agentrun/sandbox/containerspec.h"

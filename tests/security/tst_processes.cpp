@@ -1,4 +1,5 @@
-// SECURITY-CASES.md "Processes" (P1–P5) through Executor::run with the static check skipped.
+// The P rows (processes, P1–P5) of docs/security.md, "Results of the suite", through Executor::run with
+// the static check skipped.
 #include "helper_security.h"
 
 using namespace sectest;

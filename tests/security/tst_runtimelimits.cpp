@@ -1,4 +1,5 @@
-// SECURITY-CASES.md "Runtime limits" (R1–R16) through Executor::run with the static check skipped.
+// The R rows (runtime limits, R1–R16) of docs/security.md, "Results of the suite", through Executor::run
+// with the static check skipped.
 #include "agentrun/run/resultjson.h"
 #include "helper_security.h"
 

@@ -327,7 +327,7 @@ private Q_SLOTS:
     void installerContainerIsHardened()
     {
         const deps::InstallSource wheelhouse{"", "/srv/wheels", true};
-        const auto spec = deps::installerSpec("img", "vol", {{"alpha", ""}}, wheelhouse, "{}");
+        const auto spec = deps::installerSpec("img", "vol", {{"alpha", ""}}, wheelhouse, "{}", "wheels-vol");
         const auto& host = spec["HostConfig"];
         QVERIFY(host["NetworkMode"] == "none");
         QVERIFY(spec["NetworkDisabled"] == true);
@@ -336,7 +336,10 @@ private Q_SLOTS:
         QVERIFY(host["CapDrop"] == nlohmann::json::array({"ALL"}));
         QVERIFY(host["SecurityOpt"].dump().find("no-new-privileges") != std::string::npos);
         QVERIFY(host["Mounts"].size() == 2u);
-        QVERIFY(host["Mounts"][1]["Source"] == "/srv/wheels");
+        // The host folder is never mounted: its copy in a volume is (its modes do not matter).
+        QVERIFY(host["Mounts"][1]["Type"] == "volume");
+        QVERIFY(host["Mounts"][1]["Source"] == "wheels-vol");
+        QVERIFY(host["Mounts"][1]["Target"] == "/wheelhouse");
         QVERIFY(host["Mounts"][1]["ReadOnly"] == true);
         QVERIFY(host["Mounts"][0]["Source"] == "vol");
         QVERIFY(host["Mounts"][0]["ReadOnly"] == false);

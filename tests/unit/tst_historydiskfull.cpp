@@ -1,4 +1,4 @@
-// SECURITY-CASES "disk full on a history write": the history database on a tiny tmpfs that fills up.
+// docs/security.md, "Disk full on a history write": the history database on a tiny tmpfs that fills up.
 // The write that does not fit must fail with a clear error, the file must stay consistent (every row
 // whole, none partial), and writing must work again once there is space.
 

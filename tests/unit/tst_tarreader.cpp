@@ -1,4 +1,4 @@
-// The tar reader and host writer behind copy-out (SECURITY-CASES F1–F5): links, devices and escaping
+// The tar reader and host writer behind copy-out (docs/security.md, F1–F5): links, devices and escaping
 // names never reach the host, caps abort early with bounded memory, names are sanitised, and bytes may
 // arrive split anywhere.
 #include "agentrun/engine/tar.h"

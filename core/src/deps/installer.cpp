@@ -7,11 +7,13 @@
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
+#include "deps/wheelhousecopy.h"
 
 #include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace agentrun::deps {
 
@@ -24,36 +26,6 @@ constexpr std::size_t KeptPipLines = 200;
 double msSince(Clock::time_point start)
 {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-Result<void> validateSource(const InstallSource& source)
-{
-    if (source.wheelhouse.empty() == source.indexUrl.empty()) {
-        return fail(errc::DepsSource, "Say where packages come from: a wheelhouse directory or an index URL "
-                                      "(exactly one of them).");
-    }
-    if (!source.wheelhouse.empty()) {
-        std::error_code error;
-        const std::filesystem::path path(source.wheelhouse);
-        if (!path.is_absolute() || !std::filesystem::is_directory(path, error)) {
-            return fail(errc::DepsSource, "The wheelhouse \"" + source.wheelhouse +
-                                              "\" is not an existing directory given by its absolute path.");
-        }
-        if (source.wheelhouse.find(',') != std::string::npos) {
-            return fail(errc::DepsSource,
-                        "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
-        }
-        return {};
-    }
-    const std::string& url = source.indexUrl;
-    const bool http = url.starts_with("https://") || url.starts_with("http://");
-    const bool clean =
-        std::ranges::none_of(url, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-    if (!http || !clean || url.size() > 2000) {
-        return fail(errc::DepsSource,
-                    "The index URL \"" + url.substr(0, 100) + "\" is not an http(s) URL without spaces.");
-    }
-    return {};
 }
 
 std::string joined(const std::vector<std::string>& items)
@@ -84,6 +56,39 @@ std::optional<std::vector<std::string>> markerMatches(const std::string& text, c
 }
 
 } // namespace
+
+Result<void> validateSource(const InstallSource& source)
+{
+    if (source.wheelhouse.empty() == source.indexUrl.empty()) {
+        return fail("deps.source", "Say where packages come from: a wheelhouse directory or an index URL "
+                                   "(exactly one of them).");
+    }
+    if (!source.wheelhouse.empty()) {
+        std::error_code error;
+        const std::filesystem::path path(source.wheelhouse);
+        if (!path.is_absolute() || !std::filesystem::is_directory(path, error)) {
+            return fail("deps.source", "The wheelhouse \"" + source.wheelhouse +
+                                           "\" is not an existing directory given by its absolute path.");
+        }
+        if (std::filesystem::directory_iterator(path, error); error) {
+            return fail("deps.source", "Cannot read the wheelhouse " + source.wheelhouse + ": " +
+                                           error.message() + ". Give a folder you can list (ls must work).");
+        }
+        if (source.wheelhouse.find(',') != std::string::npos) {
+            return fail("deps.source", "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
+        }
+        return {};
+    }
+    const std::string& url = source.indexUrl;
+    const bool http = url.starts_with("https://") || url.starts_with("http://");
+    const bool clean =
+        std::ranges::none_of(url, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+    if (!http || !clean || url.size() > 2000) {
+        return fail("deps.source",
+                    "The index URL \"" + url.substr(0, 100) + "\" is not an http(s) URL without spaces.");
+    }
+    return {};
+}
 
 std::string sourceLabel(const InstallSource& source)
 {
@@ -226,6 +231,16 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     if (auto created = createVolume(client, volume, labels); !created) {
         return std::unexpected(created.error());
     }
+    // The wheelhouse goes in as a copy (see WheelhouseVolume): removed when this install is over.
+    std::optional<WheelhouseVolume> wheels;
+    if (!source.wheelhouse.empty()) {
+        auto filled = WheelhouseVolume::fill(client, imageId, source.wheelhouse);
+        if (!filled) {
+            removeVolume(client, volume);
+            return std::unexpected(filled.error());
+        }
+        wheels.emplace(std::move(*filled));
+    }
     say("Installing " + joined(texts) +
         (source.wheelhouse.empty() ? " from " + sourceLabel(source) : " from the wheelhouse (offline)"));
 
@@ -251,9 +266,10 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
         }
         say(line);
     };
-    auto outcome =
-        runOneShot(client, installerSpec(imageId, volume, requirements, source, marker.dump()),
-                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel);
+    auto outcome = runOneShot(
+        client,
+        installerSpec(imageId, volume, requirements, source, marker.dump(), wheels ? wheels->name() : ""),
+        std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel);
     const auto discard = [&] { removeVolume(client, volume); };
     if (!outcome) {
         discard();

@@ -97,7 +97,7 @@ std::vector<std::string> pipArguments(const std::vector<Requirement>& requiremen
 
 nlohmann::json installerSpec(const std::string& image, const std::string& volume,
                              const std::vector<Requirement>& requirements, const InstallSource& source,
-                             const std::string& marker)
+                             const std::string& marker, const std::string& wheelhouseVolume)
 {
     const bool offline = !source.wheelhouse.empty();
     model::Limits limits;
@@ -136,10 +136,11 @@ nlohmann::json installerSpec(const std::string& image, const std::string& volume
     mounts.push_back(
         {{"Type", "volume"}, {"Source", volume}, {"Target", InstallerTarget}, {"ReadOnly", false}});
     if (offline) {
-        mounts.push_back({{"Type", "bind"},
-                          {"Source", source.wheelhouse},
+        mounts.push_back({{"Type", "volume"},
+                          {"Source", wheelhouseVolume},
                           {"Target", WheelhousePath},
-                          {"ReadOnly", true}});
+                          {"ReadOnly", true},
+                          {"VolumeOptions", {{"NoCopy", true}}}});
     }
     host["Mounts"] = mounts;
     return spec;

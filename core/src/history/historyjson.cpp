@@ -1,4 +1,5 @@
 #include "agentrun/history/historystore.h"
+#include "agentrun/history/historytext.h"
 
 #include "agentrun/errorcodes.h"
 #include "agentrun/model/runspecjson.h"
@@ -12,25 +13,7 @@ namespace agentrun::history {
 
 bool isKnownStatus(std::string_view status)
 {
-    using model::Status;
-    static constexpr std::array all = {Status::Ok,
-                                       Status::Exception,
-                                       Status::Blocked,
-                                       Status::DependencyRejected,
-                                       Status::InstallFailed,
-                                       Status::Timeout,
-                                       Status::OutOfMemory,
-                                       Status::Killed,
-                                       Status::OutputLimit,
-                                       Status::Cancelled,
-                                       Status::EngineError,
-                                       Status::InvalidRequest};
-    for (const Status s : all) {
-        if (model::toString(s) == status) {
-            return true;
-        }
-    }
-    return false;
+    return parseStatus(status).has_value();
 }
 
 Result<model::Limits> limitsFromJson(const nlohmann::json& json)

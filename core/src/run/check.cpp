@@ -1,6 +1,7 @@
 // The check stage of a run (run/stages.h): the request, the policy and the static analysis of the code.
 #include "run/stages.h"
 
+#include "agentrun/run/dependencysettings.h"
 #include "agentrun/run/validate.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/policy.h"
@@ -15,6 +16,9 @@ std::optional<RunEnd> validateRequest(const model::RunSpec& request)
 {
     // The one validation of a run description (run/validate.h), the same a front end may apply earlier.
     if (auto valid = validate(request); !valid) {
+        return RunEnd{model::Status::InvalidRequest, valid.error().message, valid.error().code};
+    }
+    if (auto valid = validateDependencySettings(request); !valid) { // before anything starts
         return RunEnd{model::Status::InvalidRequest, valid.error().message, valid.error().code};
     }
     return std::nullopt;

@@ -5,6 +5,7 @@
 #include "agentrun/deps/resolver.h"
 #include "agentrun/deps/whitelist.h"
 #include "agentrun/errorcodes.h"
+#include "agentrun/run/bridge.h"
 
 namespace agentrun::run {
 
@@ -39,6 +40,11 @@ Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, con
                     "give a local wheelhouse (--wheelhouse DIR) or an index URL "
                     "(--index-url URL), or run `agentrun deps bake` first.");
     }
+    if (source.wheelhouse.empty()) { // an index needs the network: say so now, not after pip's retries
+        if (auto bridge = requireBridgeNetwork(client, "--index-url"); !bridge) {
+            return std::unexpected(bridge.error());
+        }
+    }
     observer.stageChanged(Stage::Installing);
     auto baked = deps::bake(
         client, image, *requirements, source, timeout,
@@ -70,6 +76,46 @@ model::Status failureStatus(const Error& error)
 }
 
 } // namespace
+
+Result<void> validateDependencySettings(const model::RunSpec& request)
+{
+    auto whitelist = deps::Whitelist::parse(request.allow);
+    if (!whitelist) {
+        return std::unexpected(whitelist.error());
+    }
+    for (const auto& spec : request.cached) {
+        if (auto parsed = deps::parseRequirement(spec); !parsed) {
+            return std::unexpected(parsed.error());
+        }
+    }
+    if (!request.wheelhouse.empty()) {
+        return deps::validateSource({.indexUrl = {}, .wheelhouse = request.wheelhouse});
+    }
+    if (!request.indexUrl.empty()) {
+        return deps::validateSource({.indexUrl = request.indexUrl, .wheelhouse = {}});
+    }
+    return {};
+}
+
+Result<void> requireDependencySource(const model::RunSpec& request)
+{
+    auto whitelist = deps::Whitelist::parse(request.allow);
+    if (!whitelist) {
+        return std::unexpected(whitelist.error());
+    }
+    if (whitelist->entries().empty() || !request.cached.empty() || !request.wheelhouse.empty() ||
+        !request.indexUrl.empty()) {
+        return {};
+    }
+    std::string names;
+    for (const auto& [name, pin] : whitelist->entries()) {
+        names += (names.empty() ? "" : ", ") + name + pin;
+    }
+    return fail("deps.no_source",
+                "The whitelist names packages to install (" + names +
+                    ") but no package source is set: give a local wheelhouse (--wheelhouse DIR) or an "
+                    "index URL (--index-url URL). Packages already in the image need no --allow.");
+}
 
 DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
                                    const std::string& image, const model::RunSpec& request,
@@ -123,6 +169,11 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
                                           (resolution.packages.size() > 1 ? " and more" : "") +
                                           " but no package source is set: give a local wheelhouse "
                                           "(--wheelhouse DIR) or an index URL (--index-url URL)."});
+    }
+    if (source.wheelhouse.empty()) { // an index needs the network: say so now, not after pip's retries
+        if (auto bridge = requireBridgeNetwork(client, "--index-url"); !bridge) {
+            return failWith(model::Status::EngineError, bridge.error());
+        }
     }
     observer.stageChanged(Stage::Installing);
     auto installed = installer.install(

@@ -2,6 +2,7 @@
 
 #include "agentrun/deps/installer.h"
 #include "agentrun/engine/client.h"
+#include "agentrun/run/dependencysettings.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/safety/finding.h"
 

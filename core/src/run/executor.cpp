@@ -1,4 +1,6 @@
 #include "agentrun/run/executor.h"
+#include "agentrun/run/bridge.h"
+#include "agentrun/run/syntaxerror.h"
 
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
@@ -150,6 +152,14 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     observer.stageChanged(Stage::Checking);
     const auto report = checkCode(request, result, observer);
     if (!report) {
+        safety::Report blocked;
+        blocked.allowed = false;
+        blocked.findings = result.findings;
+        if (report.error().status == model::Status::Blocked && blockedForSyntax(blocked)) {
+            // Python's own SyntaxError and caret (compiled, never run, in a sandbox): still a block.
+            return finish({model::Status::Blocked, syntaxErrorMessage(*this, request, blocked, cancel),
+                           "safety.syntax_error"});
+        }
         return finish(report.error());
     }
     if (cancel.cancelled()) {
@@ -162,6 +172,11 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     engine::Client& engine = **client;
     if (auto missing = requireRuntime(request.limits.runtime, m_impl->info().runtimes)) {
         return finish(std::move(*missing));
+    }
+    if (request.limits.network == "bridge") { // never a silent loopback-only run
+        if (auto bridge = requireBridgeNetwork(engine, "--network bridge"); !bridge) {
+            return finish(engineFailure(bridge.error()));
+        }
     }
 
     // 2. Resolve and install: the code's imports against the image's Python and the whitelist, installed

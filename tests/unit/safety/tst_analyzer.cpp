@@ -1,5 +1,5 @@
-// The analyzer against the static-check table of SECURITY-CASES.md, bypass variants, ordinary code,
-// positions and bounds.
+// The analyzer against the static-check cases S1–S13 (docs/safety.md, "Tests"), bypass variants, ordinary
+// code, positions and bounds.
 
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/reportjson.h"

@@ -31,8 +31,8 @@ inline constexpr const char* DepsLabel = "org.agentrun.deps";
 struct InstallSource
 {
     std::string indexUrl; ///< http(s) index: the installer container gets network for this phase only
-    std::string
-        wheelhouse; ///< host directory of wheels, mounted read-only: --no-index --find-links, no network
+    std::string wheelhouse; ///< host directory of wheels, copied in for the install: --no-index --find-links,
+                            ///< no network
     bool onlyBinary = true; ///< --only-binary :all: (never run a package's setup.py)
 };
 
@@ -103,10 +103,16 @@ std::string cacheVolumeName(const std::vector<Requirement>& requirements, const 
 std::vector<std::string> pipArguments(const std::vector<Requirement>& requirements,
                                       const InstallSource& source);
 
-/// The Engine API create body of the installer container (exposed for tests and `--dry-run` views).
+/// Exactly one of a wheelhouse (an existing folder given by its absolute path, one you can list) or an
+/// http(s) index URL without spaces; deps.source saying what is wrong otherwise. Nothing is contacted.
+Result<void> validateSource(const InstallSource& source);
+
+/// The Engine API create body of the installer container (exposed for tests and `--dry-run` views). With
+/// a wheelhouse source, `wheelhouseVolume` is the volume holding its copy (mounted read-only at
+/// /wheelhouse): the host folder itself is never mounted, so its permissions do not matter.
 nlohmann::json installerSpec(const std::string& image, const std::string& volume,
                              const std::vector<Requirement>& requirements, const InstallSource& source,
-                             const std::string& marker);
+                             const std::string& marker, const std::string& wheelhouseVolume = {});
 
 /// "Failed to install dependency X: <reason>" from pip's output lines: the last `ERROR:` line is the
 /// reason, X the requirements it names (all of them when it names none).

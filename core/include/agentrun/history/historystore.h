@@ -35,7 +35,7 @@ struct RunRecord
     std::string runId;
     std::int64_t createdMs = 0; ///< Unix time in milliseconds
     std::string source;         ///< "cli", "rest", "workbench"
-    std::string status;         ///< as model::toString(Status)
+    std::string status;         ///< as model::toString(model::Status)
     int exitCode = -1;
     std::string message;
     std::string errorCode;

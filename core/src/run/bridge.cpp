@@ -1,0 +1,40 @@
+#include "agentrun/run/bridge.h"
+
+#include "agentrun/engine/client.h"
+
+namespace agentrun::run {
+
+Result<bool> hasBridgeNetwork(engine::Client& client)
+{
+    auto response = client.request("GET", "/networks/bridge");
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 404) {
+        return false;
+    }
+    if (response->status != 200) {
+        return std::unexpected(engine::httpError(response->status, response->body, "network bridge"));
+    }
+    return true;
+}
+
+Result<void> requireBridgeNetwork(engine::Client& client, const std::string& what)
+{
+    auto bridge = hasBridgeNetwork(client);
+    if (!bridge) {
+        return std::unexpected(bridge.error());
+    }
+    if (!*bridge) {
+        return fail("engine.no_bridge",
+                    what +
+                        " needs a network, but this Docker engine has no bridge network (it was started "
+                        "with --bridge=none, as ./packaging/quickstart.sh test starts one), so nothing was "
+                        "run: restart the engine with its default bridge (sudo systemctl restart docker, "
+                        "or ./packaging/quickstart.sh), or set DOCKER_HOST to one that has it. `agentrun "
+                        "doctor` shows the engine's networks.");
+    }
+    return {};
+}
+
+} // namespace agentrun::run
