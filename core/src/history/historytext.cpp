@@ -17,7 +17,7 @@ bool neverRan(std::string_view status)
     static constexpr std::array notRun = {model::Status::Blocked, model::Status::DependencyRejected, model::Status::InstallFailed,
                                           model::Status::InvalidRequest};
     for (const model::Status s : notRun) {
-        if (run::toString(s) == status) {
+        if (model::toString(s) == status) {
             return true;
         }
     }
@@ -42,14 +42,14 @@ std::optional<model::Status> parseStatus(std::string_view status)
                                        model::Status::EngineError,
                                        model::Status::InvalidRequest};
     for (const model::Status s : all) {
-        if (run::toString(s) == status) {
+        if (model::toString(s) == status) {
             return s;
         }
     }
     return std::nullopt;
 }
 
-int model::cliExitStatus(std::string_view status, int exitCode)
+int cliExitStatus(std::string_view status, int exitCode)
 {
     const auto parsed = parseStatus(status);
     // A status written by a newer version: its own code is all there is.

@@ -3,6 +3,8 @@
 #include "run/livestream.h"
 #include "run/stages.h"
 
+#include "agentrun/run/collect.h"
+
 namespace agentrun::run {
 
 EngineRecord readEngineRecord(engine::Client& engine, const std::string& containerId)

@@ -15,7 +15,7 @@ std::optional<model::Status> parseStatus(std::string_view status);
 /// timeout, 125 for a block, … and the program's own status when it ended by itself. The stored
 /// exit_code stays the container's (137 for a sandbox stopped at its timeout): `agentrun history` shows
 /// what the person saw.
-int model::cliExitStatus(std::string_view status, int exitCode);
+int cliExitStatus(std::string_view status, int exitCode);
 
 /// "41.2 MiB peak", or why no peak is known: a sandbox stopped from outside (timeout, cancel) or a run
 /// that never started never reported one, and "0 B" would read as a measurement.
