@@ -183,6 +183,17 @@ int runCommandLine(int argc, char** argv)
             message = "unknown option " + message.substr(extra.size());
         } else if (message.starts_with(extra)) {
             message = "unexpected argument " + message.substr(extra.size());
+        } else if (message == "A subcommand is required") {
+            // "image needs build or status" says what to type.
+            std::string names;
+            const auto subcommands = where->get_subcommands([](const CLI::App*) { return true; });
+            for (std::size_t i = 0; i < subcommands.size(); ++i) {
+                names += (i == 0                        ? ""
+                          : i + 1 == subcommands.size() ? " or "
+                                                        : ", ") +
+                         subcommands[i]->get_name();
+            }
+            message = where->get_name() + " needs a subcommand: " + names;
         }
         std::cerr << "agentrun: " << message << " (see " << commandPath(where) << " --help)\n";
         return 2;

@@ -102,6 +102,9 @@ private Q_SLOTS:
             << QStringList{"deps", "list", "--frob"} << QByteArray("unknown option --frob");
         QTest::newRow("image build --base without a value")
             << QStringList{"image", "build", "--base"} << QByteArray("--base");
+        QTest::newRow("image without a subcommand")
+            << QStringList{"image"} << QByteArray("image needs a subcommand: build or status");
+        QTest::newRow("image frob") << QStringList{"image", "frob"} << QByteArray("image needs a subcommand");
         QTest::newRow("image status --force (a build option)")
             << QStringList{"image", "status", "--force"} << QByteArray("unknown option --force");
     }
