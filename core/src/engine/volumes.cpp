@@ -2,7 +2,7 @@
 #include "agentrun/engine/client.h"
 
 #include "engine/jsonfield.h"
-#include "engine/urlencode.h"
+#include "agentrun/engine/urlencode.h"
 
 namespace agentrun::engine {
 

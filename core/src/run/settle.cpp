@@ -1,5 +1,6 @@
 // The stages after a run's stream (run/stages.h): the engine's record, the files, the container, the
 // verdict.
+#include "agentrun/run/collect.h"
 #include "run/livestream.h"
 #include "run/stages.h"
 
