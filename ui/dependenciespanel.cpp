@@ -13,7 +13,7 @@
 #include <QVBoxLayout>
 
 #include "agentrun/deps/whitelist.h"
-#include "agentrun/run/executor.h"
+#include "agentrun/run/executorconfig.h"
 
 #include "dependencybakedialog.h"
 #include "dependencycacheview.h"
@@ -37,16 +37,10 @@ QStringList lines(const QString& text)
     return out;
 }
 
-std::string sandboxImage()
-{
-    const QByteArray image = qgetenv("AGENTRUN_IMAGE");
-    return image.isEmpty() ? agentrun::run::ExecutorConfig{}.image : image.toStdString();
-}
-
 } // namespace
 
 DependenciesPanel::DependenciesPanel(Settings& settings, QWidget* parent)
-    : DependenciesPanel(settings, engineCacheBackend(sandboxImage()), parent)
+    : DependenciesPanel(settings, engineCacheBackend(agentrun::run::configFromEnvironment()), parent)
 {}
 
 DependenciesPanel::DependenciesPanel(Settings& settings, DependencyCacheBackend backend, QWidget* parent)

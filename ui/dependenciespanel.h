@@ -35,8 +35,8 @@ public:
         Listed
     };
 
-    /// The cache view and "Bake image" talk to the engine (DOCKER_HOST) about AGENTRUN_IMAGE or the
-    /// default sandbox image.
+    /// The cache view and "Bake image" talk to the engine and image of this process's environment
+    /// (run::configFromEnvironment()); the main window passes its executor's instead.
     explicit DependenciesPanel(Settings& settings, QWidget* parent = nullptr);
     DependenciesPanel(Settings& settings, DependencyCacheBackend backend, QWidget* parent = nullptr);
 

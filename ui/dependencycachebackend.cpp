@@ -1,76 +1,43 @@
 #include "dependencycachebackend.h"
 
 #include "agentrun/deps/bake.h"
-#include "agentrun/engine/client.h"
-#include "agentrun/engine/endpoint.h"
+#include "agentrun/run/cacheservice.h"
 
-#include <algorithm>
 #include <memory>
 
 namespace agentrun::ui {
 
-namespace {
-
-agentrun::Result<std::unique_ptr<agentrun::engine::Client>> connect()
-{
-    auto endpoint = agentrun::engine::Endpoint::resolve();
-    if (!endpoint)
-        return std::unexpected(endpoint.error());
-    auto client = std::make_unique<agentrun::engine::Client>(*endpoint);
-    if (auto info = client->info(); !info)
-        return std::unexpected(info.error());
-    return client;
-}
-
-} // namespace
-
-DependencyCacheBackend engineCacheBackend(std::string image)
+DependencyCacheBackend engineCacheBackend(const agentrun::run::ExecutorConfig& config)
 {
     namespace deps = agentrun::deps;
+    using Kind = DependencyCacheItem::Kind;
+    // Shared by the functions (each called on a worker thread; the service is thread-safe).
+    auto cache = std::make_shared<agentrun::run::CacheService>(config);
     DependencyCacheBackend backend;
-    backend.list = [image]() -> agentrun::Result<std::vector<DependencyCacheItem>> {
-        auto client = connect();
-        if (!client)
-            return std::unexpected(client.error());
-        deps::Installer installer(**client, image);
-        auto volumes = installer.listCache();
-        if (!volumes)
-            return std::unexpected(volumes.error());
-        auto images = deps::listBakedImages(**client);
-        if (!images)
-            return std::unexpected(images.error());
+    backend.list = [cache]() -> agentrun::Result<std::vector<DependencyCacheItem>> {
+        auto listing = cache->list();
+        if (!listing)
+            return std::unexpected(listing.error());
         std::vector<DependencyCacheItem> items;
-        for (const auto& baked : *images)
-            items.push_back({DependencyCacheItem::Kind::BakedImage, baked.tag, baked.requirements,
-                             baked.source, baked.created, baked.sizeBytes, false});
-        for (const auto& volume : *volumes)
-            items.push_back({DependencyCacheItem::Kind::Volume, volume.volume, volume.requirements,
-                             volume.source, volume.created, volume.sizeBytes, volume.inUse});
+        for (const auto& baked : listing->baked)
+            items.push_back({Kind::BakedImage, baked.tag, baked.requirements, baked.source, baked.created,
+                             baked.sizeBytes, false});
+        for (const auto& volume : listing->volumes)
+            items.push_back({Kind::Volume, volume.volume, volume.requirements, volume.source, volume.created,
+                             volume.sizeBytes, volume.inUse});
         return items;
     };
-    backend.remove = [image](const DependencyCacheItem& item) -> agentrun::Result<void> {
-        auto client = connect();
-        if (!client)
-            return std::unexpected(client.error());
-        if (item.kind == DependencyCacheItem::Kind::BakedImage)
-            return deps::removeBakedImage(**client, item.name);
-        deps::Installer installer(**client, image);
-        return installer.removeCache(item.name);
+    backend.remove = [cache](const DependencyCacheItem& item) -> agentrun::Result<void> {
+        return item.kind == Kind::BakedImage ? cache->removeBakedImage(item.name)
+                                             : cache->removeVolume(item.name);
     };
-    backend.prune = [image]() -> agentrun::Result<int> {
-        auto client = connect();
-        if (!client)
-            return std::unexpected(client.error());
-        deps::Installer installer(**client, image);
-        auto volumes = installer.pruneCache();
-        if (!volumes)
-            return std::unexpected(volumes.error());
-        auto images = deps::pruneBakedImages(**client);
-        if (!images)
-            return std::unexpected(images.error());
-        return *volumes + *images;
+    backend.prune = [cache]() -> agentrun::Result<int> {
+        auto pruned = cache->prune();
+        if (!pruned)
+            return std::unexpected(pruned.error());
+        return pruned->volumes + pruned->images;
     };
-    backend.bake = [image](const std::vector<std::string>& cached, const std::vector<std::string>& allow,
+    backend.bake = [cache](const std::vector<std::string>& cached, const std::vector<std::string>& allow,
                            const deps::InstallSource& source,
                            const DependencyCacheBackend::Progress& progress,
                            const std::atomic<bool>& cancel) -> agentrun::Result<std::string> {
@@ -80,11 +47,7 @@ DependencyCacheBackend engineCacheBackend(std::string image)
         auto requirements = deps::cachedRequirements(cached, *whitelist);
         if (!requirements)
             return std::unexpected(requirements.error());
-        auto client = connect();
-        if (!client)
-            return std::unexpected(client.error());
-        auto baked =
-            deps::bake(**client, image, *requirements, source, std::chrono::minutes(10), progress, cancel);
+        auto baked = cache->bake(*requirements, source, std::chrono::minutes(10), progress, cancel);
         if (!baked)
             return std::unexpected(baked.error());
         return baked->image;

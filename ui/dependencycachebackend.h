@@ -2,6 +2,7 @@
 
 #include "agentrun/deps/installer.h"
 #include "agentrun/error.h"
+#include "agentrun/run/executorconfig.h"
 
 #include <atomic>
 #include <cstdint>
@@ -46,7 +47,8 @@ struct DependencyCacheBackend
         bake;
 };
 
-/// The real backend: the engine at DOCKER_HOST (or the default socket), bakes derived from `image`.
-DependencyCacheBackend engineCacheBackend(std::string image);
+/// The real backend (run::CacheService, as `agentrun deps`): the executor's engine and image; bakes are
+/// derived from that image.
+DependencyCacheBackend engineCacheBackend(const agentrun::run::ExecutorConfig& config);
 
 } // namespace agentrun::ui

@@ -1,35 +1,26 @@
 #include "imagebuilddialog.h"
 
-#include "agentrun/engine/client.h"
-#include "agentrun/engine/endpoint.h"
-#include "agentrun/sandbox/imagebuilder.h"
+#include "agentrun/run/imageservice.h"
 
 #include <QDialogButtonBox>
 #include <QPushButton>
 
+#include <memory>
+
 namespace agentrun::ui {
 
-ImageBuildDialog::BuildFunction ImageBuildDialog::sandboxImageBuilder(const std::string& image)
+ImageBuildDialog::BuildFunction
+ImageBuildDialog::sandboxImageBuilder(const agentrun::run::ExecutorConfig& config)
 {
+    // One service for every build of this window: the engine it talks to is the executor's.
+    auto images = std::make_shared<agentrun::run::ImageService>(config);
     return
-        [image](const Progress& progress, const std::atomic<bool>& cancel) -> agentrun::Result<std::string> {
-            auto root = agentrun::sandbox::locateSandboxSources();
-            if (!root)
-                return std::unexpected(root.error());
-            auto inputs = agentrun::sandbox::readSandboxInputs(*root);
-            if (!inputs)
-                return std::unexpected(inputs.error());
-            auto endpoint = agentrun::engine::Endpoint::resolve();
-            if (!endpoint)
-                return std::unexpected(endpoint.error());
-            agentrun::engine::Client client(*endpoint);
-            if (auto info = client.info(); !info)
-                return std::unexpected(info.error());
-            const std::string base = client.inspectImage(agentrun::sandbox::DefaultBase)
-                                         ? agentrun::sandbox::DefaultBase
-                                         : agentrun::sandbox::OfflineBase;
-            progress("Building " + image + " on " + base);
-            return agentrun::sandbox::buildSandboxImage(client, *inputs, base, image, progress, cancel);
+        [images](const Progress& progress, const std::atomic<bool>& cancel) -> agentrun::Result<std::string> {
+            auto base = images->defaultBase();
+            if (!base)
+                return std::unexpected(base.error());
+            progress("Building " + images->config().image + " on " + *base);
+            return images->build(*base, progress, cancel);
         };
 }
 

@@ -2,6 +2,8 @@
 
 #include "jobdialog.h"
 
+#include "agentrun/run/executorconfig.h"
+
 namespace agentrun::ui {
 
 /// Offers to build the sandbox image: shows the build's lines as they come, Cancel stops it. The build
@@ -14,9 +16,9 @@ public:
     /// Blocking; returns the image id (see JobDialog::Job).
     using BuildFunction = Job;
 
-    /// The real build: the sandbox image from the project's sources on python:3.11-slim when present,
-    /// else the offline base (as `agentrun image build`), tagged `image` (the image the runs use).
-    static BuildFunction sandboxImageBuilder(const std::string& image);
+    /// The real build (run::ImageService, as `agentrun image build`): the sandbox image from the
+    /// project's sources on the default base, tagged as the runs' image, on the executor's engine.
+    static BuildFunction sandboxImageBuilder(const agentrun::run::ExecutorConfig& config);
 
     ImageBuildDialog(BuildFunction build, const QString& reason, QWidget* parent = nullptr);
 

@@ -91,8 +91,8 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
         else
             m_consolePanel->console()->appendStage(tr("— not recorded in the history: %1").arg(error));
     });
-    // The image the runs use, which need not be the default one (AGENTRUN_IMAGE).
-    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->executor().config().image);
+    // The image and engine the runs use, which need not be the defaults (AGENTRUN_IMAGE, DOCKER_HOST).
+    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->executor().config());
     m_engineMonitor = new EngineMonitor(*m_controller, this);
     connect(m_engineMonitor, &EngineMonitor::stateChanged, this,
             [this](EngineMonitor::State state, const QString& text) {
@@ -290,7 +290,9 @@ void MainWindow::createDocks()
     connect(m_policyPanel, &PolicyPanel::loadError, this,
             [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     m_limitsDock->raise();
-    m_depsPanel = new DependenciesPanel(m_settings, this);
+    // The cache view and bakes use the runs' engine and image.
+    m_depsPanel =
+        new DependenciesPanel(m_settings, engineCacheBackend(m_controller->executor().config()), this);
     QDockWidget* deps = addPanel(m_depsPanel, QStringLiteral("dependenciesDock"), tr("Dependencies"),
                                  Qt::RightDockWidgetArea);
     tabifyDockWidget(m_limitsDock, deps);

@@ -69,13 +69,6 @@ std::string commandPath(const CLI::App* command)
     return path;
 }
 
-/// The self-parsing commands by name, for `agentrun help NAME`.
-std::map<std::string, int (*)(std::span<char* const>)>& selfParsers()
-{
-    static std::map<std::string, int (*)(std::span<char* const>)> parsers;
-    return parsers;
-}
-
 } // namespace
 
 CLI::App& addCommand(CLI::App& parent, const std::string& name, const std::string& summary,
@@ -113,23 +106,6 @@ CLI::Option* addRepeated(CLI::App& command, const std::string& names, std::vecto
     return command.add_option(names, into, help)->type_name(valueName)->allow_extra_args(false);
 }
 
-void addSelfParsingCommand(CLI::App& parent, const std::string& name, const std::string& summary,
-                           int (*parse)(std::span<char* const>), CommandStatus& status)
-{
-    selfParsers()[name] = parse;
-    CLI::App* command = parent.add_subcommand(name, summary);
-    command->prefix_command(); // everything after the name is the command's own
-    command->set_help_flag();
-    command->callback([command, parse, &status] {
-        std::vector<std::string> words = command->remaining();
-        std::vector<char*> pointers;
-        for (auto& word : words) {
-            pointers.push_back(word.data());
-        }
-        status.value = parse(std::span<char* const>(pointers.data(), pointers.size()));
-    });
-}
-
 int runCommandLine(int argc, char** argv)
 {
     CLI::App app(Description, "agentrun");
@@ -147,13 +123,11 @@ int runCommandLine(int argc, char** argv)
     addRunCommand(app, status);
     addCheckCommand(app, status);
     addServeCommand(app, status);
-    addSelfParsingCommand(app, "image", "build the sandbox image, or show its status", imageCommand, status);
+    addImageCommand(app, status);
     addProfileCommand(app, status);
-    addSelfParsingCommand(app, "deps", "cached dependency sets and baked images: list, prune, bake",
-                          depsCommand, status);
+    addDepsCommand(app, status);
     addDoctorCommand(app, status);
-    addSelfParsingCommand(app, "history", "runs recorded by run and serve (blocked ones too)", historyCommand,
-                          status);
+    addHistoryCommand(app, status);
 
     // `agentrun help COMMAND [SUBCOMMAND]` is `agentrun COMMAND [SUBCOMMAND] --help`.
     std::vector<std::string> topic;
@@ -174,14 +148,6 @@ int runCommandLine(int argc, char** argv)
                 return;
             }
             target = next;
-        }
-        if (target->get_help_ptr() == nullptr && target != &app) {
-            // A self-parsing command answers --help itself.
-            std::string flag = "--help";
-            char* words[] = {flag.data()};
-            const auto parse = selfParsers().at(target->get_name());
-            status.value = parse(std::span<char* const>(words, 1));
-            return;
         }
         std::cout << helpOf(*target);
         status.value = 0;
@@ -217,6 +183,17 @@ int runCommandLine(int argc, char** argv)
             message = "unknown option " + message.substr(extra.size());
         } else if (message.starts_with(extra)) {
             message = "unexpected argument " + message.substr(extra.size());
+        } else if (message == "A subcommand is required") {
+            // "image needs build or status" says what to type.
+            std::string names;
+            const auto subcommands = where->get_subcommands([](const CLI::App*) { return true; });
+            for (std::size_t i = 0; i < subcommands.size(); ++i) {
+                names += (i == 0                        ? ""
+                          : i + 1 == subcommands.size() ? " or "
+                                                        : ", ") +
+                         subcommands[i]->get_name();
+            }
+            message = where->get_name() + " needs a subcommand: " + names;
         }
         std::cerr << "agentrun: " << message << " (see " << commandPath(where) << " --help)\n";
         return 2;

@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <optional>
-#include <span>
 #include <string>
 
 namespace agentrun::cli {
@@ -35,11 +34,6 @@ CLI::Option* addValue(CLI::App& command, const std::string& names, std::optional
 /// A repeatable value option (`--allow A --allow B`): each occurrence takes exactly one value.
 CLI::Option* addRepeated(CLI::App& command, const std::string& names, std::vector<std::string>& into,
                          const std::string& help, const std::string& valueName);
-
-/// A command that still parses its own arguments (it gets everything after its name, --help included):
-/// listed and dispatched like the others.
-void addSelfParsingCommand(CLI::App& parent, const std::string& name, const std::string& summary,
-                           int (*parse)(std::span<char* const>), CommandStatus& status);
 
 /// Declares every command, parses argv and runs the chosen command; returns the process exit status
 /// (2 on bad usage, with "agentrun: <what is wrong>" and where to look on stderr).

@@ -2,7 +2,6 @@
 
 #include "commandline.h"
 
-#include <span>
 
 namespace agentrun::cli {
 
@@ -12,10 +11,8 @@ void addCheckCommand(CLI::App& app, CommandStatus& status);
 void addDoctorCommand(CLI::App& app, CommandStatus& status);
 void addProfileCommand(CLI::App& app, CommandStatus& status);
 void addServeCommand(CLI::App& app, CommandStatus& status);
-
-// Commands that still walk their own arguments (args.h); they get everything after their name.
-int imageCommand(std::span<char* const> args);
-int depsCommand(std::span<char* const> args);
-int historyCommand(std::span<char* const> args);
+void addImageCommand(CLI::App& app, CommandStatus& status);
+void addDepsCommand(CLI::App& app, CommandStatus& status);
+void addHistoryCommand(CLI::App& app, CommandStatus& status);
 
 } // namespace agentrun::cli

@@ -1,119 +1,79 @@
 #include "args.h"
 #include "commands.h"
+#include "limitflags.h"
 
 #include "agentrun/deps/bake.h"
 #include "agentrun/deps/installer.h"
 #include "agentrun/engine/client.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/profile/profile.h"
-#include "agentrun/run/executor.h"
+#include "agentrun/run/cacheservice.h"
+#include "agentrun/run/executorconfig.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 namespace agentrun::cli {
 
 namespace {
-constexpr const char* DepsUsage =
-    R"(Usage: agentrun deps [list [--json] [--baked] | prune | bake [OPTIONS] [SPEC...]]
 
-Installed dependency sets are cached in engine volumes (one per image, source and requirement set), so
+constexpr const char* DepsDescription =
+    R"(Installed dependency sets are cached in engine volumes (one per image, source and requirement set), so
 a second run with the same packages skips pip. Cached dependencies (a profile's "cached" list) are baked
-into an image derived from the sandbox image; runs of that profile use it and install nothing for them.
+into an image derived from the sandbox image ($AGENTRUN_IMAGE, else agentrun-sandbox:latest); runs of
+that profile use it and install nothing for them. Without a subcommand: list. Exit 0 done, 3 engine
+unavailable.)";
 
-  list    the cache volumes and the baked images: requirements, source, size, in use
-          --json: the cache volumes as JSON; --json --baked: the baked images as JSON
-  prune   removes every cache volume and every baked image no container uses
-  bake    bakes SPECs (default: the profile's cached dependencies) into agentrun-sandbox-deps:<hash>,
-          or reuses it when it is there; pip's and the build's progress go to stderr, the tag to stdout
-          --profile P         whitelist, cached list and package source from profile P
-          --wheelhouse DIR    install offline from a folder of wheels (default: the profile's)
-          --index-url URL     install from an index, with network for the install phase only
-          --timeout SECONDS   for the install and for the build (default 600)
-          Every SPEC must be in the profile's whitelist ("Some cached dependencies are not in the
-          whitelist."); without a profile the SPECs named are the whitelist.
-)";
+constexpr const char* BakeDescription =
+    R"(Bakes SPECs (default: the profile's cached dependencies) into agentrun-sandbox-deps:<hash>, or reuses
+it when it is there; pip's and the build's progress go to stderr, the tag to stdout. Every SPEC must be
+in the profile's whitelist ("Some cached dependencies are not in the whitelist."); without a profile the
+SPECs named are the whitelist. Exit 0 baked or reused, 1 refused or failed, 2 bad usage, 3 engine
+unavailable.)";
+
+struct ListOptions
+{
+    bool json = false;
+    bool baked = false;
+};
+
+struct BakeOptions
+{
+    std::optional<std::string> profile;
+    std::vector<std::string> specs;
+    std::optional<std::string> wheelhouse;
+    std::optional<std::string> indexUrl;
+    std::optional<std::string> timeout;
+};
 
 std::atomic<bool> g_cancelBake{false};
-
-engine::Client* connect(std::optional<engine::Client>& slot)
-{
-    auto endpoint = engine::Endpoint::resolve();
-    if (!endpoint) {
-        std::cerr << "agentrun: " << endpoint.error().message << "\n";
-        return nullptr;
-    }
-    slot.emplace(*endpoint);
-    if (auto info = slot->info(); !info) {
-        std::cerr << "agentrun: " << info.error().message << "\n";
-        return nullptr;
-    }
-    return &*slot;
-}
-
-std::string sandboxImage()
-{
-    const char* image = std::getenv("AGENTRUN_IMAGE");
-    return image ? image : run::ExecutorConfig{}.image;
-}
 
 std::string sizeText(std::int64_t bytes)
 {
     return bytes >= 0 ? model::formatSize(bytes) : std::string("size unknown");
 }
 
-int bakeCommand(Args& args)
+int bakeCommand(const BakeOptions& options)
 {
     std::optional<profile::Profile> loaded;
-    std::vector<std::string> specs;
-    std::optional<std::string> wheelhouse;
-    std::optional<std::string> indexUrl;
-    double timeout = 600;
-    while (!args.done()) {
-        if (args.is("--profile")) {
-            auto name = args.value();
-            if (!name) {
-                return 2;
-            }
-            const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
-            auto profile = store.load(*name);
-            if (!profile) {
-                return usageError(profile.error().message);
-            }
-            loaded = *profile;
-        } else if (args.is("--wheelhouse")) {
-            wheelhouse = args.value();
-            if (!wheelhouse) {
-                return 2;
-            }
-        } else if (args.is("--index-url")) {
-            indexUrl = args.value();
-            if (!indexUrl) {
-                return 2;
-            }
-        } else if (args.is("--timeout")) {
-            auto value = args.value();
-            if (!value) {
-                return 2;
-            }
-            char* end = nullptr;
-            timeout = std::strtod(value->c_str(), &end);
-            if (end == value->c_str() || *end != '\0' || !(timeout >= 1 && timeout <= 86400)) {
-                return usageError("--timeout takes seconds from 1 to 86400, not \"" + *value + "\"");
-            }
-        } else if (args.is("--help") || args.is("-h")) {
-            std::cout << DepsUsage;
-            return 0;
-        } else if (args.peek().starts_with("-")) {
-            return usageError("unknown option " + args.take() + " (see agentrun deps --help)");
-        } else {
-            specs.push_back(args.take());
+    std::vector<std::string> specs = options.specs;
+    if (options.profile) {
+        const profile::ProfileStore store(profile::ProfileStore::defaultDirectory());
+        auto profile = store.load(*options.profile);
+        if (!profile) {
+            return usageError(profile.error().message);
         }
+        loaded = *profile;
+    }
+    const std::optional<std::string>& wheelhouse = options.wheelhouse;
+    const std::optional<std::string>& indexUrl = options.indexUrl;
+    double timeout = 600;
+    if (options.timeout && (!parseNumber(*options.timeout, timeout) || !(timeout >= 1 && timeout <= 86400))) {
+        return usageError("--timeout takes seconds from 1 to 86400, not \"" + *options.timeout + "\"");
     }
     if (specs.empty() && loaded) {
         specs = loaded->cached;
@@ -147,15 +107,11 @@ int bakeCommand(Args& args)
         return usageError("give --wheelhouse or --index-url, not both");
     }
 
-    std::optional<engine::Client> slot;
-    engine::Client* client = connect(slot);
-    if (!client) {
-        return 3;
-    }
+    run::CacheService cache(run::configFromEnvironment());
     std::signal(SIGINT, [](int) { g_cancelBake.store(true); });
     std::signal(SIGTERM, [](int) { g_cancelBake.store(true); });
-    auto baked = deps::bake(
-        *client, sandboxImage(), *requirements, source, std::chrono::seconds(static_cast<long>(timeout)),
+    auto baked = cache.bake(
+        *requirements, source, std::chrono::seconds(static_cast<long>(timeout)),
         [](std::string_view line) { std::cerr << "agentrun: bake: " << line << "\n"; }, g_cancelBake);
     if (!baked) {
         std::cerr << "agentrun: " << baked.error().message << "\n";
@@ -167,69 +123,32 @@ int bakeCommand(Args& args)
     return 0;
 }
 
-} // namespace
-
-int depsCommand(std::span<char* const> rawArgs)
+int pruneCommand()
 {
-    Args args(rawArgs);
-    const std::string action = args.done() ? std::string("list") : args.take();
-    if (action == "--help" || action == "-h") {
-        std::cout << DepsUsage;
-        return 0;
-    }
-    if (action == "bake") {
-        return bakeCommand(args);
-    }
-    bool json = false;
-    bool baked = false;
-    while (!args.done()) {
-        if (args.is("--help") || args.is("-h")) {
-            std::cout << DepsUsage;
-            return 0;
-        } else if (args.is("--json")) {
-            args.take();
-            json = true;
-        } else if (args.is("--baked")) {
-            args.take();
-            baked = true;
-        } else {
-            return usageError("unknown option " + args.take() + " (see agentrun deps --help)");
-        }
-    }
-    if (action != "list" && action != "prune") {
-        return usageError("deps takes list, prune or bake, not \"" + action + "\"");
-    }
-    std::optional<engine::Client> slot;
-    engine::Client* client = connect(slot);
-    if (!client) {
+    run::CacheService cache(run::configFromEnvironment());
+    auto removed = cache.prune();
+    if (!removed) {
+        std::cerr << "agentrun: " << removed.error().message << "\n";
         return 3;
     }
-    deps::Installer installer(*client, sandboxImage());
-    if (action == "prune") {
-        auto removed = installer.pruneCache();
-        if (!removed) {
-            std::cerr << "agentrun: " << removed.error().message << "\n";
-            return 3;
-        }
-        auto images = deps::pruneBakedImages(*client);
-        if (!images) {
-            std::cerr << "agentrun: " << images.error().message << "\n";
-            return 3;
-        }
-        std::cerr << "agentrun: removed " << *removed << " cache volume" << (*removed == 1 ? "" : "s")
-                  << " and " << *images << " baked image" << (*images == 1 ? "" : "s") << "\n";
-        return 0;
-    }
-    auto entries = installer.listCache();
-    if (!entries) {
-        std::cerr << "agentrun: " << entries.error().message << "\n";
+    std::cerr << "agentrun: removed " << removed->volumes << " cache volume"
+              << (removed->volumes == 1 ? "" : "s") << " and " << removed->images << " baked image"
+              << (removed->images == 1 ? "" : "s") << "\n";
+    return 0;
+}
+
+int listCommand(const ListOptions& options)
+{
+    run::CacheService cache(run::configFromEnvironment());
+    auto listing = cache.list();
+    if (!listing) {
+        std::cerr << "agentrun: " << listing.error().message << "\n";
         return 3;
     }
-    auto images = deps::listBakedImages(*client);
-    if (!images) {
-        std::cerr << "agentrun: " << images.error().message << "\n";
-        return 3;
-    }
+    const auto* entries = &listing->volumes;
+    const auto* images = &listing->baked;
+    const bool json = options.json;
+    const bool baked = options.baked;
     if (json) {
         nlohmann::json list = nlohmann::json::array();
         if (baked) {
@@ -273,6 +192,48 @@ int depsCommand(std::span<char* const> rawArgs)
                   << sizeText(image.sizeBytes) << ")\n";
     }
     return 0;
+}
+
+} // namespace
+
+void addDepsCommand(CLI::App& app, CommandStatus& status)
+{
+    CLI::App& command = addCommand(app, "deps", "cached dependency sets and baked images: list, prune, bake",
+                                   DepsDescription);
+    command.require_subcommand(0, 1);
+    auto list = std::make_shared<ListOptions>();
+    command.callback([&command, list, &status] {
+        if (command.get_subcommands().empty()) {
+            status.value = listCommand(*list);
+        }
+    });
+
+    CLI::App& listing = addCommand(
+        command, "list", "the cache volumes and the baked images: requirements, source, size, in use", "");
+    listing.add_flag("--json", list->json, "the cache volumes as JSON (with --baked: the baked images)");
+    listing.add_flag("--baked", list->baked, "only the baked images");
+    listing.callback([list, &status] { status.value = listCommand(*list); });
+
+    CLI::App& prune =
+        addCommand(command, "prune", "remove every cache volume and baked image no container uses", "");
+    prune.callback([&status] { status.value = pruneCommand(); });
+
+    auto bake = std::make_shared<BakeOptions>();
+    CLI::App& baking = addCommand(
+        command, "bake", "bake packages into an image derived from the sandbox image", BakeDescription);
+    addValue(baking, "--profile", bake->profile, "whitelist, cached list and package source from profile P",
+             "P");
+    addValue(baking, "--wheelhouse", bake->wheelhouse,
+             "install offline from a folder of wheels (default: the profile's)", "DIR");
+    addValue(baking, "--index-url", bake->indexUrl,
+             "install from an index, with network for the install phase only", "URL");
+    addValue(baking, "--timeout", bake->timeout, "for the install and for the build, 1..86400 (default 600)",
+             "SECONDS");
+    baking
+        .add_option("SPEC", bake->specs,
+                    "a distribution, optionally pinned (default: the profile's cached list)")
+        ->type_name("");
+    baking.callback([bake, &status] { status.value = bakeCommand(*bake); });
 }
 
 } // namespace agentrun::cli

@@ -16,12 +16,12 @@ namespace {
 
 int doctor(bool json)
 {
-    const char* imageEnv = std::getenv("AGENTRUN_IMAGE");
-    const std::string image = imageEnv ? imageEnv : run::ExecutorConfig{}.image;
+    const run::ExecutorConfig engineConfig = run::configFromEnvironment();
+    const std::string& image = engineConfig.image;
     nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", nullptr}}}};
     std::vector<std::string> problems;
 
-    auto endpoint = engine::Endpoint::resolve();
+    auto endpoint = engine::Endpoint::resolve(engineConfig.dockerHost);
     if (!endpoint) {
         problems.push_back(endpoint.error().message);
     } else {

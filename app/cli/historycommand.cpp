@@ -17,24 +17,24 @@ namespace agentrun::cli {
 
 namespace {
 
-constexpr const char* HistoryUsage =
-    R"(Usage: agentrun history [list] [--status S] [--overridden] [--limit N] [--offset N] [--json]
-       agentrun history show ID [--json]
-
-Lists the runs recorded by `agentrun run` and `agentrun serve`, newest first, or shows one run in full:
+constexpr const char* HistoryDescription =
+    R"(Lists the runs recorded by `agentrun run` and `agentrun serve`, newest first, or shows one run in full:
 its code, policy, limits, findings, output and timings. ID may be a unique prefix (4+ characters).
 Blocked runs are recorded too: `agentrun history --status blocked` lists the code the check stopped,
 `agentrun history --overridden` the code run with the check overridden (marked "!" in the list), with
-the reason given.
+the reason given. Without a subcommand: list. The options may come before or after the subcommand.
+Exit 0 done, 1 no such run (or an ambiguous prefix), 2 bad usage, 3 the history cannot be read.)";
 
-Options:
-  --status S      only runs with this status (ok, exception, blocked, timeout, out_of_memory, …)
-  --overridden    only runs whose check was overridden (run --no-check, the workbench's Run Anyway)
-  --limit N       at most N runs, 1..1000 (default 20)
-  --offset N      skip the N newest matching runs (default 0)
-  --json          one JSON object ({"runs": […]} for list, the stored run for show)
-  --file PATH     history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)
-)";
+struct HistoryOptions
+{
+    std::optional<std::string> status;
+    bool overridden = false;
+    std::optional<std::string> limit;
+    std::optional<std::string> offset;
+    bool json = false;
+    std::string file;
+    std::string runId;
+};
 
 std::string localTime(std::int64_t unixMs)
 {
@@ -137,69 +137,31 @@ void printRecord(const history::RunRecord& r)
     }
 }
 
-} // namespace
-
-int historyCommand(std::span<char* const> rawArgs)
+int historyCommand(const HistoryOptions& options, bool show)
 {
-    Args args(rawArgs);
     history::HistoryFilter filter;
     filter.limit = 20;
-    bool json = false;
-    std::string action;
-    std::string runId;
-    std::string file;
-    while (!args.done()) {
-        std::optional<std::string> value;
-        if (args.is("--help") || args.is("-h")) {
-            std::cout << HistoryUsage;
-            return 0;
-        } else if (args.is("--json")) {
-            args.take();
-            json = true;
-        } else if (args.is("--status")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            if (!history::isKnownStatus(*value)) {
-                return usageError(
-                    "--status " + *value +
-                    " is not a run status: use ok, exception, blocked, dependency_rejected, "
-                    "install_failed, timeout, out_of_memory, killed, output_limit, cancelled or "
-                    "engine_error");
-            }
-            filter.status = *value;
-        } else if (args.is("--overridden")) {
-            args.take();
-            filter.overriddenOnly = true;
-        } else if (args.is("--limit")) {
-            if (!(value = args.value()) || !parseInt(*value, filter.limit) || filter.limit < 1 ||
-                filter.limit > 1000) {
-                return usageError("--limit needs a whole number between 1 and 1000");
-            }
-        } else if (args.is("--offset")) {
-            if (!(value = args.value()) || !parseInt(*value, filter.offset) || filter.offset < 0) {
-                return usageError("--offset needs a whole number of 0 or more");
-            }
-        } else if (args.is("--file")) {
-            if (!(value = args.value())) {
-                return 2;
-            }
-            file = *value;
-        } else if (args.peek().starts_with("--")) {
-            return usageError("unknown option " + std::string(args.peek()) +
-                              " (see agentrun history --help)");
-        } else if (action.empty()) {
-            action = args.take();
-            if (action != "list" && action != "show") {
-                return usageError("history takes list or show ID, not \"" + action + "\"");
-            }
-        } else if (action == "show" && runId.empty()) {
-            runId = args.take();
-        } else {
-            return usageError("unexpected argument " + args.take() + " (see agentrun history --help)");
+    const bool json = options.json;
+    const std::string& file = options.file;
+    const std::string& runId = options.runId;
+    if (options.status) {
+        if (!history::isKnownStatus(*options.status)) {
+            return usageError("--status " + *options.status +
+                              " is not a run status: use ok, exception, blocked, dependency_rejected, "
+                              "install_failed, timeout, out_of_memory, killed, output_limit, cancelled or "
+                              "engine_error");
         }
+        filter.status = *options.status;
     }
-    if (action == "show" && runId.empty()) {
+    filter.overriddenOnly = options.overridden;
+    if (options.limit &&
+        (!parseInt(*options.limit, filter.limit) || filter.limit < 1 || filter.limit > 1000)) {
+        return usageError("--limit needs a whole number between 1 and 1000");
+    }
+    if (options.offset && (!parseInt(*options.offset, filter.offset) || filter.offset < 0)) {
+        return usageError("--offset needs a whole number of 0 or more");
+    }
+    if (show && runId.empty()) {
         return usageError("history show needs a run ID (see agentrun history list)");
     }
 
@@ -209,7 +171,7 @@ int historyCommand(std::span<char* const> rawArgs)
         std::cerr << "agentrun: " << store.error().message << "\n";
         return 3;
     }
-    if (action == "show") {
+    if (show) {
         auto record = store->get(runId);
         if (!record) {
             std::cerr << "agentrun: " << record.error().message << "\n";
@@ -237,6 +199,42 @@ int historyCommand(std::span<char* const> rawArgs)
         printList(*runs);
     }
     return 0;
+}
+
+} // namespace
+
+void addHistoryCommand(CLI::App& app, CommandStatus& status)
+{
+    auto options = std::make_shared<HistoryOptions>();
+    CLI::App& command =
+        addCommand(app, "history", "runs recorded by run and serve (blocked ones too)", HistoryDescription);
+    command.require_subcommand(0, 1);
+    addValue(command, "--status", options->status,
+             "only runs with this status (ok, exception, blocked, timeout, out_of_memory, …)", "S");
+    command.add_flag("--overridden", options->overridden,
+                     "only runs whose check was overridden (run --no-check, the workbench's Run Anyway)");
+    addValue(command, "--limit", options->limit, "at most N runs, 1..1000 (default 20)", "N");
+    addValue(command, "--offset", options->offset, "skip the N newest matching runs (default 0)", "N");
+    command.add_flag("--json", options->json,
+                     "one JSON object ({\"runs\": […]} for list, the stored run for show)");
+    addValue(command, "--file", options->file,
+             "history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)", "PATH");
+    command.callback([&command, options, &status] {
+        if (command.get_subcommands().empty()) {
+            status.value = historyCommand(*options, false);
+        }
+    });
+
+    // The options above belong to `history` and are taken after the subcommand too (fallthrough).
+    CLI::App& list = addCommand(command, "list", "the recorded runs, newest first (the default)", "");
+    list.fallthrough();
+    list.callback([options, &status] { status.value = historyCommand(*options, false); });
+
+    CLI::App& show = addCommand(command, "show", "one run in full: code, policy, limits, findings, output",
+                                "The options of agentrun history (--json, --file) apply.");
+    show.fallthrough();
+    show.add_option("ID", options->runId, "a run ID or a unique prefix of it (4+ characters)")->type_name("");
+    show.callback([options, &status] { status.value = historyCommand(*options, true); });
 }
 
 } // namespace agentrun::cli

@@ -1,6 +1,8 @@
 #include "args.h"
 #include "commands.h"
 
+#include "agentrun/run/executorconfig.h"
+#include "agentrun/run/imageservice.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/sandbox/imagebuilder.h"
@@ -12,125 +14,89 @@ namespace agentrun::cli {
 
 namespace {
 
-constexpr const char* ImageUsage = R"(Usage: agentrun image build [--offline] [--base REF] [--force]
-       agentrun image status [--json]
+constexpr const char* ImageDescription =
+    R"(The sandbox image is the configured one: $AGENTRUN_IMAGE, else agentrun-sandbox:latest, on the
+engine at $DOCKER_HOST (else the default socket).)";
 
-build   builds the sandbox image agentrun-sandbox:latest through the engine's API, from
-        packaging/sandbox/Dockerfile and resources/agent/. Skipped when the image is current (its
-        org.agentrun.image-hash label matches the sources) unless --force.
-        --base REF   base image (default python:3.11-slim when present, else agentrun-base:bookworm)
-        --offline    use the offline base agentrun-base:bookworm (made by packaging/sandbox/build-base.sh)
-status  is the image present and current? Exit 0 current, 1 present but out of date, 3 missing.
-)";
+constexpr const char* BuildDescription =
+    R"(Builds the sandbox image through the engine's API, from packaging/sandbox/Dockerfile and
+resources/agent/. Skipped when the image is current (its org.agentrun.image-hash label matches the
+sources) unless --force. Exit 0 built or current, 2 sources not found, 3 engine or base missing.)";
 
-Result<engine::Client*> connect(std::unique_ptr<engine::Client>& holder)
+constexpr const char* StatusDescription =
+    R"(Is the image present and current? Exit 0 current, 1 present but out of date, 3 missing (or the
+engine unreachable).)";
+
+struct ImageOptions
 {
-    auto endpoint = engine::Endpoint::resolve();
-    if (!endpoint) {
-        return std::unexpected(endpoint.error());
-    }
-    holder = std::make_unique<engine::Client>(*endpoint);
-    if (auto info = holder->info(); !info) {
-        return std::unexpected(info.error());
-    }
-    return holder.get();
-}
-
-} // namespace
-
-int imageCommand(std::span<char* const> rawArgs)
-{
-    Args args(rawArgs);
-    if (args.done()) {
-        std::cerr << ImageUsage;
-        return 2;
-    }
-    const std::string action = args.take();
-    if (action == "--help" || action == "-h") {
-        std::cout << ImageUsage;
-        return 0;
-    }
     bool json = false;
     bool force = false;
+    bool offline = false;
     std::string base;
-    while (!args.done()) {
-        if (args.is("--json")) {
-            args.take();
-            json = true;
-        } else if (args.is("--force")) {
-            args.take();
-            force = true;
-        } else if (args.is("--offline")) {
-            args.take();
-            base = sandbox::OfflineBase;
-        } else if (args.is("--base")) {
-            auto value = args.value();
-            if (!value) {
-                return 2;
-            }
-            base = *value;
-        } else if (args.is("--help") || args.is("-h")) {
-            std::cout << ImageUsage;
-            return 0;
-        } else {
-            return usageError("unknown option " + args.take() + " (see agentrun image --help)");
-        }
-    }
-    if (action != "build" && action != "status") {
-        return usageError("image takes build or status, not \"" + action + "\"");
-    }
-    auto root = sandbox::locateSandboxSources();
-    if (!root) {
-        return usageError(root.error().message);
-    }
-    auto inputs = sandbox::readSandboxInputs(*root);
-    if (!inputs) {
-        return usageError(inputs.error().message);
-    }
-    std::unique_ptr<engine::Client> holder;
-    auto client = connect(holder);
-    if (!client) {
-        std::cerr << "agentrun: " << client.error().message << "\n";
-        return 3;
-    }
-    auto status = sandbox::sandboxImageStatus(**client, *inputs);
-    if (!status) {
-        std::cerr << "agentrun: " << status.error().message << "\n";
-        return 3;
-    }
-    if (action == "status") {
-        if (json) {
-            std::cout << run::dumpJson({{"image", sandbox::SandboxImage},
-                                        {"present", status->present},
-                                        {"current", status->current},
-                                        {"id", status->id},
-                                        {"python_version", status->pythonVersion},
-                                        {"size_bytes", status->sizeBytes},
-                                        {"sources_hash", inputs->hash}})
-                      << "\n";
-        } else if (!status->present) {
-            std::cout << sandbox::SandboxImage << ": missing; build it with `agentrun image build`\n";
-        } else {
-            std::cout << sandbox::SandboxImage << ": " << (status->current ? "current" : "out of date")
-                      << " (" << status->id.substr(0, 19) << ", Python " << status->pythonVersion << ", "
-                      << model::formatSize(status->sizeBytes) << ")\n";
-        }
-        return !status->present ? 3 : status->current ? 0 : 1;
-    }
+};
 
-    if (status->present && status->current && !force) {
-        std::cerr << "agentrun: " << sandbox::SandboxImage << " is current (hash "
-                  << inputs->hash.substr(0, 12) << "), skipped; --force rebuilds it\n";
+/// The exit status of a failed service call: 2 when the sources are missing (set AGENTRUN_DATA_DIR),
+/// 3 for the engine.
+int failed(const Error& error)
+{
+    if (error.code == "image.sources") {
+        return usageError(error.message);
+    }
+    std::cerr << "agentrun: " << error.message << "\n";
+    return 3;
+}
+
+int status(const ImageOptions& options)
+{
+    run::ImageService images(run::configFromEnvironment());
+    auto state = images.status();
+    if (!state) {
+        return failed(state.error());
+    }
+    if (options.json) {
+        std::cout << run::dumpJson({{"image", state->image},
+                                    {"present", state->present},
+                                    {"current", state->current},
+                                    {"id", state->id},
+                                    {"python_version", state->pythonVersion},
+                                    {"size_bytes", state->sizeBytes},
+                                    {"sources_hash", state->sourcesHash}})
+                  << "\n";
+    } else if (!state->present) {
+        std::cout << state->image << ": missing; build it with `agentrun image build`\n";
+    } else {
+        std::cout << state->image << ": " << (state->current ? "current" : "out of date") << " ("
+                  << state->id.substr(0, 19) << ", Python " << state->pythonVersion << ", "
+                  << model::formatSize(state->sizeBytes) << ")\n";
+    }
+    return !state->present ? 3 : state->current ? 0 : 1;
+}
+
+int build(const ImageOptions& options)
+{
+    run::ImageService images(run::configFromEnvironment());
+    auto state = images.status();
+    if (!state) {
+        return failed(state.error());
+    }
+    if (state->present && state->current && !options.force) {
+        std::cerr << "agentrun: " << state->image << " is current (hash " << state->sourcesHash.substr(0, 12)
+                  << "), skipped; --force rebuilds it\n";
         return 0;
     }
+    std::string base = !options.base.empty() ? options.base : options.offline ? sandbox::OfflineBase : "";
     if (base.empty()) {
-        base = (*client)->inspectImage(sandbox::DefaultBase) ? sandbox::DefaultBase : sandbox::OfflineBase;
+        auto chosen = images.defaultBase();
+        if (!chosen) {
+            return failed(chosen.error());
+        }
+        base = *chosen;
     }
-    std::cerr << "agentrun: building " << sandbox::SandboxImage << " on " << base << "\n";
+    std::cerr << "agentrun: building " << state->image << " on " << base << "\n";
     const bool terminal = ::isatty(STDERR_FILENO) != 0;
     std::atomic<bool> cancel{false};
-    auto built = sandbox::buildSandboxImage(
-        **client, *inputs, base, sandbox::SandboxImage,
+    auto built = images.build(
+        base,
         [&](std::string_view line) {
             if (terminal || line.starts_with("Step ")) {
                 std::cerr << "agentrun: " << line << "\n";
@@ -138,11 +104,36 @@ int imageCommand(std::span<char* const> rawArgs)
         },
         cancel);
     if (!built) {
-        std::cerr << "agentrun: " << built.error().message << "\n";
-        return 3;
+        return failed(built.error());
     }
-    std::cerr << "agentrun: built " << sandbox::SandboxImage << " (" << built->substr(0, 19) << ")\n";
+    std::cerr << "agentrun: built " << state->image << " (" << built->substr(0, 19) << ")\n";
     return 0;
+}
+
+} // namespace
+
+void addImageCommand(CLI::App& app, CommandStatus& status)
+{
+    auto options = std::make_shared<ImageOptions>();
+    CLI::App& command =
+        addCommand(app, "image", "build the sandbox image, or show its status", ImageDescription);
+    command.require_subcommand(1);
+
+    CLI::App& buildCommand =
+        addCommand(command, "build", "build the sandbox image (skipped when current)", BuildDescription);
+    addValue(buildCommand, "--base", options->base,
+             "base image (default python:3.11-slim when the engine has it, else agentrun-base:bookworm)",
+             "REF");
+    buildCommand.add_flag(
+        "--offline", options->offline,
+        "use the offline base agentrun-base:bookworm (made by packaging/sandbox/build-base.sh)");
+    buildCommand.add_flag("--force", options->force, "rebuild even when the image is current");
+    buildCommand.callback([options, &status] { status.value = build(*options); });
+
+    CLI::App& statusCommand =
+        addCommand(command, "status", "is the image present and current?", StatusDescription);
+    statusCommand.add_flag("--json", options->json, "one JSON object");
+    statusCommand.callback([options, &status] { status.value = agentrun::cli::status(*options); });
 }
 
 } // namespace agentrun::cli

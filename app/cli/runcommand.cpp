@@ -103,10 +103,7 @@ run::CancelToken* g_cancel = nullptr;
 int runFile(const RunOptions& options)
 {
     model::RunSpec request;
-    run::ExecutorConfig config;
-    if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
-        config.image = image;
-    }
+    run::ExecutorConfig config = run::configFromEnvironment();
     config.poolSize = 0; // one run per process: a warm pool would only cost a second container
     const std::string& file = options.file;
     const std::string& collectTo = options.collectTo;

@@ -4,6 +4,7 @@
 #include "resthttp.h"
 #include "restserver.h"
 
+#include "agentrun/run/executorconfig.h"
 #include "agentrun/safety/policy.h"
 #include "agentrun/userfile.h"
 
@@ -140,9 +141,7 @@ int serve(const ServeOptions& options)
 {
     ServeConfig config;
     config.maxConcurrent = 4;
-    if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
-        config.image = image;
-    }
+    config.image = run::configFromEnvironment().image;
     const std::string& listen = options.listen;
     model::Limits& limits = config.defaults.limits;
     if (!applyLimitFlags(options.limits, limits) || !applyCeilingFlags(options.ceilings, config.ceilings)) {

@@ -35,11 +35,9 @@ int main(int argc, char* argv[])
                                  QStringLiteral("[files…]"));
     parser.process(app);
 
-    agentrun::run::ExecutorConfig config;
-    // As for `agentrun run`: another sandbox image (its absence is what the first-start dialog offers
-    // to fix, building it under that name).
-    if (const QByteArray image = qgetenv("AGENTRUN_IMAGE"); !image.isEmpty())
-        config.image = image.toStdString();
+    // As for `agentrun run`: the image and engine of the environment (another sandbox image's absence
+    // is what the first-start dialog offers to fix, building it under that name).
+    const agentrun::run::ExecutorConfig config = agentrun::run::configFromEnvironment();
     agentrun::run::Executor executor(config);
     // Screenshots must not depend on (or change) the user's settings.
     QTemporaryDir scratch;

@@ -72,6 +72,20 @@ function helpOf(agentrun, args, env) {
     return result.stdout.replace(/\s+$/, "") + "\n";
 }
 
+/// The names listed under "Subcommands:" in a command's help.
+function subcommandsOf(text) {
+    const lines = text.split("\n");
+    const start = lines.findIndex((line) => /^Subcommands:\s*$/.test(line));
+    const names = [];
+    for (let i = start + 1; start >= 0 && i < lines.length && lines[i].trim() !== ""; ++i) {
+        const match = /^\s{2}([a-z][a-z-]*)\s{2,}/.exec(lines[i]);
+        if (match) {
+            names.push(match[1]);
+        }
+    }
+    return names;
+}
+
 function cliReference(agentrun, env) {
     const top = helpOf(agentrun, ["--help"], env);
     const version = helpOf(agentrun, ["--version"], env).trim();
@@ -94,7 +108,17 @@ function cliReference(agentrun, env) {
     if (commands.length === 0) {
         fail("`agentrun --help` lists no command (expected a \"Subcommands:\" section)");
     }
-    const helps = commands.map((c) => ({ ...c, text: helpOf(agentrun, [c.command, "--help"], env) }));
+    // A command with subcommands (deps bake, image build, …) gets a section for each of them too: their
+    // options are in their own help only.
+    const helps = [];
+    for (const c of commands) {
+        const text = helpOf(agentrun, [c.command, "--help"], env);
+        helps.push({ ...c, text });
+        for (const sub of subcommandsOf(text)) {
+            helps.push({ command: `${c.command} ${sub}`, usage: `agentrun ${c.command} ${sub}`,
+                         what: "", text: helpOf(agentrun, [c.command, sub, "--help"], env), sub: true });
+        }
+    }
     const out = [];
     out.push("# CLI reference: `agentrun`", "");
     out.push(`Generated from \`agentrun --help\` and \`agentrun COMMAND --help\` (${version}) by ` +
@@ -102,7 +126,7 @@ function cliReference(agentrun, env) {
              "differs from what the program prints. How and why to use each command, with examples: " +
              "[../cli.md](../cli.md); the REST server: [rest.md](rest.md).", "");
     out.push("| command | usage | what it does |", "|---|---|---|");
-    for (const { command, usage, what } of helps) {
+    for (const { command, usage, what } of helps.filter((h) => !h.sub)) {
         out.push(`| [\`${command}\`](#agentrun-${command}) | \`${cell(usage)}\` | ${cell(what)} |`);
     }
     out.push("", "## `agentrun`", "", "```text", top.trimEnd(), "```");

@@ -56,7 +56,7 @@ declare -A what=(
     [serve]="REST server, a drop-in for AgentRun's /v1/run/ plus /v2"
     [image]="build or inspect the sandbox image"
     [profile]="list, show, export, import and delete limit profiles"
-    [deps]="list or prune the cached dependency sets"
+    [deps]="list, prune or bake the dependency cache (volumes and baked images)"
     [doctor]="check the container engine, its runtimes and the sandbox image"
     [history]="list and show the recorded runs"
 )

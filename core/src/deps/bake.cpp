@@ -58,25 +58,6 @@ std::vector<std::string> split(std::string_view text)
     return out;
 }
 
-Result<std::optional<nlohmann::json>> inspectIfPresent(engine::Client& client, const std::string& ref)
-{
-    auto response = client.request("GET", "/images/" + ref + "/json");
-    if (!response) {
-        return std::unexpected(response.error());
-    }
-    if (response->status == 404) {
-        return std::optional<nlohmann::json>();
-    }
-    if (response->status != 200) {
-        return std::unexpected(engine::httpError(response->status, response->body, "image " + ref));
-    }
-    auto json = nlohmann::json::parse(response->body, nullptr, false);
-    if (!json.is_object()) {
-        return fail(errc::EngineProtocol, "The engine's answer about image " + ref + " is not JSON.");
-    }
-    return std::optional<nlohmann::json>(std::move(json));
-}
-
 nlohmann::json labelsOf(const nlohmann::json& inspected)
 {
     return json::objectField(json::objectField(inspected, "Config"), "Labels");
@@ -105,23 +86,18 @@ constexpr const char* PthScript =
 /// the bake's LABEL step, so they are found and removed, newest (the child) first.
 void removeUnfinishedBuild(engine::Client& client, const std::string& tag)
 {
-    const nlohmann::json filters = {{"dangling", {"true"}}, {"label", {label("bake") + "=" + tag}}};
-    auto response = client.request("GET", "/images/json?all=1&filters=" + engine::urlEncode(filters.dump()));
-    if (!response || response->status != 200) {
-        return;
-    }
-    auto images = nlohmann::json::parse(response->body, nullptr, false);
-    if (!images.is_array()) {
+    auto images = client.listImages(engine::Client::ImageFilter{{label("bake") + "=" + tag}, true, true});
+    if (!images) {
         return;
     }
     std::vector<std::pair<std::int64_t, std::string>> byAge;
-    for (const auto& image : images) {
+    for (const auto& image : *images) {
         byAge.emplace_back(json::integerField(image, "Created"), json::textField(image, "Id"));
     }
     std::ranges::sort(byAge, std::greater<>());
     for (const auto& [created, id] : byAge) {
         if (!id.empty()) {
-            client.request("DELETE", "/images/" + id, {}, std::chrono::seconds(60));
+            client.removeUnusedImage(id, std::chrono::seconds(60));
         }
     }
 }
@@ -189,7 +165,7 @@ Result<std::optional<std::string>> findBakedImage(engine::Client& client, const 
         return std::unexpected(base.error());
     }
     const std::string baseId = json::textField(*base, "Id", baseImage);
-    auto baked = inspectIfPresent(client, bakedImageTag(requirements, baseId));
+    auto baked = client.findImage(bakedImageTag(requirements, baseId));
     if (!baked) {
         return std::unexpected(baked.error());
     }
@@ -224,7 +200,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     std::lock_guard tagLock(tagMutex(tag));
 
     // 1. Already baked for this base: reuse it.
-    if (auto present = inspectIfPresent(client, tag); !present) {
+    if (auto present = client.findImage(tag); !present) {
         return std::unexpected(present.error());
     } else if (*present && json::textField(labelsOf(**present), label("image")) == baseId) {
         say("Using the baked image " + tag + " (" + joined(texts) + ")");
@@ -322,7 +298,7 @@ Result<std::vector<BakedImage>> listBakedImages(engine::Client& client)
 
 Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
 {
-    auto present = inspectIfPresent(client, ref);
+    auto present = client.findImage(ref);
     if (!present) {
         return std::unexpected(present.error());
     }
@@ -334,11 +310,10 @@ Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
                     "The image " + ref + " is not a baked dependency image: not removed.");
     }
     // By id: a baked image has one tag, and removing by id removes its build steps with it.
-    return removeCacheObject(client, "/images/" + json::textField(**present, "Id", ref), 200, "image " + ref,
-                             "The baked image " + ref +
-                                 " is in use by a container (a warm one or a run): try again when it has "
-                                 "finished.",
-                             std::chrono::seconds(120));
+    return removalDone(client.removeUnusedImage(json::textField(**present, "Id", ref), std::chrono::seconds(120)),
+                       "The baked image " + ref +
+                           " is in use by a container (a warm one or a run): try again when it has "
+                           "finished.");
 }
 
 Result<int> pruneBakedImages(engine::Client& client)

@@ -14,28 +14,9 @@ namespace agentrun::deps {
 
 namespace {
 
-std::string cacheFilter()
+std::string cacheLabel()
 {
-    return engine::urlEncode(nlohmann::json{{"label", {std::string(DepsLabel) + "=cache"}}}.dump());
-}
-
-Result<std::vector<nlohmann::json>> cacheVolumes(engine::Client& client)
-{
-    auto response = client.request("GET", "/volumes?filters=" + cacheFilter());
-    if (!response) {
-        return std::unexpected(response.error());
-    }
-    if (response->status != 200) {
-        return std::unexpected(engine::httpError(response->status, response->body, "volume list"));
-    }
-    const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    std::vector<nlohmann::json> volumes;
-    if (json.is_object() && json.contains("Volumes") && json["Volumes"].is_array()) {
-        for (const auto& volume : json["Volumes"]) {
-            volumes.push_back(volume);
-        }
-    }
-    return volumes;
+    return std::string(DepsLabel) + "=cache";
 }
 
 std::int64_t octal(std::string_view field)
@@ -74,57 +55,42 @@ std::optional<std::string_view> tarEntries(std::string_view tar)
 
 Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const std::string& name)
 {
-    auto response = client.request("GET", "/volumes/" + name);
-    if (!response) {
-        return std::unexpected(response.error());
+    auto volume = client.inspectVolume(name);
+    if (!volume) {
+        return std::unexpected(volume.error());
     }
-    if (response->status == 404) {
+    if (!*volume) {
         return std::optional<std::string>();
     }
-    if (response->status != 200) {
-        return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
-    }
-    const auto json = nlohmann::json::parse(response->body, nullptr, false);
-    return std::optional<std::string>(json::textField(json, "CreatedAt", "?"));
+    return std::optional<std::string>((*volume)->createdAt.empty() ? "?" : (*volume)->createdAt);
 }
 
 Result<void> createVolume(engine::Client& client, const std::string& name, const nlohmann::json& labels)
 {
-    const nlohmann::json body = {{"Name", name}, {"Driver", "local"}, {"Labels", labels}};
-    auto response = client.request("POST", "/volumes/create", body.dump());
-    if (!response) {
-        return std::unexpected(response.error());
+    std::map<std::string, std::string> values;
+    for (const auto& [key, value] : labels.items()) {
+        values[key] = value.is_string() ? value.get<std::string>() : value.dump();
     }
-    if (response->status != 201 && response->status != 200) {
-        return std::unexpected(engine::httpError(response->status, response->body, "volume " + name));
-    }
-    return {};
+    return client.createVolume(name, values);
 }
 
-Result<void> removeCacheObject(engine::Client& client, const std::string& path, int doneStatus,
-                               const std::string& what, const std::string& busyMessage,
-                               std::chrono::seconds timeout)
+Result<void> removalDone(const Result<engine::Client::Removal>& removal, const std::string& busyMessage)
 {
-    auto response = client.request("DELETE", path, {}, timeout);
-    if (!response) {
-        return std::unexpected(response.error());
+    if (!removal) {
+        return std::unexpected(removal.error());
     }
-    if (response->status == 409) {
+    if (*removal == engine::Client::Removal::InUse) {
         return fail(errc::DepsBusy, busyMessage);
-    }
-    if (response->status != doneStatus && response->status != 404) {
-        return std::unexpected(engine::httpError(response->status, response->body, what));
     }
     return {};
 }
 
 Result<void> removeVolume(engine::Client& client, const std::string& name)
 {
-    return removeCacheObject(
-        client, "/volumes/" + name, 204, "volume " + name,
-        "The dependency volume " + name +
-            " is in use (another install or run of the same packages): try again when it "
-            "has finished.");
+    return removalDone(client.removeVolume(name),
+                       "The dependency volume " + name +
+                           " is in use (another install or run of the same packages): try again when it "
+                           "has finished.");
 }
 
 std::optional<std::string> firstTarFile(std::string_view tar)
@@ -206,37 +172,29 @@ Result<std::string> readVolumeArchive(engine::Client& client, const std::string&
 
 Result<std::vector<CacheEntry>> listCacheVolumes(engine::Client& client)
 {
-    auto volumes = cacheVolumes(client);
+    auto volumes = client.listVolumes(cacheLabel());
     if (!volumes) {
         return std::unexpected(volumes.error());
     }
-    // Sizes: /system/df walks the volumes, so it is asked once for all of them.
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> usage;
-    if (auto df = client.request("GET", "/system/df", {}, std::chrono::seconds(120));
-        df && df->status == 200) {
-        const auto json = nlohmann::json::parse(df->body, nullptr, false);
-        if (json.is_object() && json.contains("Volumes") && json["Volumes"].is_array()) {
-            for (const auto& volume : json["Volumes"]) {
-                const auto& data = json::objectField(volume, "UsageData");
-                usage[json::textField(volume, "Name")] = {json::integerField(data, "Size", -1),
-                                                          json::integerField(data, "RefCount")};
-            }
-        }
-    }
+    // Sizes are extra: a listing without them (an engine too slow to walk the volumes) still lists.
+    const auto usage = client.volumeUsage();
     std::vector<CacheEntry> entries;
     for (const auto& volume : *volumes) {
         CacheEntry entry;
-        entry.volume = json::textField(volume, "Name");
-        const auto& labels = json::objectField(volume, "Labels");
-        if (labels.is_object()) {
-            entry.requirements = json::textField(labels, std::string(DepsLabel) + ".requirements");
-            entry.image = json::textField(labels, std::string(DepsLabel) + ".image");
-            entry.source = json::textField(labels, std::string(DepsLabel) + ".source");
-        }
-        entry.created = json::textField(volume, "CreatedAt");
-        if (const auto it = usage.find(entry.volume); it != usage.end()) {
-            entry.sizeBytes = it->second.first;
-            entry.inUse = it->second.second > 0;
+        entry.volume = volume.name;
+        const auto label = [&](const char* key) {
+            const auto it = volume.labels.find(std::string(DepsLabel) + key);
+            return it != volume.labels.end() ? it->second : std::string();
+        };
+        entry.requirements = label(".requirements");
+        entry.image = label(".image");
+        entry.source = label(".source");
+        entry.created = volume.createdAt;
+        if (usage) {
+            if (const auto it = usage->find(entry.volume); it != usage->end()) {
+                entry.sizeBytes = it->second.sizeBytes;
+                entry.inUse = it->second.refCount > 0;
+            }
         }
         entries.push_back(std::move(entry));
     }
@@ -246,17 +204,13 @@ Result<std::vector<CacheEntry>> listCacheVolumes(engine::Client& client)
 
 Result<int> pruneCacheVolumes(engine::Client& client)
 {
-    auto volumes = cacheVolumes(client);
+    auto volumes = client.listVolumes(cacheLabel());
     if (!volumes) {
         return std::unexpected(volumes.error());
     }
     int removed = 0;
     for (const auto& volume : *volumes) {
-        const std::string name = json::textField(volume, "Name");
-        if (name.empty()) {
-            continue;
-        }
-        auto gone = removeVolume(client, name);
+        auto gone = removeVolume(client, volume.name);
         if (gone) {
             ++removed;
         } else if (gone.error().code != errc::DepsBusy) {

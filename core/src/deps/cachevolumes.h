@@ -1,8 +1,9 @@
 #pragma once
 
-// Internal to deps/: the Engine API calls on cache volumes (through Client::request).
+// Internal to deps/: the cache volumes, through the engine client's volume calls.
 
 #include "agentrun/deps/installer.h"
+#include "agentrun/engine/client.h"
 #include "agentrun/error.h"
 
 #include <nlohmann/json.hpp>
@@ -21,12 +22,9 @@ Result<std::optional<std::string>> volumeCreatedAt(engine::Client& client, const
 Result<void> createVolume(engine::Client& client, const std::string& name, const nlohmann::json& labels);
 /// Gone afterwards (also when it never existed); deps.busy when a container still uses it.
 Result<void> removeVolume(engine::Client& client, const std::string& name);
-/// DELETE `path` (a volume or an image of the cache): success when the engine says `doneStatus` or the
-/// object is already gone (404); deps.busy with `busyMessage` when a container still uses it (409);
-/// any other answer is the engine's error about `what`.
-Result<void> removeCacheObject(engine::Client& client, const std::string& path, int doneStatus,
-                               const std::string& what, const std::string& busyMessage,
-                               std::chrono::seconds timeout = std::chrono::seconds(30));
+/// A removal as the cache reports it: done when the object went or was already gone; deps.busy with
+/// `busyMessage` when a container still uses it; else the engine's error.
+Result<void> removalDone(const Result<engine::Client::Removal>& removal, const std::string& busyMessage);
 /// The completion marker's text, or nullopt when the volume has none (an unfinished install). Reads it
 /// through the archive endpoint of a created, never started container: no process runs.
 Result<std::optional<std::string>> readMarker(engine::Client& client, const std::string& imageId,

@@ -41,6 +41,69 @@ Result<std::vector<nlohmann::json>> Client::listImages(std::string_view labelFil
     return images;
 }
 
+Result<std::vector<nlohmann::json>> Client::listImages(const ImageFilter& filter)
+{
+    nlohmann::json filters = nlohmann::json::object();
+    if (!filter.labels.empty()) {
+        filters["label"] = filter.labels;
+    }
+    if (filter.danglingOnly) {
+        filters["dangling"] = {"true"};
+    }
+    auto response = request("GET", std::string("/images/json?all=") + (filter.all ? "1" : "0") +
+                                       "&filters=" + urlEncode(filters.dump()));
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, "image list"));
+    }
+    const auto json = nlohmann::json::parse(response->body, nullptr, false);
+    // An unreadable list must not read as "no images": a prune would report a clean slate.
+    if (!json.is_array()) {
+        return fail("engine.protocol", "The Docker engine sent an unreadable image list.");
+    }
+    return std::vector<nlohmann::json>(json.begin(), json.end());
+}
+
+Result<std::optional<nlohmann::json>> Client::findImage(std::string_view ref)
+{
+    auto response = request("GET", "/images/" + std::string(ref) + "/json");
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    if (response->status == 404) {
+        return std::optional<nlohmann::json>();
+    }
+    if (response->status != 200) {
+        return std::unexpected(httpError(response->status, response->body, "image " + std::string(ref)));
+    }
+    auto json = nlohmann::json::parse(response->body, nullptr, false);
+    if (!json.is_object()) {
+        return fail("engine.protocol",
+                    "The engine's answer about image " + std::string(ref) + " is not JSON.");
+    }
+    return std::optional<nlohmann::json>(std::move(json));
+}
+
+Result<Client::Removal> Client::removeUnusedImage(std::string_view ref, std::chrono::milliseconds timeout)
+{
+    auto response = request("DELETE", "/images/" + std::string(ref), {}, timeout);
+    if (!response) {
+        return std::unexpected(response.error());
+    }
+    switch (response->status) {
+    case 200:
+        return Removal::Removed;
+    case 404:
+        return Removal::Absent;
+    case 409:
+        return Removal::InUse;
+    default:
+        return std::unexpected(httpError(response->status, response->body, "image " + std::string(ref)));
+    }
+}
+
 Result<void> Client::tagImage(std::string_view ref, std::string_view repo, std::string_view tag)
 {
     auto response = request("POST", "/images/" + std::string(ref) + "/tag?repo=" + urlEncode(repo) +

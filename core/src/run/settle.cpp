@@ -1,9 +1,9 @@
 // The stages after a run's stream (run/stages.h): the engine's record, the files, the container, the
 // verdict.
+#include "agentrun/run/collect.h"
 #include "run/livestream.h"
 #include "run/stages.h"
 
-#include "agentrun/run/collect.h"
 
 namespace agentrun::run {
 

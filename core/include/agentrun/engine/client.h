@@ -113,6 +113,30 @@ public:
     Result<std::string> importImage(std::string_view rootfsTar, std::string_view repo, std::string_view tag,
                                     const std::vector<std::string>& changes = {});
 
+    /// The images matching every filter: labels (each key or key=value), only untagged ones, and with
+    /// `all` the intermediate images of builds too.
+    struct ImageFilter
+    {
+        std::vector<std::string> labels;
+        bool danglingOnly = false;
+        bool all = false;
+    };
+    Result<std::vector<nlohmann::json>> listImages(const ImageFilter& filter);
+    /// inspectImage(), with nullopt instead of an error when the engine has no such image.
+    Result<std::optional<nlohmann::json>> findImage(std::string_view ref);
+
+    /// What a removal found: the object removed, not there (already gone counts as done), or still used
+    /// by a container (the engine's 409), so nothing was removed.
+    enum class Removal
+    {
+        Removed,
+        Absent,
+        InUse
+    };
+    /// Removes an image no container uses (no force: the engine refuses one in use).
+    Result<Removal> removeUnusedImage(std::string_view ref,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
     struct BuildOptions
     {
         std::string tag;
@@ -127,6 +151,32 @@ public:
     Result<std::string> buildImage(std::string_view contextTar, const BuildOptions& options,
                                    const std::function<void(std::string_view line)>& progress,
                                    const std::atomic<bool>& cancel);
+
+    // Volumes
+    struct Volume
+    {
+        std::string name;
+        std::string createdAt; ///< engine timestamp: a volume removed and made again has a new one
+        std::map<std::string, std::string> labels;
+    };
+    /// The volumes carrying the label (key or key=value).
+    Result<std::vector<Volume>> listVolumes(std::string_view labelFilter);
+    /// The volume, or nullopt when there is none of that name.
+    Result<std::optional<Volume>> inspectVolume(std::string_view name);
+    /// Creates a local volume with these labels (string values).
+    Result<void> createVolume(std::string_view name, const std::map<std::string, std::string>& labels);
+    /// Removes the volume unless a container uses it.
+    Result<Removal> removeVolume(std::string_view name,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    struct VolumeUsage
+    {
+        std::int64_t sizeBytes = -1; ///< -1: the engine did not say
+        std::int64_t refCount = 0;   ///< containers using it
+    };
+    /// Size and users of every volume, by name (GET /system/df: the engine walks all volumes for it, so
+    /// it is asked once for all of them; `timeout` allows for a large cache).
+    Result<std::map<std::string, VolumeUsage>> volumeUsage(std::chrono::milliseconds timeout =
+                                                               std::chrono::seconds(120));
 
     /// Follows the stats stream, calling `sample` for each JSON object until it returns false, the
     /// container stops, or `stop` becomes true.

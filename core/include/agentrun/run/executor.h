@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agentrun/error.h"
+#include "agentrun/run/executorconfig.h"
 #include "agentrun/run/observer.h"
 #include "agentrun/model/runresult.h"
 #include "agentrun/model/runspec.h"
@@ -12,18 +13,6 @@
 #include <vector>
 
 namespace agentrun::run {
-
-struct ExecutorConfig
-{
-    std::string image = "agentrun-sandbox:latest";
-    std::string dockerHost; ///< empty: DOCKER_HOST or the default unix socket
-    int poolSize = 2;       ///< warm containers kept ready per limits key; 0 = no pool
-    /// Opt-in recycle mode: a pool container serves up to this many runs (1: a fresh container per
-    /// run, the default). Between runs its agent kills every process of the sandbox user, wipes /tmp,
-    /// /dev/shm and System V IPC and starts a fresh interpreter; see docs/security.md for what that
-    /// does and does not isolate.
-    int recycleRuns = 1;
-};
 
 /// The facade every front end uses. Thread-safe: each run() call runs on the caller's thread; any
 /// number of runs may be in flight. Constructing it never contacts the engine, so a front end can start

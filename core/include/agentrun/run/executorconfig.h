@@ -1,0 +1,30 @@
+#pragma once
+
+// The engine configuration the executor and its services (imageservice.h, cacheservice.h) share. Kept
+// apart from executor.h so that a front end can hold one without the run types.
+
+#include <string>
+
+namespace agentrun::run {
+
+/// The image runs use when nothing else is said.
+inline constexpr const char* DefaultImage = "agentrun-sandbox:latest";
+
+struct ExecutorConfig
+{
+    std::string image = DefaultImage;
+    std::string dockerHost; ///< empty: DOCKER_HOST or the default unix socket
+    int poolSize = 2;       ///< warm containers kept ready per limits key; 0 = no pool
+    /// Opt-in recycle mode: a pool container serves up to this many runs (1: a fresh container per
+    /// run, the default). Between runs its agent kills every process of the sandbox user, wipes /tmp,
+    /// /dev/shm and System V IPC and starts a fresh interpreter; see docs/security.md for what that
+    /// does and does not isolate.
+    int recycleRuns = 1;
+};
+
+/// The engine settings of this process's environment, the one place every front end reads them:
+/// `image` from AGENTRUN_IMAGE (when set and not empty, else DefaultImage), `dockerHost` from
+/// DOCKER_HOST (empty: the default socket). The rest keeps its default.
+ExecutorConfig configFromEnvironment();
+
+} // namespace agentrun::run
