@@ -147,6 +147,7 @@ int runCommandLine(int argc, char** argv)
     addRunCommand(app, status);
     addCheckCommand(app, status);
     addServeCommand(app, status);
+    addMcpCommand(app, status);
     addSelfParsingCommand(app, "image", "build the sandbox image, or show its status", imageCommand, status);
     addProfileCommand(app, status);
     addSelfParsingCommand(app, "deps", "cached dependency sets and baked images: list, prune, bake",

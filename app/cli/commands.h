@@ -12,6 +12,7 @@ void addCheckCommand(CLI::App& app, CommandStatus& status);
 void addDoctorCommand(CLI::App& app, CommandStatus& status);
 void addProfileCommand(CLI::App& app, CommandStatus& status);
 void addServeCommand(CLI::App& app, CommandStatus& status);
+void addMcpCommand(CLI::App& app, CommandStatus& status);
 
 // Commands that still walk their own arguments (args.h); they get everything after their name.
 int imageCommand(std::span<char* const> args);
