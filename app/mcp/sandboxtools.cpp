@@ -27,10 +27,20 @@ nlohmann::json textContent(std::string text)
 
 nlohmann::json toolError(const Error& error)
 {
-    return {{"content", textContent(error.message)},
-            {"structuredContent",
-             {{"status", "invalid_request"}, {"error_code", error.code}, {"message", error.message}}},
-            {"isError", true}};
+    return {{"content", textContent(error.message)}, {"isError", true}};
+}
+
+/// A run refused before it started, shaped as every run result (clients check it against outputSchema
+/// even with isError): status invalid_request, the error's code and message.
+nlohmann::json refusedRun(const Error& error)
+{
+    run::RunResult result;
+    result.status = run::Status::InvalidRequest;
+    result.errorCode = error.code;
+    result.message = error.message;
+    nlohmann::json refused = toolError(error);
+    refused["structuredContent"] = run::toJsonWithoutOutput(result);
+    return refused;
 }
 
 std::string findingLines(const std::vector<safety::Finding>& findings)
@@ -213,7 +223,8 @@ nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json&
         return name == RunPython ? runPython(arguments, context) : checkPython(arguments);
     } catch (const std::exception& error) {
         // The run pipeline does not throw; this keeps an unexpected failure (out of memory) a result.
-        return toolError(Error{"server.internal", std::string("The call failed inside the server: ") + error.what()});
+        return toolError(
+            Error{"server.internal", std::string("The call failed inside the server: ") + error.what()});
     }
 }
 
@@ -221,10 +232,10 @@ nlohmann::json SandboxTools::runPython(const nlohmann::json& arguments, ToolCont
 {
     auto request = runRequestFrom(arguments, m_config.defaults);
     if (!request) {
-        return toolError(request.error());
+        return refusedRun(request.error());
     }
     if (auto admitted = run::admit(*request, m_config.rules); !admitted) {
-        return toolError(admitted.error());
+        return refusedRun(admitted.error());
     }
     ProgressObserver observer(context);
     const run::RunResult result = m_executor.run(*request, observer, context.cancel);

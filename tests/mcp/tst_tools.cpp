@@ -41,6 +41,9 @@ private Q_SLOTS:
         const json result = call(tools, "run_python", {{"code", "print(1)"}, {"limits", {{"memory", "2g"}}}});
         QCOMPARE(result["isError"], true);
         QCOMPARE(result["structuredContent"]["error_code"], "limits.memory");
+        // The shape of every run result, as outputSchema declares it (a client checks it even with isError).
+        QCOMPARE(result["structuredContent"]["status"], "invalid_request");
+        QCOMPARE(result["structuredContent"]["exit_code"], -1);
         const std::string text = result["content"][0]["text"];
         QVERIFY2(text.find("512 MiB") != std::string::npos, text.c_str());
         const json slow = call(tools, "run_python", {{"code", "print(1)"}, {"limits", {{"timeout", 61}}}});
