@@ -116,8 +116,9 @@ int runMcp(const McpOptions& options)
     if (options.image) {
         executorConfig.image = *options.image;
     }
-    executorConfig.poolSize = 1;
-    run::Executor executor(executorConfig);
+    executorConfig.poolSize = 1; // one warm container: removed in well under the 2 s clients wait at exit
+    auto owner = std::make_unique<run::Executor>(executorConfig);
+    run::Executor& executor = *owner;
     if (auto engine = executor.ping(); engine) {
         std::cerr << "agentrun mcp: engine: " << *engine << "\n";
     } else {
@@ -184,6 +185,8 @@ int runMcp(const McpOptions& options)
     signalWaiter.join();
     ::close(stopPipe[0]);
     ::close(stopPipe[1]);
+    owner.reset(); // the executor removes its warm container here
+    std::cerr << "agentrun mcp: stopped" << std::endl;
     return 0;
 }
 

@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const agentrun = process.argv[2];
 assert.ok(agentrun, 'usage: node client.test.mjs AGENTRUN');
@@ -11,10 +15,13 @@ assert.ok(agentrun, 'usage: node client.test.mjs AGENTRUN');
 // Generous bounds: the machine may be busy; nothing here measures speed.
 const RunTimeoutMs = 300_000;
 
+// A history of its own: the runs must be recorded there with source "mcp".
+const dataHome = mkdtempSync(join(tmpdir(), 'agentrun-mcp-'));
+const env = { ...process.env, XDG_DATA_HOME: dataHome }; // and DOCKER_HOST, AGENTRUN_IMAGE
 const transport = new StdioClientTransport({
   command: agentrun,
-  args: ['mcp', '--no-history', '--max-memory', '512m', '--max-timeout', '120'],
-  env: { ...process.env }, // DOCKER_HOST, AGENTRUN_IMAGE
+  args: ['mcp', '--max-memory', '512m', '--max-timeout', '120'],
+  env,
   stderr: 'pipe',
 });
 let serverLog = '';
@@ -145,10 +152,23 @@ try {
       { name: 'run_python', arguments: { code: 'print("still here")' } }, undefined, { timeout: RunTimeoutMs });
     assert.match(text(after), /still here/);
   });
+
+  await step('close: the server exits when its stdin closes, and its runs are in the history', async () => {
+    await client.close(); // closes the server's stdin; SIGTERM after 2 s, SIGKILL after 4 s
+    // Its last words come after its warm container was removed: a killed server never says them.
+    await waitFor(() => serverLog.includes('agentrun mcp: stopped'), 'the server to stop', 30_000);
+    const history = JSON.parse(execFileSync(agentrun, ['history', '--json', '--limit', '50'], { env }).toString());
+    const sources = new Set(history.runs.map((r) => r.source));
+    assert.deepEqual([...sources], ['mcp']);
+    const statuses = history.runs.map((r) => r.status).sort();
+    // ok, exception, blocked, cancelled, ok: the refused call (above the ceiling) never became a run.
+    assert.deepEqual(statuses, ['blocked', 'cancelled', 'exception', 'ok', 'ok']);
+  });
 } catch (error) {
   console.error(`FAILED after ${steps.length} steps:`, error);
   await client.close().catch(() => {});
+  rmSync(dataHome, { recursive: true, force: true });
   process.exit(1);
 }
-await client.close(); // closes the server's stdin: it exits
+rmSync(dataHome, { recursive: true, force: true });
 console.log(`ok: ${steps.length} steps`);
