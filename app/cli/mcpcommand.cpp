@@ -90,8 +90,8 @@ int runMcp(const McpOptions& options)
     int maxConcurrent = 2;
     if (options.maxConcurrent) {
         double number = 0;
-        if (!parseNumber(*options.maxConcurrent, number) || number != static_cast<int>(number) || number < 1 ||
-            number > 64) {
+        if (!parseNumber(*options.maxConcurrent, number) || number != static_cast<int>(number) ||
+            number < 1 || number > 64) {
             return usageError("--max-concurrent needs a whole number between 1 and 64, not \"" +
                               *options.maxConcurrent + "\"");
         }
@@ -128,8 +128,9 @@ int runMcp(const McpOptions& options)
 
     std::optional<history::HistoryStore> history;
     if (!options.noHistory) {
-        auto store = history::HistoryStore::open(options.historyFile ? std::filesystem::path(*options.historyFile)
-                                                                     : history::HistoryStore::defaultPath());
+        auto store =
+            history::HistoryStore::open(options.historyFile ? std::filesystem::path(*options.historyFile)
+                                                            : history::HistoryStore::defaultPath());
         if (store) {
             history.emplace(std::move(*store));
         } else {
@@ -195,8 +196,8 @@ int runMcp(const McpOptions& options)
 void addMcpCommand(CLI::App& app, CommandStatus& status)
 {
     auto options = std::make_shared<McpOptions>();
-    CLI::App& command = addCommand(app, "mcp", "MCP server over stdio (tools run_python and check_python)",
-                                   McpDescription);
+    CLI::App& command =
+        addCommand(app, "mcp", "MCP server over stdio (tools run_python and check_python)", McpDescription);
     addValue(command, "--max-concurrent", options->maxConcurrent,
              "runs at once, 1..64 (default 2); more get a tool error saying to retry", "N");
     command.add_flag("--no-history", options->noHistory, "do not record runs");
@@ -208,14 +209,14 @@ void addMcpCommand(CLI::App& app, CommandStatus& status)
          command.get_options([](const CLI::Option* o) { return o->get_group() == "Limits"; })) {
         option->group(defaults);
     }
-    addValue(command, "--policy", options->policy, "standard | strict | agentrun-compat | FILE (default standard)",
-             "P")
+    addValue(command, "--policy", options->policy,
+             "standard | strict | agentrun-compat | FILE (default standard)", "P")
         ->group(defaults);
     addRepeated(command, "--allow", options->allow,
                 "whitelist a distribution (repeatable); a call's dependencies must be within it", "PKG")
         ->group(defaults);
-    addValue(command, "--image", options->image, "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)",
-             "REF")
+    addValue(command, "--image", options->image,
+             "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)", "REF")
         ->group(defaults);
     addCeilingFlags(command, options->ceilings);
     command.callback([options, &status] { status.value = runMcp(*options); });

@@ -25,7 +25,8 @@ std::variant<Message, Refusal> parseMessage(std::string_view line)
     if (cli::nestedDeeperThan(line, cli::MaxJsonDepth)) {
         return refuse(nullptr, InvalidRequest,
                       "The message nests arrays and objects more than " + std::to_string(cli::MaxJsonDepth) +
-                          " levels deep: this server accepts at most " + std::to_string(cli::MaxJsonDepth) + ".");
+                          " levels deep: this server accepts at most " + std::to_string(cli::MaxJsonDepth) +
+                          ".");
     }
     nlohmann::json json;
     try {

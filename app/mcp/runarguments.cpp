@@ -14,8 +14,9 @@ Result<run::RunRequest> runRequestFrom(const nlohmann::json& arguments, const ru
     for (const auto& item : arguments.items()) {
         if (!known.contains(item.key())) {
             const std::string name = cli::shownName(item.key());
-            return fail(name, "Unknown argument \"" + name + "\": run_python takes code, stdin, limits and "
-                                                           "dependencies.");
+            return fail(name, "Unknown argument \"" + name +
+                                  "\": run_python takes code, stdin, limits and "
+                                  "dependencies.");
         }
     }
     if (!arguments.contains("code") || !arguments["code"].is_string()) {

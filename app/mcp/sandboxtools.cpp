@@ -48,8 +48,8 @@ std::string findingLines(const std::vector<safety::Finding>& findings)
     std::string text;
     for (const auto& finding : findings) {
         text += "line " + std::to_string(finding.line) + ", column " + std::to_string(finding.column) + ": " +
-                std::string(safety::toString(finding.severity)) + " " + finding.rule + ": " + finding.message +
-                "\n";
+                std::string(safety::toString(finding.severity)) + " " + finding.rule + ": " +
+                finding.message + "\n";
         if (!finding.hint.empty()) {
             text += "  hint: " + finding.hint + "\n";
         }
@@ -112,8 +112,7 @@ std::string resultText(const run::RunResult& result)
 
 SandboxTools::SandboxTools(SandboxConfig config, run::Executor& executor)
     : m_config(std::move(config)), m_executor(executor)
-{
-}
+{}
 
 std::string SandboxTools::sandboxSentence() const
 {
@@ -138,8 +137,9 @@ std::string SandboxTools::sandboxSentence() const
     char limits[200];
     std::snprintf(limits, sizeof limits,
                   "Default limits: %.0f s, %s memory; a call may ask for up to %.0f s and %s in limits. ",
-                  m_config.defaults.limits.timeoutSeconds, run::formatSize(m_config.defaults.limits.memoryBytes).c_str(),
-                  ceilings.timeoutSeconds, run::formatSize(ceilings.memoryBytes).c_str());
+                  m_config.defaults.limits.timeoutSeconds,
+                  run::formatSize(m_config.defaults.limits.memoryBytes).c_str(), ceilings.timeoutSeconds,
+                  run::formatSize(ceilings.memoryBytes).c_str());
     return text + limits;
 }
 
@@ -149,7 +149,8 @@ nlohmann::json SandboxTools::list() const
                                  {"description", "bytes, or a string like \"256m\" or \"1g\""}};
     const nlohmann::json limits = {
         {"type", "object"},
-        {"description", "resource limits of this run, within the server's ceilings; omitted ones use the defaults"},
+        {"description",
+         "resource limits of this run, within the server's ceilings; omitted ones use the defaults"},
         {"properties",
          {{"timeout", {{"type", "number"}, {"description", "wall-clock seconds"}}},
           {"memory", size},
@@ -163,7 +164,8 @@ nlohmann::json SandboxTools::list() const
         {"name", RunPython},
         {"title", "Run Python in a sandbox"},
         {"description",
-         "Runs a Python 3 program and returns what it printed (stdout and stderr), its status and exit code. " +
+         "Runs a Python 3 program and returns what it printed (stdout and stderr), its status and exit "
+         "code. " +
              sandboxSentence() +
              "Print every result you need: only output comes back. Code the static safety check blocks is "
              "not run: the result lists each finding with its line, column and a hint, so fix the code and "
@@ -185,13 +187,17 @@ nlohmann::json SandboxTools::list() const
           {"properties",
            {{"status",
              {{"type", "string"},
-              {"description", "ok, exception, blocked, timeout, out_of_memory, output_limit, … (docs/cli.md)"}}},
+              {"description",
+               "ok, exception, blocked, timeout, out_of_memory, output_limit, … (docs/cli.md)"}}},
             {"exit_code", {{"type", "integer"}}},
             {"message", {{"type", "string"}}},
             {"findings", {{"type", "array"}}},
             {"duration_ms", {{"type", "object"}}}}},
           {"required", {"status", "exit_code"}}}},
-        {"annotations", {{"readOnlyHint", false}, {"destructiveHint", false}, {"openWorldHint", m_config.rules.networkAllowed}}}};
+        {"annotations",
+         {{"readOnlyHint", false},
+          {"destructiveHint", false},
+          {"openWorldHint", m_config.rules.networkAllowed}}}};
     nlohmann::json check = {
         {"name", CheckPython},
         {"title", "Check Python without running it"},
@@ -217,7 +223,8 @@ bool SandboxTools::has(std::string_view name) const
     return name == RunPython || name == CheckPython;
 }
 
-nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json& arguments, ToolContext& context)
+nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json& arguments,
+                                  ToolContext& context)
 {
     try {
         return name == RunPython ? runPython(arguments, context) : checkPython(arguments);
@@ -263,7 +270,8 @@ nlohmann::json SandboxTools::checkPython(const nlohmann::json& arguments) const
     }
     const safety::Report report = safety::analyze(arguments["code"].get<std::string>(), *policy);
     std::string text = findingLines(report.findings);
-    text += std::string(report.allowed ? "allowed" : "blocked") + " (" + std::to_string(report.findings.size()) +
+    text += std::string(report.allowed ? "allowed" : "blocked") + " (" +
+            std::to_string(report.findings.size()) +
             (report.findings.size() == 1 ? " finding" : " findings") + ", policy " + policy->name() + ")";
     return {{"content", textContent(std::move(text))}, {"structuredContent", safety::toJson(report)}};
 }

@@ -24,7 +24,8 @@ public:
 
     nlohmann::json list() const override;
     bool has(std::string_view name) const override;
-    nlohmann::json call(const std::string& name, const nlohmann::json& arguments, ToolContext& context) override;
+    nlohmann::json call(const std::string& name, const nlohmann::json& arguments,
+                        ToolContext& context) override;
 
     /// Called with each finished run (not with calls refused before one started): the history.
     std::function<void(const run::RunRequest&, const run::RunResult&)> onFinished;

@@ -41,8 +41,7 @@ struct Server::Call
 
 Server::Server(ToolBox& tools, ServerOptions options, std::function<void(const std::string&)> send)
     : m_tools(tools), m_options(std::move(options)), m_send(std::move(send))
-{
-}
+{}
 
 Server::~Server()
 {
@@ -52,7 +51,7 @@ Server::~Server()
 void Server::send(const nlohmann::json& message)
 {
     const std::string line = serialize(message);
-    std::lock_guard lock(m_sendMutex);
+    std::lock_guard lock(m_sendMutex); // lock order: m_mutex (when held) before m_sendMutex
     m_send(line);
 }
 
@@ -166,7 +165,8 @@ void Server::handleRequest(const Message& message)
     if (modern) {
         const auto& version = meta[VersionKey];
         if (!version.is_string() || version.get<std::string>() != CurrentRevision) {
-            return refuse(ProtocolError{UnsupportedProtocolVersion, "Unsupported protocol version",
+            return refuse(ProtocolError{UnsupportedProtocolVersion,
+                                        "Unsupported protocol version",
                                         {{"supported", supportedRevisions()}, {"requested", version}}});
         }
         if (!meta.contains(CapabilitiesKey) || !meta[CapabilitiesKey].is_object()) {
@@ -211,7 +211,8 @@ void Server::handleRequest(const Message& message)
     if (message.method == "tools/call") {
         return startToolCall(message, meta, modern);
     }
-    return refuse(ProtocolError{MethodNotFound, "Unknown method \"" + shown(nlohmann::json(message.method)) + "\".", nullptr});
+    return refuse(ProtocolError{
+        MethodNotFound, "Unknown method \"" + shown(nlohmann::json(message.method)) + "\".", nullptr});
 }
 
 void Server::startToolCall(const Message& message, const nlohmann::json& meta, bool modern)
@@ -233,7 +234,8 @@ void Server::startToolCall(const Message& message, const nlohmann::json& meta, b
         }
     }
     nlohmann::json progressToken = nullptr;
-    if (meta.contains("progressToken") && (meta["progressToken"].is_string() || meta["progressToken"].is_number())) {
+    if (meta.contains("progressToken") &&
+        (meta["progressToken"].is_string() || meta["progressToken"].is_number())) {
         progressToken = meta["progressToken"];
     }
     const std::string key = serialize(message.id);
@@ -244,52 +246,47 @@ void Server::startToolCall(const Message& message, const nlohmann::json& meta, b
         return refuse(ProtocolError{InternalError, "The server is shutting down.", nullptr});
     }
     if (m_calls.contains(key)) {
-        return refuse(ProtocolError{InvalidRequest,
-                                    "Request id " + shown(message.id) + " is already in use by a call in progress.",
-                                    nullptr});
+        return refuse(ProtocolError{
+            InvalidRequest, "Request id " + shown(message.id) + " is already in use by a call in progress.",
+            nullptr});
     }
     if (static_cast<int>(m_calls.size()) >= m_options.maxConcurrentCalls) {
         nlohmann::json busy = {
             {"content",
              {{{"type", "text"},
-               {"text", "The server is busy: it runs at most " + std::to_string(m_options.maxConcurrentCalls) +
+               {"text", "The server is busy: it runs at most " +
+                            std::to_string(m_options.maxConcurrentCalls) +
                             " tool calls at once. Retry when one of yours has finished."}}}},
             {"isError", true}};
         return send(resultResponse(message.id, finish(std::move(busy), modern)));
     }
     auto call = std::make_shared<Call>();
     m_calls.emplace(key, call);
-    call->thread = std::thread([this, call, key, id = message.id, tool, arguments = std::move(arguments),
-                                progressToken, modern] {
-        int sent = 0;
-        ToolContext context{call->cancel, [&](const std::string& text) {
-                                if (progressToken.is_null()) {
-                                    return;
-                                }
-                                {
-                                    std::lock_guard guard(m_mutex);
-                                    if (call->cancelled) {
-                                        return;
-                                    }
-                                }
-                                send(notification("notifications/progress", {{"progressToken", progressToken},
-                                                                             {"progress", ++sent},
-                                                                             {"message", text}}));
-                            }};
-        nlohmann::json result = m_tools.call(tool, arguments, context);
-        bool cancelled = false;
-        {
-            std::lock_guard guard(m_mutex);
-            cancelled = call->cancelled;
-        }
-        if (!cancelled) {
-            send(resultResponse(id, finish(std::move(result), modern)));
-        }
-        std::lock_guard guard(m_mutex);
-        m_finished.push_back(std::move(call->thread)); // joined by the next call or by shutdown
-        m_calls.erase(key);
-        m_idle.notify_all();
-    });
+    call->thread = std::thread(
+        [this, call, key, id = message.id, tool, arguments = std::move(arguments), progressToken, modern] {
+            int sent = 0;
+            ToolContext context{
+                call->cancel, [&](const std::string& text) {
+                    if (progressToken.is_null()) {
+                        return;
+                    }
+                    // Checked and sent under one lock: nothing goes out after a cancellation.
+                    std::lock_guard guard(m_mutex);
+                    if (!call->cancelled) {
+                        send(notification(
+                            "notifications/progress",
+                            {{"progressToken", progressToken}, {"progress", ++sent}, {"message", text}}));
+                    }
+                }};
+            nlohmann::json result = m_tools.call(tool, arguments, context);
+            std::lock_guard guard(m_mutex); // a cancellation is either before the answer (none) or ignored
+            if (!call->cancelled) {
+                send(resultResponse(id, finish(std::move(result), modern)));
+            }
+            m_finished.push_back(std::move(call->thread)); // joined by the next call or by shutdown
+            m_calls.erase(key);
+            m_idle.notify_all();
+        });
 }
 
 void Server::joinFinished()

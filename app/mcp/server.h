@@ -44,14 +44,15 @@ public:
     virtual bool has(std::string_view name) const = 0;
     /// A CallToolResult ({content, structuredContent?, isError?}). Bad arguments and failed runs are
     /// results with isError, so that a model reads them and retries; never throws.
-    virtual nlohmann::json call(const std::string& name, const nlohmann::json& arguments, ToolContext& context) = 0;
+    virtual nlohmann::json call(const std::string& name, const nlohmann::json& arguments,
+                                ToolContext& context) = 0;
 };
 
 struct ServerOptions
 {
     std::string name = "agentrun";
     std::string version;
-    std::string instructions; ///< for the model: what the server is for
+    std::string instructions;   ///< for the model: what the server is for
     int maxConcurrentCalls = 4; ///< tools/call in flight; more get a tool error saying to retry
 };
 

@@ -47,19 +47,20 @@ public:
 struct Harness
 {
     explicit Harness(int maxCalls = 4)
-        : server(tools, [maxCalls] {
-              mcp::ServerOptions options;
-              options.version = "test";
-              options.maxConcurrentCalls = maxCalls;
-              return options;
-          }(),
-                 [this](const std::string& line) {
-                     std::lock_guard lock(mutex);
-                     QVERIFY2(line.find('\n') == std::string::npos, "a message line holds a newline");
-                     lines.push_back(json::parse(line));
-                 })
-    {
-    }
+        : server(
+              tools,
+              [maxCalls] {
+                  mcp::ServerOptions options;
+                  options.version = "test";
+                  options.maxConcurrentCalls = maxCalls;
+                  return options;
+              }(),
+              [this](const std::string& line) {
+                  std::lock_guard lock(mutex);
+                  QVERIFY2(line.find('\n') == std::string::npos, "a message line holds a newline");
+                  lines.push_back(json::parse(line));
+              })
+    {}
 
     /// Sends `message` and returns the response with `id` (fails the test when none came).
     json request(const json& message)
@@ -75,7 +76,8 @@ struct Harness
             {
                 std::lock_guard lock(mutex);
                 for (const auto& line : lines) {
-                    if (line.contains("id") && line["id"] == id && (line.contains("result") || line.contains("error"))) {
+                    if (line.contains("id") && line["id"] == id &&
+                        (line.contains("result") || line.contains("error"))) {
                         return line;
                     }
                 }
@@ -143,7 +145,8 @@ private Q_SLOTS:
     void malformedJsonIsAParseErrorAndTheServerGoesOn()
     {
         Harness h;
-        for (const std::string bad : {"{", "{\"jsonrpc\":\"2.0\",\"id\":1,", "not json", "\xff\xfe", "{\"a\":1}}"}) {
+        for (const std::string bad :
+             {"{", "{\"jsonrpc\":\"2.0\",\"id\":1,", "not json", "\xff\xfe", "{\"a\":1}}"}) {
             h.server.handleLine(bad);
             const json reply = h.last();
             QCOMPARE(errorCode(reply), mcp::ParseError);
@@ -178,7 +181,8 @@ private Q_SLOTS:
         Harness h;
         h.initialize();
         const std::size_t before = h.count();
-        h.server.handleLine(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}])");
+        h.server.handleLine(
+            R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}])");
         QCOMPARE(h.count(), before + 1); // one error, no answer to the requests inside
         QCOMPARE(errorCode(h.last()), mcp::InvalidRequest);
         QVERIFY(h.last()["error"]["message"].get<std::string>().find("batch") != std::string::npos);
@@ -190,7 +194,10 @@ private Q_SLOTS:
         h.initialize();
         const json reply = h.request({{"jsonrpc", "2.0"}, {"id", 9}, {"method", "resources/list"}});
         QCOMPARE(errorCode(reply), mcp::MethodNotFound);
-        const json modern = h.request({{"jsonrpc", "2.0"}, {"id", 10}, {"method", "prompts/get"}, {"params", {{"_meta", modernMeta()}}}});
+        const json modern = h.request({{"jsonrpc", "2.0"},
+                                       {"id", 10},
+                                       {"method", "prompts/get"},
+                                       {"params", {{"_meta", modernMeta()}}}});
         QCOMPARE(errorCode(modern), mcp::MethodNotFound);
     }
 
@@ -214,8 +221,8 @@ private Q_SLOTS:
         // 60 levels are fine (brackets inside strings do not count).
         std::string fine = json({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/call"}}).dump();
         fine.pop_back();
-        fine += ",\"params\":{\"name\":\"echo\",\"arguments\":{\"s\":\"" +
-                           std::string(500, '\x5b') + "\",\"x\":" + nested(55) + "}}}";
+        fine += ",\"params\":{\"name\":\"echo\",\"arguments\":{\"s\":\"" + std::string(500, '\x5b') +
+                "\",\"x\":" + nested(55) + "}}}";
         h.server.handleLine(fine);
         QVERIFY(h.responseTo(4).contains("result"));
     }
@@ -230,7 +237,12 @@ private Q_SLOTS:
         QCOMPARE(::pipe(stop), 0);
         std::thread reader([&] { mcp::serveLines(h.server, in[0], stop[0], 64 * 1024); });
         // 4 MiB of a string value in one line, then a ping: the line is refused, the ping answered.
-        const std::string huge = json({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}, {"params", {{"x", std::string(4u << 20, 'a')}}}}).dump() + "\n";
+        const std::string huge = json({{"jsonrpc", "2.0"},
+                                       {"id", 1},
+                                       {"method", "ping"},
+                                       {"params", {{"x", std::string(4u << 20, 'a')}}}})
+                                     .dump() +
+                                 "\n";
         const std::string ping = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\r\n";
         std::thread writer([&] {
             for (std::string_view rest : {std::string_view(huge), std::string_view(ping)}) {
@@ -261,16 +273,18 @@ private Q_SLOTS:
     {
         Harness before;
         // Without initialize, and without the 2026-07-28 _meta, there is no revision to serve.
-        QCOMPARE(errorCode(before.request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}})), mcp::InvalidParams);
+        QCOMPARE(errorCode(before.request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}})),
+                 mcp::InvalidParams);
         QVERIFY(before.request({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}).contains("result"));
 
         Harness older;
         older.initialize("2025-06-18"); // a revision the server speaks is echoed
         Harness unknown;
-        const json reply = unknown.request({{"jsonrpc", "2.0"},
-                                            {"id", 1},
-                                            {"method", "initialize"},
-                                            {"params", {{"protocolVersion", "1999-01-01"}, {"capabilities", json::object()}}}});
+        const json reply = unknown.request(
+            {{"jsonrpc", "2.0"},
+             {"id", 1},
+             {"method", "initialize"},
+             {"params", {{"protocolVersion", "1999-01-01"}, {"capabilities", json::object()}}}});
         QCOMPARE(reply["result"]["protocolVersion"], "2025-11-25"); // else the newest handshake revision
         QVERIFY(reply["result"]["capabilities"].contains("tools"));
         QCOMPARE(reply["result"]["serverInfo"]["name"], "agentrun");
@@ -280,7 +294,8 @@ private Q_SLOTS:
                                             {"method", "initialize"},
                                             {"params", {{"protocolVersion", "2025-11-25"}}}});
         QCOMPARE(errorCode(again), mcp::InvalidRequest);
-        const json missing = Harness().request({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "initialize"}, {"params", json::object()}});
+        const json missing = Harness().request(
+            {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "initialize"}, {"params", json::object()}});
         QCOMPARE(errorCode(missing), mcp::InvalidParams);
 
         const json tools = unknown.request({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/list"}});
@@ -290,7 +305,8 @@ private Q_SLOTS:
     void statelessRevisionRequiresItsMeta()
     {
         Harness h; // no initialize: 2026-07-28 has none
-        const json listed = h.request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", {{"_meta", modernMeta()}}}});
+        const json listed = h.request(
+            {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", {{"_meta", modernMeta()}}}});
         QCOMPARE(listed["result"]["resultType"], "complete");
         QCOMPARE(listed["result"]["tools"].size(), 2u);
         QVERIFY(listed["result"].contains("ttlMs"));
@@ -299,17 +315,24 @@ private Q_SLOTS:
 
         json old = modernMeta();
         old["io.modelcontextprotocol/protocolVersion"] = "2031-01-01";
-        const json unsupported = h.request({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"_meta", old}}}});
+        const json unsupported = h.request(
+            {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"_meta", old}}}});
         QCOMPARE(errorCode(unsupported), mcp::UnsupportedProtocolVersion);
         QCOMPARE(unsupported["error"]["data"]["requested"], "2031-01-01");
         QCOMPARE(unsupported["error"]["data"]["supported"][0], "2026-07-28");
 
         json noCapabilities = modernMeta();
         noCapabilities.erase("io.modelcontextprotocol/clientCapabilities");
-        QCOMPARE(errorCode(h.request({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/list"}, {"params", {{"_meta", noCapabilities}}}})),
+        QCOMPARE(errorCode(h.request({{"jsonrpc", "2.0"},
+                                      {"id", 3},
+                                      {"method", "tools/list"},
+                                      {"params", {{"_meta", noCapabilities}}}})),
                  mcp::InvalidParams);
 
-        const json discovered = h.request({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "server/discover"}, {"params", {{"_meta", modernMeta()}}}});
+        const json discovered = h.request({{"jsonrpc", "2.0"},
+                                           {"id", 4},
+                                           {"method", "server/discover"},
+                                           {"params", {{"_meta", modernMeta()}}}});
         QCOMPARE(discovered["result"]["supportedVersions"],
                  json::array({"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}));
         QVERIFY(discovered["result"]["capabilities"].contains("tools"));
@@ -325,9 +348,12 @@ private Q_SLOTS:
                                        {"method", "tools/call"},
                                        {"params", {{"name", "echo"}, {"arguments", {{"a", 1}}}}}});
         QCOMPARE(echoed["result"]["content"][0]["text"], R"({"a":1})");
-        QCOMPARE(errorCode(h.request({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", {{"name", "rm_rf"}}}})),
-                 mcp::InvalidParams);
-        QCOMPARE(errorCode(h.request({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", json::object()}})),
+        QCOMPARE(
+            errorCode(h.request(
+                {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", {{"name", "rm_rf"}}}})),
+            mcp::InvalidParams);
+        QCOMPARE(errorCode(h.request(
+                     {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", json::object()}})),
                  mcp::InvalidParams);
         QCOMPARE(errorCode(h.request({{"jsonrpc", "2.0"},
                                       {"id", 3},
@@ -358,9 +384,12 @@ private Q_SLOTS:
         QVERIFY(progressed);
         QCOMPARE(h.server.inFlight(), 1);
         // A second call with an id in use is refused.
-        QCOMPARE(errorCode(h.request({{"jsonrpc", "2.0"}, {"id", 42}, {"method", "tools/call"}, {"params", {{"name", "echo"}}}})),
-                 mcp::InvalidRequest);
-        h.server.handleLine(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42,"reason":"user"}})");
+        QCOMPARE(
+            errorCode(h.request(
+                {{"jsonrpc", "2.0"}, {"id", 42}, {"method", "tools/call"}, {"params", {{"name", "echo"}}}})),
+            mcp::InvalidRequest);
+        h.server.handleLine(
+            R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42,"reason":"user"}})");
         QTRY_COMPARE_WITH_TIMEOUT(h.server.inFlight(), 0, 20000);
         QVERIFY(h.tools.sawCancel.load());
         std::lock_guard lock(h.mutex);
@@ -375,9 +404,11 @@ private Q_SLOTS:
         h.initialize();
         h.server.handleLine(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"wait"}})");
         QTRY_VERIFY_WITH_TIMEOUT(h.tools.started.load(), 20000);
-        const json busy = h.request({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", {{"name", "echo"}}}});
+        const json busy = h.request(
+            {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", {{"name", "echo"}}}});
         QCOMPARE(busy["result"]["isError"], true);
-        QVERIFY(busy["result"]["content"][0]["text"].get<std::string>().find("at most 1") != std::string::npos);
+        QVERIFY(busy["result"]["content"][0]["text"].get<std::string>().find("at most 1") !=
+                std::string::npos);
         h.server.shutdown(); // returns only once the running call ended
         QVERIFY(h.tools.sawCancel.load());
         QCOMPARE(h.server.inFlight(), 0);
@@ -389,7 +420,8 @@ private Q_SLOTS:
         h.initialize();
         const std::size_t before = h.count();
         h.server.handleLine(R"({"jsonrpc":"2.0","method":"notifications/whatever"})");
-        h.server.handleLine(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"nobody"}})");
+        h.server.handleLine(
+            R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"nobody"}})");
         h.server.handleLine(R"({"jsonrpc":"2.0","id":77,"result":{}})");
         h.server.handleLine("");
         QCOMPARE(h.count(), before);

@@ -48,7 +48,8 @@ private Q_SLOTS:
         QVERIFY2(text.find("512 MiB") != std::string::npos, text.c_str());
         const json slow = call(tools, "run_python", {{"code", "print(1)"}, {"limits", {{"timeout", 61}}}});
         QCOMPARE(slow["structuredContent"]["error_code"], "limits.timeout");
-        const json network = call(tools, "run_python", {{"code", "print(1)"}, {"limits", {{"network", "bridge"}}}});
+        const json network =
+            call(tools, "run_python", {{"code", "print(1)"}, {"limits", {{"network", "bridge"}}}});
         QCOMPARE(network["isError"], true);
         QCOMPARE(network["structuredContent"]["error_code"], "limits.network");
     }
@@ -57,11 +58,11 @@ private Q_SLOTS:
     {
         run::Executor executor;
         mcp::SandboxTools tools(config(), executor);
-        for (const json& arguments : {json::object(), json({{"code", 1}}), json({{"code", "1"}, {"stdin", 2}}),
-                                      json({{"code", "1"}, {"limits", {{"memory", "lots"}}}}),
-                                      json({{"code", "1"}, {"limits", {{"swap", 1}}}}),
-                                      json({{"code", "1"}, {"dependencies", "numpy"}}),
-                                      json({{"code", "1"}, {"sudo", true}})}) {
+        for (const json& arguments :
+             {json::object(), json({{"code", 1}}), json({{"code", "1"}, {"stdin", 2}}),
+              json({{"code", "1"}, {"limits", {{"memory", "lots"}}}}),
+              json({{"code", "1"}, {"limits", {{"swap", 1}}}}),
+              json({{"code", "1"}, {"dependencies", "numpy"}}), json({{"code", "1"}, {"sudo", true}})}) {
             const json result = call(tools, "run_python", arguments);
             QVERIFY2(result.value("isError", false), arguments.dump().c_str());
             QVERIFY(!result["content"][0]["text"].get<std::string>().empty());
@@ -72,7 +73,8 @@ private Q_SLOTS:
     {
         run::Executor executor;
         mcp::SandboxTools tools(config({"numpy"}), executor);
-        const json result = call(tools, "run_python", {{"code", "import pandas"}, {"dependencies", {"pandas"}}});
+        const json result =
+            call(tools, "run_python", {{"code", "import pandas"}, {"dependencies", {"pandas"}}});
         QCOMPARE(result["isError"], true);
         QCOMPARE(result["structuredContent"]["error_code"], "dependencies");
     }
@@ -83,7 +85,8 @@ private Q_SLOTS:
         defaults.limits.timeoutSeconds = 7;
         defaults.allow = {"numpy==1.26.*", "requests"};
         auto request = mcp::runRequestFrom(
-            {{"code", "x"}, {"stdin", "in"}, {"limits", {{"memory", "128m"}}}, {"dependencies", {"numpy"}}}, defaults);
+            {{"code", "x"}, {"stdin", "in"}, {"limits", {{"memory", "128m"}}}, {"dependencies", {"numpy"}}},
+            defaults);
         QVERIFY(request.has_value());
         QCOMPARE(request->code, "x");
         QCOMPARE(request->stdinData, "in");
@@ -103,7 +106,8 @@ private Q_SLOTS:
         QCOMPARE(finding["line"], 2);
         QVERIFY(finding["column"].get<int>() >= 1);
         const std::string text = blocked["content"][0]["text"];
-        QVERIFY2(text.find("line 2, column") != std::string::npos && text.find("blocked") != std::string::npos,
+        QVERIFY2(text.find("line 2, column") != std::string::npos &&
+                     text.find("blocked") != std::string::npos,
                  text.c_str());
         const json allowed = call(tools, "check_python", {{"code", "print(1)"}});
         QCOMPARE(allowed["structuredContent"]["allowed"], true);
@@ -121,7 +125,8 @@ private Q_SLOTS:
         const std::string plain = listed[0]["description"];
         QVERIFY2(plain.find("no network") != std::string::npos, plain.c_str());
         QVERIFY2(plain.find("Only the standard library") != std::string::npos, plain.c_str());
-        QVERIFY2(plain.find("print") != std::string::npos || plain.find("Print") != std::string::npos, plain.c_str());
+        QVERIFY2(plain.find("print") != std::string::npos || plain.find("Print") != std::string::npos,
+                 plain.c_str());
         QVERIFY2(plain.find("60 s") != std::string::npos, plain.c_str()); // the ceiling
         mcp::SandboxTools numpy(config({"numpy", "pandas"}), executor);
         const std::string withPackages = numpy.list()[0]["description"];
@@ -133,9 +138,11 @@ private Q_SLOTS:
     {
         run::RunResult result;
         result.status = run::Status::Blocked;
-        result.findings.push_back({"process-exec", safety::Severity::Block, 3, 5, 3, 20, "starts a process", "use Python"});
+        result.findings.push_back(
+            {"process-exec", safety::Severity::Block, 3, 5, 3, 20, "starts a process", "use Python"});
         const std::string text = mcp::resultText(result);
-        QVERIFY2(text.find("line 3, column 5: block process-exec: starts a process") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("line 3, column 5: block process-exec: starts a process") != std::string::npos,
+                 text.c_str());
         QVERIFY2(text.find("hint: use Python") != std::string::npos, text.c_str());
         run::RunResult failed;
         failed.status = run::Status::Exception;
