@@ -45,7 +45,7 @@ struct McpOptions
 };
 
 /// The rules of every call, from the server's options: as `serve` builds them.
-run::AdmissionRules admissionRules(const run::RunRequest& defaults, const run::Ceilings& ceilings)
+run::AdmissionRules admissionRules(const model::RunSpec& defaults, const run::Ceilings& ceilings)
 {
     run::AdmissionRules rules;
     rules.ceilings = ceilings;
@@ -82,7 +82,7 @@ bool writeLine(const std::string& line)
 int runMcp(const McpOptions& options)
 {
     mcp::SandboxConfig config;
-    run::RunRequest& defaults = config.defaults;
+    model::RunSpec& defaults = config.defaults;
     run::Ceilings ceilings = run::Ceilings::forHost();
     if (!applyLimitFlags(options.limits, defaults.limits) || !applyCeilingFlags(options.ceilings, ceilings)) {
         return 2;
@@ -139,10 +139,10 @@ int runMcp(const McpOptions& options)
     }
 
     mcp::SandboxTools tools(std::move(config), executor);
-    tools.onFinished = [&history](const run::RunRequest& request, const run::RunResult& result) {
-        std::cerr << "agentrun mcp: run " << result.runId << ": " << run::toString(result.status) << " after "
-                  << static_cast<long long>(result.durations.totalMs) << " ms" << std::endl;
-        if (history && result.status != run::Status::InvalidRequest) {
+    tools.onFinished = [&history](const model::RunSpec& request, const model::RunResult& result) {
+        std::cerr << "agentrun mcp: run " << result.runId << ": " << model::toString(result.status)
+                  << " after " << static_cast<long long>(result.durations.totalMs) << " ms" << std::endl;
+        if (history && result.status != model::Status::InvalidRequest) {
             if (auto recorded = history->record(request, result, request.policy, "mcp"); !recorded) {
                 std::cerr << "agentrun mcp: warning: " << recorded.error().message << "\n";
             }

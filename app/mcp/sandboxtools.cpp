@@ -34,8 +34,8 @@ nlohmann::json toolError(const Error& error)
 /// even with isError): status invalid_request, the error's code and message.
 nlohmann::json refusedRun(const Error& error)
 {
-    run::RunResult result;
-    result.status = run::Status::InvalidRequest;
+    model::RunResult result;
+    result.status = model::Status::InvalidRequest;
     result.errorCode = error.code;
     result.message = error.message;
     nlohmann::json refused = toolError(error);
@@ -78,7 +78,7 @@ public:
         m_lastReport = sample.elapsedSeconds;
         char text[96];
         std::snprintf(text, sizeof text, "running: %.0f s, %s", sample.elapsedSeconds,
-                      run::formatSize(sample.memoryBytes).c_str());
+                      model::formatSize(sample.memoryBytes).c_str());
         m_context.progress(text);
     }
 
@@ -89,21 +89,21 @@ private:
 
 } // namespace
 
-std::string resultText(const run::RunResult& result)
+std::string resultText(const model::RunResult& result)
 {
-    if (result.status == run::Status::Blocked) {
+    if (result.status == model::Status::Blocked) {
         return "Blocked by the safety check before anything ran. Change these and call run_python again:\n" +
                findingLines(result.findings);
     }
     std::string text = result.output;
-    if (result.status == run::Status::Ok) {
+    if (result.status == model::Status::Ok) {
         return text.empty() ? "(no output: print() what you want to see)" : text;
     }
     if (!text.empty() && !text.ends_with('\n')) {
         text += '\n';
     }
-    text += "[" + std::string(run::toString(result.status));
-    if (result.exitCode >= 0 && result.status == run::Status::Exception) {
+    text += "[" + std::string(model::toString(result.status));
+    if (result.exitCode >= 0 && result.status == model::Status::Exception) {
         text += ", exit code " + std::to_string(result.exitCode);
     }
     text += "] " + result.message;
@@ -138,8 +138,8 @@ std::string SandboxTools::sandboxSentence() const
     std::snprintf(limits, sizeof limits,
                   "Default limits: %.0f s, %s memory; a call may ask for up to %.0f s and %s in limits. ",
                   m_config.defaults.limits.timeoutSeconds,
-                  run::formatSize(m_config.defaults.limits.memoryBytes).c_str(), ceilings.timeoutSeconds,
-                  run::formatSize(ceilings.memoryBytes).c_str());
+                  model::formatSize(m_config.defaults.limits.memoryBytes).c_str(), ceilings.timeoutSeconds,
+                  model::formatSize(ceilings.memoryBytes).c_str());
     return text + limits;
 }
 
@@ -157,7 +157,7 @@ nlohmann::json SandboxTools::list() const
           {"cpus", {{"type", "number"}}},
           {"pids", {{"type", "integer"}, {"description", "processes and threads"}}},
           {"output_limit", size},
-          {"tmpfs_size", size},
+          {"tmpfs", size},
           {"network", {{"type", "string"}, {"enum", {"none", "bridge"}}}}}},
         {"additionalProperties", false}};
     nlohmann::json run = {
@@ -245,13 +245,13 @@ nlohmann::json SandboxTools::runPython(const nlohmann::json& arguments, ToolCont
         return refusedRun(admitted.error());
     }
     ProgressObserver observer(context);
-    const run::RunResult result = m_executor.run(*request, observer, context.cancel);
+    const model::RunResult result = m_executor.run(*request, observer, context.cancel);
     if (onFinished) {
         onFinished(*request, result);
     }
     return {{"content", textContent(resultText(result))},
             {"structuredContent", run::toJsonWithoutOutput(result)},
-            {"isError", result.status != run::Status::Ok}};
+            {"isError", result.status != model::Status::Ok}};
 }
 
 nlohmann::json SandboxTools::checkPython(const nlohmann::json& arguments) const

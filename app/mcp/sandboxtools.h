@@ -12,7 +12,7 @@ namespace agentrun::mcp {
 /// What the tools run with: the server's defaults and its rules, as `serve` has them.
 struct SandboxConfig
 {
-    run::RunRequest defaults;  ///< limits, policy and whitelist of a call that does not say
+    model::RunSpec defaults;   ///< limits, policy and whitelist of a call that does not say
     run::AdmissionRules rules; ///< ceilings, network, whitelist, policies: the one gate of every run
 };
 
@@ -28,7 +28,7 @@ public:
                         ToolContext& context) override;
 
     /// Called with each finished run (not with calls refused before one started): the history.
-    std::function<void(const run::RunRequest&, const run::RunResult&)> onFinished;
+    std::function<void(const model::RunSpec&, const model::RunResult&)> onFinished;
 
 private:
     nlohmann::json runPython(const nlohmann::json& arguments, ToolContext& context);
@@ -41,6 +41,6 @@ private:
 
 /// The text a model reads for a run: its output, and what went wrong when it did (findings with their
 /// positions and hints for blocked code).
-std::string resultText(const run::RunResult& result);
+std::string resultText(const model::RunResult& result);
 
 } // namespace agentrun::mcp

@@ -81,7 +81,7 @@ private Q_SLOTS:
 
     void theRequestTakesTheServerDefaultsThenTheCall()
     {
-        run::RunRequest defaults;
+        model::RunSpec defaults;
         defaults.limits.timeoutSeconds = 7;
         defaults.allow = {"numpy==1.26.*", "requests"};
         auto request = mcp::runRequestFrom(
@@ -136,16 +136,16 @@ private Q_SLOTS:
 
     void blockedResultsListEveryFindingForTheModel()
     {
-        run::RunResult result;
-        result.status = run::Status::Blocked;
+        model::RunResult result;
+        result.status = model::Status::Blocked;
         result.findings.push_back(
             {"process-exec", safety::Severity::Block, 3, 5, 3, 20, "starts a process", "use Python"});
         const std::string text = mcp::resultText(result);
         QVERIFY2(text.find("line 3, column 5: block process-exec: starts a process") != std::string::npos,
                  text.c_str());
         QVERIFY2(text.find("hint: use Python") != std::string::npos, text.c_str());
-        run::RunResult failed;
-        failed.status = run::Status::Exception;
+        model::RunResult failed;
+        failed.status = model::Status::Exception;
         failed.exitCode = 1;
         failed.output = "Traceback ...";
         failed.message = "The program raised an exception.";
