@@ -123,6 +123,7 @@ int runCommandLine(int argc, char** argv)
     addRunCommand(app, status);
     addCheckCommand(app, status);
     addServeCommand(app, status);
+    addMcpCommand(app, status);
     addImageCommand(app, status);
     addProfileCommand(app, status);
     addDepsCommand(app, status);

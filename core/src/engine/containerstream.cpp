@@ -1,4 +1,5 @@
 #include "agentrun/engine/containerstream.h"
+#include "agentrun/errorcodes.h"
 
 #include "agentrun/engine/attach.h"
 #include "agentrun/engine/client.h"
@@ -44,7 +45,7 @@ ContainerStream::Outcome ContainerStream::read(const FrameDemuxer::Sink& sink,
             break;
         }
         if (!chunk->empty() && !demuxer.feed(*chunk)) {
-            outcome.error = Error{"engine.protocol", "The engine sent a malformed output stream."};
+            outcome.error = Error{errc::EngineProtocol, "The engine sent a malformed output stream."};
             break;
         }
         if (eof) {

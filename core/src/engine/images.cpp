@@ -61,7 +61,7 @@ Result<std::vector<nlohmann::json>> Client::listImages(const ImageFilter& filter
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     // An unreadable list must not read as "no images": a prune would report a clean slate.
     if (!json.is_array()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable image list.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable image list.");
     }
     return std::vector<nlohmann::json>(json.begin(), json.end());
 }
@@ -80,7 +80,7 @@ Result<std::optional<nlohmann::json>> Client::findImage(std::string_view ref)
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol",
+        return fail(errc::EngineProtocol,
                     "The engine's answer about image " + std::string(ref) + " is not JSON.");
     }
     return std::optional<nlohmann::json>(std::move(json));

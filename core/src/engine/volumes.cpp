@@ -1,5 +1,6 @@
 // Volumes: the dependency cache keeps installed package sets in them (deps/cachevolumes.cpp).
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 
 #include "engine/jsonfield.h"
 #include "agentrun/engine/urlencode.h"
@@ -38,7 +39,7 @@ Result<std::vector<Client::Volume>> Client::listVolumes(std::string_view labelFi
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     // "Volumes" is null when there are none; anything else unreadable must not read as "no volumes".
     if (!json.is_object()) {
-        return fail("engine.protocol", "The Docker engine sent an unreadable volume list.");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable volume list.");
     }
     std::vector<Volume> volumes;
     if (const auto list = json.find("Volumes"); list != json.end() && list->is_array()) {
@@ -65,7 +66,7 @@ Result<std::optional<Client::Volume>> Client::inspectVolume(std::string_view nam
     }
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail("engine.protocol",
+        return fail(errc::EngineProtocol,
                     "The Docker engine sent an unreadable answer about volume " + std::string(name) + ".");
     }
     return std::optional<Volume>(volumeOf(json));

@@ -1,0 +1,279 @@
+#include "sandboxtools.h"
+
+#include "runarguments.h"
+
+#include "agentrun/run/resultjson.h"
+#include "agentrun/safety/analyzer.h"
+#include "agentrun/safety/reportjson.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace agentrun::mcp {
+
+namespace {
+
+constexpr const char* RunPython = "run_python";
+constexpr const char* CheckPython = "check_python";
+
+/// Resource samples become progress at most this often (stage changes always do): enough to keep a
+/// client's request timer alive without flooding it.
+constexpr double ProgressEverySeconds = 5;
+
+nlohmann::json textContent(std::string text)
+{
+    return nlohmann::json::array({{{"type", "text"}, {"text", std::move(text)}}});
+}
+
+nlohmann::json toolError(const Error& error)
+{
+    return {{"content", textContent(error.message)}, {"isError", true}};
+}
+
+/// A run refused before it started, shaped as every run result (clients check it against outputSchema
+/// even with isError): status invalid_request, the error's code and message.
+nlohmann::json refusedRun(const Error& error)
+{
+    model::RunResult result;
+    result.status = model::Status::InvalidRequest;
+    result.errorCode = error.code;
+    result.message = error.message;
+    nlohmann::json refused = toolError(error);
+    refused["structuredContent"] = run::toJsonWithoutOutput(result);
+    return refused;
+}
+
+std::string findingLines(const std::vector<safety::Finding>& findings)
+{
+    std::string text;
+    for (const auto& finding : findings) {
+        text += "line " + std::to_string(finding.line) + ", column " + std::to_string(finding.column) + ": " +
+                std::string(safety::toString(finding.severity)) + " " + finding.rule + ": " +
+                finding.message + "\n";
+        if (!finding.hint.empty()) {
+            text += "  hint: " + finding.hint + "\n";
+        }
+    }
+    return text;
+}
+
+/// Forwards a run's stages, and now and then its elapsed time and memory, as progress.
+class ProgressObserver : public run::RunObserver
+{
+public:
+    explicit ProgressObserver(ToolContext& context) : m_context(context) {}
+
+    void stageChanged(run::Stage stage) override
+    {
+        if (stage != run::Stage::Finished) {
+            m_context.progress(std::string(run::toString(stage)));
+        }
+    }
+
+    void resources(const run::ResourceSample& sample) override
+    {
+        if (sample.elapsedSeconds - m_lastReport < ProgressEverySeconds) {
+            return;
+        }
+        m_lastReport = sample.elapsedSeconds;
+        char text[96];
+        std::snprintf(text, sizeof text, "running: %.0f s, %s", sample.elapsedSeconds,
+                      model::formatSize(sample.memoryBytes).c_str());
+        m_context.progress(text);
+    }
+
+private:
+    ToolContext& m_context;
+    double m_lastReport = 0;
+};
+
+} // namespace
+
+std::string resultText(const model::RunResult& result)
+{
+    if (result.status == model::Status::Blocked) {
+        return "Blocked by the safety check before anything ran. Change these and call run_python again:\n" +
+               findingLines(result.findings);
+    }
+    std::string text = result.output;
+    if (result.status == model::Status::Ok) {
+        return text.empty() ? "(no output: print() what you want to see)" : text;
+    }
+    if (!text.empty() && !text.ends_with('\n')) {
+        text += '\n';
+    }
+    text += "[" + std::string(model::toString(result.status));
+    if (result.exitCode >= 0 && result.status == model::Status::Exception) {
+        text += ", exit code " + std::to_string(result.exitCode);
+    }
+    text += "] " + result.message;
+    return text;
+}
+
+SandboxTools::SandboxTools(SandboxConfig config, run::Executor& executor)
+    : m_config(std::move(config)), m_executor(executor)
+{}
+
+std::string SandboxTools::sandboxSentence() const
+{
+    const run::Ceilings& ceilings = m_config.rules.ceilings;
+    std::string packages;
+    for (const auto& name : m_config.rules.allow) {
+        packages += (packages.empty() ? "" : ", ") + name;
+    }
+    std::string text = "Python 3 runs in a fresh, locked-down container: ";
+    text += m_config.rules.networkAllowed ? "network access only when limits.network is \"bridge\"; "
+                                          : "no network; ";
+    text += "only /tmp is writable, and nothing persists between calls. ";
+    if (packages.empty()) {
+        text += "Only the standard library is available (no packages can be installed). ";
+    } else if (packages == "*") {
+        text += "Packages it imports are installed first (list them in dependencies). ";
+    } else {
+        text += "Besides the standard library, only these packages can be installed (list them in "
+                "dependencies): " +
+                packages + ". ";
+    }
+    char limits[200];
+    std::snprintf(limits, sizeof limits,
+                  "Default limits: %.0f s, %s memory; a call may ask for up to %.0f s and %s in limits. ",
+                  m_config.defaults.limits.timeoutSeconds,
+                  model::formatSize(m_config.defaults.limits.memoryBytes).c_str(), ceilings.timeoutSeconds,
+                  model::formatSize(ceilings.memoryBytes).c_str());
+    return text + limits;
+}
+
+nlohmann::json SandboxTools::list() const
+{
+    const nlohmann::json size = {{"type", {"string", "integer"}},
+                                 {"description", "bytes, or a string like \"256m\" or \"1g\""}};
+    const nlohmann::json limits = {
+        {"type", "object"},
+        {"description",
+         "resource limits of this run, within the server's ceilings; omitted ones use the defaults"},
+        {"properties",
+         {{"timeout", {{"type", "number"}, {"description", "wall-clock seconds"}}},
+          {"memory", size},
+          {"cpus", {{"type", "number"}}},
+          {"pids", {{"type", "integer"}, {"description", "processes and threads"}}},
+          {"output_limit", size},
+          {"tmpfs", size},
+          {"network", {{"type", "string"}, {"enum", {"none", "bridge"}}}}}},
+        {"additionalProperties", false}};
+    nlohmann::json run = {
+        {"name", RunPython},
+        {"title", "Run Python in a sandbox"},
+        {"description",
+         "Runs a Python 3 program and returns what it printed (stdout and stderr), its status and exit "
+         "code. " +
+             sandboxSentence() +
+             "Print every result you need: only output comes back. Code the static safety check blocks is "
+             "not run: the result lists each finding with its line, column and a hint, so fix the code and "
+             "call again (check_python checks without running)."},
+        {"inputSchema",
+         {{"type", "object"},
+          {"properties",
+           {{"code", {{"type", "string"}, {"description", "the Python program"}}},
+            {"stdin", {{"type", "string"}, {"description", "the program's standard input"}}},
+            {"limits", limits},
+            {"dependencies",
+             {{"type", "array"},
+              {"items", {{"type", "string"}}},
+              {"description", "packages to install before the run, from the server's whitelist"}}}}},
+          {"required", {"code"}},
+          {"additionalProperties", false}}},
+        {"outputSchema",
+         {{"type", "object"},
+          {"properties",
+           {{"status",
+             {{"type", "string"},
+              {"description",
+               "ok, exception, blocked, timeout, out_of_memory, output_limit, … (docs/cli.md)"}}},
+            {"exit_code", {{"type", "integer"}}},
+            {"message", {{"type", "string"}}},
+            {"findings", {{"type", "array"}}},
+            {"duration_ms", {{"type", "object"}}}}},
+          {"required", {"status", "exit_code"}}}},
+        {"annotations",
+         {{"readOnlyHint", false},
+          {"destructiveHint", false},
+          {"openWorldHint", m_config.rules.networkAllowed}}}};
+    nlohmann::json check = {
+        {"name", CheckPython},
+        {"title", "Check Python without running it"},
+        {"description",
+         "The static safety check run_python applies, without running anything: whether the code would be "
+         "allowed, and each finding with its rule, line, column, message and a hint. Use it to fix code "
+         "before running it."},
+        {"inputSchema",
+         {{"type", "object"},
+          {"properties", {{"code", {{"type", "string"}, {"description", "the Python source to check"}}}}},
+          {"required", {"code"}},
+          {"additionalProperties", false}}},
+        {"outputSchema",
+         {{"type", "object"},
+          {"properties", {{"allowed", {{"type", "boolean"}}}, {"findings", {{"type", "array"}}}}},
+          {"required", {"allowed", "findings"}}}},
+        {"annotations", {{"readOnlyHint", true}, {"openWorldHint", false}}}};
+    return nlohmann::json::array({std::move(run), std::move(check)});
+}
+
+bool SandboxTools::has(std::string_view name) const
+{
+    return name == RunPython || name == CheckPython;
+}
+
+nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json& arguments,
+                                  ToolContext& context)
+{
+    try {
+        return name == RunPython ? runPython(arguments, context) : checkPython(arguments);
+    } catch (const std::exception& error) {
+        // The run pipeline does not throw; this keeps an unexpected failure (out of memory) a result.
+        return toolError(
+            Error{"server.internal", std::string("The call failed inside the server: ") + error.what()});
+    }
+}
+
+nlohmann::json SandboxTools::runPython(const nlohmann::json& arguments, ToolContext& context)
+{
+    auto request = runRequestFrom(arguments, m_config.defaults);
+    if (!request) {
+        return refusedRun(request.error());
+    }
+    if (auto admitted = run::admit(*request, m_config.rules); !admitted) {
+        return refusedRun(admitted.error());
+    }
+    ProgressObserver observer(context);
+    const model::RunResult result = m_executor.run(*request, observer, context.cancel);
+    if (onFinished) {
+        onFinished(*request, result);
+    }
+    return {{"content", textContent(resultText(result))},
+            {"structuredContent", run::toJsonWithoutOutput(result)},
+            {"isError", result.status != model::Status::Ok}};
+}
+
+nlohmann::json SandboxTools::checkPython(const nlohmann::json& arguments) const
+{
+    for (const auto& item : arguments.items()) {
+        if (item.key() != "code") {
+            return toolError(Error{"arguments", "check_python takes only \"code\"."});
+        }
+    }
+    if (!arguments.contains("code") || !arguments["code"].is_string()) {
+        return toolError(Error{"code", "\"code\" must be a string with the Python source to check."});
+    }
+    auto policy = safety::Policy::load(m_config.defaults.policy);
+    if (!policy) {
+        return toolError(policy.error());
+    }
+    const safety::Report report = safety::analyze(arguments["code"].get<std::string>(), *policy);
+    std::string text = findingLines(report.findings);
+    text += std::string(report.allowed ? "allowed" : "blocked") + " (" +
+            std::to_string(report.findings.size()) +
+            (report.findings.size() == 1 ? " finding" : " findings") + ", policy " + policy->name() + ")";
+    return {{"content", textContent(std::move(text))}, {"structuredContent", safety::toJson(report)}};
+}
+
+} // namespace agentrun::mcp
