@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/run/executorconfig.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/run/imageservice.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/run/resultjson.h"
@@ -39,7 +40,7 @@ struct ImageOptions
 /// 3 for the engine.
 int failed(const Error& error)
 {
-    if (error.code == "image.sources") {
+    if (error.code == errc::ImageSources) {
         return usageError(error.message);
     }
     std::cerr << "agentrun: " << error.message << "\n";

@@ -89,19 +89,6 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
     return body;
 }
 
-std::string shownName(std::string_view name)
-{
-    constexpr std::size_t Max = 64;
-    if (name.size() <= Max) {
-        return std::string(name);
-    }
-    std::size_t cut = Max;
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
-        --cut; // not inside a UTF-8 sequence
-    }
-    return std::string(name.substr(0, cut)) + "…";
-}
-
 bool tokenMatches(std::string_view presented, std::string_view expected)
 {
     // Every byte of the longer string is looked at whatever the contents, so the time taken says nothing

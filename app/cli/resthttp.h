@@ -1,5 +1,7 @@
 #pragma once
 
+#include "agentrun/model/runspecjson.h"
+
 #include "agentrun/error.h"
 #include "agentrun/model/limits.h"
 
@@ -36,7 +38,7 @@ std::optional<nlohmann::json> parseJsonBody(const httplib::Request& req, httplib
 
 /// A name the client sent (a field, a package), for an error: at most 64 bytes, cut at a character
 /// boundary and marked, so that an answer never carries a large part of the request body.
-std::string shownName(std::string_view name);
+using model::shownName;
 
 /// Constant-time comparison of a presented bearer token with the configured one.
 bool tokenMatches(std::string_view presented, std::string_view expected);

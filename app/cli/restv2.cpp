@@ -51,6 +51,12 @@ Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeCo
             return fail(errc::FieldProfile, loaded.error().message);
         }
         profile::applyTo(*loaded, request);
+        if (loaded->wheelhouse.empty() && loaded->indexUrl.empty()) {
+            // A profile that names no package source keeps the server's (serve --wheelhouse/--index-url):
+            // naming "default" must not take away where the operator's packages come from.
+            request.wheelhouse = config.defaults.wheelhouse;
+            request.indexUrl = config.defaults.indexUrl;
+        }
     }
     auto read = model::runSpecFromJson(fields, std::move(request), clientKeys);
     if (!read) {

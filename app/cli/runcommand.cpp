@@ -215,7 +215,7 @@ int runFile(const RunOptions& options)
     } else {
         for (const auto& finding : result.findings) {
             // A syntax error's message quotes Python's own text: the analyzer's line would repeat it.
-            if (result.status == model::Status::Blocked && result.errorCode != "safety.syntax_error") {
+            if (result.status == model::Status::Blocked && result.errorCode != errc::SafetySyntaxError) {
                 std::cerr << "agentrun: " << file << ":" << finding.line << ":" << finding.column << ": "
                           << finding.rule << ": " << finding.message << "\n";
             }

@@ -3,6 +3,7 @@
 #include "runarguments.h"
 
 #include "agentrun/run/resultjson.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/reportjson.h"
 
@@ -231,7 +232,7 @@ nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json&
     } catch (const std::exception& error) {
         // The run pipeline does not throw; this keeps an unexpected failure (out of memory) a result.
         return toolError(
-            Error{"server.internal", std::string("The call failed inside the server: ") + error.what()});
+            Error{errc::ServerInternal, std::string("The call failed inside the server: ") + error.what()});
     }
 }
 

@@ -52,9 +52,11 @@ QStringList cliFlags(bool withDependencies)
     QStringList flags = {"--profile",      "default", "--timeout",    "7.5", "--memory", "96m",
                          "--memory-swap",  "96m",     "--cpus",       "0.5", "--pids",   "48",
                          "--output-limit", "64k",     "--tmpfs-size", "24m", "--policy", "strict"};
-    if (withDependencies)
+    if (withDependencies) // a whitelist needs a source: the CLI refuses one without
         flags << "--allow"
-              << "requests";
+              << "requests"
+              << "--index-url"
+              << "https://index.example/simple";
     return flags;
 }
 
@@ -151,6 +153,7 @@ private Q_SLOTS:
 
         // REST: the body through the server's adapter, over the server's defaults.
         cli::ServeConfig config;
+        config.defaults.indexUrl = "https://index.example/simple"; // serve --index-url
         bool stream = true;
         auto restSpec = cli::runSpecFromBody(restBody(true), config, stream);
         QVERIFY2(restSpec.has_value(), restSpec ? "" : restSpec.error().message.c_str());
@@ -251,8 +254,10 @@ private:
         editor->setText(Code);
         QVERIFY(limits->setLimits(requestLimits()).isEmpty());
         QVERIFY(policy->setSource(QStringLiteral("strict")));
-        if (withDependencies)
+        if (withDependencies) {
             deps->setAllow({"requests"});
+            deps->setSources(QStringLiteral("https://index.example/simple"), QString());
+        }
         input->setText(Input);
     }
 

@@ -71,6 +71,9 @@ std::vector<std::string> literalCodes(const fs::path& root, const std::vector<st
                 if (first != std::string::npos && code[first] == '*') {
                     continue; // inside a block comment
                 }
+                if (first != std::string::npos && code.compare(first, 8, "#include") == 0) {
+                    continue; // a header's name ("server.h"), not a code
+                }
                 for (auto it = std::sregex_iterator(code.begin(), code.end(), literal);
                      it != std::sregex_iterator(); ++it) {
                     const std::string text = (*it)[1].str() + "." + (*it)[2].str();

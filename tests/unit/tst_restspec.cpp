@@ -78,6 +78,12 @@ private Q_SLOTS:
         QVERIFY(spec.has_value());
         QCOMPARE(spec->wheelhouse, std::string("/srv/wheels"));
         QCOMPARE(spec->indexUrl, std::string("https://index.example/simple"));
+        // Naming a profile without sources (the built-in "default") keeps the server's.
+        auto named = read(json{{"code", "1"}, {"profile", "default"}}, config);
+        QVERIFY(named.has_value());
+        QCOMPARE(named->profile, std::string("default"));
+        QCOMPARE(named->wheelhouse, std::string("/srv/wheels"));
+        QCOMPARE(named->indexUrl, std::string("https://index.example/simple"));
     }
 
     void hostileBodies_data()

@@ -54,6 +54,7 @@ enum class Kind
     X(RuntimeMissing, "runtime.missing", Unavailable, "The run asks for the gVisor runtime (runsc) but the engine has none registered; nothing ran.", "Install runsc and register it in /etc/docker/daemon.json, or choose the runc runtime.")
 
 #define AGENTRUN_ERRORS_CONTAINER(X) \
+    X(EngineNoBridge, "engine.no_bridge", Unavailable, "The run asks for network (--network bridge or an index URL) but the engine has no bridge network.", "Start the engine with its default bridge network (not --bridge=none), or use a wheelhouse instead of an index.") \
     X(ContainerGone, "container.gone", NotFound, "The container no longer exists (removed from outside).", "Rerun; check that nothing else removes AgentRun's containers.") \
     X(ContainerConflict, "container.conflict", Busy, "The engine refused an operation that conflicts with the container's state or name.", "Try again once the other operation is over.") \
     X(ContainerState, "container.state", Failed, "The engine refused an operation on the container in its current state.", "Read the engine's message in the error.") \
@@ -90,6 +91,7 @@ enum class Kind
     X(RunException, "run.exception", Outcome, "The program raised an exception; the traceback is on stderr.", "Fix the code.") \
     X(RunExitStatus, "run.exit_status", Outcome, "The program exited with a non-zero status.", "See its output.") \
     X(RunNotFound, "run.not_found", NotFound, "No run with that id on this server (running or in its history).", "Check the run id.") \
+    X(SafetySyntaxError, "safety.syntax_error", Rejected, "The code has a syntax error, so the check blocked it; nothing was run. The message quotes Python's own SyntaxError.", "Fix the syntax at the line and caret shown.") \
     X(SafetyBlocked, "safety.blocked", Rejected, "The safety check blocked the code; nothing was run.", "Change the code, or use a policy that allows it.") \
     X(PolicyOverride, "policy.override", Rejected, "Skipping the safety check was asked but the policy does not allow it.", "Use a policy with allow_override, or run the check.")
 
@@ -119,6 +121,7 @@ enum class Kind
     X(RequestOrigin, "request.origin", Rejected, "A browser page from another origin called the server.", "Call the server from a script or its own origin.") \
     X(RequestCollect, "request.collect", Invalid, "The files to collect are too many or a path is not allowed.", "Name at most the allowed number of relative paths under the sandbox's writable folders.") \
     X(RequestCollectTo, "request.collect_to", Invalid, "The folder for collected files is not a usable, empty folder.", "Give a new or empty folder.") \
+    X(RequestInstallTimeout, "request.install_timeout", Invalid, "The install timeout is outside 1 to 3600 seconds.", "Give a number of seconds between 1 and 3600.") \
     X(RequestStdin, "request.stdin", Invalid, "The stdin data is larger than 64 MiB.", "Pass less input.") \
     X(AuthToken, "auth.token", Rejected, "The request has no valid bearer token for this server.", "Send Authorization: Bearer with the server's token.")
 

@@ -60,22 +60,24 @@ std::optional<std::vector<std::string>> markerMatches(const std::string& text, c
 Result<void> validateSource(const InstallSource& source)
 {
     if (source.wheelhouse.empty() == source.indexUrl.empty()) {
-        return fail("deps.source", "Say where packages come from: a wheelhouse directory or an index URL "
-                                   "(exactly one of them).");
+        return fail(errc::DepsSource, "Say where packages come from: a wheelhouse directory or an index URL "
+                                      "(exactly one of them).");
     }
     if (!source.wheelhouse.empty()) {
         std::error_code error;
         const std::filesystem::path path(source.wheelhouse);
         if (!path.is_absolute() || !std::filesystem::is_directory(path, error)) {
-            return fail("deps.source", "The wheelhouse \"" + source.wheelhouse +
-                                           "\" is not an existing directory given by its absolute path.");
+            return fail(errc::DepsSource, "The wheelhouse \"" + source.wheelhouse +
+                                              "\" is not an existing directory given by its absolute path.");
         }
         if (std::filesystem::directory_iterator(path, error); error) {
-            return fail("deps.source", "Cannot read the wheelhouse " + source.wheelhouse + ": " +
-                                           error.message() + ". Give a folder you can list (ls must work).");
+            return fail(errc::DepsSource, "Cannot read the wheelhouse " + source.wheelhouse + ": " +
+                                              error.message() +
+                                              ". Give a folder you can list (ls must work).");
         }
         if (source.wheelhouse.find(',') != std::string::npos) {
-            return fail("deps.source", "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
+            return fail(errc::DepsSource,
+                        "The wheelhouse path \"" + source.wheelhouse + "\" contains a comma.");
         }
         return {};
     }
@@ -84,7 +86,7 @@ Result<void> validateSource(const InstallSource& source)
     const bool clean =
         std::ranges::none_of(url, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
     if (!http || !clean || url.size() > 2000) {
-        return fail("deps.source",
+        return fail(errc::DepsSource,
                     "The index URL \"" + url.substr(0, 100) + "\" is not an http(s) URL without spaces.");
     }
     return {};

@@ -1,6 +1,7 @@
 #include "deps/wheelhousecopy.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/engine/tar.h"
 #include "deps/cachevolumes.h"
 #include "deps/installerscript.h"
@@ -32,8 +33,8 @@ Result<std::string> archiveOf(const std::string& directory)
     std::error_code error;
     fs::directory_iterator it(directory, error);
     if (error) {
-        return fail("deps.source", "Cannot read the wheelhouse " + directory + ": " + error.message() +
-                                       ". Give a folder you can read (ls " + directory + " must work).");
+        return fail(errc::DepsSource, "Cannot read the wheelhouse " + directory + ": " + error.message() +
+                                          ". Give a folder you can read (ls " + directory + " must work).");
     }
     std::vector<fs::path> files;
     for (; it != fs::directory_iterator(); it.increment(error)) {
@@ -54,15 +55,15 @@ Result<std::string> archiveOf(const std::string& directory)
             content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         }
         if (!in && !in.eof()) {
-            return fail("deps.source", "Cannot read " + file.string() +
-                                           " in the wheelhouse: make it readable by you (chmod u+r) or "
-                                           "remove it from the folder.");
+            return fail(errc::DepsSource, "Cannot read " + file.string() +
+                                              " in the wheelhouse: make it readable by you (chmod u+r) or "
+                                              "remove it from the folder.");
         }
         total += content.size();
         if (total > WheelhouseVolume::MaxBytes) {
-            return fail("deps.source", "The wheelhouse " + directory +
-                                           " holds more than 2 GiB of files: give a folder with only the "
-                                           "wheels this code needs.");
+            return fail(errc::DepsSource, "The wheelhouse " + directory +
+                                              " holds more than 2 GiB of files: give a folder with only the "
+                                              "wheels this code needs.");
         }
         if (auto added = tar.addFile(file.filename().string(), content, 0644); !added) {
             return std::unexpected(added.error());

@@ -22,7 +22,7 @@ Result<model::Limits> limitsFromJson(const nlohmann::json& json)
     // run". Rows written before the one codec used the *_bytes spellings, which it reads as aliases.
     auto limits = model::limitsFromJson(json, model::Limits{}, {.requireAll = true});
     if (!limits) {
-        return fail("history.limits", "The stored limits are not valid: " + limits.error().message);
+        return fail(errc::HistoryLimits, "The stored limits are not valid: " + limits.error().message);
     }
     return limits;
 }

@@ -238,11 +238,11 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
     if (const char* bound = std::getenv("AGENTRUN_HISTORY_MAX_BYTES"); bound && *bound) {
         auto bytes = model::parseSize(bound, "AGENTRUN_HISTORY_MAX_BYTES");
         if (!bytes || *bytes < MinMaxHistoryBytes) {
-            return fail("history.max_bytes", "AGENTRUN_HISTORY_MAX_BYTES=\"" + std::string(bound) +
-                                                 "\" is not a history size: use at least " +
-                                                 model::formatSize(MinMaxHistoryBytes) +
-                                                 ", e.g. 256m or 2g, or unset it for the default " +
-                                                 model::formatSize(DefaultMaxHistoryBytes) + ".");
+            return fail(errc::HistoryMaxBytes, "AGENTRUN_HISTORY_MAX_BYTES=\"" + std::string(bound) +
+                                                   "\" is not a history size: use at least " +
+                                                   model::formatSize(MinMaxHistoryBytes) +
+                                                   ", e.g. 256m or 2g, or unset it for the default " +
+                                                   model::formatSize(DefaultMaxHistoryBytes) + ".");
         }
         impl->maxBytes = *bytes;
     }

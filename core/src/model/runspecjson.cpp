@@ -1,4 +1,5 @@
 #include "agentrun/model/runspecjson.h"
+#include "agentrun/errorcodes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,21 +10,6 @@ namespace agentrun::model {
 namespace {
 
 using nlohmann::json;
-
-/// A name the caller sent, as an error quotes it: at most 64 bytes, never cut inside a UTF-8 sequence
-/// (an error must not echo a megabyte of key back).
-std::string shown(std::string_view name)
-{
-    constexpr std::size_t Max = 64;
-    if (name.size() <= Max) {
-        return std::string(name);
-    }
-    std::size_t cut = Max;
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
-        --cut;
-    }
-    return std::string(name.substr(0, cut)) + "…";
-}
 
 std::string joined(const std::vector<std::string>& names)
 {
@@ -145,32 +131,45 @@ Result<void> readCollect(const json& value, CollectRequest& collect)
     }
     for (const auto& [key, item] : value.items()) {
         if (key == "paths") {
-            auto paths = strings(item, "collect.paths", "paths relative to the working directory");
+            auto paths = strings(item, errc::RequestCollect, "paths relative to the working directory");
             if (!paths) {
                 return std::unexpected(paths.error());
             }
             collect.paths = std::move(*paths);
         } else if (key == "to") {
-            auto to = text(item, "collect.to");
+            auto to = text(item, errc::RequestCollect);
             if (!to) {
                 return std::unexpected(to.error());
             }
             collect.destination = *to;
         } else if (key == "keep_executable") {
-            auto keep = boolean(item, "collect.keep_executable");
+            auto keep = boolean(item, errc::RequestCollect);
             if (!keep) {
                 return std::unexpected(keep.error());
             }
             collect.keepExecutable = *keep;
         } else {
-            return fail("collect." + shown(key),
-                        "Unknown field \"collect." + shown(key) + "\": use paths, to or keep_executable.");
+            return fail("collect." + shownName(key), "Unknown field \"collect." + shownName(key) +
+                                                         "\": use paths, to or keep_executable.");
         }
     }
     return {};
 }
 
 } // namespace
+
+std::string shownName(std::string_view name)
+{
+    constexpr std::size_t Max = 64;
+    if (name.size() <= Max) {
+        return std::string(name);
+    }
+    std::size_t cut = Max;
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    return std::string(name.substr(0, cut)) + "…";
+}
 
 Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptions options)
 {
@@ -189,8 +188,8 @@ Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptio
                 names.emplace_back(f.name);
             }
             return std::unexpected(limitError(
-                shown(key), "is not a limit: unknown field; known fields here: " + joined(names) +
-                                " (older spellings such as memory_bytes and tmpfs_size are read too)."));
+                shownName(key), "is not a limit: unknown field; known fields here: " + joined(names) +
+                                    " (older spellings such as memory_bytes and tmpfs_size are read too)."));
         }
         const std::string name = field->name;
         if (std::ranges::find(given, name) != given.end()) {
@@ -289,14 +288,15 @@ const std::vector<std::string>& runSpecKeys()
 Result<RunSpec> runSpecFromJson(const json& object, RunSpec spec, const std::vector<std::string>& accepted)
 {
     if (!object.is_object()) {
-        return fail("request.body", "The run must be a JSON object like {\"code\": \"print(1)\"}.");
+        return fail(errc::RequestBody, "The run must be a JSON object like {\"code\": \"print(1)\"}.");
     }
     const auto& keys = accepted.empty() ? runSpecKeys() : accepted;
     for (const auto& item : object.items()) {
         const std::string& key = item.key();
         const json& value = item.value();
         if (std::ranges::find(keys, key) == keys.end()) {
-            return fail(shown(key), "Unknown field \"" + shown(key) + "\": use " + joined(keys) + ".");
+            return fail(shownName(key),
+                        "Unknown field \"" + shownName(key) + "\": use " + joined(keys) + ".");
         }
         Result<void> done;
         const auto into = [&](auto parsed, auto& target) -> Result<void> {

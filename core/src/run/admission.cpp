@@ -1,5 +1,7 @@
 #include "agentrun/run/admission.h"
 
+#include "agentrun/model/runspecjson.h"
+
 #include "agentrun/deps/whitelist.h"
 #include "agentrun/errorcodes.h"
 
@@ -28,20 +30,6 @@ Result<void> above(std::string_view code, std::string_view field, const std::str
 {
     return fail(std::string(code), std::string(field) + ": " + asked + " is above this server's ceiling of " +
                                        ceiling + " (serve " + std::string(option) + ").");
-}
-
-/// A name a client sent, as quoted in a message: at most 64 bytes, never cut inside a UTF-8 sequence.
-std::string shown(std::string_view name)
-{
-    constexpr std::size_t Max = 64;
-    if (name.size() <= Max) {
-        return std::string(name);
-    }
-    std::size_t cut = Max;
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) {
-        --cut;
-    }
-    return std::string(name.substr(0, cut)) + "…";
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& value)
@@ -78,18 +66,19 @@ Result<void> checkWhitelist(const model::RunSpec& request, const AdmissionRules&
     }
     for (const auto& [name, specifier] : asked->entries()) {
         if (!server->allows(name)) {
-            return fail(errc::FieldDependencies, "dependencies: the package \"" + shown(name) +
+            return fail(errc::FieldDependencies, "dependencies: the package \"" + model::shownName(name) +
                                                      "\" is not allowed: " + serverList + ".");
         }
         const std::string pin = server->pin(name);
         if (!pin.empty() && specifier != pin) {
-            return fail(errc::FieldDependencies, "dependencies: \"" + shown(name + specifier) +
+            return fail(errc::FieldDependencies, "dependencies: \"" + model::shownName(name + specifier) +
                                                      "\" is not allowed: " + serverList + ".");
         }
     }
     for (const auto& name : request.cached) {
         if (!server->allows(name)) {
-            return fail(errc::FieldDependencies, "dependencies: the cached package \"" + shown(name) +
+            return fail(errc::FieldDependencies, "dependencies: the cached package \"" +
+                                                     model::shownName(name) +
                                                      "\" is not allowed: " + serverList + ".");
         }
     }
@@ -199,16 +188,16 @@ Result<void> admit(const model::RunSpec& request, const AdmissionRules& rules)
         return fail(errc::LimitsNetwork,
                     "limits.network: this server does not give runs network access, only "
                     "\"none\" is accepted (got \"" +
-                        shown(request.limits.network) +
+                        model::shownName(request.limits.network) +
                         "\"; start it with serve --network bridge to allow it).");
     }
     if (!contains(rules.runtimes, request.limits.runtime)) {
         return fail(errc::LimitsRuntime, "limits.runtime: this server runs its runs with " +
                                              joined(rules.runtimes) + " only (got \"" +
-                                             shown(request.limits.runtime) + "\").");
+                                             model::shownName(request.limits.runtime) + "\").");
     }
     if (!contains(rules.policies, request.policy)) {
-        return fail(errc::FieldPolicy, "policy: \"" + shown(request.policy) +
+        return fail(errc::FieldPolicy, "policy: \"" + model::shownName(request.policy) +
                                            "\" is not a policy of this server; use one of " +
                                            joined(rules.policies) + ".");
     }

@@ -1,4 +1,5 @@
 #include "agentrun/run/bridge.h"
+#include "agentrun/errorcodes.h"
 
 #include "agentrun/engine/client.h"
 
@@ -26,7 +27,7 @@ Result<void> requireBridgeNetwork(engine::Client& client, const std::string& wha
         return std::unexpected(bridge.error());
     }
     if (!*bridge) {
-        return fail("engine.no_bridge",
+        return fail(errc::EngineNoBridge,
                     what +
                         " needs a network, but this Docker engine has no bridge network (it was started "
                         "with --bridge=none, as ./packaging/quickstart.sh test starts one), so nothing was "

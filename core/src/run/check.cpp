@@ -2,6 +2,7 @@
 #include "run/stages.h"
 
 #include "agentrun/run/dependencysettings.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/run/validate.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/policy.h"
@@ -36,7 +37,7 @@ std::expected<safety::Report, RunEnd> checkCode(const model::RunSpec& request, m
         return std::unexpected(
             RunEnd{model::Status::InvalidRequest,
                    "The " + policy->name() + " policy does not allow skipping the safety check.",
-                   "policy.override"});
+                   errc::PolicyOverride});
     }
     safety::Report report = safety::analyze(request.code, *policy);
     result.durations.checkMs =
@@ -44,7 +45,7 @@ std::expected<safety::Report, RunEnd> checkCode(const model::RunSpec& request, m
     result.findings = report.findings;
     observer.findings(report);
     if (!report.allowed && !request.skipCheck) {
-        return std::unexpected(RunEnd{model::Status::Blocked, blockedMessage(report), "safety.blocked"});
+        return std::unexpected(RunEnd{model::Status::Blocked, blockedMessage(report), errc::SafetyBlocked});
     }
     return report;
 }
@@ -60,7 +61,7 @@ std::optional<RunEnd> requireRuntime(const std::string& runtime, const std::vect
             " runtime (gVisor) is not registered with this Docker engine, so nothing was run: install "
             "it (apt-get install runsc) and register it in /etc/docker/daemon.json, or choose the "
             "runc runtime.",
-        "runtime.missing"};
+        errc::RuntimeMissing};
 }
 
 } // namespace agentrun::run

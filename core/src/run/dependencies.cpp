@@ -111,7 +111,7 @@ Result<void> requireDependencySource(const model::RunSpec& request)
     for (const auto& [name, pin] : whitelist->entries()) {
         names += (names.empty() ? "" : ", ") + name + pin;
     }
-    return fail("deps.no_source",
+    return fail(errc::DepsNoSource,
                 "The whitelist names packages to install (" + names +
                     ") but no package source is set: give a local wheelhouse (--wheelhouse DIR) or an "
                     "index URL (--index-url URL). Packages already in the image need no --allow.");

@@ -158,7 +158,7 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
         if (report.error().status == model::Status::Blocked && blockedForSyntax(blocked)) {
             // Python's own SyntaxError and caret (compiled, never run, in a sandbox): still a block.
             return finish({model::Status::Blocked, syntaxErrorMessage(*this, request, blocked, cancel),
-                           "safety.syntax_error"});
+                           errc::SafetySyntaxError});
         }
         return finish(report.error());
     }

@@ -1,6 +1,7 @@
 // The stages after a run's stream (run/stages.h): the engine's record, the files, the container, the
 // verdict.
 #include "agentrun/run/collect.h"
+#include "agentrun/errorcodes.h"
 #include "run/livestream.h"
 #include "run/stages.h"
 
@@ -62,7 +63,7 @@ RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limit
     }
     const auto& state = record.state;
     if (!live.killed() && live.streamError()) {
-        if (!state && state.error().code == "container.gone") {
+        if (!state && state.error().code == errc::ContainerGone) {
             return engineFailure(state.error());
         }
         return engineFailure(*live.streamError());
@@ -73,7 +74,7 @@ RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limit
         return {model::Status::EngineError,
                 "The Docker engine went away during the run, so its outcome is unknown: " +
                     state.error().message,
-                "engine.lost_during_run"};
+                errc::EngineLostDuringRun};
     }
     // How did it end? The engine's own record, never the program's output alone: without a report
     // (killed, crashed agent, engine trouble) the engine's record decides.

@@ -1,4 +1,5 @@
 #include "agentrun/run/validate.h"
+#include "agentrun/errorcodes.h"
 
 #include <cmath>
 
@@ -13,11 +14,11 @@ Result<void> validate(const model::RunSpec& spec)
         return valid;
     }
     if (spec.stdinData.size() > MaxStdinBytes) {
-        return fail("request.stdin", "The stdin data is larger than 64 MiB: pass less input.");
+        return fail(errc::RequestStdin, "The stdin data is larger than 64 MiB: pass less input.");
     }
     if (!std::isfinite(spec.installTimeoutSeconds) || spec.installTimeoutSeconds < 1 ||
         spec.installTimeoutSeconds > 3600) {
-        return fail("request.install_timeout", "The install timeout must be between 1 and 3600 seconds.");
+        return fail(errc::RequestInstallTimeout, "The install timeout must be between 1 and 3600 seconds.");
     }
     return {};
 }

@@ -19,6 +19,10 @@
 
 namespace agentrun::model {
 
+/// A name a caller sent, as an error message quotes it: at most 64 bytes, never cut inside a UTF-8 sequence
+/// (an answer must not echo a megabyte of key back). REST, MCP and the server's rules quote names with it.
+std::string shownName(std::string_view name);
+
 struct LimitsReadOptions
 {
     /// Every field must be present (a stored record: a default standing in for a lost value would not be
