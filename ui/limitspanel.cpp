@@ -218,7 +218,8 @@ agentrun::Result<agentrun::model::Limits> LimitsPanel::limits() const
     l.memorySwapBytes = l.memoryBytes + qint64(m_swap->value()) * MiB;
     l.cpus = m_cpus->value();
     l.pids = m_pids->value();
-    auto output = agentrun::model::parseSize(m_output->text().trimmed().toStdString(), errc::LimitsOutputLimit);
+    auto output =
+        agentrun::model::parseSize(m_output->text().trimmed().toStdString(), errc::LimitsOutputLimit);
     if (!output)
         return std::unexpected(output.error());
     l.outputLimitBytes = *output;

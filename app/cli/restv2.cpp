@@ -141,10 +141,11 @@ void sendResult(httplib::Response& res, const std::shared_ptr<const model::RunRe
     if (result->status == model::Status::InvalidRequest) {
         sendError(res, 422, result->errorCode, result->message);
     } else if (result->status == model::Status::EngineError) {
-        auto body = nlohmann::json{{"error",
-                                    {{"code", result->errorCode.empty() ? errc::EngineError : result->errorCode},
-                                     {"message", result->message}}},
-                                   {"run_id", result->runId}};
+        auto body =
+            nlohmann::json{{"error",
+                            {{"code", result->errorCode.empty() ? errc::EngineError : result->errorCode},
+                             {"message", result->message}}},
+                           {"run_id", result->runId}};
         sendJson(res, 503, body);
     } else if (result->stdoutData.size() + result->stderrData.size() + result->output.size() >
                StreamResultAbove) {

@@ -310,10 +310,11 @@ Result<void> removeBakedImage(engine::Client& client, const std::string& ref)
                     "The image " + ref + " is not a baked dependency image: not removed.");
     }
     // By id: a baked image has one tag, and removing by id removes its build steps with it.
-    return removalDone(client.removeUnusedImage(json::textField(**present, "Id", ref), std::chrono::seconds(120)),
-                       "The baked image " + ref +
-                           " is in use by a container (a warm one or a run): try again when it has "
-                           "finished.");
+    return removalDone(
+        client.removeUnusedImage(json::textField(**present, "Id", ref), std::chrono::seconds(120)),
+        "The baked image " + ref +
+            " is in use by a container (a warm one or a run): try again when it has "
+            "finished.");
 }
 
 Result<int> pruneBakedImages(engine::Client& client)

@@ -528,8 +528,8 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
     if (key.size() < 4) {
         // Too short to look up as a prefix: say so, not that the run is missing.
         return fail(errc::HistoryNotFound, "No run is named " + key +
-                                             ": give at least 4 characters of a run id " +
-                                             "(agentrun history lists them).");
+                                               ": give at least 4 characters of a run id " +
+                                               "(agentrun history lists them).");
     }
     return fail(errc::HistoryNotFound, "No run " + key + " in the history (" + m_impl->path.string() + ").");
 }

@@ -14,8 +14,8 @@ namespace {
 bool neverRan(std::string_view status)
 {
     using model::Status;
-    static constexpr std::array notRun = {model::Status::Blocked, model::Status::DependencyRejected, model::Status::InstallFailed,
-                                          model::Status::InvalidRequest};
+    static constexpr std::array notRun = {model::Status::Blocked, model::Status::DependencyRejected,
+                                          model::Status::InstallFailed, model::Status::InvalidRequest};
     for (const model::Status s : notRun) {
         if (model::toString(s) == status) {
             return true;

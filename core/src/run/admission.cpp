@@ -148,8 +148,9 @@ Result<void> checkCeilings(const model::Limits& limits, const Ceilings& ceilings
                      std::to_string(ceilings.pids), "--max-pids");
     }
     if (limits.outputLimitBytes > ceilings.outputLimitBytes) {
-        return above(errc::LimitsOutputLimit, errc::LimitsOutputLimit, model::formatSize(limits.outputLimitBytes),
-                     model::formatSize(ceilings.outputLimitBytes), "--max-output-limit");
+        return above(errc::LimitsOutputLimit, errc::LimitsOutputLimit,
+                     model::formatSize(limits.outputLimitBytes), model::formatSize(ceilings.outputLimitBytes),
+                     "--max-output-limit");
     }
     if (limits.tmpfsBytes > ceilings.tmpfsBytes) {
         return above(errc::LimitsTmpfs, errc::LimitsTmpfs, model::formatSize(limits.tmpfsBytes),

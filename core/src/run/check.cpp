@@ -31,7 +31,8 @@ std::expected<safety::Report, RunEnd> checkCode(const model::RunSpec& request, m
     const auto checkStart = std::chrono::steady_clock::now();
     auto policy = safety::Policy::load(request.policy);
     if (!policy) {
-        return std::unexpected(RunEnd{model::Status::InvalidRequest, policy.error().message, policy.error().code});
+        return std::unexpected(
+            RunEnd{model::Status::InvalidRequest, policy.error().message, policy.error().code});
     }
     if (request.skipCheck && !policy->allowsOverride()) {
         return std::unexpected(

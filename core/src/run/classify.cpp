@@ -120,13 +120,14 @@ Classification classify(Ending ending, const std::optional<nlohmann::json>& repo
                     " s: the sandbox was stopped. Raise the timeout if the code needs longer.",
                 errc::RunTimeout};
     case Ending::Cancelled:
-        return {model::Status::Cancelled, containerExitCode, "The run was cancelled: the sandbox was stopped.",
-                errc::RunCancelled};
+        return {model::Status::Cancelled, containerExitCode,
+                "The run was cancelled: the sandbox was stopped.", errc::RunCancelled};
     case Ending::OutputLimit: {
         const std::string stream = partial.stdoutTruncated ? "stdout" : "stderr";
         return {model::Status::OutputLimit, containerExitCode,
-                "Output limit reached: the program wrote more than " + model::formatSize(limits.outputLimitBytes) +
-                    " to " + stream + " and was stopped; the output before the cut is kept.",
+                "Output limit reached: the program wrote more than " +
+                    model::formatSize(limits.outputLimitBytes) + " to " + stream +
+                    " and was stopped; the output before the cut is kept.",
                 errc::RunOutputLimit};
     }
     case Ending::Exited:

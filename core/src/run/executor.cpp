@@ -127,7 +127,8 @@ bool Executor::waitUntilWarm(const model::Limits& limits, std::chrono::milliseco
 }
 
 // The stages are in run/stages.h, each in a file of its own; this reads as the list of them.
-model::RunResult Executor::run(const model::RunSpec& request, RunObserver& observer, const CancelToken& cancel)
+model::RunResult Executor::run(const model::RunSpec& request, RunObserver& observer,
+                               const CancelToken& cancel)
 {
     const auto started = Clock::now();
     model::RunResult result;

@@ -6,8 +6,9 @@ LiveRun::LiveRun(engine::Client& engine, sandbox::WarmContainer& container, cons
                  const std::string& nonce, RunObserver& observer)
     : m_engine(engine), m_container(container), m_limits(request.limits),
       m_start(std::chrono::steady_clock::now()), m_stats(engine, container.id, request.limits, observer),
-      m_collector(nonce, request.limits.outputLimitBytes,
-                  [&observer](model::Stream stream, std::string_view bytes) { observer.output(stream, bytes); })
+      m_collector(
+          nonce, request.limits.outputLimitBytes,
+          [&observer](model::Stream stream, std::string_view bytes) { observer.output(stream, bytes); })
 {}
 
 void LiveRun::stream(const CancelToken& cancel)
@@ -18,8 +19,9 @@ void LiveRun::stream(const CancelToken& cancel)
                                    {.deadline = deadline, .cancel = &cancel.flag()});
     m_read = reader.read(
         [&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
-            const model::Stream stream =
-                channel == engine::FrameDemuxer::Channel::Stderr ? model::Stream::Stderr : model::Stream::Stdout;
+            const model::Stream stream = channel == engine::FrameDemuxer::Channel::Stderr
+                                             ? model::Stream::Stderr
+                                             : model::Stream::Stdout;
             if (!m_collector.add(stream, bytes) && !m_overCap) {
                 m_overCap = true;
                 reader.stop(); // the only stop this run asks for itself: its output limit

@@ -5,7 +5,6 @@
 #include "run/livestream.h"
 #include "run/stages.h"
 
-
 namespace agentrun::run {
 
 EngineRecord readEngineRecord(engine::Client& engine, const std::string& containerId)
@@ -48,7 +47,8 @@ void releaseContainer(sandbox::ContainerPool& pool, sandbox::WarmContainer conta
     }
 }
 
-RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limits& limits, model::RunResult& result)
+RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limits& limits,
+                   model::RunResult& result)
 {
     // Moved, not copied: a run's output may be its output limit per stream, twice (interleaved).
     auto& collector = live.collector();

@@ -79,6 +79,7 @@ void releaseContainer(sandbox::ContainerPool& pool, sandbox::WarmContainer conta
 
 /// Classify: moves the output into `result` and decides the status from what the host did, the
 /// agent's report and the engine's record.
-RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limits& limits, model::RunResult& result);
+RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limits& limits,
+                   model::RunResult& result);
 
 } // namespace agentrun::run

@@ -58,8 +58,8 @@ bool blockedForSyntax(const safety::Report& report)
     return syntaxFinding(report) != nullptr;
 }
 
-std::string syntaxErrorMessage(Executor& executor, const model::RunSpec& request, const safety::Report& report,
-                               const CancelToken& cancel)
+std::string syntaxErrorMessage(Executor& executor, const model::RunSpec& request,
+                               const safety::Report& report, const CancelToken& cancel)
 {
     const safety::Finding* finding = syntaxFinding(report);
     if (!finding) {
@@ -77,7 +77,8 @@ std::string syntaxErrorMessage(Executor& executor, const model::RunSpec& request
     compile.limits.timeoutSeconds = std::min(compile.limits.timeoutSeconds, 30.0);
     RunObserver quiet;
     const model::RunResult compiled = executor.run(compile, quiet, cancel);
-    if (compiled.status == model::Status::Exception && compiled.exitCode == 1 && !compiled.stderrData.empty()) {
+    if (compiled.status == model::Status::Exception && compiled.exitCode == 1 &&
+        !compiled.stderrData.empty()) {
         std::string text = compiled.stderrData;
         while (!text.empty() && text.back() == '\n') {
             text.pop_back();

@@ -175,8 +175,8 @@ public:
     };
     /// Size and users of every volume, by name (GET /system/df: the engine walks all volumes for it, so
     /// it is asked once for all of them; `timeout` allows for a large cache).
-    Result<std::map<std::string, VolumeUsage>> volumeUsage(std::chrono::milliseconds timeout =
-                                                               std::chrono::seconds(120));
+    Result<std::map<std::string, VolumeUsage>>
+    volumeUsage(std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
     /// Follows the stats stream, calling `sample` for each JSON object until it returns false, the
     /// container stops, or `stop` becomes true.

@@ -17,8 +17,8 @@ bool blockedForSyntax(const safety::Report& report);
 /// verdict: the code is compiled, never run, in a sandbox (our own fixed program runs unchecked, the code
 /// arrives as its stdin) and Python's text is quoted. When the sandbox cannot be had (no engine), the
 /// analyzer's position and reason are quoted with the line and a caret drawn from them.
-std::string syntaxErrorMessage(Executor& executor, const model::RunSpec& request, const safety::Report& report,
-                               const CancelToken& cancel);
+std::string syntaxErrorMessage(Executor& executor, const model::RunSpec& request,
+                               const safety::Report& report, const CancelToken& cancel);
 
 /// "    print(x +)\n             ^\n": line `line` of `code` (1-based) and a caret under `column` (1-based,
 /// in code points), as Python quotes a syntax error; empty when the line is not there or too long to quote.
