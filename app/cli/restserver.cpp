@@ -219,33 +219,32 @@ void RestServer::installMiddleware()
         }
         return httplib::Server::HandlerResponse::Unhandled;
     });
-    m_server.set_error_handler(
-        httplib::Server::HandlerWithResponse([&c](const httplib::Request& req, httplib::Response& res) {
-            if (!res.body.empty() || res.content_length_ > 0) {
-                return httplib::Server::HandlerResponse::Unhandled; // our own error, already a JSON body
-            }
-            switch (res.status) {
-            case 413:
-                sendError(res, 413, errc::RequestTooLarge,
-                          "The request body is larger than this server's limit of " +
-                              model::formatSize(static_cast<std::int64_t>(c.maxBodyBytes)) +
-                              " (--max-body).");
-                break;
-            case 404:
-                sendError(res, 404, errc::RequestNotFound,
-                          "No endpoint " + req.method + " " + req.path.substr(0, 200) +
-                              ": see GET /openapi.json.");
-                break;
-            case 400:
-                sendError(res, 400, errc::RequestMalformed, "The HTTP request is malformed.");
-                break;
-            default:
-                sendError(res, res.status, errc::RequestFailed,
-                          "The request failed (HTTP " + std::to_string(res.status) + ").");
-                break;
-            }
-            return httplib::Server::HandlerResponse::Handled;
-        }));
+    m_server.set_error_handler(httplib::Server::HandlerWithResponse([&c](const httplib::Request& req,
+                                                                         httplib::Response& res) {
+        if (!res.body.empty() || res.content_length_ > 0) {
+            return httplib::Server::HandlerResponse::Unhandled; // our own error, already a JSON body
+        }
+        switch (res.status) {
+        case 413:
+            sendError(res, 413, errc::RequestTooLarge,
+                      "The request body is larger than this server's limit of " +
+                          model::formatSize(static_cast<std::int64_t>(c.maxBodyBytes)) + " (--max-body).");
+            break;
+        case 404:
+            sendError(res, 404, errc::RequestNotFound,
+                      "No endpoint " + req.method + " " + req.path.substr(0, 200) +
+                          ": see GET /openapi.json.");
+            break;
+        case 400:
+            sendError(res, 400, errc::RequestMalformed, "The HTTP request is malformed.");
+            break;
+        default:
+            sendError(res, res.status, errc::RequestFailed,
+                      "The request failed (HTTP " + std::to_string(res.status) + ").");
+            break;
+        }
+        return httplib::Server::HandlerResponse::Handled;
+    }));
     m_server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         sendError(res, 500, errc::ServerInternal,
                   "The server failed to handle the request; it has been logged.");

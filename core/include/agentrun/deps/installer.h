@@ -30,7 +30,7 @@ inline constexpr const char* DepsLabel = "org.agentrun.deps";
 /// Where pip gets packages from. Exactly one of the two is set.
 struct InstallSource
 {
-    std::string indexUrl; ///< http(s) index: the installer container gets network for this phase only
+    std::string indexUrl;   ///< http(s) index: the installer container gets network for this phase only
     std::string wheelhouse; ///< host directory of wheels, copied in for the install: --no-index --find-links,
                             ///< no network
     bool onlyBinary = true; ///< --only-binary :all: (never run a package's setup.py)
