@@ -413,6 +413,172 @@ def serve(stdin, index, runs):
     return report
 
 
+def start_kernel():
+    """Session mode: starts the kernel (kernel.py) that keeps the session's state, with fd 3 for the cells
+    and fd 4 for its per-cell answers; stdin is /dev/null (a cell's stdin comes with the cell)."""
+    cells_r, cells_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        cells_r, done_w = os.dup(cells_r), os.dup(done_w)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(cells_r, 3)
+        os.dup2(done_w, 4)
+        os.closerange(5, 1 << 16)
+        for number in signal.valid_signals():
+            try:
+                signal.signal(number, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        try:
+            os.execvp("python3", ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel.py")])
+        finally:
+            os._exit(127)
+    os.close(cells_r)
+    os.close(done_w)
+    return pid, cells_w, done_r
+
+
+def process_cpu(pid):
+    """CPU seconds of a process and its waited-for children (/proc/PID/stat utime+stime+cutime+cstime)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rpartition(")")[2].split()
+        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def kill_all_but(keep):
+    """Kills every process of this user but the agent and `keep` (what a cell left running)."""
+    for _ in range(200):
+        others = [pid for pid in other_processes() if pid != keep]
+        if not others:
+            return True
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap_but(keep)
+        time.sleep(0.002)
+    return False
+
+
+def reap_but(keep):
+    """Reaps orphans without waiting for the kernel (its status is read where its death is noticed)."""
+    for pid in other_processes() + ([-1] if keep is None else []):
+        if pid == keep:
+            continue
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass  # not our child (yet): the kernel's own, it is reaped once the kernel is gone
+
+
+class Answers:
+    """The kernel's answers on fd 4: one JSON line per cell; end of file when the kernel is gone."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = b""
+
+    def wait(self, kernel):
+        """The kernel's answer to the cell, or None when it died (its wait status then in .status)."""
+        self.status = None
+        while b"\n" not in self.buffer:
+            if select.select([self.fd], [], [], 0.1)[0]:
+                chunk = os.read(self.fd, 1 << 16)
+                if not chunk:
+                    break
+                self.buffer += chunk
+                if len(self.buffer) > (4 << 20):
+                    return None  # not a kernel that works: treated as dead
+                continue
+            try:
+                done, status = os.waitpid(kernel, os.WNOHANG)
+            except ChildProcessError:
+                done, status = kernel, 137 << 8
+            if done:
+                self.status = status
+                return None
+            reap_but(kernel)
+        if b"\n" not in self.buffer:
+            return None
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+
+def serve_session(stdin):
+    """Session mode: one kernel keeps its state across cells until it dies or the host goes. Each cell is
+    reported like a run, with "session": {"alive": ..., "cell": k} and the variables view."""
+    kernel, cells_w, done_r = start_kernel()
+    answers = Answers(done_r)
+    cell = 0
+    while True:
+        header = stdin.read_header()
+        cell += 1
+        oom_before, pids_before = oom_kills(), pids_limit_hits()
+        timeout = float(header.get("timeout", 0))
+        deadline = time.monotonic() + timeout + GRACE if timeout > 0 else None
+        nonce = str(header["nonce"])
+        code = stdin.read_exact(int(header["code"]))
+        data = stdin.read_exact(int(header.get("stdin", 0)))
+        argv = [str(a) for a in header.get("argv", [])]
+        cpu_before = process_cpu(kernel)
+        watch = Watch(stdin, deadline)
+        message = json.dumps({"code": len(code), "stdin": len(data), "argv": argv, "cell": cell}).encode()
+        try:
+            feed = message + b"\n" + code + data
+            view = memoryview(feed)
+            while view:
+                view = view[os.write(cells_w, view):]
+        except OSError:
+            pass  # the kernel is gone: its death is read below
+        answer = answers.wait(kernel)
+        alive = answer is not None
+        cpu = process_cpu(kernel) - cpu_before if alive else 0.0
+        if alive:
+            status, signal_number = int(answer.get("exit", 1)), 0
+        else:  # its wait status first, before the orphans are reaped
+            wait_status = answers.status
+            if wait_status is None:
+                try:
+                    os.kill(kernel, signal.SIGKILL)
+                except OSError:
+                    pass
+                try:
+                    wait_status = os.waitpid(kernel, 0)[1]
+                except ChildProcessError:
+                    wait_status = 137 << 8
+            signal_number = os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else 0
+            status = os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else 128 + signal_number
+        clean = kill_all_but(kernel if alive else None)
+        watch.stop()
+        report = {
+            "exit": status,
+            "signal": signal_number,
+            "peak_memory": peak_memory(),  # the session's high-water mark (the cgroup's), not the cell's
+            "cpu": max(cpu, 0.0),
+            "oom_kills": oom_kills() - oom_before,
+            "pids_limit_hits": pids_limit_hits() - pids_before,
+            "clean": clean,
+            "session": {"alive": alive and not watch.expired, "cell": cell},
+            "variables": answer.get("variables", []) if alive else [],
+        }
+        if watch.expired:
+            report["deadline"] = True
+        os.write(2, ("\x1eAGENTRUN-END:%s\n" % nonce).encode())
+        os.write(1, ("\x1eAGENTRUN-REPORT:%s:%s\n" % (nonce, json.dumps(report))).encode())
+        if not report["session"]["alive"]:
+            return report
+
+
 def main():
     global IPC_BLOCKED
     try:
@@ -426,6 +592,10 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--recycle":
         runs = max(1, min(int(sys.argv[2]), 10000))
     stdin = Input(sys.stdin.fileno())
+    if sys.argv[1:] == ["--session"]:
+        report = serve_session(stdin)
+        stdin.wait_for_end(2 if not report.get("deadline") else 0)
+        return report["exit"]
     for index in range(runs):
         report = serve(stdin, index, runs)
         if not report.get("recycled"):
