@@ -91,6 +91,10 @@ enum class Kind
     X(RunException, "run.exception", Outcome, "The program raised an exception; the traceback is on stderr.", "Fix the code.") \
     X(RunExitStatus, "run.exit_status", Outcome, "The program exited with a non-zero status.", "See its output.") \
     X(RunNotFound, "run.not_found", NotFound, "No run with that id on this server (running or in its history).", "Check the run id.") \
+    X(SessionNotFound, "session.not_found", NotFound, "No open session with that id (never opened, closed, or ended by its idle time or lifetime).", "Open a new session (POST /v2/sessions, agentrun session) and use its id.") \
+    X(SessionBusy, "session.busy", Busy, "The session is running another run: a session runs one at a time, never interleaved.", "Wait for its run to end (or cancel it), then send the next one.") \
+    X(SessionLimit, "session.limit", Busy, "As many sessions are open as the server allows (--max-sessions).", "Close a session you no longer need (DELETE /v2/sessions/ID), or wait for an idle one to expire.") \
+    X(SessionPackages, "session.packages", Rejected, "The code needs packages that are not in the session's image; a session does not install packages.", "Run it as a fresh run (it installs them), or bake them into an image (agentrun deps bake) and open the session on it.") \
     X(SafetySyntaxError, "safety.syntax_error", Rejected, "The code has a syntax error, so the check blocked it; nothing was run. The message quotes Python's own SyntaxError.", "Fix the syntax at the line and caret shown.") \
     X(SafetyBlocked, "safety.blocked", Rejected, "The safety check blocked the code; nothing was run.", "Change the code, or use a policy that allows it.") \
     X(PolicyOverride, "policy.override", Rejected, "Skipping the safety check was asked but the policy does not allow it.", "Use a policy with allow_override, or run the check.")

@@ -3,9 +3,6 @@
 
 namespace agentrun::run {
 
-namespace {
-
-/// What the agent reads on stdin: a JSON header line, then the code and the stdin data.
 std::string runPayload(const model::RunSpec& request, const std::string& nonce, bool hold)
 {
     const nlohmann::json header = {{"nonce", nonce},
@@ -17,8 +14,6 @@ std::string runPayload(const model::RunSpec& request, const std::string& nonce, 
                                    {"timeout", request.limits.timeoutSeconds}};
     return header.dump() + "\n" + request.code + request.stdinData;
 }
-
-} // namespace
 
 std::expected<sandbox::WarmContainer, RunEnd>
 acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, const std::string& image,

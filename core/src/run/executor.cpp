@@ -13,13 +13,13 @@
 #include "run/dependencies.h"
 #include "run/leftovers.h"
 #include "run/livestream.h"
+#include "run/randomid.h"
+#include "run/sessions.h"
 #include "run/stages.h"
 
 #include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <optional>
-#include <random>
 
 namespace agentrun::run {
 
@@ -30,18 +30,6 @@ using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point start)
 {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-std::string randomHex(int bytes)
-{
-    std::random_device device;
-    std::string out;
-    char buffer[3];
-    for (int i = 0; i < bytes; ++i) {
-        std::snprintf(buffer, sizeof buffer, "%02x", static_cast<unsigned>(device() & 0xff));
-        out += buffer;
-    }
-    return out;
 }
 
 } // namespace
@@ -72,17 +60,26 @@ public:
             m_pool =
                 std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize, m_config.recycleRuns);
             m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image);
+            m_sessions = std::make_unique<SessionRegistry>(*m_client, *m_pool, m_config.sessions);
         }
         return m_client.get();
     }
 
     sandbox::ContainerPool& pool() { return *m_pool; }
     deps::Installer& installer() { return *m_installer; }
+    SessionRegistry& sessions() { return *m_sessions; }
+    /// The registry when the engine was reached once (no session can exist before).
+    SessionRegistry* sessionsIfAny()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_sessions.get();
+    }
     const engine::EngineInfo& info() const { return m_info; }
     ExecutorConfig m_config;
 
     ~Impl()
     {
+        m_sessions.reset(); // their sandboxes go through the pool's removals
         m_installer.reset();
         m_pool.reset(); // drains warm containers before the client goes
     }
@@ -92,6 +89,7 @@ private:
     std::unique_ptr<engine::Client> m_client;
     std::unique_ptr<sandbox::ContainerPool> m_pool;
     std::unique_ptr<deps::Installer> m_installer;
+    std::unique_ptr<SessionRegistry> m_sessions;
     engine::EngineInfo m_info;
     bool m_negotiated = false;
 };
@@ -124,6 +122,57 @@ bool Executor::waitUntilWarm(const model::Limits& limits, std::chrono::milliseco
         return false;
     }
     return m_impl->pool().waitUntilWarm(limits, m_impl->m_config.image, timeout);
+}
+
+Result<model::SessionInfo> Executor::openSession(const model::Limits& limits)
+{
+    if (auto valid = model::validate(limits); !valid) {
+        return std::unexpected(valid.error());
+    }
+    auto client = m_impl->client();
+    if (!client) {
+        return std::unexpected(client.error());
+    }
+    if (auto missing = requireRuntime(limits.runtime, m_impl->info().runtimes)) {
+        return std::unexpected(Error{missing->code, missing->message});
+    }
+    if (limits.network == "bridge") {
+        if (auto bridge = requireBridgeNetwork(**client, "--network bridge"); !bridge) {
+            return std::unexpected(bridge.error());
+        }
+    }
+    return m_impl->sessions().open(limits, m_impl->m_config.image);
+}
+
+namespace {
+Error noSession(const std::string& id)
+{
+    return {errc::SessionNotFound, "No open session " + id + ": no session was opened in this process."};
+}
+} // namespace
+
+Result<model::SessionInfo> Executor::restartSession(const std::string& id)
+{
+    auto* sessions = m_impl->sessionsIfAny();
+    return sessions ? sessions->restart(id) : std::unexpected(noSession(id));
+}
+
+Result<model::SessionInfo> Executor::closeSession(const std::string& id)
+{
+    auto* sessions = m_impl->sessionsIfAny();
+    return sessions ? sessions->close(id) : std::unexpected(noSession(id));
+}
+
+Result<model::SessionInfo> Executor::session(const std::string& id) const
+{
+    auto* sessions = m_impl->sessionsIfAny();
+    return sessions ? sessions->info(id) : std::unexpected(noSession(id));
+}
+
+std::vector<model::SessionInfo> Executor::sessions() const
+{
+    auto* sessions = m_impl->sessionsIfAny();
+    return sessions ? sessions->list() : std::vector<model::SessionInfo>{};
 }
 
 // The stages are in run/stages.h, each in a file of its own; this reads as the list of them.
@@ -195,6 +244,10 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
 
     // 3. Acquire a hardened container with its agent waiting, and send it the run.
     observer.stageChanged(Stage::Starting);
+    if (!request.sessionId.empty()) { // 3-8 in the session's sandbox instead (sessionrun.cpp)
+        return finish(runInSession(engine, m_impl->sessions(), request, plan, randomHex(16), observer, cancel,
+                                   result));
+    }
     auto& pool = m_impl->pool();
     // The pool's background work waits while this run is in flight (unless no warm container is left).
     std::optional<sandbox::ContainerPool::RunScope> inFlight(std::in_place, pool);

@@ -1,5 +1,6 @@
 #include "agentrun/run/resultjson.h"
 
+#include "agentrun/model/sessionjson.h"
 #include "agentrun/safety/reportjson.h"
 
 namespace agentrun::run {
@@ -50,6 +51,9 @@ nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
                          {"rejected", rejected},
                          {"renamed", renamed},
                          {"error", result.files.error}};
+    }
+    if (result.session) {
+        json["session"] = model::toJson(*result.session);
     }
     return json;
 }

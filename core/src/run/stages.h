@@ -50,6 +50,10 @@ std::optional<RunEnd> requireRuntime(const std::string& runtime, const std::vect
 
 // Acquire (acquire.cpp)
 
+/// What the agent reads on stdin: a JSON header line (the nonce, sizes, argv, timeout, hold), then the
+/// code and the stdin data.
+std::string runPayload(const model::RunSpec& request, const std::string& nonce, bool hold);
+
 /// A hardened container with its agent waiting, the run (header, code, stdin) already sent to it: from
 /// the warm pool unless it needs the packages' volume mounted or keeps files; a warm container removed
 /// from outside while it waited is replaced by a fresh one, once.
@@ -81,5 +85,16 @@ void releaseContainer(sandbox::ContainerPool& pool, sandbox::WarmContainer conta
 /// agent's report and the engine's record.
 RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limits& limits,
                    model::RunResult& result);
+
+// A run in a session (sessionrun.cpp)
+
+class SessionRegistry;
+
+/// Acquire, stream, settle and classify for a run in an open session (RunSpec::sessionId): the session's
+/// sandbox and limits (the request's timeout and output limit), kept for the next run when the run ended
+/// on its own and the interpreter lives, else replaced (RunResult::session->restarted).
+RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const model::RunSpec& request,
+                    const DependencyPlan& plan, const std::string& nonce, RunObserver& observer,
+                    const CancelToken& cancel, model::RunResult& result);
 
 } // namespace agentrun::run

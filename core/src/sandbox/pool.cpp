@@ -38,11 +38,15 @@ Result<WarmContainer> ContainerPool::make(const model::Limits& limits, const std
 
 Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const std::string& image,
                                             const std::vector<nlohmann::json>& mounts,
-                                            const std::vector<std::string>& env, bool recyclable)
+                                            const std::vector<std::string>& env, bool recyclable,
+                                            bool session)
 {
     auto spec = containerSpec(limits, image);
     const int runs = recyclable ? m_recycle : 1;
-    if (runs > 1) {
+    if (session) {
+        spec["Cmd"] = {"--session"};
+        spec["Labels"]["org.agentrun.session"] = "1";
+    } else if (runs > 1) {
         spec["Cmd"] = {"--recycle", std::to_string(runs)}; // arguments of the agent (the entrypoint)
     }
     for (const auto& mount : mounts) {
@@ -68,6 +72,11 @@ Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const s
     }
     return WarmContainer{*id, std::move(*stream), false, runs,
                          recyclable ? poolKey(limits, image) : std::string()};
+}
+
+Result<WarmContainer> ContainerPool::makeSession(const model::Limits& limits, const std::string& image)
+{
+    return create(limits, image, {}, {}, false, true);
 }
 
 Result<WarmContainer> ContainerPool::acquire(const model::Limits& limits, const std::string& image)

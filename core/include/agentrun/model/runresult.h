@@ -1,10 +1,12 @@
 #pragma once
 
 #include "agentrun/model/files.h"
+#include "agentrun/model/session.h"
 
 #include "agentrun/safety/finding.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +67,7 @@ struct RunResult
     std::string image;
     std::string runId;
     CollectedFiles files; ///< when the request asked for files (RunSpec::collect)
+    std::optional<SessionRun> session; ///< when it ran in a session (RunSpec::sessionId)
 };
 
 } // namespace agentrun::model

@@ -28,6 +28,9 @@ struct RunSpec
     double installTimeoutSeconds = 300;
     /// Files to copy out of the working directory after the run (empty: none), F1–F6 rules applied.
     CollectRequest collect;
+    /// Run in this open session (Executor::openSession): its sandbox and Python state, its memory,
+    /// pids, cpus, tmpfs, network and runtime; this spec's timeout and output limit. Empty: a fresh run.
+    std::string sessionId;
 };
 
 } // namespace agentrun::model

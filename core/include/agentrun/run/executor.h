@@ -5,6 +5,7 @@
 #include "agentrun/run/observer.h"
 #include "agentrun/model/runresult.h"
 #include "agentrun/model/runspec.h"
+#include "agentrun/model/session.h"
 
 #include <chrono>
 
@@ -39,6 +40,21 @@ public:
     bool waitUntilWarm(const model::Limits& limits, std::chrono::milliseconds timeout);
 
     const ExecutorConfig& config() const;
+
+    // Sessions (docs/sessions.md): one hardened sandbox whose Python state survives from one run to the
+    // next. run() with RunSpec::sessionId runs in one; a run that times out, is killed, runs out of
+    // memory or crashes the interpreter replaces the sandbox (RunResult::session->restarted). Sessions
+    // close on demand, after ExecutorConfig::sessions' idle time or lifetime, and with the executor.
+
+    /// Opens a session with these limits (validated; the timeout is per run) on the configured image;
+    /// its sandbox is started now, so that the first run does not wait for it.
+    Result<model::SessionInfo> openSession(const model::Limits& limits);
+    /// A fresh sandbox for the session: its state is gone. Refused while a run is in it (session.busy).
+    Result<model::SessionInfo> restartSession(const std::string& id);
+    /// Closes the session and removes its sandbox; a run in it is stopped (its result says killed).
+    Result<model::SessionInfo> closeSession(const std::string& id);
+    Result<model::SessionInfo> session(const std::string& id) const;
+    std::vector<model::SessionInfo> sessions() const;
 
 private:
     class Impl;

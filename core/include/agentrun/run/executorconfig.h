@@ -3,6 +3,8 @@
 // The engine configuration the executor and its services (imageservice.h, cacheservice.h) share. Kept
 // apart from executor.h so that a front end can hold one without the run types.
 
+#include "agentrun/model/session.h"
+
 #include <string>
 
 namespace agentrun::run {
@@ -20,6 +22,7 @@ struct ExecutorConfig
     /// /dev/shm and System V IPC and starts a fresh interpreter; see docs/security.md for what that
     /// does and does not isolate.
     int recycleRuns = 1;
+    model::SessionSettings sessions; ///< idle time, lifetime and number of open sessions
 };
 
 /// The engine settings of this process's environment, the one place every front end reads them:

@@ -48,6 +48,10 @@ public:
                                const std::vector<nlohmann::json>& mounts = {},
                                const std::vector<std::string>& env = {});
 
+    /// A container for a session (not pooled): its agent keeps one interpreter for all the session's
+    /// runs (agent.py --session).
+    Result<WarmContainer> makeSession(const model::Limits& limits, const std::string& image);
+
     /// Removes a used container in the background; `companion` (e.g. a stats reader that ends when the
     /// container goes) is joined after the removal.
     void discard(std::string id, std::thread companion = {});
@@ -84,7 +88,8 @@ private:
     void fill(std::unique_lock<std::mutex>& lock); ///< makes one warm container; m_mutex held
     Result<WarmContainer> create(const model::Limits& limits, const std::string& image,
                                  const std::vector<nlohmann::json>& mounts,
-                                 const std::vector<std::string>& env, bool recyclable);
+                                 const std::vector<std::string>& env, bool recyclable,
+                                 bool session = false);
     void switchKey(const std::string& key, const model::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
