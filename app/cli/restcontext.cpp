@@ -16,6 +16,7 @@ run::ExecutorConfig executorConfig(const ServeConfig& config)
     executor.image = config.image;
     executor.poolSize = 2;
     executor.recycleRuns = config.recycleRuns;
+    executor.sessions = config.sessions;
     return executor;
 }
 

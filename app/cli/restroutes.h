@@ -16,6 +16,12 @@ void addV2Routes(httplib::Server& server, RestContext& context);
 /// field; the server's rules (ceilings, whitelist) are RestContext::admit's.
 Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeConfig& config, bool& stream);
 
+/// POST /v2/runs, and POST /v2/sessions/{id}/runs with `sessionId`: the body's run, in that session.
+void postRun(RestContext& context, const httplib::Request& req, httplib::Response& res,
+             const std::string& sessionId = {});
+/// /v2/sessions: open, list, look up, restart, close; runs in a session go through postRun.
+void addSessionRoutes(httplib::Server& server, RestContext& context);
+
 /// GET /openapi.json.
 void addOpenApiRoute(httplib::Server& server);
 

@@ -118,6 +118,7 @@ RestServer::RestServer(ServeConfig config)
     installMiddleware();
     addV1Routes(m_server, *m_context);
     addV2Routes(m_server, *m_context);
+    addSessionRoutes(m_server, *m_context);
     addOpenApiRoute(m_server);
 }
 
@@ -196,9 +197,9 @@ void RestServer::installMiddleware()
         if (req.method == "OPTIONS") {
             // A preflight carries no credentials: answered before the token check, and only with CORS
             // headers for an allowed origin (a foreign one got 403 above).
-            res.set_header("Allow", "GET, POST, OPTIONS");
+            res.set_header("Allow", "GET, POST, DELETE, OPTIONS");
             if (listed) {
-                res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+                res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
                 res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
                 res.set_header("Access-Control-Max-Age", "600");
             }

@@ -133,13 +133,45 @@ Result<void> admitRequest(const RestContext& context, const model::RunSpec& requ
     return admitted;
 }
 
+/// A run in a session: the session must be open, and its body may set only the limits that are the
+/// run's own (timeout, output_limit); the rest are the session's. False: the answer is sent.
+bool inSession(RestContext& context, const nlohmann::json& body, const std::string& sessionId,
+               model::RunSpec& request, httplib::Response& res)
+{
+    auto session = context.executor.session(sessionId);
+    if (!session) {
+        sendError(res, 404, session.error().code, session.error().message);
+        return false;
+    }
+    if (body.contains("limits") && body["limits"].is_object()) {
+        for (const auto& [key, value] : body["limits"].items()) {
+            if (key != "timeout" && key != "timeout_seconds" && key != "output_limit" &&
+                key != "output_limit_bytes") {
+                sendError(res, 422, std::string(errc::LimitsFamily) + key,
+                          "limits." + key +
+                              " belongs to the session and was set when it was opened; a run in a session sets "
+                              "only limits.timeout and limits.output_limit. Open another session for other limits.");
+                return false;
+            }
+        }
+    }
+    const model::Limits own = request.limits;
+    request.limits = session->limits; // the sandbox's; this run's clock and output limit
+    request.limits.timeoutSeconds = own.timeoutSeconds;
+    request.limits.outputLimitBytes = own.outputLimitBytes;
+    request.sessionId = sessionId;
+    return true;
+}
+
 /// Results with more output than this are written in pieces (chunked) rather than as one JSON text.
 constexpr std::size_t StreamResultAbove = 256 * 1024;
 
 void sendResult(httplib::Response& res, const std::shared_ptr<const model::RunResult>& result)
 {
     if (result->status == model::Status::InvalidRequest) {
-        sendError(res, 422, result->errorCode, result->message);
+        const auto kind = errc::kindOf(result->errorCode);
+        sendError(res, kind == errc::Kind::NotFound ? 404 : kind == errc::Kind::Busy ? 409 : 422,
+                  result->errorCode, result->message);
     } else if (result->status == model::Status::EngineError) {
         auto body =
             nlohmann::json{{"error",
@@ -155,7 +187,10 @@ void sendResult(httplib::Response& res, const std::shared_ptr<const model::RunRe
     }
 }
 
-void postRun(RestContext& context, const httplib::Request& req, httplib::Response& res)
+} // namespace
+
+void postRun(RestContext& context, const httplib::Request& req, httplib::Response& res,
+             const std::string& sessionId)
 {
     auto body = parseJsonBody(req, res);
     if (!body) {
@@ -165,6 +200,9 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
     auto request = runSpecFromBody(*body, context.config, stream);
     if (!request) {
         sendError(res, 422, request.error().code, request.error().message);
+        return;
+    }
+    if (!sessionId.empty() && !inSession(context, *body, sessionId, *request, res)) {
         return;
     }
     if (auto admitted = admitRequest(context, *request, *body); !admitted) {
@@ -197,6 +235,8 @@ void postRun(RestContext& context, const httplib::Request& req, httplib::Respons
     const std::string base = "/v2/runs/" + session->id();
     sendJson(res, 200, {{"run_id", session->id()}, {"events", base + "/events"}, {"result", base}});
 }
+
+namespace {
 
 void getEvents(RestContext& context, const httplib::Request& req, httplib::Response& res)
 {

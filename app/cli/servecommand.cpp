@@ -52,6 +52,9 @@ struct ServeOptions
     bool noHistory = false;
     std::optional<std::string> historyFile;
     std::optional<std::string> recycle;
+    std::optional<std::string> maxSessions;
+    std::optional<std::string> sessionIdle;
+    std::optional<std::string> sessionLifetime;
     std::optional<std::string> maxBlockedPerMinute;
     std::optional<std::string> policy;
     std::vector<std::string> allow;
@@ -152,9 +155,20 @@ int serve(const ServeOptions& options)
                      "whole number of runs per container") ||
         !wholeNumber(options.headerTimeout, "--header-timeout", 1, 300, config.headerTimeoutSeconds) ||
         !wholeNumber(options.maxClientConnections, "--max-client-connections", 1, 4096,
-                     config.maxClientConnections)) {
+                     config.maxClientConnections) ||
+        !wholeNumber(options.maxSessions, "--max-sessions", 0, 256, config.sessions.maxSessions,
+                     "whole number of open sessions")) {
         return 2;
     }
+    int idle = static_cast<int>(config.sessions.idleSeconds);
+    int lifetime = static_cast<int>(config.sessions.maxLifetimeSeconds);
+    if (!wholeNumber(options.sessionIdle, "--session-idle", 5, 86400, idle, "whole number of seconds") ||
+        !wholeNumber(options.sessionLifetime, "--session-lifetime", 5, 7 * 86400, lifetime,
+                     "whole number of seconds")) {
+        return 2;
+    }
+    config.sessions.idleSeconds = idle;
+    config.sessions.maxLifetimeSeconds = lifetime;
     if (options.maxBlockedPerMinute) {
         double number = 0;
         if (!parseNumber(*options.maxBlockedPerMinute, number) || number < 0 || number > 100000) {
@@ -324,6 +338,12 @@ void addServeCommand(CLI::App& app, CommandStatus& status)
     command.add_flag("--no-history", options->noHistory, "do not record runs");
     addValue(command, "--history-file", options->historyFile,
              "history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)", "FILE");
+    addValue(command, "--max-sessions", options->maxSessions,
+             "sessions open at once, 0..256 (default 8; 0: none); one more gets 429 session.limit", "N");
+    addValue(command, "--session-idle", options->sessionIdle,
+             "a session without a run for S seconds is closed, 5..86400 (default 600)", "S");
+    addValue(command, "--session-lifetime", options->sessionLifetime,
+             "a session is closed S seconds after it was opened, 5..604800 (default 3600)", "S");
     addValue(command, "--recycle", options->recycle,
              "opt-in throughput mode: a container serves up to N runs, 1..1000 (default 1: a fresh container "
              "per run). Between runs every process of the sandbox user is killed and /tmp, /dev/shm and "
