@@ -124,6 +124,7 @@ int runCommandLine(int argc, char** argv)
     addCheckCommand(app, status);
     addServeCommand(app, status);
     addMcpCommand(app, status);
+    addSessionCommand(app, status);
     addImageCommand(app, status);
     addProfileCommand(app, status);
     addDepsCommand(app, status);

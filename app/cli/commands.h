@@ -14,5 +14,6 @@ void addImageCommand(CLI::App& app, CommandStatus& status);
 void addDepsCommand(CLI::App& app, CommandStatus& status);
 void addHistoryCommand(CLI::App& app, CommandStatus& status);
 void addMcpCommand(CLI::App& app, CommandStatus& status);
+void addSessionCommand(CLI::App& app, CommandStatus& status);
 
 } // namespace agentrun::cli

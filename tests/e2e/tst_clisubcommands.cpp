@@ -44,6 +44,46 @@ private Q_SLOTS:
         QTest::newRow("history") << QStringList{"history"};
         QTest::newRow("history list") << QStringList{"history", "list"};
         QTest::newRow("history show") << QStringList{"history", "show"};
+        QTest::newRow("session") << QStringList{"session"};
+    }
+
+    // agentrun session: files and # %% cells in one stateful sandbox (issue 17).
+    void sessionRunsCellsWithState()
+    {
+        QTemporaryDir dir;
+        QFile notebook(dir.filePath("analysis.py"));
+        QVERIFY(notebook.open(QIODevice::WriteOnly));
+        notebook.write("import csv, io\nrows = list(csv.reader(io.StringIO('a,b\\n1,2\\n3,4')))\n"
+                       "# %% count\nprint(len(rows), rows[1])\n# %%\n"
+                       "total = sum(int(r[0]) for r in rows[1:])\nprint('total', total)\n");
+        notebook.close();
+        auto result = testing::runCli({"session", "--cells", "--no-history", notebook.fileName()}, {}, m_env);
+        QCOMPARE(result.exitCode, 0);
+        QCOMPARE(result.out, QByteArray("3 ['1', '2']\ntotal 4\n"));
+        // Two files: the second sees the first's names; --json: one object per run with its session.
+        QFile second(dir.filePath("second.py"));
+        QVERIFY(second.open(QIODevice::WriteOnly));
+        second.write("print(total * 10)\nraise SystemExit(5)\n");
+        second.close();
+        result = testing::runCli({"session", "--json", "--no-history", notebook.fileName(), second.fileName(),
+                                  notebook.fileName()},
+                                 {}, m_env);
+        QCOMPARE(result.exitCode, 5); // the failing run's status ends the command
+        const auto lines = result.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        const auto last = QJsonDocument::fromJson(lines.at(1)).object();
+        QCOMPARE(last.value("stdout").toString(), QString("40\n"));
+        QCOMPARE(last.value("session").toObject().value("cell").toInt(), 2);
+        // A cell that fails: the session goes on only with --keep-going.
+        result = testing::runCli({"session", "--keep-going", "--no-history", second.fileName(), "-"},
+                                 "print('after')\n", m_env);
+        QCOMPARE(result.exitCode, 1); // the exception's status (agentrun run's: 1)
+        QVERIFY(result.err.contains("NameError: name 'total' is not defined"));
+        QVERIFY(result.out.endsWith("after\n"));
+        // Bad input: a missing file, a directory, limits out of range; nothing starts.
+        QCOMPARE(testing::runCli({"session", dir.filePath("missing.py")}, {}, m_env).exitCode, 2);
+        QCOMPARE(testing::runCli({"session", dir.path()}, {}, m_env).exitCode, 2);
+        QCOMPARE(testing::runCli({"session", "--memory", "5", notebook.fileName()}, {}, m_env).exitCode, 2);
     }
 
     void helpOfEverySubcommand()
