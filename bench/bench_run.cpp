@@ -10,6 +10,7 @@
 #include "agentrun/engine/demuxer.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/sandbox/containerspec.h"
+#include "stats.h"
 
 #include <algorithm>
 #include <atomic>
@@ -23,16 +24,6 @@
 using namespace agentrun;
 
 namespace {
-
-struct Stats
-{
-    double p50 = 0;
-    double p90 = 0;
-    double p99 = 0;
-    double mean = 0;
-};
-
-Stats summarize(std::vector<double> ms);
 
 Stats measure(run::Executor& executor, int runs, bool letPoolRefill, const std::string& runtime = "runc")
 {
@@ -60,19 +51,6 @@ Stats measure(run::Executor& executor, int runs, bool letPoolRefill, const std::
         }
     }
     return summarize(std::move(ms));
-}
-
-Stats summarize(std::vector<double> ms)
-{
-    std::ranges::sort(ms);
-    Stats stats;
-    stats.p50 = ms[ms.size() / 2];
-    stats.p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
-    stats.p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-    for (double value : ms) {
-        stats.mean += value / static_cast<double>(ms.size());
-    }
-    return stats;
 }
 
 /// AgentRun's way: one long-lived container, `exec python3 -c CODE` per run, through the same client.
