@@ -5,6 +5,7 @@
 #include "agentrun/deps/whitelist.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/model/runspecjson.h"
+#include "agentrun/model/sessionjson.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/safety/analyzer.h"
@@ -143,23 +144,10 @@ bool inSession(RestContext& context, const nlohmann::json& body, const std::stri
         sendError(res, 404, session.error().code, session.error().message);
         return false;
     }
-    if (body.contains("limits") && body["limits"].is_object()) {
-        for (const auto& [key, value] : body["limits"].items()) {
-            if (key != "timeout" && key != "timeout_seconds" && key != "output_limit" &&
-                key != "output_limit_bytes") {
-                sendError(res, 422, std::string(errc::LimitsFamily) + key,
-                          "limits." + key +
-                              " belongs to the session and was set when it was opened; a run in a session sets "
-                              "only limits.timeout and limits.output_limit. Open another session for other limits.");
-                return false;
-            }
-        }
+    if (auto merged = model::intoSession(*session, body, request); !merged) {
+        sendError(res, 422, merged.error().code, merged.error().message);
+        return false;
     }
-    const model::Limits own = request.limits;
-    request.limits = session->limits; // the sandbox's; this run's clock and output limit
-    request.limits.timeoutSeconds = own.timeoutSeconds;
-    request.limits.outputLimitBytes = own.outputLimitBytes;
-    request.sessionId = sessionId;
     return true;
 }
 

@@ -1,6 +1,7 @@
 #include "sandboxtools.h"
 
 #include "runarguments.h"
+#include "sessiontools.h"
 
 #include "agentrun/run/resultjson.h"
 #include "agentrun/errorcodes.h"
@@ -125,7 +126,8 @@ std::string SandboxTools::sandboxSentence() const
     std::string text = "Python 3 runs in a fresh, locked-down container: ";
     text += m_config.rules.networkAllowed ? "network access only when limits.network is \"bridge\"; "
                                           : "no network; ";
-    text += "only /tmp is writable, and nothing persists between calls. ";
+    text += "only /tmp is writable, and nothing persists between calls unless they share a session "
+            "(session_start, then session_id). ";
     if (packages.empty()) {
         text += "Only the standard library is available (no packages can be installed). ";
     } else if (packages == "*") {
@@ -176,6 +178,9 @@ nlohmann::json SandboxTools::list() const
           {"properties",
            {{"code", {{"type", "string"}, {"description", "the Python program"}}},
             {"stdin", {{"type", "string"}, {"description", "the program's standard input"}}},
+            {"session_id",
+             {{"type", "string"},
+              {"description", "run in this session (session_start): the state of earlier calls in it is there"}}},
             {"limits", limits},
             {"dependencies",
              {{"type", "array"},
@@ -216,18 +221,25 @@ nlohmann::json SandboxTools::list() const
           {"properties", {{"allowed", {{"type", "boolean"}}}, {"findings", {{"type", "array"}}}}},
           {"required", {"allowed", "findings"}}}},
         {"annotations", {{"readOnlyHint", true}, {"openWorldHint", false}}}};
-    return nlohmann::json::array({std::move(run), std::move(check)});
+    nlohmann::json tools = nlohmann::json::array({std::move(run), std::move(check)});
+    for (auto& tool : sessionToolList()) {
+        tools.push_back(std::move(tool));
+    }
+    return tools;
 }
 
 bool SandboxTools::has(std::string_view name) const
 {
-    return name == RunPython || name == CheckPython;
+    return name == RunPython || name == CheckPython || isSessionTool(name);
 }
 
 nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json& arguments,
                                   ToolContext& context)
 {
     try {
+        if (isSessionTool(name)) {
+            return callSessionTool(name, arguments, m_executor, m_config.defaults, m_config.rules);
+        }
         return name == RunPython ? runPython(arguments, context) : checkPython(arguments);
     } catch (const std::exception& error) {
         // The run pipeline does not throw; this keeps an unexpected failure (out of memory) a result.
@@ -238,9 +250,19 @@ nlohmann::json SandboxTools::call(const std::string& name, const nlohmann::json&
 
 nlohmann::json SandboxTools::runPython(const nlohmann::json& arguments, ToolContext& context)
 {
-    auto request = runRequestFrom(arguments, m_config.defaults);
+    nlohmann::json runArguments = arguments;
+    const bool inSession = arguments.is_object() && arguments.contains("session_id");
+    if (inSession) {
+        runArguments.erase("session_id");
+    }
+    auto request = runRequestFrom(runArguments, m_config.defaults);
     if (!request) {
         return refusedRun(request.error());
+    }
+    if (inSession) {
+        if (auto merged = intoSession(arguments, m_executor, *request); !merged) {
+            return refusedRun(merged.error());
+        }
     }
     if (auto admitted = run::admit(*request, m_config.rules); !admitted) {
         return refusedRun(admitted.error());

@@ -30,6 +30,28 @@ nlohmann::json toJson(const SessionRun& run)
     return {{"id", run.id}, {"cell", run.cell}, {"restarted", run.restarted}, {"variables", variables}};
 }
 
+Result<void> intoSession(const SessionInfo& session, const nlohmann::json& body, RunSpec& spec)
+{
+    if (body.is_object() && body.contains("limits") && body["limits"].is_object()) {
+        for (const auto& [key, value] : body["limits"].items()) {
+            if (key != "timeout" && key != "timeout_seconds" && key != "output_limit" &&
+                key != "output_limit_bytes") {
+                return fail("limits." + key,
+                            "limits." + key +
+                                " belongs to the session and was set when it was opened; a run in a session sets "
+                                "only limits.timeout and limits.output_limit. Open another session for other "
+                                "limits.");
+            }
+        }
+    }
+    const Limits own = spec.limits;
+    spec.limits = session.limits; // the sandbox's; this run's clock and output limit
+    spec.limits.timeoutSeconds = own.timeoutSeconds;
+    spec.limits.outputLimitBytes = own.outputLimitBytes;
+    spec.sessionId = session.id;
+    return {};
+}
+
 nlohmann::json toJson(const SessionInfo& info)
 {
     return {{"id", info.id},

@@ -58,9 +58,11 @@ try {
     assert.match(client.getInstructions() ?? '', /sandbox/);
   });
 
-  await step('tools/list: run_python and check_python, described for a model', async () => {
+  await step('tools/list: run_python, check_python and the session tools, described for a model', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ['run_python', 'check_python']);
+    assert.deepEqual(tools.map((t) => t.name),
+      ['run_python', 'check_python', 'session_start', 'session_restart', 'session_close', 'session_list']);
+    assert.ok(tools[0].inputSchema.properties.session_id, 'run_python takes a session_id');
     const run = tools[0];
     assert.match(run.description, /no network/);
     assert.match(run.description, /standard library/);
@@ -122,6 +124,34 @@ try {
     assert.match(text(result), /ceiling of 512 MiB/);
   });
 
+  await step('a session across calls: state kept, a timeout restarts it, closed at the end', async () => {
+    const started = await client.callTool({ name: 'session_start', arguments: {} }, undefined, { timeout: RunTimeoutMs });
+    assert.equal(started.isError, undefined, text(started));
+    const id = started.structuredContent.id;
+    assert.match(text(started), /session_id/);
+    const call = (code, extra = {}) => client.callTool(
+      { name: 'run_python', arguments: { code, session_id: id, ...extra } }, undefined, { timeout: RunTimeoutMs });
+    assert.equal((await call('rows = [3, 1, 2]')).isError, false);
+    const sorted = await call('rows.sort()\nprint(rows)');
+    assert.match(text(sorted), /\[1, 2, 3\]/);
+    assert.equal(sorted.structuredContent.session.cell, 2);
+    const refused = await call('print(1)', { limits: { memory: '256m' } });
+    assert.equal(refused.structuredContent.error_code, 'limits.memory');
+    const stuck = await call('while True:\n    pass', { limits: { timeout: 2 } });
+    assert.equal(stuck.structuredContent.status, 'timeout');
+    assert.equal(stuck.structuredContent.session.restarted, true);
+    assert.match(text(stuck), /Session restarted: state lost/);
+    const fresh = await call('print("rows" in dir())');
+    assert.match(text(fresh), /False/);
+    const listed = await client.callTool({ name: 'session_list', arguments: {} });
+    assert.equal(listed.structuredContent.sessions.length, 1);
+    const closed = await client.callTool({ name: 'session_close', arguments: { session_id: id } });
+    assert.match(text(closed), /closed/);
+    const gone = await call('print(1)');
+    assert.equal(gone.isError, true);
+    assert.equal(gone.structuredContent.error_code, 'session.not_found');
+  });
+
   await step('tools/call of an unknown tool is a protocol error (-32602)', async () => {
     await assert.rejects(client.callTool({ name: 'rm_rf', arguments: {} }), (error) => {
       assert.ok(error instanceof McpError);
@@ -161,8 +191,9 @@ try {
     const sources = new Set(history.runs.map((r) => r.source));
     assert.deepEqual([...sources], ['mcp']);
     const statuses = history.runs.map((r) => r.status).sort();
-    // ok, exception, blocked, cancelled, ok: the refused call (above the ceiling) never became a run.
-    assert.deepEqual(statuses, ['blocked', 'cancelled', 'exception', 'ok', 'ok']);
+    // ok, exception, blocked, the session's ok, ok, timeout, ok, cancelled, ok: refused calls (above the
+    // ceiling, a session's own limit, a closed session) never became runs.
+    assert.deepEqual(statuses, ['blocked', 'cancelled', 'exception', 'ok', 'ok', 'ok', 'ok', 'ok', 'timeout']);
   });
 } catch (error) {
   console.error(`FAILED after ${steps.length} steps:`, error);
