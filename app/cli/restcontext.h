@@ -37,7 +37,7 @@ struct ServeConfig
     bool recordHistory = true;
     std::string historyFile; ///< empty: the default file
     int recycleRuns = 1;     ///< opt-in recycle mode: runs per container (1: a fresh container each)
-    model::SessionSettings sessions; ///< idle time, lifetime, how many may be open (serve --max-sessions …)
+    model::SessionSettings sessions{}; ///< idle time, lifetime, how many may be open (serve --max-sessions …)
 };
 
 /// Everything the handlers share: one executor (one warm pool) for all requests, the history, the runs.

@@ -119,9 +119,12 @@ private Q_SLOTS:
         run::Executor executor;
         mcp::SandboxTools none(config(), executor);
         const json listed = none.list();
-        QCOMPARE(listed.size(), 2u);
+        QCOMPARE(listed.size(), 6u);
         QCOMPARE(listed[0]["name"], "run_python");
         QCOMPARE(listed[1]["name"], "check_python");
+        QCOMPARE(listed[2]["name"], "session_start");
+        QCOMPARE(listed[5]["name"], "session_list");
+        QVERIFY(listed[0]["inputSchema"]["properties"].contains("session_id"));
         const std::string plain = listed[0]["description"];
         QVERIFY2(plain.find("no network") != std::string::npos, plain.c_str());
         QVERIFY2(plain.find("Only the standard library") != std::string::npos, plain.c_str());
@@ -132,6 +135,23 @@ private Q_SLOTS:
         const std::string withPackages = numpy.list()[0]["description"];
         QVERIFY2(withPackages.find("numpy, pandas") != std::string::npos, withPackages.c_str());
         QCOMPARE(listed[0]["inputSchema"]["required"], json::array({"code"}));
+    }
+
+    void sessionToolsRefuseBadArgumentsWithoutAnEngine()
+    {
+        run::Executor executor; // never reached: each call is refused first
+        mcp::SandboxTools tools(config(), executor);
+        QCOMPARE(call(tools, "session_close", json::object())["isError"], true);
+        QCOMPARE(call(tools, "session_restart", {{"session_id", 5}})["isError"], true);
+        QCOMPARE(call(tools, "session_list", {{"x", 1}})["isError"], true);
+        QCOMPARE(call(tools, "session_start", {{"code", "print(1)"}})["isError"], true);
+        const json above = call(tools, "session_start", {{"limits", {{"memory", "2g"}}}});
+        QCOMPARE(above["isError"], true);
+        QVERIFY(above["content"][0]["text"].get<std::string>().find("512 MiB") != std::string::npos);
+        const json unknown = call(tools, "run_python", {{"code", "print(1)"}, {"session_id", "abcdef"}});
+        QCOMPARE(unknown["isError"], true);
+        QCOMPARE(unknown["structuredContent"]["error_code"], "session.not_found");
+        QCOMPARE(call(tools, "session_list", json::object())["structuredContent"]["sessions"].size(), 0u);
     }
 
     void blockedResultsListEveryFindingForTheModel()

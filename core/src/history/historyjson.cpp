@@ -41,7 +41,7 @@ std::string formatTimestamp(std::int64_t unixMs)
 
 nlohmann::json toJson(const RunRecord& r)
 {
-    return {
+    nlohmann::json json = {
         {"run_id", r.runId},
         {"created_at", formatTimestamp(r.createdMs)},
         {"source", r.source},
@@ -85,6 +85,10 @@ nlohmann::json toJson(const RunRecord& r)
         {"check_skipped", r.checkSkipped},
         {"override_reason", r.overrideReason},
     };
+    if (!r.sessionId.empty()) {
+        json["session"] = {{"id", r.sessionId}, {"cell", r.sessionCell}};
+    }
+    return json;
 }
 
 nlohmann::json toJson(const RunSummary& s)

@@ -73,8 +73,12 @@ constexpr const char* SchemaV3 =
     // The pruning walks (id, row_bytes) newest first: from this index, not from the rows' big blobs.
     "CREATE INDEX IF NOT EXISTS runs_by_size ON runs(id, row_bytes);";
 
+// Schema 4: the session a run belonged to (empty: a fresh run) and its number in the session's sandbox.
+constexpr const char* SchemaV4 = "ALTER TABLE runs ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+                                 "ALTER TABLE runs ADD COLUMN session_cell INTEGER NOT NULL DEFAULT 0;";
+
 /// Migrations[v] takes a file from schema v to v + 1.
-constexpr const char* Migrations[] = {SchemaV1, SchemaV2, SchemaV3};
+constexpr const char* Migrations[] = {SchemaV1, SchemaV2, SchemaV3, SchemaV4};
 static_assert(static_cast<int>(std::size(Migrations)) == HistoryStore::SchemaVersion);
 
 } // namespace

@@ -24,7 +24,7 @@ constexpr const char* SelectColumns =
     "findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, output_capped, "
     "stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, peak_memory_bytes, "
     "cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, code_capped, code_bytes, "
-    "code_sha256, findings_capped";
+    "code_sha256, findings_capped, session_id, session_cell";
 
 std::int64_t nowMs()
 {
@@ -120,6 +120,8 @@ RunRecord readRecord(const Statement& row)
     r.codeBytes = row.integer(c++);
     r.codeSha256 = row.text(c++);
     r.findingsCapped = row.integer(c++) != 0;
+    r.sessionId = row.text(c++);
+    r.sessionCell = static_cast<int>(row.integer(c++));
     if (r.codeSha256.empty() && !r.codeCapped) {
         r.codeSha256 = sha256Hex(r.code); // a row of schema 2: all of its code is there
     }
@@ -352,8 +354,8 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
         "limits_json, findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, "
         "output_capped, stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, "
         "peak_memory_bytes, cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, "
-        "code_capped, code_bytes, code_sha256, findings_capped, row_bytes) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "code_capped, code_bytes, code_sha256, findings_capped, row_bytes, session_id, session_cell) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert) {
         return rollback(insert.error().message);
     }
@@ -396,6 +398,8 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     s.bind(i++, sha256Hex(request.code));
     s.bind(i++, std::int64_t{findingsCut});
     s.bind(i++, rowBytes);
+    s.bind(i++, result.session ? result.session->id : std::string());
+    s.bind(i++, std::int64_t{result.session ? result.session->cell : 0});
     if (s.step() != SQLITE_DONE) {
         const std::string detail = d.lastError();
         s = Statement();

@@ -67,6 +67,9 @@ struct RunRecord
     std::int64_t codeBytes = 0;  ///< the size of the code that ran
     std::string codeSha256;      ///< hex SHA-256 of the code that ran (all of it, also when cut)
     bool findingsCapped = false; ///< findings left out beyond MaxStoredFindingsBytes
+    // Schema 4 (rows recorded before it: no session):
+    std::string sessionId; ///< the session the run belonged to; empty: a fresh run
+    int sessionCell = 0;   ///< its number in the session's sandbox
 };
 
 /// A row of a listing: the record without the code and the output, plus the code's first line.
@@ -120,7 +123,7 @@ public:
     static std::filesystem::path defaultPath();
     /// Schema version this build writes. 1: the first; 2: stdin, profile, check override and its reason;
     /// 3: code cut like output (its size and hash kept), findings cut, each row's stored size.
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
 
     HistoryStore(HistoryStore&&) noexcept;
     HistoryStore& operator=(HistoryStore&&) noexcept;

@@ -22,7 +22,7 @@ struct ExecutorConfig
     /// /dev/shm and System V IPC and starts a fresh interpreter; see docs/security.md for what that
     /// does and does not isolate.
     int recycleRuns = 1;
-    model::SessionSettings sessions; ///< idle time, lifetime and number of open sessions
+    model::SessionSettings sessions{}; ///< idle time, lifetime and number of open sessions
 };
 
 /// The engine settings of this process's environment, the one place every front end reads them:
