@@ -122,6 +122,7 @@ class RunResult:
     figures: List[Figure]
     session: Optional[SessionCell]
     raw: Dict[str, Any] = field(repr=False)
+    figure_notes: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -146,6 +147,7 @@ class RunResult:
             figures=[Figure.from_json(f) for f in data.get("figures", []) or []],
             session=SessionCell.from_json(session) if isinstance(session, dict) else None,
             raw=data,
+            figure_notes=list(data.get("figure_notes", []) or []),
         )
 
 
@@ -214,7 +216,7 @@ class Session:
 class Event:
     """One Server-Sent Event of ``GET /v2/runs/{id}/events``.
 
-    ``kind`` is ``stage``, ``finding``, ``install``, ``stdout``, ``stderr``, ``resources`` or
+    ``kind`` is ``stage``, ``finding``, ``install``, ``stdout``, ``stderr``, ``figure``, ``resources`` or
     ``finished`` (always last); ``id`` is the event's number (what ``Last-Event-ID`` resumes after);
     ``data`` the decoded JSON.
     """
@@ -239,6 +241,11 @@ class Event:
     @property
     def finding(self) -> Optional[Finding]:
         return Finding.from_json(self.data) if self.kind == "finding" else None
+
+    @property
+    def figure(self) -> Optional[Figure]:
+        """The image of a ``figure`` event (the same object as the result's ``figures`` items)."""
+        return Figure.from_json(self.data) if self.kind == "figure" else None
 
     @property
     def result(self) -> Optional[RunResult]:
