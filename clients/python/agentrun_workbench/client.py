@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -142,6 +143,7 @@ class Client:
                 failures += 1
                 if failures > reconnects:
                     raise
+                time.sleep(min(0.5 * failures, 2.0))
                 continue
             finished = False
             try:
