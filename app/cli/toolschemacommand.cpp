@@ -93,9 +93,9 @@ int printToolSchema(const ToolSchemaOptions& options)
 void addToolSchemaCommand(CLI::App& app, CommandStatus& status)
 {
     auto options = std::make_shared<ToolSchemaOptions>();
-    CLI::App& command = addCommand(app, "tool-schema",
-                                   "print the run tool's JSON schema for function calling (OpenAI, Anthropic)",
-                                   ToolSchemaDescription);
+    CLI::App& command = addCommand(
+        app, "tool-schema", "print the run tool's JSON schema for function calling (OpenAI, Anthropic)",
+        ToolSchemaDescription);
     addValue(command, "--format", options->format, "openai | anthropic: the shape of the tool definition",
              "F")
         ->required();
