@@ -2,7 +2,9 @@
 
 import base64
 import json
+import socket
 import struct
+import threading
 import unittest
 import zlib
 
@@ -127,10 +129,81 @@ class StreamTest(unittest.TestCase):
         self.assertEqual([e.id for e in rest], [e.id for e in everything if e.id > middle.id])
         self.assertEqual(rest[-1].kind, "finished")
 
+    def test_reconnects_after_a_broken_stream(self):
+        # A proxy that cuts the first event stream after a few hundred bytes of its answer (in the middle
+        # of an event, inside a chunk): the client reconnects with Last-Event-ID and yields every event
+        # exactly once, in order.
+        proxy = CuttingProxy(helper.URL, cut_after=420)
+        self.addCleanup(proxy.close)
+        client = helper.client()
+        run_id = client.start_run(self.CODE)
+        through_proxy = helper.client()
+        through_proxy.base_url = proxy.url
+        events = list(through_proxy.events(run_id))
+        self.assertGreaterEqual(proxy.cuts, 1, "the proxy did cut a stream")
+        self.assertGreaterEqual(proxy.connections, 2, "the client reconnected")
+        self.assertEqual([e.id for e in events], list(range(len(events))))
+        self.assertEqual(events[-1].kind, "finished")
+        self.assertEqual([e.id for e in events], [e.id for e in client.events(run_id)])
+        self.assertIn("last-event-id: ", proxy.later_requests[0].lower())
+
     def test_blocked_stream_has_findings(self):
         events = list(helper.client().stream("import os\nos.system('ls')"))
         self.assertIn("finding", [e.kind for e in events])
         self.assertEqual(events[-1].result.status, "blocked")
+
+
+class CuttingProxy:
+    """A TCP proxy to the server that closes its first connection after `cut_after` bytes of the answer."""
+
+    def __init__(self, target_url, cut_after):
+        host, port = target_url.split("//")[1].split(":")
+        self.target = (host, int(port))
+        self.cut_after = cut_after
+        self.cuts = 0
+        self.connections = 0
+        self.later_requests = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(downstream, self.connections == 1), daemon=True).start()
+
+    def _serve(self, downstream, cut):
+        upstream = socket.create_connection(self.target)
+        request = downstream.recv(65536)
+        if not cut:
+            self.later_requests.append(request.decode("latin-1"))
+        upstream.sendall(request)
+        sent = 0
+        try:
+            while True:
+                data = upstream.recv(65536)
+                if not data:
+                    break
+                if cut and sent + len(data) >= self.cut_after:
+                    downstream.sendall(data[:self.cut_after - sent])
+                    self.cuts += 1
+                    break
+                downstream.sendall(data)
+                sent += len(data)
+        finally:
+            downstream.close()
+            upstream.close()
+
+    def close(self):
+        self.closed = True
+        self.listener.close()
 
 
 class AuthAndFailureTest(unittest.TestCase):

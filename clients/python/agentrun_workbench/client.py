@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -63,8 +64,8 @@ class Client:
         with self._open(method, path, body) as response:
             try:
                 raw = response.read()
-            except (ConnectionError, socket.timeout, OSError) as error:
-                raise ServerUnreachable(self.base_url, "the connection broke during the answer: " + str(error)) from None
+            except (ConnectionError, socket.timeout, OSError, http.client.HTTPException) as error:
+                raise ServerUnreachable(self.base_url, "the connection broke during the answer: " + repr(error)) from None
             if not raw:
                 return None
             return json.loads(raw.decode("utf-8"))
@@ -155,10 +156,12 @@ class Client:
                     if event.kind == "finished":
                         finished = True
                         return
-            except (ConnectionError, socket.timeout, OSError) as error:
+            except (ConnectionError, socket.timeout, OSError, http.client.HTTPException) as error:
+                # A cut in the middle of a chunk is http.client's IncompleteRead, not an OSError.
                 failures += 1
                 if failures > reconnects:
-                    raise ServerUnreachable(self.base_url, "the event stream broke: " + str(error)) from None
+                    raise ServerUnreachable(self.base_url, "the event stream broke: " + repr(error)) from None
+                continue
             finally:
                 response.close()
             if not finished:
