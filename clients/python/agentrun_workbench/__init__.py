@@ -21,6 +21,7 @@ from .types import (
     RunSummary,
     Session,
     SessionCell,
+    Variable,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "RunSummary",
     "Session",
     "SessionCell",
+    "Variable",
 ]
 
 __version__ = "0.1.0"

@@ -216,17 +216,37 @@ class Client:
     def get_session(self, session_id: str) -> Session:
         return Session.from_json(self._json("GET", "/v2/sessions/" + urllib.parse.quote(session_id, safe="")))
 
-    def run_in_session(self, session_id: str, code: str, *, stdin: Optional[str] = None,
-                       timeout: Optional[float] = None) -> RunResult:
-        """Runs ``code`` as the session's next cell; ``result.session`` says which cell, and whether the
-        sandbox had to be replaced (state lost). One run at a time: a second is 409 ``session.busy``."""
+    @staticmethod
+    def _session_run_body(code: str, stdin: Optional[str], timeout: Optional[float],
+                          limits: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if not isinstance(code, str):
+            raise TypeError("code must be a str with the Python source to run")
         body: Dict[str, Any] = {"code": code}
         if stdin is not None:
             body["stdin"] = stdin
+        merged = dict(limits or {})
         if timeout is not None:
-            body["limits"] = {"timeout": timeout}
+            merged["timeout"] = timeout
+        if merged:
+            body["limits"] = merged
+        return body
+
+    def run_in_session(self, session_id: str, code: str, *, stdin: Optional[str] = None,
+                       timeout: Optional[float] = None, limits: Optional[Dict[str, Any]] = None) -> RunResult:
+        """Runs ``code`` as the session's next cell; ``result.session`` says which cell, whether the
+        sandbox had to be replaced (state lost) and the variables it holds. A run may set ``timeout``
+        and ``output_limit`` (the other limits are the session's). One run at a time: a second is
+        :class:`APIError` 409 ``session.busy``; an unknown or closed session 404 ``session.not_found``."""
         path = "/v2/sessions/" + urllib.parse.quote(session_id, safe="") + "/runs"
-        return RunResult.from_json(self._json("POST", path, body))
+        return RunResult.from_json(self._json("POST", path, self._session_run_body(code, stdin, timeout, limits)))
+
+    def stream_in_session(self, session_id: str, code: str, *, stdin: Optional[str] = None,
+                          timeout: Optional[float] = None, limits: Optional[Dict[str, Any]] = None) -> Iterator[Event]:
+        """:meth:`run_in_session` with live events, as :meth:`stream`."""
+        body = self._session_run_body(code, stdin, timeout, limits)
+        body["stream"] = True
+        path = "/v2/sessions/" + urllib.parse.quote(session_id, safe="") + "/runs"
+        return self.events(self._json("POST", path, body)["run_id"])
 
     def restart_session(self, session_id: str) -> Session:
         """A fresh sandbox for the session: its state is gone, its id stays."""

@@ -84,18 +84,36 @@ class Figure:
 
 
 @dataclass
+class Variable:
+    """A name the session's program defined, as the session shows it: its type, a short repr and a size."""
+
+    name: str
+    type: str
+    repr: str
+    size: int
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "Variable":
+        return cls(name=data.get("name", ""), type=data.get("type", ""), repr=data.get("repr", ""),
+                   size=int(data.get("size", 0) or 0))
+
+
+@dataclass
 class SessionCell:
-    """What a run in a session says about the session: its id, the cell's number, and whether the
-    sandbox was replaced after this run (a timeout, out of memory or a crash: the session's state is
-    lost)."""
+    """What a run in a session says about the session: its id, the cell's number, whether the sandbox was
+    replaced after this run (a timeout, out of memory or a crash: the session's state is lost), and the
+    variables the session holds after it."""
 
     id: str
     cell: int
     restarted: bool
+    variables: List[Variable] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "SessionCell":
-        return cls(id=data.get("id", ""), cell=int(data.get("cell", 0) or 0), restarted=bool(data.get("restarted", False)))
+        return cls(id=data.get("id", ""), cell=int(data.get("cell", 0) or 0),
+                   restarted=bool(data.get("restarted", False)),
+                   variables=[Variable.from_json(v) for v in data.get("variables", []) or []])
 
 
 @dataclass
@@ -197,6 +215,9 @@ class Session:
     runs: int
     busy: bool
     raw: Dict[str, Any] = field(repr=False)
+    restarts: int = 0
+    last_used_at: str = ""
+    image: str = ""
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "Session":
@@ -209,6 +230,9 @@ class Session:
             runs=int(data.get("runs", 0) or 0),
             busy=bool(data.get("busy", False)),
             raw=data,
+            restarts=int(data.get("restarts", 0) or 0),
+            last_used_at=str(data.get("last_used_at", "") or ""),
+            image=data.get("image", "") or "",
         )
 
 
