@@ -164,6 +164,12 @@ class CompatCasesTest(unittest.TestCase):
         open_agent = runner()
         self.assertEqual(open_agent.install_dependencies(None, ["unknownpackage"]),
                          "Failed to install dependency unknownpackage")
+        self.assertEqual(open_agent.install_dependencies(None, ["json"]), "Dependencies installed successfully.")
+        # A server without --allow installs nothing: the import fails, and so does the install.
+        closed = runner({"dependencies_whitelist": []})
+        self.assertEqual(closed.install_dependencies(None, []), "Dependencies installed successfully.")
+        self.assertEqual(runner({"dependencies_whitelist": ["leftpad"]}).install_dependencies(None, ["leftpad"]),
+                         "Failed to install dependency leftpad")
         self.assertFalse(agent.copy_code_to_container(None, "print(1)")["success"])
         self.assertIsNone(agent.clean_up(None, "x.py", []))
         with self.assertRaises(NotImplementedError):

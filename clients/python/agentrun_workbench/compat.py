@@ -209,8 +209,12 @@ class AgentRun:
             return error.message
         except AgentRunError as error:
             return str(error)
-        if result.status in ("ok", "exception"):
+        if result.status == "ok":
             return INSTALLED_MESSAGE
+        if result.status == "exception":
+            # Imported but not there: the server installs nothing without a whitelist and a package source
+            # (serve --allow, --wheelhouse or --index-url).
+            return f"Failed to install dependency {', '.join(dependencies)}"
         return self._output(result)
 
     def uninstall_dependencies(self, container: Any, dependencies: List[str]) -> str:
