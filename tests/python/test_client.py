@@ -1,7 +1,6 @@
 """The REST /v2 client against a real `agentrun serve` (run by run_tests.py)."""
 
 import base64
-import json
 import socket
 import struct
 import threading

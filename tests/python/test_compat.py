@@ -9,7 +9,7 @@ import json
 import os
 import re
 import subprocess
-import sys
+import time
 import unittest
 
 import helper
@@ -118,7 +118,6 @@ class CompatCasesTest(unittest.TestCase):
                     url = found.group(1)
                     break
                 self.assertIsNone(server.poll(), "the engine-less server exited")
-                import time
                 time.sleep(0.1)
             self.assertIsNotNone(url)
             with self.assertRaises(RuntimeError) as caught:
