@@ -254,7 +254,7 @@ TOOLS=(cc:build-essential c++:build-essential make:build-essential dpkg-shlibdep
     cmake:cmake ctest:cmake cpack:cmake ninja:ninja-build ccache:ccache pkg-config:pkg-config git:git
     node:nodejs npm:npm clang:clang clang++:clang docker:docker.io dockerd:docker.io runsc:runsc
     debootstrap:debootstrap xvfb-run:xvfb Xvfb:xvfb xauth:xauth help2man:help2man lintian:lintian
-    desktop-file-validate:desktop-file-utils appstreamcli:appstream dpkg-deb:dpkg ldd:libc-bin)
+    desktop-file-validate:desktop-file-utils appstreamcli:appstream dpkg-deb:dpkg ldd:libc-bin python3:python3)
 missing_tools=()
 for pair in "${TOOLS[@]}"; do
     in_chroot "$chroot_dir" sh -c "command -v '${pair%%:*}'" >/dev/null || missing_tools+=("${pair%%:*} (package ${pair#*:})")
@@ -264,6 +264,14 @@ if [[ ${#missing_tools[@]} -gt 0 ]]; then
 packaging/lib/packages.sh (or fix TOOLS in ${BASH_SOURCE[0]##*/} if the tool moved)"
 fi
 msg "tools: all ${#TOOLS[@]} present (compilers, CMake, Ninja, npm, docker.io, runsc, the .deb test's tools)"
+# The Python client's tests (tests/python/run_tests.py) install it with pip into a venv, offline: the
+# venv module and the build backend (setuptools, wheel) must come from the list.
+in_chroot "$chroot_dir" sh -c 'rm -rf /tmp/pyclient-venv && python3 -m venv --system-site-packages /tmp/pyclient-venv &&
+    PIP_CONFIG_FILE=/dev/null /tmp/pyclient-venv/bin/pip install --quiet --no-index --no-build-isolation \
+        --no-cache-dir /src/clients/python && /tmp/pyclient-venv/bin/python -c "import agentrun_workbench.compat"' ||
+    die "the fresh root cannot pip-install clients/python offline: add python3-venv, python3-setuptools and \
+python3-wheel to packaging/lib/packages.sh"
+msg "python: clients/python installs offline into a venv"
 
 # ---- 4. configure with the presets ---------------------------------------------------------------------
 # A failed find_package names the CMake package that is missing; the host usually has it, so the hint

@@ -125,6 +125,7 @@ int runCommandLine(int argc, char** argv)
     addServeCommand(app, status);
     addMcpCommand(app, status);
     addSessionCommand(app, status);
+    addToolSchemaCommand(app, status);
     addImageCommand(app, status);
     addProfileCommand(app, status);
     addDepsCommand(app, status);

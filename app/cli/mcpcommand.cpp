@@ -44,6 +44,8 @@ struct McpOptions
     std::optional<std::string> historyFile;
 };
 
+} // namespace
+
 /// The rules of every call, from the server's options: as `serve` builds them.
 run::AdmissionRules admissionRules(const model::RunSpec& defaults, const run::Ceilings& ceilings)
 {
@@ -60,6 +62,8 @@ run::AdmissionRules admissionRules(const model::RunSpec& defaults, const run::Ce
     rules.skipCheckAllowed = false;
     return rules;
 }
+
+namespace {
 
 /// Writes one message line to stdout; false once the client stopped reading.
 bool writeLine(const std::string& line)

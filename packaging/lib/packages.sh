@@ -10,13 +10,16 @@
 # test), xvfb and xauth (screenshots on a machine without a display, docs/gui.md).
 # qt6-charts-dev's CMake config needs Qt6OpenGL, which Debian's qt6-charts-dev does not depend on:
 # libqt6opengl6-dev is listed for that (issue 15; the fresh-root check fails without it).
+# python3-venv, python3-setuptools and python3-wheel: the Python client's tests (tests/python) install
+# clients/python into a venv with pip, offline (--no-index --no-build-isolation): setuptools is its build
+# backend and, at Debian's version 66, needs wheel to build one.
 
 AGENTRUN_PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config git nodejs npm
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqscintilla2-qt6-dev
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
     docker.io debootstrap xvfb xauth clang libclang-rt-14-dev help2man lintian desktop-file-utils appstream
-    runsc
+    runsc python3 python3-venv python3-setuptools python3-wheel
 )
 
 # The packages this machine needs, one per line: the list above, plus apparmor when AppArmor is enabled

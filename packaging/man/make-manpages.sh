@@ -55,13 +55,14 @@ declare -A what=(
     [check]="static safety check of Python code"
     [serve]="REST server, a drop-in for AgentRun's /v1/run/ plus /v2"
     [mcp]="MCP server over stdio for agents (tools run_python and check_python)"
+    [tool-schema]="print the run tool's JSON schema for function calling (OpenAI, Anthropic)"
     [image]="build or inspect the sandbox image"
     [profile]="list, show, export, import and delete limit profiles"
     [deps]="list, prune or bake the dependency cache (volumes and baked images)"
     [doctor]="check the container engine, its runtimes and the sandbox image"
     [history]="list and show the recorded runs"
 )
-for command in run check serve mcp image profile deps doctor history; do
+for command in run check serve mcp tool-schema image profile deps doctor history; do
     wrapper=$work/agentrun-$command
     printf '#!/bin/sh\nexec "%s" %s "$@"\n' "$cli" "$command" >"$wrapper"
     chmod +x "$wrapper"
