@@ -4,11 +4,14 @@
 # from Debian's archive (debootstrap's default mirror), cache it as a tarball under .cache/sandbox/
 # (git-ignored) and import it into the Docker engine.
 #
-#   packaging/sandbox/build-base.sh [--force] [--tarball-only] [--image NAME]
+#   packaging/sandbox/build-base.sh [--force] [--tarball-only] [--image NAME] [--variant NAME]
 #
 #   --force         debootstrap again even when the tarball or the image exists
 #   --tarball-only  make the cached tarball, do not import it (no engine needed)
-#   --image NAME    image reference to import as (default agentrun-base:bookworm)
+#   --image NAME    image reference to import as (default agentrun-base:bookworm, or
+#                   agentrun-base:bookworm-VARIANT for a variant)
+#   --variant NAME  default (the above) or datascience: adds Debian's python3-numpy, python3-pandas,
+#                   python3-matplotlib and python3-scipy (own tarball agentrun-base-bookworm-datascience.tar)
 #
 # Steps already done are skipped: an existing image means nothing to do; an existing tarball is only
 # imported. Needs root (or sudo) for debootstrap, and a Docker engine that answers for the import.
@@ -20,7 +23,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 SUITE=bookworm
 INCLUDE=python3,python3-pip,python3-venv
-image=agentrun-base:bookworm
+image=""
+variant=default
 force=0
 tarball_only=0
 
@@ -33,8 +37,13 @@ while [[ $# -gt 0 ]]; do
             image=$2
             shift
             ;;
+        --variant)
+            [[ $# -ge 2 ]] || die "--variant needs a value (default or datascience)"
+            variant=$2
+            shift
+            ;;
         -h | --help)
-            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument '$1' (try --help)" ;;
@@ -42,10 +51,21 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
+# A variant is the minbase plus Debian's own packages, in its own tarball and image (never a package index).
+case $variant in
+    default) tag=$SUITE ;;
+    datascience)
+        tag=$SUITE-datascience
+        INCLUDE=$INCLUDE,python3-numpy,python3-pandas,python3-matplotlib,python3-scipy
+        ;;
+    *) die "--variant: unknown variant '$variant' (known: default, datascience)" ;;
+esac
+[[ -n $image ]] || image=agentrun-base:$tag
+
 root=$(agentrun_repo_root)
 cache=$root/.cache/sandbox
-tarball=$cache/agentrun-base-$SUITE.tar
-rootfs=$cache/rootfs-$SUITE.tmp
+tarball=$cache/agentrun-base-$tag.tar
+rootfs=$cache/rootfs-$tag.tmp
 
 if [[ $tarball_only -eq 0 && $force -eq 0 ]] && engine_answers && image_exists "$image"; then
     msg "$image already exists in the engine, skipped (--force rebuilds it)"
@@ -63,11 +83,11 @@ make_tarball() {
     msg "debootstrap --variant=minbase --include=$INCLUDE $SUITE (downloads from Debian's archive; about a minute)"
     local t0 rc=0
     t0=$(now_s)
-    as_root debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" >"$cache/debootstrap.out" 2>&1 || rc=$?
+    as_root debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" >"$cache/debootstrap-$tag.out" 2>&1 || rc=$?
     if [[ $rc -ne 0 ]]; then
-        [[ -f $rootfs/debootstrap/debootstrap.log ]] && as_root cp "$rootfs/debootstrap/debootstrap.log" "$cache/debootstrap.log"
-        tail -n 20 "$cache/debootstrap.out" >&2 || true
-        die "debootstrap failed (exit $rc). Its output is in $cache/debootstrap.out (and debootstrap.log). \
+        [[ -f $rootfs/debootstrap/debootstrap.log ]] && as_root cp "$rootfs/debootstrap/debootstrap.log" "$cache/debootstrap-$tag.log"
+        tail -n 20 "$cache/debootstrap-$tag.out" >&2 || true
+        die "debootstrap failed (exit $rc). Its output is in $cache/debootstrap-$tag.out (and debootstrap.log). \
 Check that Debian's archive is reachable (apt-get update works), then rerun; the partial tree is removed on the next run."
     fi
     msg "debootstrap finished in $(($(now_s) - t0))s"
@@ -108,6 +128,7 @@ dockercli import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change "LABEL org.agentrun.base=debootstrap-$SUITE-minbase" \
+    --change "LABEL org.agentrun.base.variant=$variant" \
     --change 'CMD ["python3"]' \
     --message "agentrun offline base: debootstrap --variant=minbase --include=$INCLUDE $SUITE" \
     - "$image" <"$tarball" >/dev/null ||
