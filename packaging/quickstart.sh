@@ -40,6 +40,8 @@ SANDBOX_IMAGE=agentrun-sandbox:latest
 DEFAULT_BASE=python:3.11-slim
 OFFLINE_BASE=agentrun-base:bookworm
 DATASCIENCE_IMAGE=agentrun-sandbox:datascience
+# Without the data-science image the tests that need it (engine.figures) skip, saying why.
+if [[ ${QUICKSTART_DATASCIENCE:-1} == 0 ]]; then export AGENTRUN_NO_DATASCIENCE=1; fi
 HASH_LABEL=org.agentrun.image-hash
 ALL_STEPS=(packages build engine image run)
 

@@ -23,6 +23,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 SUITE=bookworm
 INCLUDE=python3,python3-pip,python3-venv
+PURGE=""
 image=""
 variant=default
 force=0
@@ -57,6 +58,18 @@ case $variant in
     datascience)
         tag=$SUITE-datascience
         INCLUDE=$INCLUDE,python3-numpy,python3-pandas,python3-matplotlib,python3-scipy
+        # bookworm's python3-scipy depends on python3-pythran (an ahead-of-time compiler), which brings
+        # gcc, g++, the Boost and BLAS headers and python3-dev: half a gigabyte nothing at run time uses
+        # (scipy imports none of it). They are purged after debootstrap (dpkg --force-depends: the
+        # package database then lists scipy's dependency as missing; nothing in a sandbox runs apt). The
+        # sandbox has no compiler, as with the default base. docs/performance.md has the sizes.
+        PURGE="python3-pythran python3-beniget python3-gast python3-ply g++ g++-12 gcc gcc-12 cpp cpp-12
+               libboost1.74-dev libboost-dev libxsimd-dev libopenblas-dev libopenblas-pthread-dev
+               python3-all-dev python3-all libpython3-all-dev python3-dev python3.11-dev libpython3-dev
+               libpython3.11-dev libstdc++-12-dev libgcc-12-dev libc6-dev linux-libc-dev libexpat1-dev
+               zlib1g-dev libcrypt-dev libnsl-dev libtirpc-dev binutils binutils-common
+               binutils-x86-64-linux-gnu libbinutils libctf0 libctf-nobfd0 libgprofng0 libasan8 libtsan2
+               liblsan0 libubsan1 libitm1 libcc1-0 libisl23 libmpc3 libmpfr6"
         ;;
     *) die "--variant: unknown variant '$variant' (known: default, datascience)" ;;
 esac
@@ -91,6 +104,19 @@ make_tarball() {
 Check that Debian's archive is reachable (apt-get update works), then rerun; the partial tree is removed on the next run."
     fi
     msg "debootstrap finished in $(($(now_s) - t0))s"
+
+    if [[ -n $PURGE ]]; then
+        # shellcheck disable=SC2016 # $1, $2 are expanded by the inner bash
+        as_root bash -c '
+            set -euo pipefail
+            installed=()
+            for p in $2; do
+                chroot "$1" dpkg-query -W -f="\${Status}" "$p" 2>/dev/null | grep -q "install ok installed" && installed+=("$p")
+            done
+            [[ ${#installed[@]} -eq 0 ]] || chroot "$1" dpkg --purge --force-depends "${installed[@]}" >/dev/null
+        ' _ "$rootfs" "$PURGE" || die "purging the build-only packages from $rootfs failed"
+        msg "purged the build-only packages (compilers, headers) scipy's python3-pythran brought"
+    fi
 
     # Slim the tree: package caches and lists, documentation (keeping copyright files), and the host's
     # resolv.conf/hostname that debootstrap copied in (the engine mounts its own over empty files).
