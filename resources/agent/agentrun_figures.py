@@ -10,7 +10,8 @@
 #                      MPLCONFIGDIR under /tmp, as the root file system is read-only). Imports nothing
 #                      of matplotlib: a program that does not use it pays nothing.
 # emit_open_figures()  after the program (or a session cell): the figures still open, then the PNG
-#                      images the program saved directly under /tmp/outputs/ (sorted by name; once each).
+#                      images the program saved directly under /tmp/outputs/ (sorted by name; each
+#                      version of a file once, so a session cell that rewrites a file sends it again).
 #
 # Only PNG travels: the host reads the size from the PNG header. JPEG or SVG files saved under
 # /tmp/outputs/ are not sent as figures (collect them as files).
@@ -116,16 +117,20 @@ def _emit_outputs():
     except OSError:
         return
     for entry in entries:
-        if not entry.name.lower().endswith(".png") or entry.path in _sent_outputs:
+        if not entry.name.lower().endswith(".png"):
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
+                continue
+            info = entry.stat(follow_symlinks=False)
+            key = (entry.path, info.st_mtime_ns, info.st_size)  # a session cell may rewrite a file
+            if key in _sent_outputs:
                 continue
             with open(entry.path, "rb") as file:
                 png = file.read((8 << 20) + 1)  # the host's cap per figure; a larger file is dropped there
         except OSError:
             continue
-        _sent_outputs.add(entry.path)
+        _sent_outputs.add(key)
         _write(png)
 
 
