@@ -91,7 +91,10 @@ private Q_SLOTS:
                  (datascienceImage() + " is missing: build it with `agentrun image build --variant datascience` "
                                        "(after packaging/sandbox/build-base.sh --variant datascience)")
                      .c_str());
-        m_executor = std::make_unique<run::Executor>(run::ExecutorConfig{datascienceImage(), {}, 0});
+        run::ExecutorConfig config;
+        config.image = datascienceImage();
+        config.poolSize = 0;
+        m_executor = std::make_unique<run::Executor>(config);
     }
 
     void cleanupTestCase()
@@ -179,7 +182,10 @@ print("done")
     // The default image has no matplotlib: nothing is installed, nothing is visible, nothing changes.
     void withoutMatplotlibNothingChanges()
     {
-        run::Executor plain(run::ExecutorConfig{testing::sandboxImage(), {}, 0});
+        run::ExecutorConfig config;
+        config.image = testing::sandboxImage();
+        config.poolSize = 0;
+        run::Executor plain(config);
         model::RunSpec request;
         request.code = "import os, sys\nprint('hello', 'MPLBACKEND' in os.environ, "
                        "[m for m in sys.modules if 'agentrun' in m])\n";
