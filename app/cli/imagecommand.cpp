@@ -164,8 +164,9 @@ void addImageCommand(CLI::App& app, CommandStatus& status)
         "--offline", options->offline,
         "use the offline base agentrun-base:bookworm (made by packaging/sandbox/build-base.sh)");
     buildCommand
-        .add_option("--variant", options->variant,
-                    "default, or datascience: agentrun-sandbox:datascience on agentrun-base:bookworm-datascience")
+        .add_option(
+            "--variant", options->variant,
+            "default, or datascience: agentrun-sandbox:datascience on agentrun-base:bookworm-datascience")
         ->type_name("NAME")
         ->check(CLI::IsMember({"default", "datascience"}));
     buildCommand.add_flag("--force", options->force, "rebuild even when the image is current");

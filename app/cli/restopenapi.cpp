@@ -107,7 +107,8 @@ json schemas()
                 {"bytes", integer},
                 {"stdout_offset", integer},
                 {"data", string}}}}}}},
-          {"figure_notes", {{"type", "array"}, {"items", string}, {"description", "figures dropped, and why"}}}}}};
+          {"figure_notes",
+           {{"type", "array"}, {"items", string}, {"description", "figures dropped, and why"}}}}}};
     json storedRun = runResult;
     storedRun["properties"]["created_at"] = {{"type", "string"}, {"format", "date-time"}};
     storedRun["properties"]["source"] = string;
@@ -248,7 +249,8 @@ json openApiDocument()
         {"description",
          "Events: stage {stage}, finding (a Finding), install {line}, stdout {data}, stderr {data}, "
          "resources {elapsed_seconds, memory_bytes, memory_limit_bytes, cpu_percent, pids}, "
-         "figure {mime, width, height, bytes, stdout_offset, data}, finished (the RunResult). Each has an id; send Last-Event-ID to resume."},
+         "figure {mime, width, height, bytes, stdout_offset, data}, finished (the RunResult). Each has an "
+         "id; send Last-Event-ID to resume."},
         {"parameters", {idParam}},
         {"responses",
          responses({{"200",

@@ -72,7 +72,8 @@ bool reportFigures(const model::RunResult& result, const std::optional<std::stri
     if (dir && !result.figures.empty()) {
         std::filesystem::create_directories(*dir, error);
         if (error) {
-            std::cerr << "agentrun: cannot create --figures folder " << *dir << ": " << error.message() << "\n";
+            std::cerr << "agentrun: cannot create --figures folder " << *dir << ": " << error.message()
+                      << "\n";
             ok = false;
         }
     }
@@ -84,7 +85,8 @@ bool reportFigures(const model::RunResult& result, const std::optional<std::stri
             std::cerr << (dir ? "\n" : " (--figures DIR writes it)\n");
             continue;
         }
-        const auto path = (std::filesystem::path(*dir) / ("figure-" + std::to_string(i + 1) + ".png")).string();
+        const auto path =
+            (std::filesystem::path(*dir) / ("figure-" + std::to_string(i + 1) + ".png")).string();
         std::ofstream out;
         if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
             out.open(path, std::ios::binary | std::ios::trunc);

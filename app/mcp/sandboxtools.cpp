@@ -279,7 +279,8 @@ nlohmann::json SandboxTools::runPython(const nlohmann::json& arguments, ToolCont
     nlohmann::json structured = run::toJsonWithoutOutput(result);
     structured["figures"] = nlohmann::json::array();
     for (const auto& figure : result.figures) {
-        content.push_back({{"type", "image"}, {"data", base64Encode(figure.bytes)}, {"mimeType", figure.mime}});
+        content.push_back(
+            {{"type", "image"}, {"data", base64Encode(figure.bytes)}, {"mimeType", figure.mime}});
         structured["figures"].push_back(run::figureJson(figure));
     }
     return {{"content", std::move(content)},

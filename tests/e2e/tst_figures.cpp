@@ -56,7 +56,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         if (qEnvironmentVariableIsSet("AGENTRUN_NO_DATASCIENCE")) {
-            QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science image");
+            QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science "
+                  "image");
         }
         QByteArray why;
         QVERIFY2(resttest::engineReady(why), why.constData());
@@ -70,8 +71,8 @@ private Q_SLOTS:
     void cliJsonAndFiguresDir()
     {
         const QString out = m_dir.filePath("plots");
-        const auto result = testing::runCli({"run", "--no-history", "--image", datascienceImage(), "--json",
-                                             "--figures", out, m_plot});
+        const auto result = testing::runCli(
+            {"run", "--no-history", "--image", datascienceImage(), "--json", "--figures", out, m_plot});
         QVERIFY2(result.exitCode == 0, result.err.constData());
         const json answer = json::parse(result.out.toStdString());
         QCOMPARE(answer.value("stdout", ""), std::string("plotting\ndone\n"));
@@ -79,11 +80,13 @@ private Q_SLOTS:
         checkFigureJson(answer["figures"][0]);
         QFile written(out + "/figure-1.png");
         QVERIFY(written.open(QIODevice::ReadOnly));
-        QCOMPARE(written.readAll().toStdString(), *agentrun::base64Decode(answer["figures"][0]["data"].get<std::string>()));
+        QCOMPARE(written.readAll().toStdString(),
+                 *agentrun::base64Decode(answer["figures"][0]["data"].get<std::string>()));
         QVERIFY2(result.err.contains("figure 1: 400x300 PNG"), result.err.constData());
 
         // Again into the same folder: the file is not overwritten, and the command says so.
-        const auto again = testing::runCli({"run", "--no-history", "--image", datascienceImage(), "--figures", out, m_plot});
+        const auto again =
+            testing::runCli({"run", "--no-history", "--image", datascienceImage(), "--figures", out, m_plot});
         QVERIFY2(again.err.contains("not written"), again.err.constData());
     }
 
@@ -114,7 +117,8 @@ private Q_SLOTS:
         QCOMPARE(result["figures"].size(), std::size_t(1));
         checkFigureJson(result["figures"][0]);
 
-        auto started2 = client->Post("/v2/runs", json{{"code", Plot}, {"stream", true}}.dump(), resttest::Json);
+        auto started2 =
+            client->Post("/v2/runs", json{{"code", Plot}, {"stream", true}}.dump(), resttest::Json);
         QVERIFY(started2 && started2->status == 200);
         const std::string events = json::parse(started2->body).value("events", "");
         std::string stream;

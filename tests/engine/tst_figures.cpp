@@ -53,8 +53,8 @@ std::string describe(const model::RunResult& result)
     for (const auto& note : result.figureNotes) {
         notes += note + "; ";
     }
-    return std::string(model::toString(result.status)) + " " + result.message + "\nstdout: " +
-           result.stdoutData + "\nstderr: " + result.stderrData + "\nnotes: " + notes;
+    return std::string(model::toString(result.status)) + " " + result.message +
+           "\nstdout: " + result.stdoutData + "\nstderr: " + result.stderrData + "\nnotes: " + notes;
 }
 
 } // namespace
@@ -84,13 +84,14 @@ private Q_SLOTS:
         m_client = testing::requireEngine();
         m_baseline = testing::managedContainers(*m_client);
         if (std::getenv("AGENTRUN_NO_DATASCIENCE") != nullptr) {
-            QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science image");
+            QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science "
+                  "image");
         }
         auto image = m_client->findImage(datascienceImage());
-        QVERIFY2(image && *image,
-                 (datascienceImage() + " is missing: build it with `agentrun image build --variant datascience` "
-                                       "(after packaging/sandbox/build-base.sh --variant datascience)")
-                     .c_str());
+        QVERIFY2(image && *image, (datascienceImage() +
+                                   " is missing: build it with `agentrun image build --variant datascience` "
+                                   "(after packaging/sandbox/build-base.sh --variant datascience)")
+                                      .c_str());
         run::ExecutorConfig config;
         config.image = datascienceImage();
         config.poolSize = 0;
@@ -156,8 +157,8 @@ print("saved", matplotlib.get_backend())
     // The program forges markers: garbage makes no figure and leaks no byte into the text.
     void forgedMarker()
     {
-        const auto result = run(
-            "import sys\nsys.stdout.write('a\\x1eAGENTRUN-FIGURE:not base64 at all\\nb\\x1eAGENTRUN-FIGURE:aGVsbG8=\\nc\\n')\n");
+        const auto result = run("import sys\nsys.stdout.write('a\\x1eAGENTRUN-FIGURE:not base64 at "
+                                "all\\nb\\x1eAGENTRUN-FIGURE:aGVsbG8=\\nc\\n')\n");
         QVERIFY2(result.status == model::Status::Ok, describe(result).c_str());
         QCOMPARE(result.stdoutData, std::string("abc\n"));
         QVERIFY(result.figures.empty());

@@ -18,7 +18,8 @@ private Q_SLOTS:
     void figuresAreImageContentAfterTheText()
     {
         if (qEnvironmentVariableIsSet("AGENTRUN_NO_DATASCIENCE")) {
-            QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science image");
+            QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science "
+                  "image");
         }
         const QByteArray named = qgetenv("AGENTRUN_DATASCIENCE_IMAGE");
         run::ExecutorConfig executorConfig;

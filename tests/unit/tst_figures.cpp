@@ -64,9 +64,9 @@ private Q_SLOTS:
             QCOMPARE(base64Decode(base64Encode(bytes)).value_or("<failed>"), bytes);
         }
         QCOMPARE(base64Encode("hello"), std::string("aGVsbG8="));
-        QVERIFY(!base64Decode("aGVsbG8").has_value());   // not a multiple of 4
-        QVERIFY(!base64Decode("aGV$bG8=").has_value());  // outside the alphabet
-        QVERIFY(!base64Decode("aG=sbG8=").has_value());  // padding inside
+        QVERIFY(!base64Decode("aGVsbG8").has_value());  // not a multiple of 4
+        QVERIFY(!base64Decode("aGV$bG8=").has_value()); // outside the alphabet
+        QVERIFY(!base64Decode("aG=sbG8=").has_value()); // padding inside
     }
 
     void pngHeader()
@@ -124,7 +124,11 @@ private Q_SLOTS:
     // Bytes that only start like the marker are text, also when the stream ends inside them.
     void nearMissesAreText()
     {
-        const std::string text = "a\x1e" "b \x1e" "AGENTRUN-FIGURX:abc\n\x1e" "AGENTRUN-REPORT:x\n\x1e" "AGENTRUN-FIG";
+        const std::string text = "a\x1e"
+                                 "b \x1e"
+                                 "AGENTRUN-FIGURX:abc\n\x1e"
+                                 "AGENTRUN-REPORT:x\n\x1e"
+                                 "AGENTRUN-FIG";
         for (std::size_t chunk : {1, 5, 1000}) {
             OutputCollector collector("n0", 1 << 20, {});
             QVERIFY(feed(collector, text, chunk));
@@ -148,10 +152,12 @@ private Q_SLOTS:
         QCOMPARE(figures[0].stdoutOffset, std::int64_t(3));
         const auto notes = collector.takeFigureNotes();
         QCOMPARE(notes.size(), std::size_t(3));
-        QVERIFY2(notes[0].find("figure 1") != std::string::npos && notes[0].find("base64") != std::string::npos,
+        QVERIFY2(notes[0].find("figure 1") != std::string::npos &&
+                     notes[0].find("base64") != std::string::npos,
                  notes[0].c_str());
         QVERIFY2(notes[1].find("not a PNG") != std::string::npos, notes[1].c_str());
-        QVERIFY2(notes[2].find("figure 4") != std::string::npos && notes[2].find("cut off") != std::string::npos,
+        QVERIFY2(notes[2].find("figure 4") != std::string::npos &&
+                     notes[2].find("cut off") != std::string::npos,
                  notes[2].c_str());
     }
 
@@ -160,7 +166,8 @@ private Q_SLOTS:
         // Count: the third figure is dropped.
         {
             OutputCollector collector("n0", 1 << 20, {}, {}, FigureCaps{2, 1 << 20, 1 << 20});
-            QVERIFY(feed(collector, markerLine(png(1, 1)) + markerLine(png(2, 2)) + markerLine(png(3, 3)), 5));
+            QVERIFY(
+                feed(collector, markerLine(png(1, 1)) + markerLine(png(2, 2)) + markerLine(png(3, 3)), 5));
             QCOMPARE(collector.takeFigures().size(), std::size_t(2));
             const auto notes = collector.takeFigureNotes();
             QCOMPARE(notes.size(), std::size_t(1));
@@ -179,8 +186,9 @@ private Q_SLOTS:
         // Total: the figure that would pass it is dropped.
         {
             OutputCollector collector("n0", 1 << 20, {}, {}, FigureCaps{32, 1000, 1500});
-            QVERIFY(feed(collector, markerLine(png(1, 1, 600)) + markerLine(png(2, 2, 600)) +
-                                        markerLine(png(3, 3, 600)), 100));
+            QVERIFY(feed(collector,
+                         markerLine(png(1, 1, 600)) + markerLine(png(2, 2, 600)) + markerLine(png(3, 3, 600)),
+                         100));
             QCOMPARE(collector.takeFigures().size(), std::size_t(2));
             QVERIFY(collector.takeFigureNotes().at(0).find("in all") != std::string::npos);
         }

@@ -174,7 +174,8 @@ std::string FigureExtractor::release()
         m_payload = {};
         m_inMarker = false;
         if (!std::exchange(m_skipping, false)) {
-            drop("figure " + std::to_string(++m_seen) + " was dropped: its line was cut off (the output ended first)");
+            drop("figure " + std::to_string(++m_seen) +
+                 " was dropped: its line was cut off (the output ended first)");
         }
     }
     std::string text = std::exchange(m_held, {});

@@ -51,8 +51,7 @@ std::string OutputCollector::endMarker(std::string_view nonce)
 OutputCollector::OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink,
                                  FigureExtractor::Sink figureSink, FigureCaps figureCaps)
     : m_limit(limitPerStream), m_sink(std::move(sink)), m_figures(figureCaps, std::move(figureSink)),
-      m_stdoutScanner(marker(nonce)),
-      m_stderrScanner(endMarker(nonce))
+      m_stdoutScanner(marker(nonce)), m_stderrScanner(endMarker(nonce))
 {}
 
 bool OutputCollector::keep(model::Stream stream, std::string_view bytes)
@@ -114,7 +113,8 @@ std::vector<model::Figure> OutputCollector::takeFigures()
     auto figures = m_figures.takeFigures();
     // A figure after the text was cut (or after the report marker) sits at the end of what was kept.
     for (auto& figure : figures) {
-        figure.stdoutOffset = std::min<std::int64_t>(figure.stdoutOffset, static_cast<std::int64_t>(m_stdoutSize));
+        figure.stdoutOffset =
+            std::min<std::int64_t>(figure.stdoutOffset, static_cast<std::int64_t>(m_stdoutSize));
     }
     return figures;
 }
