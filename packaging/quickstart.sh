@@ -13,6 +13,7 @@
 #                                 else the offline debootstrap base agentrun-base:bookworm)
 #   QUICKSTART_NO_PULL=1          never try to pull the default base (test mode never pulls anyway)
 #   QUICKSTART_FORCE_IMAGE=1      rebuild the sandbox image even when its hash label matches
+#   QUICKSTART_DATASCIENCE=0      test mode: do not build agentrun-sandbox:datascience (engine.figures skips)
 #   QUICKSTART_DOCKERD_ARGS="…"   extra arguments for a dockerd that quickstart starts itself
 #   QUICKSTART_CTEST_ARGS="…"     extra arguments for ctest in test mode (e.g. "-L unit")
 #   QUICKSTART_PRESET=NAME        CMake preset to build and test (default ci; e.g. headless, dev, asan)
@@ -38,6 +39,9 @@ PRESET=${QUICKSTART_PRESET:-ci}
 SANDBOX_IMAGE=agentrun-sandbox:latest
 DEFAULT_BASE=python:3.11-slim
 OFFLINE_BASE=agentrun-base:bookworm
+DATASCIENCE_IMAGE=agentrun-sandbox:datascience
+# Without the data-science image the tests that need it (engine.figures) skip, saying why.
+if [[ ${QUICKSTART_DATASCIENCE:-1} == 0 ]]; then export AGENTRUN_NO_DATASCIENCE=1; fi
 HASH_LABEL=org.agentrun.image-hash
 ALL_STEPS=(packages build engine image run)
 
@@ -380,25 +384,34 @@ code = sys.stdin.read()
 exec(compile(code, "<code>", "exec"), {"__name__": "__main__"})
 '
 
-step_image() {
-    engine_answers || die "image: no Docker engine answers: run the engine step first"
+# Builds one sandbox image: build_sandbox_image TAG [VARIANT]. Without a variant the base is chosen by
+# choose_base; a variant (datascience) is built on its own offline base (build-base.sh --variant).
+build_sandbox_image() {
+    local image=$1 variant=${2:-}
     local hash have=""
     hash=$(image_hash)
-    if image_exists "$SANDBOX_IMAGE"; then
-        have=$(docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$SANDBOX_IMAGE" 2>/dev/null || true)
+    if image_exists "$image"; then
+        have=$(docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$image" 2>/dev/null || true)
     fi
     if [[ $have == "$hash" && -z ${QUICKSTART_FORCE_IMAGE:-} ]]; then
-        msg "image: $SANDBOX_IMAGE is up to date (hash ${hash:0:12}), skipped"
+        msg "image: $image is up to date (hash ${hash:0:12}), skipped"
         return 0
     fi
     if [[ $have == "$hash" ]]; then
-        msg "image: QUICKSTART_FORCE_IMAGE is set: rebuilding $SANDBOX_IMAGE"
+        msg "image: QUICKSTART_FORCE_IMAGE is set: rebuilding $image"
     elif [[ -n $have ]]; then
-        msg "image: $SANDBOX_IMAGE is out of date (hash ${have:0:12}, sources ${hash:0:12}): rebuilding"
+        msg "image: $image is out of date (hash ${have:0:12}, sources ${hash:0:12}): rebuilding"
     fi
 
-    choose_base
-    local base=$BASE_REF
+    local base
+    if [[ -n $variant ]]; then
+        base=agentrun-base:bookworm-$variant
+        "$SANDBOX_DIR/build-base.sh" --variant "$variant" ||
+            die "image: building the offline base $base failed (see above); rerun to retry (a cached tarball is reused)"
+    else
+        choose_base
+        base=$BASE_REF
+    fi
 
     # Python version of the base, for a label (the file /opt/agentrun/python.json is the source of truth).
     local pyver
@@ -421,27 +434,37 @@ step_image() {
         printf '%s' "$PLACEHOLDER_AGENT" >"$ctx/resources/agent/agent.py"
     fi
 
-    msg "image: docker build $SANDBOX_IMAGE on $base (python $pyver, hash ${hash:0:12})"
+    msg "image: docker build $image on $base (python $pyver, hash ${hash:0:12})"
     local t0
     t0=$(now_s)
     mkdir -p "$ROOT/build"
-    local log=$ROOT/build/sandbox-image.log rc=0
+    local log=$ROOT/build/sandbox-image${variant:+-$variant}.log rc=0
     dockercli build --network none --pull=false --rm --force-rm \
         --build-arg "BASE=$base" \
         --label "$HASH_LABEL=$hash" \
         --label "org.agentrun.base-image=$base" \
         --label "org.agentrun.python.version=$pyver" \
-        -t "$SANDBOX_IMAGE" "$ctx" >"$log" 2>&1 || rc=$?
+        -t "$image" "$ctx" >"$log" 2>&1 || rc=$?
     if [[ $rc -ne 0 ]]; then
         tail -n 30 "$log" >&2 || true
-        die "image: docker build failed (exit $rc; full output in build/sandbox-image.log). Rerun; \
+        die "image: docker build failed (exit $rc; full output in ${log#"$ROOT"/}). Rerun; \
 QUICKSTART_FORCE_IMAGE=1 forces a rebuild, QUICKSTART_BASE=REF picks another base"
     fi
     rm -rf "$ctx"
     trap on_exit EXIT
     # Images of earlier builds that lost their tag: remove them (only dangling sandbox images).
     docker image prune -f --filter label=org.agentrun.sandbox=1 >/dev/null || true
-    msg "image: $SANDBOX_IMAGE built in $(($(now_s) - t0))s"
+    msg "image: $image built in $(($(now_s) - t0))s"
+}
+
+step_image() {
+    engine_answers || die "image: no Docker engine answers: run the engine step first"
+    build_sandbox_image "$SANDBOX_IMAGE"
+    # The tests of figures (engine.figures) need the data-science image; QUICKSTART_DATASCIENCE=0 skips
+    # it (those tests then skip, saying why).
+    if [[ $mode == test && ${QUICKSTART_DATASCIENCE:-1} != 0 ]]; then
+        build_sandbox_image "$DATASCIENCE_IMAGE" datascience
+    fi
 }
 
 # ---- step 5: open the workbench / run the tests -----------------------------------------------------

@@ -22,7 +22,11 @@ engine at $DOCKER_HOST (else the default socket).)";
 constexpr const char* BuildDescription =
     R"(Builds the sandbox image through the engine's API, from packaging/sandbox/Dockerfile and
 resources/agent/. Skipped when the image is current (its org.agentrun.image-hash label matches the
-sources) unless --force. Exit 0 built or current, 2 sources not found, 3 engine or base missing.)";
+sources) unless --force. --variant datascience builds agentrun-sandbox:datascience on the offline base
+agentrun-base:bookworm-datascience (Debian's numpy, pandas, matplotlib and scipy; made by
+packaging/sandbox/build-base.sh --variant datascience); run code in it with
+AGENTRUN_IMAGE=agentrun-sandbox:datascience. Exit 0 built or current, 2 sources not found or unknown
+variant, 3 engine or base missing.)";
 
 constexpr const char* StatusDescription =
     R"(Is the image present and current? Exit 0 current, 1 present but out of date, 3 missing (or the
@@ -34,7 +38,31 @@ struct ImageOptions
     bool force = false;
     bool offline = false;
     std::string base;
+    std::string variant;
 };
+
+/// The engine configuration of a command: --variant names the image (and its base), else the
+/// environment does (AGENTRUN_IMAGE).
+run::ExecutorConfig configFor(const ImageOptions& options)
+{
+    auto config = run::configFromEnvironment();
+    for (const auto& variant : sandbox::ImageVariants) {
+        if (options.variant == variant.name) {
+            config.image = variant.image;
+        }
+    }
+    return config;
+}
+
+const sandbox::ImageVariant* findVariant(const std::string& name)
+{
+    for (const auto& variant : sandbox::ImageVariants) {
+        if (name == variant.name) {
+            return &variant;
+        }
+    }
+    return nullptr;
+}
 
 /// The exit status of a failed service call: 2 when the sources are missing (set AGENTRUN_DATA_DIR),
 /// 3 for the engine.
@@ -49,7 +77,7 @@ int failed(const Error& error)
 
 int status(const ImageOptions& options)
 {
-    run::ImageService images(run::configFromEnvironment());
+    run::ImageService images(configFor(options));
     auto state = images.status();
     if (!state) {
         return failed(state.error());
@@ -75,7 +103,14 @@ int status(const ImageOptions& options)
 
 int build(const ImageOptions& options)
 {
-    run::ImageService images(run::configFromEnvironment());
+    const sandbox::ImageVariant* variant = options.variant.empty() ? nullptr : findVariant(options.variant);
+    if (variant != nullptr && std::string_view(variant->name) != "default" && options.base.empty()) {
+        // A variant's packages come with its base: never a slim image, never a package index.
+        ImageOptions withBase = options;
+        withBase.base = variant->base;
+        return build(withBase);
+    }
+    run::ImageService images(configFor(options));
     auto state = images.status();
     if (!state) {
         return failed(state.error());
@@ -128,12 +163,22 @@ void addImageCommand(CLI::App& app, CommandStatus& status)
     buildCommand.add_flag(
         "--offline", options->offline,
         "use the offline base agentrun-base:bookworm (made by packaging/sandbox/build-base.sh)");
+    buildCommand
+        .add_option(
+            "--variant", options->variant,
+            "default, or datascience: agentrun-sandbox:datascience on agentrun-base:bookworm-datascience")
+        ->type_name("NAME")
+        ->check(CLI::IsMember({"default", "datascience"}));
     buildCommand.add_flag("--force", options->force, "rebuild even when the image is current");
     buildCommand.callback([options, &status] { status.value = build(*options); });
 
     CLI::App& statusCommand =
         addCommand(command, "status", "is the image present and current?", StatusDescription);
     statusCommand.add_flag("--json", options->json, "one JSON object");
+    statusCommand
+        .add_option("--variant", options->variant, "default or datascience: the image of that variant")
+        ->type_name("NAME")
+        ->check(CLI::IsMember({"default", "datascience"}));
     statusCommand.callback([options, &status] { status.value = agentrun::cli::status(*options); });
 }
 

@@ -99,7 +99,8 @@ bool writeResultJson(const model::RunResult& result, const TextSink& sink, const
         return [&value](const std::function<bool(std::string_view)>& piece) { return piece(value); };
     };
     return field("stdout", one(result.stdoutData)) && field("stderr", one(result.stderrData)) &&
-           field("output", combined ? combined : one(result.output)) && sink("}") && sink(suffix);
+           field("output", combined ? combined : one(result.output)) &&
+           sink(",\"figures\":" + run::dumpJson(run::figuresJson(result))) && sink("}") && sink(suffix);
 }
 
 bool writeOutputJson(std::string_view text, const TextSink& sink)

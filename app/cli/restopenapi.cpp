@@ -93,7 +93,22 @@ json schemas()
           {"cpu_seconds", number},
           {"truncated", {{"type", "object"}, {"properties", {{"stdout", boolean}, {"stderr", boolean}}}}},
           {"image", string},
-          {"run_id", string}}}};
+          {"run_id", string},
+          {"figures",
+           {{"type", "array"},
+            {"description", "images the run produced (matplotlib figures, PNGs saved under /tmp/outputs/), "
+                            "inline: data is the base64 of the PNG"},
+            {"items",
+             {{"type", "object"},
+              {"properties",
+               {{"mime", string},
+                {"width", integer},
+                {"height", integer},
+                {"bytes", integer},
+                {"stdout_offset", integer},
+                {"data", string}}}}}}},
+          {"figure_notes",
+           {{"type", "array"}, {"items", string}, {"description", "figures dropped, and why"}}}}}};
     json storedRun = runResult;
     storedRun["properties"]["created_at"] = {{"type", "string"}, {"format", "date-time"}};
     storedRun["properties"]["source"] = string;
@@ -234,7 +249,8 @@ json openApiDocument()
         {"description",
          "Events: stage {stage}, finding (a Finding), install {line}, stdout {data}, stderr {data}, "
          "resources {elapsed_seconds, memory_bytes, memory_limit_bytes, cpu_percent, pids}, "
-         "finished (the RunResult). Each has an id; send Last-Event-ID to resume."},
+         "figure {mime, width, height, bytes, stdout_offset, data}, finished (the RunResult). Each has an "
+         "id; send Last-Event-ID to resume."},
         {"parameters", {idParam}},
         {"responses",
          responses({{"200",

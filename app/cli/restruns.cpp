@@ -1,5 +1,6 @@
 #include "restruns.h"
 
+#include "agentrun/base64.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/safety/reportjson.h"
 
@@ -42,6 +43,8 @@ const char* RunSession::name(Kind kind)
         return "stderr";
     case Kind::Resources:
         return "resources";
+    case Kind::Figure:
+        return "figure";
     case Kind::Finished:
         break;
     }
@@ -83,6 +86,16 @@ void RunSession::installProgress(std::string_view line)
 {
     if (m_buffered) {
         append(Kind::Install, {{"line", std::string(line)}});
+    }
+}
+
+void RunSession::figure(const model::Figure& figure)
+{
+    if (m_buffered) {
+        // The same object as in the result's "figures" (capped there: FigureCaps), data included.
+        auto data = run::figureJson(figure);
+        data["data"] = base64Encode(figure.bytes);
+        append(Kind::Figure, data);
     }
 }
 

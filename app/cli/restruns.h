@@ -46,6 +46,7 @@ public:
     void installProgress(std::string_view line) override;
     void output(model::Stream stream, std::string_view bytes) override;
     void resources(const run::ResourceSample& sample) override;
+    void figure(const model::Figure& figure) override;
 
     /// Adds the "finished" event with the run's result and wakes every reader; the result, shared.
     std::shared_ptr<const model::RunResult> publishFinished(model::RunResult result);
@@ -74,6 +75,7 @@ private:
         Stdout,
         Stderr,
         Resources,
+        Figure,
         Finished
     };
     /// 16 bytes: a flood of small writes makes many events (each one a reader has taken stays).

@@ -5,6 +5,7 @@
 
 #include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
+#include "agentrun/model/limits.h"
 #include "agentrun/model/runspecjson.h"
 #include "agentrun/profile/profile.h"
 #include "agentrun/run/dependencysettings.h"
@@ -17,6 +18,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <unistd.h>
 
@@ -50,6 +52,7 @@ struct RunOptions
     std::vector<std::string> argv;
     std::vector<std::string> collect;
     std::string collectTo = "agentrun-files";
+    std::optional<std::string> figuresTo;
     std::optional<std::string> reason;
     bool collectKeepExec = false;
     bool noCheck = false;
@@ -59,6 +62,48 @@ struct RunOptions
 };
 
 run::CancelToken* g_cancel = nullptr;
+
+/// Lists the run's figures on stderr and, with --figures DIR, writes them there as figure-N.png (an
+/// existing file is never overwritten). False when one could not be written.
+bool reportFigures(const model::RunResult& result, const std::optional<std::string>& dir)
+{
+    bool ok = true;
+    std::error_code error;
+    if (dir && !result.figures.empty()) {
+        std::filesystem::create_directories(*dir, error);
+        if (error) {
+            std::cerr << "agentrun: cannot create --figures folder " << *dir << ": " << error.message()
+                      << "\n";
+            ok = false;
+        }
+    }
+    for (std::size_t i = 0; i < result.figures.size(); ++i) {
+        const auto& figure = result.figures[i];
+        std::cerr << "agentrun: figure " << i + 1 << ": " << figure.width << "x" << figure.height << " PNG, "
+                  << model::formatSize(static_cast<std::int64_t>(figure.bytes.size()));
+        if (!dir || !ok) {
+            std::cerr << (dir ? "\n" : " (--figures DIR writes it)\n");
+            continue;
+        }
+        const auto path =
+            (std::filesystem::path(*dir) / ("figure-" + std::to_string(i + 1) + ".png")).string();
+        std::ofstream out;
+        if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
+            out.open(path, std::ios::binary | std::ios::trunc);
+        }
+        if (out && out.write(figure.bytes.data(), static_cast<std::streamsize>(figure.bytes.size())) &&
+            (out.close(), !out.fail())) {
+            std::cerr << " \u2192 " << path << "\n";
+        } else {
+            std::cerr << ", not written: " << path << " exists or cannot be written\n";
+            ok = false;
+        }
+    }
+    for (const auto& note : result.figureNotes) {
+        std::cerr << "agentrun: " << note << "\n";
+    }
+    return ok;
+}
 
 int runFile(const RunOptions& options)
 {
@@ -172,6 +217,9 @@ int runFile(const RunOptions& options)
 
     if (json) {
         std::cout << run::dumpJson(run::toJson(result)) << "\n";
+        if (options.figuresTo) {
+            reportFigures(result, options.figuresTo);
+        }
     } else {
         for (const auto& finding : result.findings) {
             // A syntax error's message quotes Python's own text: the analyzer's line would repeat it.
@@ -195,6 +243,7 @@ int runFile(const RunOptions& options)
                 std::cerr << "agentrun: " << result.files.error << "\n";
             }
         }
+        reportFigures(result, options.figuresTo);
         // An exception's traceback is already on stderr; say more only when a limit caused it.
         if (!result.message.empty() && (result.status != model::Status::Exception ||
                                         errc::kindOf(result.errorCode) == errc::Kind::Limit)) {
@@ -250,6 +299,11 @@ void addRunCommand(CLI::App& app, CommandStatus& status)
         "where collected files go (default ./agentrun-files, created when missing); it must be empty: files "
         "never merge into a folder's contents",
         "DIR");
+    addValue(command, "--figures", options->figuresTo,
+             "write the run's figures (matplotlib, PNG images saved under /tmp/outputs/) to DIR as "
+             "figure-N.png (created when missing; existing files are not overwritten); without it they are "
+             "only listed",
+             "DIR");
     command.add_flag("--collect-keep-exec", options->collectKeepExec,
                      "keep collected files' execute bits (by default every file arrives 0644)");
     command.add_flag("--no-check", options->noCheck, "skip the static check (refused by the strict policy)");

@@ -3,6 +3,7 @@
 #include "runarguments.h"
 #include "sessiontools.h"
 
+#include "agentrun/base64.h"
 #include "agentrun/run/resultjson.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/safety/analyzer.h"
@@ -272,8 +273,18 @@ nlohmann::json SandboxTools::runPython(const nlohmann::json& arguments, ToolCont
     if (onFinished) {
         onFinished(*request, result);
     }
-    return {{"content", textContent(resultText(result))},
-            {"structuredContent", run::toJsonWithoutOutput(result)},
+    // Figures after the text, as MCP image content; their sizes and places in the text (without the
+    // data, which the image content already carries) in structuredContent.
+    nlohmann::json content = textContent(resultText(result));
+    nlohmann::json structured = run::toJsonWithoutOutput(result);
+    structured["figures"] = nlohmann::json::array();
+    for (const auto& figure : result.figures) {
+        content.push_back(
+            {{"type", "image"}, {"data", base64Encode(figure.bytes)}, {"mimeType", figure.mime}});
+        structured["figures"].push_back(run::figureJson(figure));
+    }
+    return {{"content", std::move(content)},
+            {"structuredContent", std::move(structured)},
             {"isError", result.status != model::Status::Ok}};
 }
 

@@ -4,11 +4,14 @@
 # from Debian's archive (debootstrap's default mirror), cache it as a tarball under .cache/sandbox/
 # (git-ignored) and import it into the Docker engine.
 #
-#   packaging/sandbox/build-base.sh [--force] [--tarball-only] [--image NAME]
+#   packaging/sandbox/build-base.sh [--force] [--tarball-only] [--image NAME] [--variant NAME]
 #
 #   --force         debootstrap again even when the tarball or the image exists
 #   --tarball-only  make the cached tarball, do not import it (no engine needed)
-#   --image NAME    image reference to import as (default agentrun-base:bookworm)
+#   --image NAME    image reference to import as (default agentrun-base:bookworm, or
+#                   agentrun-base:bookworm-VARIANT for a variant)
+#   --variant NAME  default (the above) or datascience: adds Debian's python3-numpy, python3-pandas,
+#                   python3-matplotlib and python3-scipy (own tarball agentrun-base-bookworm-datascience.tar)
 #
 # Steps already done are skipped: an existing image means nothing to do; an existing tarball is only
 # imported. Needs root (or sudo) for debootstrap, and a Docker engine that answers for the import.
@@ -20,7 +23,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 SUITE=bookworm
 INCLUDE=python3,python3-pip,python3-venv
-image=agentrun-base:bookworm
+PURGE=""
+image=""
+variant=default
 force=0
 tarball_only=0
 
@@ -33,8 +38,13 @@ while [[ $# -gt 0 ]]; do
             image=$2
             shift
             ;;
+        --variant)
+            [[ $# -ge 2 ]] || die "--variant needs a value (default or datascience)"
+            variant=$2
+            shift
+            ;;
         -h | --help)
-            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument '$1' (try --help)" ;;
@@ -42,10 +52,33 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
+# A variant is the minbase plus Debian's own packages, in its own tarball and image (never a package index).
+case $variant in
+    default) tag=$SUITE ;;
+    datascience)
+        tag=$SUITE-datascience
+        INCLUDE=$INCLUDE,python3-numpy,python3-pandas,python3-matplotlib,python3-scipy
+        # bookworm's python3-scipy depends on python3-pythran (an ahead-of-time compiler), which brings
+        # gcc, g++, the Boost and BLAS headers and python3-dev: half a gigabyte nothing at run time uses
+        # (scipy imports none of it). They are purged after debootstrap (dpkg --force-depends: the
+        # package database then lists scipy's dependency as missing; nothing in a sandbox runs apt). The
+        # sandbox has no compiler, as with the default base. docs/performance.md has the sizes.
+        PURGE="python3-pythran python3-beniget python3-gast python3-ply g++ g++-12 gcc gcc-12 cpp cpp-12
+               libboost1.74-dev libboost-dev libxsimd-dev libopenblas-dev libopenblas-pthread-dev
+               python3-all-dev python3-all libpython3-all-dev python3-dev python3.11-dev libpython3-dev
+               libpython3.11-dev libstdc++-12-dev libgcc-12-dev libc6-dev linux-libc-dev libexpat1-dev
+               zlib1g-dev libcrypt-dev libnsl-dev libtirpc-dev binutils binutils-common
+               binutils-x86-64-linux-gnu libbinutils libctf0 libctf-nobfd0 libgprofng0 libasan8 libtsan2
+               liblsan0 libubsan1 libitm1 libcc1-0 libisl23 libmpc3 libmpfr6"
+        ;;
+    *) die "--variant: unknown variant '$variant' (known: default, datascience)" ;;
+esac
+[[ -n $image ]] || image=agentrun-base:$tag
+
 root=$(agentrun_repo_root)
 cache=$root/.cache/sandbox
-tarball=$cache/agentrun-base-$SUITE.tar
-rootfs=$cache/rootfs-$SUITE.tmp
+tarball=$cache/agentrun-base-$tag.tar
+rootfs=$cache/rootfs-$tag.tmp
 
 if [[ $tarball_only -eq 0 && $force -eq 0 ]] && engine_answers && image_exists "$image"; then
     msg "$image already exists in the engine, skipped (--force rebuilds it)"
@@ -63,14 +96,27 @@ make_tarball() {
     msg "debootstrap --variant=minbase --include=$INCLUDE $SUITE (downloads from Debian's archive; about a minute)"
     local t0 rc=0
     t0=$(now_s)
-    as_root debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" >"$cache/debootstrap.out" 2>&1 || rc=$?
+    as_root debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" >"$cache/debootstrap-$tag.out" 2>&1 || rc=$?
     if [[ $rc -ne 0 ]]; then
-        [[ -f $rootfs/debootstrap/debootstrap.log ]] && as_root cp "$rootfs/debootstrap/debootstrap.log" "$cache/debootstrap.log"
-        tail -n 20 "$cache/debootstrap.out" >&2 || true
-        die "debootstrap failed (exit $rc). Its output is in $cache/debootstrap.out (and debootstrap.log). \
+        [[ -f $rootfs/debootstrap/debootstrap.log ]] && as_root cp "$rootfs/debootstrap/debootstrap.log" "$cache/debootstrap-$tag.log"
+        tail -n 20 "$cache/debootstrap-$tag.out" >&2 || true
+        die "debootstrap failed (exit $rc). Its output is in $cache/debootstrap-$tag.out (and debootstrap.log). \
 Check that Debian's archive is reachable (apt-get update works), then rerun; the partial tree is removed on the next run."
     fi
     msg "debootstrap finished in $(($(now_s) - t0))s"
+
+    if [[ -n $PURGE ]]; then
+        # shellcheck disable=SC2016 # $1, $2 are expanded by the inner bash
+        as_root bash -c '
+            set -euo pipefail
+            installed=()
+            for p in $2; do
+                chroot "$1" dpkg-query -W -f="\${Status}" "$p" 2>/dev/null | grep -q "install ok installed" && installed+=("$p")
+            done
+            [[ ${#installed[@]} -eq 0 ]] || chroot "$1" dpkg --purge --force-depends "${installed[@]}" >/dev/null
+        ' _ "$rootfs" "$PURGE" || die "purging the build-only packages from $rootfs failed"
+        msg "purged the build-only packages (compilers, headers) scipy's python3-pythran brought"
+    fi
 
     # Slim the tree: package caches and lists, documentation (keeping copyright files), and the host's
     # resolv.conf/hostname that debootstrap copied in (the engine mounts its own over empty files).
@@ -108,6 +154,7 @@ dockercli import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change "LABEL org.agentrun.base=debootstrap-$SUITE-minbase" \
+    --change "LABEL org.agentrun.base.variant=$variant" \
     --change 'CMD ["python3"]' \
     --message "agentrun offline base: debootstrap --variant=minbase --include=$INCLUDE $SUITE" \
     - "$image" <"$tarball" >/dev/null ||

@@ -64,7 +64,10 @@ def _agentrun_run():
     failure = None
     try:
         code = _agentrun_compile(rest, path, args)
-        exec(code, main.__dict__)
+        try:
+            exec(code, main.__dict__)
+        finally:
+            _AGENTRUN_FIGURES.emit_open_figures()
     except SystemExit as error:
         status = error.code
         if status is None or (type(status) in (int, bool) and 0 <= status <= 255):
@@ -266,6 +269,17 @@ _AGENTRUN_QUIET_CALLBACKS = frozenset((
 ))
 
 
+def _agentrun_figures():
+    """The figures backend (agentrun_figures.py), installed before the program when matplotlib is there;
+    otherwise out of sys.modules again, as the program would not see it by hand."""
+    import agentrun_figures
+
+    if not agentrun_figures.install():
+        del sys.modules["agentrun_figures"]
+    return agentrun_figures
+
+
+_AGENTRUN_FIGURES = _agentrun_figures()
 _AGENTRUN_BOOT_FILE = __file__
 # For tests/engine/tst_fidelity.cpp; read now, so that a program setting it cannot make us write.
 _AGENTRUN_TRACE = bool(os.environ.get("AGENTRUN_TRACE_TEARDOWN"))

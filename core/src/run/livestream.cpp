@@ -8,7 +8,8 @@ LiveRun::LiveRun(engine::Client& engine, sandbox::WarmContainer& container, cons
       m_start(std::chrono::steady_clock::now()), m_stats(engine, container.id, request.limits, observer),
       m_collector(
           nonce, request.limits.outputLimitBytes,
-          [&observer](model::Stream stream, std::string_view bytes) { observer.output(stream, bytes); })
+          [&observer](model::Stream stream, std::string_view bytes) { observer.output(stream, bytes); },
+          [&observer](const model::Figure& figure) { observer.figure(figure); })
 {}
 
 void LiveRun::stream(const CancelToken& cancel)

@@ -1,5 +1,6 @@
 #include "agentrun/run/resultjson.h"
 
+#include "agentrun/base64.h"
 #include "agentrun/model/sessionjson.h"
 #include "agentrun/safety/reportjson.h"
 
@@ -11,7 +12,29 @@ nlohmann::json toJson(const model::RunResult& result)
     json["stdout"] = result.stdoutData;
     json["stderr"] = result.stderrData;
     json["output"] = result.output;
+    json["figures"] = figuresJson(result);
     return json;
+}
+
+nlohmann::json figuresJson(const model::RunResult& result)
+{
+    // Inline as base64 (docs/rest.md says why): one response holds the whole run.
+    nlohmann::json figures = nlohmann::json::array();
+    for (const auto& figure : result.figures) {
+        auto item = figureJson(figure);
+        item["data"] = base64Encode(figure.bytes);
+        figures.push_back(std::move(item));
+    }
+    return figures;
+}
+
+nlohmann::json figureJson(const model::Figure& figure)
+{
+    return {{"mime", figure.mime},
+            {"width", figure.width},
+            {"height", figure.height},
+            {"bytes", figure.bytes.size()},
+            {"stdout_offset", figure.stdoutOffset}};
 }
 
 nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
@@ -38,6 +61,9 @@ nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
         {"image", result.image},
         {"run_id", result.runId},
     };
+    if (!result.figureNotes.empty()) {
+        json["figure_notes"] = result.figureNotes;
+    }
     if (result.files.requested) {
         nlohmann::json rejected = nlohmann::json::array();
         for (const auto& r : result.files.rejected) {

@@ -57,6 +57,8 @@ RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limit
     result.output = collector.takeCombined();
     result.stdoutTruncated = collector.stdoutTruncated();
     result.stderrTruncated = collector.stderrTruncated();
+    result.figures = collector.takeFigures();
+    result.figureNotes = collector.takeFigureNotes();
     if (const auto& agentReport = live.report()) {
         result.peakMemoryBytes = agentReport->value("peak_memory", std::int64_t{0});
         result.cpuSeconds = agentReport->value("cpu", 0.0);

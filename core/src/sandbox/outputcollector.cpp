@@ -48,9 +48,10 @@ std::string OutputCollector::endMarker(std::string_view nonce)
            std::string(nonce) + "\n";
 }
 
-OutputCollector::OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink)
-    : m_limit(limitPerStream), m_sink(std::move(sink)), m_stdoutScanner(marker(nonce)),
-      m_stderrScanner(endMarker(nonce))
+OutputCollector::OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink,
+                                 FigureExtractor::Sink figureSink, FigureCaps figureCaps)
+    : m_limit(limitPerStream), m_sink(std::move(sink)), m_figures(figureCaps, std::move(figureSink)),
+      m_stdoutScanner(marker(nonce)), m_stderrScanner(endMarker(nonce))
 {}
 
 bool OutputCollector::keep(model::Stream stream, std::string_view bytes)
@@ -78,14 +79,26 @@ bool OutputCollector::keep(model::Stream stream, std::string_view bytes)
 
 bool OutputCollector::add(model::Stream stream, std::string_view bytes)
 {
-    MarkerScanner& scanner = stream == model::Stream::Stdout ? m_stdoutScanner : m_stderrScanner;
-    return keep(stream, scanner.feed(bytes));
+    if (stream == model::Stream::Stderr) {
+        return keep(stream, m_stderrScanner.feed(bytes));
+    }
+    std::string text = m_figures.feed(bytes);
+    // Marker bytes dropped over the figure caps are not kept, but they are output all the same: past the
+    // stream's cap they stop the run like any flood of text would.
+    if (m_figures.droppedBytes() > static_cast<std::uint64_t>(std::max<std::int64_t>(0, m_limit))) {
+        keep(stream, m_stdoutScanner.feed(text));
+        m_stdoutTruncated = true;
+        return false;
+    }
+    return keep(stream, m_stdoutScanner.feed(text));
 }
 
 void OutputCollector::finish()
 {
+    keep(model::Stream::Stdout, m_stdoutScanner.feed(m_figures.release()));
     keep(model::Stream::Stdout, m_stdoutScanner.release());
     keep(model::Stream::Stderr, m_stderrScanner.release());
+    m_stdoutSize = m_stdout.size();
     if (m_stdoutScanner.found()) {
         const auto& after = m_stdoutScanner.after();
         auto json = nlohmann::json::parse(after.substr(0, after.find('\n')), nullptr, false);
@@ -93,6 +106,17 @@ void OutputCollector::finish()
             m_report = std::move(json);
         }
     }
+}
+
+std::vector<model::Figure> OutputCollector::takeFigures()
+{
+    auto figures = m_figures.takeFigures();
+    // A figure after the text was cut (or after the report marker) sits at the end of what was kept.
+    for (auto& figure : figures) {
+        figure.stdoutOffset =
+            std::min<std::int64_t>(figure.stdoutOffset, static_cast<std::int64_t>(m_stdoutSize));
+    }
+    return figures;
 }
 
 } // namespace agentrun::sandbox

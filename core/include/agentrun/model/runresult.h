@@ -48,6 +48,18 @@ struct Durations
     double totalMs = 0;
 };
 
+/// An image the run produced (a matplotlib figure, or an image saved under /tmp/outputs/): it travels
+/// inline on stdout as a marker line (resources/agent/agentrun_figures.py) that the output collector
+/// takes out of the text (sandbox/figures.h).
+struct Figure
+{
+    std::string mime = "image/png";
+    int width = 0;  ///< from the PNG header
+    int height = 0; ///< from the PNG header
+    std::string bytes; ///< the raw image file
+    std::int64_t stdoutOffset = 0; ///< where in stdoutData it appeared (bytes of text before it)
+};
+
 struct RunResult
 {
     Status status = Status::EngineError;
@@ -68,6 +80,8 @@ struct RunResult
     std::string runId;
     CollectedFiles files; ///< when the request asked for files (RunSpec::collect)
     std::optional<SessionRun> session; ///< when it ran in a session (RunSpec::sessionId)
+    std::vector<Figure> figures;           ///< in the order the run produced them
+    std::vector<std::string> figureNotes;  ///< figures dropped (not a PNG, over a cap), in words
 };
 
 } // namespace agentrun::model

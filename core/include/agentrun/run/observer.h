@@ -37,6 +37,8 @@ public:
     virtual void findings(const safety::Report&) {}
     virtual void installProgress(std::string_view /*line*/) {}
     virtual void output(model::Stream, std::string_view /*bytes*/) {}
+    /// A figure, as it arrives (its place in the text: Figure::stdoutOffset).
+    virtual void figure(const model::Figure&) {}
     virtual void resources(const ResourceSample&) {}
     virtual void finished(const model::RunResult&) {}
 };

@@ -11,7 +11,13 @@ namespace agentrun::run {
 /// The `agentrun run --json` / `POST /v2/runs` object (docs/cli.md, "JSON output").
 nlohmann::json toJson(const model::RunResult& result);
 
-/// The same object without "stdout", "stderr" and "output": for a front end that writes those big
+/// One figure without its data: {"mime", "width", "height", "bytes", "stdout_offset"}; toJson adds
+/// "data" (base64) to each in "figures".
+nlohmann::json figureJson(const model::Figure& figure);
+/// The "figures" array of toJson: each figureJson plus "data" (base64 of the image).
+nlohmann::json figuresJson(const model::RunResult& result);
+
+/// The same object without "stdout", "stderr", "output" and "figures": for a front end that writes those big
 /// strings in pieces rather than copying them into a JSON tree.
 nlohmann::json toJsonWithoutOutput(const model::RunResult& result);
 

@@ -16,6 +16,20 @@ inline constexpr const char* OfflineBase = "agentrun-base:bookworm";
 inline constexpr const char* DefaultBase = "python:3.11-slim";
 inline constexpr const char* HashLabel = "org.agentrun.image-hash";
 
+/// An image variant: the same Dockerfile and agent on another offline base made by
+/// packaging/sandbox/build-base.sh --variant NAME. "datascience" adds Debian's python3-numpy,
+/// python3-pandas, python3-matplotlib and python3-scipy (docs/performance.md has its size).
+struct ImageVariant
+{
+    const char* name;
+    const char* image; ///< the sandbox image's tag
+    const char* base;  ///< the offline base it is built on
+};
+inline constexpr ImageVariant ImageVariants[] = {
+    {"default", SandboxImage, OfflineBase},
+    {"datascience", "agentrun-sandbox:datascience", "agentrun-base:bookworm-datascience"},
+};
+
 /// The files the sandbox image is built from (packaging/sandbox/Dockerfile and resources/agent/*), with
 /// paths relative to the project root, and their hash — the same one quickstart.sh writes into the
 /// image's org.agentrun.image-hash label, so either tool knows when the image is current.

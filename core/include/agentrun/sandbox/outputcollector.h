@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agentrun/model/runresult.h"
+#include "agentrun/sandbox/figures.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,13 +40,15 @@ private:
 /// Collects one run's stdout and stderr: keeps each stream up to its cap (and says when it was cut),
 /// interleaves them in arrival order, forwards what it keeps, and takes the agent's markers off the end
 /// of both streams: the report on stdout, an end mark on stderr. Markers are recognised only with this
-/// run's nonce, so program output cannot forge them.
+/// run's nonce, so program output cannot forge them. Figure marker lines are taken out of stdout first
+/// (FigureExtractor): they never reach the text, the sink or the caps of the text.
 class OutputCollector
 {
 public:
     using Sink = std::function<void(model::Stream, std::string_view)>;
 
-    OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink);
+    OutputCollector(const std::string& nonce, std::int64_t limitPerStream, Sink sink,
+                    FigureExtractor::Sink figureSink = {}, FigureCaps figureCaps = {});
 
     /// Returns false once a stream went past its cap: the caller stops the run.
     bool add(model::Stream stream, std::string_view bytes);
@@ -62,6 +65,9 @@ public:
     std::string takeCombined() { return std::exchange(m_combined, {}); }
     bool stdoutTruncated() const { return m_stdoutTruncated; }
     bool stderrTruncated() const { return m_stderrTruncated; }
+    /// Figures taken out of stdout (after finish(): offsets are within stdoutData) and why any were dropped.
+    std::vector<model::Figure> takeFigures();
+    std::vector<std::string> takeFigureNotes() { return m_figures.takeNotes(); }
 
     /// Both markers arrived: every byte the program wrote is here, and it and everything it started
     /// are gone.
@@ -81,6 +87,7 @@ private:
 
     std::int64_t m_limit;
     Sink m_sink;
+    FigureExtractor m_figures;
     MarkerScanner m_stdoutScanner;
     MarkerScanner m_stderrScanner;
     std::string m_stdout;
@@ -88,6 +95,7 @@ private:
     std::string m_combined;
     bool m_stdoutTruncated = false;
     bool m_stderrTruncated = false;
+    std::size_t m_stdoutSize = 0; ///< of the text kept, at finish()
     std::optional<nlohmann::json> m_report;
 };
 
