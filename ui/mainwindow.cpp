@@ -389,7 +389,6 @@ bool MainWindow::runCurrent()
     return startRun(false, {});
 }
 
-
 bool MainWindow::runAnyway()
 {
     if (m_controller->isRunning() || !m_runAnywayAction->isEnabled() ||
@@ -492,8 +491,9 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     if (!inSession)
         return m_controller->start(std::move(*built.spec), std::move(context));
     const QString id = QString::fromStdString(built.spec->sessionId);
-    console->appendStage(id.isEmpty() ? tr("— opening a session for this tab")
-                                      : tr("— in session %1, editor line %2").arg(id.left(8)).arg(piece->firstLine));
+    console->appendStage(id.isEmpty()
+                             ? tr("— opening a session for this tab")
+                             : tr("— in session %1, editor line %2").arg(id.left(8)).arg(piece->firstLine));
     return m_controller->startInSession(std::move(*built.spec), std::move(context));
 }
 

@@ -110,7 +110,8 @@ public:
     /// What Run would start now (the workbench's adapter to the one run description; tests compare it
     /// with the CLI's and the REST server's).
     /// `piece`: the part of the current editor to run (default: all of it).
-    SpecOrProblem runSpec(bool skipCheck = false, const QString& reason = {}, const CodePiece* piece = nullptr);
+    SpecOrProblem runSpec(bool skipCheck = false, const QString& reason = {},
+                          const CodePiece* piece = nullptr);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -28,7 +28,8 @@ void MainWindow::createCellActions(QMenu* run)
     cell->setToolTip(tr("Run the # %% cell at the caret, or the whole snippet without cells (Ctrl+Return)"));
     QAction* advance = run->addAction(tr("Run Cell and &Advance"), this, [this] { runCell(true); });
     advance->setObjectName(QStringLiteral("runCellAdvanceAction"));
-    advance->setShortcuts({QKeySequence(Qt::SHIFT | Qt::Key_Return), QKeySequence(Qt::SHIFT | Qt::Key_Enter)});
+    advance->setShortcuts(
+        {QKeySequence(Qt::SHIFT | Qt::Key_Return), QKeySequence(Qt::SHIFT | Qt::Key_Enter)});
     QAction* selection = run->addAction(tr("Run S&election"), this, [this] { runSelection(); });
     selection->setObjectName(QStringLiteral("runSelectionAction"));
     selection->setShortcut(QKeySequence(Qt::Key_F9));

@@ -103,7 +103,8 @@ RunController::~RunController()
             open.swap(m_sessions);
         }
         for (const QString& id : std::as_const(open))
-            m_pool.start([&executor = m_executor, id = id.toStdString()] { (void)executor.closeSession(id); });
+            m_pool.start(
+                [&executor = m_executor, id = id.toStdString()] { (void)executor.closeSession(id); });
         m_pool.waitForDone();
     }
 }

@@ -24,7 +24,8 @@ SessionTabs::SessionTabs(EditorTabs& tabs, RunController& controller, QObject* p
     m_restartAction->setObjectName(QStringLiteral("restartSessionAction"));
     // Spyder's binding for "restart kernel"; QScintilla binds nothing to it (gui.sessions checks).
     m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
-    m_restartAction->setToolTip(tr("A fresh sandbox for this tab's session: its variables are gone (Ctrl+.)"));
+    m_restartAction->setToolTip(
+        tr("A fresh sandbox for this tab's session: its variables are gone (Ctrl+.)"));
     connect(m_restartAction, &QAction::triggered, this, [this] {
         const State current = state(m_tabs.currentEditor());
         if (!current.id.isEmpty() && !m_controller.isRunning())
@@ -104,8 +105,9 @@ std::vector<MappedFrame> SessionTabs::finishRun(const agentrun::model::RunResult
     if (!result.session || it == m_states.end() || it->id != QString::fromStdString(result.session->id)) {
         // A fresh run: its code is the snippet as /tmp/main.py, starting at the piece's first line.
         // The whole snippet (line 1) needs no mapping.
-        return m_running && !result.session && m_runFirstLine > 1 ? mapTraceback(stderrText, {}, m_runFirstLine)
-                                                                  : std::vector<MappedFrame>{};
+        return m_running && !result.session && m_runFirstLine > 1
+                   ? mapTraceback(stderrText, {}, m_runFirstLine)
+                   : std::vector<MappedFrame>{};
     }
     State& s = *it;
     const auto& run = *result.session;

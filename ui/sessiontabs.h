@@ -36,8 +36,8 @@ public:
         QString id;           ///< empty until the first run opened it
         int cells = 0;        ///< runs in the session's current sandbox
         int restarts = 0;
-        bool restarted = false;             ///< the last run (or a Restart) replaced the sandbox: state lost
-        std::map<int, int> cellFirstLines;  ///< session cell number -> 1-based editor line of its code
+        bool restarted = false;            ///< the last run (or a Restart) replaced the sandbox: state lost
+        std::map<int, int> cellFirstLines; ///< session cell number -> 1-based editor line of its code
         std::vector<agentrun::model::SessionVariable> variables;
     };
 

@@ -99,8 +99,8 @@ void TestSessions::initTestCase()
 
 int TestSessions::ownedContainers()
 {
-    auto ids = m_client->listContainers("org.agentrun.owner-pid=" + std::to_string(QCoreApplication::applicationPid()),
-                                        true);
+    auto ids = m_client->listContainers(
+        "org.agentrun.owner-pid=" + std::to_string(QCoreApplication::applicationPid()), true);
     return ids ? int(ids->size()) : -1;
 }
 
@@ -147,7 +147,8 @@ void TestSessions::cellsAndSelectionsArePieces()
     QCOMPARE(frames[0].location, QStringLiteral("<cell 4>, line 2"));
     QCOMPARE(frames[0].editorLine, 11);
     QCOMPARE(frames[1].editorLine, 4);
-    const auto fresh = ui::mapTraceback(QStringLiteral("  File \"/tmp/main.py\", line 3, in <module>\n"), {}, 8);
+    const auto fresh =
+        ui::mapTraceback(QStringLiteral("  File \"/tmp/main.py\", line 3, in <module>\n"), {}, 8);
     QCOMPARE(fresh.size(), std::size_t(1));
     QCOMPARE(fresh[0].editorLine, 10);
 }
@@ -273,8 +274,9 @@ void TestSessions::sessionAcrossThreeCells()
              qPrintable(console->toPlainText()));
     QVERIFY(label->text().contains(QStringLiteral("restarted: state lost")));
     QVERIFY(variablesShown(window).isEmpty());
-    QVERIFY(window.findChild<QLabel*>(QStringLiteral("variablesEmptyLabel"))->text().contains(
-        QStringLiteral("state was lost")));
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("variablesEmptyLabel"))
+                ->text()
+                .contains(QStringLiteral("state was lost")));
     editor->setCursorPosition(7, 0); // the print cell again: its names are gone
     auto after = pressAndWait(window, Qt::Key_Return, Qt::ControlModifier);
     QCOMPARE(after.session->cell, 1);
@@ -291,7 +293,8 @@ void TestSessions::sessionAcrossThreeCells()
     QTRY_COMPARE_WITH_TIMEOUT(restarted.size(), 1, RunWaitMs);
     QCOMPARE(restarted.at(0).at(0).toString(), id);
     QVERIFY(restarted.at(0).at(1).toString().isEmpty());
-    QTRY_VERIFY(console->toPlainText().contains(QStringLiteral("— session restarted: state lost (on demand)")));
+    QTRY_VERIFY(
+        console->toPlainText().contains(QStringLiteral("— session restarted: state lost (on demand)")));
     QVERIFY(variablesShown(window).isEmpty());
     QVERIFY(m_executor->session(id.toStdString()));
 
