@@ -70,6 +70,7 @@ private Q_SLOTS:
     void cellsAndSelectionsArePieces();
     void shortcutsReachTheWindowFromTheEditor();
     void sessionAcrossThreeCells();
+    void closingATabStopsTheRunInItsSession();
     void closingTheWindowClosesItsSessions();
 
 private:
@@ -307,24 +308,54 @@ void TestSessions::sessionAcrossThreeCells()
     QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
 }
 
-void TestSessions::closingTheWindowClosesItsSessions()
+void TestSessions::closingATabStopsTheRunInItsSession()
 {
-    {
-        ui::Settings settings(m_dir.filePath(QStringLiteral("quit.ini")));
-        ui::MainWindow window(*m_executor, settings);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
-        auto* editor = window.editorTabs()->currentEditor();
-        editor->setText(QStringLiteral("kept = 1\n"));
-        window.sessionTabs()->setInSession(editor, true);
-        QVERIFY(pressAndWait(window, Qt::Key_Return, Qt::ControlModifier).session);
-        QCOMPARE(ownedContainers(), 1);
-        QCOMPARE(m_executor->sessions().size(), std::size_t(1));
-        window.close();
-    }
-    // The window's controller waited for the close: gone when the window is.
+    QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
+    ui::Settings settings(m_dir.filePath(QStringLiteral("closetab.ini")));
+    ui::MainWindow window(*m_executor, settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto* editor = window.editorTabs()->currentEditor();
+    editor->setText(QStringLiteral("import time\nprint('started', flush=True)\ntime.sleep(120)\n"));
+    window.sessionTabs()->setInSession(editor, true);
+    QSignalSpy output(window.runController(), &ui::RunController::outputArrived);
+    QSignalSpy finished(window.runController(), &ui::RunController::finished);
+    QVERIFY(window.runCell());
+    QTRY_VERIFY_WITH_TIMEOUT(output.size() >= 1, RunWaitMs); // the cell is running in its session
+    QCOMPARE(m_executor->sessions().size(), std::size_t(1));
+    window.editorTabs()->closeTab(window.editorTabs()->indexOf(editor));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, RunWaitMs); // well before the 120 s sleep ends
+    const auto result = finished.at(0).at(0).value<model::RunResult>();
+    QCOMPARE(model::toString(result.status), std::string_view("killed"));
     QVERIFY(m_executor->sessions().empty());
     QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
+    // The window goes on: the new tab runs fresh.
+    QVERIFY(!window.sessionTabs()->inSession(window.editorTabs()->currentEditor()));
+}
+
+void TestSessions::closingTheWindowClosesItsSessions()
+{
+    QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
+    // Closed (Ctrl+Q), or only destroyed (as main's window is when the application ends otherwise).
+    for (const bool closeFirst : {true, false}) {
+        {
+            ui::Settings settings(m_dir.filePath(QStringLiteral("quit.ini")));
+            ui::MainWindow window(*m_executor, settings);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* editor = window.editorTabs()->currentEditor();
+            editor->setText(QStringLiteral("kept = 1\n"));
+            window.sessionTabs()->setInSession(editor, true);
+            QVERIFY(pressAndWait(window, Qt::Key_Return, Qt::ControlModifier).session);
+            QCOMPARE(ownedContainers(), 1);
+            QCOMPARE(m_executor->sessions().size(), std::size_t(1));
+            if (closeFirst)
+                window.close();
+        }
+        // The window's controller waited for the close: gone when the window is.
+        QVERIFY(m_executor->sessions().empty());
+        QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
+    }
 }
 
 QTEST_MAIN(TestSessions)
