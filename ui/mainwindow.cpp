@@ -487,10 +487,14 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     m_resourcePanel->startRun(built.spec->limits.memoryBytes);
     agentrun::history::RecordContext context;
     context.policy = m_policyPanel->label().toStdString();
-    m_sessions->beginRun(editor, piece->firstLine);
+    m_sessions->beginRun(editor, piece->firstLine, built.spec->limits);
     if (!inSession)
         return m_controller->start(std::move(*built.spec), std::move(context));
     const QString id = QString::fromStdString(built.spec->sessionId);
+    if (const QString kept = m_sessions->limitsNotApplied(editor, built.spec->limits); !kept.isEmpty())
+        console->appendStage(tr("— the session keeps the %1 it opened with; turn Run in Session off and on "
+                                "for a session with the panel's")
+                                 .arg(kept));
     console->appendStage(id.isEmpty()
                              ? tr("— opening a session for this tab")
                              : tr("— in session %1, editor line %2").arg(id.left(8)).arg(piece->firstLine));

@@ -44,6 +44,7 @@ SessionTabs::SessionTabs(EditorTabs& tabs, RunController& controller, QObject* p
             return;
         }
         it->id = id;
+        it->limits = m_runLimits;
         refresh();
     });
     connect(&m_controller, &RunController::sessionRestarted, this,
@@ -92,10 +93,33 @@ SessionTabs::State SessionTabs::state(const CodeEditor* editor) const
     return m_states.value(editor);
 }
 
-void SessionTabs::beginRun(CodeEditor* editor, int firstLine)
+void SessionTabs::beginRun(CodeEditor* editor, int firstLine, const agentrun::model::Limits& limits)
 {
     m_running = editor;
     m_runFirstLine = firstLine;
+    m_runLimits = limits;
+}
+
+QString SessionTabs::limitsNotApplied(const CodeEditor* editor, const agentrun::model::Limits& wanted) const
+{
+    const State s = state(editor);
+    if (s.id.isEmpty())
+        return {};
+    const auto& has = s.limits;
+    QStringList fields;
+    if (wanted.memoryBytes != has.memoryBytes || wanted.memorySwapBytes != has.memorySwapBytes)
+        fields << tr("memory");
+    if (wanted.cpus != has.cpus)
+        fields << tr("CPUs");
+    if (wanted.pids != has.pids)
+        fields << tr("processes");
+    if (wanted.tmpfsBytes != has.tmpfsBytes)
+        fields << tr("/tmp size");
+    if (wanted.network != has.network)
+        fields << tr("network");
+    if (wanted.runtime != has.runtime)
+        fields << tr("runtime");
+    return fields.join(QStringLiteral(", "));
 }
 
 std::vector<MappedFrame> SessionTabs::finishRun(const agentrun::model::RunResult& result)

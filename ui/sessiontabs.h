@@ -39,6 +39,7 @@ public:
         bool restarted = false;            ///< the last run (or a Restart) replaced the sandbox: state lost
         std::map<int, int> cellFirstLines; ///< session cell number -> 1-based editor line of its code
         std::vector<agentrun::model::SessionVariable> variables;
+        agentrun::model::Limits limits; ///< what the session opened with (its sandbox keeps them)
     };
 
     SessionTabs(EditorTabs& tabs, RunController& controller, QObject* parent = nullptr);
@@ -54,8 +55,11 @@ public:
     /// The tab's state; a default one (fresh runs) for a tab never put in session mode.
     State state(const CodeEditor* editor) const;
 
-    /// A run of `editor`'s code starting at editor line `firstLine` was started.
-    void beginRun(CodeEditor* editor, int firstLine);
+    /// A run of `editor`'s code starting at editor line `firstLine` was started with `limits`.
+    void beginRun(CodeEditor* editor, int firstLine, const agentrun::model::Limits& limits);
+    /// The limits in `wanted` that the tab's open session does not have (its sandbox keeps the limits it
+    /// opened with; a run's own are only its timeout and output limit): "memory, CPUs". Empty when none.
+    QString limitsNotApplied(const CodeEditor* editor, const agentrun::model::Limits& wanted) const;
     /// The run started by beginRun() ended: the tab's session state follows the result. Returns the
     /// result's traceback frames mapped to that tab's editor lines.
     std::vector<MappedFrame> finishRun(const agentrun::model::RunResult& result);
@@ -81,6 +85,7 @@ private:
     QHash<const QObject*, State> m_states;
     QPointer<CodeEditor> m_running;
     int m_runFirstLine = 1;
+    agentrun::model::Limits m_runLimits;
     QAction* m_sessionAction = nullptr;
     QAction* m_restartAction = nullptr;
     QLabel* m_label = nullptr;

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -284,9 +285,17 @@ void TestSessions::sessionAcrossThreeCells()
     QVERIFY(after.stderrData.find("NameError") != std::string::npos);
     QCOMPARE(ownedContainers(), 1);
 
+    // The run's own timeout applied (above) without a word; a sandbox limit is the session's: said.
+    QVERIFY(!console->toPlainText().contains(QStringLiteral("the session keeps")));
+    auto* pids = window.findChild<QSpinBox*>(QStringLiteral("pidsLimitSpin"));
+    QVERIFY(pids);
+    pids->setValue(pids->value() + 16);
     // Restart on demand, pressed in the editor (Ctrl+.): the state is gone, the session is the same.
     editor->setCursorPosition(1, 0);
     QVERIFY(pressAndWait(window, Qt::Key_Return, Qt::ControlModifier).status == model::Status::Ok);
+    QVERIFY2(console->toPlainText().contains(QStringLiteral(
+                 "— the session keeps the processes it opened with; turn Run in Session off and on")),
+             qPrintable(console->toPlainText()));
     QVERIFY(variablesShown(window).contains(QStringLiteral("rows")));
     QSignalSpy restarted(window.runController(), &ui::RunController::sessionRestarted);
     editor->setFocus();
