@@ -1,5 +1,7 @@
 #include "sessiontabs.h"
 
+#include "agentrun/errorcodes.h"
+
 #include <QAction>
 #include <QLabel>
 
@@ -76,10 +78,14 @@ void SessionTabs::setInSession(CodeEditor* editor, bool on)
     fresh.enabled = on;
     m_states.insert(editor, fresh);
     // The tab's session goes with the tab; deleting the editor is what closing a tab does.
-    connect(editor, &QObject::destroyed, this, [this](QObject* gone) {
-        closeSessionOf(gone);
-        refresh();
-    });
+    if (!m_watched.contains(editor)) {
+        m_watched.insert(editor);
+        connect(editor, &QObject::destroyed, this, [this](QObject* gone) {
+            m_watched.remove(gone);
+            closeSessionOf(gone);
+            refresh();
+        });
+    }
     refresh();
 }
 
@@ -126,6 +132,20 @@ std::vector<MappedFrame> SessionTabs::finishRun(const agentrun::model::RunResult
 {
     const QString stderrText = QString::fromStdString(result.stderrData);
     auto it = m_running ? m_states.find(m_running) : m_states.end();
+    if (it != m_states.end() && !it->id.isEmpty() && result.errorCode == errc::SessionNotFound) {
+        // Ended by its idle time or lifetime (ExecutorConfig::sessions): the next run opens a new one.
+        m_controller.closeSession(it->id); // gone already: this only drops it from the controller's list
+        const int restarts = it->restarts;
+        const auto limits = it->limits;
+        forgetSandbox(*it);
+        it->id.clear();
+        it->restarts = restarts;
+        it->limits = limits;
+        Q_EMIT note(tr("— the session had ended (idle too long, or its lifetime reached): state lost; the next "
+                       "run opens a new one"));
+        refresh();
+        return {};
+    }
     if (!result.session || it == m_states.end() || it->id != QString::fromStdString(result.session->id)) {
         // A fresh run: its code is the snippet as /tmp/main.py, starting at the piece's first line.
         // The whole snippet (line 1) needs no mapping.

@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QString>
 
 #include "cellcode.h"
@@ -83,6 +84,7 @@ private:
     EditorTabs& m_tabs;
     RunController& m_controller;
     QHash<const QObject*, State> m_states;
+    QSet<const QObject*> m_watched; ///< editors whose destruction closes their session
     QPointer<CodeEditor> m_running;
     int m_runFirstLine = 1;
     agentrun::model::Limits m_runLimits;

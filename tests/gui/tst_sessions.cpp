@@ -6,6 +6,7 @@
 // Against the real engine, with an executor without a warm pool: every container this process owns is a
 // session's.
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/engine/endpoint.h"
 #include "agentrun/run/executor.h"
 
@@ -73,6 +74,7 @@ private Q_SLOTS:
     void sessionAcrossThreeCells();
     void closingATabStopsTheRunInItsSession();
     void closingTheWindowClosesItsSessions();
+    void anExpiredSessionIsSaidAndReplaced();
 
 private:
     int ownedContainers();
@@ -365,6 +367,36 @@ void TestSessions::closingTheWindowClosesItsSessions()
         QVERIFY(m_executor->sessions().empty());
         QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
     }
+}
+
+void TestSessions::anExpiredSessionIsSaidAndReplaced()
+{
+    QTRY_COMPARE_WITH_TIMEOUT(ownedContainers(), 0, RunWaitMs);
+    auto config = run::configFromEnvironment();
+    config.poolSize = 0;
+    config.sessions.idleSeconds = 2;
+    run::Executor executor(config);
+    ui::Settings settings(m_dir.filePath(QStringLiteral("idle.ini")));
+    ui::MainWindow window(executor, settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto* editor = window.editorTabs()->currentEditor();
+    editor->setText(QStringLiteral("kept = 1\nprint('ran')\n"));
+    window.sessionTabs()->setInSession(editor, true);
+    const auto first = pressAndWait(window, Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(first.session);
+    const std::string id = first.session->id;
+    QTRY_VERIFY_WITH_TIMEOUT(!executor.session(id), RunWaitMs); // idled out
+    const auto refused = pressAndWait(window, Qt::Key_Return, Qt::ControlModifier);
+    QCOMPARE(refused.errorCode, std::string(errc::SessionNotFound));
+    QVERIFY2(window.consolePanel()->console()->toPlainText().contains(
+                 QStringLiteral("— the session had ended (idle too long, or its lifetime reached): state lost")),
+             qPrintable(window.consolePanel()->console()->toPlainText()));
+    QVERIFY(window.sessionTabs()->state(editor).id.isEmpty());
+    const auto next = pressAndWait(window, Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY2(next.status == model::Status::Ok, next.message.c_str());
+    QVERIFY(next.session && next.session->id != id);
+    QCOMPARE(next.session->cell, 1);
 }
 
 QTEST_MAIN(TestSessions)
