@@ -58,6 +58,7 @@ SessionTabs::SessionTabs(EditorTabs& tabs, RunController& controller, QObject* p
                             return;
                         }
                         forgetSandbox(*it);
+                        ++it->restarts;
                         Q_EMIT note(tr("— session restarted: state lost (on demand)"));
                     }
                 refresh();
