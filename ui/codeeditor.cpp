@@ -35,6 +35,16 @@ CodeEditor::CodeEditor(QWidget* parent) : QsciScintilla(parent)
     setCaretLineBackgroundColor(palette().color(QPalette::AlternateBase));
     setEolMode(EolUnix);
 
+    // Shift+Return runs the current cell and moves on (VS Code, Spyder: MainWindow's Run Cell and Advance).
+    // QScintilla binds it as a second key for "new line" and would take it before the window's shortcut.
+    for (const int shifted : {int(Qt::SHIFT) | int(Qt::Key_Return), int(Qt::SHIFT) | int(Qt::Key_Enter)})
+        for (QsciCommand* command : standardCommands()->commands()) {
+            if (command->alternateKey() == shifted)
+                command->setAlternateKey(0);
+            if (command->key() == shifted)
+                command->setKey(0);
+        }
+
     setMarginType(LineMargin, NumberMargin);
     setMarginLineNumbers(LineMargin, true);
     setMarginsFont(mono);

@@ -35,6 +35,7 @@
 #include "outputconsole.h"
 #include "overridereason.h"
 #include "runcontroller.h"
+#include "sessiontabs.h"
 #include "settings.h"
 #include "snippetfiles.h"
 
@@ -65,6 +66,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     m_tabs = new EditorTabs(this);
     m_tabs->newTab();
     setCentralWidget(m_tabs);
+    m_sessions = new SessionTabs(*m_tabs, *m_controller, this);
 
     createActions();
     createDocks();
@@ -134,7 +136,13 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     m_engineMonitor->start();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // Before the controller and the editors go: closing an editor closes its session through the
+    // controller. The controller closes the sessions still open (and waits) when it is destroyed.
+    delete m_sessions;
+    m_sessions = nullptr;
+}
 
 void MainWindow::createActions()
 {
@@ -162,9 +170,9 @@ void MainWindow::createActions()
     m_runAction =
         run->addAction(QIcon(QStringLiteral(":/icons/run.svg")), tr("&Run"), this, [this] { runCurrent(); });
     m_runAction->setObjectName(QStringLiteral("runAction"));
-    m_runAction->setShortcuts(
-        {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
-    m_runAction->setToolTip(tr("Run the snippet in a fresh sandbox (Ctrl+Return)"));
+    // Ctrl+Return runs the cell at the caret, which is the whole snippet when it has no `# %%` line.
+    m_runAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_runAction->setToolTip(tr("Run the whole snippet (F5); Ctrl+Return runs the cell at the caret"));
     m_stopAction =
         run->addAction(QIcon(QStringLiteral(":/icons/stop.svg")), tr("&Stop"), this, &MainWindow::stopRun);
     m_stopAction->setObjectName(QStringLiteral("stopAction"));
@@ -180,6 +188,9 @@ void MainWindow::createActions()
     m_runAnywayAction->setObjectName(QStringLiteral("runAnywayAction"));
     m_runAnywayAction->setToolTip(tr("Run the blocked snippet without the check; asks for a reason"));
     m_runAnywayAction->setEnabled(false);
+    run->addSeparator();
+    createCellActions(run);
+    run->addSeparator();
     QAction* buildImage = run->addAction(tr("&Build Sandbox Image…"), this, [this] {
         showImageBuildDialog(tr("The sandbox image is built from the project's packaging/sandbox sources."));
     });
@@ -207,6 +218,11 @@ void MainWindow::createActions()
     bar->widgetForAction(m_stopAction)->setObjectName(QStringLiteral("stopButton"));
     bar->addAction(check);
     bar->addAction(m_runAnywayAction);
+    bar->addSeparator();
+    bar->addAction(m_sessions->sessionAction());
+    bar->widgetForAction(m_sessions->sessionAction())->setObjectName(QStringLiteral("sessionModeButton"));
+    bar->addAction(m_sessions->restartAction());
+    bar->addWidget(m_sessions->stateLabel());
     bar->addSeparator();
     m_profileBar =
         new ProfileBar(QString::fromStdString(agentrun::profile::ProfileStore::defaultDirectory()), bar);
@@ -316,6 +332,7 @@ void MainWindow::createDocks()
     tabifyDockWidget(m_findingsDock, history);
     tabifyDockWidget(m_findingsDock, stdinDock);
     m_findingsDock->raise();
+    createVariablesDock(m_findingsDock);
 }
 
 QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title,
@@ -363,6 +380,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_settings.setValue(Settings::Key::WindowState, saveState());
     m_settings.sync();
     m_controller->cancel();
+    m_sessions->closeAll(); // off the GUI thread; the controller waits for them as it goes
     QMainWindow::closeEvent(event);
 }
 
@@ -382,10 +400,10 @@ bool MainWindow::runAnyway()
             for (const auto& reason : *reasons)
                 recent << QString::fromStdString(reason);
     const auto reason = askOverrideReason(this, m_policyPanel->label(), recent);
-    return reason && startRun(true, *reason);
+    return reason && startRun(true, *reason, m_lastPiece);
 }
 
-MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& reason)
+MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& reason, const CodePiece* piece)
 {
     // The workbench's adapter: the panels' values into the one description of a run (model/runspec.h).
     SpecOrProblem out;
@@ -405,8 +423,11 @@ MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& rea
         return out;
     }
     agentrun::model::RunSpec spec;
-    if (CodeEditor* editor = m_tabs->currentEditor())
-        spec.code = editor->text().toStdString();
+    if (CodeEditor* editor = m_tabs->currentEditor()) {
+        spec.code = (piece ? piece->code : editor->text()).toStdString();
+        // A tab in session mode runs in its session (opened with the first run: RunController).
+        spec.sessionId = m_sessions->state(editor).id.toStdString();
+    }
     spec.limits = *limits;
     spec.allow = m_depsPanel->allow();
     spec.cached = m_depsPanel->cached();
@@ -434,16 +455,22 @@ MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& rea
     return out;
 }
 
-bool MainWindow::startRun(bool skipCheck, const QString& reason)
+bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<CodePiece> piece)
 {
     if (m_controller->isRunning())
         return false;
+    CodeEditor* editor = m_tabs->currentEditor();
+    if (!piece)
+        piece = CodePiece{editor ? editor->text() : QString(), 1, 0};
+    m_lastPiece = *piece;
+    const bool inSession = m_sessions->inSession(editor);
     OutputConsole* console = m_consolePanel->console();
-    console->clearConsole();
+    if (!inSession)
+        console->clearConsole(); // a session's cells stay one under the other, as in a notebook
     m_consolePanel->parentWidget()->show();
     m_runAnywayAction->setEnabled(false);
 
-    auto built = runSpec(skipCheck, reason);
+    auto built = runSpec(skipCheck, reason, &*piece);
     if (!built.spec) {
         // Bad input never reaches the engine: say which field and its range, where the field is.
         console->appendStage(tr("— not started: %1").arg(built.problem));
@@ -460,7 +487,18 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason)
     m_resourcePanel->startRun(built.spec->limits.memoryBytes);
     agentrun::history::RecordContext context;
     context.policy = m_policyPanel->label().toStdString();
-    return m_controller->start(std::move(*built.spec), std::move(context));
+    m_sessions->beginRun(editor, piece->firstLine, built.spec->limits);
+    if (!inSession)
+        return m_controller->start(std::move(*built.spec), std::move(context));
+    const QString id = QString::fromStdString(built.spec->sessionId);
+    if (const QString kept = m_sessions->limitsNotApplied(editor, built.spec->limits); !kept.isEmpty())
+        console->appendStage(tr("— the session keeps the %1 it opened with; turn Run in Session off and on "
+                                "for a session with the panel's")
+                                 .arg(kept));
+    console->appendStage(id.isEmpty()
+                             ? tr("— opening a session for this tab")
+                             : tr("— in session %1, editor line %2").arg(id.left(8)).arg(piece->firstLine));
+    return m_controller->startInSession(std::move(*built.spec), std::move(context));
 }
 
 void MainWindow::stopRun()
@@ -474,6 +512,8 @@ void MainWindow::stopRun()
 void MainWindow::onRunningChanged(bool running)
 {
     m_runAction->setEnabled(!running);
+    for (QAction* action : std::as_const(m_cellActions))
+        action->setEnabled(!running);
     m_stopAction->setEnabled(running);
     if (running)
         m_runStatusLabel->setText(tr("Running…"));
@@ -485,6 +525,7 @@ void MainWindow::onFinished(const RunResult& result)
     m_runStatusLabel->setText(summaryLine(result));
     m_runStatusLabel->setProperty("status", statusName(result.status));
     m_resourcePanel->finishRun(result);
+    showMappedFrames(m_sessions->finishRun(result));
     if (result.status == Status::EngineError)
         m_engineMonitor->checkNow(); // the engine may have gone away since the last check
     if (result.status == Status::Blocked) {

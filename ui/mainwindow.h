@@ -12,6 +12,8 @@
 
 #include <QMainWindow>
 
+#include "cellcode.h"
+
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -40,7 +42,9 @@ class LimitsPanel;
 class PolicyPanel;
 class LiveChecker;
 class RunController;
+class SessionTabs;
 class Settings;
+class VariablesPanel;
 class SnippetFiles;
 
 /// The workbench window: editor tabs in the middle, panels in docks, actions in a toolbar. Thin: it
@@ -68,6 +72,8 @@ public:
     DependenciesPanel* dependenciesPanel() const { return m_depsPanel; }
     StdinPanel* stdinPanel() const { return m_stdinPanel; }
     EngineMonitor* engineMonitor() const { return m_engineMonitor; }
+    SessionTabs* sessionTabs() const { return m_sessions; }
+    VariablesPanel* variablesPanel() const { return m_variablesPanel; }
     /// Replaces the image build behind the Build Sandbox Image dialog (tests use a fake one).
     void
     setImageBuilder(std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,
@@ -83,6 +89,11 @@ public:
     agentrun::Result<agentrun::profile::Profile> captureProfile(const QString& name);
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
+    /// Runs the `# %%` cell at the caret (the whole snippet when it has no such line); with `advance`, the
+    /// caret then moves to the next cell. In a tab in session mode the cell runs in the tab's session.
+    bool runCell(bool advance = false);
+    /// Runs the selected code (its common indentation removed); false without a selection.
+    bool runSelection();
     /// After a blocked run, when the policy permits it: asks for a reason and runs the current code
     /// without the check. False when not offered, refused or cancelled.
     bool runAnyway();
@@ -98,7 +109,9 @@ public:
     };
     /// What Run would start now (the workbench's adapter to the one run description; tests compare it
     /// with the CLI's and the REST server's).
-    SpecOrProblem runSpec(bool skipCheck = false, const QString& reason = {});
+    /// `piece`: the part of the current editor to run (default: all of it).
+    SpecOrProblem runSpec(bool skipCheck = false, const QString& reason = {},
+                          const CodePiece* piece = nullptr);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -108,7 +121,11 @@ private:
     void createDocks();
     void createStatusBar();
     QDockWidget* addPanel(QWidget* panel, const QString& name, const QString& title, Qt::DockWidgetArea area);
-    bool startRun(bool skipCheck, const QString& reason);
+    bool startRun(bool skipCheck, const QString& reason, std::optional<CodePiece> piece = std::nullopt);
+    // Cells and sessions (mainwindowcells.cpp).
+    void createCellActions(QMenu* run);
+    void createVariablesDock(QDockWidget* beside);
+    void showMappedFrames(const std::vector<MappedFrame>& frames);
 
     void onFinished(const agentrun::model::RunResult& result);
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
@@ -148,6 +165,10 @@ private:
     QToolBar* m_toolBar = nullptr;
     QLabel* m_engineLabel = nullptr;
     QLabel* m_runStatusLabel = nullptr;
+    SessionTabs* m_sessions = nullptr;
+    VariablesPanel* m_variablesPanel = nullptr;
+    QList<QAction*> m_cellActions; ///< run cell, cell and advance, selection: off while a run goes
+    CodePiece m_lastPiece;         ///< what the last run ran (Run Anyway runs it again)
 };
 
 } // namespace agentrun::ui

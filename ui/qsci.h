@@ -9,6 +9,8 @@
 #define AGENTRUN_QSCI_KEYWORDS
 #endif
 
+#include <Qsci/qscicommand.h>
+#include <Qsci/qscicommandset.h>
 #include <Qsci/qscilexerpython.h>
 #include <Qsci/qsciscintilla.h>
 

@@ -1,5 +1,6 @@
 #include "runcontroller.h"
 
+#include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
 
 #include <mutex>
@@ -85,14 +86,33 @@ RunController::RunController(agentrun::run::Executor& executor, QObject* parent)
 {
     registerMetaTypes();
     setObjectName(QStringLiteral("runController"));
-    m_pool.setMaxThreadCount(2); // one run + one engine ping
+    // One run, one engine ping, and sessions being closed (a tab closed, the window quitting) beside them.
+    m_pool.setMaxThreadCount(4);
 }
 
 RunController::~RunController()
 {
     if (m_current)
         m_current->cancel.cancel();
-    m_pool.waitForDone();
+    // Sessions still open are closed now, beside the run that is stopping; a session opened by the
+    // worker meanwhile is in the list once the wait is over: a second round closes it.
+    for (int round = 0; round < 2; ++round) {
+        QStringList open;
+        {
+            std::lock_guard lock(m_sessionsMutex);
+            open.swap(m_sessions);
+        }
+        for (const QString& id : std::as_const(open))
+            m_pool.start(
+                [&executor = m_executor, id = id.toStdString()] { (void)executor.closeSession(id); });
+        m_pool.waitForDone();
+    }
+}
+
+QStringList RunController::openSessions() const
+{
+    std::lock_guard lock(m_sessionsMutex);
+    return m_sessions;
 }
 
 bool RunController::start(agentrun::model::RunSpec request, const QString& policyLabel)
@@ -104,6 +124,18 @@ bool RunController::start(agentrun::model::RunSpec request, const QString& polic
 
 bool RunController::start(agentrun::model::RunSpec request, agentrun::history::RecordContext context)
 {
+    return launch(std::move(request), std::move(context), false);
+}
+
+bool RunController::startInSession(agentrun::model::RunSpec request, agentrun::history::RecordContext context)
+{
+    const bool open = request.sessionId.empty();
+    return launch(std::move(request), std::move(context), open);
+}
+
+bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::RecordContext context,
+                           bool openSession)
+{
     if (m_current)
         return false;
     auto state = std::make_shared<RunState>();
@@ -113,9 +145,36 @@ bool RunController::start(agentrun::model::RunSpec request, agentrun::history::R
     if (context.policy.empty())
         context.policy = request.policy;
     context.source = "workbench";
-    m_pool.start([this, state, request = std::move(request), context = std::move(context),
-                  store = m_history] {
+    m_pool.start([this, state, request = std::move(request), context = std::move(context), store = m_history,
+                  openSession]() mutable {
         Observer observer(this, state);
+        if (openSession) {
+            // Lazily, on the first run: opening starts the session's container.
+            observer.stageChanged(agentrun::run::Stage::Starting);
+            auto opened = m_executor.openSession(request.limits);
+            const QString id = opened ? QString::fromStdString(opened->id) : QString();
+            const QString error = opened ? QString() : QString::fromStdString(opened.error().message);
+            if (opened) {
+                std::lock_guard lock(m_sessionsMutex); // here, not in the queued call: the window may be gone
+                m_sessions << id;
+            }
+            QMetaObject::invokeMethod(
+                this, [this, id, error] { Q_EMIT sessionOpened(id, error); }, Qt::QueuedConnection);
+            if (!opened) {
+                const auto kind = errc::kindOf(opened.error().code);
+                RunResult failed;
+                failed.status = kind == errc::Kind::Unavailable || kind == errc::Kind::Internal
+                                    ? agentrun::model::Status::EngineError
+                                    : agentrun::model::Status::InvalidRequest;
+                failed.errorCode = opened.error().code;
+                failed.message = "The session could not be opened: " + opened.error().message;
+                QMetaObject::invokeMethod(
+                    this, [this, state, failed = std::move(failed)] { finish(state, failed); },
+                    Qt::QueuedConnection);
+                return;
+            }
+            request.sessionId = opened->id;
+        }
         RunResult result = m_executor.run(request, observer, state->cancel);
         if (store) {
             const auto written = store->record(request, result, context);
@@ -146,6 +205,31 @@ void RunController::checkEngine()
         const QString code = ok ? QString() : QString::fromStdString(answer.error().code);
         QMetaObject::invokeMethod(
             this, [this, ok, text, code] { Q_EMIT engineStatus(ok, text, code); }, Qt::QueuedConnection);
+    });
+}
+
+void RunController::restartSession(const QString& id)
+{
+    m_pool.start([this, id] {
+        auto restarted = m_executor.restartSession(id.toStdString());
+        const QString error = restarted ? QString() : QString::fromStdString(restarted.error().message);
+        QMetaObject::invokeMethod(
+            this, [this, id, error] { Q_EMIT sessionRestarted(id, error); }, Qt::QueuedConnection);
+    });
+}
+
+void RunController::closeSession(const QString& id)
+{
+    {
+        std::lock_guard lock(m_sessionsMutex);
+        if (!m_sessions.removeOne(id))
+            return; // not ours, or already closing
+    }
+    m_pool.start([this, id] {
+        auto closed = m_executor.closeSession(id.toStdString());
+        const QString error = closed ? QString() : QString::fromStdString(closed.error().message);
+        QMetaObject::invokeMethod(
+            this, [this, id, error] { Q_EMIT sessionClosed(id, error); }, Qt::QueuedConnection);
     });
 }
 

@@ -7,10 +7,12 @@
 #include "agentrun/safety/finding.h"
 
 #include <memory>
+#include <mutex>
 
 #include <QByteArray>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QThreadPool>
 
 #include "metatypes.h"
@@ -48,6 +50,21 @@ public:
     /// Pings the engine off the GUI thread; answers with engineStatus().
     void checkEngine();
 
+    // Sessions (Executor::openSession…): opening, restarting and closing start or remove a container, so
+    // they run on the pool like a run; the answers come back as signals. Every session opened here is
+    // closed at the latest when this object is destroyed: the window leaves nothing behind.
+
+    /// Starts a run in a session. With request.sessionId empty, a session is opened first with
+    /// request.limits (sessionOpened() says which, before the run's own events); false while a run is in
+    /// flight.
+    bool startInSession(agentrun::model::RunSpec request, agentrun::history::RecordContext context);
+    /// Replaces the session's sandbox: its state is gone. Answers with sessionRestarted().
+    void restartSession(const QString& id);
+    /// Closes the session and removes its sandbox (a run in it is stopped); answers with sessionClosed().
+    void closeSession(const QString& id);
+    /// Sessions opened here and not closed yet.
+    QStringList openSessions() const;
+
 Q_SIGNALS:
     void started();
     void stageChanged(agentrun::run::Stage stage);
@@ -61,17 +78,25 @@ Q_SIGNALS:
     void engineStatus(bool ok, const QString& text, const QString& code);
     /// The run was written to the history (emitted just before finished()); `error` empty on success.
     void recorded(const QString& runId, const QString& error);
+    /// A session was opened for the run just started (`error` empty), or could not be (`id` empty).
+    void sessionOpened(const QString& id, const QString& error);
+    /// `error` empty: the session's sandbox is fresh.
+    void sessionRestarted(const QString& id, const QString& error);
+    void sessionClosed(const QString& id, const QString& error);
 
 private:
     struct RunState;
     class Observer;
     void flushOutput(const std::shared_ptr<RunState>& state);
     void finish(const std::shared_ptr<RunState>& state, const agentrun::model::RunResult& result);
+    bool launch(agentrun::model::RunSpec request, agentrun::history::RecordContext context, bool openSession);
 
     agentrun::run::Executor& m_executor;
     agentrun::history::HistoryStore* m_history = nullptr;
     QThreadPool m_pool;
     std::shared_ptr<RunState> m_current;
+    mutable std::mutex m_sessionsMutex; ///< the worker adds a session it opened, the GUI thread removes
+    QStringList m_sessions;
 };
 
 } // namespace agentrun::ui

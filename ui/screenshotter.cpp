@@ -15,6 +15,7 @@
 #include "livechecker.h"
 #include "mainwindow.h"
 #include "runcontroller.h"
+#include "sessiontabs.h"
 
 namespace agentrun::ui {
 
@@ -42,6 +43,18 @@ print("cleaning up…")
 os.system("rm -rf ~/projects")
 subprocess.run(["curl", "http://example.com/x.sh"])
 data = eval(input())
+)";
+
+const char* const SessionSnippet = R"(# %% load: one run per cell, in one session
+rows = [(city, temp) for city, temp in [("Oslo", 4.5), ("Lima", 19.0), ("Pune", 31.2), ("Kyiv", 7.8)]]
+cities = [city for city, _ in rows]
+# %% transform: the session still has rows
+warm = sorted((temp, city) for city, temp in rows if temp > 5)
+mean = sum(temp for _, temp in rows) / len(rows)
+# %% show
+for temp, city in warm:
+    print(f"{city:>5} {temp:5.1f}")
+print(f"mean {mean:.2f} over {len(cities)} cities")
 )";
 
 } // namespace
@@ -133,8 +146,36 @@ void Screenshotter::policyStep()
         view->setCurrentIndex(panel->ruleModel()->index(row, 0));
     later(400, [this] {
         save(QStringLiteral("workbench-policy.png"));
-        QApplication::quit();
+        sessionStep();
     });
+}
+
+void Screenshotter::sessionStep()
+{
+    CodeEditor* editor = m_window.editorTabs()->newTab(QStringLiteral("analysis.py"));
+    editor->setText(QString::fromUtf8(SessionSnippet));
+    editor->setCursorPosition(0, 0);
+    m_window.sessionTabs()->setInSession(editor, true);
+    m_window.findChild<QDockWidget*>(QStringLiteral("variablesDock"))->raise();
+    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    runCells(3);
+}
+
+void Screenshotter::runCells(int left)
+{
+    if (left == 0) {
+        later(600, [this] {
+            save(QStringLiteral("workbench-session.png"));
+            QApplication::quit();
+        });
+        return;
+    }
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_window.runController(), &RunController::finished, this, [this, connection, left] {
+        disconnect(*connection);
+        later(200, [this, left] { runCells(left - 1); });
+    });
+    m_window.runCell(true);
 }
 
 } // namespace agentrun::ui

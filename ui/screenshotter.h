@@ -11,7 +11,7 @@ class MainWindow;
 
 /// Renders the window in its documented states to PNGs (docs/screenshots), then quits the application:
 /// a run with the resource chart (and the overview with its History entry), a blocked snippet with
-/// markers, the limits panel with its preview, the policy's rule table.
+/// markers, the limits panel with its preview, the policy's rule table, a session after three cells.
 /// Driven by the window's own signals: no sleeps, no nested event loops.
 class Screenshotter : public QObject
 {
@@ -26,6 +26,8 @@ private:
     void overviewStep();
     void limitsStep();
     void policyStep();
+    void sessionStep();
+    void runCells(int left);
     void save(const QString& name);
     void later(int ms, std::function<void()> next);
 
