@@ -451,10 +451,21 @@ def process_cpu(pid):
         return 0.0
 
 
+def zombie(pid):
+    """A process that has ended and waits for its parent to read its status (it runs nothing)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True  # gone already
+
+
 def kill_all_but(keep):
-    """Kills every process of this user but the agent and `keep` (what a cell left running)."""
+    """Kills every process of this user but the agent and `keep` (what a cell left running). The kernel's
+    own children, once killed, stay zombies until the code waits for them (subprocess.Popen.poll): they
+    run nothing and are left for it to reap."""
     for _ in range(200):
-        others = [pid for pid in other_processes() if pid != keep]
+        others = [pid for pid in other_processes() if pid != keep and not zombie(pid)]
         if not others:
             return True
         for pid in others:

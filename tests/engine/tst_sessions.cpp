@@ -27,9 +27,10 @@ run::ExecutorConfig configWithoutPool(double idleSeconds = 600)
 }
 
 model::RunResult runIn(run::Executor& executor, const std::string& session, const std::string& code,
-                       double timeout = 30, const std::string& stdinData = {})
+                       double timeout = 30, const std::string& stdinData = {}, bool skipCheck = false)
 {
     model::RunSpec request;
+    request.skipCheck = skipCheck; // the sandbox is under test, not the lint
     request.code = code;
     request.stdinData = stdinData;
     request.sessionId = session;
@@ -123,6 +124,33 @@ private Q_SLOTS:
         QVERIFY(!exited.session->restarted);
         auto after = runIn(executor, id, "print(f(5))");
         QCOMPARE(after.stdoutData, std::string("2.0\n"));
+        QVERIFY(executor.closeSession(id));
+    }
+
+    void processesARunStartedEndWithIt()
+    {
+        run::Executor executor(configWithoutPool());
+        const std::string id = openOne(executor);
+        QVERIFY(!id.empty());
+        auto started = runIn(executor, id,
+                             "import os, subprocess, time\n"
+                             "child = subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+                             "if os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n"
+                             "print('started', child.pid)",
+                             30, {}, true);
+        QVERIFY2(started.stdoutData.starts_with("started "), started.stderrData.c_str());
+        auto inspected = runIn(executor, id,
+                               "import os\nme = os.getpid()\n"
+                               "def running(p):\n"
+                               "    return open('/proc/%s/stat' % p).read().rpartition(')')[2].split()[0] != 'Z'\n"
+                               "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, me)\n"
+                               "          and os.stat('/proc/' + p).st_uid == os.getuid() and running(p)]\n"
+                               "print(others, child.poll() == -9)",
+                               30, {}, true);
+        // None left running (killed ones are zombies of the kernel until reaped); `child` was killed.
+        QCOMPARE(inspected.stdoutData, std::string("[] True\n"));
+        QVERIFY(inspected.durations.runMs < 5000); // zombies do not hold the agent's clean-up
+        QVERIFY(!inspected.session->restarted);
         QVERIFY(executor.closeSession(id));
     }
 

@@ -245,6 +245,9 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     // 3. Acquire a hardened container with its agent waiting, and send it the run.
     observer.stageChanged(Stage::Starting);
     if (!request.sessionId.empty()) { // 3-8 in the session's sandbox instead (sessionrun.cpp)
+        // The pool's background work (a container made or removed costs the engine ~100 ms of CPU) waits
+        // for this run too, as for a fresh one.
+        const sandbox::ContainerPool::RunScope inFlight(m_impl->pool());
         return finish(runInSession(engine, m_impl->sessions(), request, plan, randomHex(16), observer, cancel,
                                    result));
     }
