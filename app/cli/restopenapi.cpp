@@ -30,15 +30,17 @@ json responses(json own, std::initializer_list<int> errors)
         {401, "Missing or wrong bearer token"},
         {403, "Origin header neither the server's own nor allowed with --allow-origin, or (without a token) "
               "a Host that is not loopback"},
-        {404, "No such run"},
+        {404, "No such run, or no open session with that id (run.not_found, session.not_found)"},
+        {409, "The session is running another run: one at a time (session.busy)"},
         {408, "The request head did not arrive within --header-timeout"},
         {413, "Request body larger than --max-body"},
         {415, "Body not sent with Content-Type: application/json"},
         {422, "Invalid field, or a setting this server does not allow (above a ceiling, network, whitelist, "
               "policy, runtime), whether the request or its profile set it; error.code names the field "
               "(e.g. limits.memory)"},
-        {429, "Too many concurrent runs (server.busy), or this client's budget of blocked runs is spent "
-              "(server.blocked_budget); see Retry-After"},
+        {429, "Too many concurrent runs (server.busy), this client's budget of blocked runs is spent "
+              "(server.blocked_budget; see Retry-After), or as many sessions are open as allowed "
+              "(session.limit)"},
         {503, "Engine unavailable, history unavailable or server shutting down"},
     };
     for (const int status : errors) {
@@ -108,7 +110,20 @@ json schemas()
                 {"stdout_offset", integer},
                 {"data", string}}}}}}},
           {"figure_notes",
-           {{"type", "array"}, {"items", string}, {"description", "figures dropped, and why"}}}}}};
+           {{"type", "array"}, {"items", string}, {"description", "figures dropped, and why"}}},
+          {"session",
+           {{"type", "object"},
+            {"description", "a run in a session: its number in the session's sandbox, whether the sandbox "
+                            "was replaced after it (state lost), and the variables view"},
+            {"properties",
+             {{"id", string},
+              {"cell", integer},
+              {"restarted", boolean},
+              {"variables",
+               {{"type", "array"},
+                {"items",
+                 {{"type", "object"},
+                  {"properties", {{"name", string}, {"type", string}, {"repr", string}, {"size", string}}}}}}}}}}}}}};
     json storedRun = runResult;
     storedRun["properties"]["created_at"] = {{"type", "string"}, {"format", "date-time"}};
     storedRun["properties"]["source"] = string;
@@ -140,6 +155,25 @@ json schemas()
               {"required", {"code", "message"}},
               {"properties", {{"code", string}, {"message", string}}}}}}}}},
         {"Finding", finding},
+        {"Session",
+         {{"type", "object"},
+          {"properties",
+           {{"id", string},
+            {"limits", ref("Limits")},
+            {"image", string},
+            {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+            {"last_used_at", {{"type", "string"}, {"format", "date-time"}}},
+            {"runs", integer},
+            {"restarts", integer},
+            {"busy", boolean},
+            {"idle_timeout", {{"type", "number"}, {"description", "seconds without a run before it closes"}}},
+            {"max_lifetime", {{"type", "number"}, {"description", "seconds after its opening when it closes"}}}}}}},
+        {"SessionRequest",
+         {{"type", "object"},
+          {"additionalProperties", false},
+          {"properties",
+           {{"limits", ref("Limits")},
+            {"profile", {{"type", "string"}, {"description", "a profile saved on the server"}}}}}}},
         {"Limits", limits},
         {"RunResult", runResult},
         {"StoredRun", storedRun},
@@ -257,6 +291,47 @@ json openApiDocument()
                      {{"description", "text/event-stream"},
                       {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}}},
                    {404})}};
+    const json sessionRun = {{"oneOf",
+                              {ref("RunResult"),
+                               {{"type", "object"},
+                                {"properties",
+                                 {{"run_id", {{"type", "string"}}},
+                                  {"events", {{"type", "string"}}},
+                                  {"result", {{"type", "string"}}}}}}}}};
+    paths["/v2/sessions"]["post"] = {
+        {"summary", "Open a session: one sandbox whose Python state survives from one run to the next"},
+        {"requestBody", jsonBody(ref("SessionRequest"))},
+        {"responses", responses({{"201", response("The session (Location: /v2/sessions/ID)", ref("Session"))}},
+                                {400, 413, 415, 422, 429, 503})}};
+    paths["/v2/sessions"]["get"] = {
+        {"summary", "The open sessions"},
+        {"responses",
+         responses({{"200", response("Sessions", {{"type", "object"},
+                                                  {"properties",
+                                                   {{"sessions", {{"type", "array"}, {"items", ref("Session")}}}}}})}},
+                   {})}};
+    paths["/v2/sessions/{id}"]["get"] = {
+        {"summary", "One session"},
+        {"parameters", {idParam}},
+        {"responses", responses({{"200", response("The session", ref("Session"))}}, {404})}};
+    paths["/v2/sessions/{id}"]["delete"] = {
+        {"summary", "Close the session and remove its sandbox (a run in it is stopped)"},
+        {"parameters", {idParam}},
+        {"responses", responses({{"204", {{"description", "Closed"}}}}, {404})}};
+    paths["/v2/sessions/{id}/runs"]["post"] = {
+        {"summary", "Run code in the session: the body of POST /v2/runs; only limits.timeout and "
+                    "limits.output_limit may be given (the rest are the session's)"},
+        {"parameters", {idParam}},
+        {"requestBody", jsonBody(ref("RunRequest"))},
+        {"responses",
+         responses({{"200", response("The run --json object with its session, or {run_id, events, result} "
+                                     "when streaming",
+                                     sessionRun)}},
+                   {400, 404, 409, 413, 415, 422, 429, 503})}};
+    paths["/v2/sessions/{id}/restart"]["post"] = {
+        {"summary", "A fresh sandbox for the session: its state is gone"},
+        {"parameters", {idParam}},
+        {"responses", responses({{"200", response("The session", ref("Session"))}}, {404, 409, 503})}};
     paths["/v2/check"]["post"] = {
         {"summary", "Static safety check only"},
         {"requestBody",
