@@ -26,7 +26,8 @@ Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeCo
         return fail(errc::RequestBody,
                     "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
     }
-    static const std::vector<std::string> clientKeys = {"code", "stdin", "limits", "policy", "dependencies"};
+    static const std::vector<std::string> clientKeys = {"code",   "stdin",        "limits",
+                                                        "policy", "dependencies", "files"};
     nlohmann::json fields = nlohmann::json::object();
     model::RunSpec request = config.defaults;
     stream = false;

@@ -1,6 +1,7 @@
 #include "args.h"
 #include "commands.h"
 #include "consoleobserver.h"
+#include "figureoutput.h"
 #include "limitflags.h"
 
 #include "agentrun/errorcodes.h"
@@ -50,6 +51,7 @@ struct RunOptions
     std::optional<std::string> image;
     std::optional<std::string> stdinFile;
     std::vector<std::string> argv;
+    std::vector<std::string> inputFiles;
     std::vector<std::string> collect;
     std::string collectTo = "agentrun-files";
     std::optional<std::string> figuresTo;
@@ -63,50 +65,9 @@ struct RunOptions
 
 run::CancelToken* g_cancel = nullptr;
 
-/// Lists the run's figures on stderr and, with --figures DIR, writes them there as figure-N.png (an
-/// existing file is never overwritten). False when one could not be written.
-bool reportFigures(const model::RunResult& result, const std::optional<std::string>& dir)
-{
-    bool ok = true;
-    std::error_code error;
-    if (dir && !result.figures.empty()) {
-        std::filesystem::create_directories(*dir, error);
-        if (error) {
-            std::cerr << "agentrun: cannot create --figures folder " << *dir << ": " << error.message()
-                      << "\n";
-            ok = false;
-        }
-    }
-    for (std::size_t i = 0; i < result.figures.size(); ++i) {
-        const auto& figure = result.figures[i];
-        std::cerr << "agentrun: figure " << i + 1 << ": " << figure.width << "x" << figure.height << " PNG, "
-                  << model::formatSize(static_cast<std::int64_t>(figure.bytes.size()));
-        if (!dir || !ok) {
-            std::cerr << (dir ? "\n" : " (--figures DIR writes it)\n");
-            continue;
-        }
-        const auto path =
-            (std::filesystem::path(*dir) / ("figure-" + std::to_string(i + 1) + ".png")).string();
-        std::ofstream out;
-        if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
-            out.open(path, std::ios::binary | std::ios::trunc);
-        }
-        if (out && out.write(figure.bytes.data(), static_cast<std::streamsize>(figure.bytes.size())) &&
-            (out.close(), !out.fail())) {
-            std::cerr << " \u2192 " << path << "\n";
-        } else {
-            std::cerr << ", not written: " << path << " exists or cannot be written\n";
-            ok = false;
-        }
-    }
-    for (const auto& note : result.figureNotes) {
-        std::cerr << "agentrun: " << note << "\n";
-    }
-    return ok;
-}
-
 int runFile(const RunOptions& options)
 {
+    int figureCount = 0;
     model::RunSpec request;
     run::ExecutorConfig config = run::configFromEnvironment();
     config.poolSize = 0; // one run per process: a warm pool would only cost a second container
@@ -188,6 +149,13 @@ int runFile(const RunOptions& options)
         }
         request.stdinData = std::move(*data);
     }
+    if (!options.inputFiles.empty()) {
+        auto files = readInputFiles(options.inputFiles);
+        if (!files) {
+            return 2;
+        }
+        request.files = std::move(*files);
+    }
     if (options.dryRun) {
         if (auto valid = run::validate(request); !valid) {
             return usageError(valid.error().message);
@@ -218,7 +186,7 @@ int runFile(const RunOptions& options)
     if (json) {
         std::cout << run::dumpJson(run::toJson(result)) << "\n";
         if (options.figuresTo) {
-            reportFigures(result, options.figuresTo);
+            reportFigures(result, options.figuresTo, figureCount);
         }
     } else {
         for (const auto& finding : result.findings) {
@@ -243,7 +211,7 @@ int runFile(const RunOptions& options)
                 std::cerr << "agentrun: " << result.files.error << "\n";
             }
         }
-        reportFigures(result, options.figuresTo);
+        reportFigures(result, options.figuresTo, figureCount);
         // An exception's traceback is already on stderr; say more only when a limit caused it.
         if (!result.message.empty() && (result.status != model::Status::Exception ||
                                         errc::kindOf(result.errorCode) == errc::Kind::Limit)) {
@@ -289,6 +257,10 @@ void addRunCommand(CLI::App& app, CommandStatus& status)
              "gets EOF)",
              "FILE");
     addRepeated(command, "--arg", options->argv, "append VALUE to sys.argv (repeatable)", "VALUE");
+    addRepeated(command, "--file", options->inputFiles,
+                "place the host file PATH in the working directory (/tmp) before the code runs, as NAME or "
+                "its own name (repeatable; at most 64 files, 32 MiB together)",
+                "PATH[:NAME]");
     addRepeated(
         command, "--collect", options->collect,
         "after the run, copy PATH of the working directory (file or folder) to the host (repeatable); "

@@ -4,6 +4,7 @@
 #include "args.h"
 #include "commands.h"
 #include "consoleobserver.h"
+#include "figureoutput.h"
 #include "limitflags.h"
 
 #include "agentrun/errorcodes.h"
@@ -32,6 +33,9 @@ struct SessionOptions
     LimitFlags limits;
     std::vector<std::string> files;
     std::optional<std::string> policy;
+    std::vector<std::string> inputFiles;
+    std::optional<std::string> figuresTo;
+    std::optional<std::string> image;
     bool cells = false;
     bool keepGoing = false;
     bool json = false;
@@ -72,9 +76,20 @@ int runSession(const SessionOptions& options)
     if (pieces.empty()) {
         return usageError("nothing to run: the files hold no code");
     }
+    std::vector<model::InputFile> inputs;
+    if (!options.inputFiles.empty()) {
+        auto files = readInputFiles(options.inputFiles);
+        if (!files) {
+            return 2;
+        }
+        inputs = std::move(*files);
+    }
 
     run::ExecutorConfig config = run::configFromEnvironment();
     config.poolSize = 0; // the session's sandbox is the only container this command needs
+    if (options.image) {
+        config.image = *options.image;
+    }
     run::Executor executor(config);
     auto session = executor.openSession(base.limits);
     if (!session) {
@@ -93,10 +108,14 @@ int runSession(const SessionOptions& options)
     }
 
     int status = 0;
+    int figureCount = 0;
     for (const auto& piece : pieces) {
         model::RunSpec request = base;
         request.code = piece.code;
         request.sessionId = session->id;
+        if (&piece == &pieces.front()) {
+            request.files = inputs; // placed once, before the first run; they stay in the session
+        }
         ConsoleObserver observer(!options.json);
         const model::RunResult result = executor.run(request, observer, cancel);
         if (store && history::isRecorded(result)) {
@@ -111,6 +130,7 @@ int runSession(const SessionOptions& options)
                               << ": " << finding.rule << ": " << finding.message << "\n";
                 }
             }
+            reportFigures(result, options.figuresTo, figureCount);
             if (!result.message.empty() && (result.status != model::Status::Exception ||
                                             errc::kindOf(result.errorCode) == errc::Kind::Limit)) {
                 std::cerr << "agentrun: " << piece.label << ": " << result.message << "\n";
@@ -139,6 +159,18 @@ void addSessionCommand(CLI::App& app, CommandStatus& status)
     addLimitFlags(command, options->limits);
     addValue(command, "--policy", options->policy,
              "standard | strict | agentrun-compat | FILE (default standard)", "P");
+    addRepeated(command, "--file", options->inputFiles,
+                "place the host file PATH in the session's working directory (/tmp) before the first run, as "
+                "NAME or its own name (repeatable; at most 64 files, 32 MiB together)",
+                "PATH[:NAME]");
+    addValue(command, "--figures", options->figuresTo,
+             "write the runs' figures to DIR as figure-N.png, numbered across the session (created when "
+             "missing; existing files are not overwritten); without it they are listed",
+             "DIR");
+    addValue(command, "--image", options->image,
+             "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE; agentrun-sandbox:datascience "
+             "has numpy, pandas, matplotlib and scipy)",
+             "REF");
     command.add_flag("--cells", options->cells, "split each file at `# %%` lines: one run per cell");
     command.add_flag("--keep-going", options->keepGoing, "run the next file or cell after a failing one");
     command.add_flag("--json", options->json, "print one JSON object per run (one per line), no live output");

@@ -8,7 +8,7 @@ namespace agentrun::mcp {
 Result<model::RunSpec> runRequestFrom(const nlohmann::json& arguments, const model::RunSpec& defaults)
 {
     // The keys a model may set: a tool call names no host folder (wheelhouse, collect), policy or profile.
-    static const std::vector<std::string> accepted = {"code", "stdin", "limits", "dependencies"};
+    static const std::vector<std::string> accepted = {"code", "stdin", "limits", "dependencies", "files"};
     auto read = model::runSpecFromJson(arguments, defaults, accepted);
     if (!read) {
         return std::unexpected(read.error());

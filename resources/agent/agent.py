@@ -351,6 +351,26 @@ def remove_ipc():
     return not any(own_ipc_ids(kind) for kind in IPC_OWNER_COLUMN)
 
 
+def place_files(stdin, header):
+    """The run's input files: their bytes follow the stdin data, in the header's order. Written under /tmp
+    (the working directory) with their folders, never through a link; the host checked the names. A file
+    that cannot be placed is said on the program's stderr before it starts."""
+    for name, size in header.get("files", []):
+        data = stdin.read_exact(int(size))
+        path = os.path.join("/tmp", name)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        except OSError as error:
+            os.write(2, ("agentrun: the input file %s could not be placed: %s\n" % (name, error.strerror)).encode())
+
+
 def serve(stdin, index, runs):
     """One run: reads it from stdin, runs it in a fresh interpreter, writes the marks and the report."""
     oom_before, pids_before = oom_kills(), pids_limit_hits()
@@ -362,6 +382,7 @@ def serve(stdin, index, runs):
     code = stdin.read_exact(int(header["code"]))
     data = stdin.read_exact(int(header.get("stdin", 0)))
     argv = [str(a) for a in header.get("argv", [])]
+    place_files(stdin, header)
     last = index == runs - 1
     # "hold": the host copies files out after the report (with every process of the run gone), then
     # closes stdin; the agent waits for that instead of leaving.
@@ -541,6 +562,7 @@ def serve_session(stdin):
         code = stdin.read_exact(int(header["code"]))
         data = stdin.read_exact(int(header.get("stdin", 0)))
         argv = [str(a) for a in header.get("argv", [])]
+        place_files(stdin, header)
         cpu_before = process_cpu(kernel)
         watch = Watch(stdin, deadline)
         message = json.dumps({"code": len(code), "stdin": len(data), "argv": argv, "cell": cell}).encode()

@@ -196,6 +196,10 @@ enum class Kind
     X(FileWrite, "file.write", Failed, "A file could not be written.", "Check the folder's permissions and free space.") \
     X(FileTooLarge, "file.too_large", Invalid, "Workbench: the file is larger than an editor tab takes (20 MiB).", "Open a smaller file.") \
     X(FileEncoding, "file.encoding", Invalid, "Workbench: the file is not UTF-8 text.", "Convert it to UTF-8.") \
+    X(FilesCount, "files.count", Invalid, "More files were given to a run than it takes (64).", "Give fewer files, or pack them into one archive.") \
+    X(FilesSize, "files.size", Invalid, "The files given to a run hold more than 32 MiB together.", "Give less data, or let the code produce it.") \
+    X(FilesName, "files.name", Invalid, "A file given to a run has a name that is not a plain relative path (absolute, .., empty parts, control characters, twice).", "Name it like data.csv or inputs/a.json.") \
+    X(FilesContent, "files.content", Invalid, "A file given in a request has no content, or content that is not a string (text) or valid base64.", "Give each file as {\"name\", \"text\"} or {\"name\", \"base64\"}.") \
     X(StdinFile, "stdin.file", Failed, "Workbench: the input file could not be read.", "Check the path and its permissions.") \
     X(StdinTooLarge, "stdin.too_large", Invalid, "Workbench: the input file is larger than 64 MiB.", "Give a smaller input.")
 

@@ -1,4 +1,6 @@
 #include "agentrun/model/runspecjson.h"
+
+#include "agentrun/base64.h"
 #include "agentrun/errorcodes.h"
 
 #include <algorithm>
@@ -277,11 +279,59 @@ json toJson(const Limits& limits)
     };
 }
 
+/// "files": [{"name": "data.csv", "text": "a,b\n"}, {"name": "x.bin", "base64": "AAE="}].
+static Result<std::vector<InputFile>> readFiles(const json& value)
+{
+    if (!value.is_array()) {
+        return fail(errc::FilesContent,
+                    "\"files\" must be a list of {\"name\", \"text\"} or {\"name\", \"base64\"} objects.");
+    }
+    std::vector<InputFile> files;
+    for (const auto& entry : value) {
+        if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) {
+            return fail(errc::FilesName, "Each of \"files\" needs a \"name\" (a relative path like data.csv).");
+        }
+        InputFile file;
+        file.name = entry["name"].get<std::string>();
+        for (const auto& [key, field] : entry.items()) {
+            if (key != "name" && key != "text" && key != "base64") {
+                return fail(errc::FilesContent, "Unknown field \"" + shownName(key) + "\" in a file of \"files\": use name, and text or base64.");
+            }
+        }
+        const bool text = entry.contains("text");
+        if (text == entry.contains("base64")) {
+            return fail(errc::FilesContent, "The file \"" + file.name.substr(0, 80) +
+                                                "\" needs exactly one of \"text\" (UTF-8) and \"base64\" (bytes).");
+        }
+        const json& content = text ? entry["text"] : entry["base64"];
+        if (!content.is_string()) {
+            return fail(errc::FilesContent, "The content of \"" + file.name.substr(0, 80) + "\" must be a string.");
+        }
+        if (text) {
+            file.data = content.get<std::string>();
+        } else {
+            auto decoded = base64Decode(content.get<std::string>());
+            if (!decoded) {
+                return fail(errc::FilesContent, "The base64 of \"" + file.name.substr(0, 80) + "\" is not valid base64.");
+            }
+            file.data = std::move(*decoded);
+        }
+        files.push_back(std::move(file));
+        if (files.size() > MaxInputFiles) {
+            break; // validateInputFiles says so; nothing more is decoded
+        }
+    }
+    if (auto valid = validateInputFiles(files); !valid) {
+        return std::unexpected(valid.error());
+    }
+    return files;
+}
+
 const std::vector<std::string>& runSpecKeys()
 {
     static const std::vector<std::string> keys = {
         "code",    "stdin",        "argv",   "limits",     "policy",    "skip_check",      "override_reason",
-        "profile", "dependencies", "cached", "wheelhouse", "index_url", "install_timeout", "collect"};
+        "profile", "dependencies", "cached", "wheelhouse", "index_url", "install_timeout", "collect", "files"};
     return keys;
 }
 
@@ -344,6 +394,8 @@ Result<RunSpec> runSpecFromJson(const json& object, RunSpec spec, const std::vec
                        : fail("install_timeout", "\"install_timeout\" must be a number of seconds.");
         } else if (key == "collect") {
             done = readCollect(value, spec.collect);
+        } else if (key == "files") {
+            done = into(readFiles(value), spec.files);
         }
         if (!done) {
             return std::unexpected(done.error());
@@ -372,6 +424,14 @@ json toJson(const RunSpec& spec)
          {{"paths", spec.collect.paths},
           {"to", spec.collect.destination.string()},
           {"keep_executable", spec.collect.keepExecutable}}},
+        {"files",
+         [&] {
+             json files = json::array(); // names and sizes: what --dry-run shows, never the bytes
+             for (const auto& file : spec.files) {
+                 files.push_back({{"name", file.name}, {"bytes", file.data.size()}});
+             }
+             return files;
+         }()},
     };
 }
 

@@ -5,14 +5,23 @@ namespace agentrun::run {
 
 std::string runPayload(const model::RunSpec& request, const std::string& nonce, bool hold)
 {
+    nlohmann::json files = nlohmann::json::array(); // [name, size] each; the bytes follow stdin, in order
+    for (const auto& file : request.files) {
+        files.push_back({file.name, file.data.size()});
+    }
     const nlohmann::json header = {{"nonce", nonce},
                                    {"code", request.code.size()},
                                    {"stdin", request.stdinData.size()},
                                    {"argv", request.argv},
                                    {"hold", hold},
                                    // The agent ends the run itself shortly after this, should the host not.
-                                   {"timeout", request.limits.timeoutSeconds}};
-    return header.dump() + "\n" + request.code + request.stdinData;
+                                   {"timeout", request.limits.timeoutSeconds},
+                                   {"files", files}};
+    std::string payload = header.dump() + "\n" + request.code + request.stdinData;
+    for (const auto& file : request.files) {
+        payload += file.data;
+    }
+    return payload;
 }
 
 std::expected<sandbox::WarmContainer, RunEnd>

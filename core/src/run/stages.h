@@ -50,8 +50,8 @@ std::optional<RunEnd> requireRuntime(const std::string& runtime, const std::vect
 
 // Acquire (acquire.cpp)
 
-/// What the agent reads on stdin: a JSON header line (the nonce, sizes, argv, timeout, hold), then the
-/// code and the stdin data.
+/// What the agent reads on stdin: a JSON header line (the nonce, sizes, argv, timeout, hold, the input
+/// files' names and sizes), then the code, the stdin data and the files' bytes in order.
 std::string runPayload(const model::RunSpec& request, const std::string& nonce, bool hold);
 
 /// A hardened container with its agent waiting, the run (header, code, stdin) already sent to it: from

@@ -13,6 +13,9 @@ Result<void> validate(const model::RunSpec& spec)
     if (auto valid = model::validateCollect(spec.collect); !valid) {
         return valid;
     }
+    if (auto valid = model::validateInputFiles(spec.files); !valid) {
+        return valid;
+    }
     if (spec.stdinData.size() > MaxStdinBytes) {
         return fail(errc::RequestStdin, "The stdin data is larger than 64 MiB: pass less input.");
     }

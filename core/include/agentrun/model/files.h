@@ -61,4 +61,21 @@ struct CollectedFiles
 /// merges into files that were there: error code "request.collect_to").
 Result<void> validateCollect(const CollectRequest& request);
 
+/// A file given to a run (or a run in a session): placed in the sandbox's working directory, /tmp, before
+/// the code runs. `name` is a relative path ("data.csv", "inputs/a.json"); its folders are made.
+struct InputFile
+{
+    std::string name;
+    std::string data;
+};
+
+inline constexpr std::size_t MaxInputFiles = 64;
+inline constexpr std::size_t MaxInputFileBytes = 32u << 20; ///< all of a run's files together
+inline constexpr std::size_t MaxInputNameBytes = 255;
+
+/// At most MaxInputFiles files of MaxInputFileBytes together; each name a relative path of at most 255
+/// bytes and 8 parts, no empty part, no "." or "..", no backslash, no control character, no part starting
+/// with '-', each name once. Codes: files.count, files.size, files.name.
+Result<void> validateInputFiles(const std::vector<InputFile>& files);
+
 } // namespace agentrun::model

@@ -31,6 +31,8 @@ struct RunSpec
     /// Run in this open session (Executor::openSession): its sandbox and Python state, its memory,
     /// pids, cpus, tmpfs, network and runtime; this spec's timeout and output limit. Empty: a fresh run.
     std::string sessionId;
+    /// Files placed in the working directory (/tmp) before the code runs (validateInputFiles).
+    std::vector<InputFile> files;
 };
 
 } // namespace agentrun::model
