@@ -104,7 +104,7 @@ FiguresPanel::FiguresPanel(QWidget* parent) : QWidget(parent)
     auto* zoomIn = toolButton(this, QStringLiteral("figureZoomIn"), QStringLiteral("+"), tr("Zoom in (+)"));
     auto* fit = toolButton(this, QStringLiteral("figureFit"), tr("Fit"), tr("Fit the figure in view (0)"));
     auto* actual = toolButton(this, QStringLiteral("figureActualSize"), tr("1:1"), tr("Actual size (1)"));
-    m_save = toolButton(this, QStringLiteral("figureSave"), tr("Save as PNG…"), tr("Save the figure (Ctrl+S)"));
+    m_save = toolButton(this, QStringLiteral("figureSave"), tr("Save as PNG…"), tr("Save the selected figure as a PNG file"));
     m_zoomLabel = new QLabel(this);
     m_zoomLabel->setObjectName(QStringLiteral("figureZoomLabel"));
     connect(zoomOut, &QToolButton::clicked, m_view, &FigureView::zoomOut);
@@ -114,7 +114,8 @@ FiguresPanel::FiguresPanel(QWidget* parent) : QWidget(parent)
     connect(m_save, &QToolButton::clicked, this, &FiguresPanel::saveSelectedAs);
     connect(m_view, &FigureView::zoomChanged, this,
             [this](double zoom) { m_zoomLabel->setText(QStringLiteral("%1%").arg(qRound(zoom * 100))); });
-    // Keys while the view or the list has focus, as image viewers have them.
+    // Keys while the view or the list has focus, as image viewers have them (none is the window's: an
+    // ambiguous shortcut would trigger neither).
     const struct
     {
         QKeySequence key;
@@ -131,11 +132,6 @@ FiguresPanel::FiguresPanel(QWidget* parent) : QWidget(parent)
         connect(action, &QAction::triggered, m_view, k.slot);
         addAction(action);
     }
-    auto* save = new QAction(tr("Save as PNG…"), this);
-    save->setShortcut(QKeySequence::Save);
-    save->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(save, &QAction::triggered, this, &FiguresPanel::saveSelectedAs);
-    addAction(save);
 
     auto* tools = new QHBoxLayout;
     tools->setContentsMargins(0, 0, 0, 0);

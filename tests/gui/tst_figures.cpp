@@ -262,6 +262,11 @@ void TestFigures::figureInlineAndInThePanel()
     QCOMPARE(view->zoom(), 1.0);
     QTest::mouseClick(panel->findChild<QToolButton*>(QStringLiteral("figureZoomOut")), Qt::LeftButton);
     QCOMPARE(view->zoom(), 0.8);
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_Plus);
+    QCOMPARE(view->zoom(), 1.0);
+    QTest::keyClick(view, Qt::Key_0); // fit: the whole figure in the view, never above its size
+    QVERIFY(view->zoom() <= 1.0);
 
     QCOMPARE(panel->defaultFileName(0), QStringLiteral("figure-1.png"));
     const QString saved = m_dir.filePath(QStringLiteral("saved/figure-1.png"));
