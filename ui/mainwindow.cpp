@@ -17,6 +17,7 @@
 #include "codeeditor.h"
 #include "consolepanel.h"
 #include "editortabs.h"
+#include "figurespanel.h"
 #include "findingspanel.h"
 #include "historymenu.h"
 #include "historypanel.h"
@@ -333,6 +334,7 @@ void MainWindow::createDocks()
     tabifyDockWidget(m_findingsDock, stdinDock);
     m_findingsDock->raise();
     createVariablesDock(m_findingsDock);
+    createFiguresDock(m_findingsDock);
 }
 
 QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title,
@@ -465,8 +467,10 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     m_lastPiece = *piece;
     const bool inSession = m_sessions->inSession(editor);
     OutputConsole* console = m_consolePanel->console();
-    if (!inSession)
+    if (!inSession) {
         console->clearConsole(); // a session's cells stay one under the other, as in a notebook
+        m_figuresPanel->clear();
+    }
     m_consolePanel->parentWidget()->show();
     m_runAnywayAction->setEnabled(false);
 

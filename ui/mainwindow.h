@@ -35,6 +35,7 @@ class ImageBuildDialog;
 class ProfileBar;
 class StdinPanel;
 class EditorTabs;
+class FiguresPanel;
 class FindingsPanel;
 class HistoryPanel;
 class ResourcePanel;
@@ -74,6 +75,7 @@ public:
     EngineMonitor* engineMonitor() const { return m_engineMonitor; }
     SessionTabs* sessionTabs() const { return m_sessions; }
     VariablesPanel* variablesPanel() const { return m_variablesPanel; }
+    FiguresPanel* figuresPanel() const { return m_figuresPanel; }
     /// Replaces the image build behind the Build Sandbox Image dialog (tests use a fake one).
     void
     setImageBuilder(std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,
@@ -126,6 +128,9 @@ private:
     void createCellActions(QMenu* run);
     void createVariablesDock(QDockWidget* beside);
     void showMappedFrames(const std::vector<MappedFrame>& frames);
+    // Figures (mainwindowfigures.cpp).
+    void createFiguresDock(QDockWidget* beside);
+    void showFigure(const agentrun::model::Figure& figure);
 
     void onFinished(const agentrun::model::RunResult& result);
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
@@ -167,6 +172,7 @@ private:
     QLabel* m_runStatusLabel = nullptr;
     SessionTabs* m_sessions = nullptr;
     VariablesPanel* m_variablesPanel = nullptr;
+    FiguresPanel* m_figuresPanel = nullptr;
     QList<QAction*> m_cellActions; ///< run cell, cell and advance, selection: off while a run goes
     CodePiece m_lastPiece;         ///< what the last run ran (Run Anyway runs it again)
 };

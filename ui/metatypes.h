@@ -8,6 +8,7 @@
 
 // Core value types that travel through queued signals and QSignalSpy.
 Q_DECLARE_METATYPE(agentrun::model::RunResult)
+Q_DECLARE_METATYPE(agentrun::model::Figure)
 Q_DECLARE_METATYPE(agentrun::run::ResourceSample)
 Q_DECLARE_METATYPE(agentrun::run::Stage)
 Q_DECLARE_METATYPE(agentrun::model::Stream)

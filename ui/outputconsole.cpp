@@ -2,7 +2,10 @@
 
 #include <QElapsedTimer>
 #include <QFontDatabase>
+#include <QAbstractTextDocumentLayout>
 #include <QLocale>
+#include <QPainter>
+#include <QResizeEvent>
 #include <QScrollBar>
 #include <QTextBlock>
 #include <QTextCursor>
@@ -19,7 +22,46 @@ QColor rgb(std::uint32_t colour)
     return QColor::fromRgb(QRgb(colour & 0xffffff));
 }
 
+constexpr QSize DroppedFigureSize(240, 40);
+
 } // namespace
+
+ConsoleFigureObject::ConsoleFigureObject(OutputConsole* console) : QObject(console), m_console(console) {}
+
+QSizeF ConsoleFigureObject::intrinsicSize(QTextDocument*, int, const QTextFormat& format)
+{
+    const QImage image = m_console->figureImage(format.intProperty(OutputConsole::FigureIdProperty));
+    if (image.isNull())
+        return DroppedFigureSize;
+    const QSizeF size = image.deviceIndependentSize();
+    const qreal width = m_console->figureWidth();
+    return size.width() > width ? size * (width / size.width()) : size;
+}
+
+void ConsoleFigureObject::drawObject(QPainter* painter, const QRectF& rect, QTextDocument*, int,
+                                     const QTextFormat& format)
+{
+    const int id = format.intProperty(OutputConsole::FigureIdProperty);
+    const QImage image = m_console->figureImage(id);
+    if (image.isNull()) {
+        m_scaled.remove(id);
+        painter->save();
+        painter->setPen(QColor(0x80, 0x80, 0x80));
+        painter->drawRect(rect.adjusted(0, 0, -1, -1));
+        painter->drawText(rect, Qt::AlignCenter, OutputConsole::tr("(an older figure, no longer kept)"));
+        painter->restore();
+        return;
+    }
+    const QSize target = (rect.size() * painter->device()->devicePixelRatioF()).toSize();
+    if (target == image.size()) {
+        painter->drawImage(rect, image);
+        return;
+    }
+    QImage& scaled = m_scaled[id];
+    if (scaled.size() != target)
+        scaled = image.scaled(target, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    painter->drawImage(rect, scaled);
+}
 
 OutputConsole::OutputConsole(QWidget* parent) : QPlainTextEdit(parent)
 {
@@ -31,6 +73,20 @@ OutputConsole::OutputConsole(QWidget* parent) : QPlainTextEdit(parent)
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_flushTimer.setSingleShot(true);
     connect(&m_flushTimer, &QTimer::timeout, this, &OutputConsole::flushSlice);
+    document()->documentLayout()->registerHandler(FigureObjectType, new ConsoleFigureObject(this));
+}
+
+int OutputConsole::figureWidth() const
+{
+    return qMax(32, viewport()->width() - 2 * int(document()->documentMargin()) - 4);
+}
+
+void OutputConsole::resizeEvent(QResizeEvent* event)
+{
+    QPlainTextEdit::resizeEvent(event);
+    // A figure's shown width follows the console's: lay its lines out again.
+    if (!m_figures.isEmpty() && event->size().width() != event->oldSize().width())
+        document()->markContentsDirty(0, document()->characterCount());
 }
 
 void OutputConsole::appendOutput(agentrun::model::Stream stream, const QByteArray& bytes)
@@ -42,7 +98,7 @@ void OutputConsole::appendOutput(agentrun::model::Stream stream, const QByteArra
         m_pending.back().bytes.size() < (1 << 20))
         m_pending.back().bytes.append(bytes);
     else
-        m_pending.push_back(Item{channel, bytes, {}});
+        m_pending.push_back(Item{channel, bytes, {}, {}});
     m_pendingBytes += bytes.size();
     if (!m_flushTimer.isActive())
         m_flushTimer.start(FlushIntervalMs);
@@ -50,7 +106,17 @@ void OutputConsole::appendOutput(agentrun::model::Stream stream, const QByteArra
 
 void OutputConsole::appendStage(const QString& text)
 {
-    m_pending.push_back(Item{-1, {}, text});
+    m_pending.push_back(Item{-1, {}, text, {}});
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start(FlushIntervalMs);
+}
+
+void OutputConsole::appendFigure(const QImage& image)
+{
+    Item item;
+    item.channel = -2;
+    item.image = image;
+    m_pending.push_back(std::move(item));
     if (!m_flushTimer.isActive())
         m_flushTimer.start(FlushIntervalMs);
 }
@@ -65,6 +131,8 @@ void OutputConsole::clearConsole()
     m_skippedBytes = 0;
     m_noticedCut = 0;
     clear();
+    m_figures.clear();
+    m_nextFigureId = 0;
 }
 
 void OutputConsole::setMaximumLines(int lines)
@@ -108,6 +176,14 @@ void OutputConsole::flushSlice()
     // Decoding is cheap and rendering is not: decode for half the budget, leave the rest to layout.
     while (!m_pending.empty() && clock.elapsed() < SliceBudgetMs / 2) {
         Item& item = m_pending.front();
+        if (item.channel == -2) {
+            // The text before the figure goes in first; the figure takes a line of its own after it.
+            m_decoder.endLine();
+            render();
+            insertFigure(item.image);
+            m_pending.pop_front();
+            continue;
+        }
         if (item.channel < 0) {
             m_decoder.addLine(item.line, CellStyle::Kind::Stage);
             m_pending.pop_front();
@@ -198,6 +274,27 @@ void OutputConsole::render()
     flushBuffer();
     cursor.endEditBlock();
 
+    enforceCap();
+    if (follow)
+        bar->setValue(bar->maximum());
+}
+
+void OutputConsole::insertFigure(const QImage& image)
+{
+    QScrollBar* bar = verticalScrollBar();
+    const bool follow = bar->value() >= bar->maximum() - 1;
+    const int id = m_nextFigureId++;
+    m_figures.insert(id, image);
+    m_figures.remove(id - MaxKeptFigures);
+    QTextCharFormat object;
+    object.setObjectType(FigureObjectType);
+    object.setProperty(FigureIdProperty, id);
+    QTextCursor cursor(document());
+    cursor.movePosition(QTextCursor::End); // render() left the last line empty
+    cursor.beginEditBlock();
+    cursor.insertText(QString(QChar::ObjectReplacementCharacter), object);
+    cursor.insertText(QStringLiteral("\n"), QTextCharFormat());
+    cursor.endEditBlock();
     enforceCap();
     if (follow)
         bar->setValue(bar->maximum());

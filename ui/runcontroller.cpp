@@ -4,6 +4,7 @@
 #include "agentrun/history/historystore.h"
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,9 +21,16 @@ struct RunController::RunState
     agentrun::run::CancelToken cancel;
 
     // Output is coalesced here: the worker appends, and at most one flush is posted at a time, so a
-    // flood costs one queued event per GUI round trip instead of one per chunk.
+    // flood costs one queued event per GUI round trip instead of one per chunk. Figures wait in the same
+    // queue, so that they reach the console where they were in the text.
+    struct Chunk
+    {
+        Stream stream = Stream::Stdout;
+        std::string bytes;
+        std::optional<agentrun::model::Figure> figure;
+    };
     std::mutex mutex;
-    std::vector<std::pair<Stream, std::string>> pending;
+    std::vector<Chunk> pending;
     bool flushPosted = false;
 };
 
@@ -53,10 +61,21 @@ public:
         {
             std::lock_guard lock(m_state->mutex);
             auto& pending = m_state->pending;
-            if (!pending.empty() && pending.back().first == stream)
-                pending.back().second.append(bytes);
+            if (!pending.empty() && pending.back().stream == stream && !pending.back().figure)
+                pending.back().bytes.append(bytes);
             else
-                pending.emplace_back(stream, std::string(bytes));
+                pending.push_back({stream, std::string(bytes), std::nullopt});
+            postFlush = !std::exchange(m_state->flushPosted, true);
+        }
+        if (postFlush)
+            post([c = m_controller, s = m_state] { c->flushOutput(s); });
+    }
+    void figure(const agentrun::model::Figure& figure) override
+    {
+        bool postFlush = false;
+        {
+            std::lock_guard lock(m_state->mutex);
+            m_state->pending.push_back({Stream::Stdout, {}, figure});
             postFlush = !std::exchange(m_state->flushPosted, true);
         }
         if (postFlush)
@@ -235,14 +254,18 @@ void RunController::closeSession(const QString& id)
 
 void RunController::flushOutput(const std::shared_ptr<RunState>& state)
 {
-    std::vector<std::pair<Stream, std::string>> chunks;
+    std::vector<RunState::Chunk> chunks;
     {
         std::lock_guard lock(state->mutex);
         chunks.swap(state->pending);
         state->flushPosted = false;
     }
-    for (auto& [stream, bytes] : chunks)
-        Q_EMIT outputArrived(stream, QByteArray(bytes.data(), qsizetype(bytes.size())));
+    for (const auto& chunk : chunks) {
+        if (chunk.figure)
+            Q_EMIT figureArrived(*chunk.figure);
+        else
+            Q_EMIT outputArrived(chunk.stream, QByteArray(chunk.bytes.data(), qsizetype(chunk.bytes.size())));
+    }
 }
 
 void RunController::finish(const std::shared_ptr<RunState>& state, const RunResult& result)

@@ -71,6 +71,9 @@ Q_SIGNALS:
     void findingsReady(const agentrun::safety::Report& report);
     void installProgress(const QString& line);
     void outputArrived(agentrun::model::Stream stream, const QByteArray& bytes);
+    /// A figure the run produced, in order with outputArrived(): the text before it has been emitted.
+    /// Its bytes come from the sandbox: the core checked only the PNG header (decodeFigure()).
+    void figureArrived(const agentrun::model::Figure& figure);
     void resourceSample(const agentrun::run::ResourceSample& sample);
     void finished(const agentrun::model::RunResult& result);
     void runningChanged(bool running);

@@ -61,6 +61,12 @@ public:
     /// A line of the given kind on its own (the current line, if any, is finished first).
     void addLine(const QString& text, CellStyle::Kind kind);
 
+    /// Finishes the current line, if any (a figure goes on its own line after it).
+    void endLine()
+    {
+        if (!m_cells.empty())
+            newLine();
+    }
     /// Lines finished since the last call, oldest first.
     std::vector<StyledLine> takeCompletedLines();
     /// The line still being written (what `\r` may overwrite); empty when the last byte was `\n`.
