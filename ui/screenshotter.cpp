@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QPixmap>
 #include <QTableView>
+#include <QListWidget>
 #include <QTimer>
 
 #include "codeeditor.h"
@@ -55,6 +56,25 @@ mean = sum(temp for _, temp in rows) / len(rows)
 for temp, city in warm:
     print(f"{city:>5} {temp:5.1f}")
 print(f"mean {mean:.2f} over {len(cities)} cities")
+)";
+
+// The user guide's walk-through (docs/user-guide.md, "A session with a CSV file and a chart"): needs an
+// image with pandas and matplotlib (AGENTRUN_IMAGE=agentrun-sandbox:datascience); without one its
+// screenshot shows the ModuleNotFoundError.
+const char* const ChartSnippet = R"(# %% load the CSV
+import io
+import pandas as pd
+sales = pd.read_csv(io.StringIO("month,sales\nJan,120\nFeb,135\nMar,160\nApr,150\nMay,190\n"))
+print(sales.shape, "rows x columns")
+# %% look at it
+print(sales.describe().loc[["mean", "max"]])
+# %% chart it
+import matplotlib.pyplot as plt
+sales.plot(x="month", y="sales", kind="bar", legend=False, figsize=(5, 3))
+plt.title("Sales by month")
+plt.tight_layout()
+plt.show()
+print("growth:", round(sales.sales.iloc[-1] / sales.sales.iloc[0] - 1, 2))
 )";
 
 } // namespace
@@ -158,23 +178,42 @@ void Screenshotter::sessionStep()
     m_window.sessionTabs()->setInSession(editor, true);
     m_window.findChild<QDockWidget*>(QStringLiteral("variablesDock"))->raise();
     m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
-    runCells(3);
+    runCells(3, QStringLiteral("workbench-session.png"), [this] { chartStep(); });
 }
 
-void Screenshotter::runCells(int left)
+void Screenshotter::chartStep()
+{
+    CodeEditor* editor = m_window.editorTabs()->newTab(QStringLiteral("sales.py"));
+    editor->setText(QString::fromUtf8(ChartSnippet));
+    editor->setCursorPosition(0, 0);
+    m_window.sessionTabs()->setInSession(editor, true);
+    m_window.findChild<QDockWidget*>(QStringLiteral("figuresDock"))->raise();
+    runCells(3, QStringLiteral("workbench-session-chart.png"), [] { QApplication::quit(); }, [this] {
+        if (auto* list = m_window.findChild<QListWidget*>(QStringLiteral("figuresList")); list && list->count())
+            list->setCurrentRow(0); // the chart in the panel's view, beside the output
+    });
+}
+
+void Screenshotter::runCells(int left, const QString& shot, std::function<void()> next,
+                             std::function<void()> beforeShot)
 {
     if (left == 0) {
-        later(600, [this] {
-            save(QStringLiteral("workbench-session.png"));
-            QApplication::quit();
+        if (beforeShot)
+            beforeShot();
+        later(600, [this, shot, next] {
+            save(shot);
+            next();
         });
         return;
     }
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_window.runController(), &RunController::finished, this, [this, connection, left] {
-        disconnect(*connection);
-        later(200, [this, left] { runCells(left - 1); });
-    });
+    *connection = connect(m_window.runController(), &RunController::finished, this,
+                          [this, connection, left, shot, next, beforeShot] {
+                              disconnect(*connection);
+                              later(200, [this, left, shot, next, beforeShot] {
+                                  runCells(left - 1, shot, next, beforeShot);
+                              });
+                          });
     m_window.runCell(true);
 }
 

@@ -27,7 +27,9 @@ private:
     void limitsStep();
     void policyStep();
     void sessionStep();
-    void runCells(int left);
+    void chartStep();
+    void runCells(int left, const QString& shot, std::function<void()> next,
+                  std::function<void()> beforeShot = {});
     void save(const QString& name);
     void later(int ms, std::function<void()> next);
 
