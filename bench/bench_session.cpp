@@ -21,7 +21,8 @@ double timedRun(run::Executor& executor, const model::RunSpec& request)
     run::CancelToken cancel;
     const auto start = std::chrono::steady_clock::now();
     const auto result = executor.run(request, observer, cancel);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (result.status != model::Status::Ok || result.stdoutData != "Hello, World!\n") {
         std::fprintf(stderr, "run failed: %s %s\n", std::string(model::toString(result.status)).c_str(),
                      result.message.c_str());

@@ -100,11 +100,13 @@ FiguresPanel::FiguresPanel(QWidget* parent) : QWidget(parent)
     m_list->setUniformItemSizes(true);
     m_view = new FigureView(this);
 
-    auto* zoomOut = toolButton(this, QStringLiteral("figureZoomOut"), QStringLiteral("−"), tr("Zoom out (-)"));
+    auto* zoomOut =
+        toolButton(this, QStringLiteral("figureZoomOut"), QStringLiteral("−"), tr("Zoom out (-)"));
     auto* zoomIn = toolButton(this, QStringLiteral("figureZoomIn"), QStringLiteral("+"), tr("Zoom in (+)"));
     auto* fit = toolButton(this, QStringLiteral("figureFit"), tr("Fit"), tr("Fit the figure in view (0)"));
     auto* actual = toolButton(this, QStringLiteral("figureActualSize"), tr("1:1"), tr("Actual size (1)"));
-    m_save = toolButton(this, QStringLiteral("figureSave"), tr("Save as PNG…"), tr("Save the selected figure as a PNG file"));
+    m_save = toolButton(this, QStringLiteral("figureSave"), tr("Save as PNG…"),
+                        tr("Save the selected figure as a PNG file"));
     m_zoomLabel = new QLabel(this);
     m_zoomLabel->setObjectName(QStringLiteral("figureZoomLabel"));
     connect(zoomOut, &QToolButton::clicked, m_view, &FigureView::zoomOut);
@@ -135,9 +137,9 @@ FiguresPanel::FiguresPanel(QWidget* parent) : QWidget(parent)
 
     auto* tools = new QHBoxLayout;
     tools->setContentsMargins(0, 0, 0, 0);
-    for (QWidget* w : {static_cast<QWidget*>(zoomOut), static_cast<QWidget*>(zoomIn),
-                       static_cast<QWidget*>(fit), static_cast<QWidget*>(actual),
-                       static_cast<QWidget*>(m_zoomLabel)})
+    for (QWidget* w :
+         {static_cast<QWidget*>(zoomOut), static_cast<QWidget*>(zoomIn), static_cast<QWidget*>(fit),
+          static_cast<QWidget*>(actual), static_cast<QWidget*>(m_zoomLabel)})
         tools->addWidget(w);
     tools->addStretch();
     tools->addWidget(m_save);
@@ -180,9 +182,9 @@ void FiguresPanel::addFigure(const QImage& image)
     m_numbers << number;
     const QImage thumbnail =
         image.scaled(ThumbnailSide, ThumbnailSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(thumbnail)),
-                                     tr("Figure %1\n%2 × %3").arg(number).arg(image.width()).arg(image.height()),
-                                     m_list);
+    auto* item = new QListWidgetItem(
+        QIcon(QPixmap::fromImage(thumbnail)),
+        tr("Figure %1\n%2 × %3").arg(number).arg(image.width()).arg(image.height()), m_list);
     item->setToolTip(tr("%1 × %2 pixels").arg(image.width()).arg(image.height()));
     m_list->setCurrentItem(item);
     m_empty->hide();
@@ -229,9 +231,8 @@ void FiguresPanel::saveSelectedAs()
     if (row < 0)
         return;
     const QString folder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save Figure"),
-                                                      QDir(folder).filePath(defaultFileName(row)),
-                                                      tr("PNG images (*.png)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Figure"), QDir(folder).filePath(defaultFileName(row)), tr("PNG images (*.png)"));
     if (path.isEmpty())
         return;
     if (const QString problem = saveFigure(row, path); !problem.isEmpty())

@@ -188,10 +188,13 @@ void Screenshotter::chartStep()
     editor->setCursorPosition(0, 0);
     m_window.sessionTabs()->setInSession(editor, true);
     m_window.findChild<QDockWidget*>(QStringLiteral("figuresDock"))->raise();
-    runCells(3, QStringLiteral("workbench-session-chart.png"), [] { QApplication::quit(); }, [this] {
-        if (auto* list = m_window.findChild<QListWidget*>(QStringLiteral("figuresList")); list && list->count())
-            list->setCurrentRow(0); // the chart in the panel's view, beside the output
-    });
+    runCells(
+        3, QStringLiteral("workbench-session-chart.png"), [] { QApplication::quit(); },
+        [this] {
+            if (auto* list = m_window.findChild<QListWidget*>(QStringLiteral("figuresList"));
+                list && list->count())
+                list->setCurrentRow(0); // the chart in the panel's view, beside the output
+        });
 }
 
 void Screenshotter::runCells(int left, const QString& shot, std::function<void()> next,
@@ -207,13 +210,12 @@ void Screenshotter::runCells(int left, const QString& shot, std::function<void()
         return;
     }
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_window.runController(), &RunController::finished, this,
-                          [this, connection, left, shot, next, beforeShot] {
-                              disconnect(*connection);
-                              later(200, [this, left, shot, next, beforeShot] {
-                                  runCells(left - 1, shot, next, beforeShot);
-                              });
-                          });
+    *connection = connect(
+        m_window.runController(), &RunController::finished, this,
+        [this, connection, left, shot, next, beforeShot] {
+            disconnect(*connection);
+            later(200, [this, left, shot, next, beforeShot] { runCells(left - 1, shot, next, beforeShot); });
+        });
     m_window.runCell(true);
 }
 

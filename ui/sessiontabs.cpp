@@ -142,8 +142,9 @@ std::vector<MappedFrame> SessionTabs::finishRun(const agentrun::model::RunResult
         it->id.clear();
         it->restarts = restarts;
         it->limits = limits;
-        Q_EMIT note(tr("— the session had ended (idle too long, or its lifetime reached): state lost; the next "
-                       "run opens a new one"));
+        Q_EMIT note(
+            tr("— the session had ended (idle too long, or its lifetime reached): state lost; the next "
+               "run opens a new one"));
         refresh();
         return {};
     }

@@ -42,7 +42,7 @@ std::optional<std::vector<model::InputFile>> readInputFiles(const std::vector<st
         std::string path = spec;
         std::string name;
         if (const auto colon = spec.rfind(':'); colon != std::string::npos && colon + 1 < spec.size() &&
-                                                  spec.find('/', colon) == std::string::npos) {
+                                                spec.find('/', colon) == std::string::npos) {
             path = spec.substr(0, colon);
             name = spec.substr(colon + 1);
         }

@@ -123,7 +123,8 @@ json schemas()
                {{"type", "array"},
                 {"items",
                  {{"type", "object"},
-                  {"properties", {{"name", string}, {"type", string}, {"repr", string}, {"size", string}}}}}}}}}}}}}};
+                  {"properties",
+                   {{"name", string}, {"type", string}, {"repr", string}, {"size", string}}}}}}}}}}}}}};
     json storedRun = runResult;
     storedRun["properties"]["created_at"] = {{"type", "string"}, {"format", "date-time"}};
     storedRun["properties"]["source"] = string;
@@ -167,7 +168,8 @@ json schemas()
             {"restarts", integer},
             {"busy", boolean},
             {"idle_timeout", {{"type", "number"}, {"description", "seconds without a run before it closes"}}},
-            {"max_lifetime", {{"type", "number"}, {"description", "seconds after its opening when it closes"}}}}}}},
+            {"max_lifetime",
+             {{"type", "number"}, {"description", "seconds after its opening when it closes"}}}}}}},
         {"SessionRequest",
          {{"type", "object"},
           {"additionalProperties", false},
@@ -301,14 +303,16 @@ json openApiDocument()
     paths["/v2/sessions"]["post"] = {
         {"summary", "Open a session: one sandbox whose Python state survives from one run to the next"},
         {"requestBody", jsonBody(ref("SessionRequest"))},
-        {"responses", responses({{"201", response("The session (Location: /v2/sessions/ID)", ref("Session"))}},
-                                {400, 413, 415, 422, 429, 503})}};
+        {"responses",
+         responses({{"201", response("The session (Location: /v2/sessions/ID)", ref("Session"))}},
+                   {400, 413, 415, 422, 429, 503})}};
     paths["/v2/sessions"]["get"] = {
         {"summary", "The open sessions"},
         {"responses",
-         responses({{"200", response("Sessions", {{"type", "object"},
-                                                  {"properties",
-                                                   {{"sessions", {{"type", "array"}, {"items", ref("Session")}}}}}})}},
+         responses({{"200", response("Sessions",
+                                     {{"type", "object"},
+                                      {"properties",
+                                       {{"sessions", {{"type", "array"}, {"items", ref("Session")}}}}}})}},
                    {})}};
     paths["/v2/sessions/{id}"]["get"] = {
         {"summary", "One session"},

@@ -45,14 +45,16 @@ void openSession(RestContext& context, const httplib::Request& req, httplib::Res
         body = std::move(*parsed);
     }
     if (!body.is_object()) {
-        sendError(res, 422, errc::RequestBody, "The body must be a JSON object like {\"limits\": {\"memory\": \"256m\"}}.");
+        sendError(res, 422, errc::RequestBody,
+                  "The body must be a JSON object like {\"limits\": {\"memory\": \"256m\"}}.");
         return;
     }
     for (const auto& [key, value] : body.items()) {
         if (key != "limits" && key != "profile") {
             sendError(res, 422, errc::RequestBody,
-                      "Unknown field \"" + key + "\": a session is opened with \"limits\" and \"profile\" only; "
-                      "code goes to POST /v2/sessions/ID/runs.");
+                      "Unknown field \"" + key +
+                          "\": a session is opened with \"limits\" and \"profile\" only; "
+                          "code goes to POST /v2/sessions/ID/runs.");
             return;
         }
     }
@@ -100,9 +102,10 @@ void addSessionRoutes(httplib::Server& server, RestContext& context)
         auto session = context.executor.session(req.matches[1].str());
         session ? sendJson(res, 200, model::toJson(*session)) : sendFailure(res, session.error());
     });
-    server.Post(std::string(SessionPath) + "/runs", [&context](const httplib::Request& req, httplib::Response& res) {
-        postRun(context, req, res, req.matches[1].str());
-    });
+    server.Post(std::string(SessionPath) + "/runs",
+                [&context](const httplib::Request& req, httplib::Response& res) {
+                    postRun(context, req, res, req.matches[1].str());
+                });
     server.Post(std::string(SessionPath) + "/restart",
                 [&context](const httplib::Request& req, httplib::Response& res) {
                     auto session = context.executor.restartSession(req.matches[1].str());

@@ -159,7 +159,10 @@ void sendResult(httplib::Response& res, const std::shared_ptr<const model::RunRe
 {
     if (result->status == model::Status::InvalidRequest) {
         const auto kind = errc::kindOf(result->errorCode);
-        sendError(res, kind == errc::Kind::NotFound ? 404 : kind == errc::Kind::Busy ? 409 : 422,
+        sendError(res,
+                  kind == errc::Kind::NotFound ? 404
+                  : kind == errc::Kind::Busy   ? 409
+                                               : 422,
                   result->errorCode, result->message);
     } else if (result->status == model::Status::EngineError) {
         auto body =

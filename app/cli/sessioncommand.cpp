@@ -126,8 +126,8 @@ int runSession(const SessionOptions& options)
         } else {
             for (const auto& finding : result.findings) {
                 if (result.status == model::Status::Blocked) {
-                    std::cerr << "agentrun: " << piece.label << ": line " << finding.line << ":" << finding.column
-                              << ": " << finding.rule << ": " << finding.message << "\n";
+                    std::cerr << "agentrun: " << piece.label << ": line " << finding.line << ":"
+                              << finding.column << ": " << finding.rule << ": " << finding.message << "\n";
                 }
             }
             reportFigures(result, options.figuresTo, figureCount);
@@ -167,10 +167,11 @@ void addSessionCommand(CLI::App& app, CommandStatus& status)
              "write the runs' figures to DIR as figure-N.png, numbered across the session (created when "
              "missing; existing files are not overwritten); without it they are listed",
              "DIR");
-    addValue(command, "--image", options->image,
-             "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE; agentrun-sandbox:datascience "
-             "has numpy, pandas, matplotlib and scipy)",
-             "REF");
+    addValue(
+        command, "--image", options->image,
+        "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE; agentrun-sandbox:datascience "
+        "has numpy, pandas, matplotlib and scipy)",
+        "REF");
     command.add_flag("--cells", options->cells, "split each file at `# %%` lines: one run per cell");
     command.add_flag("--keep-going", options->keepGoing, "run the next file or cell after a failing one");
     command.add_flag("--json", options->json, "print one JSON object per run (one per line), no live output");

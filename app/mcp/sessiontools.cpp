@@ -26,7 +26,8 @@ nlohmann::json failure(const Error& error)
 nlohmann::json idSchema()
 {
     return {{"type", "object"},
-            {"properties", {{"session_id", {{"type", "string"}, {"description", "the id session_start returned"}}}}},
+            {"properties",
+             {{"session_id", {{"type", "string"}, {"description", "the id session_start returned"}}}}},
             {"required", {"session_id"}},
             {"additionalProperties", false}};
 }
@@ -73,11 +74,11 @@ nlohmann::json start(const nlohmann::json& arguments, run::Executor& executor, c
     if (!session) {
         return failure(session.error());
     }
-    return described(*session, "Session " + session->id +
-                                   " started. Pass \"session_id\": \"" + session->id +
-                                   "\" to run_python: variables, imports and files in /tmp stay from one call to "
-                                   "the next. A timeout or running out of memory restarts it (state lost). Close it "
-                                   "with session_close when done.");
+    return described(*session,
+                     "Session " + session->id + " started. Pass \"session_id\": \"" + session->id +
+                         "\" to run_python: variables, imports and files in /tmp stay from one call to "
+                         "the next. A timeout or running out of memory restarts it (state lost). Close it "
+                         "with session_close when done.");
 }
 
 } // namespace
@@ -95,19 +96,22 @@ nlohmann::json sessionToolList()
         {{{"name", Start},
           {"title", "Start a Python session"},
           {"description",
-           "Starts a sandboxed Python session whose state (variables, imports, files in /tmp) survives between "
+           "Starts a sandboxed Python session whose state (variables, imports, files in /tmp) survives "
+           "between "
            "run_python calls that pass its session_id, like notebook cells. Use it for work in steps: load "
            "data once, then look at it, transform it, print results. Optional limits (memory, pids, cpus, "
            "tmpfs) hold for the whole session; each run's timeout is its own."},
           {"inputSchema",
            {{"type", "object"},
-            {"properties", {{"limits", {{"type", "object"}, {"description", "memory, pids, cpus, tmpfs, network"}}}}},
+            {"properties",
+             {{"limits", {{"type", "object"}, {"description", "memory, pids, cpus, tmpfs, network"}}}}},
             {"additionalProperties", false}}},
           {"outputSchema", sessionOut},
           {"annotations", {{"readOnlyHint", false}, {"destructiveHint", false}, {"openWorldHint", false}}}},
          {{"name", Restart},
           {"title", "Restart a Python session"},
-          {"description", "Replaces the session's sandbox with a fresh one: every variable and file is gone."},
+          {"description",
+           "Replaces the session's sandbox with a fresh one: every variable and file is gone."},
           {"inputSchema", idSchema()},
           {"outputSchema", sessionOut},
           {"annotations", {{"readOnlyHint", false}, {"destructiveHint", true}, {"openWorldHint", false}}}},
@@ -120,9 +124,12 @@ nlohmann::json sessionToolList()
          {{"name", List},
           {"title", "List Python sessions"},
           {"description", "The open sessions: id, runs so far, restarts, whether a run is in it."},
-          {"inputSchema", {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}}},
+          {"inputSchema",
+           {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}}},
           {"outputSchema",
-           {{"type", "object"}, {"properties", {{"sessions", {{"type", "array"}}}}}, {"required", {"sessions"}}}},
+           {{"type", "object"},
+            {"properties", {{"sessions", {{"type", "array"}}}}},
+            {"required", {"sessions"}}}},
           {"annotations", {{"readOnlyHint", true}, {"openWorldHint", false}}}}});
 }
 
@@ -131,8 +138,9 @@ bool isSessionTool(std::string_view name)
     return name == Start || name == Restart || name == Close || name == List;
 }
 
-nlohmann::json callSessionTool(const std::string& name, const nlohmann::json& arguments, run::Executor& executor,
-                               const model::RunSpec& defaults, const run::AdmissionRules& rules)
+nlohmann::json callSessionTool(const std::string& name, const nlohmann::json& arguments,
+                               run::Executor& executor, const model::RunSpec& defaults,
+                               const run::AdmissionRules& rules)
 {
     if (name == Start) {
         return start(arguments, executor, defaults, rules);
@@ -145,8 +153,8 @@ nlohmann::json callSessionTool(const std::string& name, const nlohmann::json& ar
         std::string lines;
         for (const auto& session : executor.sessions()) {
             sessions.push_back(model::toJson(session));
-            lines += session.id + ": " + std::to_string(session.runs) + " runs" + (session.busy ? ", running" : "") +
-                     "\n";
+            lines += session.id + ": " + std::to_string(session.runs) + " runs" +
+                     (session.busy ? ", running" : "") + "\n";
         }
         return {{"content", text(lines.empty() ? "No open sessions." : lines)},
                 {"structuredContent", {{"sessions", sessions}}}};

@@ -121,7 +121,8 @@ private Q_SLOTS:
         auto slow = std::async(std::launch::async, [&] {
             auto other = m_server.client();
             int code = 0;
-            return std::make_pair(runIn(*other, id, "import time\ntime.sleep(4)\nprint('slow')", &code), code);
+            return std::make_pair(runIn(*other, id, "import time\ntime.sleep(4)\nprint('slow')", &code),
+                                  code);
         });
         for (int i = 0; i < 200; ++i) {
             if (body(client->Get("/v2/sessions/" + id)).value("busy", false)) {
@@ -137,10 +138,12 @@ private Q_SLOTS:
         QCOMPARE(code, 200);
         QCOMPARE(str(result["stdout"]), std::string("slow\n"));
         // A timeout restarts the session and says so.
-        auto stuck = runIn(*client, id, "kept = 1\nwhile True:\n    pass", &status, {{"limits", {{"timeout", 2}}}});
+        auto stuck =
+            runIn(*client, id, "kept = 1\nwhile True:\n    pass", &status, {{"limits", {{"timeout", 2}}}});
         QCOMPARE(str(stuck["status"]), std::string("timeout"));
         QCOMPARE(stuck["session"]["restarted"].get<bool>(), true);
-        QVERIFY(stuck["message"].get<std::string>().find("Session restarted: state lost") != std::string::npos);
+        QVERIFY(stuck["message"].get<std::string>().find("Session restarted: state lost") !=
+                std::string::npos);
         auto restarted = client->Post("/v2/sessions/" + id + "/restart", "{}", Json);
         QCOMPARE(restarted->status, 200);
         QCOMPARE(body(restarted)["restarts"].get<int>(), 2);
@@ -165,12 +168,14 @@ private Q_SLOTS:
         QCOMPARE(huge->status, 422);
         QCOMPARE(str(body(huge)["error"]["code"]), std::string("limits.memory"));
         QCOMPARE(client->Post("/v2/sessions", "[1, 2]", Json)->status, 422);
-        QCOMPARE(client->Post("/v2/sessions", std::string(5000, '[') + std::string(5000, ']'), Json)->status, 400);
+        QCOMPARE(client->Post("/v2/sessions", std::string(5000, '[') + std::string(5000, ']'), Json)->status,
+                 400);
         QCOMPARE(client->Post("/v2/sessions", "{}", "text/plain")->status, 415);
         // Ids that are not ids, or name no session.
         QCOMPARE(client->Get("/v2/sessions/../runs")->status, 404);
         QCOMPARE(client->Get("/v2/sessions/ffffffffffffffff")->status, 404);
-        QCOMPARE(str(body(client->Get("/v2/sessions/ffffffffffffffff"))["error"]["code"]), std::string("session.not_found"));
+        QCOMPARE(str(body(client->Get("/v2/sessions/ffffffffffffffff"))["error"]["code"]),
+                 std::string("session.not_found"));
         QCOMPARE(client->Post("/v2/sessions/ffffffffffffffff/restart", "{}", Json)->status, 404);
         int status = 0;
         runIn(*client, "zz", "print(1)", &status);
@@ -192,7 +197,8 @@ private Q_SLOTS:
         auto client = m_server.client();
         const nlohmann::json run = {
             {"code", "print(open('notes.txt').read(), open('raw/b.bin', 'rb').read())"},
-            {"files", {{{"name", "notes.txt"}, {"text", "hello"}}, {{"name", "raw/b.bin"}, {"base64", "AAH/"}}}}};
+            {"files",
+             {{{"name", "notes.txt"}, {"text", "hello"}}, {{"name", "raw/b.bin"}, {"base64", "AAH/"}}}}};
         auto result = body(client->Post("/v2/runs", run.dump(), Json));
         QCOMPARE(str(result["stdout"]), std::string("hello b'\\x00\\x01\\xff'\n"));
         // Into a session: there for this run and the next.
@@ -205,14 +211,18 @@ private Q_SLOTS:
         QCOMPARE(client->Delete("/v2/sessions/" + id)->status, 204);
         // Hostile: not a list, no content, bad base64, a path out of the folder, too many.
         const auto refused = [&](const nlohmann::json& files) {
-            auto res = client->Post("/v2/runs", nlohmann::json{{"code", "print(1)"}, {"files", files}}.dump(), Json);
+            auto res =
+                client->Post("/v2/runs", nlohmann::json{{"code", "print(1)"}, {"files", files}}.dump(), Json);
             return std::make_pair(res ? res->status : -1, str(body(res)["error"]["code"]));
         };
         QCOMPARE(refused("notes.txt"), std::make_pair(422, std::string("files.content")));
         QCOMPARE(refused({{{"name", "a"}}}), std::make_pair(422, std::string("files.content")));
-        QCOMPARE(refused({{{"name", "a"}, {"text", "x"}, {"base64", "eA=="}}}), std::make_pair(422, std::string("files.content")));
-        QCOMPARE(refused({{{"name", "a"}, {"base64", "not base64!"}}}), std::make_pair(422, std::string("files.content")));
-        QCOMPARE(refused({{{"name", "../../etc/x"}, {"text", "x"}}}), std::make_pair(422, std::string("files.name")));
+        QCOMPARE(refused({{{"name", "a"}, {"text", "x"}, {"base64", "eA=="}}}),
+                 std::make_pair(422, std::string("files.content")));
+        QCOMPARE(refused({{{"name", "a"}, {"base64", "not base64!"}}}),
+                 std::make_pair(422, std::string("files.content")));
+        QCOMPARE(refused({{{"name", "../../etc/x"}, {"text", "x"}}}),
+                 std::make_pair(422, std::string("files.name")));
         QCOMPARE(refused({{{"name", 5}, {"text", "x"}}}), std::make_pair(422, std::string("files.name")));
         nlohmann::json many = nlohmann::json::array();
         for (int i = 0; i < 70; ++i) {

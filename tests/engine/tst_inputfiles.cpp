@@ -12,8 +12,8 @@ using namespace agentrun;
 
 namespace {
 
-model::RunResult runWith(run::Executor& executor, const std::string& code, std::vector<model::InputFile> files,
-                         const std::string& session = {})
+model::RunResult runWith(run::Executor& executor, const std::string& code,
+                         std::vector<model::InputFile> files, const std::string& session = {})
 {
     model::RunSpec request;
     request.code = code;
@@ -51,14 +51,15 @@ private Q_SLOTS:
         run::ExecutorConfig config;
         config.image = testing::sandboxImage();
         run::Executor executor(config);
-        const auto result = runWith(executor,
-                                    "import csv, hashlib, os\n"
-                                    "rows = list(csv.reader(open('data.csv')))\n"
-                                    "print(os.getcwd(), rows[1])\n"
-                                    "data = open('inputs/deep/blob.bin', 'rb').read()\n"
-                                    "print(len(data), data[:4].hex(), hashlib.sha256(data).hexdigest()[:12])\n"
-                                    "print(oct(os.stat('data.csv').st_mode & 0o777))",
-                                    {{"data.csv", "a,b\n1,2\n"}, {"inputs/deep/blob.bin", binary()}});
+        const auto result =
+            runWith(executor,
+                    "import csv, hashlib, os\n"
+                    "rows = list(csv.reader(open('data.csv')))\n"
+                    "print(os.getcwd(), rows[1])\n"
+                    "data = open('inputs/deep/blob.bin', 'rb').read()\n"
+                    "print(len(data), data[:4].hex(), hashlib.sha256(data).hexdigest()[:12])\n"
+                    "print(oct(os.stat('data.csv').st_mode & 0o777))",
+                    {{"data.csv", "a,b\n1,2\n"}, {"inputs/deep/blob.bin", binary()}});
         QCOMPARE(std::string(model::toString(result.status)), std::string("ok"));
         const auto lines = QByteArray::fromStdString(result.stdoutData).split('\n');
         QCOMPARE(lines.at(0), QByteArray("/tmp ['1', '2']"));
@@ -75,7 +76,8 @@ private Q_SLOTS:
         run::Executor executor(config);
         auto session = executor.openSession({});
         QVERIFY(session);
-        auto first = runWith(executor, "table = open('t.txt').read().split()", {{"t.txt", "3 1 2"}}, session->id);
+        auto first =
+            runWith(executor, "table = open('t.txt').read().split()", {{"t.txt", "3 1 2"}}, session->id);
         QCOMPARE(std::string(model::toString(first.status)), std::string("ok"));
         auto second = runWith(executor, "print(sorted(table), open('t.txt').read(), open('more.txt').read())",
                               {{"more.txt", "more"}}, session->id);
@@ -87,17 +89,27 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("code");
-        QTest::newRow("parent") << "../etc/passwd" << "files.name";
-        QTest::newRow("inner parent") << "a/../../b" << "files.name";
-        QTest::newRow("absolute") << "/etc/cron.d/x" << "files.name";
-        QTest::newRow("empty") << "" << "files.name";
-        QTest::newRow("empty part") << "a//b" << "files.name";
-        QTest::newRow("dot") << "./a" << "files.name";
-        QTest::newRow("backslash") << "a\\b" << "files.name";
-        QTest::newRow("newline") << "a\nb" << "files.name";
-        QTest::newRow("option") << "-rf" << "files.name";
+        QTest::newRow("parent") << "../etc/passwd"
+                                << "files.name";
+        QTest::newRow("inner parent") << "a/../../b"
+                                      << "files.name";
+        QTest::newRow("absolute") << "/etc/cron.d/x"
+                                  << "files.name";
+        QTest::newRow("empty") << ""
+                               << "files.name";
+        QTest::newRow("empty part") << "a//b"
+                                    << "files.name";
+        QTest::newRow("dot") << "./a"
+                             << "files.name";
+        QTest::newRow("backslash") << "a\\b"
+                                   << "files.name";
+        QTest::newRow("newline") << "a\nb"
+                                 << "files.name";
+        QTest::newRow("option") << "-rf"
+                                << "files.name";
         QTest::newRow("too long") << QString(300, 'a') << "files.name";
-        QTest::newRow("too deep") << "a/b/c/d/e/f/g/h/i" << "files.name";
+        QTest::newRow("too deep") << "a/b/c/d/e/f/g/h/i"
+                                  << "files.name";
     }
 
     void badNamesAndCapsAreRefusedBeforeAnythingStarts()

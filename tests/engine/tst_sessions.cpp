@@ -106,15 +106,16 @@ private Q_SLOTS:
         run::Executor executor(configWithoutPool());
         const std::string id = openOne(executor);
         QVERIFY(!id.empty());
-        QCOMPARE(statusOf(runIn(executor, id, "def f(n):\n    return 10 / n\n").status),
-                 std::string("ok"));
+        QCOMPARE(statusOf(runIn(executor, id, "def f(n):\n    return 10 / n\n").status), std::string("ok"));
         auto failed = runIn(executor, id, "print('before')\nf(0)");
         QCOMPARE(statusOf(failed.status), std::string("exception"));
         QCOMPARE(failed.exitCode, 1);
         QCOMPARE(failed.stdoutData, std::string("before\n"));
-        QVERIFY2(failed.stderrData.find("File \"<cell 2>\", line 2, in <module>\n    f(0)") != std::string::npos,
+        QVERIFY2(failed.stderrData.find("File \"<cell 2>\", line 2, in <module>\n    f(0)") !=
+                     std::string::npos,
                  failed.stderrData.c_str());
-        QVERIFY2(failed.stderrData.find("File \"<cell 1>\", line 2, in f\n    return 10 / n") != std::string::npos,
+        QVERIFY2(failed.stderrData.find("File \"<cell 1>\", line 2, in f\n    return 10 / n") !=
+                     std::string::npos,
                  failed.stderrData.c_str());
         QVERIFY(failed.stderrData.ends_with("ZeroDivisionError: division by zero\n"));
         QVERIFY(failed.stderrData.find("kernel.py") == std::string::npos); // not our frames
@@ -139,14 +140,15 @@ private Q_SLOTS:
                              "print('started', child.pid)",
                              30, {}, true);
         QVERIFY2(started.stdoutData.starts_with("started "), started.stderrData.c_str());
-        auto inspected = runIn(executor, id,
-                               "import os\nme = os.getpid()\n"
-                               "def running(p):\n"
-                               "    return open('/proc/%s/stat' % p).read().rpartition(')')[2].split()[0] != 'Z'\n"
-                               "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, me)\n"
-                               "          and os.stat('/proc/' + p).st_uid == os.getuid() and running(p)]\n"
-                               "print(others, child.poll() == -9)",
-                               30, {}, true);
+        auto inspected =
+            runIn(executor, id,
+                  "import os\nme = os.getpid()\n"
+                  "def running(p):\n"
+                  "    return open('/proc/%s/stat' % p).read().rpartition(')')[2].split()[0] != 'Z'\n"
+                  "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, me)\n"
+                  "          and os.stat('/proc/' + p).st_uid == os.getuid() and running(p)]\n"
+                  "print(others, child.poll() == -9)",
+                  30, {}, true);
         // None left running (killed ones are zombies of the kernel until reaped); `child` was killed.
         QCOMPARE(inspected.stdoutData, std::string("[] True\n"));
         QVERIFY(inspected.durations.runMs < 5000); // zombies do not hold the agent's clean-up
@@ -160,10 +162,12 @@ private Q_SLOTS:
         const std::string a = openOne(executor);
         const std::string b = openOne(executor);
         QVERIFY(!a.empty() && !b.empty() && a != b);
-        runIn(executor, a, "secret = 'a'\nopen('/tmp/a.txt', 'w').write('a')\nimport socket\n"
-                           "print(socket.gethostname())");
-        auto fromB = runIn(executor, b, "import os, socket\nprint(socket.gethostname())\n"
-                                        "print(os.path.exists('/tmp/a.txt'))\nprint(secret)");
+        runIn(executor, a,
+              "secret = 'a'\nopen('/tmp/a.txt', 'w').write('a')\nimport socket\n"
+              "print(socket.gethostname())");
+        auto fromB = runIn(executor, b,
+                           "import os, socket\nprint(socket.gethostname())\n"
+                           "print(os.path.exists('/tmp/a.txt'))\nprint(secret)");
         QCOMPARE(statusOf(fromB.status), std::string("exception"));
         QVERIFY(fromB.stdoutData.find("False\n") != std::string::npos);
         QVERIFY(fromB.stderrData.find("NameError: name 'secret' is not defined") != std::string::npos);
@@ -184,7 +188,8 @@ private Q_SLOTS:
         auto stuck = runIn(executor, id, "while True:\n    pass", 2);
         QCOMPARE(statusOf(stuck.status), std::string("timeout"));
         QVERIFY(stuck.session && stuck.session->restarted);
-        QVERIFY2(stuck.message.find("Session restarted: state lost") != std::string::npos, stuck.message.c_str());
+        QVERIFY2(stuck.message.find("Session restarted: state lost") != std::string::npos,
+                 stuck.message.c_str());
         auto after = runIn(executor, id, "print('fresh')\nprint(kept)");
         QCOMPARE(after.stdoutData, std::string("fresh\n"));
         QVERIFY(after.stderrData.find("NameError") != std::string::npos);
@@ -217,8 +222,9 @@ private Q_SLOTS:
         run::Executor executor(configWithoutPool());
         const std::string id = openOne(executor);
         QVERIFY(!id.empty());
-        auto slow = std::async(std::launch::async,
-                               [&] { return runIn(executor, id, "import time\ntime.sleep(4)\nprint('slow')"); });
+        auto slow = std::async(std::launch::async, [&] {
+            return runIn(executor, id, "import time\ntime.sleep(4)\nprint('slow')");
+        });
         QTRY_VERIFY_WITH_TIMEOUT(executor.session(id)->busy, 20000);
         auto second = runIn(executor, id, "print('second')");
         QCOMPARE(statusOf(second.status), std::string("invalid_request"));
@@ -250,7 +256,8 @@ private Q_SLOTS:
         run::Executor executor(configWithoutPool());
         const std::string id = openOne(executor);
         QVERIFY(!id.empty());
-        auto stuck = std::async(std::launch::async, [&] { return runIn(executor, id, "import time\ntime.sleep(60)"); });
+        auto stuck = std::async(std::launch::async,
+                                [&] { return runIn(executor, id, "import time\ntime.sleep(60)"); });
         QTRY_VERIFY_WITH_TIMEOUT(executor.session(id)->busy, 20000);
         QTest::qWait(300);
         QVERIFY(executor.closeSession(id));

@@ -152,7 +152,8 @@ private:
 void TestFigures::initTestCase()
 {
     if (qEnvironmentVariableIsSet("AGENTRUN_NO_DATASCIENCE"))
-        QSKIP("AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science image");
+        QSKIP(
+            "AGENTRUN_NO_DATASCIENCE is set (quickstart's QUICKSTART_DATASCIENCE=0): no data-science image");
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_dir.isValid());
     auto config = run::configFromEnvironment();

@@ -389,8 +389,8 @@ void TestSessions::anExpiredSessionIsSaidAndReplaced()
     QTRY_VERIFY_WITH_TIMEOUT(!executor.session(id), RunWaitMs); // idled out
     const auto refused = pressAndWait(window, Qt::Key_Return, Qt::ControlModifier);
     QCOMPARE(refused.errorCode, std::string(errc::SessionNotFound));
-    QVERIFY2(window.consolePanel()->console()->toPlainText().contains(
-                 QStringLiteral("— the session had ended (idle too long, or its lifetime reached): state lost")),
+    QVERIFY2(window.consolePanel()->console()->toPlainText().contains(QStringLiteral(
+                 "— the session had ended (idle too long, or its lifetime reached): state lost")),
              qPrintable(window.consolePanel()->console()->toPlainText()));
     QVERIFY(window.sessionTabs()->state(editor).id.isEmpty());
     const auto next = pressAndWait(window, Qt::Key_Return, Qt::ControlModifier);

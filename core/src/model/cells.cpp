@@ -30,7 +30,8 @@ std::vector<Cell> splitCells(std::string_view source)
     };
     while (!source.empty()) {
         const auto end = source.find('\n');
-        const std::string_view line = source.substr(0, end == std::string_view::npos ? source.size() : end + 1);
+        const std::string_view line =
+            source.substr(0, end == std::string_view::npos ? source.size() : end + 1);
         source.remove_prefix(line.size());
         if (isMarker(line)) {
             close();

@@ -47,7 +47,8 @@ Result<void> validateCollect(const CollectRequest& request)
 Result<void> validateInputFiles(const std::vector<InputFile>& files)
 {
     if (files.size() > MaxInputFiles) {
-        return fail(errc::FilesCount, std::to_string(files.size()) + " files were given; a run takes at most " +
+        return fail(errc::FilesCount, std::to_string(files.size()) +
+                                          " files were given; a run takes at most " +
                                           std::to_string(MaxInputFiles) + ": pack them into an archive.");
     }
     std::size_t total = 0;

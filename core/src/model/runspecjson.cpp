@@ -289,30 +289,36 @@ static Result<std::vector<InputFile>> readFiles(const json& value)
     std::vector<InputFile> files;
     for (const auto& entry : value) {
         if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) {
-            return fail(errc::FilesName, "Each of \"files\" needs a \"name\" (a relative path like data.csv).");
+            return fail(errc::FilesName,
+                        "Each of \"files\" needs a \"name\" (a relative path like data.csv).");
         }
         InputFile file;
         file.name = entry["name"].get<std::string>();
         for (const auto& [key, field] : entry.items()) {
             if (key != "name" && key != "text" && key != "base64") {
-                return fail(errc::FilesContent, "Unknown field \"" + shownName(key) + "\" in a file of \"files\": use name, and text or base64.");
+                return fail(errc::FilesContent,
+                            "Unknown field \"" + shownName(key) +
+                                "\" in a file of \"files\": use name, and text or base64.");
             }
         }
         const bool text = entry.contains("text");
         if (text == entry.contains("base64")) {
-            return fail(errc::FilesContent, "The file \"" + file.name.substr(0, 80) +
-                                                "\" needs exactly one of \"text\" (UTF-8) and \"base64\" (bytes).");
+            return fail(errc::FilesContent,
+                        "The file \"" + file.name.substr(0, 80) +
+                            "\" needs exactly one of \"text\" (UTF-8) and \"base64\" (bytes).");
         }
         const json& content = text ? entry["text"] : entry["base64"];
         if (!content.is_string()) {
-            return fail(errc::FilesContent, "The content of \"" + file.name.substr(0, 80) + "\" must be a string.");
+            return fail(errc::FilesContent,
+                        "The content of \"" + file.name.substr(0, 80) + "\" must be a string.");
         }
         if (text) {
             file.data = content.get<std::string>();
         } else {
             auto decoded = base64Decode(content.get<std::string>());
             if (!decoded) {
-                return fail(errc::FilesContent, "The base64 of \"" + file.name.substr(0, 80) + "\" is not valid base64.");
+                return fail(errc::FilesContent,
+                            "The base64 of \"" + file.name.substr(0, 80) + "\" is not valid base64.");
             }
             file.data = std::move(*decoded);
         }
@@ -331,7 +337,8 @@ const std::vector<std::string>& runSpecKeys()
 {
     static const std::vector<std::string> keys = {
         "code",    "stdin",        "argv",   "limits",     "policy",    "skip_check",      "override_reason",
-        "profile", "dependencies", "cached", "wheelhouse", "index_url", "install_timeout", "collect", "files"};
+        "profile", "dependencies", "cached", "wheelhouse", "index_url", "install_timeout", "collect",
+        "files"};
     return keys;
 }
 

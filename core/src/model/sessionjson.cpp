@@ -24,8 +24,10 @@ nlohmann::json toJson(const SessionRun& run)
 {
     nlohmann::json variables = nlohmann::json::array();
     for (const auto& variable : run.variables) {
-        variables.push_back(
-            {{"name", variable.name}, {"type", variable.type}, {"repr", variable.repr}, {"size", variable.size}});
+        variables.push_back({{"name", variable.name},
+                             {"type", variable.type},
+                             {"repr", variable.repr},
+                             {"size", variable.size}});
     }
     return {{"id", run.id}, {"cell", run.cell}, {"restarted", run.restarted}, {"variables", variables}};
 }
@@ -36,11 +38,12 @@ Result<void> intoSession(const SessionInfo& session, const nlohmann::json& body,
         for (const auto& [key, value] : body["limits"].items()) {
             if (key != "timeout" && key != "timeout_seconds" && key != "output_limit" &&
                 key != "output_limit_bytes") {
-                return fail("limits." + key,
-                            "limits." + key +
-                                " belongs to the session and was set when it was opened; a run in a session sets "
-                                "only limits.timeout and limits.output_limit. Open another session for other "
-                                "limits.");
+                return fail(
+                    "limits." + key,
+                    "limits." + key +
+                        " belongs to the session and was set when it was opened; a run in a session sets "
+                        "only limits.timeout and limits.output_limit. Open another session for other "
+                        "limits.");
             }
         }
     }

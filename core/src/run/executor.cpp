@@ -248,8 +248,8 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
         // The pool's background work (a container made or removed costs the engine ~100 ms of CPU) waits
         // for this run too, as for a fresh one.
         const sandbox::ContainerPool::RunScope inFlight(m_impl->pool());
-        return finish(runInSession(engine, m_impl->sessions(), request, plan, randomHex(16), observer, cancel,
-                                   result));
+        return finish(
+            runInSession(engine, m_impl->sessions(), request, plan, randomHex(16), observer, cancel, result));
     }
     auto& pool = m_impl->pool();
     // The pool's background work waits while this run is in flight (unless no warm container is left).

@@ -32,8 +32,9 @@ std::vector<model::SessionVariable> variablesOf(const nlohmann::json& report)
         if (!entry.is_object()) {
             continue;
         }
-        out.push_back({clipped(json::textField(entry, "name"), 120), clipped(json::textField(entry, "type"), 120),
-                       clipped(json::textField(entry, "repr"), 120), clipped(json::textField(entry, "size"), 40)});
+        out.push_back(
+            {clipped(json::textField(entry, "name"), 120), clipped(json::textField(entry, "type"), 120),
+             clipped(json::textField(entry, "repr"), 120), clipped(json::textField(entry, "size"), 40)});
     }
     return out;
 }
@@ -55,8 +56,9 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
     auto lease = sessions.lease(request.sessionId);
     if (!lease) {
         const auto kind = errc::kindOf(lease.error().code);
-        return {kind == errc::Kind::Unavailable || kind == errc::Kind::Internal ? model::Status::EngineError
-                                                                                 : model::Status::InvalidRequest,
+        return {kind == errc::Kind::Unavailable || kind == errc::Kind::Internal
+                    ? model::Status::EngineError
+                    : model::Status::InvalidRequest,
                 lease.error().message, lease.error().code};
     }
     result.image = lease->image;

@@ -22,9 +22,10 @@ namespace {
 
 Error notFound(const std::string& id)
 {
-    return {errc::SessionNotFound,
-            "No open session " + id +
-                ": it was never opened, was closed, or ended after its idle time or lifetime. Open a new one."};
+    return {
+        errc::SessionNotFound,
+        "No open session " + id +
+            ": it was never opened, was closed, or ended after its idle time or lifetime. Open a new one."};
 }
 
 Error busy(const std::string& id)
@@ -87,10 +88,10 @@ Result<model::SessionInfo> SessionRegistry::open(const model::Limits& limits, co
     {
         std::lock_guard lock(m_mutex);
         if (static_cast<int>(m_sessions.size()) + m_opening >= m_settings.maxSessions) {
-            return std::unexpected(Error{errc::SessionLimit,
-                                         std::to_string(m_settings.maxSessions) +
-                                             " sessions are open, as many as allowed. Close one you no "
-                                             "longer need, or wait for an idle one to expire."});
+            return std::unexpected(
+                Error{errc::SessionLimit, std::to_string(m_settings.maxSessions) +
+                                              " sessions are open, as many as allowed. Close one you no "
+                                              "longer need, or wait for an idle one to expire."});
         }
         ++m_opening;
     }
@@ -275,7 +276,8 @@ void SessionRegistry::expire()
         for (auto it = m_sessions.begin(); it != m_sessions.end();) {
             Slot& slot = *it->second;
             const bool idle = !slot.info.busy && secondsSince(slot.info.lastUsedAt) >= m_settings.idleSeconds;
-            const bool old = !slot.info.busy && secondsSince(slot.info.createdAt) >= m_settings.maxLifetimeSeconds;
+            const bool old =
+                !slot.info.busy && secondsSince(slot.info.createdAt) >= m_settings.maxLifetimeSeconds;
             if (idle || old) {
                 slot.closed = true;
                 drop(slot);

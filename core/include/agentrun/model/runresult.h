@@ -54,9 +54,9 @@ struct Durations
 struct Figure
 {
     std::string mime = "image/png";
-    int width = 0;  ///< from the PNG header
-    int height = 0; ///< from the PNG header
-    std::string bytes; ///< the raw image file
+    int width = 0;                 ///< from the PNG header
+    int height = 0;                ///< from the PNG header
+    std::string bytes;             ///< the raw image file
     std::int64_t stdoutOffset = 0; ///< where in stdoutData it appeared (bytes of text before it)
 };
 
@@ -79,9 +79,9 @@ struct RunResult
     std::string image;
     std::string runId;
     CollectedFiles files; ///< when the request asked for files (RunSpec::collect)
-    std::optional<SessionRun> session; ///< when it ran in a session (RunSpec::sessionId)
-    std::vector<Figure> figures;           ///< in the order the run produced them
-    std::vector<std::string> figureNotes;  ///< figures dropped (not a PNG, over a cap), in words
+    std::optional<SessionRun> session;    ///< when it ran in a session (RunSpec::sessionId)
+    std::vector<Figure> figures;          ///< in the order the run produced them
+    std::vector<std::string> figureNotes; ///< figures dropped (not a PNG, over a cap), in words
 };
 
 } // namespace agentrun::model

@@ -88,8 +88,7 @@ private:
     void fill(std::unique_lock<std::mutex>& lock); ///< makes one warm container; m_mutex held
     Result<WarmContainer> create(const model::Limits& limits, const std::string& image,
                                  const std::vector<nlohmann::json>& mounts,
-                                 const std::vector<std::string>& env, bool recyclable,
-                                 bool session = false);
+                                 const std::vector<std::string>& env, bool recyclable, bool session = false);
     void switchKey(const std::string& key, const model::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
