@@ -208,6 +208,21 @@ def feed_stdin(fd, data):
         os.close(fd)
 
 
+def exec_python(script):
+    """In a forked child: becomes `python3 SCRIPT` (a file next to this one), started as a shell would start
+    it: every signal at its default (an ignored one would stay ignored across exec), none blocked."""
+    for number in signal.valid_signals():
+        try:
+            signal.signal(number, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # SIGKILL, SIGSTOP and the C library's own
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    try:
+        os.execvp("python3", ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), script)])
+    finally:
+        os._exit(127)
+
+
 def start_interpreter():
     """Starts the interpreter that will run the code, before the code arrives (see boot.py)."""
     code_r, code_w = os.pipe()
@@ -220,18 +235,7 @@ def start_interpreter():
         os.dup2(stdin_r, 0)
         os.dup2(code_r, 3)
         os.closerange(4, 1 << 16)
-        # The program starts as `python3 main.py` from a shell would: every signal at its default (an
-        # ignored one would stay ignored across exec), none blocked.
-        for number in signal.valid_signals():
-            try:
-                signal.signal(number, signal.SIG_DFL)
-            except (OSError, ValueError):
-                pass  # SIGKILL, SIGSTOP and the C library's own
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        try:
-            os.execvp("python3", ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "boot.py")])
-        finally:
-            os._exit(127)
+        exec_python("boot.py")
     os.close(code_r)
     os.close(stdin_r)
     return pid, code_w, stdin_w
@@ -447,16 +451,7 @@ def start_kernel():
         os.dup2(cells_r, 3)
         os.dup2(done_w, 4)
         os.closerange(5, 1 << 16)
-        for number in signal.valid_signals():
-            try:
-                signal.signal(number, signal.SIG_DFL)
-            except (OSError, ValueError):
-                pass
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        try:
-            os.execvp("python3", ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel.py")])
-        finally:
-            os._exit(127)
+        exec_python("kernel.py")
     os.close(cells_r)
     os.close(done_w)
     return pid, cells_w, done_r
