@@ -78,7 +78,7 @@ struct RunResult
     bool stderrTruncated = false;
     std::string image;
     std::string runId;
-    CollectedFiles files; ///< when the request asked for files (RunSpec::collect)
+    CollectedFiles files;                 ///< when the request asked for files (RunSpec::collect)
     std::optional<SessionRun> session;    ///< when it ran in a session (RunSpec::sessionId)
     std::vector<Figure> figures;          ///< in the order the run produced them
     std::vector<std::string> figureNotes; ///< figures dropped (not a PNG, over a cap), in words
