@@ -2,8 +2,6 @@
 
 #include "commandline.h"
 
-#include "agentrun/model/runspec.h"
-#include "agentrun/run/admission.h"
 
 namespace agentrun::cli {
 
@@ -19,9 +17,5 @@ void addHistoryCommand(CLI::App& app, CommandStatus& status);
 void addMcpCommand(CLI::App& app, CommandStatus& status);
 void addSessionCommand(CLI::App& app, CommandStatus& status);
 void addToolSchemaCommand(CLI::App& app, CommandStatus& status);
-
-/// The rules of every MCP call, from the server's options (`agentrun mcp` and `agentrun tool-schema`
-/// describe the same tool from them).
-run::AdmissionRules admissionRules(const model::RunSpec& defaults, const run::Ceilings& ceilings);
 
 } // namespace agentrun::cli

@@ -1,12 +1,15 @@
 #include "args.h"
 #include "commands.h"
 #include "limitflags.h"
+#include "mcpservice.h"
+#include "restrules.h"
+#include "rundefaults.h"
 
 #include "sandboxtools.h"
 #include "stdiotransport.h"
 
 #include "agentrun/history/historystore.h"
-#include "agentrun/safety/policy.h"
+#include "agentrun/run/executorconfig.h"
 
 #include <algorithm>
 #include <csignal>
@@ -23,10 +26,11 @@ namespace {
 
 constexpr const char* McpDescription =
     R"(Model Context Protocol server over stdio, for agents that start it themselves (a desktop client's
-configuration names the command `agentrun mcp`). It offers two tools: run_python (a run in the sandbox,
-with its output, status, exit code and the findings of blocked code) and check_python (the static check
-alone). It speaks MCP revision 2026-07-28 and the initialize handshake of 2024-11-05 to 2025-11-25;
-docs/agents.md has the set-up and the tools.
+configuration names the command `agentrun mcp`). Its tools: run_python (a run in the sandbox, with its
+output, status, exit code, figures and the findings of blocked code), check_python (the static check
+alone) and session_start, session_restart, session_close, session_list (state kept between runs). It
+speaks MCP revision 2026-07-28 and the initialize handshake of 2024-11-05 to 2025-11-25; docs/agents.md
+has the set-up and the tools. `agentrun serve` offers the same tools over Streamable HTTP at /mcp.
 
 The run defaults apply to every call; a call may set its own limits within the ceilings, and only
 packages of the --allow whitelist. Messages go to stdout, diagnostics to stderr. It stops when stdin
@@ -34,36 +38,11 @@ closes, or on SIGINT/SIGTERM, cancelling the runs in flight (no container is lef
 
 struct McpOptions
 {
-    LimitFlags limits;
-    CeilingFlags ceilings;
+    RunDefaultFlags defaults;
     std::optional<std::string> maxConcurrent;
-    std::optional<std::string> policy;
-    std::vector<std::string> allow;
-    std::optional<std::string> image;
     bool noHistory = false;
     std::optional<std::string> historyFile;
 };
-
-} // namespace
-
-/// The rules of every call, from the server's options: as `serve` builds them.
-run::AdmissionRules admissionRules(const model::RunSpec& defaults, const run::Ceilings& ceilings)
-{
-    run::AdmissionRules rules;
-    rules.ceilings = ceilings;
-    rules.networkAllowed = defaults.limits.network != "none";
-    rules.allow = defaults.allow;
-    if (std::ranges::find(rules.policies, defaults.policy) == rules.policies.end()) {
-        rules.policies.push_back(defaults.policy);
-    }
-    if (defaults.limits.runtime == "runsc") {
-        rules.runtimes = {"runsc"};
-    }
-    rules.skipCheckAllowed = false;
-    return rules;
-}
-
-namespace {
 
 /// Writes one message line to stdout; false once the client stopped reading.
 bool writeLine(const std::string& line)
@@ -86,9 +65,8 @@ bool writeLine(const std::string& line)
 int runMcp(const McpOptions& options)
 {
     mcp::SandboxConfig config;
-    model::RunSpec& defaults = config.defaults;
     run::Ceilings ceilings = run::Ceilings::forHost();
-    if (!applyLimitFlags(options.limits, defaults.limits) || !applyCeilingFlags(options.ceilings, ceilings)) {
+    if (!applyRunDefaultFlags(options.defaults, config.defaults, ceilings)) {
         return 2;
     }
     int maxConcurrent = 2;
@@ -101,24 +79,11 @@ int runMcp(const McpOptions& options)
         }
         maxConcurrent = static_cast<int>(number);
     }
-    if (options.policy) {
-        defaults.policy = *options.policy;
-    }
-    if (auto loaded = safety::Policy::load(defaults.policy); !loaded) {
-        return usageError(loaded.error().message);
-    }
-    defaults.allow = options.allow;
-    if (!fitDefaultsToCeilings(defaults.limits, options.limits, ceilings)) {
-        return 2;
-    }
-    config.rules = admissionRules(defaults, ceilings);
+    config.rules = serverRules(config.defaults, ceilings);
 
-    run::ExecutorConfig executorConfig;
-    if (const char* image = std::getenv("AGENTRUN_IMAGE")) {
-        executorConfig.image = image;
-    }
-    if (options.image) {
-        executorConfig.image = *options.image;
+    run::ExecutorConfig executorConfig = run::configFromEnvironment();
+    if (options.defaults.image) {
+        executorConfig.image = *options.defaults.image;
     }
     executorConfig.poolSize = 1; // one warm container: removed in well under the 2 s clients wait at exit
     auto owner = std::make_unique<run::Executor>(executorConfig);
@@ -143,21 +108,8 @@ int runMcp(const McpOptions& options)
     }
 
     mcp::SandboxTools tools(std::move(config), executor);
-    tools.onFinished = [&history](const model::RunSpec& request, const model::RunResult& result) {
-        std::cerr << "agentrun mcp: run " << result.runId << ": " << model::toString(result.status)
-                  << " after " << static_cast<long long>(result.durations.totalMs) << " ms" << std::endl;
-        if (history && result.status != model::Status::InvalidRequest) {
-            if (auto recorded = history->record(request, result, request.policy, "mcp"); !recorded) {
-                std::cerr << "agentrun mcp: warning: " << recorded.error().message << "\n";
-            }
-        }
-    };
-    mcp::ServerOptions serverOptions;
-    serverOptions.version = AGENTRUN_VERSION_STRING;
-    serverOptions.maxConcurrentCalls = maxConcurrent;
-    serverOptions.instructions =
-        "Runs Python code in a hardened sandbox (run_python) and checks code without running it "
-        "(check_python). Print what you want to see; each call starts from a clean sandbox.";
+    tools.onFinished = mcpRunRecorder(history ? &*history : nullptr, "agentrun mcp");
+    const mcp::ServerOptions serverOptions = mcpServerOptions(maxConcurrent);
 
     // Signals are taken by one thread with sigwait and turned into a byte on a pipe the reader polls.
     sigset_t signals;
@@ -201,28 +153,14 @@ void addMcpCommand(CLI::App& app, CommandStatus& status)
 {
     auto options = std::make_shared<McpOptions>();
     CLI::App& command =
-        addCommand(app, "mcp", "MCP server over stdio (tools run_python and check_python)", McpDescription);
+        addCommand(app, "mcp", "MCP server over stdio (run_python, check_python, sessions)", McpDescription);
     addValue(command, "--max-concurrent", options->maxConcurrent,
              "runs at once, 1..64 (default 2); more get a tool error saying to retry", "N");
     command.add_flag("--no-history", options->noHistory, "do not record runs");
     addValue(command, "--history-file", options->historyFile,
              "history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)", "FILE");
-    const std::string defaults = "Run defaults";
-    addLimitFlags(command, options->limits);
-    for (CLI::Option* option :
-         command.get_options([](const CLI::Option* o) { return o->get_group() == "Limits"; })) {
-        option->group(defaults);
-    }
-    addValue(command, "--policy", options->policy,
-             "standard | strict | agentrun-compat | FILE (default standard)", "P")
-        ->group(defaults);
-    addRepeated(command, "--allow", options->allow,
-                "whitelist a distribution (repeatable); a call's dependencies must be within it", "PKG")
-        ->group(defaults);
-    addValue(command, "--image", options->image,
-             "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)", "REF")
-        ->group(defaults);
-    addCeilingFlags(command, options->ceilings);
+    addRunDefaultFlags(command, options->defaults,
+                       "whitelist a distribution (repeatable); a call's dependencies must be within it", true);
     command.callback([options, &status] { status.value = runMcp(*options); });
 }
 

@@ -1,4 +1,5 @@
 #include "restcontext.h"
+#include "restrules.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -23,30 +24,10 @@ run::ExecutorConfig executorConfig(const ServeConfig& config)
 /// Output above which a finished run's freed buffers are returned to the system.
 constexpr std::size_t TrimAfterOutput = 1u << 20;
 
-run::AdmissionRules admissionRules(const ServeConfig& config)
-{
-    run::AdmissionRules rules;
-    rules.ceilings = config.ceilings;
-    rules.networkAllowed = config.defaults.limits.network != "none";
-    rules.allow = config.defaults.allow;
-    // The presets, plus the operator's own policies (a file given to serve --policy / --compat-policy).
-    for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {
-        if (std::ranges::find(rules.policies, policy) == rules.policies.end()) {
-            rules.policies.push_back(policy);
-        }
-    }
-    // A server started on gVisor keeps every run on it; runc servers also accept runsc (stronger).
-    if (config.defaults.limits.runtime == "runsc") {
-        rules.runtimes = {"runsc"};
-    }
-    rules.skipCheckAllowed = false; // no REST field skips the check, and no profile may either
-    return rules;
-}
-
 } // namespace
 
 RestContext::RestContext(ServeConfig serveConfig)
-    : config(std::move(serveConfig)), rules(admissionRules(config)), executor(executorConfig(config)),
+    : config(std::move(serveConfig)), rules(serverRules(config.defaults, config.ceilings, config.compatPolicy)), executor(executorConfig(config)),
       runs(config.maxConcurrent, config.recentRunBytes), blockedRuns(config.blockedPerMinute)
 {
     if (!config.recordHistory) {

@@ -184,7 +184,7 @@ void RestServer::installMiddleware()
             const bool any = std::ranges::find(c.allowOrigins, "*") != c.allowOrigins.end();
             res.set_header("Access-Control-Allow-Origin", any ? "*" : req.get_header_value("Origin"));
             res.set_header("Vary", "Origin");
-            res.set_header("Access-Control-Expose-Headers", RunIdHeader);
+            res.set_header("Access-Control-Expose-Headers", std::string(RunIdHeader) + ", Mcp-Session-Id");
         }
         if (!allowed) {
             GatedServer::closeAfterResponse(res);
@@ -200,7 +200,10 @@ void RestServer::installMiddleware()
             res.set_header("Allow", "GET, POST, DELETE, OPTIONS");
             if (listed) {
                 res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-                res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
+                // The MCP endpoint's request headers, for a browser client of /mcp on an allowed origin.
+                res.set_header("Access-Control-Allow-Headers",
+                               "Authorization, Content-Type, Last-Event-ID, Mcp-Session-Id, MCP-Protocol-Version, "
+                               "Mcp-Method, Mcp-Name");
                 res.set_header("Access-Control-Max-Age", "600");
             }
             res.status = 204;
@@ -317,6 +320,9 @@ void RestServer::shutdown()
     RestContext& context = *m_context;
     if (context.stopping.exchange(true)) {
         return;
+    }
+    if (m_onShutdown) {
+        m_onShutdown();
     }
     const int active = context.runs.active();
     context.runs.cancelAll();

@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace agentrun::cli {
@@ -32,6 +33,9 @@ public:
     void shutdown();
 
     RestContext& context() { return *m_context; }
+    /// Called first by shutdown(), before runs are cancelled and waited for: routes added from outside
+    /// (serve's /mcp) stop their calls here.
+    void onShutdown(std::function<void()> stop) { m_onShutdown = std::move(stop); }
     /// The server without its socket: GatedServer::serveBytes runs requests in-process (the fuzzer).
     GatedServer& http() { return m_server; }
 
@@ -44,6 +48,7 @@ private:
     std::unique_ptr<RestContext> m_context;
     GatedServer m_server;
     std::atomic<bool> m_serving{false};
+    std::function<void()> m_onShutdown;
 };
 
 } // namespace agentrun::cli

@@ -3,6 +3,8 @@
 #include "commands.h"
 #include "resthttp.h"
 #include "restserver.h"
+#include "mcphttp.h"
+#include "rundefaults.h"
 
 #include "agentrun/run/executorconfig.h"
 #include "agentrun/safety/policy.h"
@@ -26,8 +28,10 @@ namespace {
 
 constexpr const char* ServeDescription =
     R"(REST server: the AgentRun-compatible POST /v1/run/ and GET /v1/health/, and the native /v2 API (full
-results, Server-Sent Events, check, history). GET /openapi.json describes every endpoint; docs/rest.md
-has examples. Every run is recorded in the history (agentrun history).
+results, Server-Sent Events, check, history, sessions). GET /openapi.json describes every endpoint;
+docs/rest.md has examples. Every run is recorded in the history (agentrun history). /mcp serves the MCP
+tools of `agentrun mcp` over Streamable HTTP, under the same token, origin and bind rules and within the
+same --max-concurrent (docs/agents.md).
 
 The run defaults apply to every request; a /v2 request may set its own limits within the ceilings:
 the most one request may ask for, in its own limits or through a saved profile. Above one it gets 422
@@ -39,8 +43,7 @@ SIGINT or SIGTERM stop it gracefully: no new runs, running ones cancelled, no co
 /// What `agentrun serve` was given, as typed.
 struct ServeOptions
 {
-    LimitFlags limits;
-    CeilingFlags ceilings;
+    RunDefaultFlags defaults;
     std::string listen = "127.0.0.1:8000";
     std::optional<std::string> tokenFile;
     std::optional<std::string> maxConcurrent;
@@ -56,11 +59,8 @@ struct ServeOptions
     std::optional<std::string> sessionIdle;
     std::optional<std::string> sessionLifetime;
     std::optional<std::string> maxBlockedPerMinute;
-    std::optional<std::string> policy;
-    std::vector<std::string> allow;
     std::optional<std::string> wheelhouse;
     std::optional<std::string> indexUrl;
-    std::optional<std::string> image;
 };
 
 /// `text`, when given, as a whole number within [low, high] (checked before the conversion); false and
@@ -146,8 +146,7 @@ int serve(const ServeOptions& options)
     config.maxConcurrent = 4;
     config.image = run::configFromEnvironment().image;
     const std::string& listen = options.listen;
-    model::Limits& limits = config.defaults.limits;
-    if (!applyLimitFlags(options.limits, limits) || !applyCeilingFlags(options.ceilings, config.ceilings)) {
+    if (!applyRunDefaultFlags(options.defaults, config.defaults, config.ceilings)) {
         return 2;
     }
     if (!wholeNumber(options.maxConcurrent, "--max-concurrent", 1, 256, config.maxConcurrent) ||
@@ -202,13 +201,9 @@ int serve(const ServeOptions& options)
     if (options.historyFile) {
         config.historyFile = *options.historyFile;
     }
-    if (options.policy) {
-        config.defaults.policy = *options.policy;
+    if (options.defaults.image) {
+        config.image = *options.defaults.image;
     }
-    if (options.image) {
-        config.image = *options.image;
-    }
-    config.defaults.allow = options.allow;
     // Where the whitelisted packages come from, for every run that asks for one: the operator's choice,
     // never a client's (a REST body cannot name a host folder or an index).
     if (options.wheelhouse) {
@@ -223,13 +218,8 @@ int serve(const ServeOptions& options)
     if (options.indexUrl) {
         config.defaults.indexUrl = *options.indexUrl;
     }
-    if (!fitDefaultsToCeilings(limits, options.limits, config.ceilings)) {
-        return 2;
-    }
-    for (const auto& policy : {config.defaults.policy, config.compatPolicy}) {
-        if (auto loaded = safety::Policy::load(policy); !loaded) {
-            return usageError(loaded.error().message);
-        }
+    if (auto loaded = safety::Policy::load(config.compatPolicy); !loaded) {
+        return usageError(loaded.error().message);
     }
     if (!parseListen(listen, config.host, config.port)) {
         return usageError("--listen needs HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000 (got " + listen + ")");
@@ -265,6 +255,10 @@ int serve(const ServeOptions& options)
         config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
     auto owner = std::make_unique<RestServer>(std::move(config));
     RestServer& server = *owner;
+    // MCP over Streamable HTTP beside REST: same executor, rules, history, run slots and front door.
+    auto mcp = std::make_unique<McpHttpRoute>(server.context());
+    mcp->install(server.http());
+    server.onShutdown([route = mcp.get()] { route->shutdown(); });
     auto port = server.bind();
     if (!port) {
         std::cerr << "agentrun: " << port.error().message << "\n";
@@ -296,6 +290,7 @@ int serve(const ServeOptions& options)
     server.serve();
     pthread_kill(signalWaiter.native_handle(), SIGUSR1); // ends the waiter when serve() ended on its own
     signalWaiter.join();
+    mcp.reset();   // its tools use the server's executor
     owner.reset(); // the executor removes its warm containers here
     std::cerr << "agentrun: stopped" << std::endl;
     return 0;
@@ -307,7 +302,7 @@ void addServeCommand(CLI::App& app, CommandStatus& status)
 {
     auto options = std::make_shared<ServeOptions>();
     CLI::App& command =
-        addCommand(app, "serve", "REST server (AgentRun-compatible /v1/run/ and /v2)", ServeDescription);
+        addCommand(app, "serve", "REST server (AgentRun-compatible /v1/run/, /v2) and MCP at /mcp", ServeDescription);
     addValue(command, "--listen", options->listen,
              "address to listen on (default 127.0.0.1:8000; port 0 picks a free one). A non-loopback address "
              "needs --token-file",
@@ -354,32 +349,16 @@ void addServeCommand(CLI::App& app, CommandStatus& status)
              "history per minute (default 60; 0: no limit); beyond it 429 with Retry-After. Every loopback "
              "address counts as one client",
              "N");
-    const std::string defaults = "Run defaults";
-    addLimitFlags(command, options->limits);
-    for (CLI::Option* option :
-         command.get_options([](const CLI::Option* o) { return o->get_group() == "Limits"; })) {
-        option->group(defaults);
-    }
-    addValue(command, "--policy", options->policy,
-             "standard | strict | agentrun-compat | FILE (default standard)", "P")
-        ->group(defaults);
-    addRepeated(command, "--allow", options->allow,
-                "whitelist a distribution (repeatable); a request's dependencies, and a profile's whitelist, "
-                "must be within it",
-                "PKG")
-        ->group(defaults);
+    addRunDefaultFlags(command, options->defaults,
+                       "whitelist a distribution (repeatable); a request's dependencies, and a profile's "
+                       "whitelist, must be within it",
+                       true);
     addValue(command, "--wheelhouse", options->wheelhouse,
              "install whitelisted packages offline from this folder of wheels", "DIR")
-        ->group(defaults);
+        ->group("Run defaults");
     addValue(command, "--index-url", options->indexUrl,
              "install whitelisted packages from this package index (network for the install only)", "URL")
-        ->group(defaults);
-    addValue(command, "--image", options->image,
-             "sandbox image (default agentrun-sandbox:latest or "
-             "$AGENTRUN_IMAGE)",
-             "REF")
-        ->group(defaults);
-    addCeilingFlags(command, options->ceilings);
+        ->group("Run defaults");
     command.callback([options, &status] { status.value = serve(*options); });
 }
 

@@ -1,10 +1,10 @@
 #include "args.h"
 #include "commands.h"
 #include "limitflags.h"
+#include "restrules.h"
+#include "rundefaults.h"
 
 #include "sandboxtools.h"
-
-#include "agentrun/safety/policy.h"
 
 #include <iostream>
 #include <memory>
@@ -26,10 +26,7 @@ container engine is not needed.)";
 struct ToolSchemaOptions
 {
     std::string format;
-    LimitFlags limits;
-    CeilingFlags ceilings;
-    std::optional<std::string> policy;
-    std::vector<std::string> allow;
+    RunDefaultFlags defaults;
 };
 
 int printToolSchema(const ToolSchemaOptions& options)
@@ -38,22 +35,11 @@ int printToolSchema(const ToolSchemaOptions& options)
         return usageError("--format must be openai or anthropic, not \"" + options.format + "\"");
     }
     mcp::SandboxConfig config;
-    model::RunSpec& defaults = config.defaults;
     run::Ceilings ceilings = run::Ceilings::forHost();
-    if (!applyLimitFlags(options.limits, defaults.limits) || !applyCeilingFlags(options.ceilings, ceilings)) {
+    if (!applyRunDefaultFlags(options.defaults, config.defaults, ceilings)) {
         return 2;
     }
-    if (options.policy) {
-        defaults.policy = *options.policy;
-    }
-    if (auto loaded = safety::Policy::load(defaults.policy); !loaded) {
-        return usageError(loaded.error().message);
-    }
-    defaults.allow = options.allow;
-    if (!fitDefaultsToCeilings(defaults.limits, options.limits, ceilings)) {
-        return 2;
-    }
-    config.rules = admissionRules(defaults, ceilings);
+    config.rules = serverRules(config.defaults, ceilings);
 
     // The tool list of the MCP server is the one declaration of the tool; its executor is never asked to
     // run anything here (no pool: nothing touches the engine).
@@ -99,19 +85,8 @@ void addToolSchemaCommand(CLI::App& app, CommandStatus& status)
     addValue(command, "--format", options->format, "openai | anthropic: the shape of the tool definition",
              "F")
         ->required();
-    const std::string defaults = "Run defaults";
-    addLimitFlags(command, options->limits);
-    for (CLI::Option* option :
-         command.get_options([](const CLI::Option* o) { return o->get_group() == "Limits"; })) {
-        option->group(defaults);
-    }
-    addValue(command, "--policy", options->policy,
-             "standard | strict | agentrun-compat | FILE (default standard)", "P")
-        ->group(defaults);
-    addRepeated(command, "--allow", options->allow,
-                "whitelist a distribution (repeatable): the packages the description names", "PKG")
-        ->group(defaults);
-    addCeilingFlags(command, options->ceilings);
+    addRunDefaultFlags(command, options->defaults,
+                       "whitelist a distribution (repeatable): the packages the description names", false);
     command.callback([options, &status] { status.value = printToolSchema(*options); });
 }
 

@@ -35,11 +35,17 @@ std::vector<std::string> handshakeRevisions()
 struct Server::Call
 {
     run::CancelToken cancel;
+    std::shared_ptr<void> slot; ///< ServerOptions::callSlot's, released when the call ends
     bool cancelled = false; ///< by the client: no response and no further progress goes out
     std::thread thread;
 };
 
 Server::Server(ToolBox& tools, ServerOptions options, std::function<void(const std::string&)> send)
+    : Server(tools, std::move(options),
+             std::function<void(const Outgoing&)>([send = std::move(send)](const Outgoing& out) { send(out.line); }))
+{}
+
+Server::Server(ToolBox& tools, ServerOptions options, std::function<void(const Outgoing&)> send)
     : m_tools(tools), m_options(std::move(options)), m_send(std::move(send))
 {}
 
@@ -48,11 +54,14 @@ Server::~Server()
     shutdown();
 }
 
-void Server::send(const nlohmann::json& message)
+void Server::send(const nlohmann::json& message, const nlohmann::json& about)
 {
-    const std::string line = serialize(message);
+    Outgoing out;
+    out.line = serialize(message);
+    out.final = message.contains("id");
+    out.about = out.final ? message["id"] : about;
     std::lock_guard lock(m_sendMutex); // lock order: m_mutex (when held) before m_sendMutex
-    m_send(line);
+    m_send(out);
 }
 
 nlohmann::json Server::capabilities() const
@@ -81,7 +90,11 @@ void Server::handleLine(std::string_view line)
         send(errorResponse(refusal->id, refusal->error));
         return;
     }
-    const Message& message = std::get<Message>(parsed);
+    handleMessage(std::get<Message>(parsed));
+}
+
+void Server::handleMessage(const Message& message)
+{
     switch (message.kind) {
     case Message::Kind::Request:
         handleRequest(message);
@@ -111,9 +124,14 @@ void Server::handleNotification(const Message& message)
     if (id == message.params.end()) {
         return;
     }
+    cancel(*id);
+}
+
+void Server::cancel(const nlohmann::json& id)
+{
     // Unknown or finished requests are ignored, as the specification allows (the race is normal).
     std::lock_guard lock(m_mutex);
-    if (auto call = m_calls.find(serialize(*id)); call != m_calls.end()) {
+    if (auto call = m_calls.find(serialize(id)); call != m_calls.end()) {
         call->second->cancelled = true;
         call->second->cancel.cancel();
     }
@@ -250,17 +268,22 @@ void Server::startToolCall(const Message& message, const nlohmann::json& meta, b
             InvalidRequest, "Request id " + shown(message.id) + " is already in use by a call in progress.",
             nullptr});
     }
-    if (static_cast<int>(m_calls.size()) >= m_options.maxConcurrentCalls) {
-        nlohmann::json busy = {
-            {"content",
-             {{{"type", "text"},
-               {"text", "The server is busy: it runs at most " +
-                            std::to_string(m_options.maxConcurrentCalls) +
-                            " tool calls at once. Retry when one of yours has finished."}}}},
-            {"isError", true}};
+    std::shared_ptr<void> slot;
+    if (static_cast<int>(m_calls.size()) < m_options.maxConcurrentCalls && m_options.callSlot) {
+        slot = m_options.callSlot();
+    }
+    if (static_cast<int>(m_calls.size()) >= m_options.maxConcurrentCalls || (m_options.callSlot && !slot)) {
+        const std::string why =
+            static_cast<int>(m_calls.size()) >= m_options.maxConcurrentCalls
+                ? "The server is busy: it runs at most " + std::to_string(m_options.maxConcurrentCalls) +
+                      " tool calls at once. Retry when one of yours has finished."
+                : std::string("The server is busy: every run slot is taken (its REST and MCP clients share "
+                              "them). Retry in a moment.");
+        nlohmann::json busy = {{"content", {{{"type", "text"}, {"text", why}}}}, {"isError", true}};
         return send(resultResponse(message.id, finish(std::move(busy), modern)));
     }
     auto call = std::make_shared<Call>();
+    call->slot = std::move(slot);
     m_calls.emplace(key, call);
     call->thread = std::thread(
         [this, call, key, id = message.id, tool, arguments = std::move(arguments), progressToken, modern] {
@@ -274,8 +297,9 @@ void Server::startToolCall(const Message& message, const nlohmann::json& meta, b
                     std::lock_guard guard(m_mutex);
                     if (!call->cancelled) {
                         send(notification(
-                            "notifications/progress",
-                            {{"progressToken", progressToken}, {"progress", ++sent}, {"message", text}}));
+                                 "notifications/progress",
+                                 {{"progressToken", progressToken}, {"progress", ++sent}, {"message", text}}),
+                             id);
                     }
                 }};
             nlohmann::json result = m_tools.call(tool, arguments, context);
@@ -284,6 +308,7 @@ void Server::startToolCall(const Message& message, const nlohmann::json& meta, b
                 send(resultResponse(id, finish(std::move(result), modern)));
             }
             m_finished.push_back(std::move(call->thread)); // joined by the next call or by shutdown
+            call->slot.reset();
             m_calls.erase(key);
             m_idle.notify_all();
         });

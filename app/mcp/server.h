@@ -54,6 +54,19 @@ struct ServerOptions
     std::string version;
     std::string instructions;   ///< for the model: what the server is for
     int maxConcurrentCalls = 4; ///< tools/call in flight; more get a tool error saying to retry
+    /// A slot shared with other servers (the HTTP transport's servers and the REST runs share one
+    /// budget): held until the call ends; null when none is free, and the call gets the busy tool error.
+    /// Unset: only maxConcurrentCalls counts.
+    std::function<std::shared_ptr<void>()> callSlot;
+};
+
+/// A message the server sends, with the request it belongs to: what a transport that answers each
+/// request on its own stream (Streamable HTTP) needs to route it.
+struct Outgoing
+{
+    std::string line;  ///< the message, one line without its newline
+    nlohmann::json about; ///< the id of the request it answers or reports on; null: none
+    bool final = false;   ///< the request's response: nothing more comes for it
 };
 
 class Server
@@ -61,6 +74,8 @@ class Server
 public:
     /// `send` gets each outgoing message as one line without its newline; calls are serialised.
     Server(ToolBox& tools, ServerOptions options, std::function<void(const std::string&)> send);
+    /// The same, with the request each message belongs to.
+    Server(ToolBox& tools, ServerOptions options, std::function<void(const Outgoing&)> send);
     /// Cancels every call in flight and waits for them.
     ~Server();
     Server(const Server&) = delete;
@@ -69,6 +84,11 @@ public:
     /// One line as read (without its newline). Requests other than tools/call are answered before it
     /// returns; a tools/call runs on a thread of its own and answers when done.
     void handleLine(std::string_view line);
+    /// A message the transport has parsed already (parseMessage): as handleLine.
+    void handleMessage(const Message& message);
+    /// Cancels the call of request `id` as notifications/cancelled does: no answer goes out for it.
+    /// Unknown or finished ids are ignored.
+    void cancel(const nlohmann::json& id);
     /// The transport dropped a line longer than it reads: answers with an Invalid Request error.
     void lineTooLong(std::size_t limit);
     /// Cancels every call in flight (the client went away, or a signal) and waits until all ended.
@@ -78,7 +98,8 @@ public:
 
 private:
     struct Call;
-    void send(const nlohmann::json& message);
+    /// Sends `message`; a response (it has an "id") is final for that id, anything else is about `about`.
+    void send(const nlohmann::json& message, const nlohmann::json& about = nullptr);
     void handleRequest(const Message& message);
     void handleNotification(const Message& message);
     void startToolCall(const Message& message, const nlohmann::json& meta, bool modern);
@@ -88,7 +109,7 @@ private:
 
     ToolBox& m_tools;
     const ServerOptions m_options;
-    std::function<void(const std::string&)> m_send;
+    std::function<void(const Outgoing&)> m_send;
     std::mutex m_sendMutex;
 
     mutable std::mutex m_mutex;

@@ -1,5 +1,6 @@
 // The MCP protocol layer in-process, without a process or an engine: framing, hostile input, both eras of
 // the lifecycle, dispatch, progress and cancellation. A fake tool box stands in for the sandbox.
+#include "faketools.h"
 #include "server.h"
 #include "stdiotransport.h"
 
@@ -14,34 +15,6 @@ using namespace agentrun;
 using nlohmann::json;
 
 namespace {
-
-/// "echo" answers its arguments; "wait" reports progress, then waits until cancelled (or 60 s).
-class FakeTools : public mcp::ToolBox
-{
-public:
-    json list() const override
-    {
-        return json::array({{{"name", "echo"}, {"inputSchema", {{"type", "object"}}}},
-                            {{"name", "wait"}, {"inputSchema", {{"type", "object"}}}}});
-    }
-    bool has(std::string_view name) const override { return name == "echo" || name == "wait"; }
-    json call(const std::string& name, const json& arguments, mcp::ToolContext& context) override
-    {
-        if (name == "echo") {
-            return {{"content", json::array({{{"type", "text"}, {"text", arguments.dump()}}})}};
-        }
-        context.progress("waiting");
-        started = true;
-        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (!context.cancel.cancelled() && std::chrono::steady_clock::now() < end) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        sawCancel = context.cancel.cancelled();
-        return {{"content", json::array({{{"type", "text"}, {"text", "done"}}})}};
-    }
-    std::atomic<bool> started{false};
-    std::atomic<bool> sawCancel{false};
-};
 
 /// A server whose output lines are collected.
 struct Harness
@@ -121,7 +94,7 @@ struct Harness
         }
     }
 
-    FakeTools tools;
+    mcp::test::FakeTools tools;
     std::mutex mutex;
     int brokenLines = 0;
     std::vector<json> lines;
