@@ -183,6 +183,35 @@ try {
     assert.match(text(after), /still here/);
   });
 
+  if (!process.env.AGENTRUN_NO_DATASCIENCE) {
+    await step('a figure over stdio: a server on the data-science image returns PNG image content', async () => {
+      const figures = new Client({ name: 'agentrun-e2e-figures', version: '1.0.0' });
+      const onImage = new StdioClientTransport({
+        command: agentrun,
+        args: ['mcp', '--no-history', '--image', process.env.AGENTRUN_DATASCIENCE_IMAGE || 'agentrun-sandbox:datascience'],
+        env,
+        stderr: 'pipe',
+      });
+      onImage.stderr.on('data', (chunk) => process.stderr.write(`[agentrun mcp, figures] ${chunk}`));
+      await figures.connect(onImage);
+      try {
+        const result = await figures.callTool({
+          name: 'run_python',
+          arguments: { code: 'import matplotlib.pyplot as plt\nplt.figure(figsize=(3, 2), dpi=40)\nplt.plot([1, 2])\nplt.show()' },
+        }, undefined, { timeout: RunTimeoutMs });
+        assert.equal(result.isError, false, text(result));
+        const images = result.content.filter((c) => c.type === 'image');
+        assert.equal(images.length, 1);
+        assert.equal(images[0].mimeType, 'image/png');
+        const png = Buffer.from(images[0].data, 'base64');
+        assert.equal(png.readUInt32BE(16), 120); // IHDR width: 3 in × 40 dpi
+        assert.equal(png.readUInt32BE(20), 80);
+      } finally {
+        await figures.close();
+      }
+    });
+  }
+
   await step('close: the server exits when its stdin closes, and its runs are in the history', async () => {
     await client.close(); // closes the server's stdin; SIGTERM after 2 s, SIGKILL after 4 s
     // Its last words come after its warm container was removed: a killed server never says them.

@@ -1,6 +1,6 @@
 # Test set-up of mcp.client: the pinned MCP client into DEST with `npm ci` (versions and sha512 checksums
 # from package-lock.json; the lock file carries no registry address, so npm's configured registry is used),
-# then the test script beside it, where Node.js resolves its imports from DEST/node_modules.
+# then the test scripts beside it, where Node.js resolves its imports from DEST/node_modules.
 # Usage: cmake -DSOURCE=<this folder> -DDEST=<build folder> -DNPM=<npm> -P install.cmake
 file(MAKE_DIRECTORY "${DEST}")
 file(SHA256 "${SOURCE}/package-lock.json" lock_hash)
@@ -19,3 +19,4 @@ if(NOT EXISTS "${stamp}")
     file(TOUCH "${stamp}")
 endif()
 configure_file("${SOURCE}/client.test.mjs" "${DEST}/client.test.mjs" COPYONLY)
+configure_file("${SOURCE}/http.test.mjs" "${DEST}/http.test.mjs" COPYONLY)
