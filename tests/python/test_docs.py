@@ -1,6 +1,6 @@
 """docs/agents.md is true: every Python example runs against the test server and prints what the page says
-it prints (the ```text block after "Prints:"), and the desktop client configuration starts an
-`agentrun mcp` that answers tools/list."""
+it prints (the ```text block after "Prints:"), the desktop client configuration starts an
+`agentrun mcp` that answers tools/list, and the HTTP one reaches serve's /mcp with its headers."""
 
 import json
 import os
@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import unittest
+import urllib.parse
+import urllib.request
 
 PAGE = os.path.join(os.environ["AGENTRUN_SOURCE_DIR"], "docs", "agents.md")
 CLI = os.environ["AGENTRUN_CLI"]
@@ -48,7 +50,8 @@ class DocsTest(unittest.TestCase):
                 self.assertEqual(done.stdout, expected)
 
     def test_desktop_configuration(self):
-        configs = [json.loads(code) for language, code, _ in blocks() if language == "json" and "mcpServers" in code]
+        configs = [json.loads(code) for language, code, _ in blocks()
+                   if language == "json" and "mcpServers" in code and '"command"' in code]
         self.assertEqual(len(configs), 1)
         server = configs[0]["mcpServers"]["agentrun"]
         self.assertEqual(server["command"], "agentrun")
@@ -71,6 +74,25 @@ class DocsTest(unittest.TestCase):
         self.assertIn("run_python", names)
         run = next(t for t in answers[2]["result"]["tools"] if t["name"] == "run_python")
         self.assertIn("numpy", run["description"])  # the configuration's --allow reached the server
+
+    def test_http_configuration(self):
+        """The `url` configuration: its path is the test server's MCP endpoint, its header carries the token."""
+        configs = [json.loads(code) for language, code, _ in blocks()
+                   if language == "json" and "mcpServers" in code and '"url"' in code]
+        self.assertEqual(len(configs), 1)
+        server = configs[0]["mcpServers"]["agentrun"]
+        path = urllib.parse.urlparse(server["url"]).path
+        self.assertEqual(path, "/mcp")
+        headers = {k: v.replace("<the token>", os.environ["AGENTRUN_TOKEN"]) for k, v in server["headers"].items()}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                           "clientInfo": {"name": "docs", "version": "1"}}}
+        request = urllib.request.Request(os.environ["AGENTRUN_URL"].rstrip("/") + path, data=json.dumps(body).encode(),
+                                         headers={**headers, "Content-Type": "application/json",
+                                                  "Accept": "application/json, text/event-stream"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            self.assertRegex(answer.headers["Mcp-Session-Id"], "^[0-9a-f]{32}$")
+            self.assertEqual(json.load(answer)["result"]["serverInfo"]["name"], "agentrun")
 
 
 if __name__ == "__main__":
