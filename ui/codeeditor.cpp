@@ -6,6 +6,10 @@
 
 #include "editortext.h"
 
+#include <QAction>
+#include <QKeyEvent>
+#include <QKeySequence>
+
 namespace agentrun::ui {
 
 using agentrun::safety::Finding;
@@ -181,14 +185,56 @@ void CodeEditor::showFindingTip(int position, int x, int y)
         QToolTip::showText(viewport()->mapToGlobal(QPoint(x, y)), describe(*f), this);
 }
 
+namespace {
+
+/// Whether `action`'s shortcut would fire with `focus` focused: window-wide ones always; those of a
+/// widget (and its children) when `focus` is in that widget.
+bool shortcutReaches(const QAction& action, const QWidget* focus)
+{
+    if (action.shortcutContext() == Qt::WindowShortcut || action.shortcutContext() == Qt::ApplicationShortcut)
+        return true;
+    for (const QObject* owner : action.associatedObjects()) {
+        const auto* widget = qobject_cast<const QWidget*>(owner);
+        if (widget && (widget == focus ||
+                       (action.shortcutContext() == Qt::WidgetWithChildrenShortcut && widget->isAncestorOf(focus))))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+bool CodeEditor::event(QEvent* event)
+{
+    if (event->type() == QEvent::ShortcutOverride) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        const QKeySequence pressed(key->keyCombination());
+        const QWidget* top = window();
+        for (const QAction* action : top->findChildren<QAction*>()) {
+            if (!action->isEnabled() || !shortcutReaches(*action, this))
+                continue;
+            for (const QKeySequence& shortcut : action->shortcuts()) {
+                if (shortcut.matches(pressed) == QKeySequence::ExactMatch) {
+                    event->ignore(); // not ours: the window's shortcut runs
+                    return false;
+                }
+            }
+        }
+    }
+    return QsciScintilla::event(event);
+}
+
 QByteArray CodeEditor::fromMimeData(const QMimeData* source, bool& rectangular) const
 {
     if (source && source->hasText() && !source->hasUrls()) {
-        const QString text = source->text();
-        const QString code = stripMarkdownFence(text);
-        if (code != text) {
+        const PastedCode pasted = extractPastedCode(source->text());
+        if (pasted.fenced) {
+            // fromMimeData is const in QScintilla's interface; the signal changes nothing of the editor.
+            Q_EMIT const_cast<CodeEditor*>(this)->pasteFiltered(pasted.summary());
+        }
+        if (pasted.code != source->text()) {
             rectangular = false;
-            return code.toUtf8();
+            return pasted.code.toUtf8();
         }
     }
     return QsciScintilla::fromMimeData(source, rectangular);

@@ -55,7 +55,15 @@ public:
     /// Document position of a 0-based line and 0-based code-point column, clamped to the line.
     int positionOf(int line, int codePointColumn) const;
 
+Q_SIGNALS:
+    /// A paste kept only the Python blocks of a chat answer: what it kept and left out, for the status bar.
+    void pasteFiltered(const QString& summary);
+
 protected:
+    /// Lets the window's shortcuts through: QScintilla claims every key of its own key map (Ctrl+T swaps
+    /// lines, Esc cancels, …) before the window sees it, so a key that an enabled action of the window
+    /// has is not taken here.
+    bool event(QEvent* event) override;
     QByteArray fromMimeData(const QMimeData* source, bool& rectangular) const override;
 
 private:

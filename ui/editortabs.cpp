@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QSaveFile>
 #include <QStringDecoder>
 
@@ -23,7 +24,19 @@ EditorTabs::EditorTabs(QWidget* parent) : QTabWidget(parent)
     setDocumentMode(true);
     setTabsClosable(true);
     setMovable(true);
-    connect(this, &QTabWidget::tabCloseRequested, this, &EditorTabs::closeTab);
+    connect(this, &QTabWidget::tabCloseRequested, this, &EditorTabs::requestClose);
+    askBeforeClose = [this](const QStringList& titles) {
+        const QString text = titles.size() == 1
+                                 ? tr("“%1” has changes that are not saved.").arg(titles.front())
+                                 : tr("%n snippets have changes that are not saved: %1.", nullptr, int(titles.size()))
+                                       .arg(titles.join(QStringLiteral(", ")));
+        const auto answer = QMessageBox::warning(this, tr("Unsaved code"), text + u' ' + tr("Save them first?"),
+                                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                                 QMessageBox::Save);
+        return answer == QMessageBox::Save      ? CloseAnswer::Save
+               : answer == QMessageBox::Discard ? CloseAnswer::Discard
+                                                : CloseAnswer::Cancel;
+    };
     connect(this, &QTabWidget::currentChanged, this,
             [this] { Q_EMIT currentEditorChanged(currentEditor()); });
 }
@@ -45,6 +58,7 @@ CodeEditor* EditorTabs::newTab(const QString& title, const QString& text)
     editor->setModified(false);
     editor->setProperty(TitleProperty, title.isEmpty() ? tr("Untitled %1").arg(++m_untitled) : title);
     connect(editor, &CodeEditor::modificationChanged, this, [this, editor] { updateTitle(editor); });
+    connect(editor, &CodeEditor::pasteFiltered, this, &EditorTabs::pasteFiltered);
     connect(editor, &CodeEditor::textChanged, this, [this, editor] {
         if (editor == currentEditor())
             Q_EMIT currentTextChanged();
@@ -123,6 +137,69 @@ void EditorTabs::closeTab(int index)
     w->deleteLater();
     if (count() == 0)
         newTab();
+}
+
+bool EditorTabs::unsaved(int index) const
+{
+    const CodeEditor* editor = editorAt(index);
+    return editor && editor->isModified() && !editor->text().trimmed().isEmpty();
+}
+
+bool EditorTabs::save(const QList<int>& indexes)
+{
+    bool allSaved = true;
+    for (int index : indexes) {
+        if (saveTab) {
+            setCurrentIndex(index);
+            saveTab(index);
+        }
+        allSaved = allSaved && !unsaved(index);
+    }
+    return allSaved;
+}
+
+bool EditorTabs::requestClose(int index)
+{
+    if (!widget(index))
+        return false;
+    if (unsaved(index) && askBeforeClose) {
+        const QString title = widget(index)->property(TitleProperty).toString();
+        switch (askBeforeClose({title})) {
+        case CloseAnswer::Cancel:
+            return false;
+        case CloseAnswer::Save:
+            if (!save({index}))
+                return false;
+            break;
+        case CloseAnswer::Discard:
+            break;
+        }
+    }
+    closeTab(index);
+    return true;
+}
+
+bool EditorTabs::requestCloseAll()
+{
+    QList<int> indexes;
+    QStringList titles;
+    for (int i = 0; i < count(); ++i) {
+        if (unsaved(i)) {
+            indexes << i;
+            titles << widget(i)->property(TitleProperty).toString();
+        }
+    }
+    if (indexes.isEmpty() || !askBeforeClose)
+        return true;
+    switch (askBeforeClose(titles)) {
+    case CloseAnswer::Cancel:
+        return false;
+    case CloseAnswer::Save:
+        return save(indexes);
+    case CloseAnswer::Discard:
+        return true;
+    }
+    return false;
 }
 
 void EditorTabs::updateTitle(CodeEditor* editor)

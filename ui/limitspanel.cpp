@@ -270,6 +270,33 @@ QWidget* LimitsPanel::fieldFor(const QString& code) const
     return fields.value(code);
 }
 
+void LimitsPanel::markReached(const QString& field)
+{
+    if (QWidget* before = reachedField()) {
+        before->setProperty("reached", false);
+        if (!before->property("invalid").toBool())
+            before->setStyleSheet(QString());
+        before->setToolTip(QString());
+    }
+    QWidget* now = field.isEmpty() ? nullptr : fieldFor(QStringLiteral("limits.") + field);
+    if (!now)
+        return;
+    now->setProperty("reached", true);
+    if (!now->property("invalid").toBool())
+        now->setStyleSheet(QStringLiteral("border: 2px solid #8a5a00;"));
+    now->setToolTip(tr("The last run reached this limit and was ended by it. Raise it if the code needs more."));
+}
+
+QWidget* LimitsPanel::reachedField() const
+{
+    for (QWidget* w : {static_cast<QWidget*>(m_timeout), static_cast<QWidget*>(m_memory),
+                       static_cast<QWidget*>(m_output)}) {
+        if (w->property("reached").toBool())
+            return w;
+    }
+    return nullptr;
+}
+
 void LimitsPanel::showError(const QString& code, const QString& message)
 {
     for (QWidget* w :

@@ -41,6 +41,11 @@ public:
     /// shown are returned (empty: the panel now says exactly `limits`).
     QStringList setLimits(const agentrun::model::Limits& limits);
 
+    /// Marks the field of the limit the last run reached ("memory", "timeout", "output_limit"), with a
+    /// tooltip saying so; empty clears the mark. The field under the mark is `reachedField()`.
+    void markReached(const QString& field);
+    QWidget* reachedField() const;
+
 Q_SIGNALS:
     void changed();
 

@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "outcome.h"
 
 #include "agentrun/errorcodes.h"
 
@@ -151,6 +152,9 @@ void MainWindow::createActions()
     QAction* newTab = file->addAction(tr("&New Snippet"), this, [this] { m_tabs->newTab(); });
     newTab->setShortcut(QKeySequence::AddTab);
     m_files = new SnippetFiles(*m_tabs, m_settings, this);
+    m_tabs->saveTab = [this](int) { m_files->saveFile(false); }; // the current tab, made so by EditorTabs
+    connect(m_tabs, &EditorTabs::pasteFiltered, this,
+            [this](const QString& summary) { statusBar()->showMessage(summary, 10000); });
     QAction* open = file->addAction(tr("&Open…"), m_files, &SnippetFiles::openFile);
     open->setShortcut(QKeySequence::Open);
     QMenu* recent = file->addMenu(tr("Open &Recent"));
@@ -161,11 +165,12 @@ void MainWindow::createActions()
     QAction* saveAs = file->addAction(tr("Save &As…"), m_files, [this] { m_files->saveFile(true); });
     saveAs->setShortcut(QKeySequence::SaveAs);
     QAction* closeTab =
-        file->addAction(tr("&Close Snippet"), this, [this] { m_tabs->closeTab(m_tabs->currentIndex()); });
-    closeTab->setShortcut(QKeySequence::Close);
+        file->addAction(tr("&Close Snippet"), this, [this] { m_tabs->requestClose(m_tabs->currentIndex()); });
+    // Ctrl+W everywhere (the platform's Close is Ctrl+F4 on some), and Ctrl+F4 too.
+    closeTab->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_W), QKeySequence(Qt::CTRL | Qt::Key_F4)});
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     m_runAction =
@@ -378,6 +383,10 @@ void MainWindow::restoreLayout()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!m_tabs->requestCloseAll()) {
+        event->ignore(); // the user kept the window for unsaved code
+        return;
+    }
     m_settings.setValue(Settings::Key::WindowGeometry, saveGeometry());
     m_settings.setValue(Settings::Key::WindowState, saveState());
     m_settings.sync();
@@ -489,6 +498,11 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
         console->appendStage(
             tr("— check overridden (%1 policy), reason: %2").arg(m_policyPanel->label(), reason));
     m_resourcePanel->startRun(built.spec->limits.memoryBytes);
+    m_runLimits = built.spec->limits;
+    m_runEditor = editor;
+    m_limitsPanel->markReached({});
+    if (editor)
+        m_tabs->setTabIcon(m_tabs->indexOf(editor), QIcon());
     agentrun::history::RecordContext context;
     context.policy = m_policyPanel->label().toStdString();
     m_sessions->beginRun(editor, piece->firstLine, built.spec->limits);
@@ -525,9 +539,22 @@ void MainWindow::onRunningChanged(bool running)
 
 void MainWindow::onFinished(const RunResult& result)
 {
-    m_consolePanel->console()->appendStage(u"— " + summaryLine(result));
-    m_runStatusLabel->setText(summaryLine(result));
+    const Outcome outcome = describeOutcome(result, m_runLimits);
+    OutputConsole* console = m_consolePanel->console();
+    console->appendOutcome(u"— " + outcome.line, outcome.tone);
+    for (const QString& hint : outcome.hints)
+        console->appendOutcome(u"— " + hint, Outcome::Tone::Warning);
+    m_runStatusLabel->setText(outcome.line);
+    m_runStatusLabel->setToolTip(outcome.line);
     m_runStatusLabel->setProperty("status", statusName(result.status));
+    m_runStatusLabel->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(outcome.tone).name()));
+    m_limitsPanel->markReached(outcome.limitField);
+    if (!outcome.limitField.isEmpty()) {
+        m_limitsDock->show();
+        m_limitsDock->raise();
+    }
+    if (m_runEditor)
+        m_tabs->setTabIcon(m_tabs->indexOf(m_runEditor), toneIcon(outcome.tone));
     m_resourcePanel->finishRun(result);
     showMappedFrames(m_sessions->finishRun(result));
     if (result.status == Status::EngineError)

@@ -111,6 +111,17 @@ void OutputConsole::appendStage(const QString& text)
         m_flushTimer.start(FlushIntervalMs);
 }
 
+void OutputConsole::appendOutcome(const QString& text, Outcome::Tone tone)
+{
+    Item item{-1, {}, text, {}};
+    item.kind = tone == Outcome::Tone::Good      ? CellStyle::Kind::Success
+                : tone == Outcome::Tone::Warning ? CellStyle::Kind::Warning
+                                                 : CellStyle::Kind::Failure;
+    m_pending.push_back(std::move(item));
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start(FlushIntervalMs);
+}
+
 void OutputConsole::appendFigure(const QImage& image)
 {
     Item item;
@@ -185,7 +196,7 @@ void OutputConsole::flushSlice()
             continue;
         }
         if (item.channel < 0) {
-            m_decoder.addLine(item.line, CellStyle::Kind::Stage);
+            m_decoder.addLine(item.line, item.kind);
             m_pending.pop_front();
             continue;
         }
@@ -348,8 +359,20 @@ QTextCharFormat OutputConsole::format(const CellStyle& style)
         break;
     case CellStyle::Kind::Stage:
     case CellStyle::Kind::Notice:
-        fg = QColor(0x80, 0x80, 0x80);
+        fg = QColor(0x5f, 0x5f, 0x5f); // 6.4:1 on white (WCAG AA asks 4.5:1)
         f.setFontItalic(true);
+        break;
+    case CellStyle::Kind::Success:
+        fg = toneColor(Outcome::Tone::Good);
+        f.setFontWeight(QFont::DemiBold);
+        break;
+    case CellStyle::Kind::Warning:
+        fg = toneColor(Outcome::Tone::Warning);
+        f.setFontWeight(QFont::DemiBold);
+        break;
+    case CellStyle::Kind::Failure:
+        fg = toneColor(Outcome::Tone::Bad);
+        f.setFontWeight(QFont::Bold);
         break;
     }
     if (style.fg)

@@ -12,6 +12,7 @@
 #include <QTextObjectInterface>
 #include <QTimer>
 
+#include "outcome.h"
 #include "terminaldecoder.h"
 
 namespace agentrun::ui {
@@ -52,6 +53,8 @@ public:
     void appendOutput(agentrun::model::Stream stream, const QByteArray& bytes);
     /// A runner line ("— finished: ok, …"), shown apart from program output, in order with it.
     void appendStage(const QString& text);
+    /// A line saying how a run ended (or a hint about it), in the tone's colour (outcome.h).
+    void appendOutcome(const QString& text, Outcome::Tone tone);
     /// A figure, on its own line, in order with the output and stage lines queued before it.
     void appendFigure(const QImage& image);
     void clearConsole();
@@ -94,6 +97,7 @@ private:
         QByteArray bytes;
         QString line;
         QImage image;
+        CellStyle::Kind kind = CellStyle::Kind::Stage; ///< of a runner line
     };
 
     void insertFigure(const QImage& image);

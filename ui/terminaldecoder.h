@@ -20,6 +20,9 @@ struct CellStyle
         Inert,  ///< a control sequence or invisible character, shown escaped instead of obeyed
         Stage,  ///< a line from the runner, set apart from the program's output
         Notice, ///< the console saying something about itself (lines cut, output skipped)
+        Success, ///< how a run ended: ok
+        Warning, ///< how a run ended: blocked, cancelled; or a hint about the output
+        Failure, ///< how a run ended: failed, or a limit ended it
     };
     Kind kind = Kind::Stdout;
     bool bold = false;

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void utf8Index();
     void fence_data();
     void fence();
+    void pasteSummary();
     void pasteStripsFence();
     void findingsOnNonAsciiLine();
     void findingsModel();
@@ -109,6 +110,26 @@ void TestLiveCheck::fence_data()
         << QStringLiteral("```bash\nls\n```") << QStringLiteral("```bash\nls\n```");
     QTest::newRow("backticks in code")
         << QStringLiteral("```python\ns = '```'\n```") << QStringLiteral("s = '```'\n");
+    // Issue 23: a bash block's closing fence was read as the opening of another block.
+    QTest::newRow("bash block before two python blocks")
+        << QStringLiteral("Install:\n```bash\npip install x\n```\nThen:\n```python\na = 1\n```\nand\n"
+                          "```python\nprint(a)\n```\n")
+        << QStringLiteral("a = 1\n\nprint(a)\n");
+    QTest::newRow("untagged kept when no block is python")
+        << QStringLiteral("```\nx = 1\n```\n```json\n{}\n```") << QStringLiteral("x = 1\n");
+    QTest::newRow("tagged python wins over untagged")
+        << QStringLiteral("```\n$ python run.py\n```\n```py\nx = 1\n```") << QStringLiteral("x = 1\n");
+    QTest::newRow("a longer fence holds a shorter one")
+        << QStringLiteral("````python\ndoc = \"\"\"\n```\n\"\"\"\n````") << QStringLiteral("doc = \"\"\"\n```\n\"\"\"\n");
+    QTest::newRow("tildes") << QStringLiteral("~~~python\nx = 2\n~~~") << QStringLiteral("x = 2\n");
+    QTest::newRow("unclosed fence runs to the end")
+        << QStringLiteral("Here:\n```python\nx = 3\nprint(x)") << QStringLiteral("x = 3\nprint(x)\n");
+    QTest::newRow("pycon keeps the prompts' code")
+        << QStringLiteral("```pycon\n>>> x = 2\n>>> for i in range(x):\n...     print(i)\n0\n1\n```")
+        << QStringLiteral("x = 2\nfor i in range(x):\n    print(i)\n");
+    QTest::newRow("indented fence")
+        << QStringLiteral("1. Run:\n   ```python\n   x = 4\n   ```") << QStringLiteral("x = 4\n");
+    QTest::newRow("crlf") << QStringLiteral("```python\r\nx = 5\r\n```\r\n") << QStringLiteral("x = 5\n");
 }
 
 void TestLiveCheck::fence()
@@ -116,6 +137,18 @@ void TestLiveCheck::fence()
     QFETCH(QString, pasted);
     QFETCH(QString, expected);
     QCOMPARE(ui::stripMarkdownFence(pasted), expected);
+}
+
+void TestLiveCheck::pasteSummary()
+{
+    QCOMPARE(ui::extractPastedCode(QStringLiteral("print(1)")).summary(), QString());
+    QCOMPARE(ui::extractPastedCode(QStringLiteral("```python\nx\n```")).summary(),
+             QStringLiteral("Pasted 1 Python block without the text around them."));
+    QCOMPARE(ui::extractPastedCode(QStringLiteral("```bash\nls\n```")).summary(),
+             QStringLiteral("No Python block in the pasted text: pasted as it is."));
+    QCOMPARE(ui::extractPastedCode(QStringLiteral("```sh\na\n```\n```sh\nb\n```\n```json\n{}\n```\n```py\nx\n```"))
+                 .summary(),
+             QStringLiteral("Pasted 1 Python block; left out 1 json block, 2 sh blocks and the text around them."));
 }
 
 void TestLiveCheck::pasteStripsFence()
