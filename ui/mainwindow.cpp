@@ -79,6 +79,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
 
     connect(m_controller, &RunController::runningChanged, this, &MainWindow::onRunningChanged);
     connect(m_controller, &RunController::resourceSample, m_resourcePanel, &ResourcePanel::addSample);
+    connect(m_resourcePanel, &ResourcePanel::memoryLimitChosen, this, &MainWindow::setMemoryLimit);
     connect(m_controller, &RunController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &RunController::outputArrived, m_consolePanel->console(),
             &OutputConsole::appendOutput);
@@ -497,7 +498,7 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     if (skipCheck)
         console->appendStage(
             tr("— check overridden (%1 policy), reason: %2").arg(m_policyPanel->label(), reason));
-    m_resourcePanel->startRun(built.spec->limits.memoryBytes);
+    m_resourcePanel->startRun(built.spec->limits);
     m_runLimits = built.spec->limits;
     m_runEditor = editor;
     m_limitsPanel->markReached({});
@@ -517,6 +518,25 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
                              ? tr("— opening a session for this tab")
                              : tr("— in session %1, editor line %2").arg(id.left(8)).arg(piece->firstLine));
     return m_controller->startInSession(std::move(*built.spec), std::move(context));
+}
+
+void MainWindow::setMemoryLimit(qint64 bytes)
+{
+    auto limits = m_limitsPanel->limits();
+    if (!limits) {
+        statusBar()->showMessage(tr("The limits panel has an invalid field: %1")
+                                     .arg(QString::fromStdString(limits.error().message)),
+                                 10000);
+        return;
+    }
+    const bool noSwap = limits->memorySwapBytes == limits->memoryBytes;
+    limits->memoryBytes = bytes;
+    if (noSwap || limits->memorySwapBytes < bytes)
+        limits->memorySwapBytes = bytes;
+    limits->tmpfsBytes = qMin<qint64>(limits->tmpfsBytes, bytes / 2);
+    agentrun::model::fitTmpfsToMemory(*limits);
+    m_limitsPanel->setLimits(*limits);
+    statusBar()->showMessage(tr("Memory limit set to %1 for the next run").arg(sizeLabel(bytes)), 10000);
 }
 
 void MainWindow::stopRun()

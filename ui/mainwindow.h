@@ -102,6 +102,9 @@ public:
     bool runAnyway();
     void stopRun();
     void openPath(const QString& path);
+    /// Sets the memory limit of the next runs (the Resources panel's Apply and Undo); swap follows it when
+    /// it had no swap of its own, /tmp is kept within half of it.
+    void setMemoryLimit(qint64 bytes);
 
     /// The run the panels describe, or why none can start (`inLimits`: a limit is out of range).
     struct SpecOrProblem

@@ -3,7 +3,9 @@
 #include <QChart>
 #include <QChartView>
 #include <QLabel>
+#include <QHBoxLayout>
 #include <QLineSeries>
+#include <QPushButton>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -33,9 +35,23 @@ ResourcePanel::ResourcePanel(QWidget* parent) : QWidget(parent)
     m_limit->setPen(limitPen);
     m_cpu = new QLineSeries(chart);
     m_cpu->setName(tr("CPU (%)"));
+    m_cpuLimit = new QLineSeries(chart);
+    m_cpuLimit->setName(tr("CPU limit"));
+    QPen cpuLimitPen(QColor(0xc0, 0x60, 0x00));
+    cpuLimitPen.setStyle(Qt::DotLine);
+    cpuLimitPen.setWidth(2);
+    m_cpuLimit->setPen(cpuLimitPen);
+    m_timeout = new QLineSeries(chart);
+    m_timeout->setName(tr("Timeout"));
+    QPen timeoutPen(QColor(0x40, 0x40, 0x40));
+    timeoutPen.setStyle(Qt::DashDotLine);
+    timeoutPen.setWidth(2);
+    m_timeout->setPen(timeoutPen);
     chart->addSeries(m_memory);
     chart->addSeries(m_limit);
     chart->addSeries(m_cpu);
+    chart->addSeries(m_cpuLimit);
+    chart->addSeries(m_timeout);
 
     m_time = new QValueAxis(chart);
     m_time->setTitleText(tr("seconds"));
@@ -49,12 +65,14 @@ ResourcePanel::ResourcePanel(QWidget* parent) : QWidget(parent)
     chart->addAxis(m_time, Qt::AlignBottom);
     chart->addAxis(m_memoryAxis, Qt::AlignLeft);
     chart->addAxis(m_cpuAxis, Qt::AlignRight);
-    for (QLineSeries* s : {m_memory, m_limit}) {
+    for (QLineSeries* s : {m_memory, m_limit, m_timeout}) {
         s->attachAxis(m_time);
         s->attachAxis(m_memoryAxis);
     }
-    m_cpu->attachAxis(m_time);
-    m_cpu->attachAxis(m_cpuAxis);
+    for (QLineSeries* s : {m_cpu, m_cpuLimit}) {
+        s->attachAxis(m_time);
+        s->attachAxis(m_cpuAxis);
+    }
 
     auto* view = new QChartView(chart, this);
     view->setObjectName(QStringLiteral("resourceChart"));
@@ -66,11 +84,35 @@ ResourcePanel::ResourcePanel(QWidget* parent) : QWidget(parent)
     m_summary->setWordWrap(true);
     m_summary->setContentsMargins(6, 3, 6, 3);
 
+    m_apply = new QPushButton(this);
+    m_apply->setObjectName(QStringLiteral("applySuggestionButton"));
+    m_apply->hide();
+    connect(m_apply, &QPushButton::clicked, this, &ResourcePanel::applySuggestion);
+    m_undo = new QPushButton(tr("Undo"), this);
+    m_undo->setObjectName(QStringLiteral("undoSuggestionButton"));
+    m_undo->hide();
+    connect(m_undo, &QPushButton::clicked, this, &ResourcePanel::undoSuggestion);
+    auto* buttons = new QHBoxLayout;
+    buttons->setContentsMargins(6, 0, 6, 3);
+    buttons->addWidget(m_apply);
+    buttons->addWidget(m_undo);
+    buttons->addStretch(1);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(view, 1);
     layout->addWidget(m_summary);
+    layout->addLayout(buttons);
     startRun(0);
+}
+
+void ResourcePanel::startRun(const agentrun::model::Limits& limits)
+{
+    startRun(limits.memoryBytes);
+    m_cpuLimitPercent = limits.cpus * 100.0;
+    m_cpuLimit->append(0, m_cpuLimitPercent);
+    m_cpuLimit->append(1, m_cpuLimitPercent);
+    updateAxes();
 }
 
 void ResourcePanel::startRun(qint64 memoryLimitBytes)
@@ -78,6 +120,13 @@ void ResourcePanel::startRun(qint64 memoryLimitBytes)
     m_memory->clear();
     m_cpu->clear();
     m_limit->clear();
+    m_cpuLimit->clear();
+    m_timeout->clear();
+    m_samples = 0;
+    m_cpuLimitPercent = 0;
+    m_suggestion = 0;
+    m_apply->hide();
+    m_undo->hide();
     m_limitBytes = memoryLimitBytes;
     m_peakBytes = 0;
     m_peakCpu = 0;
@@ -97,35 +146,101 @@ void ResourcePanel::addSample(const agentrun::run::ResourceSample& s)
     m_lastSeconds = qMax(m_lastSeconds, s.elapsedSeconds);
     m_peakBytes = qMax(m_peakBytes, s.memoryBytes);
     m_peakCpu = qMax(m_peakCpu, s.cpuPercent);
+    ++m_samples;
     m_memory->append(s.elapsedSeconds, double(s.memoryBytes) / MiB);
     m_cpu->append(s.elapsedSeconds, s.cpuPercent);
-    if (m_limitBytes > 0)
-        m_limit->replace(1, QPointF(qMax(1.0, m_lastSeconds), double(m_limitBytes) / MiB));
+    stretchLimitLines();
     updateAxes();
+}
+
+void ResourcePanel::stretchLimitLines()
+{
+    const double end = qMax(1.0, m_lastSeconds);
+    if (m_limit->count() == 2)
+        m_limit->replace(1, QPointF(end, double(m_limitBytes) / MiB));
+    if (m_cpuLimit->count() == 2)
+        m_cpuLimit->replace(1, QPointF(end, m_cpuLimitPercent));
 }
 
 void ResourcePanel::finishRun(const agentrun::model::RunResult& result)
 {
+    using agentrun::model::Status;
     const qint64 peak = qMax(m_peakBytes, result.peakMemoryBytes);
+    const double runSeconds = result.durations.runMs / 1000.0;
+    // The final peak is always on the chart, at the run's end: a run that died between two samples (an
+    // out-of-memory kill) still shows how high it went.
+    if (peak > 0 && runSeconds > 0) {
+        m_lastSeconds = qMax(m_lastSeconds, runSeconds);
+        m_memory->append(m_lastSeconds, double(peak) / MiB);
+        m_peakBytes = peak;
+        stretchLimitLines();
+    }
+    if (result.status == Status::Timeout && m_lastSeconds > 0) {
+        const double top = qMax(double(m_limitBytes), double(m_peakBytes)) / MiB * 1.1;
+        m_timeout->append(m_lastSeconds, 0);
+        m_timeout->append(m_lastSeconds, qMax(16.0, top));
+    }
+    updateAxes();
     if (peak <= 0 || m_limitBytes <= 0) {
         m_summary->setText(tr("Finished: %1 (no memory samples)").arg(statusName(result.status)));
         return;
     }
     const int percent = int(100.0 * double(peak) / double(m_limitBytes) + 0.5);
-    QString text = tr("Peaked at %1 of %2 (%3%)").arg(sizeLabel(peak), sizeLabel(m_limitBytes)).arg(percent);
+    QString text = m_samples < CurveSamples
+                       ? tr("Too short for a curve (%1): peaked at %2 of %3 (%4%)")
+                             .arg(durationLabel(result.durations.runMs), sizeLabel(peak), sizeLabel(m_limitBytes))
+                             .arg(percent)
+                       : tr("Peaked at %1 of %2 (%3%)").arg(sizeLabel(peak), sizeLabel(m_limitBytes)).arg(percent);
     if (m_peakCpu > 0)
         text += tr(", CPU up to %1%").arg(qRound(m_peakCpu));
-    const qint64 suggested = suggestedLimit(peak);
-    if (result.status == agentrun::model::Status::OutOfMemory)
+    if (result.cpuSeconds > 0 && runSeconds > 0) {
+        const int busy = qRound(100.0 * result.cpuSeconds / runSeconds);
+        text += tr("; CPU time %1 in %2 wall (%3% of one CPU)")
+                    .arg(durationLabel(result.cpuSeconds * 1000), durationLabel(result.durations.runMs))
+                    .arg(busy);
+        if (m_cpuLimitPercent > 0 && busy >= int(m_cpuLimitPercent * 0.9))
+            text += tr(", held at its CPU limit of %1").arg(m_cpuLimitPercent / 100.0, 0, 'g', 3);
+    }
+    // What to change: raise a limit the run reached or nearly reached, lower one it barely used.
+    if (result.status == Status::OutOfMemory) {
+        m_suggestion = qMax(suggestedLimit(peak), m_limitBytes * 2);
         text += tr(" — out of memory: raise the limit above %1").arg(sizeLabel(m_limitBytes));
-    else if (suggested < m_limitBytes / 2 || suggested > m_limitBytes)
-        text += tr(" — suggested limit: %1").arg(sizeLabel(suggested));
+    } else if (peak > m_limitBytes * 8 / 10 || peak < m_limitBytes / 4) {
+        m_suggestion = suggestedLimit(peak);
+        text += tr(" — suggested limit: %1").arg(sizeLabel(m_suggestion));
+    } else {
+        text += tr(" — the limit fits");
+    }
+    if (m_suggestion == m_limitBytes)
+        m_suggestion = 0;
+    if (m_suggestion > 0) {
+        m_apply->setText(tr("Apply %1").arg(sizeLabel(m_suggestion)));
+        m_apply->show();
+    }
     m_summary->setText(text);
+}
+
+void ResourcePanel::applySuggestion()
+{
+    if (m_suggestion <= 0)
+        return;
+    m_beforeApply = m_limitBytes;
+    m_apply->hide();
+    m_undo->setText(tr("Undo (back to %1)").arg(sizeLabel(m_beforeApply)));
+    m_undo->show();
+    Q_EMIT memoryLimitChosen(m_suggestion);
+}
+
+void ResourcePanel::undoSuggestion()
+{
+    m_undo->hide();
+    m_apply->show();
+    Q_EMIT memoryLimitChosen(m_beforeApply);
 }
 
 int ResourcePanel::sampleCount() const
 {
-    return int(m_memory->count());
+    return m_samples;
 }
 
 QString ResourcePanel::summary() const
@@ -145,7 +260,7 @@ void ResourcePanel::updateAxes()
     m_time->setRange(0, qMax(1.0, m_lastSeconds));
     const double top = qMax(double(m_limitBytes), double(m_peakBytes)) / MiB;
     m_memoryAxis->setRange(0, qMax(16.0, top * 1.1));
-    m_cpuAxis->setRange(0, qMax(100.0, m_peakCpu * 1.1));
+    m_cpuAxis->setRange(0, qMax(100.0, qMax(m_peakCpu, m_cpuLimitPercent) * 1.1));
 }
 
 } // namespace agentrun::ui

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QSignalSpy>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -183,6 +184,12 @@ private Q_SLOTS:
             last = last.previous();
         QVERIFY(last.isValid());
         QCOMPARE(last.begin().fragment().charFormat().foreground().color(), ui::toneColor(Tone::Bad));
+
+        // The Resources panel offers a limit that fits; Apply sets it in the Limits panel for the next run.
+        auto* apply = window.findChild<QPushButton*>(QStringLiteral("applySuggestionButton"));
+        QVERIFY(apply && !apply->isHidden());
+        apply->click();
+        QCOMPARE(limitsPanel->limits()->memoryBytes, 128ll << 20);
 
         // The next run clears the mark.
         editor->setText(QStringLiteral("print('fine')\n"));

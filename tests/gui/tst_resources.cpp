@@ -5,6 +5,10 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QChart>
+#include <QChartView>
+#include <QLineSeries>
+#include <QPushButton>
 #include <QTest>
 
 #include "codeeditor.h"
@@ -27,6 +31,9 @@ private Q_SLOTS:
     void suggestedLimit_data();
     void suggestedLimit();
     void realRunFeedsChart();
+    void shortRunsAreSummedUpInWords();
+    void eachLimitHasItsLine();
+    void aFittingLimitIsLeftAlone();
 };
 
 void TestResources::initTestCase()
@@ -102,8 +109,108 @@ void TestResources::realRunFeedsChart()
              qPrintable(window.resourcePanel()->summary()));
     qInfo("resource samples during a 2 s run: %lld, peak %s", qint64(samples.size()),
           qPrintable(ui::sizeLabel(result.peakMemoryBytes)));
-    QVERIFY(samples.size() >= 1);
+    // One-shot answers every 200 ms (the engine's stream answered once a second): a 2 s run has a curve.
+    QVERIFY2(samples.size() >= ui::ResourcePanel::CurveSamples, qPrintable(QString::number(samples.size())));
     QCOMPARE(window.resourcePanel()->sampleCount(), int(samples.size()));
+}
+
+namespace {
+
+QLineSeries* seriesNamed(ui::ResourcePanel& panel, const QString& name)
+{
+    for (QAbstractSeries* series : panel.findChild<QChartView*>()->chart()->series())
+        if (series->name() == name)
+            return qobject_cast<QLineSeries*>(series);
+    return nullptr;
+}
+
+} // namespace
+
+void TestResources::shortRunsAreSummedUpInWords()
+{
+    ui::ResourcePanel panel;
+    model::Limits limits;
+    limits.memoryBytes = 256ll << 20;
+    panel.startRun(limits);
+    run::ResourceSample s;
+    s.elapsedSeconds = 0.35;
+    s.memoryBytes = 120ll << 20;
+    s.memoryLimitBytes = limits.memoryBytes;
+    panel.addSample(s);
+    model::RunResult result;
+    result.status = model::Status::OutOfMemory;
+    result.peakMemoryBytes = 256ll << 20;
+    result.durations.runMs = 816;
+    result.cpuSeconds = 0.408;
+    panel.finishRun(result);
+    const QString summary = panel.summary();
+    QVERIFY2(summary.startsWith(QStringLiteral("Too short for a curve (816 ms): peaked at 256.0 MiB of 256.0 MiB (100%)")),
+             qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("CPU time 408 ms in 816 ms wall (50% of one CPU)")), qPrintable(summary));
+    // The final peak is on the chart even though no sample saw it.
+    QLineSeries* memory = seriesNamed(panel, QStringLiteral("Memory (MiB)"));
+    QVERIFY(memory);
+    QCOMPARE(memory->count(), 2);
+    QCOMPARE(memory->at(1), QPointF(0.816, 256.0));
+    // Out of memory: the suggestion doubles the limit, one click applies it, one undoes it.
+    QCOMPARE(panel.suggestion(), 512ll << 20);
+    QSignalSpy chosen(&panel, &ui::ResourcePanel::memoryLimitChosen);
+    auto* apply = panel.findChild<QPushButton*>(QStringLiteral("applySuggestionButton"));
+    QVERIFY(apply && !apply->isHidden());
+    QCOMPARE(apply->text(), QStringLiteral("Apply 512.0 MiB"));
+    apply->click();
+    auto* undo = panel.findChild<QPushButton*>(QStringLiteral("undoSuggestionButton"));
+    QVERIFY(undo && !undo->isHidden());
+    undo->click();
+    QCOMPARE(chosen.size(), 2);
+    QCOMPARE(chosen.at(0).at(0).toLongLong(), 512ll << 20);
+    QCOMPARE(chosen.at(1).at(0).toLongLong(), 256ll << 20);
+}
+
+void TestResources::eachLimitHasItsLine()
+{
+    ui::ResourcePanel panel;
+    model::Limits limits;
+    limits.cpus = 0.5;
+    limits.timeoutSeconds = 2;
+    panel.startRun(limits);
+    for (int i = 1; i <= 8; ++i) {
+        run::ResourceSample s;
+        s.elapsedSeconds = i * 0.25;
+        s.memoryBytes = 20ll << 20;
+        s.memoryLimitBytes = limits.memoryBytes;
+        s.cpuPercent = 50;
+        panel.addSample(s);
+    }
+    QLineSeries* cpuLimit = seriesNamed(panel, QStringLiteral("CPU limit"));
+    QVERIFY(cpuLimit);
+    QCOMPARE(cpuLimit->at(0).y(), 50.0);
+    QCOMPARE(cpuLimit->at(1), QPointF(2.0, 50.0));
+    model::RunResult result;
+    result.status = model::Status::Timeout;
+    result.peakMemoryBytes = 20ll << 20;
+    result.durations.runMs = 2000;
+    result.cpuSeconds = 1.0;
+    panel.finishRun(result);
+    QLineSeries* timeout = seriesNamed(panel, QStringLiteral("Timeout"));
+    QVERIFY(timeout);
+    QCOMPARE(timeout->count(), 2);
+    QCOMPARE(timeout->at(0).x(), 2.0);
+    QVERIFY2(panel.summary().contains(QStringLiteral("held at its CPU limit of 0.5")), qPrintable(panel.summary()));
+}
+
+void TestResources::aFittingLimitIsLeftAlone()
+{
+    ui::ResourcePanel panel;
+    panel.startRun(100ll << 20);
+    model::RunResult result;
+    result.status = model::Status::Ok;
+    result.peakMemoryBytes = 60ll << 20; // 60 %: neither close to the limit nor far below it
+    result.durations.runMs = 300;
+    panel.finishRun(result);
+    QCOMPARE(panel.suggestion(), 0);
+    QVERIFY(panel.summary().contains(QStringLiteral("the limit fits")));
+    QVERIFY(panel.findChild<QPushButton*>(QStringLiteral("applySuggestionButton"))->isHidden());
 }
 
 QTEST_MAIN(TestResources)

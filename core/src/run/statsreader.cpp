@@ -1,5 +1,7 @@
 #include "run/statsreader.h"
 
+#include "run/cgroupstats.h"
+
 #include "agentrun/jsonfield.h"
 #include "agentrun/run/statssample.h"
 
@@ -33,29 +35,50 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t memoryLimit = limits.memoryBytes;
     m_thread = std::thread([&client, shared = m_shared, id = std::move(containerId), start, memoryLimit] {
-        {
+        const auto wait = [&](std::chrono::milliseconds delay) {
             std::unique_lock lock(shared->mutex);
-            if (shared->stopped.wait_for(lock, StartDelay, [&] { return shared->stop.load(); })) {
-                return; // the run ended first: no stream at all
-            }
+            return shared->stopped.wait_for(lock, delay, [&] { return shared->stop.load(); });
+        };
+        if (wait(StartDelay)) {
+            return; // the run ended first: nothing asked at all
         }
+        // Reports a sample unless the run ended; false when it did.
+        const auto report = [&](ResourceSample sample) {
+            sample.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            sample.memoryLimitBytes = memoryLimit;
+            std::lock_guard lock(shared->mutex);
+            if (shared->stop.load() || !shared->observer) {
+                return false;
+            }
+            if (sample.memoryBytes > 0) {
+                shared->observer->resources(sample);
+            }
+            return true;
+        };
+        if (const auto cgroup = CgroupStats::find(id)) {
+            // An engine on this machine: its cgroup files, every SampleInterval. The CPU share is the delta
+            // of CPU time over wall time between two readings.
+            double lastCpu = 0;
+            auto lastAt = start;
+            while (const auto reading = cgroup->read()) {
+                const auto now = std::chrono::steady_clock::now();
+                ResourceSample sample;
+                sample.memoryBytes = reading->memoryBytes;
+                sample.pids = reading->pids;
+                const double wall = std::chrono::duration<double, std::nano>(now - lastAt).count();
+                sample.cpuPercent =
+                    wall > 0 && reading->cpuNanoseconds >= lastCpu ? (reading->cpuNanoseconds - lastCpu) / wall * 100.0 : 0.0;
+                lastCpu = reading->cpuNanoseconds;
+                lastAt = now;
+                if (!report(sample) || wait(SampleInterval)) {
+                    return;
+                }
+            }
+            return; // the cgroup is gone: so is the container
+        }
+        // Elsewhere (a remote engine): the engine's stats stream, once a second.
         client.streamStats(
-            id,
-            [&](const nlohmann::json& stats) {
-                ResourceSample sample = statsSample(stats);
-                sample.elapsedSeconds =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                sample.memoryLimitBytes = memoryLimit;
-                std::lock_guard lock(shared->mutex);
-                if (shared->stop.load() || !shared->observer) {
-                    return false;
-                }
-                if (sample.memoryBytes > 0) {
-                    shared->observer->resources(sample);
-                }
-                return true;
-            },
-            shared->stop);
+            id, [&](const nlohmann::json& stats) { return report(statsSample(stats)); }, shared->stop);
     });
 }
 

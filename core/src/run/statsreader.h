@@ -13,11 +13,12 @@
 
 namespace agentrun::run {
 
-/// Follows the engine's stats stream of a running container and reports resource samples to the
-/// observer, until stop(). The reading thread outlives the run (the stream ends when the container is
-/// removed), so stop() hands it to the caller to join later; the observer is never called after stop().
-/// The stream opens only once the run has lasted `StartDelay`: most runs end sooner, and a stats
-/// stream costs the engine (and the machine's two cores) more than such a run does.
+/// Reports a running container's resource figures to the observer until stop(): every `SampleInterval`
+/// from its cgroup files when the engine runs on this machine (run/cgroupstats.h), else from the engine's
+/// stats stream (an answer a second: too slow for a run under a second, which is most snippets). The
+/// reading thread may be inside a read or a request when the run ends, so stop() hands it to the caller
+/// to join later; the observer is never called after stop(). Nothing is read before the run has lasted
+/// `StartDelay`: the shortest runs need no figures.
 class StatsReader
 {
 public:
@@ -30,6 +31,7 @@ public:
     std::thread stop();
 
     static constexpr std::chrono::milliseconds StartDelay{150};
+    static constexpr std::chrono::milliseconds SampleInterval{200};
 
 private:
     struct Shared
