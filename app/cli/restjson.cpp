@@ -83,7 +83,12 @@ bool writeResultJson(const model::RunResult& result, const TextSink& sink, const
 {
     // Everything but the three output fields is small: made as run::toJson does, then the big strings are
     // appended to the object one bounded piece at a time.
-    std::string text = run::dumpJson(run::toJsonWithoutOutput(result));
+    nlohmann::json head = run::toJsonWithoutOutput(result);
+    if (result.files.inMemory) {
+        // Bounded by the collect cap (16 MiB by default, model/files.h): one piece like the figures.
+        head["files"]["contents"] = run::collectedContentsJson(result, true);
+    }
+    std::string text = run::dumpJson(head);
     text.pop_back(); // the closing brace: the output fields follow
     if (!sink(prefix) || !sink(text)) {
         return false;

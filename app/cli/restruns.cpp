@@ -220,6 +220,13 @@ std::shared_ptr<const model::RunResult> RunSession::publishFinished(model::RunRe
         for (const auto& text : m_texts) {
             m_retained += text.capacity();
         }
+        // Collected files and figures are kept for late readers too: counted against the recent-runs budget.
+        for (const auto& file : m_result->files.contents) {
+            m_retained += file.data.capacity();
+        }
+        for (const auto& figure : m_result->figures) {
+            m_retained += figure.bytes.capacity();
+        }
     }
     m_changed.notify_all();
     return shared;

@@ -17,17 +17,19 @@ namespace agentrun::cli {
 
 /// The run a POST /v2/runs body describes: the server's defaults, then the saved profile it names, then its
 /// own fields through the one run codec (model/runspecjson.h), limited to the keys a client may set (no
-/// host folders: wheelhouse, collect). Only the shape is checked here; what the server allows is decided on
-/// the result (RestContext::admit), so a setting is judged the same however it arrived. Errors name the
-/// field. Also used by tests to compare the REST adapter with the CLI's and the workbench's.
+/// host folders: wheelhouse; "collect" only as a list of paths, collected into memory and returned in the
+/// answer, never a folder of the server's). Only the shape is checked here, and the collect paths (so that
+/// a bad one is refused before anything starts); what the server allows is decided on the result
+/// (RestContext::admit), so a setting is judged the same however it arrived. Errors name the field. Also
+/// used by tests to compare the REST adapter with the CLI's and the workbench's.
 Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeConfig& config, bool& stream)
 {
     if (!body.is_object()) {
         return fail(errc::RequestBody,
                     "The request body must be a JSON object like {\"code\": \"print(1)\"}.");
     }
-    static const std::vector<std::string> clientKeys = {"code",   "stdin",        "limits",
-                                                        "policy", "dependencies", "files"};
+    static const std::vector<std::string> clientKeys = {"code",         "stdin", "limits", "policy",
+                                                        "dependencies", "files", "collect"};
     nlohmann::json fields = nlohmann::json::object();
     model::RunSpec request = config.defaults;
     stream = false;
@@ -40,6 +42,12 @@ Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeCo
         } else if (key != "profile") {
             fields[key] = value;
         }
+    }
+    if (body.contains("collect") && !body["collect"].is_array()) {
+        // The object form names a folder ("to"): on this server's disk, which a client must not choose.
+        return fail("collect", "\"collect\" must be a list of paths in the working directory, like "
+                               "[\"out.csv\", \"outputs/\"]: the files come back in the answer "
+                               "(files.contents, base64); a folder on the server cannot be named.");
     }
     if (body.contains("profile")) {
         // A profile saved on the server (agentrun profile import) sets the starting values; the request's
@@ -66,6 +74,9 @@ Result<model::RunSpec> runSpecFromBody(const nlohmann::json& body, const ServeCo
     }
     if (!fields.contains("code")) {
         return fail("code", "\"code\" must be a string with the Python source to run.");
+    }
+    if (auto valid = model::validateCollect(read->collect); !valid) {
+        return std::unexpected(valid.error());
     }
     if (fields.contains("dependencies")) {
         // A name the server pins (serve --allow 'pandas==2.2.*') is installed with the server's pin.

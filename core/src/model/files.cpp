@@ -26,6 +26,9 @@ Result<void> validateCollect(const CollectRequest& request)
                             "no leading '/' or '-', no `..`).");
         }
     }
+    if (request.inMemory()) {
+        return {};
+    }
     std::error_code error;
     if (!request.paths.empty() &&
         (!std::filesystem::is_directory(std::filesystem::symlink_status(request.destination, error)))) {

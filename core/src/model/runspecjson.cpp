@@ -127,9 +127,19 @@ Result<bool> boolean(const json& value, const std::string& field)
 
 Result<void> readCollect(const json& value, CollectRequest& collect)
 {
+    if (value.is_array()) {
+        // The short form: paths only, collected into memory (no host folder).
+        auto paths = strings(value, "collect", "paths relative to the working directory");
+        if (!paths) {
+            return std::unexpected(paths.error());
+        }
+        collect.paths = std::move(*paths);
+        collect.destination.clear();
+        return {};
+    }
     if (!value.is_object()) {
-        return fail("collect",
-                    "\"collect\" must be an object like {\"paths\": [\"out.csv\"], \"to\": \"DIR\"}.");
+        return fail("collect", "\"collect\" must be a list of paths like [\"out.csv\", \"outputs/\"] (into "
+                               "memory) or an object like {\"paths\": [\"out.csv\"], \"to\": \"DIR\"}.");
     }
     for (const auto& [key, item] : value.items()) {
         if (key == "paths") {

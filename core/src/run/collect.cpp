@@ -3,9 +3,12 @@
 #include "agentrun/engine/demuxer.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/copyout.h"
+#include "agentrun/sandbox/memorywriter.h"
 
 #include <chrono>
+#include <algorithm>
 #include <optional>
+#include <type_traits>
 
 namespace agentrun::run {
 
@@ -38,19 +41,17 @@ done
 if [ $# -eq 0 ]; then exec tar --format=gnu -cf - -T /dev/null; fi
 exec tar --format=gnu -cf - -- "$@"
 )sh";
-} // namespace
 
-model::CollectedFiles collectFiles(engine::Client& client, const std::string& containerId,
-                                   const model::CollectRequest& request)
+/// The copy itself, into a HostWriter (a host folder) or a MemoryWriter: the same script, reader, caps
+/// and messages for both.
+template <typename Writer>
+model::CollectedFiles collectInto(engine::Client& client, const std::string& containerId,
+                                  const model::CollectRequest& request, Writer* writer,
+                                  const model::TarLimits& limits)
 {
     using namespace std::chrono_literals;
     model::CollectedFiles collected;
     collected.requested = true;
-    auto writer = sandbox::HostWriter::open(request.destination, {request.keepExecutable});
-    if (!writer) {
-        collected.error = writer.error().message;
-        return collected;
-    }
     engine::Client::ExecOptions options;
     options.cmd = {"sh", "-c", CollectScript, "sh"};
     options.cmd.insert(options.cmd.end(), request.paths.begin(), request.paths.end());
@@ -66,7 +67,7 @@ model::CollectedFiles collectFiles(engine::Client& client, const std::string& co
         return collected;
     }
 
-    engine::TarReader reader(request.limits, writer->sink());
+    engine::TarReader reader(limits, writer->sink());
     std::string tarErrors;
     std::optional<Error> readError;
     engine::FrameDemuxer demuxer([&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {
@@ -109,7 +110,10 @@ model::CollectedFiles collectFiles(engine::Client& client, const std::string& co
         const std::size_t removed = writer->rollback();
         collected.copied = writer->report().files; // what could not be removed, if anything
         collected.error = readError->message;
-        if (written > 0) {
+        if (written > 0 && request.inMemory()) {
+            collected.error += " Nothing was kept: the " + std::to_string(removed) +
+                               " file(s) read before the stop were dropped.";
+        } else if (written > 0) {
             collected.error += collected.copied.empty()
                                    ? " Nothing was kept: the " + std::to_string(removed) +
                                          " file(s) copied before the stop were removed."
@@ -121,6 +125,9 @@ model::CollectedFiles collectFiles(engine::Client& client, const std::string& co
     }
     collected.copied = writer->report().files;
     collected.renamed = writer->report().renamed;
+    if constexpr (std::is_same_v<Writer, sandbox::MemoryWriter>) {
+        collected.contents = writer->takeContents();
+    }
     // tar goes on past a missing path (exit 2) and says which on stderr.
     std::string missing;
     std::string linked;
@@ -166,6 +173,29 @@ model::CollectedFiles collectFiles(engine::Client& client, const std::string& co
                           engine::TarReader::sanitizeComponent(tarErrors.substr(0, 200));
     }
     return collected;
+}
+
+} // namespace
+
+model::CollectedFiles collectFiles(engine::Client& client, const std::string& containerId,
+                                   const model::CollectRequest& request)
+{
+    if (request.inMemory()) {
+        model::TarLimits limits = request.limits;
+        limits.maxTotalBytes = std::min(limits.maxTotalBytes, request.memoryTotalBytes);
+        sandbox::MemoryWriter writer({request.keepExecutable});
+        auto collected = collectInto(client, containerId, request, &writer, limits);
+        collected.inMemory = true;
+        return collected;
+    }
+    auto writer = sandbox::HostWriter::open(request.destination, {request.keepExecutable});
+    if (!writer) {
+        model::CollectedFiles collected;
+        collected.requested = true;
+        collected.error = writer.error().message;
+        return collected;
+    }
+    return collectInto(client, containerId, request, &*writer, request.limits);
 }
 
 } // namespace agentrun::run

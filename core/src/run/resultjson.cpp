@@ -13,7 +13,24 @@ nlohmann::json toJson(const model::RunResult& result)
     json["stderr"] = result.stderrData;
     json["output"] = result.output;
     json["figures"] = figuresJson(result);
+    if (result.files.inMemory) {
+        json["files"]["contents"] = collectedContentsJson(result, true);
+    }
     return json;
+}
+
+nlohmann::json collectedContentsJson(const model::RunResult& result, bool withData)
+{
+    nlohmann::json contents = nlohmann::json::array();
+    for (const auto& file : result.files.contents) {
+        nlohmann::json item = {{"path", file.path}, {"size", file.data.size()}};
+        if (withData) {
+            // Inline as base64, like the figures: one answer holds the whole run (docs/rest.md).
+            item["data"] = base64Encode(file.data);
+        }
+        contents.push_back(std::move(item));
+    }
+    return contents;
 }
 
 nlohmann::json figuresJson(const model::RunResult& result)
@@ -76,7 +93,11 @@ nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
         json["files"] = {{"copied", result.files.copied},
                          {"rejected", rejected},
                          {"renamed", renamed},
-                         {"error", result.files.error}};
+                         {"error", result.files.error},
+                         {"in_memory", result.files.inMemory}};
+        if (result.files.inMemory) {
+            json["files"]["contents"] = collectedContentsJson(result, false);
+        }
     }
     if (result.session) {
         json["session"] = model::toJson(*result.session);

@@ -1,6 +1,7 @@
 // A run in a session (run/stages.h): the stages after the check and the dependencies, on the session's
 // sandbox instead of a pool container.
 #include "agentrun/errorcodes.h"
+#include "agentrun/run/collect.h"
 #include "agentrun/jsonfield.h"
 #include "run/livestream.h"
 #include "run/sessions.h"
@@ -108,6 +109,21 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
     outcome.restarted = !keep;
     if (!keep) {
         outcome.variables.clear(); // they went with the interpreter
+    }
+    if (!request.collect.paths.empty()) {
+        // While the lease is held (no other run of the session can start): every process of the cell but
+        // the session's interpreter is gone (its report says "clean"), the working directory is the
+        // session's and stays.
+        if (keep && json::boolField(*live.report(), "clean")) {
+            result.files = collectFiles(engine, lease->container.id, request.collect);
+        } else {
+            result.files.requested = true;
+            result.files.error = "No files were copied: " +
+                                 std::string(keep ? "a process of the run could not be stopped"
+                                                  : "the session restarted, and its working directory "
+                                                    "went with its sandbox") +
+                                 ".";
+        }
     }
     sessions.giveBack(std::move(*lease), keep, live.stopStats());
 

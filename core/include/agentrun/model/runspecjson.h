@@ -42,7 +42,7 @@ nlohmann::json toJson(const Limits& limits);
 /// The top-level keys of a run description, in the order toJson writes them.
 /// code, stdin, argv, limits, policy, skip_check, override_reason, profile, dependencies (the whitelist,
 /// a list of requirement strings), cached, wheelhouse, index_url, install_timeout, collect
-/// ({paths, to, keep_executable}).
+/// ({paths, to, keep_executable}; or a list of paths alone, collected into memory), files.
 const std::vector<std::string>& runSpecKeys();
 
 /// Reads the fields `json` gives over `base`. Only the keys in `accepted` may appear (empty: every key of

@@ -17,7 +17,12 @@ nlohmann::json figureJson(const model::Figure& figure);
 /// The "figures" array of toJson: each figureJson plus "data" (base64 of the image).
 nlohmann::json figuresJson(const model::RunResult& result);
 
-/// The same object without "stdout", "stderr", "output" and "figures": for a front end that writes those big
+/// Files collected into memory (RunSpec::collect without a folder): [{"path", "size"}], plus "data"
+/// (base64 of the bytes) when `withData`. toJson puts it, with the data, in "files"."contents".
+nlohmann::json collectedContentsJson(const model::RunResult& result, bool withData);
+
+/// The same object without "stdout", "stderr", "output", "figures" and the data of collected files
+/// ("files"."contents" lists their paths and sizes only): for a front end that writes those big
 /// strings in pieces rather than copying them into a JSON tree.
 nlohmann::json toJsonWithoutOutput(const model::RunResult& result);
 
