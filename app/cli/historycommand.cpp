@@ -108,6 +108,23 @@ void printRecord(const history::RunRecord& r)
                       << json::textField(finding, "message") << "\n";
         }
     }
+    if (!r.figures.empty()) {
+        std::cout << "  figures:\n";
+        for (const auto& figure : r.figures) {
+            std::cout << "    " << figure.index + 1 << ". " << figure.mime << " " << figure.width << "x"
+                      << figure.height << ", " << model::formatSize(figure.bytes)
+                      << (figure.stored ? " (image kept: history show --json)" : ", " + figure.note) << "\n";
+        }
+    }
+    if (!r.collectedFiles.empty()) {
+        std::cout << "  files:\n";
+        for (const auto& file : r.collectedFiles) {
+            std::cout << "    " << file.path << " (" << model::formatSize(file.size) << ")\n";
+        }
+        if (r.filesCapped) {
+            std::cout << "    [more files were collected than the history lists]\n";
+        }
+    }
     std::cout << "--- code ---\n" << r.code;
     if (!r.code.empty() && r.code.back() != '\n') {
         std::cout << "\n";

@@ -111,6 +111,31 @@ json schemas()
                 {"data", string}}}}}}},
           {"figure_notes",
            {{"type", "array"}, {"items", string}, {"description", "figures dropped, and why"}}},
+          {"files",
+           {{"type", "object"},
+            {"description",
+             "present when the request asked for files (collect): what came out of the working directory. "
+             "Links, devices, FIFOs and names that climb out are refused and listed in rejected; a cap "
+             "(16 MiB in all by default, 16 MiB a file, 10,000 entries) aborts the copy and keeps nothing"},
+            {"properties",
+             {{"copied", {{"type", "array"}, {"items", string}, {"description", "sanitised relative paths"}}},
+              {"contents",
+               {{"type", "array"},
+                {"description", "every copied file with its bytes: data is their base64"},
+                {"items",
+                 {{"type", "object"}, {"properties", {{"path", string}, {"size", integer}, {"data", string}}}}}}},
+              {"rejected",
+               {{"type", "array"},
+                {"items", {{"type", "object"}, {"properties", {{"path", string}, {"reason", string}}}}}}},
+              {"renamed",
+               {{"type", "array"},
+                {"description", "names that sanitised the same: the later ones took a suffix (name~2.ext)"},
+                {"items", {{"type", "object"}, {"properties", {{"path", string}, {"written_as", string}}}}}}},
+              {"in_memory", boolean},
+              {"error",
+               {{"type", "string"},
+                {"description", "why some or all files were not copied (missing, a link on the way, a cap); "
+                                "empty when all were"}}}}}}},
           {"session",
            {{"type", "object"},
             {"description", "a run in a session: its number in the session's sandbox, whether the sandbox "
@@ -134,6 +159,27 @@ json schemas()
     storedRun["properties"]["history_capped"] = {
         {"type", "object"},
         {"description", "stdout/stderr/output are stored up to 256 KiB each; true when cut"}};
+    storedRun["properties"].erase("files"); // the bytes of collected files are never stored
+    storedRun["properties"]["figures"] = {
+        {"type", "array"},
+        {"description", "every figure's shape; its image (data, base64) when it fitted the history's cap "
+                        "per run (4 MiB by default, AGENTRUN_HISTORY_FIGURE_BYTES), else a note"},
+        {"items",
+         {{"type", "object"},
+          {"properties",
+           {{"index", integer},
+            {"mime", string},
+            {"width", integer},
+            {"height", integer},
+            {"bytes", integer},
+            {"stdout_offset", integer},
+            {"stored", boolean},
+            {"data", string},
+            {"note", string}}}}}};
+    storedRun["properties"]["collected_files"] = {
+        {"type", "array"},
+        {"description", "the files the run collected: names and sizes"},
+        {"items", {{"type", "object"}, {"properties", {{"path", string}, {"size", integer}}}}}};
     json limits = {{"type", "object"},
                    {"additionalProperties", false},
                    {"properties",
@@ -212,6 +258,23 @@ json schemas()
              {{"type", "array"},
               {"items", string},
               {"description", "whitelist for this run, within --allow"}}},
+            {"files",
+             {{"type", "array"},
+              {"maxItems", 64},
+              {"description", "files placed in the working directory (/tmp) before the code runs: at most "
+                              "64, 32 MiB together; give text or base64"},
+              {"items",
+               {{"type", "object"},
+                {"required", {"name"}},
+                {"additionalProperties", false},
+                {"properties", {{"name", string}, {"text", string}, {"base64", string}}}}}}},
+            {"collect",
+             {{"type", "array"},
+              {"maxItems", 64},
+              {"items", {{"type", "string"}, {"maxLength", 255}}},
+              {"description",
+               "files or folders of the working directory to return in the answer (files.contents, "
+               "base64) after the run: relative paths, no '..', no leading '/' or '-'. 16 MiB in all"}}},
             {"profile",
              {{"type", "string"},
               {"description",

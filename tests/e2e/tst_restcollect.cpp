@@ -1,6 +1,7 @@
 // REST "collect" (issue 17, files out): a run's files come back in its answer, base64, from POST /v2/runs
 // (plain and streamed) and from a run in a session; a client can never name a folder on the server; a
-// hostile "collect" is refused with the field named before anything starts.
+// hostile "collect" is refused with the field named before anything starts. The history keeps a run's
+// figures and its files' names and sizes (GET /v2/runs/{id}).
 #include "tst_restfixture.h"
 
 #include "agentrun/base64.h"
@@ -160,6 +161,62 @@ private Q_SLOTS:
         QCOMPARE(containersOf(server.pid()), 0);
         auto runs = body(client->Get("/v2/runs"));
         QVERIFY2(runs.contains("runs") && runs["runs"].empty(), runs.dump().c_str());
+        QCOMPARE(server.stop(), 0);
+    }
+
+    /// Item 2: the history keeps a run's figure (its image within the cap) and its files' names and sizes;
+    /// GET /v2/runs/{id} of the finished run returns them. A chart from the data-science image.
+    void historyKeepsTheFigureAndFiles()
+    {
+        if (qEnvironmentVariableIsSet("AGENTRUN_NO_DATASCIENCE")) {
+            QSKIP("AGENTRUN_NO_DATASCIENCE is set: no data-science image");
+        }
+        const QByteArray image = qgetenv("AGENTRUN_DATASCIENCE_IMAGE");
+        qputenv("AGENTRUN_IMAGE", image.isEmpty() ? QByteArray("agentrun-sandbox:datascience") : image);
+        ServerProcess server;
+        QString error;
+        const bool started = server.start({}, &error);
+        qunsetenv("AGENTRUN_IMAGE");
+        QVERIFY2(started, qPrintable(error));
+        auto client = server.client();
+        const nlohmann::json request = {
+            {"code", "import matplotlib.pyplot as plt
+open('table.csv', 'w').write('x,y\n1,2\n')
+"
+                     "plt.figure(figsize=(4, 3), dpi=100)
+plt.plot([1, 4, 9])
+plt.show()
+"},
+            {"collect", {"table.csv"}}};
+        auto res = client->Post("/v2/runs", request.dump(), Json);
+        QVERIFY(res);
+        const auto answer = body(res);
+        QVERIFY2(answer.value("status", "") == "ok", res->body.substr(0, 2000).c_str());
+        QCOMPARE(answer["figures"].size(), std::size_t{1});
+        const std::string runId = answer.value("run_id", "");
+
+        auto stored = client->Get("/v2/runs/" + runId);
+        QVERIFY(stored);
+        QCOMPARE(stored->status, 200);
+        const auto record = body(stored);
+        QCOMPARE(record["figures"].size(), std::size_t{1});
+        const auto& figure = record["figures"][0];
+        QCOMPARE(figure["stored"].get<bool>(), true);
+        QCOMPARE(figure["width"].get<int>(), 400);
+        QCOMPARE(figure["height"].get<int>(), 300);
+        const std::string png = agentrun::base64Decode(figure.value("data", "")).value_or("");
+        QCOMPARE(png, agentrun::base64Decode(answer["figures"][0].value("data", "")).value_or("-"));
+        QCOMPARE(static_cast<std::int64_t>(png.size()), figure["bytes"].get<std::int64_t>());
+        QVERIFY(png.starts_with("\x89PNG\r\n\x1a\n"));
+        const auto be32 = [&](std::size_t at) {
+            return (static_cast<unsigned char>(png[at]) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) |
+                   (static_cast<unsigned char>(png[at + 2]) << 8) | static_cast<unsigned char>(png[at + 3]);
+        };
+        QCOMPARE(be32(16), 400); // the IHDR's width and height: the image decodes to the figure's size
+        QCOMPARE(be32(20), 300);
+        QCOMPARE(record["collected_files"],
+                 nlohmann::json::parse(R"([{"path": "table.csv", "size": 8}])"));
+        QVERIFY(!record.contains("files")); // the bytes of collected files are not stored
         QCOMPARE(server.stop(), 0);
     }
 

@@ -154,6 +154,7 @@ enum class Kind
     X(HistorySql, "history.sql", Failed, "A history query failed.", "The message has SQLite's reason; report it if the file is healthy.") \
     X(HistoryLimits, "history.limits", Failed, "A stored run's limits are missing or mistyped.", "The record cannot be rerun with its limits; set them by hand.") \
     X(HistoryMaxBytes, "history.max_bytes", Invalid, "AGENTRUN_HISTORY_MAX_BYTES is not a size of at least the minimum.", "Give a size like 512m, or unset it.") \
+    X(HistoryFigureBytes, "history.figure_bytes", Invalid, "AGENTRUN_HISTORY_FIGURE_BYTES is not a size.", "Give a size like 4m (0 keeps no images, only their sizes), or unset it.") \
     X(HistoryNotFound, "history.not_found", NotFound, "No run with that id (or id prefix) in the history.", "Check the id: agentrun history list.") \
     X(HistoryAmbiguous, "history.ambiguous", NotFound, "The id prefix names more than one run.", "Give more characters of the id.") \
     X(HistoryUnavailable, "history.unavailable", Unavailable, "The server's history cannot be read.", "Check the server's history file; the message says why.") \

@@ -1,6 +1,7 @@
 #include "agentrun/history/historystore.h"
 #include "agentrun/history/historytext.h"
 
+#include "agentrun/base64.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/model/runspecjson.h"
 
@@ -88,6 +89,31 @@ nlohmann::json toJson(const RunRecord& r)
     if (!r.sessionId.empty()) {
         json["session"] = {{"id", r.sessionId}, {"cell", r.sessionCell}};
     }
+    // The run's artifacts (schema 5; none in older rows): the figures as the run's answer has them, plus
+    // whether the image was kept (then "data", base64); the collected files' names and sizes.
+    nlohmann::json figures = nlohmann::json::array();
+    for (const auto& figure : r.figures) {
+        nlohmann::json item = {{"index", figure.index},
+                               {"mime", figure.mime},
+                               {"width", figure.width},
+                               {"height", figure.height},
+                               {"bytes", figure.bytes},
+                               {"stdout_offset", figure.stdoutOffset},
+                               {"stored", figure.stored}};
+        if (figure.stored) {
+            item["data"] = base64Encode(figure.data);
+        } else if (!figure.note.empty()) {
+            item["note"] = figure.note;
+        }
+        figures.push_back(std::move(item));
+    }
+    json["figures"] = std::move(figures);
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& file : r.collectedFiles) {
+        files.push_back({{"path", file.path}, {"size", file.size}});
+    }
+    json["collected_files"] = std::move(files);
+    json["history_capped"]["collected_files"] = r.filesCapped;
     return json;
 }
 

@@ -77,8 +77,19 @@ constexpr const char* SchemaV3 =
 constexpr const char* SchemaV4 = "ALTER TABLE runs ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
                                  "ALTER TABLE runs ADD COLUMN session_cell INTEGER NOT NULL DEFAULT 0;";
 
+// Schema 5: the artifacts. The figures' shapes and the collected files' names and sizes as JSON in the
+// row (rows before it have none: '[]', counted in row_bytes as record() counts them); the images kept
+// (within the per-run cap) in their own table, removed with their run.
+constexpr const char* SchemaV5 =
+    "ALTER TABLE runs ADD COLUMN figures_json TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE runs ADD COLUMN files_json TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE runs ADD COLUMN files_capped INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE runs SET row_bytes = row_bytes + 4;"
+    "CREATE TABLE IF NOT EXISTS figures (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+    "idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run, idx)) WITHOUT ROWID;";
+
 /// Migrations[v] takes a file from schema v to v + 1.
-constexpr const char* Migrations[] = {SchemaV1, SchemaV2, SchemaV3, SchemaV4};
+constexpr const char* Migrations[] = {SchemaV1, SchemaV2, SchemaV3, SchemaV4, SchemaV5};
 static_assert(static_cast<int>(std::size(Migrations)) == HistoryStore::SchemaVersion);
 
 } // namespace

@@ -3,6 +3,7 @@
 
 #include "agentrun/errorcodes.h"
 #include "agentrun/safety/reportjson.h"
+#include "history/artifacts.h"
 #include "history/schema.h"
 #include "history/sqlite.h"
 
@@ -24,7 +25,7 @@ constexpr const char* SelectColumns =
     "findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, output_capped, "
     "stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, peak_memory_bytes, "
     "cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, code_capped, code_bytes, "
-    "code_sha256, findings_capped, session_id, session_cell";
+    "code_sha256, findings_capped, session_id, session_cell, figures_json, files_json, files_capped, id";
 
 std::int64_t nowMs()
 {
@@ -122,6 +123,27 @@ RunRecord readRecord(const Statement& row)
     r.findingsCapped = row.integer(c++) != 0;
     r.sessionId = row.text(c++);
     r.sessionCell = static_cast<int>(row.integer(c++));
+    for (const auto& item : parseOr(row.text(c++), nlohmann::json::array())) {
+        if (!item.is_object()) {
+            continue;
+        }
+        StoredFigure figure;
+        figure.index = item.value("index", 0);
+        figure.mime = item.value("mime", "");
+        figure.width = item.value("width", 0);
+        figure.height = item.value("height", 0);
+        figure.bytes = item.value("bytes", std::int64_t{0});
+        figure.stdoutOffset = item.value("stdout_offset", std::int64_t{0});
+        figure.stored = item.value("stored", false); // its image is read from the figures table
+        figure.note = item.value("note", "");
+        r.figures.push_back(std::move(figure));
+    }
+    for (const auto& item : parseOr(row.text(c++), nlohmann::json::array())) {
+        if (item.is_object()) {
+            r.collectedFiles.push_back({item.value("path", ""), item.value("size", std::int64_t{0})});
+        }
+    }
+    r.filesCapped = row.integer(c++) != 0;
     if (r.codeSha256.empty() && !r.codeCapped) {
         r.codeSha256 = sha256Hex(r.code); // a row of schema 2: all of its code is there
     }
@@ -164,6 +186,7 @@ public:
     std::mutex mutex;
     std::int64_t maxRuns = 10000;
     std::int64_t maxBytes = DefaultMaxHistoryBytes;
+    std::int64_t maxFigureBytes = DefaultMaxStoredFigureBytes;
 
     Error writeError(const std::string& detail) const
     {
@@ -248,6 +271,17 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& path)
         }
         impl->maxBytes = *bytes;
     }
+    if (const char* cap = std::getenv("AGENTRUN_HISTORY_FIGURE_BYTES"); cap && *cap) {
+        auto bytes = model::parseSize(cap, "AGENTRUN_HISTORY_FIGURE_BYTES");
+        if (!bytes) {
+            return fail(errc::HistoryFigureBytes,
+                        "AGENTRUN_HISTORY_FIGURE_BYTES=\"" + std::string(cap).substr(0, 64) +
+                            "\" is not a size: give the bytes of figure images to keep per run, e.g. 4m (0: "
+                            "sizes only), or unset it for the default " +
+                            model::formatSize(DefaultMaxStoredFigureBytes) + ".");
+        }
+        impl->maxFigureBytes = *bytes;
+    }
     return HistoryStore(std::move(impl));
 }
 
@@ -266,6 +300,12 @@ void HistoryStore::setMaxBytes(std::int64_t maxBytes)
 {
     std::lock_guard lock(m_impl->mutex);
     m_impl->maxBytes = std::max(maxBytes, MinMaxHistoryBytes);
+}
+
+void HistoryStore::setMaxFigureBytes(std::int64_t maxBytes)
+{
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->maxFigureBytes = std::max<std::int64_t>(maxBytes, 0);
 }
 
 Result<std::int64_t> HistoryStore::storedBytes()
@@ -334,12 +374,21 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     bool stdinCut = false;
     const std::string_view input = capped(request.stdinData, stdinCut);
     const std::string_view reason = request.skipCheck ? std::string_view(request.overrideReason) : "";
-    const std::int64_t rowBytes =
-        static_cast<std::int64_t>(RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() +
-                                  input.size() + findingsJson.size() + limitsJson.size() +
-                                  packagesJson.size() + result.message.size() + reason.size());
+    bool filesCut = false;
+    const std::string filesJson = dump(filesMetadata(result.files, filesCut));
 
     std::lock_guard lock(m_impl->mutex);
+    std::vector<std::size_t> storedImages;
+    const std::string figuresJson = dump(figuresMetadata(result, m_impl->maxFigureBytes, storedImages));
+    std::size_t imageBytes = 0;
+    for (const auto i : storedImages) {
+        imageBytes += result.figures[i].bytes.size();
+    }
+    const std::int64_t rowBytes = static_cast<std::int64_t>(
+        RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() + input.size() +
+        findingsJson.size() + limitsJson.size() + packagesJson.size() + result.message.size() + reason.size() +
+        figuresJson.size() + filesJson.size() + imageBytes);
+
     Database& d = m_impl->db;
     if (auto begun = d.exec("BEGIN IMMEDIATE"); !begun) {
         return std::unexpected(m_impl->writeError(begun.error().message));
@@ -354,8 +403,9 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
         "limits_json, findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, "
         "output_capped, stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, "
         "peak_memory_bytes, cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, "
-        "code_capped, code_bytes, code_sha256, findings_capped, row_bytes, session_id, session_cell) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "code_capped, code_bytes, code_sha256, findings_capped, row_bytes, session_id, session_cell, "
+        "figures_json, files_json, files_capped) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert) {
         return rollback(insert.error().message);
     }
@@ -400,12 +450,30 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     s.bind(i++, rowBytes);
     s.bind(i++, result.session ? result.session->id : std::string());
     s.bind(i++, std::int64_t{result.session ? result.session->cell : 0});
+    s.bind(i++, figuresJson);
+    s.bind(i++, filesJson);
+    s.bind(i++, std::int64_t{filesCut});
     if (s.step() != SQLITE_DONE) {
         const std::string detail = d.lastError();
         s = Statement();
         return rollback(detail);
     }
     s = Statement();
+    const std::int64_t rowId = sqlite3_last_insert_rowid(d.handle());
+    for (const auto index : storedImages) {
+        auto image = d.prepare("INSERT INTO figures (run, idx, data) VALUES (?, ?, ?)");
+        if (!image) {
+            return rollback(image.error().message);
+        }
+        image->bind(1, rowId);
+        image->bind(2, static_cast<std::int64_t>(index));
+        image->bindBlob(3, result.figures[index].bytes);
+        if (image->step() != SQLITE_DONE) {
+            const std::string detail = d.lastError();
+            *image = Statement();
+            return rollback(detail);
+        }
+    }
     if (m_impl->maxRuns > 0) {
         auto prune =
             d.prepare("DELETE FROM runs WHERE id <= (SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?)");
@@ -499,12 +567,19 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
         }
         query->bind(1, key);
         std::vector<RunRecord> found;
+        std::vector<std::int64_t> rowIds;
         int rc = 0;
         while ((rc = query->step()) == SQLITE_ROW) {
             found.push_back(readRecord(*query));
+            rowIds.push_back(query->integer(41)); // "id", the last of SelectColumns
         }
         if (rc != SQLITE_DONE) {
             return std::unexpected(m_impl->readError(m_impl->db.lastError()));
+        }
+        if (found.size() == 1) {
+            if (auto images = readImages(m_impl->db, rowIds.front(), found.front()); !images) {
+                return std::unexpected(m_impl->readError(images.error().message));
+            }
         }
         return found;
     };

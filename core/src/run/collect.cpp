@@ -109,6 +109,7 @@ model::CollectedFiles collectInto(engine::Client& client, const std::string& con
         const std::size_t written = writer->report().files.size();
         const std::size_t removed = writer->rollback();
         collected.copied = writer->report().files; // what could not be removed, if anything
+        collected.sizes = writer->report().sizes;
         collected.error = readError->message;
         if (written > 0 && request.inMemory()) {
             collected.error += " Nothing was kept: the " + std::to_string(removed) +
@@ -124,6 +125,7 @@ model::CollectedFiles collectInto(engine::Client& client, const std::string& con
         return collected;
     }
     collected.copied = writer->report().files;
+    collected.sizes = writer->report().sizes;
     collected.renamed = writer->report().renamed;
     if constexpr (std::is_same_v<Writer, sandbox::MemoryWriter>) {
         collected.contents = writer->takeContents();

@@ -48,9 +48,10 @@ HostWriter::HostWriter(int rootFd, std::filesystem::path destination, WriteOptio
 
 HostWriter::HostWriter(HostWriter&& other) noexcept
     : m_root(std::exchange(other.m_root, -1)), m_file(std::exchange(other.m_file, -1)),
-      m_current(std::move(other.m_current)), m_destination(std::move(other.m_destination)),
+      m_current(std::move(other.m_current)), m_currentBytes(other.m_currentBytes),
+      m_sizes(std::move(other.m_sizes)), m_destination(std::move(other.m_destination)),
       m_options(other.m_options), m_report(std::move(other.m_report)), m_made(std::move(other.m_made)),
-      m_madeDirs(std::move(other.m_madeDirs)), m_dirNames(std::move(other.m_dirNames))
+      m_madeFiles(std::move(other.m_madeFiles)), m_madeDirs(std::move(other.m_madeDirs)), m_dirNames(std::move(other.m_dirNames))
 {}
 
 HostWriter::~HostWriter()
@@ -221,6 +222,7 @@ Result<void> HostWriter::begin(const engine::TarEntry& entry)
         return std::unexpected(hostError("create file", entry.path, error));
     }
     m_current = join(parentPath, name);
+    m_currentBytes = 0;
     m_made.insert(m_current);
     m_madeFiles.push_back(m_current);
     return {};
@@ -238,6 +240,7 @@ Result<void> HostWriter::write(std::string_view data)
         }
         data.remove_prefix(static_cast<std::size_t>(written));
         m_report.bytes += static_cast<std::uint64_t>(written);
+        m_currentBytes += static_cast<std::uint64_t>(written);
     }
     return {};
 }
@@ -250,6 +253,8 @@ Result<void> HostWriter::end()
         return std::unexpected(hostError("write", m_current, errno));
     }
     m_report.files.push_back(m_current);
+    m_report.sizes.push_back(m_currentBytes);
+    m_sizes[m_current] = m_currentBytes;
     return {};
 }
 
@@ -261,6 +266,7 @@ std::size_t HostWriter::rollback()
     }
     std::size_t removed = 0;
     std::vector<std::string> kept;
+    std::vector<std::uint64_t> keptSizes;
     for (const auto& file : m_madeFiles) {
         std::string leaf;
         const int dir = openFolderOf(m_root, file, leaf);
@@ -268,6 +274,8 @@ std::size_t HostWriter::rollback()
             ++removed;
         } else {
             kept.push_back(file);
+            const auto size = m_sizes.find(file);
+            keptSizes.push_back(size == m_sizes.end() ? m_currentBytes : size->second);
         }
         if (dir >= 0) {
             ::close(dir);
@@ -281,6 +289,8 @@ std::size_t HostWriter::rollback()
         }
     }
     m_report.files = std::move(kept);
+    m_report.sizes = std::move(keptSizes);
+    m_sizes.clear();
     m_report.directories.clear();
     m_report.renamed.clear();
     m_madeFiles.clear();

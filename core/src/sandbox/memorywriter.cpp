@@ -103,6 +103,7 @@ Result<void> MemoryWriter::end()
 {
     if (m_open) {
         m_report.files.push_back(m_contents.back().path);
+        m_report.sizes.push_back(m_contents.back().data.size());
         m_open = false;
     }
     return {};

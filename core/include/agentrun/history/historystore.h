@@ -28,6 +28,33 @@ inline constexpr std::size_t MaxStoredFindingsBytes = 64 * 1024;
 inline constexpr std::int64_t DefaultMaxHistoryBytes = 256ll << 20;
 /// The smallest byte bound accepted (setMaxBytes, AGENTRUN_HISTORY_MAX_BYTES): a few full rows.
 inline constexpr std::int64_t MinMaxHistoryBytes = 4ll << 20;
+/// The images of one run's figures the history keeps by default (whole images, first first); beyond it a
+/// figure's size and shape are kept and the image is dropped with a note. A few plots of a notebook-like
+/// session fit; a run that saves 32 large PNGs does not fill the history with them.
+inline constexpr std::int64_t DefaultMaxStoredFigureBytes = 4ll << 20;
+/// The collected files' names and sizes are stored while their JSON fits in this many bytes.
+inline constexpr std::size_t MaxStoredFilesBytes = 64 * 1024;
+
+/// A figure of a stored run (schema 5): its shape always, its image when it fitted the cap.
+struct StoredFigure
+{
+    int index = 0; ///< its place in the run's figures
+    std::string mime;
+    int width = 0;
+    int height = 0;
+    std::int64_t bytes = 0; ///< the image's size
+    std::int64_t stdoutOffset = 0;
+    bool stored = false; ///< `data` holds the image
+    std::string data;
+    std::string note; ///< why the image was not kept
+};
+
+/// A file a stored run collected (schema 5): its name and size (the bytes are never stored).
+struct StoredFile
+{
+    std::string path;
+    std::int64_t size = 0;
+};
 
 /// One stored run: what was asked (code, policy, limits, image) and what came of it.
 struct RunRecord
@@ -70,6 +97,10 @@ struct RunRecord
     // Schema 4 (rows recorded before it: no session):
     std::string sessionId; ///< the session the run belonged to; empty: a fresh run
     int sessionCell = 0;   ///< its number in the session's sandbox
+    // Schema 5 (rows recorded before it: none):
+    std::vector<StoredFigure> figures;
+    std::vector<StoredFile> collectedFiles;
+    bool filesCapped = false; ///< files left out beyond MaxStoredFilesBytes
 };
 
 /// A row of a listing: the record without the code and the output, plus the code's first line.
@@ -117,13 +148,15 @@ class HistoryStore
 public:
     /// Opens or creates the file (and its directory), migrating the schema when it is older. The byte
     /// bound comes from AGENTRUN_HISTORY_MAX_BYTES when set ("512m", "2g", bytes; error code
-    /// "history.max_bytes" when it is not a size of at least MinMaxHistoryBytes).
+    /// "history.max_bytes" when it is not a size of at least MinMaxHistoryBytes), the figures' cap from
+    /// AGENTRUN_HISTORY_FIGURE_BYTES ("history.figure_bytes").
     static Result<HistoryStore> open(const std::filesystem::path& path);
     /// $XDG_DATA_HOME/agentrun/history.sqlite3, else ~/.local/share/agentrun/history.sqlite3.
     static std::filesystem::path defaultPath();
     /// Schema version this build writes. 1: the first; 2: stdin, profile, check override and its reason;
-    /// 3: code cut like output (its size and hash kept), findings cut, each row's stored size.
-    static constexpr int SchemaVersion = 4;
+    /// 3: code cut like output (its size and hash kept), findings cut, each row's stored size; 4: the
+    /// session; 5: the figures (and their images within a cap) and the collected files' names and sizes.
+    static constexpr int SchemaVersion = 5;
 
     HistoryStore(HistoryStore&&) noexcept;
     HistoryStore& operator=(HistoryStore&&) noexcept;
@@ -149,6 +182,9 @@ public:
     /// Rows are removed (oldest first, never the run just recorded) while the bytes they hold add up to
     /// more than this. Default DefaultMaxHistoryBytes; values below MinMaxHistoryBytes are raised to it.
     void setMaxBytes(std::int64_t maxBytes);
+    /// The bytes of figure images kept per run (whole images, first first; 0: none, sizes only). Default
+    /// DefaultMaxStoredFigureBytes; the images count against the byte bound like the rest of the row.
+    void setMaxFigureBytes(std::int64_t maxBytes);
     /// What the rows hold now, as counted against the byte bound.
     Result<std::int64_t> storedBytes();
     /// How long a write waits for another process holding the file. Default 5 s.
@@ -170,7 +206,8 @@ bool isKnownStatus(std::string_view status);
 Result<model::Limits> limitsFromJson(const nlohmann::json& json);
 
 /// The `agentrun history show --json` / `GET /v2/runs/{id}` object: the run --json fields plus code,
-/// policy, limits, source, created_at and the capped flags.
+/// policy, limits, source, created_at and the capped flags; "figures" with "index" and "stored" (and
+/// "data", base64, when stored; "note" when not), "collected_files" [{"path", "size"}].
 nlohmann::json toJson(const RunRecord& record);
 /// One row of `agentrun history list --json` / `GET /v2/runs`.
 nlohmann::json toJson(const RunSummary& summary);

@@ -73,6 +73,7 @@ struct CollectedFiles
     bool requested = false;
     bool inMemory = false;           ///< collected into `contents`, not onto a host folder
     std::vector<std::string> copied; ///< sanitised relative paths written (or kept in memory), in order
+    std::vector<std::uint64_t> sizes;    ///< the bytes of each of `copied`, in the same order
     std::vector<CollectedFile> contents; ///< into memory: every copied file with its bytes
     std::vector<TarRejection> rejected;
     std::vector<RenamedFile> renamed; ///< written under a suffixed name (a name collision)

@@ -14,6 +14,7 @@ namespace agentrun::sandbox {
 struct CopyOutReport
 {
     std::vector<std::string> files;       ///< relative paths written under the destination
+    std::vector<std::uint64_t> sizes;     ///< the bytes of each of `files`, in the same order
     std::vector<std::string> directories; ///< relative paths of the archive's directory entries
     std::vector<model::TarRejection> rejected;
     std::vector<model::RenamedFile> renamed;
@@ -67,6 +68,8 @@ private:
     int m_root = -1;
     int m_file = -1;
     std::string m_current;
+    std::uint64_t m_currentBytes = 0;
+    std::map<std::string, std::uint64_t> m_sizes; ///< written path -> bytes, of the files completed
     std::filesystem::path m_destination;
     WriteOptions m_options;
     CopyOutReport m_report;
