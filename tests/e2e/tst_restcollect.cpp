@@ -180,13 +180,8 @@ private Q_SLOTS:
         QVERIFY2(started, qPrintable(error));
         auto client = server.client();
         const nlohmann::json request = {
-            {"code", "import matplotlib.pyplot as plt
-open('table.csv', 'w').write('x,y\n1,2\n')
-"
-                     "plt.figure(figsize=(4, 3), dpi=100)
-plt.plot([1, 4, 9])
-plt.show()
-"},
+            {"code", "import matplotlib.pyplot as plt\nopen('table.csv', 'w').write('x,y\\n1,2\\n')\n"
+                     "plt.figure(figsize=(4, 3), dpi=100)\nplt.plot([1, 4, 9])\nplt.show()\n"},
             {"collect", {"table.csv"}}};
         auto res = client->Post("/v2/runs", request.dump(), Json);
         QVERIFY(res);
@@ -214,8 +209,8 @@ plt.show()
         };
         QCOMPARE(be32(16), 400); // the IHDR's width and height: the image decodes to the figure's size
         QCOMPARE(be32(20), 300);
-        QCOMPARE(record["collected_files"],
-                 nlohmann::json::parse(R"([{"path": "table.csv", "size": 8}])"));
+        QVERIFY2(record["collected_files"] == nlohmann::json::parse(R"([{"path": "table.csv", "size": 8}])"),
+                 record["collected_files"].dump().c_str());
         QVERIFY(!record.contains("files")); // the bytes of collected files are not stored
         QCOMPARE(server.stop(), 0);
     }
