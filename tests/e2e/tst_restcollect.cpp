@@ -101,12 +101,12 @@ private Q_SLOTS:
         QVERIFY(opened);
         QCOMPARE(opened->status, 201);
         const std::string id = body(opened).value("id", "");
-        auto first = body(client->Post("/v2/sessions/" + id + "/runs",
-                                       R"J({"code": "table = 'x,y\\n3,4\\n'"})J", Json));
+        auto first = body(
+            client->Post("/v2/sessions/" + id + "/runs", R"J({"code": "table = 'x,y\\n3,4\\n'"})J", Json));
         QCOMPARE(first.value("status", ""), std::string("ok"));
-        auto second = body(client->Post("/v2/sessions/" + id + "/runs",
-                                        R"J({"code": "open('t.csv', 'w').write(table)", "collect": ["t.csv"]})J",
-                                        Json));
+        auto second = body(
+            client->Post("/v2/sessions/" + id + "/runs",
+                         R"J({"code": "open('t.csv', 'w').write(table)", "collect": ["t.csv"]})J", Json));
         QCOMPARE(second.value("status", ""), std::string("ok"));
         QCOMPARE(contentsOf(second), (std::map<std::string, std::string>{{"t.csv", "x,y\n3,4\n"}}));
         QCOMPARE(client->Delete("/v2/sessions/" + id)->status, 204);
@@ -121,21 +121,28 @@ private Q_SLOTS:
         QTest::addColumn<QString>("says");
         QTest::newRow("dot dot") << QByteArray(R"(["out/../../etc/passwd"])") << "request.collect"
                                  << "is not accepted";
-        QTest::newRow("absolute") << QByteArray(R"(["/etc/passwd"])") << "request.collect" << "is not accepted";
+        QTest::newRow("absolute") << QByteArray(R"(["/etc/passwd"])") << "request.collect"
+                                  << "is not accepted";
         QTest::newRow("option") << QByteArray(R"(["--to-command=sh"])") << "request.collect"
                                 << "is not accepted";
         QByteArray many = "[";
         for (int i = 0; i < 1000; ++i) {
             many += (i ? ",\"f" : "\"f") + QByteArray::number(i) + "\"";
         }
-        QTest::newRow("1000 entries") << many + "]" << "request.collect" << "collect names 1000 paths";
-        QTest::newRow("huge string") << "[\"" + QByteArray(200000, 'e') + "\"]" << "request.collect"
+        QTest::newRow("1000 entries") << many + "]"
+                                      << "request.collect"
+                                      << "collect names 1000 paths";
+        QTest::newRow("huge string") << "[\"" + QByteArray(200000, 'e') + "\"]"
+                                     << "request.collect"
                                      << "is not accepted";
-        QTest::newRow("not a list") << QByteArray(R"("out.csv")") << "collect" << "must be a list of paths";
-        QTest::newRow("a number in it") << QByteArray(R"(["a", 1])") << "collect" << "must be a list of paths";
+        QTest::newRow("not a list") << QByteArray(R"("out.csv")") << "collect"
+                                    << "must be a list of paths";
+        QTest::newRow("a number in it") << QByteArray(R"(["a", 1])") << "collect"
+                                        << "must be a list of paths";
         QTest::newRow("a server folder") << QByteArray(R"({"paths": ["a"], "to": "/tmp/x"})") << "collect"
                                          << "a folder on the server cannot be named";
-        QTest::newRow("nested") << QByteArray(R"([["a"]])") << "collect" << "must be a list of paths";
+        QTest::newRow("nested") << QByteArray(R"([["a"]])") << "collect"
+                                << "must be a list of paths";
     }
 
     void hostileCollectIsRefusedBeforeAnythingStarts()
@@ -148,7 +155,8 @@ private Q_SLOTS:
         QVERIFY2(server.start({}, &error), qPrintable(error));
         auto client = server.client();
         for (const std::string path : {"/v2/runs", "/v2/sessions/0123456789abcdef/runs"}) {
-            const std::string request = R"J({"code": "print('never')", "collect": )J" + collect.toStdString() + "}";
+            const std::string request =
+                R"J({"code": "print('never')", "collect": )J" + collect.toStdString() + "}";
             auto res = client->Post(path, request, Json);
             QVERIFY(res);
             QCOMPARE(res->status, 422);
@@ -204,7 +212,8 @@ private Q_SLOTS:
         QCOMPARE(static_cast<std::int64_t>(png.size()), figure["bytes"].get<std::int64_t>());
         QVERIFY(png.starts_with("\x89PNG\r\n\x1a\n"));
         const auto be32 = [&](std::size_t at) {
-            return (static_cast<unsigned char>(png[at]) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) |
+            return (static_cast<unsigned char>(png[at]) << 24) |
+                   (static_cast<unsigned char>(png[at + 1]) << 16) |
                    (static_cast<unsigned char>(png[at + 2]) << 8) | static_cast<unsigned char>(png[at + 3]);
         };
         QCOMPARE(be32(16), 400); // the IHDR's width and height: the image decodes to the figure's size

@@ -172,8 +172,9 @@ open("out/new\nline", "w").write("n")
         QVERIFY(run::toJson(result)["files"]["contents"].empty());
 
         // The default memory cap is lower than the host copy's: 16 MiB, whatever limits.maxTotalBytes says.
-        const auto over = runWith(*m_executor, "open('a.bin', 'wb').write(b'x' * (9 << 20))\n"
-                                               "open('b.bin', 'wb').write(b'y' * (9 << 20))\n",
+        const auto over = runWith(*m_executor,
+                                  "open('a.bin', 'wb').write(b'x' * (9 << 20))\n"
+                                  "open('b.bin', 'wb').write(b'y' * (9 << 20))\n",
                                   {"a.bin", "b.bin"});
         QVERIFY2(over.files.error.starts_with("The copy was aborted: the files exceed the total cap of " +
                                               std::to_string(model::MemoryCollectTotalBytes) + " bytes"),
@@ -189,11 +190,11 @@ open("out/new\nline", "w").write("n")
         QVERIFY2(first.status == model::Status::Ok, first.message.c_str());
         QVERIFY(!first.files.requested);
         // The second run writes from the state the first left, and its files come back.
-        const auto second =
-            runWith(*m_executor,
-                    "import os\nos.makedirs('outputs', exist_ok=True)\n"
-                    "open('outputs/table.csv', 'w').write('\\n'.join(rows))\nos.symlink('/etc', 'outputs/l')\n",
-                    {"outputs"}, {}, session->id);
+        const auto second = runWith(
+            *m_executor,
+            "import os\nos.makedirs('outputs', exist_ok=True)\n"
+            "open('outputs/table.csv', 'w').write('\\n'.join(rows))\nos.symlink('/etc', 'outputs/l')\n",
+            {"outputs"}, {}, session->id);
         QVERIFY2(second.status == model::Status::Ok, (second.message + second.stderrData).c_str());
         QVERIFY(second.session && !second.session->restarted);
         QVERIFY(second.files.inMemory);
@@ -206,12 +207,14 @@ open("out/new\nline", "w").write("n")
         QCOMPARE(third.stdoutData, std::string("2 x,y\n"));
         QCOMPARE(contentsOf(third).at("outputs/table.csv"), std::string("x,y\n1,2"));
         // A run that restarts the session copies nothing and says why.
-        const auto killed = runWith(*m_executor, "import os\nopen('a.txt', 'w').write('a')\nos.kill(os.getpid(), 9)",
-                                    {"a.txt"}, {}, session->id);
+        const auto killed =
+            runWith(*m_executor, "import os\nopen('a.txt', 'w').write('a')\nos.kill(os.getpid(), 9)",
+                    {"a.txt"}, {}, session->id);
         QVERIFY(killed.session && killed.session->restarted);
         QVERIFY(killed.files.contents.empty());
-        QCOMPARE(killed.files.error, std::string("No files were copied: the session restarted, and its working "
-                                                 "directory went with its sandbox."));
+        QCOMPARE(killed.files.error,
+                 std::string("No files were copied: the session restarted, and its working "
+                             "directory went with its sandbox."));
         QVERIFY(m_executor->closeSession(session->id));
     }
 };

@@ -239,7 +239,8 @@ private Q_SLOTS:
         }
         RawConnection raw(path);
         QCOMPARE(raw.scalar("PRAGMA user_version"), std::to_string(history::HistoryStore::SchemaVersion));
-        QCOMPARE(raw.scalar("SELECT row_bytes FROM runs WHERE run_id = 'v4run00000000001'"), std::string("604"));
+        QCOMPARE(raw.scalar("SELECT row_bytes FROM runs WHERE run_id = 'v4run00000000001'"),
+                 std::string("604"));
     }
 };
 

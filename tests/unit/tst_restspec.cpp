@@ -98,8 +98,8 @@ private Q_SLOTS:
         QTest::newRow("collect") << QByteArray(R"({"code": "1", "collect": {"paths": ["a"], "to": "/"}})")
                                  << "collect";
         // The list form is accepted (into memory); its paths are checked here, before anything starts.
-        QTest::newRow("collect climbs out") << QByteArray(R"({"code": "1", "collect": ["a/../../b"]})")
-                                            << "request.collect";
+        QTest::newRow("collect climbs out")
+            << QByteArray(R"({"code": "1", "collect": ["a/../../b"]})") << "request.collect";
         QTest::newRow("collect not strings") << QByteArray(R"({"code": "1", "collect": [{}]})") << "collect";
         // (Not a raw string: moc reads the "//" of a URL in one as a comment and drops the class.)
         QTest::newRow("index") << QByteArray("{\"code\": \"1\", \"index_url\": \"http://evil\"}")

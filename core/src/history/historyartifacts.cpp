@@ -42,7 +42,8 @@ nlohmann::json filesMetadata(const model::CollectedFiles& files, bool& cut)
     std::size_t size = 2;
     cut = false;
     for (std::size_t i = 0; i < files.copied.size(); ++i) {
-        nlohmann::json item = {{"path", files.copied[i]}, {"size", i < files.sizes.size() ? files.sizes[i] : 0}};
+        nlohmann::json item = {{"path", files.copied[i]},
+                               {"size", i < files.sizes.size() ? files.sizes[i] : 0}};
         size += item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() + 1;
         if (size > MaxStoredFilesBytes) {
             cut = true;

@@ -93,12 +93,9 @@ nlohmann::json toJson(const RunRecord& r)
     // whether the image was kept (then "data", base64); the collected files' names and sizes.
     nlohmann::json figures = nlohmann::json::array();
     for (const auto& figure : r.figures) {
-        nlohmann::json item = {{"index", figure.index},
-                               {"mime", figure.mime},
-                               {"width", figure.width},
-                               {"height", figure.height},
-                               {"bytes", figure.bytes},
-                               {"stdout_offset", figure.stdoutOffset},
+        nlohmann::json item = {{"index", figure.index},  {"mime", figure.mime},
+                               {"width", figure.width},  {"height", figure.height},
+                               {"bytes", figure.bytes},  {"stdout_offset", figure.stdoutOffset},
                                {"stored", figure.stored}};
         if (figure.stored) {
             item["data"] = base64Encode(figure.data);

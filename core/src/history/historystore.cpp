@@ -386,8 +386,8 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     }
     const std::int64_t rowBytes = static_cast<std::int64_t>(
         RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() + input.size() +
-        findingsJson.size() + limitsJson.size() + packagesJson.size() + result.message.size() + reason.size() +
-        figuresJson.size() + filesJson.size() + imageBytes);
+        findingsJson.size() + limitsJson.size() + packagesJson.size() + result.message.size() +
+        reason.size() + figuresJson.size() + filesJson.size() + imageBytes);
 
     Database& d = m_impl->db;
     if (auto begun = d.exec("BEGIN IMMEDIATE"); !begun) {

@@ -51,7 +51,8 @@ HostWriter::HostWriter(HostWriter&& other) noexcept
       m_current(std::move(other.m_current)), m_currentBytes(other.m_currentBytes),
       m_sizes(std::move(other.m_sizes)), m_destination(std::move(other.m_destination)),
       m_options(other.m_options), m_report(std::move(other.m_report)), m_made(std::move(other.m_made)),
-      m_madeFiles(std::move(other.m_madeFiles)), m_madeDirs(std::move(other.m_madeDirs)), m_dirNames(std::move(other.m_dirNames))
+      m_madeFiles(std::move(other.m_madeFiles)), m_madeDirs(std::move(other.m_madeDirs)),
+      m_dirNames(std::move(other.m_dirNames))
 {}
 
 HostWriter::~HostWriter()

@@ -63,16 +63,16 @@ struct CollectRequest
 /// One file collected into memory.
 struct CollectedFile
 {
-    std::string path; ///< sanitised, relative, '/'-separated (suffixed "name~2.ext" after a collision)
-    std::string data; ///< its bytes
+    std::string path;     ///< sanitised, relative, '/'-separated (suffixed "name~2.ext" after a collision)
+    std::string data;     ///< its bytes
     unsigned mode = 0644; ///< permission bits as kept (execute bits only with keepExecutable)
 };
 
 struct CollectedFiles
 {
     bool requested = false;
-    bool inMemory = false;           ///< collected into `contents`, not onto a host folder
-    std::vector<std::string> copied; ///< sanitised relative paths written (or kept in memory), in order
+    bool inMemory = false;               ///< collected into `contents`, not onto a host folder
+    std::vector<std::string> copied;     ///< sanitised relative paths written (or kept in memory), in order
     std::vector<std::uint64_t> sizes;    ///< the bytes of each of `copied`, in the same order
     std::vector<CollectedFile> contents; ///< into memory: every copied file with its bytes
     std::vector<TarRejection> rejected;
