@@ -87,6 +87,14 @@ print("written")
         QCOMPARE(readFile(root / "out/plots/p.bin").size(), std::size_t{25600});
         QCOMPARE(readFile(root / "summary.txt"), std::string("done"));
         QCOMPARE(result.files.copied.size(), std::size_t{3});
+        // Each file's size, in the order of `copied` (the history records them).
+        std::map<std::string, std::uint64_t> sizes;
+        QCOMPARE(result.files.sizes.size(), result.files.copied.size());
+        for (std::size_t i = 0; i < result.files.copied.size(); ++i) {
+            sizes[result.files.copied[i]] = result.files.sizes[i];
+        }
+        QCOMPARE(sizes, (std::map<std::string, std::uint64_t>{
+                            {"out/report.csv", 8}, {"out/plots/p.bin", 25600}, {"summary.txt", 4}}));
         QCOMPARE(result.files.error,
                  std::string("Not found in the working directory, so not copied: absent.txt."));
         const auto json = run::toJson(result);
