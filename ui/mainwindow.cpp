@@ -38,6 +38,7 @@
 #include "overridereason.h"
 #include "runcontroller.h"
 #include "sessiontabs.h"
+#include "inputfilespanel.h"
 #include "settings.h"
 #include "snippetfiles.h"
 
@@ -195,6 +196,14 @@ void MainWindow::createActions()
     m_runAnywayAction->setObjectName(QStringLiteral("runAnywayAction"));
     m_runAnywayAction->setToolTip(tr("Run the blocked snippet without the check; asks for a reason"));
     m_runAnywayAction->setEnabled(false);
+    QAction* addFiles = run->addAction(tr("Add &Input Files…"), this, [this] {
+        m_inputFilesDock->show();
+        m_inputFilesDock->raise();
+        m_inputFilesPanel->addWithDialog();
+    });
+    addFiles->setObjectName(QStringLiteral("addInputFilesAction"));
+    addFiles->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_I));
+    addFiles->setToolTip(tr("Give host files to this tab's runs, placed in the sandbox's /tmp (Ctrl+Alt+I)"));
     run->addSeparator();
     createCellActions(run);
     run->addSeparator();
@@ -323,6 +332,11 @@ void MainWindow::createDocks()
     m_stdinPanel = new StdinPanel(m_settings, this);
     QDockWidget* stdinDock =
         addPanel(m_stdinPanel, QStringLiteral("stdinDock"), tr("Input"), Qt::BottomDockWidgetArea);
+    m_inputFilesPanel = new InputFilesPanel(this);
+    m_inputFilesDock = addPanel(m_inputFilesPanel, QStringLiteral("inputFilesDock"), tr("Files"),
+                                Qt::BottomDockWidgetArea);
+    m_inputFilesPanel->setEditor(m_tabs->currentEditor());
+    connect(m_tabs, &EditorTabs::currentEditorChanged, m_inputFilesPanel, &InputFilesPanel::setEditor);
     m_historyPanel = new HistoryPanel(m_history, this);
     QDockWidget* history =
         addPanel(m_historyPanel, QStringLiteral("historyDock"), tr("History"), Qt::BottomDockWidgetArea);
@@ -338,6 +352,7 @@ void MainWindow::createDocks()
     splitDockWidget(output, m_findingsDock, Qt::Horizontal);
     tabifyDockWidget(m_findingsDock, history);
     tabifyDockWidget(m_findingsDock, stdinDock);
+    tabifyDockWidget(m_findingsDock, m_inputFilesDock);
     m_findingsDock->raise();
     createVariablesDock(m_findingsDock);
     createFiguresDock(m_findingsDock);
@@ -439,6 +454,14 @@ MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& rea
         spec.code = (piece ? piece->code : editor->text()).toStdString();
         // A tab in session mode runs in its session (opened with the first run: RunController).
         spec.sessionId = m_sessions->state(editor).id.toStdString();
+        // Read now, not when they were added: the run sees the files as they are on disk.
+        auto files = readInputFiles(m_inputFilesPanel->entries(editor));
+        if (!files) {
+            out.problem = QString::fromStdString(files.error().message);
+            out.inFiles = true;
+            return out;
+        }
+        spec.files = std::move(*files);
     }
     spec.limits = *limits;
     spec.allow = m_depsPanel->allow();
@@ -484,6 +507,7 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     m_consolePanel->parentWidget()->show();
     m_runAnywayAction->setEnabled(false);
 
+    m_inputFilesPanel->refresh(); // the files are read now: the panel shows their sizes (or absence) now
     auto built = runSpec(skipCheck, reason, &*piece);
     if (!built.spec) {
         // Bad input never reaches the engine: say which field and its range, where the field is.
@@ -492,6 +516,10 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
         if (built.inLimits) {
             m_limitsDock->show();
             m_limitsDock->raise();
+        }
+        if (built.inFiles) {
+            m_inputFilesDock->show();
+            m_inputFilesDock->raise();
         }
         return false;
     }

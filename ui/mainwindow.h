@@ -35,6 +35,7 @@ class EngineMonitor;
 class ImageBuildDialog;
 class ProfileBar;
 class StdinPanel;
+class InputFilesPanel;
 class EditorTabs;
 class FiguresPanel;
 class FindingsPanel;
@@ -73,6 +74,7 @@ public:
     ProfileBar* profileBar() const { return m_profileBar; }
     DependenciesPanel* dependenciesPanel() const { return m_depsPanel; }
     StdinPanel* stdinPanel() const { return m_stdinPanel; }
+    InputFilesPanel* inputFilesPanel() const { return m_inputFilesPanel; }
     EngineMonitor* engineMonitor() const { return m_engineMonitor; }
     SessionTabs* sessionTabs() const { return m_sessions; }
     VariablesPanel* variablesPanel() const { return m_variablesPanel; }
@@ -112,6 +114,7 @@ public:
         std::optional<agentrun::model::RunSpec> spec;
         QString problem;
         bool inLimits = false;
+        bool inFiles = false; ///< an input file of the tab is missing, unreadable or over a cap
     };
     /// What Run would start now (the workbench's adapter to the one run description; tests compare it
     /// with the CLI's and the REST server's).
@@ -159,6 +162,8 @@ private:
     ProfileBar* m_profileBar = nullptr;
     DependenciesPanel* m_depsPanel = nullptr;
     StdinPanel* m_stdinPanel = nullptr;
+    InputFilesPanel* m_inputFilesPanel = nullptr;
+    QDockWidget* m_inputFilesDock = nullptr;
     EngineMonitor* m_engineMonitor = nullptr;
     ImageBuildDialog* m_imageDialog = nullptr;
     std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,
