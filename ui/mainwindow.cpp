@@ -6,6 +6,7 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QDir>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QSaveFile>
 #include <QTemporaryDir>
@@ -39,6 +40,7 @@
 #include "runcontroller.h"
 #include "sessiontabs.h"
 #include "inputfilespanel.h"
+#include "imagechoice.h"
 #include "settings.h"
 #include "snippetfiles.h"
 
@@ -65,6 +67,10 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
 
     m_controller = new RunController(executor, this);
     m_controller->setHistoryStore(history);
+    // The image picked last time, unless AGENTRUN_IMAGE names one for this start.
+    if (const QString saved = m_settings.value(Settings::Key::SandboxImage).toString();
+        !saved.isEmpty() && qEnvironmentVariableIsEmpty("AGENTRUN_IMAGE"))
+        m_controller->setImage(saved.toStdString());
     m_checker = new LiveChecker(this);
     m_tabs = new EditorTabs(this);
     m_tabs->newTab();
@@ -263,10 +269,18 @@ void MainWindow::createActions()
     };
     showRuntime();
     connect(&m_settings, &Settings::changed, runtime, [showRuntime](Settings::Key key) {
-        if (key == Settings::Key::Runtime)
+        if (key == Settings::Key::Runtime || key == Settings::Key::SandboxImage)
             showRuntime();
     });
     bar->addWidget(runtime);
+    m_imageCombo = new QComboBox(bar);
+    m_imageCombo->setObjectName(QStringLiteral("imageCombo"));
+    m_imageCombo->setToolTip(tr("The sandbox image of the next run and of sessions opened from now on"));
+    m_imageCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_imageCombo, &QComboBox::activated, this,
+            [this](int index) { chooseImage(m_imageCombo->itemData(index).toString()); });
+    bar->addWidget(m_imageCombo);
+    refreshImages();
     QMenu* profiles = menuBar()->addMenu(tr("&Profiles"));
     profiles->addAction(m_profileBar->saveAsAction());
     profiles->addAction(m_profileBar->importAction());

@@ -16,6 +16,7 @@
 #include "cellcode.h"
 
 class QAction;
+class QComboBox;
 class QDockWidget;
 class QLabel;
 class QMenu;
@@ -92,6 +93,12 @@ public:
     /// The current limits, policy and dependency settings as a profile named `name`; an edited policy is
     /// written next to the profiles so that the profile can name it.
     agentrun::Result<agentrun::profile::Profile> captureProfile(const QString& name);
+    /// Lists the sandbox images (imagechoice.h) in the toolbar's image combo.
+    void refreshImages();
+    /// Runs and sessions opened from now on use `tag`, remembered in the settings; false, with the reason
+    /// in the status bar, while a run is in flight or when the image is not built (with how to build it).
+    bool chooseImage(const QString& tag);
+    QComboBox* imageCombo() const { return m_imageCombo; }
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
     /// Runs the `# %%` cell at the caret (the whole snippet when it has no such line); with `advance`, the
@@ -163,6 +170,7 @@ private:
     DependenciesPanel* m_depsPanel = nullptr;
     StdinPanel* m_stdinPanel = nullptr;
     InputFilesPanel* m_inputFilesPanel = nullptr;
+    QComboBox* m_imageCombo = nullptr;
     QDockWidget* m_inputFilesDock = nullptr;
     EngineMonitor* m_engineMonitor = nullptr;
     ImageBuildDialog* m_imageDialog = nullptr;

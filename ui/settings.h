@@ -43,6 +43,7 @@ public:
         DepsWheelhouse,
         Stdin,
         DepsCached,
+        SandboxImage,
     };
     Q_ENUM(Key)
 
