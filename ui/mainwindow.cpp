@@ -350,7 +350,14 @@ void MainWindow::createDocks()
     m_inputFilesDock = addPanel(m_inputFilesPanel, QStringLiteral("inputFilesDock"), tr("Files"),
                                 Qt::BottomDockWidgetArea);
     m_inputFilesPanel->setEditor(m_tabs->currentEditor());
-    connect(m_tabs, &EditorTabs::currentEditorChanged, m_inputFilesPanel, &InputFilesPanel::setEditor);
+    connect(m_tabs, &EditorTabs::currentEditorChanged, this, [this](CodeEditor* editor) {
+        recallInputFiles(editor);
+        m_inputFilesPanel->setEditor(editor);
+    });
+    // A snippet opened from disk gets the input files its tab had when it was last used.
+    connect(m_tabs, &EditorTabs::fileOpened, this, [this](CodeEditor* editor) { recallInputFiles(editor); });
+    connect(m_inputFilesPanel, &InputFilesPanel::entriesChanged, this,
+            [this] { rememberInputFiles(m_tabs->currentEditor()); });
     m_historyPanel = new HistoryPanel(m_history, this);
     QDockWidget* history =
         addPanel(m_historyPanel, QStringLiteral("historyDock"), tr("History"), Qt::BottomDockWidgetArea);
@@ -522,6 +529,7 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     m_runAnywayAction->setEnabled(false);
 
     m_inputFilesPanel->refresh(); // the files are read now: the panel shows their sizes (or absence) now
+    rememberInputFiles(editor); // the tab may have been saved under a (new) name since the list changed
     auto built = runSpec(skipCheck, reason, &*piece);
     if (!built.spec) {
         // Bad input never reaches the engine: say which field and its range, where the field is.

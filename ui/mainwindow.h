@@ -99,6 +99,10 @@ public:
     /// in the status bar, while a run is in flight or when the image is not built (with how to build it).
     bool chooseImage(const QString& tag);
     QComboBox* imageCombo() const { return m_imageCombo; }
+    /// Input files are remembered per saved snippet: the list of `editor`'s file is stored in the settings
+    /// (rememberInputFiles) and given back to a tab that opens that file (recallInputFiles).
+    void rememberInputFiles(CodeEditor* editor);
+    void recallInputFiles(CodeEditor* editor);
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
     /// Runs the `# %%` cell at the caret (the whole snippet when it has no such line); with `advance`, the

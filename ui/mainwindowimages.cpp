@@ -1,8 +1,11 @@
-// The toolbar's sandbox image picker (issue 17): the project's images on the engine, the choice remembered.
+// The toolbar's sandbox image picker and the remembered input files of saved snippets (issue 17).
 #include "mainwindow.h"
 
 #include "imagebuilddialog.h"
+#include "codeeditor.h"
+#include "editortabs.h"
 #include "imagechoice.h"
+#include "inputfilespanel.h"
 #include "runcontroller.h"
 #include "settings.h"
 
@@ -59,6 +62,34 @@ bool MainWindow::chooseImage(const QString& tag)
                     .arg(before, tag);
     statusBar()->showMessage(said, 15000);
     return true;
+}
+
+void MainWindow::rememberInputFiles(CodeEditor* editor)
+{
+    const QString file = editor ? m_tabs->filePath(m_tabs->indexOf(editor)) : QString();
+    if (file.isEmpty())
+        return; // an untitled tab's list lives as long as the tab
+    QVariantMap all = m_settings.value(Settings::Key::InputFiles).toMap();
+    QStringList encoded;
+    for (const InputFileEntry& entry : m_inputFilesPanel->entries(editor))
+        encoded << entry.path + u'\t' + entry.name;
+    if (encoded.isEmpty())
+        all.remove(file);
+    else
+        all.insert(file, encoded);
+    m_settings.setValue(Settings::Key::InputFiles, all);
+}
+
+void MainWindow::recallInputFiles(CodeEditor* editor)
+{
+    const QString file = editor ? m_tabs->filePath(m_tabs->indexOf(editor)) : QString();
+    if (file.isEmpty() || !m_inputFilesPanel->entries(editor).isEmpty())
+        return;
+    QList<InputFileEntry> entries;
+    for (const QString& line : m_settings.value(Settings::Key::InputFiles).toMap().value(file).toStringList())
+        entries.append({line.section(u'\t', 0, 0), line.section(u'\t', 1)});
+    if (!entries.isEmpty())
+        m_inputFilesPanel->setEntries(editor, entries);
 }
 
 } // namespace agentrun::ui

@@ -44,6 +44,7 @@ public:
         Stdin,
         DepsCached,
         SandboxImage,
+        InputFiles,
     };
     Q_ENUM(Key)
 

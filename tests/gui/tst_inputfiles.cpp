@@ -50,6 +50,7 @@ private Q_SLOTS:
     void panelKeepsAListPerTab();
     void freshAndSessionRunsReadTheFiles();
     void badFilesAreRefusedAndNothingRuns();
+    void aSavedSnippetKeepsItsFiles();
 
 private:
     model::RunResult runAndWait(ui::MainWindow& window);
@@ -210,6 +211,33 @@ void TestInputFiles::badFilesAreRefusedAndNothingRuns()
     QCOMPARE(started.size(), 0);
     QVERIFY(!window.runController()->isRunning());
     QVERIFY(!window.consolePanel()->console()->toPlainText().contains(QStringLiteral("ran")));
+}
+
+void TestInputFiles::aSavedSnippetKeepsItsFiles()
+{
+    const QString ini = m_dir.filePath(QStringLiteral("saved.ini"));
+    const QString snippet = m_dir.filePath(QStringLiteral("reader.py"));
+    const QString data = m_dir.filePath(QStringLiteral("kept.csv"));
+    QVERIFY(writeFile(data, "a,b\n"));
+    {
+        ui::Settings settings(ini);
+        ui::MainWindow window(*m_executor, settings);
+        window.editorTabs()->currentEditor()->setText(QStringLiteral("print(open('in/k.csv').read())\n"));
+        QVERIFY(window.editorTabs()->saveCurrent(snippet));
+        window.inputFilesPanel()->setEntries(window.editorTabs()->currentEditor(),
+                                             {{data, QStringLiteral("in/k.csv")}});
+    }
+    // The next start: opening the snippet gives its tab the files again.
+    ui::Settings settings(ini);
+    ui::MainWindow window(*m_executor, settings);
+    window.openPath(snippet);
+    auto* editor = window.editorTabs()->currentEditor();
+    QCOMPARE(window.editorTabs()->filePath(window.editorTabs()->currentIndex()), snippet);
+    const QList<ui::InputFileEntry> expected{{data, QStringLiteral("in/k.csv")}};
+    QCOMPARE(window.inputFilesPanel()->entries(editor), expected);
+    QCOMPARE(window.inputFilesPanel()->view()->topLevelItemCount(), 1);
+    auto result = runAndWait(window);
+    QCOMPARE(result.stdoutData, std::string("a,b\n\n"));
 }
 
 QTEST_MAIN(TestInputFiles)
