@@ -6,6 +6,7 @@
 #include "editortabs.h"
 #include "imagechoice.h"
 #include "inputfilespanel.h"
+#include "limitspanel.h"
 #include "runcontroller.h"
 #include "settings.h"
 
@@ -56,6 +57,7 @@ bool MainWindow::chooseImage(const QString& tag)
     m_imageCombo->setCurrentIndex(row);
     m_settings.setValue(Settings::Key::SandboxImage, tag);
     m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->executor().config());
+    m_limitsPanel->setImage(tag);
     QString said = tr("Runs use %1 from now on").arg(tag);
     if (tag != before && !m_controller->openSessions().isEmpty())
         said += tr("; sessions already open keep %1 (turn Run in Session off and on for one on %2)")

@@ -9,6 +9,7 @@
 
 #include <QComboBox>
 #include <QLocale>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -20,6 +21,7 @@
 #include "consolepanel.h"
 #include "editortabs.h"
 #include "imagechoice.h"
+#include "limitspanel.h"
 #include "mainwindow.h"
 #include "outputconsole.h"
 #include "runcontroller.h"
@@ -131,6 +133,12 @@ void TestImagePicker::theChoiceIsUsedAndRemembered()
                  without.stderrData.c_str());
         QVERIFY(window.chooseImage(DataScience));
         QCOMPARE(window.imageCombo()->currentData().toString(), DataScience);
+        // The Limits panel's preview names the image the next run gets.
+        bool previewed = false;
+        for (auto* preview : window.limitsPanel()->findChildren<QPlainTextEdit*>())
+            previewed |= preview->toPlainText().contains(u"docker run") &&
+                         preview->toPlainText().contains(DataScience);
+        QVERIFY(previewed);
         auto with = runAndWait(window, ImportPandas);
         QVERIFY2(with.status == model::Status::Ok, (with.message + with.stderrData).c_str());
         QCOMPARE(with.stdoutData, std::string("pandas pandas\n"));
