@@ -18,17 +18,19 @@ agentrun::Result<std::vector<agentrun::model::InputFile>> readInputFiles(const Q
     using agentrun::model::MaxInputFiles;
     // The count first: reading 65 files to refuse them would be wasted work.
     if (std::size_t(entries.size()) > MaxInputFiles)
-        return agentrun::fail(agentrun::errc::FilesCount,
-                              QStringLiteral("%1 input files are listed; a run takes at most %2: remove some or "
-                                             "pack them into an archive.")
-                                  .arg(entries.size())
-                                  .arg(MaxInputFiles)
-                                  .toStdString());
+        return agentrun::fail(
+            agentrun::errc::FilesCount,
+            QStringLiteral("%1 input files are listed; a run takes at most %2: remove some or "
+                           "pack them into an archive.")
+                .arg(entries.size())
+                .arg(MaxInputFiles)
+                .toStdString());
     std::vector<agentrun::model::InputFile> files;
     std::size_t total = 0;
     for (const auto& entry : entries) {
         const QString name = sandboxName(entry);
-        const std::string shown = QStringLiteral("input file %1 (as /tmp/%2)").arg(entry.path, name).toStdString();
+        const std::string shown =
+            QStringLiteral("input file %1 (as /tmp/%2)").arg(entry.path, name).toStdString();
         // What is left of the cap for all files together: a file larger than that is refused unread.
         const std::size_t left = MaxInputFileBytes - total;
         auto data = agentrun::readUserFile(entry.path.toStdString(), left, "");
@@ -37,9 +39,10 @@ agentrun::Result<std::vector<agentrun::model::InputFile>> readInputFiles(const Q
             if (info.isFile() && std::uint64_t(info.size()) > left)
                 return agentrun::fail(agentrun::errc::FilesSize,
                                       shown + ": " + std::to_string(info.size()) + " bytes, " +
-                                          (total ? std::to_string(total) + " bytes already given by the files "
-                                                                           "above it, "
-                                                 : std::string()) +
+                                          (total
+                                               ? std::to_string(total) + " bytes already given by the files "
+                                                                         "above it, "
+                                               : std::string()) +
                                           "over the cap of 32 MiB for all of a run's files together: remove "
                                           "it or give a smaller one.");
             return agentrun::fail(agentrun::errc::FileRead, shown + ": " + data.error().message);

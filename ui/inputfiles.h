@@ -29,6 +29,7 @@ QString sandboxName(const InputFileEntry& entry);
 /// naming the file (host path and sandbox name) and, for a cap, the cap: a missing or unreadable file, a
 /// folder, more than 64 files, more than 32 MiB together, a bad name. Codes: file.read, files.count,
 /// files.size, files.name.
-agentrun::Result<std::vector<agentrun::model::InputFile>> readInputFiles(const QList<InputFileEntry>& entries);
+agentrun::Result<std::vector<agentrun::model::InputFile>>
+readInputFiles(const QList<InputFileEntry>& entries);
 
 } // namespace agentrun::ui

@@ -27,8 +27,7 @@ enum Column
 };
 } // namespace
 
-InputFilesPanel::InputFilesPanel(QWidget* parent)
-    : QWidget(parent)
+InputFilesPanel::InputFilesPanel(QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -209,9 +208,9 @@ void InputFilesPanel::refresh()
     }
     m_view->setEnabled(m_editor);
     m_remove->setEnabled(!m_view->selectedItems().isEmpty());
-    m_summary->setText(list.isEmpty() ? tr("No input files for this tab")
-                                      : tr("%n file(s), %1 of 32 MiB", nullptr, int(list.size()))
-                                            .arg(sizeLabel(total)));
+    m_summary->setText(list.isEmpty()
+                           ? tr("No input files for this tab")
+                           : tr("%n file(s), %1 of 32 MiB", nullptr, int(list.size())).arg(sizeLabel(total)));
     m_refreshing = false;
 }
 

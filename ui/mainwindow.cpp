@@ -347,8 +347,8 @@ void MainWindow::createDocks()
     QDockWidget* stdinDock =
         addPanel(m_stdinPanel, QStringLiteral("stdinDock"), tr("Input"), Qt::BottomDockWidgetArea);
     m_inputFilesPanel = new InputFilesPanel(this);
-    m_inputFilesDock = addPanel(m_inputFilesPanel, QStringLiteral("inputFilesDock"), tr("Files"),
-                                Qt::BottomDockWidgetArea);
+    m_inputFilesDock =
+        addPanel(m_inputFilesPanel, QStringLiteral("inputFilesDock"), tr("Files"), Qt::BottomDockWidgetArea);
     m_inputFilesPanel->setEditor(m_tabs->currentEditor());
     connect(m_tabs, &EditorTabs::currentEditorChanged, this, [this](CodeEditor* editor) {
         recallInputFiles(editor);
@@ -529,7 +529,7 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     m_runAnywayAction->setEnabled(false);
 
     m_inputFilesPanel->refresh(); // the files are read now: the panel shows their sizes (or absence) now
-    rememberInputFiles(editor); // the tab may have been saved under a (new) name since the list changed
+    rememberInputFiles(editor);   // the tab may have been saved under a (new) name since the list changed
     auto built = runSpec(skipCheck, reason, &*piece);
     if (!built.spec) {
         // Bad input never reaches the engine: say which field and its range, where the field is.

@@ -25,17 +25,17 @@ void MainWindow::refreshImages()
     if (!images) {
         // The engine is not reachable: only the image in use is offered, and why.
         m_imageCombo->addItem(current, current);
-        m_imageCombo->setItemData(0, tr("The images could not be listed: %1")
-                                         .arg(QString::fromStdString(images.error().message)),
-                                  Qt::ToolTipRole);
+        m_imageCombo->setItemData(
+            0, tr("The images could not be listed: %1").arg(QString::fromStdString(images.error().message)),
+            Qt::ToolTipRole);
         return;
     }
     for (const SandboxImage& image : std::as_const(*images)) {
         m_imageCombo->addItem(image.present ? image.tag : tr("%1 (not built)").arg(image.tag), image.tag);
         const int row = m_imageCombo->count() - 1;
         m_imageCombo->setItemData(row, image.present, Qt::UserRole + 1);
-        m_imageCombo->setItemData(row, image.present ? image.tag : tr("Not built: run %1").arg(image.buildHint),
-                                  Qt::ToolTipRole);
+        m_imageCombo->setItemData(
+            row, image.present ? image.tag : tr("Not built: run %1").arg(image.buildHint), Qt::ToolTipRole);
         m_imageCombo->setItemData(row, image.buildHint, Qt::UserRole + 2);
     }
     m_imageCombo->setCurrentIndex(m_imageCombo->findData(current));
@@ -51,7 +51,8 @@ bool MainWindow::chooseImage(const QString& tag)
         return false;
     };
     if (row >= 0 && !m_imageCombo->itemData(row, Qt::UserRole + 1).toBool())
-        return refuse(tr("%1 is not built: run %2").arg(tag, m_imageCombo->itemData(row, Qt::UserRole + 2).toString()));
+        return refuse(
+            tr("%1 is not built: run %2").arg(tag, m_imageCombo->itemData(row, Qt::UserRole + 2).toString()));
     if (const QString refused = m_controller->setImage(tag.toStdString()); !refused.isEmpty())
         return refuse(refused);
     m_imageCombo->setCurrentIndex(row);

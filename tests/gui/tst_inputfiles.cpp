@@ -144,8 +144,9 @@ void TestInputFiles::freshAndSessionRunsReadTheFiles()
     QVERIFY(writeFile(other, "renamed one"));
     auto* editor = window.editorTabs()->currentEditor();
     window.inputFilesPanel()->setEntries(editor, {{data, {}}, {other, QStringLiteral("inputs/o.txt")}});
-    editor->setText(QStringLiteral("import os\n"
-                                   "print(os.getcwd(), open('data.txt').read(), open('inputs/o.txt').read())\n"));
+    editor->setText(
+        QStringLiteral("import os\n"
+                       "print(os.getcwd(), open('data.txt').read(), open('inputs/o.txt').read())\n"));
 
     auto fresh = runAndWait(window);
     QVERIFY2(fresh.status == model::Status::Ok, (fresh.message + fresh.stderrData).c_str());
