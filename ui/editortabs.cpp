@@ -108,6 +108,7 @@ agentrun::Result<void> EditorTabs::openFile(const QString& path)
     editor->setProperty(PathProperty, canonical);
     editor->setProperty(TitleProperty, QFileInfo(canonical).fileName());
     updateTitle(editor);
+    Q_EMIT fileOpened(editor);
     return {};
 }
 

@@ -49,6 +49,8 @@ public:
 
 Q_SIGNALS:
     void currentEditorChanged(agentrun::ui::CodeEditor* editor);
+    /// `editor` now shows a file opened from disk (bound to its path).
+    void fileOpened(agentrun::ui::CodeEditor* editor);
     /// Text of the current editor changed (live check).
     void currentTextChanged();
     /// A paste into one of the editors kept only the Python of a chat answer (CodeEditor::pasteFiltered).

@@ -314,6 +314,13 @@ void LimitsPanel::showError(const QString& code, const QString& message)
     }
 }
 
+void LimitsPanel::setImage(const QString& image)
+{
+    m_image = image;
+    if (const auto l = limits())
+        updatePreview(*l);
+}
+
 void LimitsPanel::updatePreview(const agentrun::model::Limits& l)
 {
     const std::string image = m_image.toStdString();

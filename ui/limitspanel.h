@@ -44,6 +44,8 @@ public:
     /// Marks the field of the limit the last run reached ("memory", "timeout", "output_limit"), with a
     /// tooltip saying so; empty clears the mark. The field under the mark is `reachedField()`.
     void markReached(const QString& field);
+    /// The image the preview's `docker run` names (the image picker changed it).
+    void setImage(const QString& image);
     QWidget* reachedField() const;
 
 Q_SIGNALS:

@@ -6,6 +6,7 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QDir>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QSaveFile>
 #include <QTemporaryDir>
@@ -38,6 +39,8 @@
 #include "overridereason.h"
 #include "runcontroller.h"
 #include "sessiontabs.h"
+#include "inputfilespanel.h"
+#include "imagechoice.h"
 #include "settings.h"
 #include "snippetfiles.h"
 
@@ -64,6 +67,10 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
 
     m_controller = new RunController(executor, this);
     m_controller->setHistoryStore(history);
+    // The image picked last time, unless AGENTRUN_IMAGE names one for this start.
+    if (const QString saved = m_settings.value(Settings::Key::SandboxImage).toString();
+        !saved.isEmpty() && qEnvironmentVariableIsEmpty("AGENTRUN_IMAGE"))
+        m_controller->setImage(saved.toStdString());
     m_checker = new LiveChecker(this);
     m_tabs = new EditorTabs(this);
     m_tabs->newTab();
@@ -195,6 +202,14 @@ void MainWindow::createActions()
     m_runAnywayAction->setObjectName(QStringLiteral("runAnywayAction"));
     m_runAnywayAction->setToolTip(tr("Run the blocked snippet without the check; asks for a reason"));
     m_runAnywayAction->setEnabled(false);
+    QAction* addFiles = run->addAction(tr("Add &Input Files…"), this, [this] {
+        m_inputFilesDock->show();
+        m_inputFilesDock->raise();
+        m_inputFilesPanel->addWithDialog();
+    });
+    addFiles->setObjectName(QStringLiteral("addInputFilesAction"));
+    addFiles->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_I));
+    addFiles->setToolTip(tr("Give host files to this tab's runs, placed in the sandbox's /tmp (Ctrl+Alt+I)"));
     run->addSeparator();
     createCellActions(run);
     run->addSeparator();
@@ -254,10 +269,18 @@ void MainWindow::createActions()
     };
     showRuntime();
     connect(&m_settings, &Settings::changed, runtime, [showRuntime](Settings::Key key) {
-        if (key == Settings::Key::Runtime)
+        if (key == Settings::Key::Runtime || key == Settings::Key::SandboxImage)
             showRuntime();
     });
     bar->addWidget(runtime);
+    m_imageCombo = new QComboBox(bar);
+    m_imageCombo->setObjectName(QStringLiteral("imageCombo"));
+    m_imageCombo->setToolTip(tr("The sandbox image of the next run and of sessions opened from now on"));
+    m_imageCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_imageCombo, &QComboBox::activated, this,
+            [this](int index) { chooseImage(m_imageCombo->itemData(index).toString()); });
+    bar->addWidget(m_imageCombo);
+    refreshImages();
     QMenu* profiles = menuBar()->addMenu(tr("&Profiles"));
     profiles->addAction(m_profileBar->saveAsAction());
     profiles->addAction(m_profileBar->importAction());
@@ -323,6 +346,18 @@ void MainWindow::createDocks()
     m_stdinPanel = new StdinPanel(m_settings, this);
     QDockWidget* stdinDock =
         addPanel(m_stdinPanel, QStringLiteral("stdinDock"), tr("Input"), Qt::BottomDockWidgetArea);
+    m_inputFilesPanel = new InputFilesPanel(this);
+    m_inputFilesDock =
+        addPanel(m_inputFilesPanel, QStringLiteral("inputFilesDock"), tr("Files"), Qt::BottomDockWidgetArea);
+    m_inputFilesPanel->setEditor(m_tabs->currentEditor());
+    connect(m_tabs, &EditorTabs::currentEditorChanged, this, [this](CodeEditor* editor) {
+        recallInputFiles(editor);
+        m_inputFilesPanel->setEditor(editor);
+    });
+    // A snippet opened from disk gets the input files its tab had when it was last used.
+    connect(m_tabs, &EditorTabs::fileOpened, this, [this](CodeEditor* editor) { recallInputFiles(editor); });
+    connect(m_inputFilesPanel, &InputFilesPanel::entriesChanged, this,
+            [this] { rememberInputFiles(m_tabs->currentEditor()); });
     m_historyPanel = new HistoryPanel(m_history, this);
     QDockWidget* history =
         addPanel(m_historyPanel, QStringLiteral("historyDock"), tr("History"), Qt::BottomDockWidgetArea);
@@ -338,6 +373,7 @@ void MainWindow::createDocks()
     splitDockWidget(output, m_findingsDock, Qt::Horizontal);
     tabifyDockWidget(m_findingsDock, history);
     tabifyDockWidget(m_findingsDock, stdinDock);
+    tabifyDockWidget(m_findingsDock, m_inputFilesDock);
     m_findingsDock->raise();
     createVariablesDock(m_findingsDock);
     createFiguresDock(m_findingsDock);
@@ -439,6 +475,14 @@ MainWindow::SpecOrProblem MainWindow::runSpec(bool skipCheck, const QString& rea
         spec.code = (piece ? piece->code : editor->text()).toStdString();
         // A tab in session mode runs in its session (opened with the first run: RunController).
         spec.sessionId = m_sessions->state(editor).id.toStdString();
+        // Read now, not when they were added: the run sees the files as they are on disk.
+        auto files = readInputFiles(m_inputFilesPanel->entries(editor));
+        if (!files) {
+            out.problem = QString::fromStdString(files.error().message);
+            out.inFiles = true;
+            return out;
+        }
+        spec.files = std::move(*files);
     }
     spec.limits = *limits;
     spec.allow = m_depsPanel->allow();
@@ -484,6 +528,8 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
     m_consolePanel->parentWidget()->show();
     m_runAnywayAction->setEnabled(false);
 
+    m_inputFilesPanel->refresh(); // the files are read now: the panel shows their sizes (or absence) now
+    rememberInputFiles(editor);   // the tab may have been saved under a (new) name since the list changed
     auto built = runSpec(skipCheck, reason, &*piece);
     if (!built.spec) {
         // Bad input never reaches the engine: say which field and its range, where the field is.
@@ -492,6 +538,10 @@ bool MainWindow::startRun(bool skipCheck, const QString& reason, std::optional<C
         if (built.inLimits) {
             m_limitsDock->show();
             m_limitsDock->raise();
+        }
+        if (built.inFiles) {
+            m_inputFilesDock->show();
+            m_inputFilesDock->raise();
         }
         return false;
     }

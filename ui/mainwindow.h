@@ -16,6 +16,7 @@
 #include "cellcode.h"
 
 class QAction;
+class QComboBox;
 class QDockWidget;
 class QLabel;
 class QMenu;
@@ -35,6 +36,7 @@ class EngineMonitor;
 class ImageBuildDialog;
 class ProfileBar;
 class StdinPanel;
+class InputFilesPanel;
 class EditorTabs;
 class FiguresPanel;
 class FindingsPanel;
@@ -73,6 +75,7 @@ public:
     ProfileBar* profileBar() const { return m_profileBar; }
     DependenciesPanel* dependenciesPanel() const { return m_depsPanel; }
     StdinPanel* stdinPanel() const { return m_stdinPanel; }
+    InputFilesPanel* inputFilesPanel() const { return m_inputFilesPanel; }
     EngineMonitor* engineMonitor() const { return m_engineMonitor; }
     SessionTabs* sessionTabs() const { return m_sessions; }
     VariablesPanel* variablesPanel() const { return m_variablesPanel; }
@@ -90,6 +93,16 @@ public:
     /// The current limits, policy and dependency settings as a profile named `name`; an edited policy is
     /// written next to the profiles so that the profile can name it.
     agentrun::Result<agentrun::profile::Profile> captureProfile(const QString& name);
+    /// Lists the sandbox images (imagechoice.h) in the toolbar's image combo.
+    void refreshImages();
+    /// Runs and sessions opened from now on use `tag`, remembered in the settings; false, with the reason
+    /// in the status bar, while a run is in flight or when the image is not built (with how to build it).
+    bool chooseImage(const QString& tag);
+    QComboBox* imageCombo() const { return m_imageCombo; }
+    /// Input files are remembered per saved snippet: the list of `editor`'s file is stored in the settings
+    /// (rememberInputFiles) and given back to a tab that opens that file (recallInputFiles).
+    void rememberInputFiles(CodeEditor* editor);
+    void recallInputFiles(CodeEditor* editor);
     /// Runs the current editor's code; false when a run is already going.
     bool runCurrent();
     /// Runs the `# %%` cell at the caret (the whole snippet when it has no such line); with `advance`, the
@@ -112,6 +125,7 @@ public:
         std::optional<agentrun::model::RunSpec> spec;
         QString problem;
         bool inLimits = false;
+        bool inFiles = false; ///< an input file of the tab is missing, unreadable or over a cap
     };
     /// What Run would start now (the workbench's adapter to the one run description; tests compare it
     /// with the CLI's and the REST server's).
@@ -159,6 +173,9 @@ private:
     ProfileBar* m_profileBar = nullptr;
     DependenciesPanel* m_depsPanel = nullptr;
     StdinPanel* m_stdinPanel = nullptr;
+    InputFilesPanel* m_inputFilesPanel = nullptr;
+    QComboBox* m_imageCombo = nullptr;
+    QDockWidget* m_inputFilesDock = nullptr;
     EngineMonitor* m_engineMonitor = nullptr;
     ImageBuildDialog* m_imageDialog = nullptr;
     std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,

@@ -101,7 +101,7 @@ private:
 };
 
 RunController::RunController(agentrun::run::Executor& executor, QObject* parent)
-    : QObject(parent), m_executor(executor)
+    : QObject(parent), m_executor(&executor)
 {
     registerMetaTypes();
     setObjectName(QStringLiteral("runController"));
@@ -117,13 +117,16 @@ RunController::~RunController()
     // worker meanwhile is in the list once the wait is over: a second round closes it.
     for (int round = 0; round < 2; ++round) {
         QStringList open;
+        QHash<QString, agentrun::run::Executor*> executors;
         {
             std::lock_guard lock(m_sessionsMutex);
             open.swap(m_sessions);
+            executors = m_sessionExecutors;
         }
         for (const QString& id : std::as_const(open))
-            m_pool.start(
-                [&executor = m_executor, id = id.toStdString()] { (void)executor.closeSession(id); });
+            m_pool.start([executor = executors.value(id, m_executor), id = id.toStdString()] {
+                (void)executor->closeSession(id);
+            });
         m_pool.waitForDone();
     }
 }
@@ -164,18 +167,25 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
     if (context.policy.empty())
         context.policy = request.policy;
     context.source = "workbench";
+    // A session runs on the executor that opened it (its image); the rest on the current one.
+    agentrun::run::Executor* executor = m_executor;
+    if (!request.sessionId.empty()) {
+        std::lock_guard lock(m_sessionsMutex);
+        executor = m_sessionExecutors.value(QString::fromStdString(request.sessionId), m_executor);
+    }
     m_pool.start([this, state, request = std::move(request), context = std::move(context), store = m_history,
-                  openSession]() mutable {
+                  openSession, executor]() mutable {
         Observer observer(this, state);
         if (openSession) {
             // Lazily, on the first run: opening starts the session's container.
             observer.stageChanged(agentrun::run::Stage::Starting);
-            auto opened = m_executor.openSession(request.limits);
+            auto opened = executor->openSession(request.limits);
             const QString id = opened ? QString::fromStdString(opened->id) : QString();
             const QString error = opened ? QString() : QString::fromStdString(opened.error().message);
             if (opened) {
                 std::lock_guard lock(m_sessionsMutex); // here, not in the queued call: the window may be gone
                 m_sessions << id;
+                m_sessionExecutors.insert(id, executor);
             }
             QMetaObject::invokeMethod(
                 this, [this, id, error] { Q_EMIT sessionOpened(id, error); }, Qt::QueuedConnection);
@@ -194,7 +204,7 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
             }
             request.sessionId = opened->id;
         }
-        RunResult result = m_executor.run(request, observer, state->cancel);
+        RunResult result = executor->run(request, observer, state->cancel);
         if (store) {
             const auto written = store->record(request, result, context);
             const QString error = written ? QString() : QString::fromStdString(written.error().message);
@@ -209,6 +219,27 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
     return true;
 }
 
+QString RunController::setImage(const std::string& image)
+{
+    if (image.empty())
+        return tr("No image was named: pick one of the list.");
+    if (image == m_executor->config().image)
+        return {};
+    if (m_current)
+        return tr("A run is in flight: the image can be changed when it has finished (or Stop it).");
+    auto config = m_executor->config();
+    config.image = image;
+    // Made here, on the GUI thread, with no run in flight: only runs started later see the new pointer.
+    for (const auto& owned : m_owned)
+        if (owned->config().image == image) {
+            m_executor = owned.get();
+            return {};
+        }
+    m_owned.push_back(std::make_unique<agentrun::run::Executor>(std::move(config)));
+    m_executor = m_owned.back().get();
+    return {};
+}
+
 void RunController::cancel()
 {
     if (m_current)
@@ -217,8 +248,8 @@ void RunController::cancel()
 
 void RunController::checkEngine()
 {
-    m_pool.start([this] {
-        auto answer = m_executor.ping();
+    m_pool.start([this, executor = m_executor] {
+        auto answer = executor->ping();
         const bool ok = answer.has_value();
         const QString text = QString::fromStdString(ok ? *answer : answer.error().message);
         const QString code = ok ? QString() : QString::fromStdString(answer.error().code);
@@ -229,8 +260,13 @@ void RunController::checkEngine()
 
 void RunController::restartSession(const QString& id)
 {
-    m_pool.start([this, id] {
-        auto restarted = m_executor.restartSession(id.toStdString());
+    agentrun::run::Executor* executor = m_executor;
+    {
+        std::lock_guard lock(m_sessionsMutex);
+        executor = m_sessionExecutors.value(id, m_executor);
+    }
+    m_pool.start([this, id, executor] {
+        auto restarted = executor->restartSession(id.toStdString());
         const QString error = restarted ? QString() : QString::fromStdString(restarted.error().message);
         QMetaObject::invokeMethod(
             this, [this, id, error] { Q_EMIT sessionRestarted(id, error); }, Qt::QueuedConnection);
@@ -239,13 +275,15 @@ void RunController::restartSession(const QString& id)
 
 void RunController::closeSession(const QString& id)
 {
+    agentrun::run::Executor* executor = m_executor;
     {
         std::lock_guard lock(m_sessionsMutex);
         if (!m_sessions.removeOne(id))
             return; // not ours, or already closing
+        executor = m_sessionExecutors.take(id);
     }
-    m_pool.start([this, id] {
-        auto closed = m_executor.closeSession(id.toStdString());
+    m_pool.start([this, id, executor] {
+        auto closed = executor->closeSession(id.toStdString());
         const QString error = closed ? QString() : QString::fromStdString(closed.error().message);
         QMetaObject::invokeMethod(
             this, [this, id, error] { Q_EMIT sessionClosed(id, error); }, Qt::QueuedConnection);

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include <QByteArray>
+#include <QHash>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -32,7 +33,14 @@ public:
     ~RunController() override;
 
     bool isRunning() const { return m_current != nullptr; }
-    agentrun::run::Executor& executor() { return m_executor; }
+    /// The executor fresh runs and new sessions use now (setImage() may replace it).
+    agentrun::run::Executor& executor() { return *m_executor; }
+
+    /// Runs and sessions opened from now on use `image` (ExecutorConfig::image): a new executor with the
+    /// first one's configuration but that image (and its own warm pool). Sessions already open keep the
+    /// executor, and so the image, they were opened with. Refused while a run is in flight: the answer is
+    /// then why, in words (empty: done).
+    QString setImage(const std::string& image);
 
     /// Runs finished from now on are recorded in `store` (may be null: none), from the worker thread
     /// so the GUI never waits for SQLite. `store` must outlive this object.
@@ -94,12 +102,16 @@ private:
     void finish(const std::shared_ptr<RunState>& state, const agentrun::model::RunResult& result);
     bool launch(agentrun::model::RunSpec request, agentrun::history::RecordContext context, bool openSession);
 
-    agentrun::run::Executor& m_executor;
+    agentrun::run::Executor* m_executor;
+    /// Executors made by setImage(); replaced ones stay until this object goes: a session opened on one
+    /// keeps using it.
+    std::vector<std::unique_ptr<agentrun::run::Executor>> m_owned;
     agentrun::history::HistoryStore* m_history = nullptr;
     QThreadPool m_pool;
     std::shared_ptr<RunState> m_current;
     mutable std::mutex m_sessionsMutex; ///< the worker adds a session it opened, the GUI thread removes
     QStringList m_sessions;
+    QHash<QString, agentrun::run::Executor*> m_sessionExecutors; ///< which executor opened each session
 };
 
 } // namespace agentrun::ui

@@ -41,7 +41,7 @@ bool lineCount(const QVariant& v)
 const agentrun::model::Limits defaults;
 
 // The schema. Order must follow the Key enum (checked below).
-const std::array<Settings::Entry, 23> schema{{
+const std::array<Settings::Entry, 25> schema{{
     {Key::TimeoutSeconds, "limits/timeoutSeconds", QMetaType::Double, defaults.timeoutSeconds,
      positiveDouble},
     {Key::MemoryBytes, "limits/memoryBytes", QMetaType::LongLong, qint64(defaults.memoryBytes), positiveInt},
@@ -70,6 +70,10 @@ const std::array<Settings::Entry, 23> schema{{
     {Key::DepsWheelhouse, "dependencies/wheelhouse", QMetaType::QString, QString(), anyValue},
     {Key::Stdin, "run/stdin", QMetaType::QString, QString(), anyValue},
     {Key::DepsCached, "dependencies/cached", QMetaType::QStringList, QStringList(), anyValue},
+    // Empty: AGENTRUN_IMAGE, else agentrun-sandbox:latest (run::configFromEnvironment).
+    {Key::SandboxImage, "sandbox/image", QMetaType::QString, QString(), anyValue},
+    // Per saved snippet (its path): the input files of its tab, each "host path\tname in /tmp".
+    {Key::InputFiles, "editor/inputFiles", QMetaType::QVariantMap, QVariantMap(), anyValue},
 }};
 
 } // namespace

@@ -43,6 +43,8 @@ public:
         DepsWheelhouse,
         Stdin,
         DepsCached,
+        SandboxImage,
+        InputFiles,
     };
     Q_ENUM(Key)
 
