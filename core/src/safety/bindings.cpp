@@ -7,6 +7,8 @@
 #include "analysis.h"
 #include "rules.h"
 
+#include <algorithm>
+
 namespace agentrun::safety {
 
 namespace {
@@ -199,6 +201,18 @@ void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls, const
         if (left >= 0 && m_tree.node(left).kind == Kind::Identifier && isSequenceLiteral(m_tree, right))
             for (const std::int32_t item : m_tree.namedChildren(right))
                 bindValue(identifier(left), item);
+        // for root, dirs, files in os.walk(top): root starts at top
+        if (left >= 0 && right >= 0 && m_tree.node(right).kind == Kind::Call &&
+            (m_tree.node(left).kind == Kind::PatternList || m_tree.node(left).kind == Kind::Tuple)) {
+            const auto& callee = resolve(m_tree.child(right, Field::Function));
+            const auto targets = m_tree.namedChildren(left);
+            const std::int32_t args = m_tree.child(right, Field::Arguments);
+            const auto argv = args >= 0 ? m_tree.namedChildren(args) : std::vector<std::int32_t>{};
+            const bool walk = std::ranges::find(callee, "os.walk") != callee.end() ||
+                              std::ranges::find(callee, "os.fwalk") != callee.end();
+            if (walk && !targets.empty() && !argv.empty() && m_tree.node(targets[0]).kind == Kind::Identifier)
+                bindValue(identifier(targets[0]), argv[0]);
+        }
     }
     for (const std::int32_t match : matches)
         bindMatch(match);

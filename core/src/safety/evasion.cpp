@@ -226,6 +226,8 @@ private:
                                  shorten(t.text(host)) + "`): DNS carries the name to whoever serves the domain");
                 return;
             }
+        if (sendsOverNetwork(function, callee))
+            checkExfiltration(call);
         if (anyOf(callee, "fcntl.ioctl")) {
             checkIoctl(call, args.get(1, "request"));
             return;
@@ -262,6 +264,60 @@ private:
             const std::int32_t allow = args.keyword("allow_pickle");
             if (allow >= 0 && t.text(allow) == "True")
                 a.report(rules::deserialization, call, "`numpy.load(allow_pickle=True)` unpickles what it reads");
+        }
+    }
+
+    bool sendsOverNetwork(std::int32_t function, const std::vector<std::string>& callee) const
+    {
+        static constexpr std::array modules{"requests."sv, "urllib.request."sv, "http.client."sv, "smtplib."sv,
+                                            "socket."sv,   "httpx."sv,          "aiohttp."sv,     "ftplib."sv};
+        for (const auto& c : callee)
+            for (const auto m : modules)
+                if (c.starts_with(m))
+                    return true;
+        if (t.node(function).kind != Kind::Attribute)
+            return false;
+        const std::int32_t attr = t.child(function, Field::AttributeName);
+        static constexpr std::array methods{"send"sv,  "sendall"sv, "sendto"sv, "sendmail"sv, "send_message"sv,
+                                            "post"sv,  "put"sv,     "urlopen"sv};
+        return attr >= 0 && std::ranges::find(methods, a.name(attr)) != methods.end();
+    }
+
+    /// A network call given the whole environment or a credential file: harvesting on its way out.
+    void checkExfiltration(std::int32_t call)
+    {
+        const std::int32_t args = t.child(call, Field::Arguments);
+        if (args < 0)
+            return;
+        const std::uint32_t end = t.node(args).endByte;
+        static constexpr std::array secrets{"/.ssh/"sv, "~/.ssh"sv, "id_rsa"sv, ".aws/credentials"sv,
+                                            "/etc/passwd"sv, "/etc/shadow"sv, "/environ"sv, ".netrc"sv,
+                                            ".git-credentials"sv, ".kube/config"sv};
+        for (auto i = args + 1; i < static_cast<std::int32_t>(t.size()) && t.node(i).startByte < end; ++i) {
+            const Node& n = t.node(i);
+            if (n.kind == Kind::Attribute && anyOf(a.resolve(i), "os.environ")) {
+                const std::int32_t parent = n.parent;
+                const Kind pk = parent >= 0 ? t.node(parent).kind : Kind::Other;
+                bool dump = pk == Kind::ArgumentList || pk == Kind::Interpolation || pk == Kind::KeywordArgument;
+                if (pk == Kind::Attribute) {
+                    const std::int32_t method = t.child(parent, Field::AttributeName);
+                    const std::string_view m = method >= 0 ? a.name(method) : std::string_view();
+                    dump = m == "items" || m == "keys" || m == "values" || m == "copy";
+                }
+                if (dump) {
+                    a.report(rules::exfiltration, call, "sends the whole environment over the network");
+                    return;
+                }
+            } else if (n.kind == Kind::String) {
+                const auto value = a.constantString(i);
+                if (value && value->size() < 512)
+                    for (const auto marker : secrets)
+                        if (value->find(marker) != std::string::npos) {
+                            a.report(rules::exfiltration, call,
+                                     "sends `" + shorten(*value) + "`, a credential or account file, over the network");
+                            return;
+                        }
+            }
         }
     }
 

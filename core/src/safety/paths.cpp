@@ -66,7 +66,7 @@ bool isSystemPath(std::string_view path)
         return false;
     while (path.size() > 1 && path.starts_with("//"))
         path.remove_prefix(1);
-    if (path == "/" || path == "/.")
+    if (path == "/" || path == "/." || path.starts_with("/?")) // "/?": something right under the root
         return true;
     static constexpr std::array harmless{"/dev/null"sv, "/dev/stdout"sv, "/dev/stderr"sv, "/dev/shm"sv,
                                          "/var/tmp"sv,  "/run/user"sv};
@@ -143,6 +143,10 @@ public:
             const auto mode = modeNode >= 0 ? a.constantString(modeNode) : std::optional<std::string>("r");
             if (mode && isWriteMode(*mode))
                 reportSystemPath(call, args.get(0, "file"), "open", "writes");
+            if (const auto path = pathOf(args.get(0, "file"));
+                path && (*path == "/dev/mem" || *path == "/dev/kmem" || *path == "/dev/port" ||
+                         (path->starts_with("/proc/") && path->ends_with("/mem"))))
+                a.report(rules::nativeCode, call, "`open('" + *path + "')` reaches raw memory");
             checkSecret(call, args.get(0, "file"));
             return;
         }
@@ -210,6 +214,13 @@ public:
                      "`" + std::string(value.substr(0, 60)) +
                          "` names an import location or start-up file: writing it changes what every later "
                          "interpreter runs");
+            return;
+        }
+        if (value.find("docker.sock") != value.npos || value.find("containerd.sock") != value.npos ||
+            value.find("podman.sock") != value.npos) {
+            a.report(rules::processExec, node,
+                     "`" + std::string(value.substr(0, 60)) +
+                         "` is a container engine's API: whoever talks to it starts containers on the host");
             return;
         }
         for (const auto marker : secretMarkers)
