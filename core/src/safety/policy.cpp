@@ -78,7 +78,7 @@ Result<Policy> Policy::preset(std::string_view name)
         policy.m_name = "strict";
         policy.m_description =
             "Blocks everything standard warns about, the network and the modules that reach "
-            "processes, files outside Python or native code. No override.";
+            "processes, sockets, pickles or native code. No override.";
         policy.m_allowOverride = false;
         for (auto& [id, level] : policy.m_rules)
             if (id != rules::restrictedPython)

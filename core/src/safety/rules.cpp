@@ -26,7 +26,9 @@ constexpr std::array catalogue{
         "os.fork, subprocess (Popen, run, call, check_output, ...), pty.spawn, "
         "asyncio.create_subprocess_*. Found through aliases (`import subprocess as sp`, "
         "`from os import system as s`, `run = subprocess.run`), star imports and getattr with "
-        "literal names. It does not follow objects through containers or function returns.",
+        "literal names, name resolvers (pydoc.locate('os.system')), the arguments of lambdas and "
+        "functions of the file, loops over literal sequences and match captures. It does not follow "
+        "objects through containers or the return values of the file's own functions.",
         "Do the work in Python (shutil, pathlib, the library the command wraps) instead of a shell.",
         Severity::Block},
     CatalogueEntry{
@@ -105,7 +107,7 @@ constexpr std::array catalogue{
                    "Runs have no network unless the profile allows it.", Severity::Info},
     CatalogueEntry{
         rules::blockedModule, "Module blocked by the policy",
-        "Importing a module the policy lists under blocked_modules (strict: os, subprocess, socket, "
+        "Importing a module the policy lists under blocked_modules (strict: subprocess, socket, pickle, "
         "...), in any form: import, from-import, literal __import__/importlib.import_module.",
         "Choose another module or another policy.", Severity::Block},
     CatalogueEntry{rules::blockedCall, "Name blocked by the policy",
