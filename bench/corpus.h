@@ -113,7 +113,12 @@ struct Tally
     double pct(int n) const { return total ? 100.0 * n / total : 0.0; }
 };
 
-enum class Verdict { Blocked, Warned, Silent };
+enum class Verdict
+{
+    Blocked,
+    Warned,
+    Silent
+};
 
 inline Verdict verdict(const safety::Report& report)
 {

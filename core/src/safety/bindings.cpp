@@ -125,8 +125,9 @@ void Analysis::bindPattern(std::int32_t pattern, std::int32_t subject, const std
     } else if (m_tree.node(pattern).kind == Kind::ClassPattern) { // object(system=s)
         for (const std::int32_t c : m_tree.namedChildren(pattern)) {
             if (m_tree.node(c).kind == Kind::KeywordPattern || m_tree.typeName(c) == "case_pattern") {
-                const std::int32_t keyword =
-                    m_tree.node(c).kind == Kind::KeywordPattern ? c : m_tree.childOfKind(c, Kind::KeywordPattern);
+                const std::int32_t keyword = m_tree.node(c).kind == Kind::KeywordPattern
+                                                 ? c
+                                                 : m_tree.childOfKind(c, Kind::KeywordPattern);
                 if (keyword < 0)
                     continue;
                 const auto kids = m_tree.namedChildren(keyword);
@@ -161,7 +162,8 @@ void Analysis::bindMatch(std::int32_t match)
     }
 }
 
-void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls, const std::vector<std::int32_t>& loops,
+void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls,
+                                   const std::vector<std::int32_t>& loops,
                                    const std::vector<std::int32_t>& matches)
 {
     for (const std::int32_t call : calls) {

@@ -406,7 +406,8 @@ private:
              {"getattr"sv, "setattr"sv, "delattr"sv, "hasattr"sv, "inspect.getattr_static"sv}) {
             if (!contains(callee, reflective) || argv.size() < 2)
                 continue;
-            const std::string fn = reflective == "inspect.getattr_static" ? "getattr" : std::string(reflective);
+            const std::string fn =
+                reflective == "inspect.getattr_static" ? "getattr" : std::string(reflective);
             if (a.isPlainStringLiteral(argv[1])) {
                 const std::string attr = *a.constantString(argv[1]);
                 if (rules::isDangerousMemberName(attr) && fn != "hasattr")

@@ -20,8 +20,8 @@ using namespace std::string_view_literals;
 struct CodeSink
 {
     std::string_view name;
-    std::string_view keyword;       ///< keyword of the code argument (position 0)
-    std::string_view setupKeyword;  ///< timeit's setup (position 1), or empty
+    std::string_view keyword;      ///< keyword of the code argument (position 0)
+    std::string_view setupKeyword; ///< timeit's setup (position 1), or empty
 };
 
 constexpr std::array codeSinks{
@@ -45,16 +45,19 @@ constexpr std::array codeSinks{
     CodeSink{"bdb.Bdb().runeval", "expr", ""},
 };
 
-constexpr std::array dnsLookups{"socket.gethostbyname"sv,       "socket.gethostbyname_ex"sv,
-                                "socket.getaddrinfo"sv,         "socket.gethostbyaddr"sv,
-                                "dns.resolver.resolve"sv,       "dns.resolver.query"sv,
-                                "dns.resolver.Resolver().resolve"sv, "dns.resolver.Resolver().query"sv};
+constexpr std::array dnsLookups{"socket.gethostbyname"sv,
+                                "socket.gethostbyname_ex"sv,
+                                "socket.getaddrinfo"sv,
+                                "socket.gethostbyaddr"sv,
+                                "dns.resolver.resolve"sv,
+                                "dns.resolver.query"sv,
+                                "dns.resolver.Resolver().resolve"sv,
+                                "dns.resolver.Resolver().query"sv};
 
 // Environment variables that change what the interpreter or the dynamic loader load.
-constexpr std::array loaderVariables{"PYTHONPATH"sv,      "PYTHONSTARTUP"sv, "PYTHONHOME"sv,
-                                     "PYTHONINSPECT"sv,   "PYTHONBREAKPOINT"sv, "PYTHONUSERBASE"sv,
-                                     "PYTHONEXECUTABLE"sv, "LD_PRELOAD"sv,    "LD_LIBRARY_PATH"sv,
-                                     "LD_AUDIT"sv};
+constexpr std::array loaderVariables{
+    "PYTHONPATH"sv,     "PYTHONSTARTUP"sv,    "PYTHONHOME"sv, "PYTHONINSPECT"sv,   "PYTHONBREAKPOINT"sv,
+    "PYTHONUSERBASE"sv, "PYTHONEXECUTABLE"sv, "LD_PRELOAD"sv, "LD_LIBRARY_PATH"sv, "LD_AUDIT"sv};
 
 constexpr std::array importMachinery{"sys.path"sv, "sys.meta_path"sv, "sys.path_hooks"sv,
                                      "sys.path_importer_cache"sv};
@@ -134,11 +137,12 @@ private:
             if (f.rule == rules::syntaxError) {
                 if (!mustParse) // an annotation or an example that is not code: nothing runs it as code
                     continue;
-                a.report(rules::dynamicCode, at, what + " runs a string that is not valid Python: " + f.message);
+                a.report(rules::dynamicCode, at,
+                         what + " runs a string that is not valid Python: " + f.message);
                 continue;
             }
-            a.report(f.rule, at, "in the code " + what + " runs (its line " + std::to_string(f.line) + "): " +
-                                     f.message);
+            a.report(f.rule, at,
+                     "in the code " + what + " runs (its line " + std::to_string(f.line) + "): " + f.message);
         }
     }
 
@@ -166,9 +170,9 @@ private:
             const std::int32_t function = t.child(node, Field::Function);
             if (function >= 0 && t.node(function).kind == Kind::Attribute) {
                 const std::int32_t attr = t.child(function, Field::AttributeName);
-                static constexpr std::array producers{"join"sv,  "format"sv, "format_map"sv, "decode"sv,
-                                                      "read"sv,  "replace"sv, "strip"sv,     "read_text"sv,
-                                                      "getvalue"sv, "recv"sv, "upper"sv,     "lower"sv};
+                static constexpr std::array producers{
+                    "join"sv,  "format"sv,    "format_map"sv, "decode"sv, "read"sv,  "replace"sv,
+                    "strip"sv, "read_text"sv, "getvalue"sv,   "recv"sv,   "upper"sv, "lower"sv};
                 if (attr >= 0 && std::ranges::find(producers, a.name(attr)) != producers.end())
                     return true;
             }
@@ -223,7 +227,8 @@ private:
                 if (isComputedString(host))
                     a.report(rules::exfiltration, call,
                              "`" + std::string(lookup) + "` looks up a host name built at run time (`" +
-                                 shorten(t.text(host)) + "`): DNS carries the name to whoever serves the domain");
+                                 shorten(t.text(host)) +
+                                 "`): DNS carries the name to whoever serves the domain");
                 return;
             }
         if (sendsOverNetwork(function, callee))
@@ -236,13 +241,15 @@ private:
             anyOf(callee, "os.environ.__setitem__")) {
             const auto name = a.constantString(args.get(0));
             if (name && isLoaderVariable(*name))
-                a.report(rules::importPath, call, "sets `" + *name + "`, which changes what the interpreter loads");
+                a.report(rules::importPath, call,
+                         "sets `" + *name + "`, which changes what the interpreter loads");
             return;
         }
         if (anyOf(callee, "os.environ.update")) {
             for (const auto& [key, value] : args.keywords)
                 if (isLoaderVariable(key))
-                    a.report(rules::importPath, call, "sets `" + key + "`, which changes what the interpreter loads");
+                    a.report(rules::importPath, call,
+                             "sets `" + key + "`, which changes what the interpreter loads");
             const std::int32_t dict = args.get(0);
             if (dict >= 0 && t.typeName(dict) == "dictionary")
                 for (const std::int32_t pair : t.namedChildren(dict)) {
@@ -257,20 +264,23 @@ private:
         if (anyOf(callee, "torch.load")) {
             const std::int32_t weightsOnly = args.keyword("weights_only");
             if (weightsOnly >= 0 && t.text(weightsOnly) == "False")
-                a.report(rules::deserialization, call, "`torch.load(weights_only=False)` unpickles what it reads");
+                a.report(rules::deserialization, call,
+                         "`torch.load(weights_only=False)` unpickles what it reads");
             return;
         }
         if (anyOf(callee, "numpy.load")) {
             const std::int32_t allow = args.keyword("allow_pickle");
             if (allow >= 0 && t.text(allow) == "True")
-                a.report(rules::deserialization, call, "`numpy.load(allow_pickle=True)` unpickles what it reads");
+                a.report(rules::deserialization, call,
+                         "`numpy.load(allow_pickle=True)` unpickles what it reads");
         }
     }
 
     bool sendsOverNetwork(std::int32_t function, const std::vector<std::string>& callee) const
     {
-        static constexpr std::array modules{"requests."sv, "urllib.request."sv, "http.client."sv, "smtplib."sv,
-                                            "socket."sv,   "httpx."sv,          "aiohttp."sv,     "ftplib."sv};
+        static constexpr std::array modules{"requests."sv, "urllib.request."sv, "http.client."sv,
+                                            "smtplib."sv,  "socket."sv,         "httpx."sv,
+                                            "aiohttp."sv,  "ftplib."sv};
         for (const auto& c : callee)
             for (const auto m : modules)
                 if (c.starts_with(m))
@@ -278,8 +288,8 @@ private:
         if (t.node(function).kind != Kind::Attribute)
             return false;
         const std::int32_t attr = t.child(function, Field::AttributeName);
-        static constexpr std::array methods{"send"sv,  "sendall"sv, "sendto"sv, "sendmail"sv, "send_message"sv,
-                                            "post"sv,  "put"sv,     "urlopen"sv};
+        static constexpr std::array methods{"send"sv,         "sendall"sv, "sendto"sv, "sendmail"sv,
+                                            "send_message"sv, "post"sv,    "put"sv,    "urlopen"sv};
         return attr >= 0 && std::ranges::find(methods, a.name(attr)) != methods.end();
     }
 
@@ -290,15 +300,16 @@ private:
         if (args < 0)
             return;
         const std::uint32_t end = t.node(args).endByte;
-        static constexpr std::array secrets{"/.ssh/"sv, "~/.ssh"sv, "id_rsa"sv, ".aws/credentials"sv,
-                                            "/etc/passwd"sv, "/etc/shadow"sv, "/environ"sv, ".netrc"sv,
-                                            ".git-credentials"sv, ".kube/config"sv};
+        static constexpr std::array secrets{
+            "/.ssh/"sv,      "~/.ssh"sv,   "id_rsa"sv, ".aws/credentials"sv, "/etc/passwd"sv,
+            "/etc/shadow"sv, "/environ"sv, ".netrc"sv, ".git-credentials"sv, ".kube/config"sv};
         for (auto i = args + 1; i < static_cast<std::int32_t>(t.size()) && t.node(i).startByte < end; ++i) {
             const Node& n = t.node(i);
             if (n.kind == Kind::Attribute && anyOf(a.resolve(i), "os.environ")) {
                 const std::int32_t parent = n.parent;
                 const Kind pk = parent >= 0 ? t.node(parent).kind : Kind::Other;
-                bool dump = pk == Kind::ArgumentList || pk == Kind::Interpolation || pk == Kind::KeywordArgument;
+                bool dump =
+                    pk == Kind::ArgumentList || pk == Kind::Interpolation || pk == Kind::KeywordArgument;
                 if (pk == Kind::Attribute) {
                     const std::int32_t method = t.child(parent, Field::AttributeName);
                     const std::string_view m = method >= 0 ? a.name(method) : std::string_view();
@@ -314,7 +325,8 @@ private:
                     for (const auto marker : secrets)
                         if (value->find(marker) != std::string::npos) {
                             a.report(rules::exfiltration, call,
-                                     "sends `" + shorten(*value) + "`, a credential or account file, over the network");
+                                     "sends `" + shorten(*value) +
+                                         "`, a credential or account file, over the network");
                             return;
                         }
             }
@@ -344,8 +356,8 @@ private:
         if (!entry || entry->rule == rules::network)
             return;
         a.report(rules::nameResolution, at,
-                 how + " resolves to `" + target + "`, which " + std::string(entry->what) +
-                     " (it is " + std::string(entry->rule) + ")");
+                 how + " resolves to `" + target + "`, which " + std::string(entry->what) + " (it is " +
+                     std::string(entry->rule) + ")");
     }
 
     void checkDictConfig(std::int32_t config)
@@ -398,7 +410,8 @@ private:
             }
             long long value = 0;
             const auto [ptr, ec] = std::from_chars(body.data(), body.data() + body.size(), value, base);
-            return ec == std::errc() && ptr == body.data() + body.size() ? std::optional(value) : std::nullopt;
+            return ec == std::errc() && ptr == body.data() + body.size() ? std::optional(value)
+                                                                         : std::nullopt;
         }
         if (n.kind == Kind::Identifier)
             return integerValue(a.singleValue(a.name(node)), depth + 1);
@@ -444,7 +457,9 @@ private:
             const auto& names = a.resolve(left);
             for (const std::string_view machinery : importMachinery)
                 if (anyOf(names, machinery)) {
-                    a.report(rules::importPath, node, "replaces `" + std::string(machinery) + "`, which decides where imports come from");
+                    a.report(rules::importPath, node,
+                             "replaces `" + std::string(machinery) +
+                                 "`, which decides where imports come from");
                     return;
                 }
             if (anyOf(names, "sys.breakpointhook"))
@@ -456,12 +471,15 @@ private:
         const auto& containers = a.resolve(t.child(left, Field::Value));
         for (const std::string_view machinery : importMachinery)
             if (anyOf(containers, machinery)) {
-                a.report(rules::importPath, node, "changes `" + std::string(machinery) + "`, which decides where imports come from");
+                a.report(rules::importPath, node,
+                         "changes `" + std::string(machinery) + "`, which decides where imports come from");
                 return;
             }
         if (anyOf(containers, "os.environ"))
-            if (const auto key = a.constantString(t.child(left, Field::Subscript)); key && isLoaderVariable(*key))
-                a.report(rules::importPath, node, "sets `" + *key + "`, which changes what the interpreter loads");
+            if (const auto key = a.constantString(t.child(left, Field::Subscript));
+                key && isLoaderVariable(*key))
+                a.report(rules::importPath, node,
+                         "sets `" + *key + "`, which changes what the interpreter loads");
     }
 
     bool isAnnotation(std::int32_t node) const
@@ -479,8 +497,10 @@ private:
     {
         const std::string_view raw = t.text(node);
         if (raw.find("52;") != std::string_view::npos)
-            if (const auto value = a.constantString(node); value && value->find("\x1b]52;") != std::string::npos)
-                a.report(rules::terminalInjection, node, "the OSC 52 escape sequence writes the terminal's clipboard");
+            if (const auto value = a.constantString(node);
+                value && value->find("\x1b]52;") != std::string::npos)
+                a.report(rules::terminalInjection, node,
+                         "the OSC 52 escape sequence writes the terminal's clipboard");
         const bool annotation = raw.find('(') != std::string_view::npos && isAnnotation(node);
         const bool examples = doctest && raw.find(">>>") != std::string_view::npos;
         if (!annotation && !examples)

@@ -23,53 +23,94 @@ struct PathCall
 };
 
 constexpr std::array pathCalls{
-    PathCall{"shutil.rmtree", {0, -1}, "removes"},         PathCall{"shutil.move", {0, 1}, "moves"},
-    PathCall{"shutil.copy", {1, -1}, "copies into"},       PathCall{"shutil.copy2", {1, -1}, "copies into"},
-    PathCall{"shutil.copyfile", {1, -1}, "copies into"},   PathCall{"shutil.copytree", {1, -1}, "copies into"},
+    PathCall{"shutil.rmtree", {0, -1}, "removes"},
+    PathCall{"shutil.move", {0, 1}, "moves"},
+    PathCall{"shutil.copy", {1, -1}, "copies into"},
+    PathCall{"shutil.copy2", {1, -1}, "copies into"},
+    PathCall{"shutil.copyfile", {1, -1}, "copies into"},
+    PathCall{"shutil.copytree", {1, -1}, "copies into"},
     PathCall{"shutil.chown", {0, -1}, "changes the owner of"},
     PathCall{"shutil.unpack_archive", {1, -1}, "extracts into"},
-    PathCall{"os.remove", {0, -1}, "removes"},             PathCall{"os.unlink", {0, -1}, "removes"},
-    PathCall{"os.rmdir", {0, -1}, "removes"},              PathCall{"os.removedirs", {0, -1}, "removes"},
-    PathCall{"os.rename", {0, 1}, "renames"},              PathCall{"os.renames", {0, 1}, "renames"},
-    PathCall{"os.replace", {0, 1}, "replaces"},            PathCall{"os.chmod", {0, -1}, "changes the mode of"},
-    PathCall{"os.lchmod", {0, -1}, "changes the mode of"}, PathCall{"os.chown", {0, -1}, "changes the owner of"},
-    PathCall{"os.lchown", {0, -1}, "changes the owner of"}, PathCall{"os.truncate", {0, -1}, "truncates"},
-    PathCall{"os.symlink", {0, 1}, "links"},               PathCall{"os.link", {0, 1}, "links"},
-    PathCall{"os.mkdir", {0, -1}, "creates"},              PathCall{"os.makedirs", {0, -1}, "creates"},
-    PathCall{"os.utime", {0, -1}, "touches"},              PathCall{"os.mkfifo", {0, -1}, "creates"},
+    PathCall{"os.remove", {0, -1}, "removes"},
+    PathCall{"os.unlink", {0, -1}, "removes"},
+    PathCall{"os.rmdir", {0, -1}, "removes"},
+    PathCall{"os.removedirs", {0, -1}, "removes"},
+    PathCall{"os.rename", {0, 1}, "renames"},
+    PathCall{"os.renames", {0, 1}, "renames"},
+    PathCall{"os.replace", {0, 1}, "replaces"},
+    PathCall{"os.chmod", {0, -1}, "changes the mode of"},
+    PathCall{"os.lchmod", {0, -1}, "changes the mode of"},
+    PathCall{"os.chown", {0, -1}, "changes the owner of"},
+    PathCall{"os.lchown", {0, -1}, "changes the owner of"},
+    PathCall{"os.truncate", {0, -1}, "truncates"},
+    PathCall{"os.symlink", {0, 1}, "links"},
+    PathCall{"os.link", {0, 1}, "links"},
+    PathCall{"os.mkdir", {0, -1}, "creates"},
+    PathCall{"os.makedirs", {0, -1}, "creates"},
+    PathCall{"os.utime", {0, -1}, "touches"},
+    PathCall{"os.mkfifo", {0, -1}, "creates"},
     PathCall{"os.mknod", {0, -1}, "creates"},
 };
 
-constexpr std::array pathMethods{"write_text"sv, "write_bytes"sv, "unlink"sv,     "rmdir"sv,      "chmod"sv,
-                                 "lchmod"sv,     "touch"sv,       "mkdir"sv,      "rename"sv,     "replace"sv,
-                                 "symlink_to"sv, "hardlink_to"sv};
+constexpr std::array pathMethods{"write_text"sv, "write_bytes"sv, "unlink"sv,     "rmdir"sv,
+                                 "chmod"sv,      "lchmod"sv,      "touch"sv,      "mkdir"sv,
+                                 "rename"sv,     "replace"sv,     "symlink_to"sv, "hardlink_to"sv};
 
-constexpr std::array walkCalls{"os.walk"sv, "os.fwalk"sv, "os.listdir"sv, "os.scandir"sv, "glob.glob"sv,
-                               "glob.iglob"sv};
+constexpr std::array walkCalls{"os.walk"sv,    "os.fwalk"sv,  "os.listdir"sv,
+                               "os.scandir"sv, "glob.glob"sv, "glob.iglob"sv};
 
-constexpr std::array systemFolders{"etc"sv,  "usr"sv, "bin"sv,  "sbin"sv, "lib"sv,  "lib32"sv, "lib64"sv,
-                                   "boot"sv, "var"sv, "root"sv, "home"sv, "opt"sv,  "sys"sv,   "proc"sv,
-                                   "dev"sv,  "srv"sv, "run"sv,  "snap"sv};
+constexpr std::array systemFolders{"etc"sv,   "usr"sv,  "bin"sv, "sbin"sv, "lib"sv,  "lib32"sv,
+                                   "lib64"sv, "boot"sv, "var"sv, "root"sv, "home"sv, "opt"sv,
+                                   "sys"sv,   "proc"sv, "dev"sv, "srv"sv,  "run"sv,  "snap"sv};
 
-constexpr std::array secretMarkers{"/.ssh/"sv,          "~/.ssh"sv,          "id_rsa"sv,       "id_ed25519"sv,
-                                   "id_ecdsa"sv,        "id_dsa"sv,          ".aws/credentials"sv,
-                                   "/.netrc"sv,         "~/.netrc"sv,        ".pgpass"sv,      ".git-credentials"sv,
-                                   ".docker/config.json"sv, ".kube/config"sv, "/.gnupg"sv,     "/etc/ssh/"sv,
-                                   ".config/gcloud"sv};
+constexpr std::array secretMarkers{
+    "/.ssh/"sv,       "~/.ssh"sv,  "id_rsa"sv,           "id_ed25519"sv,
+    "id_ecdsa"sv,     "id_dsa"sv,  ".aws/credentials"sv, "/.netrc"sv,
+    "~/.netrc"sv,     ".pgpass"sv, ".git-credentials"sv, ".docker/config.json"sv,
+    ".kube/config"sv, "/.gnupg"sv, "/etc/ssh/"sv,        ".config/gcloud"sv};
 
-/// '/', the home folder, or a folder of the system (not /tmp, /mnt, /media, /dev/null and friends).
-bool isSystemPath(std::string_view path)
+// Files under the home folder that later shells, logins or interpreters read and trust.
+constexpr std::array startupFiles{"/.bashrc"sv,
+                                  "/.bash_profile"sv,
+                                  "/.bash_login"sv,
+                                  "/.profile"sv,
+                                  "/.zshrc"sv,
+                                  "/.zprofile"sv,
+                                  "/.ssh"sv,
+                                  "/.config/autostart"sv,
+                                  "/.config/systemd"sv,
+                                  "/.local/lib/python"sv,
+                                  "/.local/bin"sv,
+                                  "/.pythonrc"sv,
+                                  "/.gitconfig"sv,
+                                  "/.config/pip"sv,
+                                  "/.pip/"sv,
+                                  "/.pypirc"sv,
+                                  "/.netrc"sv,
+                                  "/.aws"sv,
+                                  "/.docker"sv,
+                                  "/.kube"sv};
+
+/// '/', a folder of the system (not /tmp, /mnt, /media, /dev/null and friends), or the home folder:
+/// all of it for removals (`destructive`), its start-up and trust files for writes.
+bool isSystemPath(std::string_view path, bool destructive)
 {
-    if (path.starts_with("~"))
-        return path.size() == 1 || path[1] == '/';
+    if (path.starts_with("~")) {
+        if (path.size() > 1 && path[1] != '/')
+            return false; // ~user is another user's home: treated like a literal folder name
+        if (destructive || path == "~" || path == "~/")
+            return true;
+        return std::ranges::any_of(startupFiles,
+                                   [&](std::string_view f) { return path.substr(1).starts_with(f); });
+    }
     if (!path.starts_with("/"))
         return false;
     while (path.size() > 1 && path.starts_with("//"))
         path.remove_prefix(1);
     if (path == "/" || path == "/." || path.starts_with("/?")) // "/?": something right under the root
         return true;
-    static constexpr std::array harmless{"/dev/null"sv, "/dev/stdout"sv, "/dev/stderr"sv, "/dev/shm"sv,
-                                         "/var/tmp"sv,  "/run/user"sv};
+    static constexpr std::array harmless{"/dev/null"sv, "/dev/stdout"sv, "/dev/stderr"sv,
+                                         "/dev/shm"sv,  "/var/tmp"sv,    "/run/user"sv};
     for (const auto h : harmless)
         if (path.starts_with(h))
             return false;
@@ -178,7 +219,8 @@ public:
             const std::int32_t filter = args.keyword("filter");
             if (filter >= 0 && a.constantString(filter) == "fully_trusted")
                 a.report(rules::systemPathWrite, call,
-                         "`" + std::string(method) + "(filter='fully_trusted')` lets members escape the folder");
+                         "`" + std::string(method) +
+                             "(filter='fully_trusted')` lets members escape the folder");
             reportSystemPath(call, args.get(method == "extractall" ? 0 : 1, "path"), method, "extracts into");
             return;
         }
@@ -190,7 +232,8 @@ public:
             if (const auto base = pathOf(object))
                 if (*base == "/" || *base == "~")
                     a.report(rules::secretAccess, call,
-                             "walks `" + *base + "` (" + (*base == "/" ? "the whole file system" : "the home folder") +
+                             "walks `" + *base + "` (" +
+                                 (*base == "/" ? "the whole file system" : "the home folder") +
                                  "), the way credential harvesters look for keys");
             return;
         }
@@ -259,15 +302,17 @@ private:
             }
             return out;
         };
-        static constexpr std::array constructors{"pathlib.Path"sv, "pathlib.PurePath"sv, "pathlib.PosixPath"sv,
-                                                 "pathlib.PurePosixPath"sv, "os.path.join"sv};
+        static constexpr std::array constructors{"pathlib.Path"sv, "pathlib.PurePath"sv,
+                                                 "pathlib.PosixPath"sv, "pathlib.PurePosixPath"sv,
+                                                 "os.path.join"sv};
         for (const auto c : constructors)
             if (anyOf(callee, c))
                 return joinAll(0);
         if (anyOf(callee, "pathlib.Path.home") || anyOf(callee, "pathlib.PosixPath.home"))
             return std::string("~");
-        static constexpr std::array passThrough{"os.path.expanduser"sv, "os.path.abspath"sv, "os.path.normpath"sv,
-                                                "os.path.realpath"sv,   "os.fspath"sv,       "str"sv};
+        static constexpr std::array passThrough{"os.path.expanduser"sv, "os.path.abspath"sv,
+                                                "os.path.normpath"sv,   "os.path.realpath"sv,
+                                                "os.fspath"sv,          "str"sv};
         for (const auto c : passThrough)
             if (anyOf(callee, c))
                 return args.positional.empty() ? std::nullopt : pathOf(args.positional[0], depth + 1);
@@ -286,10 +331,13 @@ private:
         return std::nullopt;
     }
 
-    bool reportSystemPath(std::int32_t call, std::int32_t argument, std::string_view name, std::string_view verb)
+    bool reportSystemPath(std::int32_t call, std::int32_t argument, std::string_view name,
+                          std::string_view verb)
     {
         const auto path = pathOf(argument);
-        if (!path || !isSystemPath(*path))
+        const bool destructive = verb == "removes" || verb == "moves" || verb == "renames" ||
+                                 verb == "replaces" || verb == "truncates" || verb.starts_with("changes");
+        if (!path || !isSystemPath(*path, destructive))
             return false;
         a.report(rules::systemPathWrite, call,
                  "`" + std::string(name) + "` " + std::string(verb) + " `" + path->substr(0, 60) +
@@ -304,7 +352,8 @@ private:
         if (const auto path = pathOf(argument))
             for (const auto marker : secretMarkers)
                 if (path->find(marker) != std::string::npos) {
-                    a.report(rules::secretAccess, call, "reads `" + path->substr(0, 60) + "`, a key or credential file");
+                    a.report(rules::secretAccess, call,
+                             "reads `" + path->substr(0, 60) + "`, a key or credential file");
                     return;
                 }
     }
@@ -318,18 +367,21 @@ private:
                            (pattern && (path->starts_with("/*") || path->starts_with("/home/*") ||
                                         path->starts_with("~/**") || path->starts_with("/root/")));
         if (whole)
-            a.report(rules::secretAccess, call,
-                     "`" + std::string(name) + "('" + path->substr(0, 40) +
-                         "')` walks the whole file system or the home folder, the way credential harvesters look "
-                         "for keys");
+            a.report(
+                rules::secretAccess, call,
+                "`" + std::string(name) + "('" + path->substr(0, 40) +
+                    "')` walks the whole file system or the home folder, the way credential harvesters look "
+                    "for keys");
     }
 
     void checkMember(std::int32_t call, std::int32_t argument)
     {
         const auto name = argument >= 0 ? a.constantString(argument) : std::nullopt;
-        if (name && (name->starts_with("/") || name->starts_with("../") || name->find("/../") != std::string::npos))
+        if (name &&
+            (name->starts_with("/") || name->starts_with("../") || name->find("/../") != std::string::npos))
             a.report(rules::systemPathWrite, call,
-                     "the archive member `" + name->substr(0, 60) + "` escapes the folder it is extracted into");
+                     "the archive member `" + name->substr(0, 60) +
+                         "` escapes the folder it is extracted into");
     }
 };
 

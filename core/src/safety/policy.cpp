@@ -86,9 +86,9 @@ Result<Policy> Policy::preset(std::string_view name)
         // os, shutil, signal and importlib stay importable: the rules block what is dangerous in them
         // (process execution, system-path writes, signals, computed imports), and blocking the modules
         // would block ordinary file handling in the working folder (issue 20: benign blocked <= 5 %).
-        policy.m_blockedModules = {"subprocess", "socket",         "pty",         "multiprocessing", "pickle",
-                                   "marshal",    "ctypes",         "cffi",        "urllib.request",  "http.client",
-                                   "requests"};
+        policy.m_blockedModules = {"subprocess",     "socket",      "pty",     "multiprocessing",
+                                   "pickle",         "marshal",     "ctypes",  "cffi",
+                                   "urllib.request", "http.client", "requests"};
         return policy;
     }
     if (name == compatName) {

@@ -223,7 +223,8 @@ void Analysis::collectBindings()
                 if (nodes[static_cast<std::size_t>(c)].field == Field::Alias) {
                     bindTarget(c, -1);
                     // with nullcontext(os) as m: m is what the context expression resolves to
-                    const bool with = n.parent >= 0 && nodes[static_cast<std::size_t>(n.parent)].kind == Kind::WithItem;
+                    const bool with =
+                        n.parent >= 0 && nodes[static_cast<std::size_t>(n.parent)].kind == Kind::WithItem;
                     const std::int32_t inner = m_tree.childOfKind(c, Kind::Identifier);
                     if (with && inner >= 0 && n.firstChild >= 0 && n.firstChild != c)
                         bindValue(identifier(inner), n.firstChild);
@@ -365,7 +366,8 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
         if (first && contains(callee, "importlib.import_module"))
             push(*first);
         // Resolvers return the object a dotted name names: pydoc.locate("os.system") is os.system.
-        if (first && std::ranges::any_of(callee, [](const std::string& c) { return rules::isNameResolver(c); })) {
+        if (first &&
+            std::ranges::any_of(callee, [](const std::string& c) { return rules::isNameResolver(c); })) {
             std::string target = *first;
             std::ranges::replace(target, ':', '.');
             push(std::move(target));
@@ -379,9 +381,11 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
                     push(base + "." + *attr);
         // operator.attrgetter("a.b")(obj) is obj.a.b
         if (function >= 0 && m_tree.node(function).kind == Kind::Call) {
-            const auto& inner = resolveImpl(m_tree.child(function, Field::Function), depth + 1, budget, trace);
+            const auto& inner =
+                resolveImpl(m_tree.child(function, Field::Function), depth + 1, budget, trace);
             const std::int32_t innerArgs = m_tree.child(function, Field::Arguments);
-            const auto innerArgv = innerArgs >= 0 ? m_tree.namedChildren(innerArgs) : std::vector<std::int32_t>{};
+            const auto innerArgv =
+                innerArgs >= 0 ? m_tree.namedChildren(innerArgs) : std::vector<std::int32_t>{};
             if (contains(inner, "operator.attrgetter") && innerArgv.size() == 1)
                 if (const auto attr = constantString(innerArgv[0]))
                     for (const auto& base : resolveImpl(argv[0], depth + 1, budget, trace))

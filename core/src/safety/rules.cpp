@@ -166,8 +166,9 @@ constexpr std::array catalogue{
     CatalogueEntry{
         rules::systemPathWrite, "Destructive or persistent writes to system paths",
         "Removing, moving, truncating, chmod/chown-ing or writing files under system paths ('/', /etc, "
-        "/usr, /bin, /lib, /boot, /var, /opt, /root, /home, /sys, /proc, /dev, the user's home `~` "
-        "such as ~/.bashrc or ~/.ssh/authorized_keys, cron and systemd folders), as the path is spelled "
+        "/usr, /bin, /lib, /boot, /var, /opt, /root, /home, /sys, /proc, /dev, cron and systemd folders; "
+        "in the user's home `~`, removals of anything and writes of start-up and trust files such as "
+        "~/.bashrc or ~/.ssh/authorized_keys), as the path is spelled "
         "in the code (literals, os.path.join, pathlib's `/`, expanduser, Path.home()). Also archive "
         "extraction into such paths or with filter='fully_trusted', and archive members named with "
         "'../' or an absolute path. The working folder and /tmp are fine.",

@@ -33,8 +33,8 @@ std::string declaredCoding(std::string_view line)
 bool isUtf8Coding(std::string name)
 {
     std::ranges::replace(name, '_', '-');
-    static constexpr std::array accepted{"utf-8", "utf8", "utf-8-sig", "u8", "utf", "cp65001", "ascii",
-                                         "us-ascii", "646"};
+    static constexpr std::array accepted{"utf-8",   "utf8",  "utf-8-sig", "u8", "utf",
+                                         "cp65001", "ascii", "us-ascii",  "646"};
     return std::ranges::find(accepted, name) != accepted.end() || name.starts_with("utf-8-");
 }
 

