@@ -82,10 +82,19 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
         if (nameNode < 0 || m_tree.node(nameNode).kind != Kind::Identifier)
             continue;
         const std::string name = identifier(nameNode);
-        if (!keywordOnly && index < positional.size())
-            bindValue(name, positional[index++]);
+        // Only names and attribute chains can carry a module or a function into the body; binding
+        // every literal and call argument too would only make resolution slower.
+        auto carries = [&](std::int32_t value) {
+            const Kind vk = value >= 0 ? m_tree.node(value).kind : Kind::Other;
+            return vk == Kind::Identifier || vk == Kind::Attribute;
+        };
+        if (!keywordOnly && index < positional.size()) {
+            if (carries(positional[index]))
+                bindValue(name, positional[index]);
+            ++index;
+        }
         for (const auto& [key, value] : keywords)
-            if (key == name)
+            if (key == name && carries(value))
                 bindValue(name, value);
     }
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <unordered_set>
 
 namespace agentrun::safety {
 
@@ -203,8 +204,9 @@ private:
         if (function < 0)
             return;
         const auto& callee = a.resolve(function);
-        if (callee.empty())
-            return;
+        const bool network = sendsOverNetwork(function, callee);
+        if (!network && !isJudgedHere(callee))
+            return; // most calls: nothing to judge, no arguments collected
         const CallArgs args(a, call);
         if (const CodeSink* sink = findSink(callee)) {
             checkCodeArgument(args.get(0, sink->keyword), std::string(sink->name));
@@ -231,7 +233,7 @@ private:
                                  "`): DNS carries the name to whoever serves the domain");
                 return;
             }
-        if (sendsOverNetwork(function, callee))
+        if (network)
             checkExfiltration(call);
         if (anyOf(callee, "fcntl.ioctl")) {
             checkIoctl(call, args.get(1, "request"));
@@ -274,6 +276,21 @@ private:
                 a.report(rules::deserialization, call,
                          "`numpy.load(allow_pickle=True)` unpickles what it reads");
         }
+    }
+
+    static bool isJudgedHere(const std::vector<std::string>& callee)
+    {
+        static const std::unordered_set<std::string_view> names = [] {
+            std::unordered_set<std::string_view> out{
+                "logging.config.dictConfig", "fcntl.ioctl",       "os.putenv",  "os.environ.setdefault",
+                "os.environ.__setitem__",    "os.environ.update", "torch.load", "numpy.load"};
+            for (const auto& sink : codeSinks)
+                out.insert(sink.name);
+            out.insert(dnsLookups.begin(), dnsLookups.end());
+            return out;
+        }();
+        return std::ranges::any_of(
+            callee, [](const std::string& c) { return names.contains(c) || rules::isNameResolver(c); });
     }
 
     bool sendsOverNetwork(std::int32_t function, const std::vector<std::string>& callee) const

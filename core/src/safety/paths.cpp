@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_set>
 
 namespace agentrun::safety {
 
@@ -167,8 +168,38 @@ public:
         }
     }
 
+    /// Cheap filter before arguments are collected: most calls are none of these.
+    bool isRelevant(std::int32_t call, const std::vector<std::string>& callee) const
+    {
+        static const std::unordered_set<std::string_view> names = [] {
+            std::unordered_set<std::string_view> out{"open",    "io.open",         "codecs.open",
+                                                     "os.open", "tarfile.TarInfo", "zipfile.ZipInfo"};
+            for (const auto& pc : pathCalls)
+                out.insert(pc.name);
+            out.insert(walkCalls.begin(), walkCalls.end());
+            return out;
+        }();
+        static const std::unordered_set<std::string_view> methods = [] {
+            std::unordered_set<std::string_view> out{"extractall", "extract",    "writestr", "rglob",
+                                                     "glob",       "iterdir",    "walk",     "open",
+                                                     "read_text",  "read_bytes", "add",      "write"};
+            out.insert(pathMethods.begin(), pathMethods.end());
+            return out;
+        }();
+        for (const auto& c : callee)
+            if (names.contains(c))
+                return true;
+        const std::int32_t function = t.child(call, Field::Function);
+        if (function < 0 || t.node(function).kind != Kind::Attribute)
+            return false;
+        const std::int32_t attr = t.child(function, Field::AttributeName);
+        return attr >= 0 && methods.contains(a.name(attr));
+    }
+
     void checkCall(std::int32_t call, const std::vector<std::string>& callee)
     {
+        if (!isRelevant(call, callee))
+            return;
         const CallArgs args(a, call);
         for (const auto& pc : pathCalls) {
             if (!anyOf(callee, pc.name))

@@ -354,7 +354,7 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
         // What a call returns: an instance of a qualified class is "module.Class()", so that its
         // methods resolve ("cProfile.Profile().run", "trace.Trace().run").
         for (const auto& c : callee)
-            if (c.find('.') != std::string::npos && !c.ends_with("()") && c.size() < 200)
+            if (rules::hasInstanceEntries(c)) // only classes the catalogue names methods of
                 push(c + "()");
         const std::int32_t args = m_tree.child(node, Field::Arguments);
         const auto argv = args >= 0 ? m_tree.namedChildren(args) : std::vector<std::int32_t>{};

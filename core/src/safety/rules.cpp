@@ -572,9 +572,9 @@ bool isDangerousMemberName(std::string_view name)
     static const auto names = [] {
         // Generic words would make getattr(obj, "run") or attrgetter("load") a finding everywhere.
         static const std::unordered_set<std::string_view> generic{
-            "run",    "call",     "load",   "loads",     "open",        "stack",       "trace",
-            "decode", "modules",  "repeat", "push",      "interact",    "listen",      "locate",
-            "resolve", "embed",   "pm",     "main",      "getattr",     "set_events",  "register_callback",
+            "run",        "call",    "load",   "loads", "open",     "stack",      "trace",
+            "decode",     "modules", "repeat", "push",  "interact", "listen",     "locate",
+            "resolve",    "embed",   "pm",     "main",  "getattr",  "set_events", "register_callback",
             "use_tool_id"};
         // Rules about where a name is used (import paths, installs, secrets) are not about reaching
         // the name by getattr: getattr(obj, "append") must stay fine.
@@ -608,12 +608,30 @@ bool isKnownRule(std::string_view ruleId)
     return std::ranges::any_of(catalogue, [&](const auto& entry) { return entry.id == ruleId; });
 }
 
+bool hasInstanceEntries(std::string_view qualifiedClass)
+{
+    static const auto classes = [] {
+        std::unordered_set<std::string_view> out{"dns.resolver.Resolver"};
+        for (const auto& entry : nameTable)
+            if (const auto at = entry.name.find("()"); at != std::string_view::npos)
+                out.insert(entry.name.substr(0, at));
+        for (const std::string_view resolver :
+             {"logging.config.BaseConfigurator().resolve", "logging.config.DictConfigurator().resolve"})
+            out.insert(resolver.substr(0, resolver.find("()")));
+        return out;
+    }();
+    return classes.contains(qualifiedClass);
+}
+
 bool isNameResolver(std::string_view name)
 {
-    static const std::unordered_set<std::string_view> resolvers{
-        "pkgutil.resolve_name", "pydoc.locate", "pydoc.resolve", "unittest.mock._importer",
-        "unittest.mock._dot_lookup", "logging.config.BaseConfigurator().resolve",
-        "logging.config.DictConfigurator().resolve"};
+    static const std::unordered_set<std::string_view> resolvers{"pkgutil.resolve_name",
+                                                                "pydoc.locate",
+                                                                "pydoc.resolve",
+                                                                "unittest.mock._importer",
+                                                                "unittest.mock._dot_lookup",
+                                                                "logging.config.BaseConfigurator().resolve",
+                                                                "logging.config.DictConfigurator().resolve"};
     return resolvers.contains(name);
 }
 

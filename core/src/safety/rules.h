@@ -79,6 +79,8 @@ bool isDangerousMemberName(std::string_view name);
 std::string_view hintFor(std::string_view ruleId);
 /// Is this a rule id of the catalogue?
 bool isKnownRule(std::string_view ruleId);
+/// Does the catalogue name methods of this class's instances ("cProfile.Profile" → "cProfile.Profile().run")?
+bool hasInstanceEntries(std::string_view qualifiedClass);
 /// Standard-library functions that return the object a dotted name ("os.system", "os:system") names.
 bool isNameResolver(std::string_view qualifiedName);
 /// Python builtins that name themselves ("print", "eval"): resolved without an import.
