@@ -121,6 +121,7 @@ private:
     std::vector<std::string> m_starModules;
     StringMap<std::vector<DerivedBinding>> m_derivedBindings;
     StringMap<std::int32_t> m_functions; ///< def name → function_definition node
+    StringSet m_flowNames;               ///< parameters bound to an import by bindParameters
     // Caches: NFKC-folded names of non-ASCII identifiers, and resolutions.
     mutable std::unordered_map<std::int32_t, std::string> m_foldedNames;
     // Per node: index into the stores below, or -1. The deque keeps resolve()'s references stable.

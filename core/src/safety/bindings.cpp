@@ -84,18 +84,30 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
         const std::string name = identifier(nameNode);
         // Only names and attribute chains can carry a module or a function into the body; binding
         // every literal and call argument too would only make resolution slower.
+        // Only names and attribute chains rooted in an import (or in a name bound this way before:
+        // nested lambdas) can carry a module or one of its functions into the body. Binding every
+        // argument would make every parameter resolve through every call site, for nothing.
         auto carries = [&](std::int32_t value) {
-            const Kind vk = value >= 0 ? m_tree.node(value).kind : Kind::Other;
-            return vk == Kind::Identifier || vk == Kind::Attribute;
+            std::int32_t root = value;
+            while (root >= 0 && m_tree.node(root).kind == Kind::Attribute)
+                root = m_tree.child(root, Field::Object);
+            if (root < 0 || m_tree.node(root).kind != Kind::Identifier)
+                return false;
+            const std::string_view rootName = this->name(root);
+            return isImportBound(rootName) || m_flowNames.contains(rootName);
         };
         if (!keywordOnly && index < positional.size()) {
-            if (carries(positional[index]))
+            if (carries(positional[index])) {
                 bindValue(name, positional[index]);
+                m_flowNames.insert(name);
+            }
             ++index;
         }
         for (const auto& [key, value] : keywords)
-            if (key == name && carries(value))
+            if (key == name && carries(value)) {
                 bindValue(name, value);
+                m_flowNames.insert(name);
+            }
     }
 }
 
