@@ -79,6 +79,19 @@ public:
 private:
     void bindTarget(std::int32_t target, std::int32_t value);
     void collectImport(std::int32_t node);
+    // Bindings that follow values into functions, loops and patterns (bindings.cpp).
+    void bindValue(std::string_view name, std::int32_t value);
+    void bindParameters(std::int32_t parameters, std::int32_t call, std::int32_t firstArgument);
+    void bindMatch(std::int32_t match);
+    void bindPattern(std::int32_t pattern, std::int32_t subject, const std::string& suffix);
+    void collectFlowBindings(const std::vector<std::int32_t>& calls, const std::vector<std::int32_t>& loops,
+                             const std::vector<std::int32_t>& matches);
+    /// A binding to "what `node` resolves to" + suffix: match captures (`case object(system=s)`).
+    struct DerivedBinding
+    {
+        std::int32_t node;
+        std::string suffix;
+    };
     /// What one resolveImpl call (and the calls below it) used of the depth and budget limits.
     struct ResolveTrace
     {
@@ -106,6 +119,9 @@ private:
     StringMap<int> m_bindingCount;
     StringSet m_localNames;
     std::vector<std::string> m_starModules;
+    StringMap<std::vector<DerivedBinding>> m_derivedBindings;
+    StringMap<std::int32_t> m_functions; ///< def name → function_definition node
+    StringSet m_flowNames;               ///< parameters bound to an import by bindParameters
     // Caches: NFKC-folded names of non-ASCII identifiers, and resolutions.
     mutable std::unordered_map<std::int32_t, std::string> m_foldedNames;
     // Per node: index into the stores below, or -1. The deque keeps resolve()'s references stable.

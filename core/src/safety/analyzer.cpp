@@ -2,6 +2,7 @@
 
 #include "analysis.h"
 #include "prescan.h"
+#include "sourcetricks.h"
 #include "rules.h"
 #include "syntaxtree.h"
 #include "unicode.h"
@@ -113,19 +114,33 @@ Report analyzeChecked(std::string_view source, const Policy& policy, const Parse
     if (source.starts_with("\xEF\xBB\xBF"))
         source.remove_prefix(3);
 
+    // Read the source the way the interpreter does: a lone carriage return ends a line. The copy has
+    // the same length, so every offset stays valid for the original.
+    const auto tricks = findSourceTricks(source);
+    std::string normalized;
+    const bool renormalized = normalizeLineEnds(source, normalized);
+    if (renormalized)
+        source = normalized;
+
     const PrescanResult scan = prescan(source);
     if (scan.tooDeep)
         return failClosed(policy, rules::tooComplex, source, scan.tooDeep->offset, scan.tooDeep->offset + 1,
                           "Brackets nested more than " + std::to_string(maxBracketDepth) +
                               " deep (too many nested parentheses)");
 
-    const SyntaxTree tree = parse(source, parseTimeoutMicros, maxTreeDepth);
+    // A tree the incremental analyzer re-used was built for the text as typed, not for the normalised
+    // copy: parse that copy afresh.
+    const SyntaxTree tree = renormalized ? SyntaxTree::parse(source, parseTimeoutMicros, maxTreeDepth)
+                                         : parse(source, parseTimeoutMicros, maxTreeDepth);
     if (tree.status() == SyntaxTree::Status::TimedOut)
         return failClosed(policy, rules::tooComplex, source, 0, 0,
                           "Parsing took longer than its time budget");
 
     Analysis analysis(tree, policy);
     analysis.collectBindings();
+    for (const auto& trick : tricks)
+        analysis.report(rules::sourceHiding, static_cast<std::uint32_t>(trick.start),
+                        static_cast<std::uint32_t>(trick.end), trick.message);
     runChecks(analysis);
     if (tree.status() == SyntaxTree::Status::TooDeep)
         analysis.report(rules::tooComplex, tree.deepNode(),

@@ -2,6 +2,7 @@
 // arguments matter (getattr, __import__, vars, format, yaml.load), match patterns and literal paths.
 
 #include "analysis.h"
+#include "callargs.h"
 #include "rules.h"
 
 #include <algorithm>
@@ -27,11 +28,13 @@ constexpr std::array argumentCheckedNames{"__import__"sv,
                                           "hasattr"sv,
                                           "vars"sv,
                                           "operator.attrgetter"sv,
-                                          "operator.methodcaller"sv};
+                                          "operator.methodcaller"sv,
+                                          "inspect.getattr_static"sv};
 
 bool isArgumentChecked(std::string_view name)
 {
-    return std::ranges::find(argumentCheckedNames, name) != argumentCheckedNames.end();
+    return std::ranges::find(argumentCheckedNames, name) != argumentCheckedNames.end() ||
+           isJudgedByArguments(name);
 }
 
 constexpr std::array hostPaths{"/proc"sv,
@@ -399,10 +402,12 @@ private:
             }
             return;
         }
-        for (const std::string_view reflective : {"getattr"sv, "setattr"sv, "delattr"sv, "hasattr"sv}) {
+        for (const std::string_view reflective :
+             {"getattr"sv, "setattr"sv, "delattr"sv, "hasattr"sv, "inspect.getattr_static"sv}) {
             if (!contains(callee, reflective) || argv.size() < 2)
                 continue;
-            const std::string fn(reflective);
+            const std::string fn =
+                reflective == "inspect.getattr_static" ? "getattr" : std::string(reflective);
             if (a.isPlainStringLiteral(argv[1])) {
                 const std::string attr = *a.constantString(argv[1]);
                 if (rules::isDangerousMemberName(attr) && fn != "hasattr")
@@ -505,6 +510,7 @@ private:
     {
         if (value.size() > 512)
             return;
+        checkPathString(a, node, value);
         for (const std::string_view path : hostPaths) {
             if (value.starts_with(path) ||
                 (path == "169.254.169.254" && value.find(path) != std::string_view::npos)) {
@@ -521,6 +527,7 @@ private:
 void runChecks(Analysis& analysis)
 {
     Checker(analysis).run();
+    runEvasionChecks(analysis);
 }
 
 } // namespace agentrun::safety

@@ -31,6 +31,8 @@ std::string normalizeQualified(std::string name)
             name = "os." + name.substr(name.find('.') + 1);
         else if (name == "importlib.__import__")
             name = "__import__";
+        else if (name.starts_with("os.path.os.")) // posixpath imports os: os.path.os is os
+            name = name.substr(8);
         else
             break;
     }
@@ -158,6 +160,7 @@ void Analysis::collectImport(std::int32_t node)
 void Analysis::collectBindings()
 {
     const auto& nodes = m_tree.nodes();
+    std::vector<std::int32_t> calls, loops, matches;
     for (std::int32_t i = 0; i < static_cast<std::int32_t>(nodes.size()); ++i) {
         const Node& n = nodes[static_cast<std::size_t>(i)];
         switch (n.kind) {
@@ -177,16 +180,27 @@ void Analysis::collectBindings()
             if (const std::int32_t name = m_tree.child(i, Field::Name); name >= 0)
                 bindTarget(name, m_tree.child(i, Field::Value));
             break;
-        case Kind::AugmentedAssignment:
         case Kind::ForStatement:
         case Kind::ForInClause:
+            loops.push_back(i);
+            [[fallthrough]];
+        case Kind::AugmentedAssignment:
             if (const std::int32_t left = m_tree.child(i, Field::Left); left >= 0)
                 bindTarget(left, -1);
             break;
         case Kind::FunctionDefinition:
+            if (const std::int32_t name = m_tree.child(i, Field::Name); name >= 0)
+                m_functions[identifier(name)] = i;
+            [[fallthrough]];
         case Kind::ClassDefinition:
             if (const std::int32_t name = m_tree.child(i, Field::Name); name >= 0)
                 bindTarget(name, -1);
+            break;
+        case Kind::Call:
+            calls.push_back(i);
+            break;
+        case Kind::MatchStatement:
+            matches.push_back(i);
             break;
         case Kind::Identifier: {
             const Kind parent = n.parent >= 0 ? nodes[static_cast<std::size_t>(n.parent)].kind : Kind::Other;
@@ -196,19 +210,31 @@ void Analysis::collectBindings()
                 parent == Kind::DictionarySplatPattern ||
                 ((parent == Kind::DefaultParameter || parent == Kind::TypedDefaultParameter) &&
                  n.field == Field::Name);
-            if (parameter)
+            if (parameter) {
                 bindTarget(i, -1);
+                // def f(s=os.system): s is os.system unless a caller passes something else
+                if (parent == Kind::DefaultParameter || parent == Kind::TypedDefaultParameter)
+                    bindValue(identifier(i), m_tree.child(n.parent, Field::Value));
+            }
             break;
         }
         case Kind::AsPattern: // with ... as x, except E as x
             for (std::int32_t c = n.firstChild; c >= 0; c = nodes[static_cast<std::size_t>(c)].nextSibling)
-                if (nodes[static_cast<std::size_t>(c)].field == Field::Alias)
+                if (nodes[static_cast<std::size_t>(c)].field == Field::Alias) {
                     bindTarget(c, -1);
+                    // with nullcontext(os) as m: m is what the context expression resolves to
+                    const bool with =
+                        n.parent >= 0 && nodes[static_cast<std::size_t>(n.parent)].kind == Kind::WithItem;
+                    const std::int32_t inner = m_tree.childOfKind(c, Kind::Identifier);
+                    if (with && inner >= 0 && n.firstChild >= 0 && n.firstChild != c)
+                        bindValue(identifier(inner), n.firstChild);
+                }
             break;
         default:
             break;
         }
     }
+    collectFlowBindings(calls, loops, matches);
 }
 
 const std::vector<std::string>& Analysis::resolve(std::int32_t node) const
@@ -285,6 +311,10 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
             for (const std::int32_t v : values->second)
                 for (auto& q : resolveImpl(v, depth + 1, budget, trace))
                     push(std::move(q));
+        if (const auto derived = m_derivedBindings.find(name); derived != m_derivedBindings.end())
+            for (const auto& d : derived->second)
+                for (const auto& q : resolveImpl(d.node, depth + 1, budget, trace))
+                    push(q + d.suffix);
         if (imported == m_importBindings.end() && rules::isBuiltinName(name))
             push(std::string(name));
         if (out.empty() && imported == m_importBindings.end() && !m_localNames.contains(name)) {
@@ -319,7 +349,13 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
         break;
     }
     case Kind::Call: {
-        const auto callee = resolveImpl(m_tree.child(node, Field::Function), depth + 1, budget, trace);
+        const std::int32_t function = m_tree.child(node, Field::Function);
+        const auto callee = resolveImpl(function, depth + 1, budget, trace);
+        // What a call returns: an instance of a qualified class is "module.Class()", so that its
+        // methods resolve ("cProfile.Profile().run", "trace.Trace().run").
+        for (const auto& c : callee)
+            if (rules::hasInstanceEntries(c)) // only classes the catalogue names methods of
+                push(c + "()");
         const std::int32_t args = m_tree.child(node, Field::Arguments);
         const auto argv = args >= 0 ? m_tree.namedChildren(args) : std::vector<std::int32_t>{};
         if (argv.empty())
@@ -329,10 +365,32 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
             push(first->substr(0, first->find('.')));
         if (first && contains(callee, "importlib.import_module"))
             push(*first);
-        if (argv.size() >= 2 && contains(callee, "getattr"))
+        // Resolvers return the object a dotted name names: pydoc.locate("os.system") is os.system.
+        if (first &&
+            std::ranges::any_of(callee, [](const std::string& c) { return rules::isNameResolver(c); })) {
+            std::string target = *first;
+            std::ranges::replace(target, ':', '.');
+            push(std::move(target));
+        }
+        if (contains(callee, "contextlib.nullcontext"))
+            for (auto& q : resolveImpl(argv[0], depth + 1, budget, trace))
+                push(std::move(q));
+        if (argv.size() >= 2 && (contains(callee, "getattr") || contains(callee, "inspect.getattr_static")))
             if (const auto attr = constantString(argv[1]))
                 for (const auto& base : resolveImpl(argv[0], depth + 1, budget, trace))
                     push(base + "." + *attr);
+        // operator.attrgetter("a.b")(obj) is obj.a.b
+        if (function >= 0 && m_tree.node(function).kind == Kind::Call) {
+            const auto& inner =
+                resolveImpl(m_tree.child(function, Field::Function), depth + 1, budget, trace);
+            const std::int32_t innerArgs = m_tree.child(function, Field::Arguments);
+            const auto innerArgv =
+                innerArgs >= 0 ? m_tree.namedChildren(innerArgs) : std::vector<std::int32_t>{};
+            if (contains(inner, "operator.attrgetter") && innerArgv.size() == 1)
+                if (const auto attr = constantString(innerArgv[0]))
+                    for (const auto& base : resolveImpl(argv[0], depth + 1, budget, trace))
+                        push(base + "." + *attr);
+        }
         break;
     }
     case Kind::Subscript: {

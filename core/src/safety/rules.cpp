@@ -26,7 +26,9 @@ constexpr std::array catalogue{
         "os.fork, subprocess (Popen, run, call, check_output, ...), pty.spawn, "
         "asyncio.create_subprocess_*. Found through aliases (`import subprocess as sp`, "
         "`from os import system as s`, `run = subprocess.run`), star imports and getattr with "
-        "literal names. It does not follow objects through containers or function returns.",
+        "literal names, name resolvers (pydoc.locate('os.system')), the arguments of lambdas and "
+        "functions of the file, loops over literal sequences and match captures. It does not follow "
+        "objects through containers or the return values of the file's own functions.",
         "Do the work in Python (shutil, pathlib, the library the command wraps) instead of a shell.",
         Severity::Block},
     CatalogueEntry{
@@ -105,7 +107,7 @@ constexpr std::array catalogue{
                    "Runs have no network unless the profile allows it.", Severity::Info},
     CatalogueEntry{
         rules::blockedModule, "Module blocked by the policy",
-        "Importing a module the policy lists under blocked_modules (strict: os, subprocess, socket, "
+        "Importing a module the policy lists under blocked_modules (strict: subprocess, socket, pickle, "
         "...), in any form: import, from-import, literal __import__/importlib.import_module.",
         "Choose another module or another policy.", Severity::Block},
     CatalogueEntry{rules::blockedCall, "Name blocked by the policy",
@@ -139,6 +141,68 @@ constexpr std::array catalogue{
                    "More than 200 nested brackets (CPython's own limit), more than 1000 nested syntax nodes, "
                    "or a parse that exceeds its time budget fails closed.",
                    "Flatten the expression.", Severity::Block},
+    CatalogueEntry{
+        rules::nameResolution, "Name resolution to code",
+        "Standard-library resolvers that turn a dotted name into an object: pkgutil.resolve_name, "
+        "pydoc.locate/resolve, unittest.mock's importer, logging.config's resolve. A literal name is "
+        "followed (`pydoc.locate('os.system')` is os.system, judged by the rule for os.system); a "
+        "computed name is blocked. logging.config.dictConfig factories (\"()\", \"class\", ext://) "
+        "naming a dangerous callable are blocked too.",
+        "Import the module and use the object directly.", Severity::Block},
+    CatalogueEntry{
+        rules::importPath, "Import path changes",
+        "Changing where imports come from: sys.path/meta_path/path_hooks mutations (insert, append, "
+        "assignment, slices, +=), site.addsitedir, writes of .pth, sitecustomize or usercustomize files "
+        "and of site-packages locations, and setting PYTHONPATH, PYTHONSTARTUP, PYTHONHOME, "
+        "PYTHONINSPECT, PYTHONBREAKPOINT, LD_PRELOAD or LD_LIBRARY_PATH in the environment. Reading "
+        "sys.path is fine.",
+        "Put helper code beside the program and import it normally.", Severity::Block},
+    CatalogueEntry{rules::runtimeInstall, "Runtime package installs",
+                   "Installing packages while the program runs through pip's own modules (pip, "
+                   "pip._internal), ensurepip, setuptools' easy_install, venv, conda or micropip. "
+                   "(pip through a subprocess is process-exec.)",
+                   "Declare the dependencies of the run instead (the deps of the run spec).",
+                   Severity::Block},
+    CatalogueEntry{
+        rules::systemPathWrite, "Destructive or persistent writes to system paths",
+        "Removing, moving, truncating, chmod/chown-ing or writing files under system paths ('/', /etc, "
+        "/usr, /bin, /lib, /boot, /var, /opt, /root, /home, /sys, /proc, /dev, cron and systemd folders; "
+        "in the user's home `~`, removals of anything and writes of start-up and trust files such as "
+        "~/.bashrc or ~/.ssh/authorized_keys), as the path is spelled "
+        "in the code (literals, os.path.join, pathlib's `/`, expanduser, Path.home()). Also archive "
+        "extraction into such paths or with filter='fully_trusted', and archive members named with "
+        "'../' or an absolute path. The working folder and /tmp are fine.",
+        "Write inside the working folder (or /tmp) instead.", Severity::Block},
+    CatalogueEntry{
+        rules::secretAccess, "Secret harvesting",
+        "Reading key and credential files (~/.ssh, id_rsa, .aws/credentials, .netrc, .pgpass, "
+        ".git-credentials, .docker/config.json, .kube/config, .gnupg, netrc, keyring) and walking or "
+        "listing the whole file system or the home folder (os.walk('/'), glob('/**'), "
+        "Path('/').rglob). Environment dumps are host-probing.",
+        "Read only the files of the task, passed in as inputs.", Severity::Warn},
+    CatalogueEntry{rules::exfiltration, "Exfiltration channels",
+                   "DNS lookups (socket.gethostbyname/getaddrinfo, dnspython) of a host name built at run "
+                   "time (concatenation, f-string, format, join): a classic channel for leaking data even "
+                   "without network access, as the resolver forwards the name. Literal host names are fine.",
+                   "Look up literal host names only.", Severity::Block},
+    CatalogueEntry{
+        rules::sourceHiding, "Source hiding",
+        "Source a person reads differently from the interpreter: a coding declaration other than UTF-8 "
+        "(utf-7, unicode_escape, latin-1, utf-16: the interpreter decodes the file differently from what "
+        "the check and the reader see), a lone carriage return (a line break for Python, invisible in "
+        "many terminals and viewers; the check reads the source as Python does), and bidirectional "
+        "control characters (Trojan Source, CVE-2021-42574).",
+        "Save the file as plain UTF-8 without control characters.", Severity::Block},
+    CatalogueEntry{rules::debugger, "Debuggers and consoles",
+                   "Interactive debuggers and consoles run whatever is typed on stdin: pdb.set_trace, "
+                   "breakpoint() (which also calls whatever PYTHONBREAKPOINT names), pdb.Pdb, post_mortem, "
+                   "runcall, bdb, ipdb, pudb, IPython.embed, and assigning sys.breakpointhook.",
+                   "Remove the debugger call; print or log what you need.", Severity::Block},
+    CatalogueEntry{rules::terminalInjection, "Terminal injection",
+                   "Typing into the controlling terminal: fcntl.ioctl with TIOCSTI (0x5412) or TIOCLINUX "
+                   "(0x541C), or with a computed request, and the OSC 52 escape sequence that writes the "
+                   "clipboard of the terminal showing the output.",
+                   "Write output with print; do not drive the terminal.", Severity::Block},
 };
 
 using M = rules::Match;
@@ -255,6 +319,106 @@ constexpr std::array nameTable{
     rules::NameEntry{"os.kill", rules::signals, "sends a signal to a process"},
     rules::NameEntry{"os.killpg", rules::signals, "sends a signal to a process group"},
     rules::NameEntry{"signal.pthread_kill", rules::signals, "sends a signal to a thread"},
+    // dynamic code: standard-library entry points that run a string as code (the literal strings they
+    // get are analysed as code by evasion.cpp; these entries catch the rest)
+    rules::NameEntry{"timeit.timeit", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"timeit.repeat", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"timeit.Timer", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"cProfile.run", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"cProfile.runctx", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"cProfile.Profile().run", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"cProfile.Profile().runctx", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"profile.run", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"profile.runctx", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"profile.Profile().run", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"profile.Profile().runctx", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"trace.Trace().run", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"trace.Trace().runctx", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"pdb.run", rules::dynamicCode, "runs a string as code under the debugger"},
+    rules::NameEntry{"pdb.runeval", rules::dynamicCode, "evaluates a string as code under the debugger"},
+    rules::NameEntry{"pdb.runctx", rules::dynamicCode, "runs a string as code under the debugger"},
+    rules::NameEntry{"bdb.Bdb().run", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"bdb.Bdb().runeval", rules::dynamicCode, "evaluates a string as code"},
+    rules::NameEntry{"doctest.testfile", rules::dynamicCode, "runs the examples of a file as code"},
+    rules::NameEntry{"doctest.DocFileSuite", rules::dynamicCode, "runs the examples of files as code"},
+    rules::NameEntry{"code.InteractiveInterpreter().runsource", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"code.InteractiveInterpreter().runcode", rules::dynamicCode, "runs code"},
+    rules::NameEntry{"code.InteractiveConsole().push", rules::dynamicCode, "runs a string as code"},
+    rules::NameEntry{"code.InteractiveConsole().interact", rules::dynamicCode, "starts an interpreter"},
+    rules::NameEntry{"typing.ForwardRef()._evaluate", rules::dynamicCode, "evaluates a string as code"},
+    rules::NameEntry{"logging.config.fileConfig", rules::dynamicCode, "evaluates strings of a config file as code"},
+    rules::NameEntry{"logging.config.listen", rules::dynamicCode, "runs logging configurations received from a socket"},
+    // name resolution (literal names are followed by the resolver and judged by their own entry)
+    rules::NameEntry{"getattr", rules::reflection, "looks attributes up by name"},
+    rules::NameEntry{"pkgutil.resolve_name", rules::nameResolution, "resolves a dotted name to any object"},
+    rules::NameEntry{"pydoc.locate", rules::nameResolution, "resolves a dotted name to any object"},
+    rules::NameEntry{"pydoc.resolve", rules::nameResolution, "resolves a dotted name to any object"},
+    rules::NameEntry{"unittest.mock._importer", rules::nameResolution, "imports a module by name"},
+    rules::NameEntry{"unittest.mock._dot_lookup", rules::nameResolution, "resolves a dotted name"},
+    rules::NameEntry{"logging.config.BaseConfigurator().resolve", rules::nameResolution, "resolves a dotted name to any object"},
+    rules::NameEntry{"logging.config.DictConfigurator().resolve", rules::nameResolution, "resolves a dotted name to any object"},
+    // import path
+    rules::NameEntry{"sys.path.insert", rules::importPath, "changes where imports come from"},
+    rules::NameEntry{"sys.path.append", rules::importPath, "changes where imports come from"},
+    rules::NameEntry{"sys.path.extend", rules::importPath, "changes where imports come from"},
+    rules::NameEntry{"sys.path.__setitem__", rules::importPath, "changes where imports come from"},
+    rules::NameEntry{"sys.meta_path.insert", rules::importPath, "installs an import hook"},
+    rules::NameEntry{"sys.meta_path.append", rules::importPath, "installs an import hook"},
+    rules::NameEntry{"sys.meta_path.extend", rules::importPath, "installs an import hook"},
+    rules::NameEntry{"sys.path_hooks.insert", rules::importPath, "installs an import hook"},
+    rules::NameEntry{"sys.path_hooks.append", rules::importPath, "installs an import hook"},
+    rules::NameEntry{"sys.path_importer_cache.clear", rules::importPath, "resets the import machinery"},
+    rules::NameEntry{"sys.path_importer_cache.__setitem__", rules::importPath, "installs an import hook"},
+    rules::NameEntry{"site.addsitedir", rules::importPath, "adds an import folder and runs its .pth files"},
+    rules::NameEntry{"site.addpackage", rules::importPath, "runs a .pth file"},
+    rules::NameEntry{"site.main", rules::importPath, "re-runs the site set-up"},
+    rules::NameEntry{"site.getsitepackages", rules::importPath, "locates site-packages (to drop .pth or module files)"},
+    rules::NameEntry{"site.getusersitepackages", rules::importPath, "locates user site-packages (to drop .pth or module files)"},
+    rules::NameEntry{"site.USER_SITE", rules::importPath, "locates user site-packages (to drop .pth or module files)"},
+    rules::NameEntry{"sysconfig.get_paths", rules::importPath, "locates site-packages (to drop .pth or module files)"},
+    rules::NameEntry{"pkg_resources.working_set.add_entry", rules::importPath, "changes where imports come from"},
+    // runtime installs
+    rules::NameEntry{"pip", rules::runtimeInstall, "installs packages at run time", M::Module},
+    rules::NameEntry{"ensurepip", rules::runtimeInstall, "installs pip at run time", M::Module},
+    rules::NameEntry{"setuptools.command.easy_install", rules::runtimeInstall, "installs packages at run time", M::Module},
+    rules::NameEntry{"venv", rules::runtimeInstall, "creates environments and installs pip into them", M::Module},
+    rules::NameEntry{"conda", rules::runtimeInstall, "installs packages at run time", M::Module},
+    rules::NameEntry{"micropip", rules::runtimeInstall, "installs packages at run time", M::Module},
+    // secrets
+    rules::NameEntry{"netrc.netrc", rules::secretAccess, "reads stored login credentials"},
+    rules::NameEntry{"keyring.get_password", rules::secretAccess, "reads stored passwords"},
+    rules::NameEntry{"keyring.get_credential", rules::secretAccess, "reads stored passwords"},
+    rules::NameEntry{"pwd.getpwall", rules::hostProbing, "lists the accounts of the host"},
+    // debuggers
+    rules::NameEntry{"breakpoint", rules::debugger, "starts the debugger (or whatever PYTHONBREAKPOINT names)"},
+    rules::NameEntry{"pdb.set_trace", rules::debugger, "starts an interactive debugger"},
+    rules::NameEntry{"pdb.Pdb", rules::debugger, "creates an interactive debugger", M::Call},
+    rules::NameEntry{"pdb.post_mortem", rules::debugger, "starts an interactive debugger"},
+    rules::NameEntry{"pdb.pm", rules::debugger, "starts an interactive debugger"},
+    rules::NameEntry{"pdb.runcall", rules::debugger, "runs a call under an interactive debugger"},
+    rules::NameEntry{"bdb.set_trace", rules::debugger, "starts a debugger"},
+    rules::NameEntry{"bdb.Bdb", rules::debugger, "creates a debugger", M::Call},
+    rules::NameEntry{"ipdb", rules::debugger, "is an interactive debugger", M::Module},
+    rules::NameEntry{"pudb", rules::debugger, "is an interactive debugger", M::Module},
+    rules::NameEntry{"IPython.embed", rules::debugger, "starts an interactive console"},
+    rules::NameEntry{"IPython.start_ipython", rules::debugger, "starts an interactive console"},
+    rules::NameEntry{"IPython.terminal.embed", rules::debugger, "starts an interactive console", M::Module},
+    // terminal injection
+    rules::NameEntry{"termios.TIOCSTI", rules::terminalInjection, "types characters into the terminal"},
+    rules::NameEntry{"termios.TIOCLINUX", rules::terminalInjection, "drives the Linux console"},
+    // more frames, introspection, native code, deserialisation
+    rules::NameEntry{"threading.settrace", rules::frameAccess, "hands every frame to a callback"},
+    rules::NameEntry{"threading.setprofile", rules::frameAccess, "hands every frame to a callback"},
+    rules::NameEntry{"threading.settrace_all_threads", rules::frameAccess, "hands every frame to a callback"},
+    rules::NameEntry{"threading.setprofile_all_threads", rules::frameAccess, "hands every frame to a callback"},
+    rules::NameEntry{"sys.monitoring.use_tool_id", rules::frameAccess, "hands code events to callbacks"},
+    rules::NameEntry{"sys.monitoring.register_callback", rules::frameAccess, "hands code events to callbacks"},
+    rules::NameEntry{"sys.monitoring.set_events", rules::frameAccess, "hands code events to callbacks"},
+    rules::NameEntry{"sys.addaudithook", rules::introspection, "sees every audited event and its objects"},
+    rules::NameEntry{"mmap.PROT_EXEC", rules::nativeCode, "maps executable memory"},
+    rules::NameEntry{"pandas.read_pickle", rules::deserialization, "unpickles what it reads"},
+    rules::NameEntry{"joblib.load", rules::deserialization, "unpickles what it reads"},
+    rules::NameEntry{"pickle.Unpickler().load", rules::deserialization, "runs code chosen by the data it loads"},
     // network
     rules::NameEntry{"socket", rules::network, "opens network connections", M::Module},
     rules::NameEntry{"socketserver", rules::network, "serves network connections", M::Module},
@@ -408,10 +572,18 @@ bool isDangerousMemberName(std::string_view name)
     static const auto names = [] {
         // Generic words would make getattr(obj, "run") or attrgetter("load") a finding everywhere.
         static const std::unordered_set<std::string_view> generic{
-            "run", "call", "load", "loads", "open", "stack", "trace", "decode", "modules"};
+            "run",        "call",    "load",   "loads", "open",     "stack",      "trace",
+            "decode",     "modules", "repeat", "push",  "interact", "listen",     "locate",
+            "resolve",    "embed",   "pm",     "main",  "getattr",  "set_events", "register_callback",
+            "use_tool_id"};
+        // Rules about where a name is used (import paths, installs, secrets) are not about reaching
+        // the name by getattr: getattr(obj, "append") must stay fine.
+        static const std::unordered_set<std::string_view> placeRules{importPath, runtimeInstall, secretAccess,
+                                                                     hostProbing, network};
         std::unordered_set<std::string_view> out;
         for (const auto& entry : nameTable) {
-            if (entry.match == Match::Module || entry.rule == network)
+            if (entry.match == Match::Module || placeRules.contains(entry.rule) ||
+                entry.name.find("()") != std::string_view::npos)
                 continue;
             const auto dot = entry.name.rfind('.');
             const auto last = dot == std::string_view::npos ? entry.name : entry.name.substr(dot + 1);
@@ -434,6 +606,33 @@ std::string_view hintFor(std::string_view ruleId)
 bool isKnownRule(std::string_view ruleId)
 {
     return std::ranges::any_of(catalogue, [&](const auto& entry) { return entry.id == ruleId; });
+}
+
+bool hasInstanceEntries(std::string_view qualifiedClass)
+{
+    static const auto classes = [] {
+        std::unordered_set<std::string_view> out{"dns.resolver.Resolver"};
+        for (const auto& entry : nameTable)
+            if (const auto at = entry.name.find("()"); at != std::string_view::npos)
+                out.insert(entry.name.substr(0, at));
+        for (const std::string_view resolver :
+             {"logging.config.BaseConfigurator().resolve", "logging.config.DictConfigurator().resolve"})
+            out.insert(resolver.substr(0, resolver.find("()")));
+        return out;
+    }();
+    return classes.contains(qualifiedClass);
+}
+
+bool isNameResolver(std::string_view name)
+{
+    static const std::unordered_set<std::string_view> resolvers{"pkgutil.resolve_name",
+                                                                "pydoc.locate",
+                                                                "pydoc.resolve",
+                                                                "unittest.mock._importer",
+                                                                "unittest.mock._dot_lookup",
+                                                                "logging.config.BaseConfigurator().resolve",
+                                                                "logging.config.DictConfigurator().resolve"};
+    return resolvers.contains(name);
 }
 
 bool isBuiltinName(std::string_view name)

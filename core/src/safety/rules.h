@@ -33,6 +33,16 @@ inline constexpr std::string_view unknownSyntax = "unknown-syntax";
 inline constexpr std::string_view encoding = "encoding";
 inline constexpr std::string_view tooLarge = "too-large";
 inline constexpr std::string_view tooComplex = "too-complex";
+// Issue 20's evasion families.
+inline constexpr std::string_view nameResolution = "name-resolution";
+inline constexpr std::string_view importPath = "import-path";
+inline constexpr std::string_view runtimeInstall = "runtime-install";
+inline constexpr std::string_view systemPathWrite = "system-path-write";
+inline constexpr std::string_view secretAccess = "secret-access";
+inline constexpr std::string_view exfiltration = "exfiltration";
+inline constexpr std::string_view sourceHiding = "source-hiding";
+inline constexpr std::string_view debugger = "debugger";
+inline constexpr std::string_view terminalInjection = "terminal-injection";
 
 /// How a qualified name in the table is matched.
 enum class Match
@@ -69,6 +79,10 @@ bool isDangerousMemberName(std::string_view name);
 std::string_view hintFor(std::string_view ruleId);
 /// Is this a rule id of the catalogue?
 bool isKnownRule(std::string_view ruleId);
+/// Does the catalogue name methods of this class's instances ("cProfile.Profile" → "cProfile.Profile().run")?
+bool hasInstanceEntries(std::string_view qualifiedClass);
+/// Standard-library functions that return the object a dotted name ("os.system", "os:system") names.
+bool isNameResolver(std::string_view qualifiedName);
 /// Python builtins that name themselves ("print", "eval"): resolved without an import.
 bool isBuiltinName(std::string_view name);
 
