@@ -1,7 +1,6 @@
 #include "imagechoice.h"
 
-#include "agentrun/engine/client.h"
-#include "agentrun/engine/endpoint.h"
+#include "agentrun/run/sandboximages.h"
 
 #include <QStringList>
 
@@ -27,24 +26,12 @@ QString hintFor(const QString& tag)
 agentrun::Result<QList<SandboxImage>> listSandboxImages(const agentrun::run::ExecutorConfig& config,
                                                         const QString& current)
 {
-    auto endpoint = agentrun::engine::Endpoint::resolve(config.dockerHost);
-    if (!endpoint)
-        return std::unexpected(endpoint.error());
-    agentrun::engine::Client client(*endpoint);
-    auto labelled = client.listImages("org.agentrun.image-hash");
-    if (!labelled)
-        return std::unexpected(labelled.error());
+    auto tags = agentrun::run::sandboxImageTags(config);
+    if (!tags)
+        return std::unexpected(tags.error());
     QStringList built;
-    for (const auto& image : *labelled) {
-        const auto tags = image.find("RepoTags");
-        if (tags == image.end() || !tags->is_array())
-            continue;
-        for (const auto& tag : *tags)
-            if (tag.is_string() && tag.get<std::string>() != "<none>:<none>")
-                built << QString::fromStdString(tag.get<std::string>());
-    }
-    // Images of the dependency cache (deps/bake.h) carry the label too but are not picked by hand.
-    built.removeIf([](const QString& tag) { return !tag.startsWith(QStringLiteral("agentrun-sandbox:")); });
+    for (const auto& tag : *tags)
+        built << QString::fromStdString(tag);
     std::sort(built.begin(), built.end());
     QStringList order{Latest, DataScience};
     if (!order.contains(current))
@@ -57,10 +44,10 @@ agentrun::Result<QList<SandboxImage>> listSandboxImages(const agentrun::run::Exe
         SandboxImage image{tag, built.contains(tag), {}};
         if (!image.present) {
             // The configured image need not carry the label (AGENTRUN_IMAGE naming any image).
-            auto found = client.findImage(tag.toStdString());
+            auto found = agentrun::run::imagePresent(config, tag.toStdString());
             if (!found)
                 return std::unexpected(found.error());
-            image.present = found->has_value();
+            image.present = *found;
         }
         if (!image.present)
             image.buildHint = hintFor(tag);

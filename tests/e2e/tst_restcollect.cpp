@@ -64,7 +64,7 @@ private Q_SLOTS:
         const nlohmann::json request = {
             {"code", "import os\nos.makedirs('outputs/deep')\nopen('out.csv','w').write('a,b\\n1,2\\n')\n"
                      "open('outputs/deep/bin.dat','wb').write(bytes(range(256)))\n"
-                     "os.symlink('/etc/passwd', 'outputs/link')\nprint('done')"},
+                     "os.symlink('/tmp/out.csv', 'outputs/link')\nprint('done')"},
             {"collect", {"out.csv", "outputs/"}}};
         auto res = client->Post("/v2/runs", request.dump(), Json);
         QVERIFY(res);
