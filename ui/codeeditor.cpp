@@ -195,8 +195,8 @@ bool shortcutReaches(const QAction& action, const QWidget* focus)
         return true;
     for (const QObject* owner : action.associatedObjects()) {
         const auto* widget = qobject_cast<const QWidget*>(owner);
-        if (widget && (widget == focus ||
-                       (action.shortcutContext() == Qt::WidgetWithChildrenShortcut && widget->isAncestorOf(focus))))
+        if (widget && (widget == focus || (action.shortcutContext() == Qt::WidgetWithChildrenShortcut &&
+                                           widget->isAncestorOf(focus))))
             return true;
     }
     return false;

@@ -26,13 +26,14 @@ EditorTabs::EditorTabs(QWidget* parent) : QTabWidget(parent)
     setMovable(true);
     connect(this, &QTabWidget::tabCloseRequested, this, &EditorTabs::requestClose);
     askBeforeClose = [this](const QStringList& titles) {
-        const QString text = titles.size() == 1
-                                 ? tr("“%1” has changes that are not saved.").arg(titles.front())
-                                 : tr("%n snippets have changes that are not saved: %1.", nullptr, int(titles.size()))
-                                       .arg(titles.join(QStringLiteral(", ")));
-        const auto answer = QMessageBox::warning(this, tr("Unsaved code"), text + u' ' + tr("Save them first?"),
-                                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
-                                                 QMessageBox::Save);
+        const QString text =
+            titles.size() == 1
+                ? tr("“%1” has changes that are not saved.").arg(titles.front())
+                : tr("%n snippets have changes that are not saved: %1.", nullptr, int(titles.size()))
+                      .arg(titles.join(QStringLiteral(", ")));
+        const auto answer = QMessageBox::warning(
+            this, tr("Unsaved code"), text + u' ' + tr("Save them first?"),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
         return answer == QMessageBox::Save      ? CloseAnswer::Save
                : answer == QMessageBox::Discard ? CloseAnswer::Discard
                                                 : CloseAnswer::Cancel;

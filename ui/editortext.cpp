@@ -78,8 +78,9 @@ bool closes(QStringView line, const Fence& fence)
 
 bool isPython(const QString& language)
 {
-    static const QStringList names = {QStringLiteral("python"), QStringLiteral("python3"), QStringLiteral("py"),
-                                      QStringLiteral("py3"),    QStringLiteral("pycon"),   QStringLiteral("ipython"),
+    static const QStringList names = {QStringLiteral("python"),     QStringLiteral("python3"),
+                                      QStringLiteral("py"),         QStringLiteral("py3"),
+                                      QStringLiteral("pycon"),      QStringLiteral("ipython"),
                                       QStringLiteral("python-repl")};
     return names.contains(language);
 }
@@ -88,7 +89,8 @@ bool isPython(const QString& language)
 /// "   ...: "), without the output lines between them. A block without prompts is kept as it is.
 QString promptCode(const QStringList& lines)
 {
-    static const QRegularExpression prompt(QStringLiteral(R"(^(?:>>> ?|\.\.\. ?|In \[\d+\]: ?|\s+\.\.\.: ?))"));
+    static const QRegularExpression prompt(
+        QStringLiteral(R"(^(?:>>> ?|\.\.\. ?|In \[\d+\]: ?|\s+\.\.\.: ?))"));
     QStringList code;
     bool any = false;
     for (const QString& line : lines) {
@@ -156,8 +158,8 @@ PastedCode extractPastedCode(const QString& text)
             continue;
         }
         ++result.kept;
-        const bool prompts = block.language == u"pycon" || block.language == u"ipython" ||
-                             block.language == u"python-repl";
+        const bool prompts =
+            block.language == u"pycon" || block.language == u"ipython" || block.language == u"python-repl";
         kept << (prompts ? promptCode(block.lines) : block.lines.join(u'\n'));
     }
     if (result.kept == 0)
@@ -174,13 +176,15 @@ QString PastedCode::summary() const
     if (!fenced)
         return {};
     if (kept == 0)
-        return QCoreApplication::translate("EditorText", "No Python block in the pasted text: pasted as it is.");
+        return QCoreApplication::translate("EditorText",
+                                           "No Python block in the pasted text: pasted as it is.");
     QString text = QCoreApplication::translate("EditorText", "Pasted %1")
                        .arg(plural(kept, QCoreApplication::translate("EditorText", "Python block"),
                                    QCoreApplication::translate("EditorText", "Python blocks")));
     QStringList left;
     for (auto it = dropped.cbegin(); it != dropped.cend(); ++it) {
-        const QString name = it.key().isEmpty() ? QCoreApplication::translate("EditorText", "untagged") : it.key();
+        const QString name =
+            it.key().isEmpty() ? QCoreApplication::translate("EditorText", "untagged") : it.key();
         left << plural(it.value(), QCoreApplication::translate("EditorText", "%1 block").arg(name),
                        QCoreApplication::translate("EditorText", "%1 blocks").arg(name));
     }

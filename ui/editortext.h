@@ -13,9 +13,9 @@ int utf8IndexOfCodePoint(QStringView line, int codePointIndex);
 /// What a paste of a chat answer keeps: the Python code of its markdown fences, and what it left out.
 struct PastedCode
 {
-    QString code;        ///< what goes into the editor
-    bool fenced = false; ///< the text held at least one fenced block
-    int kept = 0;        ///< Python blocks kept (untagged ones when there was no Python-tagged one)
+    QString code;               ///< what goes into the editor
+    bool fenced = false;        ///< the text held at least one fenced block
+    int kept = 0;               ///< Python blocks kept (untagged ones when there was no Python-tagged one)
     QMap<QString, int> dropped; ///< blocks left out, by their info string's language ("" untagged)
     /// For the status bar: "Pasted 2 Python blocks; left out 1 bash block and the text around them."
     /// Empty when the text had no fence.

@@ -284,7 +284,8 @@ void LimitsPanel::markReached(const QString& field)
     now->setProperty("reached", true);
     if (!now->property("invalid").toBool())
         now->setStyleSheet(QStringLiteral("border: 2px solid #8a5a00;"));
-    now->setToolTip(tr("The last run reached this limit and was ended by it. Raise it if the code needs more."));
+    now->setToolTip(
+        tr("The last run reached this limit and was ended by it. Raise it if the code needs more."));
 }
 
 QWidget* LimitsPanel::reachedField() const

@@ -196,8 +196,9 @@ private:
     FiguresPanel* m_figuresPanel = nullptr;
     QList<QAction*> m_cellActions; ///< run cell, cell and advance, selection: off while a run goes
     CodePiece m_lastPiece;         ///< what the last run ran (Run Anyway runs it again)
-    agentrun::model::Limits m_runLimits;  ///< the limits of the run in flight (the outcome names the one reached)
-    QPointer<CodeEditor> m_runEditor;     ///< the tab the run in flight came from (its outcome marks the tab)
+    agentrun::model::Limits
+        m_runLimits;                  ///< the limits of the run in flight (the outcome names the one reached)
+    QPointer<CodeEditor> m_runEditor; ///< the tab the run in flight came from (its outcome marks the tab)
 };
 
 } // namespace agentrun::ui

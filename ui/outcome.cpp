@@ -19,7 +19,8 @@ QString tr(const char* text)
 }
 
 /// The limit a status says was reached, as the Limits panel names its field, and in words.
-void limitReached(const agentrun::model::RunResult& result, const agentrun::model::Limits& limits, Outcome& out)
+void limitReached(const agentrun::model::RunResult& result, const agentrun::model::Limits& limits,
+                  Outcome& out)
 {
     switch (result.status) {
     case Status::Timeout:
@@ -52,19 +53,21 @@ QString blockingFindings(const agentrun::model::RunResult& result)
     return parts.join(QStringLiteral(", "));
 }
 
-void outputHints(const agentrun::model::RunResult& result, const agentrun::model::Limits& limits, Outcome& out)
+void outputHints(const agentrun::model::RunResult& result, const agentrun::model::Limits& limits,
+                 Outcome& out)
 {
-    const QString errors = QString::fromStdString(result.stderrData.size() > (1 << 20)
-                                                      ? result.stderrData.substr(result.stderrData.size() - (1 << 20))
-                                                      : result.stderrData);
+    const QString errors = QString::fromStdString(
+        result.stderrData.size() > (1 << 20) ? result.stderrData.substr(result.stderrData.size() - (1 << 20))
+                                             : result.stderrData);
     static const QRegularExpression missing(
         QStringLiteral(R"((?:ModuleNotFoundError|ImportError): No module named '([\w.]+)')"));
     if (const auto match = missing.match(errors); match.hasMatch()) {
         const QString module = match.captured(1).section(u'.', 0, 0);
-        out.hints << tr("“%1” is not installed in the sandbox: whitelist it in the Dependencies panel and add it "
-                        "to the run's dependencies (or use the data-science image for numpy, pandas, matplotlib "
-                        "and scipy).")
-                         .arg(module);
+        out.hints
+            << tr("“%1” is not installed in the sandbox: whitelist it in the Dependencies panel and add it "
+                  "to the run's dependencies (or use the data-science image for numpy, pandas, matplotlib "
+                  "and scipy).")
+                   .arg(module);
     }
     static const QRegularExpression offline(QStringLiteral(
         R"(gaierror|Temporary failure in name resolution|Name or service not known|Network is unreachable|)"

@@ -23,8 +23,8 @@ struct Outcome
     Tone tone = Tone::Good;
     QString line;       ///< "finished: out_of_memory, … — memory limit of 64 MiB reached"
     QString limitField; ///< the Limits panel's field that ended the run ("memory", "timeout", …); empty: none
-    QStringList hints;  ///< what to change, when the output shows a cause the window knows (no network, a
-                        ///< package not installed)
+    QStringList hints; ///< what to change, when the output shows a cause the window knows (no network, a
+                       ///< package not installed)
 };
 
 Outcome describeOutcome(const agentrun::model::RunResult& result, const agentrun::model::Limits& limits);

@@ -186,11 +186,12 @@ void ResourcePanel::finishRun(const agentrun::model::RunResult& result)
         return;
     }
     const int percent = int(100.0 * double(peak) / double(m_limitBytes) + 0.5);
-    QString text = m_samples < CurveSamples
-                       ? tr("Too short for a curve (%1): peaked at %2 of %3 (%4%)")
-                             .arg(durationLabel(result.durations.runMs), sizeLabel(peak), sizeLabel(m_limitBytes))
-                             .arg(percent)
-                       : tr("Peaked at %1 of %2 (%3%)").arg(sizeLabel(peak), sizeLabel(m_limitBytes)).arg(percent);
+    QString text =
+        m_samples < CurveSamples
+            ? tr("Too short for a curve (%1): peaked at %2 of %3 (%4%)")
+                  .arg(durationLabel(result.durations.runMs), sizeLabel(peak), sizeLabel(m_limitBytes))
+                  .arg(percent)
+            : tr("Peaked at %1 of %2 (%3%)").arg(sizeLabel(peak), sizeLabel(m_limitBytes)).arg(percent);
     if (m_peakCpu > 0)
         text += tr(", CPU up to %1%").arg(qRound(m_peakCpu));
     if (result.cpuSeconds > 0 && runSeconds > 0) {

@@ -15,11 +15,11 @@ struct CellStyle
 {
     enum class Kind : std::uint8_t
     {
-        Stdout, ///< program output
-        Stderr, ///< program error output (red unless the program chose a colour)
-        Inert,  ///< a control sequence or invisible character, shown escaped instead of obeyed
-        Stage,  ///< a line from the runner, set apart from the program's output
-        Notice, ///< the console saying something about itself (lines cut, output skipped)
+        Stdout,  ///< program output
+        Stderr,  ///< program error output (red unless the program chose a colour)
+        Inert,   ///< a control sequence or invisible character, shown escaped instead of obeyed
+        Stage,   ///< a line from the runner, set apart from the program's output
+        Notice,  ///< the console saying something about itself (lines cut, output skipped)
         Success, ///< how a run ended: ok
         Warning, ///< how a run ended: blocked, cancelled; or a hint about the output
         Failure, ///< how a run ended: failed, or a limit ended it

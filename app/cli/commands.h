@@ -2,7 +2,6 @@
 
 #include "commandline.h"
 
-
 namespace agentrun::cli {
 
 // Each command declares its options on a subcommand of `app`; its callback sets the exit status.

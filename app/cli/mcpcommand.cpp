@@ -160,7 +160,8 @@ void addMcpCommand(CLI::App& app, CommandStatus& status)
     addValue(command, "--history-file", options->historyFile,
              "history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)", "FILE");
     addRunDefaultFlags(command, options->defaults,
-                       "whitelist a distribution (repeatable); a call's dependencies must be within it", true);
+                       "whitelist a distribution (repeatable); a call's dependencies must be within it",
+                       true);
     command.callback([options, &status] { status.value = runMcp(*options); });
 }
 

@@ -16,12 +16,13 @@ mcp::ServerOptions mcpServerOptions(int maxConcurrentCalls)
     return options;
 }
 
-std::function<void(const model::RunSpec&, const model::RunResult&)> mcpRunRecorder(history::HistoryStore* history,
-                                                                                  std::string logPrefix)
+std::function<void(const model::RunSpec&, const model::RunResult&)>
+mcpRunRecorder(history::HistoryStore* history, std::string logPrefix)
 {
-    return [history, logPrefix = std::move(logPrefix)](const model::RunSpec& request, const model::RunResult& result) {
-        std::cerr << logPrefix << ": run " << result.runId << ": " << model::toString(result.status) << " after "
-                  << static_cast<long long>(result.durations.totalMs) << " ms" << std::endl;
+    return [history, logPrefix = std::move(logPrefix)](const model::RunSpec& request,
+                                                       const model::RunResult& result) {
+        std::cerr << logPrefix << ": run " << result.runId << ": " << model::toString(result.status)
+                  << " after " << static_cast<long long>(result.durations.totalMs) << " ms" << std::endl;
         if (history != nullptr && result.status != model::Status::InvalidRequest) {
             if (auto recorded = history->record(request, result, request.policy, "mcp"); !recorded) {
                 std::cerr << logPrefix << ": warning: " << recorded.error().message << "\n";

@@ -15,7 +15,7 @@ mcp::ServerOptions mcpServerOptions(int maxConcurrentCalls);
 
 /// SandboxTools::onFinished for a server: one line per run on stderr (`logPrefix`, e.g. "agentrun mcp")
 /// and the run recorded in `history` (when there is one) with source "mcp".
-std::function<void(const model::RunSpec&, const model::RunResult&)> mcpRunRecorder(history::HistoryStore* history,
-                                                                                  std::string logPrefix);
+std::function<void(const model::RunSpec&, const model::RunResult&)>
+mcpRunRecorder(history::HistoryStore* history, std::string logPrefix);
 
 } // namespace agentrun::cli

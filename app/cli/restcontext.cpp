@@ -27,8 +27,10 @@ constexpr std::size_t TrimAfterOutput = 1u << 20;
 } // namespace
 
 RestContext::RestContext(ServeConfig serveConfig)
-    : config(std::move(serveConfig)), rules(serverRules(config.defaults, config.ceilings, config.compatPolicy)), executor(executorConfig(config)),
-      runs(config.maxConcurrent, config.recentRunBytes), blockedRuns(config.blockedPerMinute)
+    : config(std::move(serveConfig)),
+      rules(serverRules(config.defaults, config.ceilings, config.compatPolicy)),
+      executor(executorConfig(config)), runs(config.maxConcurrent, config.recentRunBytes),
+      blockedRuns(config.blockedPerMinute)
 {
     if (!config.recordHistory) {
         historyProblem = "The history is off (--no-history).";

@@ -201,9 +201,10 @@ void RestServer::installMiddleware()
             if (listed) {
                 res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
                 // The MCP endpoint's request headers, for a browser client of /mcp on an allowed origin.
-                res.set_header("Access-Control-Allow-Headers",
-                               "Authorization, Content-Type, Last-Event-ID, Mcp-Session-Id, MCP-Protocol-Version, "
-                               "Mcp-Method, Mcp-Name");
+                res.set_header(
+                    "Access-Control-Allow-Headers",
+                    "Authorization, Content-Type, Last-Event-ID, Mcp-Session-Id, MCP-Protocol-Version, "
+                    "Mcp-Method, Mcp-Name");
                 res.set_header("Access-Control-Max-Age", "600");
             }
             res.status = 204;

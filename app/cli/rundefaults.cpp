@@ -15,13 +15,13 @@ void addRunDefaultFlags(CLI::App& command, RunDefaultFlags& flags, const std::st
          command.get_options([](const CLI::Option* o) { return o->get_group() == "Limits"; })) {
         option->group(group);
     }
-    addValue(command, "--policy", flags.policy, "standard | strict | agentrun-compat | FILE (default standard)",
-             "P")
+    addValue(command, "--policy", flags.policy,
+             "standard | strict | agentrun-compat | FILE (default standard)", "P")
         ->group(group);
     addRepeated(command, "--allow", flags.allow, allowHelp, "PKG")->group(group);
     if (withImage) {
-        addValue(command, "--image", flags.image, "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)",
-                 "REF")
+        addValue(command, "--image", flags.image,
+                 "sandbox image (default agentrun-sandbox:latest or $AGENTRUN_IMAGE)", "REF")
             ->group(group);
     }
     addCeilingFlags(command, flags.ceilings);

@@ -301,8 +301,8 @@ int serve(const ServeOptions& options)
 void addServeCommand(CLI::App& app, CommandStatus& status)
 {
     auto options = std::make_shared<ServeOptions>();
-    CLI::App& command =
-        addCommand(app, "serve", "REST server (AgentRun-compatible /v1/run/, /v2) and MCP at /mcp", ServeDescription);
+    CLI::App& command = addCommand(
+        app, "serve", "REST server (AgentRun-compatible /v1/run/, /v2) and MCP at /mcp", ServeDescription);
     addValue(command, "--listen", options->listen,
              "address to listen on (default 127.0.0.1:8000; port 0 picks a free one). A non-loopback address "
              "needs --token-file",

@@ -71,7 +71,8 @@ std::optional<std::string> decodeHeaderValue(const std::string& value)
 {
     constexpr std::string_view prefix = "=?base64?";
     constexpr std::string_view suffix = "?=";
-    if (value.size() >= prefix.size() + suffix.size() && value.starts_with(prefix) && value.ends_with(suffix)) {
+    if (value.size() >= prefix.size() + suffix.size() && value.starts_with(prefix) &&
+        value.ends_with(suffix)) {
         return base64Decode(
             std::string_view(value).substr(prefix.size(), value.size() - prefix.size() - suffix.size()));
     }
@@ -217,9 +218,9 @@ std::shared_ptr<HttpEndpoint::Peer> HttpEndpoint::makePeer(std::string id)
     auto peer = std::make_shared<Peer>();
     peer->id = std::move(id);
     Peer* raw = peer.get(); // the server is the peer's member: it never outlives it
-    peer->server = std::make_unique<Server>(m_tools, m_options,
-                                            std::function<void(const Outgoing&)>(
-                                                [raw](const Outgoing& out) { raw->route(out); }));
+    peer->server = std::make_unique<Server>(
+        m_tools, m_options,
+        std::function<void(const Outgoing&)>([raw](const Outgoing& out) { raw->route(out); }));
     return peer;
 }
 
@@ -232,7 +233,8 @@ std::size_t HttpEndpoint::sessions() const
 void HttpEndpoint::reapLocked()
 {
     const auto now = std::chrono::steady_clock::now();
-    std::erase_if(m_stateless, [](const std::shared_ptr<Peer>& peer) { return peer->server->inFlight() == 0; });
+    std::erase_if(m_stateless,
+                  [](const std::shared_ptr<Peer>& peer) { return peer->server->inFlight() == 0; });
     std::erase_if(m_sessions, [&](const auto& entry) {
         const auto& peer = entry.second;
         return peer->server->inFlight() == 0 && now - peer->lastUsed > m_endpointOptions.sessionIdle;
@@ -288,7 +290,8 @@ HttpReply HttpEndpoint::post(const HttpRequest& request)
                                   "one with initialize.");
         }
         const auto revisions = handshakeRevisions();
-        if (request.protocolVersion && std::ranges::find(revisions, *request.protocolVersion) == revisions.end()) {
+        if (request.protocolVersion &&
+            std::ranges::find(revisions, *request.protocolVersion) == revisions.end()) {
             return errorReply(400, message.id, InvalidRequest,
                               "MCP-Protocol-Version \"" + shown(nlohmann::json(*request.protocolVersion)) +
                                   "\" is not a revision this session speaks (it negotiated one of " +
@@ -334,7 +337,8 @@ HttpReply HttpEndpoint::post(const HttpRequest& request)
         return errorReply(400, message.id, InvalidRequest,
                           "Start with initialize (revisions 2024-11-05 to 2025-11-25: the answer carries an "
                           "Mcp-Session-Id to send with every later request), or name revision " +
-                              std::string(CurrentRevision) + " in params._meta and the MCP-Protocol-Version "
+                              std::string(CurrentRevision) +
+                              " in params._meta and the MCP-Protocol-Version "
                               "header.");
     }
     std::shared_ptr<Peer> peer = makePeer({});
@@ -406,7 +410,8 @@ HttpReply HttpEndpoint::dispatch(const std::shared_ptr<Peer>& peer, const Messag
         std::lock_guard lock(peer->mutex);
         if (peer->exchanges.contains(key)) {
             return errorReply(modern ? 400 : 200, message.id, InvalidRequest,
-                              "Request id " + shown(message.id) + " is already in use by a call in progress.");
+                              "Request id " + shown(message.id) +
+                                  " is already in use by a call in progress.");
         }
         peer->exchanges.emplace(key, exchange);
     }

@@ -42,7 +42,8 @@ struct Server::Call
 
 Server::Server(ToolBox& tools, ServerOptions options, std::function<void(const std::string&)> send)
     : Server(tools, std::move(options),
-             std::function<void(const Outgoing&)>([send = std::move(send)](const Outgoing& out) { send(out.line); }))
+             std::function<void(const Outgoing&)>(
+                 [send = std::move(send)](const Outgoing& out) { send(out.line); }))
 {}
 
 Server::Server(ToolBox& tools, ServerOptions options, std::function<void(const Outgoing&)> send)

@@ -64,7 +64,7 @@ struct ServerOptions
 /// request on its own stream (Streamable HTTP) needs to route it.
 struct Outgoing
 {
-    std::string line;  ///< the message, one line without its newline
+    std::string line;     ///< the message, one line without its newline
     nlohmann::json about; ///< the id of the request it answers or reports on; null: none
     bool final = false;   ///< the request's response: nothing more comes for it
 };

@@ -208,8 +208,8 @@ private Q_SLOTS:
         // The built-in strict profile brings the strict policy, which blocks `import socket` (only
         // information in standard).
         auto strict = client->Post(
-            "/v2/runs", json{{"code", "import socket\nprint(socket.gethostname())"}, {"profile", "strict"}}.dump(),
-            Json);
+            "/v2/runs",
+            json{{"code", "import socket\nprint(socket.gethostname())"}, {"profile", "strict"}}.dump(), Json);
         QVERIFY(strict);
         QCOMPARE(strict->status, 200);
         QCOMPARE(str(body(strict)["status"]), std::string("blocked"));

@@ -43,8 +43,10 @@ private Q_SLOTS:
     {
         QTemporaryDir root;
         const QString leaf = QStringLiteral("docker/") + QString::fromStdString(Id);
-        write(root.filePath(QStringLiteral("memory/") + leaf + QStringLiteral("/memory.usage_in_bytes")), "52428800\n");
-        write(root.filePath(QStringLiteral("cpuacct/") + leaf + QStringLiteral("/cpuacct.usage")), "123456789\n");
+        write(root.filePath(QStringLiteral("memory/") + leaf + QStringLiteral("/memory.usage_in_bytes")),
+              "52428800\n");
+        write(root.filePath(QStringLiteral("cpuacct/") + leaf + QStringLiteral("/cpuacct.usage")),
+              "123456789\n");
         write(root.filePath(QStringLiteral("pids/") + leaf + QStringLiteral("/pids.current")), "3\n");
         const auto stats = run::CgroupStats::find(Id, root.path().toStdString());
         QVERIFY(stats);
@@ -61,9 +63,11 @@ private Q_SLOTS:
     void readsCgroupV2UnderSystemd()
     {
         QTemporaryDir root;
-        const QString leaf = QStringLiteral("system.slice/docker-") + QString::fromStdString(Id) + QStringLiteral(".scope");
+        const QString leaf =
+            QStringLiteral("system.slice/docker-") + QString::fromStdString(Id) + QStringLiteral(".scope");
         write(root.filePath(leaf + QStringLiteral("/memory.current")), "1048576\n");
-        write(root.filePath(leaf + QStringLiteral("/cpu.stat")), "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
+        write(root.filePath(leaf + QStringLiteral("/cpu.stat")),
+              "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
         write(root.filePath(leaf + QStringLiteral("/pids.current")), "7\n");
         const auto reading = run::CgroupStats::find(Id, root.path().toStdString())->read();
         QVERIFY(reading);
@@ -77,8 +81,9 @@ private Q_SLOTS:
         QTemporaryDir root;
         // A file an id with a path in it would reach: never read.
         write(root.filePath(QStringLiteral("memory/docker/x/memory.usage_in_bytes")), "1\n");
-        for (const std::string& id : {std::string("../../etc"), std::string(63, 'a') + "/", std::string(64, 'A'),
-                                     std::string("x"), std::string(), std::string(65, 'a')})
+        for (const std::string& id :
+             {std::string("../../etc"), std::string(63, 'a') + "/", std::string(64, 'A'), std::string("x"),
+              std::string(), std::string(65, 'a')})
             QVERIFY2(!run::CgroupStats::find(id, root.path().toStdString()), id.c_str());
         QVERIFY(!run::CgroupStats::find(Id, root.path().toStdString())); // nothing there: the API is used
     }
@@ -100,7 +105,8 @@ private Q_SLOTS:
         // stretch the interval, not the run's two seconds.
         qInfo("samples in a 2 s run: %zu", recorder.samples.size());
         QVERIFY2(recorder.samples.size() >= 4, std::to_string(recorder.samples.size()).c_str());
-        QVERIFY(std::ranges::any_of(recorder.samples, [](const auto& s) { return s.memoryBytes > (24ll << 20); }));
+        QVERIFY(std::ranges::any_of(recorder.samples,
+                                    [](const auto& s) { return s.memoryBytes > (24ll << 20); }));
         QVERIFY(std::ranges::all_of(recorder.samples, [](const auto& s) { return s.pids >= 1; }));
     }
 };

@@ -67,10 +67,12 @@ private Q_SLOTS:
         for (QAction* action : window.findChildren<QAction*>()) {
             if (action->shortcuts().isEmpty() || action->shortcutContext() != Qt::WindowShortcut)
                 continue;
-            action->setEnabled(true); // Stop and Run Anyway are enabled only at times; their keys must pass then
+            action->setEnabled(
+                true); // Stop and Run Anyway are enabled only at times; their keys must pass then
             for (const QKeySequence& key : action->shortcuts()) {
-                QVERIFY2(editorLetsThrough(*editor, key),
-                         qPrintable(key.toString() + u" of “" + action->text() + u"” is taken by the editor"));
+                QVERIFY2(
+                    editorLetsThrough(*editor, key),
+                    qPrintable(key.toString() + u" of “" + action->text() + u"” is taken by the editor"));
                 ++checked;
             }
         }
@@ -110,7 +112,8 @@ private Q_SLOTS:
         QSignalSpy finished(window.runController(), &ui::RunController::finished);
         QVERIFY(window.runCurrent());
         QTRY_VERIFY_WITH_TIMEOUT(window.runController()->isRunning(), RunWaitMs);
-        QTRY_VERIFY_WITH_TIMEOUT(window.findChild<QAction*>(QStringLiteral("stopAction"))->isEnabled(), RunWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(window.findChild<QAction*>(QStringLiteral("stopAction"))->isEnabled(),
+                                 RunWaitMs);
         editor->setFocus();
         QTest::keyClick(editor, Qt::Key_Escape);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, RunWaitMs);
@@ -177,9 +180,10 @@ private Q_SLOTS:
         ui::CodeEditor* editor = window.editorTabs()->currentEditor();
         editor->setText({});
         // The answer of the report: a bash block before two Python blocks.
-        QApplication::clipboard()->setText(QStringLiteral("Install it first:\n\n```bash\npip install requests\n```\n\n"
-                                                          "Then:\n\n```python\nimport json\n```\n\nand:\n\n"
-                                                          "```python\nprint(json.dumps([1]))\n```\n"));
+        QApplication::clipboard()->setText(
+            QStringLiteral("Install it first:\n\n```bash\npip install requests\n```\n\n"
+                           "Then:\n\n```python\nimport json\n```\n\nand:\n\n"
+                           "```python\nprint(json.dumps([1]))\n```\n"));
         editor->paste();
         QCOMPARE(editor->text(), QStringLiteral("import json\n\nprint(json.dumps([1]))\n"));
         QCOMPARE(window.statusBar()->currentMessage(),

@@ -120,15 +120,16 @@ void TestLiveCheck::fence_data()
     QTest::newRow("tagged python wins over untagged")
         << QStringLiteral("```\n$ python run.py\n```\n```py\nx = 1\n```") << QStringLiteral("x = 1\n");
     QTest::newRow("a longer fence holds a shorter one")
-        << QStringLiteral("````python\ndoc = \"\"\"\n```\n\"\"\"\n````") << QStringLiteral("doc = \"\"\"\n```\n\"\"\"\n");
+        << QStringLiteral("````python\ndoc = \"\"\"\n```\n\"\"\"\n````")
+        << QStringLiteral("doc = \"\"\"\n```\n\"\"\"\n");
     QTest::newRow("tildes") << QStringLiteral("~~~python\nx = 2\n~~~") << QStringLiteral("x = 2\n");
     QTest::newRow("unclosed fence runs to the end")
         << QStringLiteral("Here:\n```python\nx = 3\nprint(x)") << QStringLiteral("x = 3\nprint(x)\n");
     QTest::newRow("pycon keeps the prompts' code")
         << QStringLiteral("```pycon\n>>> x = 2\n>>> for i in range(x):\n...     print(i)\n0\n1\n```")
         << QStringLiteral("x = 2\nfor i in range(x):\n    print(i)\n");
-    QTest::newRow("indented fence")
-        << QStringLiteral("1. Run:\n   ```python\n   x = 4\n   ```") << QStringLiteral("x = 4\n");
+    QTest::newRow("indented fence") << QStringLiteral("1. Run:\n   ```python\n   x = 4\n   ```")
+                                    << QStringLiteral("x = 4\n");
     QTest::newRow("crlf") << QStringLiteral("```python\r\nx = 5\r\n```\r\n") << QStringLiteral("x = 5\n");
 }
 
@@ -146,9 +147,11 @@ void TestLiveCheck::pasteSummary()
              QStringLiteral("Pasted 1 Python block without the text around them."));
     QCOMPARE(ui::extractPastedCode(QStringLiteral("```bash\nls\n```")).summary(),
              QStringLiteral("No Python block in the pasted text: pasted as it is."));
-    QCOMPARE(ui::extractPastedCode(QStringLiteral("```sh\na\n```\n```sh\nb\n```\n```json\n{}\n```\n```py\nx\n```"))
-                 .summary(),
-             QStringLiteral("Pasted 1 Python block; left out 1 json block, 2 sh blocks and the text around them."));
+    QCOMPARE(
+        ui::extractPastedCode(QStringLiteral("```sh\na\n```\n```sh\nb\n```\n```json\n{}\n```\n```py\nx\n```"))
+            .summary(),
+        QStringLiteral(
+            "Pasted 1 Python block; left out 1 json block, 2 sh blocks and the text around them."));
 }
 
 void TestLiveCheck::pasteStripsFence()

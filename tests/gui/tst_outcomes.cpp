@@ -34,8 +34,11 @@ constexpr int RunWaitMs = 120000; // a busy two-core machine runs other suites b
 
 double luminance(const QColor& color)
 {
-    const auto channel = [](double c) { return c <= 0.03928 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4); };
-    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF());
+    const auto channel = [](double c) {
+        return c <= 0.03928 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) +
+           0.0722 * channel(color.blueF());
 }
 
 double contrastOnWhite(const QColor& color)
@@ -88,7 +91,8 @@ private Q_SLOTS:
         QVERIFY2(oom.line.contains(QStringLiteral("memory limit of 64.0 MiB reached")), qPrintable(oom.line));
         auto timeout = ui::describeOutcome(result(model::Status::Timeout), limits);
         QCOMPARE(timeout.limitField, QStringLiteral("timeout"));
-        QVERIFY2(timeout.line.contains(QStringLiteral("timeout of 5.00 s reached")), qPrintable(timeout.line));
+        QVERIFY2(timeout.line.contains(QStringLiteral("timeout of 5.00 s reached")),
+                 qPrintable(timeout.line));
         auto output = ui::describeOutcome(result(model::Status::OutputLimit), limits);
         QCOMPARE(output.limitField, QStringLiteral("output_limit"));
         QVERIFY(ui::describeOutcome(result(model::Status::Exception), limits).limitField.isEmpty());
@@ -101,8 +105,9 @@ private Q_SLOTS:
                             {"dynamic-code", safety::Severity::Block, 5, 1, 5, 8, "eval", ""},
                             {"network", safety::Severity::Warn, 7, 1, 7, 4, "socket", ""}};
         const auto outcome = ui::describeOutcome(blocked, {});
-        QVERIFY2(outcome.line.contains(QStringLiteral("blocked by process-exec (line 2), dynamic-code (line 5)")),
-                 qPrintable(outcome.line));
+        QVERIFY2(
+            outcome.line.contains(QStringLiteral("blocked by process-exec (line 2), dynamic-code (line 5)")),
+            qPrintable(outcome.line));
         QVERIFY(!outcome.line.contains(QStringLiteral("network")));
     }
 
@@ -132,7 +137,8 @@ private Q_SLOTS:
     {
         for (Tone tone : {Tone::Good, Tone::Warning, Tone::Bad})
             QVERIFY2(contrastOnWhite(ui::toneColor(tone)) >= 4.5,
-                     qPrintable(ui::toneColor(tone).name() + u" " + QString::number(contrastOnWhite(ui::toneColor(tone)))));
+                     qPrintable(ui::toneColor(tone).name() + u" " +
+                                QString::number(contrastOnWhite(ui::toneColor(tone)))));
         // The console's runner lines (its own grey): read from a rendered line's format.
         ui::OutputConsole console;
         console.appendStage(QStringLiteral("— running"));
@@ -140,7 +146,8 @@ private Q_SLOTS:
         QTRY_COMPARE(console.document()->blockCount() >= 2, true);
         const QColor stage = console.document()->begin().begin().fragment().charFormat().foreground().color();
         QVERIFY2(contrastOnWhite(stage) >= 4.5, qPrintable(stage.name()));
-        const QColor bad = console.document()->begin().next().begin().fragment().charFormat().foreground().color();
+        const QColor bad =
+            console.document()->begin().next().begin().fragment().charFormat().foreground().color();
         QCOMPARE(bad, ui::toneColor(Tone::Bad));
     }
 
@@ -168,7 +175,8 @@ private Q_SLOTS:
         QVERIFY(finished.front().front().value<model::RunResult>().status == model::Status::OutOfMemory);
 
         auto* status = window.findChild<QLabel*>(QStringLiteral("runStatusLabel"));
-        QVERIFY2(status->text().contains(QStringLiteral("memory limit of 64.0 MiB reached")), qPrintable(status->text()));
+        QVERIFY2(status->text().contains(QStringLiteral("memory limit of 64.0 MiB reached")),
+                 qPrintable(status->text()));
         QVERIFY(status->styleSheet().contains(ui::toneColor(Tone::Bad).name()));
         auto* limitsPanel = window.findChild<ui::LimitsPanel*>();
         QVERIFY(limitsPanel);
@@ -177,8 +185,8 @@ private Q_SLOTS:
         QVERIFY(!window.editorTabs()->tabIcon(window.editorTabs()->indexOf(editor)).isNull());
 
         ui::OutputConsole* console = window.findChild<ui::OutputConsole*>();
-        QTRY_VERIFY_WITH_TIMEOUT(console->toPlainText().contains(QStringLiteral("memory limit of 64.0 MiB reached")),
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            console->toPlainText().contains(QStringLiteral("memory limit of 64.0 MiB reached")), 10000);
         QTextBlock last = console->document()->lastBlock();
         while (last.isValid() && !last.text().contains(QStringLiteral("finished:")))
             last = last.previous();

@@ -144,9 +144,11 @@ void TestResources::shortRunsAreSummedUpInWords()
     result.cpuSeconds = 0.408;
     panel.finishRun(result);
     const QString summary = panel.summary();
-    QVERIFY2(summary.startsWith(QStringLiteral("Too short for a curve (816 ms): peaked at 256.0 MiB of 256.0 MiB (100%)")),
+    QVERIFY2(summary.startsWith(
+                 QStringLiteral("Too short for a curve (816 ms): peaked at 256.0 MiB of 256.0 MiB (100%)")),
              qPrintable(summary));
-    QVERIFY2(summary.contains(QStringLiteral("CPU time 408 ms in 816 ms wall (50% of one CPU)")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("CPU time 408 ms in 816 ms wall (50% of one CPU)")),
+             qPrintable(summary));
     // The final peak is on the chart even though no sample saw it.
     QLineSeries* memory = seriesNamed(panel, QStringLiteral("Memory (MiB)"));
     QVERIFY(memory);
@@ -196,7 +198,8 @@ void TestResources::eachLimitHasItsLine()
     QVERIFY(timeout);
     QCOMPARE(timeout->count(), 2);
     QCOMPARE(timeout->at(0).x(), 2.0);
-    QVERIFY2(panel.summary().contains(QStringLiteral("held at its CPU limit of 0.5")), qPrintable(panel.summary()));
+    QVERIFY2(panel.summary().contains(QStringLiteral("held at its CPU limit of 0.5")),
+             qPrintable(panel.summary()));
 }
 
 void TestResources::aFittingLimitIsLeftAlone()

@@ -99,8 +99,7 @@ int errorCode(const mcp::HttpReply& reply)
 }
 
 /// Waits (generously: a busy machine) until `predicate` holds.
-template<typename Predicate>
-bool eventually(Predicate predicate, int seconds = 30)
+template <typename Predicate> bool eventually(Predicate predicate, int seconds = 30)
 {
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     while (!predicate()) {
@@ -147,7 +146,8 @@ private Q_SLOTS:
             endpoint.post(post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, session));
         QCOMPARE(initialized.status, 202);
         QVERIFY(initialized.body.empty());
-        const auto listed = endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}}, session));
+        const auto listed =
+            endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}}, session));
         QCOMPARE(listed.status, 200);
         QCOMPARE(body(listed)["result"]["tools"].size(), std::size_t(2));
 
@@ -196,7 +196,8 @@ private Q_SLOTS:
         QCOMPARE(progress["params"]["progressToken"].get<std::string>(), std::string("tok"));
 
         // Another session naming the same request id cancels nothing of this one.
-        const json cancel7 = {{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 7}}}};
+        const json cancel7 = {
+            {"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 7}}}};
         QCOMPARE(endpoint.post(post(cancel7, b)).status, 202);
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         QVERIFY(!toolsA.sawCancel.load());
@@ -260,11 +261,13 @@ private Q_SLOTS:
 
         // An unknown method is 404 with a JSON-RPC error (how a client tells a modern server), an
         // unsupported revision 400 with the supported ones.
-        json unknown = {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/lost"}, {"params", {{"_meta", modernMeta()}}}};
+        json unknown = {
+            {"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/lost"}, {"params", {{"_meta", modernMeta()}}}};
         const auto lost = endpoint.post(modernPost(unknown));
         QCOMPARE(lost.status, 404);
         QCOMPARE(errorCode(lost), mcp::MethodNotFound);
-        json future = {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/list"}, {"params", {{"_meta", modernMeta()}}}};
+        json future = {
+            {"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/list"}, {"params", {{"_meta", modernMeta()}}}};
         future["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = "2099-01-01";
         auto futurePost = modernPost(future);
         futurePost.protocolVersion = "2099-01-01";
@@ -337,7 +340,8 @@ private Q_SLOTS:
         QVERIFY(!third.empty());
         QCOMPARE(endpoint.sessions(), std::size_t(2));
         // `second` was used least recently: it made room.
-        QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}, second)).status, 404);
+        QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}, second)).status,
+                 404);
         QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}}, first)).status, 200);
 
         // With a call running in each, no session is ended for a newcomer: 503, and both calls go on.
@@ -360,7 +364,8 @@ private Q_SLOTS:
         mcp::HttpEndpoint endpoint(tools, serverOptions(), options);
         const std::string session = headerOf(endpoint.post(post(initializeMessage())), "Mcp-Session-Id");
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, session)).status, 404);
+        QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, session)).status,
+                 404);
         QCOMPARE(endpoint.sessions(), std::size_t(0));
     }
 
@@ -376,7 +381,8 @@ private Q_SLOTS:
         QVERIFY(tools.sawCancel.load()); // remove() waits for the call to end
         QVERIFY(drain(*call.stream).empty());
         QCOMPARE(endpoint.remove(session).status, 404);
-        QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}, session)).status, 404);
+        QCOMPARE(endpoint.post(post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}, session)).status,
+                 404);
     }
 
     void shutdownClosesEveryStreamAndRefusesNewRequests()

@@ -30,7 +30,8 @@ constexpr Exception NotCodes[] = {
     {"core/src/safety/rules.cpp", "profile.run", "Python's profile.run, a name the static check knows"},
     {"core/src/safety/rules.cpp", "profile.runctx", "Python's profile.runctx, a name the static check knows"},
     {"core/src/safety/evasion.cpp", "profile.run", "Python's profile.run, a code sink of the static check"},
-    {"core/src/safety/evasion.cpp", "profile.runctx", "Python's profile.runctx, a code sink of the static check"},
+    {"core/src/safety/evasion.cpp", "profile.runctx",
+     "Python's profile.runctx, a code sink of the static check"},
 };
 
 /// The areas of dotted codes ("engine" for engine.unreachable): a literal "area.name" is a code.

@@ -52,7 +52,8 @@ std::optional<CgroupStats> CgroupStats::find(const std::string& containerId, con
     CgroupStats stats;
     // cgroup v1: one hierarchy per controller; the cgroupfs driver puts containers under docker/<id>,
     // the systemd driver under system.slice/docker-<id>.scope.
-    for (const std::string& leaf : {"docker/" + containerId, "system.slice/docker-" + containerId + ".scope"}) {
+    for (const std::string& leaf :
+         {"docker/" + containerId, "system.slice/docker-" + containerId + ".scope"}) {
         if (exists(root + "/memory/" + leaf + "/memory.usage_in_bytes")) {
             stats.m_memory = root + "/memory/" + leaf + "/memory.usage_in_bytes";
             stats.m_cpu = root + "/cpuacct/" + leaf + "/cpuacct.usage";

@@ -24,7 +24,8 @@ public:
     /// The container's cgroup files, if this host has them. `containerId` must be the engine's full id
     /// (64 hex digits): anything else is refused, so that an answer of the engine never names a path.
     /// `root` is where the cgroup filesystem is mounted (tests give a folder of their own).
-    static std::optional<CgroupStats> find(const std::string& containerId, const std::string& root = "/sys/fs/cgroup");
+    static std::optional<CgroupStats> find(const std::string& containerId,
+                                           const std::string& root = "/sys/fs/cgroup");
 
     /// The figures now; nullopt once the cgroup is gone (the container was removed).
     std::optional<Reading> read() const;

@@ -44,7 +44,8 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
         }
         // Reports a sample unless the run ended; false when it did.
         const auto report = [&](ResourceSample sample) {
-            sample.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            sample.elapsedSeconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             sample.memoryLimitBytes = memoryLimit;
             std::lock_guard lock(shared->mutex);
             if (shared->stop.load() || !shared->observer) {
@@ -66,8 +67,9 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
                 sample.memoryBytes = reading->memoryBytes;
                 sample.pids = reading->pids;
                 const double wall = std::chrono::duration<double, std::nano>(now - lastAt).count();
-                sample.cpuPercent =
-                    wall > 0 && reading->cpuNanoseconds >= lastCpu ? (reading->cpuNanoseconds - lastCpu) / wall * 100.0 : 0.0;
+                sample.cpuPercent = wall > 0 && reading->cpuNanoseconds >= lastCpu
+                                        ? (reading->cpuNanoseconds - lastCpu) / wall * 100.0
+                                        : 0.0;
                 lastCpu = reading->cpuNanoseconds;
                 lastAt = now;
                 if (!report(sample) || wait(SampleInterval)) {
