@@ -40,6 +40,7 @@ SANDBOX_IMAGE=agentrun-sandbox:latest
 DEFAULT_BASE=python:3.11-slim
 OFFLINE_BASE=agentrun-base:bookworm
 DATASCIENCE_IMAGE=agentrun-sandbox:datascience
+PROXY_IMAGE=${AGENTRUN_PROXY_IMAGE:-agentrun-proxy:bookworm}
 # Without the data-science image the tests that need it (engine.figures) skip, saying why.
 if [[ ${QUICKSTART_DATASCIENCE:-1} == 0 ]]; then export AGENTRUN_NO_DATASCIENCE=1; fi
 HASH_LABEL=org.agentrun.image-hash
@@ -464,6 +465,14 @@ step_image() {
     # it (those tests then skip, saying why).
     if [[ $mode == test && ${QUICKSTART_DATASCIENCE:-1} != 0 ]]; then
         build_sandbox_image "$DATASCIENCE_IMAGE" datascience
+    fi
+    # The egress proxy of allowlisted runs (--allow-host): Debian's squid in an image of its own,
+    # debootstrapped like the offline base (no registry). Its configuration comes with each proxy.
+    if image_exists "$PROXY_IMAGE"; then
+        msg "image: $PROXY_IMAGE is present, skipped"
+    else
+        "$SANDBOX_DIR/build-base.sh" --variant proxy --image "$PROXY_IMAGE" ||
+            die "image: building the egress proxy image $PROXY_IMAGE failed (see above); rerun to retry"
     fi
 }
 

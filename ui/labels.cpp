@@ -29,6 +29,8 @@ QString statusName(Status status)
         return QStringLiteral("killed");
     case Status::OutputLimit:
         return QStringLiteral("output_limit");
+    case Status::NetworkLimit:
+        return QStringLiteral("network_limit");
     case Status::Cancelled:
         return QStringLiteral("cancelled");
     case Status::EngineError:

@@ -35,6 +35,10 @@ void limitReached(const agentrun::model::RunResult& result, const agentrun::mode
         out.limitField = QStringLiteral("output_limit");
         out.line += tr(" — output limit of %1 per stream reached").arg(sizeLabel(limits.outputLimitBytes));
         break;
+    case Status::NetworkLimit:
+        out.limitField = QStringLiteral("network_bytes");
+        out.line += tr(" — network cap of %1 reached").arg(sizeLabel(limits.networkBytes));
+        break;
     default:
         break;
     }

@@ -1,6 +1,7 @@
 #include "limitflags.h"
 
 #include "agentrun/errorcodes.h"
+#include "agentrun/model/network.h"
 
 #include "args.h"
 
@@ -57,7 +58,18 @@ void addLimitFlags(CLI::App& command, LimitFlags& flags)
     add("--output-limit", flags.outputLimit, "per stream, 1k..256m (default 1m)", "SIZE");
     add("--tmpfs-size", flags.tmpfsSize,
         "size of /tmp, 1m..below memory (default 64m, a quarter of memory when that is less)", "SIZE");
-    add("--network", flags.network, "none | bridge (default none)", "MODE");
+    add("--network", flags.network,
+        "none | allow (the --allow-host names only, through a filtering proxy) | open (alias bridge: the "
+        "engine's bridge, everything) (default none; --allow-host alone means allow)",
+        "MODE");
+    command
+        .add_option("--allow-host", flags.allowHosts,
+                    "let the run reach this host through the egress proxy: name, *.domain, name:port "
+                    "(default ports 80 and 443); repeatable")
+        ->type_name("HOST[:PORT]")
+        ->group(group);
+    add("--network-bytes", flags.networkBytes,
+        "bytes in + out a networked run may move before it is stopped, 1k..16g (default 64m)", "SIZE");
     add("--runtime", flags.runtime, "runc | runsc (gVisor) (default runc)", "RUNTIME");
 }
 
@@ -66,7 +78,8 @@ bool applyLimitFlags(const LimitFlags& flags, model::Limits& limits)
     if (!size(flags.memory, "--memory", limits.memoryBytes) ||
         !size(flags.memorySwap, "--memory-swap", limits.memorySwapBytes) ||
         !size(flags.outputLimit, "--output-limit", limits.outputLimitBytes) ||
-        !size(flags.tmpfsSize, "--tmpfs-size", limits.tmpfsBytes)) {
+        !size(flags.tmpfsSize, "--tmpfs-size", limits.tmpfsBytes) ||
+        !size(flags.networkBytes, "--network-bytes", limits.networkBytes)) {
         return false;
     }
     double number = 0;
@@ -94,7 +107,20 @@ bool applyLimitFlags(const LimitFlags& flags, model::Limits& limits)
         limits.pids = static_cast<std::int64_t>(number);
     }
     if (flags.network) {
-        limits.network = *flags.network;
+        limits.network = *flags.network == "open" ? std::string("bridge") : *flags.network;
+    }
+    if (!flags.allowHosts.empty()) {
+        auto hosts = model::normaliseAllowHosts(flags.allowHosts);
+        if (!hosts) {
+            usageError("--allow-host: " + hosts.error().message.substr(hosts.error().message.find(':') + 2));
+            return false;
+        }
+        limits.allowHosts = std::move(*hosts);
+        if (!flags.network) {
+            limits.network = "allow"; // the host list alone means the allowlist
+        }
+    } else if (flags.network && limits.network != "allow") {
+        limits.allowHosts.clear(); // a profile's list does not survive --network none/open
     }
     if (flags.runtime) {
         limits.runtime = *flags.runtime;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace agentrun::cli {
 
@@ -23,10 +24,12 @@ struct LimitFlags
     std::optional<std::string> tmpfsSize;
     std::optional<std::string> network;
     std::optional<std::string> runtime;
+    std::vector<std::string> allowHosts; ///< --allow-host, repeatable
+    std::optional<std::string> networkBytes;
 };
 
 /// Declares --timeout (-t), --memory (-m), --memory-swap, --cpus, --pids, --output-limit, --tmpfs-size,
-/// --network, --runtime on `command`, in the group "Limits".
+/// --network, --allow-host, --network-bytes, --runtime on `command`, in the group "Limits".
 void addLimitFlags(CLI::App& command, LimitFlags& flags);
 
 /// Applies the given flags onto `limits`: every number is checked for its range before it is converted,

@@ -9,7 +9,8 @@ run::AdmissionRules serverRules(const model::RunSpec& defaults, const run::Ceili
 {
     run::AdmissionRules rules;
     rules.ceilings = ceilings;
-    rules.networkAllowed = defaults.limits.network != "none";
+    rules.networkAllowed = defaults.limits.network == "bridge";
+    rules.allowHosts = defaults.limits.allowHosts; // serve --allow-host: the most a run may reach
     rules.allow = defaults.allow;
     for (const auto& policy : {defaults.policy, extraPolicy}) {
         if (!policy.empty() && std::ranges::find(rules.policies, policy) == rules.policies.end()) {

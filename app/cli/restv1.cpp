@@ -88,6 +88,7 @@ std::string compatOutput(const model::RunResult& result, const std::vector<std::
     case Status::OutOfMemory:
     case Status::Killed:
     case Status::OutputLimit:
+    case Status::NetworkLimit:
     case Status::Cancelled:
     case Status::EngineError:
     case Status::InvalidRequest:

@@ -13,13 +13,15 @@
 # python3-venv, python3-setuptools and python3-wheel: the Python client's tests (tests/python) install
 # clients/python into a venv with pip, offline (--no-index --no-build-isolation): setuptools is its build
 # backend and, at Debian's version 66, needs wheel to build one.
+# openssl: the allowlist tests (tests/security/tst_allowlist.cpp) make the fake internet's self-signed
+# certificate with it.
 
 AGENTRUN_PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config git nodejs npm
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqscintilla2-qt6-dev
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libtree-sitter-dev libsqlite3-dev libcpp-httplib-dev libgl-dev
     docker.io debootstrap xvfb xauth clang libclang-rt-14-dev help2man lintian desktop-file-utils appstream
-    runsc python3 python3-venv python3-setuptools python3-wheel
+    runsc python3 python3-venv python3-setuptools python3-wheel openssl
 )
 
 # The packages this machine needs, one per line: the list above, plus apparmor when AppArmor is enabled

@@ -11,7 +11,9 @@
 #   --image NAME    image reference to import as (default agentrun-base:bookworm, or
 #                   agentrun-base:bookworm-VARIANT for a variant)
 #   --variant NAME  default (the above) or datascience: adds Debian's python3-numpy, python3-pandas,
-#                   python3-matplotlib and python3-scipy (own tarball agentrun-base-bookworm-datascience.tar)
+#                   python3-matplotlib and python3-scipy (own tarball agentrun-base-bookworm-datascience.tar);
+#                   or proxy: no Python, Debian's squid instead, imported as agentrun-proxy:bookworm (the
+#                   egress proxy of allowlisted runs, sandbox/egressproxy.h)
 #
 # Steps already done are skipped: an existing image means nothing to do; an existing tarball is only
 # imported. Needs root (or sudo) for debootstrap, and a Docker engine that answers for the import.
@@ -39,7 +41,7 @@ while [[ $# -gt 0 ]]; do
             shift
             ;;
         --variant)
-            [[ $# -ge 2 ]] || die "--variant needs a value (default or datascience)"
+            [[ $# -ge 2 ]] || die "--variant needs a value (default, datascience or proxy)"
             variant=$2
             shift
             ;;
@@ -71,9 +73,16 @@ case $variant in
                binutils-x86-64-linux-gnu libbinutils libctf0 libctf-nobfd0 libgprofng0 libasan8 libtsan2
                liblsan0 libubsan1 libitm1 libcc1-0 libisl23 libmpc3 libmpfr6"
         ;;
-    *) die "--variant: unknown variant '$variant' (known: default, datascience)" ;;
+    proxy)
+        tag=$SUITE-proxy
+        INCLUDE=squid
+        ;;
+    *) die "--variant: unknown variant '$variant' (known: default, datascience, proxy)" ;;
 esac
-[[ -n $image ]] || image=agentrun-base:$tag
+if [[ -z $image ]]; then
+    image=agentrun-base:$tag
+    [[ $variant == proxy ]] && image=agentrun-proxy:$SUITE
+fi
 
 root=$(agentrun_repo_root)
 cache=$root/.cache/sandbox
@@ -150,12 +159,14 @@ fi
 engine_answers || die "no Docker engine answers (docker version fails): start one (./packaging/quickstart.sh does), then rerun"
 
 msg "importing $tarball as $image"
+cmd='["python3"]'
+[[ $variant == proxy ]] && cmd='["squid", "-N", "-f", "/etc/squid/squid.conf"]'
 dockercli import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change "LABEL org.agentrun.base=debootstrap-$SUITE-minbase" \
     --change "LABEL org.agentrun.base.variant=$variant" \
-    --change 'CMD ["python3"]' \
+    --change "CMD $cmd" \
     --message "agentrun offline base: debootstrap --variant=minbase --include=$INCLUDE $SUITE" \
     - "$image" <"$tarball" >/dev/null ||
     die "docker import failed; the tarball stays cached in $cache, rerun to retry the import"

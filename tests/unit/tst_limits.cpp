@@ -73,7 +73,7 @@ private Q_SLOTS:
                                            << "between the memory limit";
         QTest::newRow("network") << "network"
                                  << "limits.network"
-                                 << "none or bridge";
+                                 << "none, allow (with a host list) or bridge";
         QTest::newRow("runtime") << "runtime"
                                  << "limits.runtime"
                                  << "runc or runsc";

@@ -54,6 +54,8 @@ enum class Kind
     X(RuntimeMissing, "runtime.missing", Unavailable, "The run asks for the gVisor runtime (runsc) but the engine has none registered; nothing ran.", "Install runsc and register it in /etc/docker/daemon.json, or choose the runc runtime.")
 
 #define AGENTRUN_ERRORS_CONTAINER(X) \
+    X(NetworkProxy, "network.proxy", Unavailable, "The egress proxy of an allowlisted run could not be started (its image is missing, or the engine refused its network or container).", "Build the proxy image (./packaging/quickstart.sh image, or packaging/sandbox/build-base.sh --variant proxy) and read the engine's message in the error.") \
+    X(NetworkEgress, "network.egress", Unavailable, "An allowlisted run needs the engine network its proxy reaches out through (bridge, or AGENTRUN_EGRESS_NETWORK), and the engine does not have it.", "Start the engine with its bridge network, or set AGENTRUN_EGRESS_NETWORK to a network the engine has.") \
     X(EngineNoBridge, "engine.no_bridge", Unavailable, "The run asks for network (--network bridge or an index URL) but the engine has no bridge network.", "Start the engine with its default bridge network (not --bridge=none), or use a wheelhouse instead of an index.") \
     X(ContainerGone, "container.gone", NotFound, "The container no longer exists (removed from outside).", "Rerun; check that nothing else removes AgentRun's containers.") \
     X(ContainerConflict, "container.conflict", Busy, "The engine refused an operation that conflicts with the container's state or name.", "Try again once the other operation is over.") \
@@ -83,6 +85,7 @@ enum class Kind
 #define AGENTRUN_ERRORS_RUN(X) \
     X(RunTimeout, "run.timeout", Limit, "The run exceeded its timeout and the sandbox was stopped.", "Raise the timeout (--timeout, limits.timeout) if the code needs longer.") \
     X(RunCancelled, "run.cancelled", Cancelled, "The run was cancelled and the sandbox stopped.", "Nothing to do.") \
+    X(RunNetworkLimit, "run.network_limit", Limit, "The program moved more bytes over its allowlisted network than its cap and the sandbox was stopped.", "Raise the network byte cap (--network-bytes, limits.network_bytes) if that much traffic is expected.") \
     X(RunOutputLimit, "run.output_limit", Limit, "The program wrote more than the output limit to stdout or stderr; the output before the cut is kept.", "Raise the output limit, or write less.") \
     X(RunOutOfMemory, "run.out_of_memory", Limit, "The program needed more than the memory limit (files in /tmp count too) and was killed.", "Raise the memory limit if that is expected.") \
     X(RunPidsLimit, "run.pids_limit", Limit, "The program failed after reaching the process limit: it could not start more processes or threads.", "Raise the process limit (--pids), or start fewer.") \
@@ -107,7 +110,9 @@ enum class Kind
     X(LimitsPids, "limits.pids", Invalid, "The process limit is out of range, not a whole number, or above a server's ceiling.", "Give a whole number within the range the message names.") \
     X(LimitsOutputLimit, "limits.output_limit", Invalid, "The output limit is out of range (or above a server's ceiling).", "Give a size within the range the message names.") \
     X(LimitsTmpfs, "limits.tmpfs", Invalid, "The /tmp size is out of range (or above a server's ceiling).", "Give a size within the range the message names.") \
-    X(LimitsNetwork, "limits.network", Invalid, "The network mode is not none or bridge, or the server does not give runs network access.", "Use none (or bridge where allowed).") \
+    X(LimitsNetwork, "limits.network", Invalid, "The network mode is not none, allow or bridge (open), or the server does not give runs that network access.", "Use none, allow with a host list, or bridge where allowed.") \
+    X(LimitsAllowHosts, "limits.allow_hosts", Invalid, "An allowlist entry is not a host name with an optional port (name, *.name, name:port), the list is empty for network allow, given without network allow, too long, or outside a server's allowlist.", "Give host names like api.example.com, *.example.org or api.example.com:8443 (no addresses, no schemes).") \
+    X(LimitsNetworkBytes, "limits.network_bytes", Invalid, "The network byte cap is out of range (or above a server's ceiling).", "Give a size within the range the message names, e.g. 64m.") \
     X(LimitsRuntime, "limits.runtime", Invalid, "The runtime is not runc or runsc, or not the one this server uses.", "Use runc or runsc (as the server allows).")
 
 #define AGENTRUN_ERRORS_REQUEST(X) \

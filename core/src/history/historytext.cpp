@@ -38,6 +38,7 @@ std::optional<model::Status> parseStatus(std::string_view status)
                                        model::Status::OutOfMemory,
                                        model::Status::Killed,
                                        model::Status::OutputLimit,
+                                       model::Status::NetworkLimit,
                                        model::Status::Cancelled,
                                        model::Status::EngineError,
                                        model::Status::InvalidRequest};

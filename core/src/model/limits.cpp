@@ -1,5 +1,7 @@
 #include "agentrun/model/limits.h"
 
+#include "agentrun/model/network.h"
+
 #include "agentrun/errorcodes.h"
 
 #include <algorithm>
@@ -149,8 +151,23 @@ Result<void> validate(const Limits& limits)
                         " /tmp lives in memory and counts against the memory limit, so it must "
                         "stay below it.");
     }
-    if (limits.network != "none" && limits.network != "bridge") {
-        return fail(errc::LimitsNetwork, "Network must be none or bridge (got \"" + limits.network + "\").");
+    if (limits.network != "none" && limits.network != "allow" && limits.network != "bridge") {
+        return fail(errc::LimitsNetwork, "Network must be none, allow (with a host list) or bridge (open) "
+                                         "(got \"" + limits.network + "\").");
+    }
+    if (limits.network == "allow" && limits.allowHosts.empty()) {
+        return fail(errc::LimitsAllowHosts, "Network allow needs at least one host in the allowlist "
+                                            "(limits.allow_hosts, --allow-host), like api.example.com.");
+    }
+    if (limits.network != "allow" && !limits.allowHosts.empty()) {
+        return fail(errc::LimitsAllowHosts, "An allowlist (limits.allow_hosts, --allow-host) needs network "
+                                            "allow; the network is " + limits.network + ".");
+    }
+    if (auto hosts = normaliseAllowHosts(limits.allowHosts); !hosts) {
+        return std::unexpected(hosts.error());
+    }
+    if (auto r = sizeRange("network_bytes", "The network byte cap", limits.networkBytes, 1024, 16 * GiB); !r) {
+        return r;
     }
     if (limits.runtime != "runc" && limits.runtime != "runsc") {
         return fail(errc::LimitsRuntime,

@@ -23,6 +23,8 @@ std::string_view toString(Status status)
         return "killed";
     case Status::OutputLimit:
         return "output_limit";
+    case Status::NetworkLimit:
+        return "network_limit";
     case Status::Cancelled:
         return "cancelled";
     case Status::EngineError:
@@ -49,6 +51,7 @@ int cliExitStatus(Status status, int programExitCode)
     case Status::OutOfMemory:
     case Status::Killed:
     case Status::OutputLimit:
+    case Status::NetworkLimit:
     case Status::Cancelled:
         return 137;
     case Status::InvalidRequest:

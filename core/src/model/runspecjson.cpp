@@ -2,6 +2,7 @@
 
 #include "agentrun/base64.h"
 #include "agentrun/errorcodes.h"
+#include "agentrun/model/network.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,7 +29,8 @@ enum class Kind
     Size,
     Number,
     Whole,
-    Text
+    Text,
+    Hosts
 };
 
 struct LimitField
@@ -50,6 +52,8 @@ const std::vector<LimitField>& limitFields()
         {"tmpfs", {"tmpfs_bytes", "tmpfs_size"}, Kind::Size},
         {"network", {}, Kind::Text},
         {"runtime", {}, Kind::Text},
+        {"allow_hosts", {}, Kind::Hosts},
+        {"network_bytes", {}, Kind::Size},
     };
     return fields;
 }
@@ -239,6 +243,8 @@ Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptio
                 limits.memorySwapBytes = *size;
             } else if (name == "output_limit") {
                 limits.outputLimitBytes = *size;
+            } else if (name == "network_bytes") {
+                limits.networkBytes = *size;
             } else {
                 limits.tmpfsBytes = *size;
             }
@@ -249,14 +255,42 @@ Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptio
                 return std::unexpected(limitError(name, "must be a string."));
             }
             (name == "network" ? limits.network : limits.runtime) = value.get<std::string>();
+            if (name == "network" && limits.network == "open") {
+                limits.network = "bridge"; // the allowlist's other end: everything
+            }
+            break;
+        }
+        case Kind::Hosts: {
+            std::vector<std::string> hosts;
+            bool ok = value.is_array();
+            for (const auto& host : ok ? value : json::array()) {
+                ok = ok && host.is_string();
+                if (ok) {
+                    hosts.push_back(host.get<std::string>());
+                }
+            }
+            if (!ok) {
+                return std::unexpected(limitError(
+                    name, "must be a list of host names like [\"api.example.com\", \"*.example.org:8443\"]."));
+            }
+            auto normalised = normaliseAllowHosts(hosts);
+            if (!normalised) {
+                return std::unexpected(normalised.error());
+            }
+            limits.allowHosts = std::move(*normalised);
             break;
         }
         }
     }
     const auto has = [&](const char* name) { return std::ranges::find(given, name) != given.end(); };
+    if (has("allow_hosts") && !has("network") && !limits.allowHosts.empty()) {
+        limits.network = "allow"; // a host list alone means the allowlist
+    }
     if (options.requireAll) {
         for (const auto& field : limitFields()) {
-            if (!has(field.name)) {
+            // Records written before the allowlist have neither of its fields: they ran without it.
+            const bool optional = field.kind == Kind::Hosts || std::string_view(field.name) == "network_bytes";
+            if (!optional && !has(field.name)) {
                 return std::unexpected(limitError(field.name, "is missing: every limit must be given."));
             }
         }
@@ -276,7 +310,7 @@ Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptio
 
 json toJson(const Limits& limits)
 {
-    return {
+    json out = {
         {"timeout", limits.timeoutSeconds},
         {"memory", limits.memoryBytes},
         {"memory_swap", limits.memorySwapBytes},
@@ -287,6 +321,13 @@ json toJson(const Limits& limits)
         {"network", limits.network},
         {"runtime", limits.runtime},
     };
+    if (limits.network != "none") { // what a networked run may reach, and how much it may move
+        if (limits.network == "allow") {
+            out["allow_hosts"] = limits.allowHosts;
+        }
+        out["network_bytes"] = limits.networkBytes;
+    }
+    return out;
 }
 
 /// "files": [{"name": "data.csv", "text": "a,b\n"}, {"name": "x.bin", "base64": "AAE="}].

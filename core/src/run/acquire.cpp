@@ -26,13 +26,19 @@ std::string runPayload(const model::RunSpec& request, const std::string& nonce, 
 
 std::expected<sandbox::WarmContainer, RunEnd>
 acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, const std::string& image,
-                 const DependencyPlan& plan, const std::string& nonce)
+                 const DependencyPlan& plan, const std::string& nonce,
+                 const sandbox::EgressProxies::Lease* egress)
 {
-    // A run that keeps files is held after its report for the copy, so it never takes a recycled one.
+    // A run that keeps files is held after its report for the copy, so it never takes a recycled one;
+    // an allowlisted one is made on its proxy's network.
     const bool collect = !request.collect.paths.empty();
-    auto container = plan.mounts.empty() && !collect
-                         ? pool.acquire(request.limits, image)
-                         : pool.make(request.limits, image, plan.mounts, plan.env);
+    std::vector<std::string> env = plan.env;
+    if (egress) {
+        env.insert(env.end(), egress->env.begin(), egress->env.end());
+    }
+    const std::string network = egress ? egress->network : std::string();
+    const auto make = [&] { return pool.make(request.limits, image, plan.mounts, env, network); };
+    auto container = plan.mounts.empty() && !collect && !egress ? pool.acquire(request.limits, image) : make();
     if (!container) {
         return std::unexpected(engineFailure(container.error()));
     }
@@ -42,7 +48,7 @@ acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, co
         // then closed its attach connection, which a poll sees without a round trip to the engine.
         if (container->stream.peerClosed()) {
             pool.discard(container->id);
-            container = pool.make(request.limits, image, plan.mounts, plan.env);
+            container = make();
             if (!container) {
                 return std::unexpected(engineFailure(container.error()));
             }
@@ -54,7 +60,7 @@ acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, co
     if (!sent && container->fromPool) {
         // A warm container may have been removed from outside since it was made: one fresh try.
         pool.discard(container->id);
-        container = pool.make(request.limits, image, plan.mounts, plan.env);
+        container = make();
         if (!container) {
             return std::unexpected(engineFailure(container.error()));
         }

@@ -4,6 +4,7 @@
 
 #include "agentrun/deps/whitelist.h"
 #include "agentrun/errorcodes.h"
+#include "agentrun/model/network.h"
 
 #include <algorithm>
 #include <cmath>
@@ -180,12 +181,59 @@ model::Limits clampToCeilings(model::Limits limits, const Ceilings& ceilings)
     return limits;
 }
 
+namespace {
+
+/// Is the allowlist entry `text` within one of the server's entries (same name or under its wildcard's
+/// domain, and only ports the server's entry allows)?
+bool coveredBy(const std::string& text, const std::vector<std::string>& ceiling)
+{
+    auto entry = model::parseAllowEntry(text);
+    if (!entry) {
+        return false;
+    }
+    return std::ranges::any_of(ceiling, [&](const std::string& allowedText) {
+        auto allowed = model::parseAllowEntry(allowedText);
+        if (!allowed) {
+            return false;
+        }
+        const bool portsWithin = std::ranges::all_of(entry->ports, [&](int port) {
+            return std::ranges::find(allowed->ports, port) != allowed->ports.end();
+        });
+        const bool nameWithin = allowed->wildcard
+                                    ? entry->host.size() > allowed->host.size() &&
+                                          entry->host.ends_with("." + allowed->host)
+                                    : !entry->wildcard && entry->host == allowed->host;
+        return portsWithin && nameWithin;
+    });
+}
+
+} // namespace
+
 Result<void> admit(const model::RunSpec& request, const AdmissionRules& rules)
 {
     if (auto within = checkCeilings(request.limits, rules.ceilings); !within) {
         return within;
     }
-    if (request.limits.network != "none" && !rules.networkAllowed) {
+    if (request.limits.network == "allow" && !rules.networkAllowed) {
+        if (rules.allowHosts.empty()) {
+            return fail(errc::LimitsAllowHosts,
+                        "limits.allow_hosts: this server does not give runs network access (start it with "
+                        "serve --allow-host HOST for the hosts runs may reach).");
+        }
+        for (const auto& text : request.limits.allowHosts) {
+            if (!coveredBy(text, rules.allowHosts)) {
+                return fail(errc::LimitsAllowHosts, "limits.allow_hosts: \"" + model::shownName(text) +
+                                                        "\" is not among the hosts this server lets runs reach (" +
+                                                        joined(rules.allowHosts) + ").");
+            }
+        }
+    }
+    if (request.limits.network != "none" && request.limits.networkBytes > rules.maxNetworkBytes) {
+        return fail(errc::LimitsNetworkBytes, "limits.network_bytes: " + model::formatSize(request.limits.networkBytes) +
+                                                  " is above this server's ceiling of " +
+                                                  model::formatSize(rules.maxNetworkBytes) + ".");
+    }
+    if (request.limits.network == "bridge" && !rules.networkAllowed) {
         return fail(errc::LimitsNetwork,
                     "limits.network: this server does not give runs network access, only "
                     "\"none\" is accepted (got \"" +

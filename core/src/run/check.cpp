@@ -34,6 +34,14 @@ std::expected<safety::Report, RunEnd> checkCode(const model::RunSpec& request, m
         return std::unexpected(
             RunEnd{model::Status::InvalidRequest, policy.error().message, policy.error().code});
     }
+    if (request.limits.network == "bridge" && policy->ruleLevel("network") == safety::Severity::Block) {
+        // A policy that blocks network code does not open the whole network; an allowlist it may.
+        return std::unexpected(
+            RunEnd{model::Status::InvalidRequest,
+                   "The " + policy->name() + " policy does not allow network open (bridge): give the hosts the "
+                   "code needs instead (--allow-host, limits.allow_hosts), or use another policy.",
+                   errc::LimitsNetwork});
+    }
     if (request.skipCheck && !policy->allowsOverride()) {
         return std::unexpected(
             RunEnd{model::Status::InvalidRequest,

@@ -13,6 +13,7 @@
 #include "run/dependencies.h"
 #include "run/leftovers.h"
 #include "run/livestream.h"
+#include "run/networkmeter.h"
 #include "run/randomid.h"
 #include "run/sessions.h"
 #include "run/stages.h"
@@ -60,10 +61,13 @@ public:
             m_pool =
                 std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize, m_config.recycleRuns);
             m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image);
-            m_sessions = std::make_unique<SessionRegistry>(*m_client, *m_pool, m_config.sessions);
+            m_proxies = std::make_unique<sandbox::EgressProxies>(*m_client, m_config.proxy);
+            m_sessions = std::make_unique<SessionRegistry>(*m_client, *m_pool, m_config.sessions, *m_proxies);
         }
         return m_client.get();
     }
+
+    sandbox::EgressProxies& proxies() { return *m_proxies; }
 
     sandbox::ContainerPool& pool() { return *m_pool; }
     deps::Installer& installer() { return *m_installer; }
@@ -82,6 +86,7 @@ public:
         m_sessions.reset(); // their sandboxes go through the pool's removals
         m_installer.reset();
         m_pool.reset(); // drains warm containers before the client goes
+        m_proxies.reset(); // after the sandboxes on their networks
     }
 
 private:
@@ -89,6 +94,7 @@ private:
     std::unique_ptr<engine::Client> m_client;
     std::unique_ptr<sandbox::ContainerPool> m_pool;
     std::unique_ptr<deps::Installer> m_installer;
+    std::unique_ptr<sandbox::EgressProxies> m_proxies;
     std::unique_ptr<SessionRegistry> m_sessions;
     engine::EngineInfo m_info;
     bool m_negotiated = false;
@@ -251,13 +257,44 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
         return finish(
             runInSession(engine, m_impl->sessions(), request, plan, randomHex(16), observer, cancel, result));
     }
+    // Network allow: the proxy for this allowlist (started on first use, shared by later runs).
+    std::optional<sandbox::EgressProxies::Lease> egress;
+    if (request.limits.network == "allow") {
+        auto lease = m_impl->proxies().acquire(request.limits.allowHosts);
+        if (!lease) {
+            return finish(engineFailure(lease.error()));
+        }
+        egress = std::move(*lease);
+    }
+    const struct ReleaseLease
+    {
+        sandbox::EgressProxies& proxies;
+        std::optional<sandbox::EgressProxies::Lease>& lease;
+        ~ReleaseLease()
+        {
+            if (lease) {
+                proxies.release(*lease);
+            }
+        }
+    } releaseLease{m_impl->proxies(), egress};
     auto& pool = m_impl->pool();
     // The pool's background work waits while this run is in flight (unless no warm container is left).
     std::optional<sandbox::ContainerPool::RunScope> inFlight(std::in_place, pool);
     const std::string nonce = randomHex(16);
-    auto container = acquireContainer(pool, request, image, plan, nonce);
+    auto container = acquireContainer(pool, request, image, plan, nonce, egress ? &*egress : nullptr);
     if (!container) {
         return finish(container.error());
+    }
+    // A networked run's bytes are counted from outside, and its cap ends it (status network_limit).
+    std::optional<NetworkMeter> meter;
+    std::string sandboxAddress;
+    if (request.limits.network != "none") {
+        auto state = engine.inspectContainer(container->id);
+        const int pid = state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
+        if (state && egress) {
+            sandboxAddress = sandbox::addressOn(*state, egress->network);
+        }
+        meter.emplace(engine, container->id, pid, request.limits.networkBytes);
     }
 
     // 4. Stream: live output until the stream ends, the clock runs out, a cap is hit or the user cancels.
@@ -265,6 +302,10 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     LiveRun live(engine, *container, request, nonce, observer);
     live.stream(cancel);
     result.durations.runMs = live.runMs();
+    if (meter) {
+        meter->stop();
+        result.networkBytes = meter->bytes();
+    }
 
     // 5. The engine's record of how it ended, when the agent's report does not say (or the host killed).
     const EngineRecord record =
@@ -279,8 +320,20 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     releaseContainer(pool, std::move(*container), live);
     inFlight.reset();
 
+    // What the proxy saw of this run: each request, allowed or refused, with its bytes.
+    if (egress) {
+        result.connections = m_impl->proxies().take(*egress, sandboxAddress);
+    }
+
     // 8. Classify: the output into the result, and the status.
-    return finish(classifyRun(live, record, request.limits, result));
+    RunEnd end = classifyRun(live, record, request.limits, result);
+    if (meter && meter->exceeded()) {
+        end = {model::Status::NetworkLimit,
+               "The run moved " + model::formatSize(meter->bytes()) + " over its network, more than its cap of " +
+                   model::formatSize(request.limits.networkBytes) + ", and was stopped.",
+               errc::RunNetworkLimit};
+    }
+    return finish(std::move(end));
 }
 
 } // namespace agentrun::run

@@ -31,6 +31,19 @@ int removeLeftovers(engine::Client& client)
             ++removed;
         }
     }
+    // The internal networks of egress proxies (sandbox/egressproxy.h), once their containers are gone.
+    if (auto networks = client.listNetworks(sandbox::ManagedLabel)) {
+        for (const auto& [id, labels] : *networks) {
+            const auto owner = labels.find("org.agentrun.owner-pid");
+            const long pid = owner == labels.end() ? 0 : std::strtol(owner->second.c_str(), nullptr, 10);
+            const bool ownerGone = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+            if (ownerGone) {
+                if (auto gone = client.removeNetwork(id); gone && *gone == engine::Client::Removal::Removed) {
+                    ++removed;
+                }
+            }
+        }
+    }
     return removed;
 }
 

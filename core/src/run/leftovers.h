@@ -5,7 +5,7 @@
 namespace agentrun::run {
 
 /// Removes containers a crashed AgentRun process left behind (found by label; their owner process is
-/// gone). Returns how many were removed.
+/// gone), then its egress proxies' networks. Returns how many containers and networks were removed.
 int removeLeftovers(engine::Client& client);
 
 } // namespace agentrun::run

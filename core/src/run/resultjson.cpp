@@ -102,6 +102,9 @@ nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
     if (result.session) {
         json["session"] = model::toJson(*result.session);
     }
+    if (result.networkBytes > 0 || !result.connections.empty()) {
+        json["network"] = {{"bytes", result.networkBytes}, {"connections", model::toJson(result.connections)}};
+    }
     return json;
 }
 

@@ -4,6 +4,7 @@
 #include "agentrun/run/collect.h"
 #include "agentrun/jsonfield.h"
 #include "run/livestream.h"
+#include "run/networkmeter.h"
 #include "run/sessions.h"
 #include "run/stages.h"
 
@@ -70,6 +71,22 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
     effective.limits.timeoutSeconds = request.limits.timeoutSeconds;
     effective.limits.outputLimitBytes = request.limits.outputLimitBytes;
 
+    // A networked session counts this run's bytes against its cap, from before the code is sent.
+    std::optional<NetworkMeter> meter;
+    std::string sandboxAddress;
+    const auto startMeter = [&] {
+        meter.reset();
+        if (lease->limits.network == "none") {
+            return;
+        }
+        auto state = engine.inspectContainer(lease->container.id);
+        const int pid = state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
+        if (state && lease->egress) {
+            sandboxAddress = sandbox::addressOn(*state, lease->egress->network);
+        }
+        meter.emplace(engine, lease->container.id, pid, lease->limits.networkBytes, true);
+    };
+    startMeter();
     const std::string payload = runPayload(request, nonce, false);
     // Its sandbox may have ended while the session was idle (removed or killed from outside): the engine
     // then closed the attach connection, which a poll sees without a round trip.
@@ -81,6 +98,7 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
             sessions.giveBack(std::move(*lease), false, {});
             return engineFailure(replaced.error());
         }
+        startMeter();
         sent = lease->container.stream.write(payload);
         if (!sent) {
             sessions.giveBack(std::move(*lease), false, {});
@@ -92,6 +110,10 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
     LiveRun live(engine, lease->container, effective, nonce, observer);
     live.stream(cancel);
     result.durations.runMs = live.runMs();
+    if (meter) {
+        meter->stop();
+        result.networkBytes = meter->bytes();
+    }
     const EngineRecord record =
         live.needsEngineRecord() ? readEngineRecord(engine, lease->container.id) : EngineRecord{};
 
@@ -125,9 +147,21 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
                                  ".";
         }
     }
+    const std::optional<sandbox::EgressProxies::Lease> egress = lease->egress;
     sessions.giveBack(std::move(*lease), keep, live.stopStats());
+    if (egress) {
+        // Connections this cell closed; one it leaves open (kept in the session's state) is recorded
+        // with the run that closes it.
+        result.connections = sessions.proxies().take(*egress, sandboxAddress);
+    }
 
     RunEnd end = classifyRun(live, record, effective.limits, result);
+    if (meter && meter->exceeded()) {
+        end = {model::Status::NetworkLimit,
+               "The run moved " + model::formatSize(meter->bytes()) + " over its network, more than its cap of " +
+                   model::formatSize(effective.limits.networkBytes) + ", and was stopped.",
+               errc::RunNetworkLimit};
+    }
     if (beforeRestart) {
         end.message = "The session's sandbox had ended since its last run and was replaced before this one: "
                       "state lost." +

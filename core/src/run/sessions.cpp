@@ -16,6 +16,7 @@ struct SessionRegistry::Slot
     std::optional<sandbox::WarmContainer> container; ///< empty while leased, or after a restart
     std::string leasedContainerId;                   ///< the sandbox a run holds (closing kills it)
     bool closed = false;
+    std::optional<sandbox::EgressProxies::Lease> egress; ///< network allow: held while the session is open
 };
 
 namespace {
@@ -43,8 +44,8 @@ double secondsSince(SystemClock::time_point when)
 } // namespace
 
 SessionRegistry::SessionRegistry(engine::Client& engine, sandbox::ContainerPool& pool,
-                                 model::SessionSettings settings)
-    : m_engine(engine), m_pool(pool), m_settings(settings)
+                                 model::SessionSettings settings, sandbox::EgressProxies& proxies)
+    : m_engine(engine), m_pool(pool), m_settings(settings), m_proxies(proxies)
 {
     m_reaper = std::thread([this] { expire(); });
 }
@@ -95,16 +96,28 @@ Result<model::SessionInfo> SessionRegistry::open(const model::Limits& limits, co
         }
         ++m_opening;
     }
-    auto container = m_pool.makeSession(limits, image);
+    auto slot = std::make_shared<Slot>();
+    slot->info.limits = limits;
+    slot->info.image = image;
+    if (limits.network == "allow") {
+        auto egress = m_proxies.acquire(limits.allowHosts);
+        if (!egress) {
+            std::lock_guard lock(m_mutex);
+            --m_opening;
+            return std::unexpected(egress.error());
+        }
+        slot->egress = std::move(*egress);
+    }
+    auto container = makeSandbox(*slot);
     std::lock_guard lock(m_mutex);
     --m_opening;
     if (!container) {
+        if (slot->egress) {
+            m_proxies.release(*slot->egress);
+        }
         return std::unexpected(container.error());
     }
-    auto slot = std::make_shared<Slot>();
     slot->info.id = randomHex(8);
-    slot->info.limits = limits;
-    slot->info.image = image;
     slot->info.createdAt = slot->info.lastUsedAt = SystemClock::now();
     slot->info.idleSeconds = m_settings.idleSeconds;
     slot->info.maxLifetimeSeconds = m_settings.maxLifetimeSeconds;
@@ -131,7 +144,7 @@ Result<model::SessionInfo> SessionRegistry::restart(const std::string& id)
         slot->info.busy = true; // no run may start while its new sandbox is made
         ++slot->info.restarts;
     }
-    auto container = m_pool.makeSession(slot->info.limits, slot->info.image);
+    auto container = makeSandbox(*slot);
     std::lock_guard lock(m_mutex);
     slot->info.busy = false;
     slot->info.lastUsedAt = SystemClock::now();
@@ -162,6 +175,9 @@ Result<model::SessionInfo> SessionRegistry::close(const std::string& id)
         running = slot->info.busy ? slot->leasedContainerId : std::string();
         drop(*slot);
         info = slot->info;
+        if (slot->egress) {
+            m_proxies.release(*slot->egress);
+        }
     }
     if (!running.empty()) {
         m_engine.killContainer(running); // the run ends as killed; giveBack() removes the sandbox
@@ -206,6 +222,7 @@ Result<SessionRegistry::Lease> SessionRegistry::lease(const std::string& id)
         lease.slot->info.busy = true;
         lease.limits = lease.slot->info.limits;
         lease.image = lease.slot->info.image;
+        lease.egress = lease.slot->egress;
         if (lease.slot->container) {
             lease.container = std::move(*lease.slot->container);
             lease.slot->container.reset();
@@ -214,7 +231,7 @@ Result<SessionRegistry::Lease> SessionRegistry::lease(const std::string& id)
         }
     }
     // A restart after a failed run left no sandbox: the next run makes it.
-    auto container = m_pool.makeSession(lease.limits, lease.image);
+    auto container = makeSandbox(*lease.slot);
     std::lock_guard lock(m_mutex);
     if (!container || lease.slot->closed) {
         lease.slot->info.busy = false;
@@ -232,7 +249,7 @@ Result<SessionRegistry::Lease> SessionRegistry::lease(const std::string& id)
 Result<void> SessionRegistry::replace(Lease& lease)
 {
     m_pool.discard(lease.container.id);
-    auto container = m_pool.makeSession(lease.limits, lease.image);
+    auto container = makeSandbox(*lease.slot);
     if (!container) {
         return std::unexpected(container.error());
     }
@@ -268,6 +285,14 @@ void SessionRegistry::giveBack(Lease lease, bool keep, std::thread stats)
     m_wake.notify_all();
 }
 
+Result<sandbox::WarmContainer> SessionRegistry::makeSandbox(const Slot& slot)
+{
+    if (slot.egress) {
+        return m_pool.makeSession(slot.info.limits, slot.info.image, slot.egress->env, slot.egress->network);
+    }
+    return m_pool.makeSession(slot.info.limits, slot.info.image);
+}
+
 void SessionRegistry::expire()
 {
     std::unique_lock lock(m_mutex);
@@ -281,6 +306,9 @@ void SessionRegistry::expire()
             if (idle || old) {
                 slot.closed = true;
                 drop(slot);
+                if (slot.egress) {
+                    m_proxies.release(*slot.egress);
+                }
                 it = m_sessions.erase(it);
             } else {
                 ++it;

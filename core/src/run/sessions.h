@@ -8,6 +8,7 @@
 
 #include "agentrun/engine/client.h"
 #include "agentrun/model/session.h"
+#include "agentrun/sandbox/egressproxy.h"
 #include "agentrun/sandbox/pool.h"
 
 #include <condition_variable>
@@ -24,7 +25,8 @@ namespace agentrun::run {
 class SessionRegistry
 {
 public:
-    SessionRegistry(engine::Client& engine, sandbox::ContainerPool& pool, model::SessionSettings settings);
+    SessionRegistry(engine::Client& engine, sandbox::ContainerPool& pool, model::SessionSettings settings,
+                    sandbox::EgressProxies& proxies);
     ~SessionRegistry(); ///< closes every session (their sandboxes go with the pool's removals)
     SessionRegistry(const SessionRegistry&) = delete;
     SessionRegistry& operator=(const SessionRegistry&) = delete;
@@ -44,6 +46,7 @@ public:
         model::Limits limits; ///< the session's
         std::string image;
         bool replaced = false; ///< the sandbox was found dead before this run and replaced: state lost
+        std::optional<sandbox::EgressProxies::Lease> egress; ///< network allow: the session's proxy
     };
     /// Takes the session for a run (making its sandbox when a restart left none); session.not_found,
     /// session.busy, or the engine's error when a sandbox cannot be made.
@@ -54,14 +57,19 @@ public:
     /// and the next run gets a fresh one. `stats` (the run's stats reader) is joined in the background.
     void giveBack(Lease lease, bool keep, std::thread stats);
 
+    sandbox::EgressProxies& proxies() { return m_proxies; }
+
 private:
     void expire();
+    /// A session sandbox on the slot's proxy network (network allow) or none.
+    Result<sandbox::WarmContainer> makeSandbox(const Slot& slot);
     void drop(Slot& slot, std::thread companion = {}); ///< m_mutex held: removes the slot's sandbox
     model::SessionInfo snapshot(const Slot& slot) const;
 
     engine::Client& m_engine;
     sandbox::ContainerPool& m_pool;
     const model::SessionSettings m_settings;
+    sandbox::EgressProxies& m_proxies;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::map<std::string, std::shared_ptr<Slot>> m_sessions;

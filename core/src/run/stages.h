@@ -8,6 +8,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/safety/finding.h"
+#include "agentrun/sandbox/egressproxy.h"
 #include "agentrun/sandbox/pool.h"
 #include "run/dependencies.h"
 
@@ -59,7 +60,8 @@ std::string runPayload(const model::RunSpec& request, const std::string& nonce, 
 /// from outside while it waited is replaced by a fresh one, once.
 std::expected<sandbox::WarmContainer, RunEnd>
 acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, const std::string& image,
-                 const DependencyPlan& plan, const std::string& nonce);
+                 const DependencyPlan& plan, const std::string& nonce,
+                 const sandbox::EgressProxies::Lease* egress = nullptr);
 
 // After the stream (settle.cpp)
 

@@ -63,9 +63,10 @@ std::vector<std::string> sandboxEnvironment()
 nlohmann::json containerSpec(const model::Limits& limits, const std::string& image)
 {
     using nlohmann::json;
-    const bool noNetwork = limits.network == "none";
+    // network allow: none until the pool puts it on its proxy's internal network (sandbox/egressproxy.h).
+    const bool noNetwork = limits.network != "bridge";
     json host = {
-        {"NetworkMode", limits.network},
+        {"NetworkMode", noNetwork ? std::string("none") : limits.network},
         {"ReadonlyRootfs", true},
         {"Tmpfs", {{"/tmp", tmpfsOptions(limits)}}},
         {"ShmSize", ShmBytes},
@@ -132,7 +133,10 @@ std::string dockerRunCommand(const model::Limits& limits, const std::string& ima
     char cpus[16];
     std::snprintf(cpus, sizeof cpus, "%g", limits.cpus);
     std::string command =
-        "docker run --rm -i --network " + limits.network +
+        "docker run --rm -i --network " +
+        (limits.network == "allow" ? std::string("PROXY_NETWORK -e HTTPS_PROXY=http://PROXY:3128 -e "
+                                                 "HTTP_PROXY=http://PROXY:3128")
+                                   : limits.network) +
         " --read-only --tmpfs /tmp:" + tmpfsOptions(limits) +
         " --cap-drop ALL --security-opt no-new-privileges --user 65534:65534"
         " --pids-limit " +

@@ -31,17 +31,21 @@ ContainerPool::~ContainerPool()
 
 Result<WarmContainer> ContainerPool::make(const model::Limits& limits, const std::string& image,
                                           const std::vector<nlohmann::json>& mounts,
-                                          const std::vector<std::string>& env)
+                                          const std::vector<std::string>& env, const std::string& network)
 {
-    return create(limits, image, mounts, env, false);
+    return create(limits, image, mounts, env, false, false, network);
 }
 
 Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const std::string& image,
                                             const std::vector<nlohmann::json>& mounts,
                                             const std::vector<std::string>& env, bool recyclable,
-                                            bool session)
+                                            bool session, const std::string& network)
 {
     auto spec = containerSpec(limits, image);
+    if (!network.empty()) {
+        spec["HostConfig"]["NetworkMode"] = network;
+        spec["NetworkDisabled"] = false;
+    }
     const int runs = recyclable ? m_recycle : 1;
     if (session) {
         spec["Cmd"] = {"--session"};
@@ -74,9 +78,10 @@ Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const s
                          recyclable ? poolKey(limits, image) : std::string()};
 }
 
-Result<WarmContainer> ContainerPool::makeSession(const model::Limits& limits, const std::string& image)
+Result<WarmContainer> ContainerPool::makeSession(const model::Limits& limits, const std::string& image,
+                                                 const std::vector<std::string>& env, const std::string& network)
 {
-    return create(limits, image, {}, {}, false, true);
+    return create(limits, image, {}, env, false, true, network);
 }
 
 Result<WarmContainer> ContainerPool::acquire(const model::Limits& limits, const std::string& image)

@@ -178,6 +178,26 @@ public:
     Result<std::map<std::string, VolumeUsage>>
     volumeUsage(std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
+    // Networks: an allowlisted run's sandbox and its egress proxy share an internal network
+    // (sandbox/egressproxy.h).
+    struct NetworkOptions
+    {
+        bool internal = true; ///< no route out of it: its members reach each other only
+        std::map<std::string, std::string> labels;
+        std::map<std::string, std::string> driverOptions; ///< the bridge driver's com.docker.network.* options
+    };
+    /// Creates a bridge network; returns its id.
+    Result<std::string> createNetwork(std::string_view name, const NetworkOptions& options);
+    /// The network (as the engine describes it), or nullopt when there is none of that name or id.
+    Result<std::optional<nlohmann::json>> inspectNetwork(std::string_view nameOrId);
+    /// Removes the network; Absent when it is already gone, InUse while a container is on it.
+    Result<Removal> removeNetwork(std::string_view nameOrId);
+    /// Puts a container (created, running or not) on a network as well.
+    Result<void> connectNetwork(std::string_view network, std::string_view container);
+    /// The ids of the networks carrying the label (key or key=value), with their labels.
+    Result<std::vector<std::pair<std::string, std::map<std::string, std::string>>>>
+    listNetworks(std::string_view labelFilter);
+
     /// Follows the stats stream, calling `sample` for each JSON object until it returns false, the
     /// container stops, or `stop` becomes true.
     Result<void> streamStats(std::string_view id, const std::function<bool(const nlohmann::json&)>& sample,

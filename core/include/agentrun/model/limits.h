@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace agentrun::model {
 
@@ -17,8 +18,12 @@ struct Limits
     std::int64_t pids = 128;                    ///< 8 .. 32768
     std::int64_t outputLimitBytes = 1ll << 20;  ///< per stream, 1 KiB .. 256 MiB
     std::int64_t tmpfsBytes = 64ll << 20;       ///< /tmp size, 1 MiB .. below memory
-    std::string network = "none";               ///< none | bridge
+    std::string network = "none";               ///< none | allow (allowHosts only) | bridge ("open")
     std::string runtime = "runc";               ///< runc | runsc
+    /// network "allow": the hosts the run may reach through the egress proxy, each "name[:port]" or
+    /// "*.name[:port]" (model/network.h), normalised (lower case, sorted, no duplicates).
+    std::vector<std::string> allowHosts;
+    std::int64_t networkBytes = 64ll << 20; ///< bytes in + out a run may move on its network, 1 KiB .. 16 GiB
 
     bool operator==(const Limits&) const = default;
 };

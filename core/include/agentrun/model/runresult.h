@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agentrun/model/files.h"
+#include "agentrun/model/network.h"
 #include "agentrun/model/session.h"
 
 #include "agentrun/safety/finding.h"
@@ -24,6 +25,7 @@ enum class Status
     OutOfMemory,
     Killed,
     OutputLimit,
+    NetworkLimit, ///< moved more than limits.networkBytes over its network
     Cancelled,
     EngineError,
     InvalidRequest,
@@ -82,6 +84,8 @@ struct RunResult
     std::optional<SessionRun> session;    ///< when it ran in a session (RunSpec::sessionId)
     std::vector<Figure> figures;          ///< in the order the run produced them
     std::vector<std::string> figureNotes; ///< figures dropped (not a PNG, over a cap), in words
+    std::vector<Connection> connections;  ///< network allow: what the egress proxy saw, in order
+    std::int64_t networkBytes = 0;        ///< bytes in + out on the sandbox's network (allow, bridge)
 };
 
 } // namespace agentrun::model

@@ -43,7 +43,11 @@ model::Limits clampToCeilings(model::Limits limits, const Ceilings& ceilings);
 struct AdmissionRules
 {
     Ceilings ceilings;
-    bool networkAllowed = false;    ///< limits.network "bridge" (serve --network bridge)
+    bool networkAllowed = false;    ///< limits.network "bridge" (serve --network bridge): any network
+    /// limits.network "allow": the hosts a request's allowlist may name, each of its entries covered by
+    /// one of these (serve --allow-host; empty: no allowlist unless networkAllowed).
+    std::vector<std::string> allowHosts;
+    std::int64_t maxNetworkBytes = 1ll << 30; ///< limits.network_bytes at most
     std::vector<std::string> allow; ///< the server's whitelist: a run's is a subset ("*": anything)
     /// Policies a run may use: the presets, plus the operator's own policy files.
     std::vector<std::string> policies = safety::Policy::presetNames();

@@ -3,6 +3,7 @@
 // The engine configuration the executor and its services (imageservice.h, cacheservice.h) share. Kept
 // apart from executor.h so that a front end can hold one without the run types.
 
+#include "agentrun/model/network.h"
 #include "agentrun/model/session.h"
 
 #include <string>
@@ -23,11 +24,15 @@ struct ExecutorConfig
     /// does and does not isolate.
     int recycleRuns = 1;
     model::SessionSettings sessions{}; ///< idle time, lifetime and number of open sessions
+    model::ProxySettings proxy{};      ///< the egress proxy of allowlisted runs
 };
 
 /// The engine settings of this process's environment, the one place every front end reads them:
 /// `image` from AGENTRUN_IMAGE (when set and not empty, else DefaultImage), `dockerHost` from
-/// DOCKER_HOST (empty: the default socket). The rest keeps its default.
+/// DOCKER_HOST (empty: the default socket); the egress proxy's image from AGENTRUN_PROXY_IMAGE, its
+/// egress network from AGENTRUN_EGRESS_NETWORK and its fixed names from AGENTRUN_PROXY_HOSTS
+/// ("name=address,name=address": closed networks and tests; the proxy then resolves nothing else).
+/// The rest keeps its default.
 ExecutorConfig configFromEnvironment();
 
 } // namespace agentrun::run

@@ -43,14 +43,17 @@ public:
     Result<WarmContainer> acquire(const model::Limits& limits, const std::string& image);
 
     /// Makes a fresh container now, bypassing the pool; `mounts` (HostConfig.Mounts entries) and `env`
-    /// are added to the hardened spec (installed dependencies).
+    /// are added to the hardened spec (installed dependencies, the egress proxy's address); `network`
+    /// (network allow: the proxy's internal network) replaces the spec's network.
     Result<WarmContainer> make(const model::Limits& limits, const std::string& image,
                                const std::vector<nlohmann::json>& mounts = {},
-                               const std::vector<std::string>& env = {});
+                               const std::vector<std::string>& env = {}, const std::string& network = {});
 
     /// A container for a session (not pooled): its agent keeps one interpreter for all the session's
-    /// runs (agent.py --session).
-    Result<WarmContainer> makeSession(const model::Limits& limits, const std::string& image);
+    /// runs (agent.py --session). `env` and `network` as for make().
+    Result<WarmContainer> makeSession(const model::Limits& limits, const std::string& image,
+                                      const std::vector<std::string>& env = {},
+                                      const std::string& network = {});
 
     /// Removes a used container in the background; `companion` (e.g. a stats reader that ends when the
     /// container goes) is joined after the removal.
@@ -88,7 +91,8 @@ private:
     void fill(std::unique_lock<std::mutex>& lock); ///< makes one warm container; m_mutex held
     Result<WarmContainer> create(const model::Limits& limits, const std::string& image,
                                  const std::vector<nlohmann::json>& mounts,
-                                 const std::vector<std::string>& env, bool recyclable, bool session = false);
+                                 const std::vector<std::string>& env, bool recyclable, bool session = false,
+                                 const std::string& network = {});
     void switchKey(const std::string& key, const model::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
