@@ -43,6 +43,15 @@ int doctor(bool json)
             // An engine started with --bridge=none (quickstart's test mode) gives runs no network at all.
             auto bridge = run::hasBridgeNetwork(client);
             report["engine"]["bridge_network"] = bridge ? nlohmann::json(*bridge) : nlohmann::json(nullptr);
+            // Allowlisted runs (--allow-host) need the egress proxy's image and a network to reach out on;
+            // neither is needed to be ready.
+            auto proxyImage = client.findImage(engineConfig.proxy.image);
+            auto egress = client.inspectNetwork(engineConfig.proxy.egressNetwork);
+            report["allowlist"] = {
+                {"proxy_image", engineConfig.proxy.image},
+                {"proxy_image_present", proxyImage ? nlohmann::json(proxyImage->has_value()) : nlohmann::json(nullptr)},
+                {"egress_network", engineConfig.proxy.egressNetwork},
+                {"egress_network_present", egress ? nlohmann::json(egress->has_value()) : nlohmann::json(nullptr)}};
             auto inspected = client.inspectImage(image);
             report["image"]["present"] = inspected.has_value(); // null above: nobody to ask
             if (inspected) {
@@ -78,6 +87,18 @@ int doctor(bool json)
                           : bridge.get<bool>() ? "bridge available (--network bridge, --index-url)"
                                                : "no bridge network (engine started with --bridge=none): "
                                                  "--network bridge and --index-url are refused")
+                      << "\n";
+            const auto& allowlist = report["allowlist"];
+            const bool proxyReady = allowlist.value("proxy_image_present", false);
+            const bool egressReady = allowlist.value("egress_network_present", false);
+            std::cout << "allowlist: "
+                      << (proxyReady && egressReady
+                              ? "ready (--allow-host)"
+                              : std::string("not available (") +
+                                    (proxyReady ? "" : "proxy image " + allowlist.value("proxy_image", "") + " missing: quickstart.sh image builds it") +
+                                    (!proxyReady && !egressReady ? "; " : "") +
+                                    (egressReady ? "" : "no egress network \"" + allowlist.value("egress_network", "") + "\": AGENTRUN_EGRESS_NETWORK") +
+                                    ")")
                       << "\n";
         } else {
             std::cout << "engine:   not reachable\n";

@@ -125,6 +125,12 @@ void printRecord(const history::RunRecord& r)
             std::cout << "    [more files were collected than the history lists]\n";
         }
     }
+    if (!r.connections.empty() || r.networkBytes > 0) {
+        std::cout << "  network: " << model::summary(r.connections, r.networkBytes) << "\n";
+        for (const auto& connection : r.connections) {
+            std::cout << "    " << model::describe(connection) << "\n";
+        }
+    }
     std::cout << "--- code ---\n" << r.code;
     if (!r.code.empty() && r.code.back() != '\n') {
         std::cout << "\n";

@@ -13,7 +13,7 @@ namespace {
 
 run::ExecutorConfig executorConfig(const ServeConfig& config)
 {
-    run::ExecutorConfig executor;
+    run::ExecutorConfig executor = run::configFromEnvironment(); // the egress proxy's settings
     executor.image = config.image;
     executor.poolSize = 2;
     executor.recycleRuns = config.recycleRuns;

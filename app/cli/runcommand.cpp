@@ -212,6 +212,12 @@ int runFile(const RunOptions& options)
             }
         }
         reportFigures(result, options.figuresTo, figureCount);
+        if (!result.connections.empty() || result.networkBytes > 0) {
+            std::cerr << "agentrun: " << model::summary(result.connections, result.networkBytes) << "\n";
+            for (const auto& connection : result.connections) {
+                std::cerr << "agentrun:   " << model::describe(connection) << "\n";
+            }
+        }
         // An exception's traceback is already on stderr; say more only when a limit caused it.
         if (!result.message.empty() && (result.status != model::Status::Exception ||
                                         errc::kindOf(result.errorCode) == errc::Kind::Limit)) {

@@ -125,8 +125,17 @@ std::string SandboxTools::sandboxSentence() const
         packages += (packages.empty() ? "" : ", ") + name;
     }
     std::string text = "Python 3 runs in a fresh, locked-down container: ";
-    text += m_config.rules.networkAllowed ? "network access only when limits.network is \"bridge\"; "
-                                          : "no network; ";
+    if (m_config.rules.networkAllowed) {
+        text += "network access only when limits.network is \"bridge\" or limits.allow_hosts names hosts; ";
+    } else if (!m_config.rules.allowHosts.empty()) {
+        std::string hosts;
+        for (const auto& host : m_config.rules.allowHosts) {
+            hosts += (hosts.empty() ? "" : ", ") + host;
+        }
+        text += "no network except, when limits.allow_hosts names them, these hosts over HTTP(S): " + hosts + "; ";
+    } else {
+        text += "no network; ";
+    }
     text += "only /tmp is writable, and nothing persists between calls unless they share a session "
             "(session_start, then session_id). ";
     if (packages.empty()) {
@@ -162,7 +171,14 @@ nlohmann::json SandboxTools::list() const
           {"pids", {{"type", "integer"}, {"description", "processes and threads"}}},
           {"output_limit", size},
           {"tmpfs", size},
-          {"network", {{"type", "string"}, {"enum", {"none", "bridge"}}}}}},
+          {"network", {{"type", "string"}, {"enum", {"none", "allow", "bridge", "open"}}}},
+          {"allow_hosts",
+           {{"type", "array"},
+            {"items", {{"type", "string"}}},
+            {"description", "network allow: the hosts the code may reach over HTTP(S) through a filtering "
+                            "proxy, like \"api.example.com\" or \"*.example.org:8443\" (within the server's "
+                            "own list); every other host, and DNS, stay unreachable"}}},
+          {"network_bytes", size}}},
         {"additionalProperties", false}};
     nlohmann::json run = {
         {"name", RunPython},

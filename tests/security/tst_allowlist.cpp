@@ -6,6 +6,7 @@
 // Runs as security.allowlist (runc) and security.allowlist.runsc (the sandbox under gVisor).
 #include "helper_engine.h"
 #include "helper_security.h"
+#include "tst_restfixture.h"
 
 #include "agentrun/engine/tar.h"
 #include "agentrun/errorcodes.h"
@@ -350,6 +351,79 @@ private Q_SLOTS:
         QCOMPARE(b.errorCode, std::string(errc::NetworkEgress));
         QVERIFY2(b.message.find("AGENTRUN_EGRESS_NETWORK") != std::string::npos, b.message.c_str());
         QVERIFY(a.stdoutData.empty() && b.stdoutData.empty());
+    }
+
+    // The front ends carry the list the one way: the CLI (--allow-host, its summary, --json, the history)
+    // and the REST server (serve --allow-host is the most a request may ask for).
+    void cliAndRestCarryTheList()
+    {
+        SKIP_UNDER_GVISOR_WITHOUT_NETWORK()
+        QTemporaryDir data;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_DATA_HOME", data.path());
+        env.insert("AGENTRUN_EGRESS_NETWORK", QString::fromStdString(m_fakeNetwork));
+        env.insert("AGENTRUN_PROXY_HOSTS", QString::fromStdString("api.test=" + m_fakeAddress + ",other.test=" + m_fakeAddress));
+        const auto cli = [&](const QStringList& args, const QByteArray& code) {
+            QProcess process;
+            process.setProcessEnvironment(env);
+            process.start(AGENTRUN_CLI, args);
+            process.write(code);
+            process.closeWriteChannel();
+            const bool done = process.waitForFinished(120000);
+            return std::tuple{done ? process.exitCode() : -1, process.readAllStandardOutput(),
+                              process.readAllStandardError()};
+        };
+        const QByteArray code = "import urllib.request, urllib.error\n"
+                                "print(urllib.request.urlopen('http://api.test/', timeout=20).read().decode())\n"
+                                "try:\n    urllib.request.urlopen('http://other.test/', timeout=20)\n"
+                                "except urllib.error.HTTPError as e:\n    print('refused', e.code)\n";
+        auto [status, out, err] = cli({"run", "--allow-host", "api.test", "-"}, code);
+        QVERIFY2(status == 0, err.constData());
+        QVERIFY2(out.contains("hello from api.test") && out.contains("refused 403"), out.constData());
+        QVERIFY2(err.contains("2 requests through the egress proxy (1 allowed, 1 denied)"), err.constData());
+        QVERIFY2(err.contains("denied  GET other.test:80 (403)"), err.constData());
+
+        auto [jsonStatus, jsonOut, jsonErr] = cli({"run", "--allow-host", "api.test", "--json", "-"}, code);
+        QCOMPARE(jsonStatus, 0);
+        const auto json = nlohmann::json::parse(jsonOut.toStdString(), nullptr, false);
+        QVERIFY2(json.is_object() && json["network"]["connections"].size() == 2, jsonOut.constData());
+        QVERIFY(json["network"]["bytes"].get<std::int64_t>() > 0);
+        const std::string runId = json["run_id"].get<std::string>();
+        auto [showStatus, shown, showErr] = cli({"history", "show", QString::fromStdString(runId)}, {});
+        QVERIFY2(showStatus == 0 && shown.contains("network: 2 requests") && shown.contains("allowed GET api.test:80"),
+                 shown.constData());
+
+        // Bad entries are refused before anything starts, naming the entry.
+        auto [badStatus, badOut, badErr] = cli({"run", "--allow-host", "10.0.0.1", "-"}, "print(1)");
+        QCOMPARE(badStatus, 2);
+        QVERIFY2(badErr.contains("--allow-host") && badErr.contains("10.0.0.1") && badErr.contains("names only"),
+                 badErr.constData());
+
+        // REST: the server's list is the most a request may name.
+        qputenv("AGENTRUN_EGRESS_NETWORK", QByteArray::fromStdString(m_fakeNetwork));
+        qputenv("AGENTRUN_PROXY_HOSTS", QByteArray::fromStdString("api.test=" + m_fakeAddress + ",other.test=" + m_fakeAddress));
+        resttest::ServerProcess server;
+        QString why;
+        QVERIFY2(server.start({"--allow-host", "api.test"}, &why), qPrintable(why));
+        auto client = server.client();
+        nlohmann::json request = {{"code", code.toStdString()}, {"limits", {{"allow_hosts", {"api.test"}}}}};
+        auto answer = client->Post("/v2/runs", request.dump(), resttest::Json);
+        QVERIFY(answer);
+        auto reply = resttest::body(answer);
+        QVERIFY2(answer->status == 200 && reply["status"] == "ok", answer->body.c_str());
+        QCOMPARE(reply["network"]["connections"].size(), std::size_t{2});
+        request["limits"]["allow_hosts"] = {"other.test"};
+        answer = client->Post("/v2/runs", request.dump(), resttest::Json);
+        QVERIFY(answer);
+        QVERIFY2(answer->status == 422 && resttest::body(answer)["error"]["code"] == "limits.allow_hosts",
+                 answer->body.c_str());
+        request["limits"] = {{"network", "bridge"}};
+        answer = client->Post("/v2/runs", request.dump(), resttest::Json);
+        QVERIFY2(answer && answer->status == 422, answer ? answer->body.c_str() : "no answer");
+        QCOMPARE(server.stop(), 0);
+        QCOMPARE(resttest::containersOf(server.pid()), 0);
+        qunsetenv("AGENTRUN_EGRESS_NETWORK");
+        qunsetenv("AGENTRUN_PROXY_HOSTS");
     }
 
     // N7: nothing outlives the executor: no proxy, no sandbox, no network of this process.

@@ -239,8 +239,42 @@ private Q_SLOTS:
         }
         RawConnection raw(path);
         QCOMPARE(raw.scalar("PRAGMA user_version"), std::to_string(history::HistoryStore::SchemaVersion));
+        // 598 bytes of the row's own + 4 for schema 5's empty lists + 2 for schema 6's.
         QCOMPARE(raw.scalar("SELECT row_bytes FROM runs WHERE run_id = 'v4run00000000001'"),
-                 std::string("604"));
+                 std::string("606"));
+    }
+
+    // Schema 6 (issue 19): what the egress proxy recorded and the bytes moved, the first 500 requests.
+    void keepsTheNetwork()
+    {
+        auto store = history::HistoryStore::open(file("network.sqlite3"));
+        QVERIFY(store);
+        model::RunResult result;
+        result.runId = "eeee000000000001";
+        result.status = model::Status::NetworkLimit;
+        result.networkBytes = 3 << 20;
+        result.connections.push_back({"api.test", 443, "CONNECT", true, 200, 812, 4411, 37});
+        for (int i = 0; i < 600; ++i) {
+            result.connections.push_back({"other" + std::to_string(i) + ".test", 80, "GET", false, 403, 90, 3890, 0});
+        }
+        QVERIFY(store->record(model::RunSpec{}, result, "standard"));
+        auto record = store->get("eeee000000000001");
+        QVERIFY(record);
+        QCOMPARE(record->status, std::string("network_limit"));
+        QCOMPARE(record->networkBytes, std::int64_t{3 << 20});
+        QCOMPARE(record->connections.size(), history::MaxStoredConnections);
+        QVERIFY(record->connections.front() == result.connections.front());
+        QVERIFY(record->connections.back() == result.connections[history::MaxStoredConnections - 1]);
+        const auto json = history::toJson(*record);
+        QCOMPARE(json["network"]["bytes"].get<std::int64_t>(), std::int64_t{3 << 20});
+        QCOMPARE(json["network"]["connections"][0]["host"].get<std::string>(), std::string("api.test"));
+        QVERIFY(json["network"]["connections"][0]["allowed"].get<bool>());
+        // A run without network has no "network" object.
+        result.runId = "eeee000000000002";
+        result.connections.clear();
+        result.networkBytes = 0;
+        QVERIFY(store->record(model::RunSpec{}, result, "standard"));
+        QVERIFY(!history::toJson(*store->get("eeee000000000002")).contains("network"));
     }
 };
 

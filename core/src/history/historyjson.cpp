@@ -111,6 +111,10 @@ nlohmann::json toJson(const RunRecord& r)
     }
     json["collected_files"] = std::move(files);
     json["history_capped"]["collected_files"] = r.filesCapped;
+    // Schema 6: what the egress proxy recorded and the bytes moved, as the run's answer has them.
+    if (r.networkBytes > 0 || !r.connections.empty()) {
+        json["network"] = {{"bytes", r.networkBytes}, {"connections", model::toJson(r.connections)}};
+    }
     return json;
 }
 

@@ -88,8 +88,14 @@ constexpr const char* SchemaV5 =
     "CREATE TABLE IF NOT EXISTS figures (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
     "idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run, idx)) WITHOUT ROWID;";
 
+// Schema 6: the network of an allowlisted (or open) run: what the egress proxy recorded, as JSON, and the
+// bytes the sandbox moved (rows before it: none, counted in row_bytes as record() counts them).
+constexpr const char* SchemaV6 = "ALTER TABLE runs ADD COLUMN network_json TEXT NOT NULL DEFAULT '[]';"
+                                 "ALTER TABLE runs ADD COLUMN network_bytes INTEGER NOT NULL DEFAULT 0;"
+                                 "UPDATE runs SET row_bytes = row_bytes + 2;";
+
 /// Migrations[v] takes a file from schema v to v + 1.
-constexpr const char* Migrations[] = {SchemaV1, SchemaV2, SchemaV3, SchemaV4, SchemaV5};
+constexpr const char* Migrations[] = {SchemaV1, SchemaV2, SchemaV3, SchemaV4, SchemaV5, SchemaV6};
 static_assert(static_cast<int>(std::size(Migrations)) == HistoryStore::SchemaVersion);
 
 } // namespace

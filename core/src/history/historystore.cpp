@@ -25,7 +25,9 @@ constexpr const char* SelectColumns =
     "findings_json, packages_json, stdout, stderr, output, stdout_capped, stderr_capped, output_capped, "
     "stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, peak_memory_bytes, "
     "cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, code_capped, code_bytes, "
-    "code_sha256, findings_capped, session_id, session_cell, figures_json, files_json, files_capped, id";
+    "code_sha256, findings_capped, session_id, session_cell, figures_json, files_json, files_capped, "
+    "network_json, network_bytes, id";
+constexpr int SelectColumnCount = 44;
 
 std::int64_t nowMs()
 {
@@ -144,6 +146,8 @@ RunRecord readRecord(const Statement& row)
         }
     }
     r.filesCapped = row.integer(c++) != 0;
+    r.connections = model::connectionsFromJson(parseOr(row.text(c++), nlohmann::json::array()));
+    r.networkBytes = row.integer(c++);
     if (r.codeSha256.empty() && !r.codeCapped) {
         r.codeSha256 = sha256Hex(r.code); // a row of schema 2: all of its code is there
     }
@@ -376,6 +380,10 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     const std::string_view reason = request.skipCheck ? std::string_view(request.overrideReason) : "";
     bool filesCut = false;
     const std::string filesJson = dump(filesMetadata(result.files, filesCut));
+    const std::vector<model::Connection> kept(
+        result.connections.begin(),
+        result.connections.begin() + static_cast<std::ptrdiff_t>(std::min(result.connections.size(), MaxStoredConnections)));
+    const std::string networkJson = dump(model::toJson(kept));
 
     std::lock_guard lock(m_impl->mutex);
     std::vector<std::size_t> storedImages;
@@ -387,7 +395,7 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     const std::int64_t rowBytes = static_cast<std::int64_t>(
         RowOverheadBytes + code.size() + out.size() + err.size() + combined.size() + input.size() +
         findingsJson.size() + limitsJson.size() + packagesJson.size() + result.message.size() +
-        reason.size() + figuresJson.size() + filesJson.size() + imageBytes);
+        reason.size() + figuresJson.size() + filesJson.size() + networkJson.size() + imageBytes);
 
     Database& d = m_impl->db;
     if (auto begun = d.exec("BEGIN IMMEDIATE"); !begun) {
@@ -404,8 +412,8 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
         "output_capped, stdout_truncated, stderr_truncated, check_ms, install_ms, run_ms, total_ms, "
         "peak_memory_bytes, cpu_seconds, stdin, stdin_capped, profile, check_skipped, override_reason, "
         "code_capped, code_bytes, code_sha256, findings_capped, row_bytes, session_id, session_cell, "
-        "figures_json, files_json, files_capped) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "figures_json, files_json, files_capped, network_json, network_bytes) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert) {
         return rollback(insert.error().message);
     }
@@ -453,6 +461,8 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     s.bind(i++, figuresJson);
     s.bind(i++, filesJson);
     s.bind(i++, std::int64_t{filesCut});
+    s.bind(i++, networkJson);
+    s.bind(i++, result.networkBytes);
     if (s.step() != SQLITE_DONE) {
         const std::string detail = d.lastError();
         s = Statement();
@@ -571,7 +581,7 @@ Result<RunRecord> HistoryStore::get(std::string_view runId)
         int rc = 0;
         while ((rc = query->step()) == SQLITE_ROW) {
             found.push_back(readRecord(*query));
-            rowIds.push_back(query->integer(41)); // "id", the last of SelectColumns
+            rowIds.push_back(query->integer(SelectColumnCount - 1)); // "id", the last of SelectColumns
         }
         if (rc != SQLITE_DONE) {
             return std::unexpected(m_impl->readError(m_impl->db.lastError()));

@@ -1,6 +1,7 @@
 #include "agentrun/model/network.h"
 
 #include "agentrun/errorcodes.h"
+#include "agentrun/model/limits.h"
 
 #include <algorithm>
 #include <cctype>
@@ -154,6 +155,26 @@ bool allows(const AllowEntry& entry, std::string_view host, int port)
                                                   name.ends_with("." + entry.host)
                                             : name == entry.host;
     return nameMatches && std::ranges::find(entry.ports, port) != entry.ports.end();
+}
+
+std::string describe(const Connection& c)
+{
+    std::string text = std::string(c.allowed ? "allowed " : "denied  ") + c.method + " " + c.host + ":" +
+                       std::to_string(c.port) + " (" + (c.status > 0 ? std::to_string(c.status) : "no answer");
+    if (c.allowed) {
+        text += ", " + formatSize(c.bytesSent) + " sent, " + formatSize(c.bytesReceived) + " received, " +
+                std::to_string(static_cast<long long>(c.durationMs)) + " ms";
+    }
+    return text + ")";
+}
+
+std::string summary(const std::vector<Connection>& connections, std::int64_t bytes)
+{
+    const auto allowed = std::ranges::count_if(connections, &Connection::allowed);
+    const auto count = static_cast<std::ptrdiff_t>(connections.size());
+    return std::to_string(count) + (count == 1 ? " request" : " requests") + " through the egress proxy (" +
+           std::to_string(allowed) + " allowed, " + std::to_string(count - allowed) + " denied); " +
+           formatSize(bytes) + " moved";
 }
 
 nlohmann::json toJson(const std::vector<Connection>& connections)

@@ -101,7 +101,13 @@ struct RunRecord
     std::vector<StoredFigure> figures;
     std::vector<StoredFile> collectedFiles;
     bool filesCapped = false; ///< files left out beyond MaxStoredFilesBytes
+    // Schema 6 (rows recorded before it: none):
+    std::vector<model::Connection> connections; ///< the first MaxStoredConnections the proxy recorded
+    std::int64_t networkBytes = 0;              ///< bytes in + out on the sandbox's network
 };
+
+/// A run that opened more connections keeps the first ones in its history row.
+inline constexpr std::size_t MaxStoredConnections = 500;
 
 /// A row of a listing: the record without the code and the output, plus the code's first line.
 struct RunSummary
@@ -155,8 +161,9 @@ public:
     static std::filesystem::path defaultPath();
     /// Schema version this build writes. 1: the first; 2: stdin, profile, check override and its reason;
     /// 3: code cut like output (its size and hash kept), findings cut, each row's stored size; 4: the
-    /// session; 5: the figures (and their images within a cap) and the collected files' names and sizes.
-    static constexpr int SchemaVersion = 5;
+    /// session; 5: the figures (and their images within a cap) and the collected files' names and sizes;
+    /// 6: the network (the egress proxy's record of each request, the bytes moved).
+    static constexpr int SchemaVersion = 6;
 
     HistoryStore(HistoryStore&&) noexcept;
     HistoryStore& operator=(HistoryStore&&) noexcept;

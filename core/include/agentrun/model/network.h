@@ -62,6 +62,12 @@ struct Connection
     bool operator==(const Connection&) const = default;
 };
 
+/// One line per request, for a terminal: "  denied  CONNECT other.test:443 (403)" or
+/// "  allowed GET api.test:80 (200, 120 B sent, 4.1 KiB received, 12 ms)".
+std::string describe(const Connection& connection);
+/// "3 requests through the egress proxy (2 allowed, 1 denied); 14.2 KiB moved".
+std::string summary(const std::vector<Connection>& connections, std::int64_t bytes);
+
 /// [{"host", "port", "method", "allowed", "status", "bytes_sent", "bytes_received", "duration_ms"}]:
 /// the result's network.connections (CLI --json, REST, history).
 nlohmann::json toJson(const std::vector<Connection>& connections);
