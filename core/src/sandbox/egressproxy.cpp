@@ -313,6 +313,8 @@ Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<std::strin
           {"Memory", 256ll << 20},
           {"MemorySwap", 256ll << 20},
           {"PidsLimit", 64},
+          // It sits on two networks: it must not route a sandbox's packets from one to the other.
+          {"Sysctls", {{"net.ipv4.ip_forward", "0"}}},
           {"ExtraHosts", extraHosts},
           {"LogConfig", {{"Type", "none"}, {"Config", nlohmann::json::object()}}},
           {"AutoRemove", false},

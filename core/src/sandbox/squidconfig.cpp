@@ -67,9 +67,13 @@ std::string squidConfig(const std::vector<model::AllowEntry>& entries, bool host
                        "cache_log stdio:/dev/stderr\n"
                        "cache_store_log none\n"
                        "coredump_dir /tmp\n"
-                       "hosts_file /etc/hosts\n";
+                       "hosts_file /etc/hosts\n"
+                       // No ICMP helper: it needs root and only warns without it.
+                       "pinger_enable off\n";
     if (hostsOnly) {
-        conf += "dns_nameservers 127.0.0.1\n";
+        // Names outside the hosts file fail in seconds (502), not after Squid's default 30 s.
+        conf += "dns_nameservers 127.0.0.1\n"
+                "dns_timeout 2 seconds\n";
     }
     int index = 0;
     for (const auto& entry : entries) {
