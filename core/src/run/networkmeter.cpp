@@ -113,7 +113,8 @@ NetworkMeter::NetworkMeter(engine::Client& client, std::string containerId, int 
                 if (bytes < 0 || over(bytes)) {
                     return; // the namespace is gone (the run ended), or the cap ended the run
                 }
-                std::this_thread::sleep_for(Interval);
+                std::unique_lock lock(shared->mutex);
+                shared->wake.wait_for(lock, Interval, [&] { return shared->stop.load(); });
             }
             return;
         }
@@ -130,7 +131,11 @@ NetworkMeter::~NetworkMeter()
 
 void NetworkMeter::stop()
 {
-    m_shared->stop = true;
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->stop = true;
+    }
+    m_shared->wake.notify_all();
     if (m_thread.joinable()) {
         m_thread.join();
     }

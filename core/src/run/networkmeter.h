@@ -3,7 +3,9 @@
 #include "agentrun/engine/client.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,6 +43,8 @@ private:
         std::atomic<std::int64_t> bytes{0};
         std::atomic<bool> exceeded{false};
         std::atomic<bool> stop{false};
+        std::mutex mutex;
+        std::condition_variable wake; ///< stop() ends the wait between readings at once
     };
     std::shared_ptr<Shared> m_shared;
     std::thread m_thread;

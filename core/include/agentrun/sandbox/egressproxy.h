@@ -46,9 +46,10 @@ public:
     void release(const Lease& lease);
 
     /// The connections the proxy recorded for a client address, taken out of its record once no new
-    /// one came for `quiet` (a tunnel is logged when it closes; the sandbox is gone when this is asked).
+    /// one came for `quiet` (a tunnel is logged when it closes, which its sandbox's end does: Squid logs
+    /// it within a few milliseconds of that; the sandbox's processes are gone when this is asked).
     std::vector<model::Connection> take(const Lease& lease, const std::string& clientAddress,
-                                        std::chrono::milliseconds quiet = std::chrono::milliseconds(150));
+                                        std::chrono::milliseconds quiet = std::chrono::milliseconds(50));
 
     /// How many proxies run now (tests).
     int count() const;
