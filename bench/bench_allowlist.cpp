@@ -28,7 +28,8 @@ double timedRun(run::Executor& executor, const model::RunSpec& request, const ch
     run::CancelToken cancel;
     const auto start = std::chrono::steady_clock::now();
     const auto result = executor.run(request, observer, cancel);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (result.status != model::Status::Ok || result.stdoutData.find(expect) == std::string::npos) {
         std::fprintf(stderr, "run failed: %s %s\n%s\n", std::string(model::toString(result.status)).c_str(),
                      result.message.c_str(), result.output.c_str());
@@ -94,7 +95,9 @@ int main(int argc, char** argv)
     allowed.limits.network = "allow";
     allowed.limits.allowHosts = {"api.test"};
     model::RunSpec fetch = allowed;
-    fetch.code = "import urllib.request\nprint(len(urllib.request.urlopen('http://api.test/os-release').read()), 'bytes')";
+    fetch.code =
+        "import urllib.request\nprint(len(urllib.request.urlopen('http://api.test/os-release').read()), "
+        "'bytes')";
 
     std::vector<double> pooled, fresh, warm, cold, fetched;
     {

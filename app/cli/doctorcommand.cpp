@@ -47,11 +47,13 @@ int doctor(bool json)
             // neither is needed to be ready.
             auto proxyImage = client.findImage(engineConfig.proxy.image);
             auto egress = client.inspectNetwork(engineConfig.proxy.egressNetwork);
-            report["allowlist"] = {
-                {"proxy_image", engineConfig.proxy.image},
-                {"proxy_image_present", proxyImage ? nlohmann::json(proxyImage->has_value()) : nlohmann::json(nullptr)},
-                {"egress_network", engineConfig.proxy.egressNetwork},
-                {"egress_network_present", egress ? nlohmann::json(egress->has_value()) : nlohmann::json(nullptr)}};
+            report["allowlist"] = {{"proxy_image", engineConfig.proxy.image},
+                                   {"proxy_image_present", proxyImage
+                                                               ? nlohmann::json(proxyImage->has_value())
+                                                               : nlohmann::json(nullptr)},
+                                   {"egress_network", engineConfig.proxy.egressNetwork},
+                                   {"egress_network_present",
+                                    egress ? nlohmann::json(egress->has_value()) : nlohmann::json(nullptr)}};
             auto inspected = client.inspectImage(image);
             report["image"]["present"] = inspected.has_value(); // null above: nobody to ask
             if (inspected) {
@@ -95,9 +97,14 @@ int doctor(bool json)
                       << (proxyReady && egressReady
                               ? "ready (--allow-host)"
                               : std::string("not available (") +
-                                    (proxyReady ? "" : "proxy image " + allowlist.value("proxy_image", "") + " missing: quickstart.sh image builds it") +
+                                    (proxyReady ? ""
+                                                : "proxy image " + allowlist.value("proxy_image", "") +
+                                                      " missing: quickstart.sh image builds it") +
                                     (!proxyReady && !egressReady ? "; " : "") +
-                                    (egressReady ? "" : "no egress network \"" + allowlist.value("egress_network", "") + "\": AGENTRUN_EGRESS_NETWORK") +
+                                    (egressReady
+                                         ? ""
+                                         : "no egress network \"" + allowlist.value("egress_network", "") +
+                                               "\": AGENTRUN_EGRESS_NETWORK") +
                                     ")")
                       << "\n";
         } else {

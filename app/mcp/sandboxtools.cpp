@@ -132,7 +132,8 @@ std::string SandboxTools::sandboxSentence() const
         for (const auto& host : m_config.rules.allowHosts) {
             hosts += (hosts.empty() ? "" : ", ") + host;
         }
-        text += "no network except, when limits.allow_hosts names them, these hosts over HTTP(S): " + hosts + "; ";
+        text += "no network except, when limits.allow_hosts names them, these hosts over HTTP(S): " + hosts +
+                "; ";
     } else {
         text += "no network; ";
     }

@@ -32,13 +32,12 @@ using namespace std::chrono_literals;
 /// this kind of machine, docs/security.md) a sandbox has no network at all: nothing it asks for can
 /// succeed, so only the denials are checked there. A macro: QSKIP returns from the test function.
 #define SKIP_UNDER_GVISOR_WITHOUT_NETWORK()                                                                  \
-    if (sectest::gvisor()) {                                                                                \
+    if (sectest::gvisor()) {                                                                                 \
         QSKIP("runsc is registered with --network=none on this engine: a gVisor sandbox has no network, "    \
               "so an allowed request cannot succeed (the denials are checked)");                             \
     }
 
 namespace {
-
 
 /// A Python file of tests/data/allowlist.
 std::string snippet(const char* name);
@@ -112,8 +111,9 @@ class TestAllowlist : public QObject
         QString text = QString::fromStdString(std::string(model::toString(result.status)) + ": " +
                                               result.message + "\n" + result.output + "\nconnections:");
         for (const auto& c : result.connections) {
-            text += QString::fromStdString(" " + c.method + " " + c.host + ":" + std::to_string(c.port) + " " +
-                                           (c.allowed ? "allowed" : "denied") + " " + std::to_string(c.status));
+            text +=
+                QString::fromStdString(" " + c.method + " " + c.host + ":" + std::to_string(c.port) + " " +
+                                       (c.allowed ? "allowed" : "denied") + " " + std::to_string(c.status));
         }
         return text;
     }
@@ -137,17 +137,18 @@ private Q_SLOTS:
         m_config = run::configFromEnvironment();
         m_config.poolSize = 0;
         if (auto image = m_client->findImage(m_config.proxy.image); !image || !*image) {
-            QFAIL(qPrintable(QString::fromStdString("The allowlist tests need the proxy image " + m_config.proxy.image +
+            QFAIL(qPrintable(QString::fromStdString("The allowlist tests need the proxy image " +
+                                                    m_config.proxy.image +
                                                     ": ./packaging/quickstart.sh image builds it.")));
         }
 
         // The fake internet's certificate: one self-signed certificate for all its names.
         QProcess openssl;
         openssl.setWorkingDirectory(m_dir.path());
-        openssl.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                                  "/CN=api.test", "-addext",
-                                  "subjectAltName=DNS:api.test,DNS:other.test,DNS:big.test", "-keyout",
-                                  "key.pem", "-out", "cert.pem"});
+        openssl.start("openssl",
+                      {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=api.test",
+                       "-addext", "subjectAltName=DNS:api.test,DNS:other.test,DNS:big.test", "-keyout",
+                       "key.pem", "-out", "cert.pem"});
         QVERIFY2(openssl.waitForFinished(60000) && openssl.exitCode() == 0,
                  openssl.readAllStandardError().constData());
         m_ca = readFile(m_dir.filePath("cert.pem"));
@@ -166,7 +167,9 @@ private Q_SLOTS:
             {"AttachStdout", true},
             {"AttachStderr", true},
             {"Labels", {{"org.agentrun.test", "allowlist"}}},
-            {"HostConfig", {{"NetworkMode", m_fakeNetwork}, {"LogConfig", {{"Type", "none"}, {"Config", nlohmann::json::object()}}}}},
+            {"HostConfig",
+             {{"NetworkMode", m_fakeNetwork},
+              {"LogConfig", {{"Type", "none"}, {"Config", nlohmann::json::object()}}}}},
         };
         auto id = m_client->createContainer(spec);
         QVERIFY2(id.has_value(), id ? "" : id.error().message.c_str());
@@ -194,7 +197,8 @@ private Q_SLOTS:
         QVERIFY(!m_fakeAddress.empty());
 
         m_config.proxy.egressNetwork = m_fakeNetwork;
-        m_config.proxy.hosts = {{"api.test", m_fakeAddress}, {"other.test", m_fakeAddress}, {"big.test", m_fakeAddress}};
+        m_config.proxy.hosts = {
+            {"api.test", m_fakeAddress}, {"other.test", m_fakeAddress}, {"big.test", m_fakeAddress}};
         m_executor = std::make_unique<run::Executor>(m_config);
     }
 
@@ -204,8 +208,10 @@ private Q_SLOTS:
         SKIP_UNDER_GVISOR_WITHOUT_NETWORK()
         const auto result = run(*m_executor, snippet("fetch_allowed.py"), limits({"api.test"}));
         QVERIFY2(result.status == model::Status::Ok, qPrintable(show(result)));
-        QVERIFY2(result.stdoutData.find("hello from api.test over http") != std::string::npos, qPrintable(show(result)));
-        QVERIFY2(result.stdoutData.find("hello from api.test over https") != std::string::npos, qPrintable(show(result)));
+        QVERIFY2(result.stdoutData.find("hello from api.test over http") != std::string::npos,
+                 qPrintable(show(result)));
+        QVERIFY2(result.stdoutData.find("hello from api.test over https") != std::string::npos,
+                 qPrintable(show(result)));
         const auto* plain = find(result, "api.test", 80, "GET");
         const auto* tunnel = find(result, "api.test", 443, "CONNECT");
         QVERIFY2(plain && plain->allowed && plain->status == 200, qPrintable(show(result)));
@@ -228,7 +234,8 @@ private Q_SLOTS:
         QVERIFY2(attempts.is_object() && attempts.size() == 10, qPrintable(show(result)));
         for (const auto& [name, outcome] : attempts.items()) {
             qInfo("  %-30s %s", name.c_str(), outcome.get<std::string>().c_str());
-            QVERIFY2(outcome != "reached", qPrintable(QString::fromStdString(name) + " reached: " + show(result)));
+            QVERIFY2(outcome != "reached",
+                     qPrintable(QString::fromStdString(name) + " reached: " + show(result)));
         }
         if (sectest::gvisor()) {
             return; // no network at all (see skipUnderGvisorWithoutNetwork): nothing reached the proxy
@@ -236,13 +243,16 @@ private Q_SLOTS:
         QCOMPARE(attempts["other name"].get<std::string>(), std::string("http 403"));
         QCOMPARE(attempts["direct ip through the proxy"].get<std::string>(), std::string("http 403"));
         QCOMPARE(attempts["other port"].get<std::string>(), std::string("http 403"));
-        QVERIFY2(attempts["other name tls"].get<std::string>().find("403") != std::string::npos, qPrintable(show(result)));
+        QVERIFY2(attempts["other name tls"].get<std::string>().find("403") != std::string::npos,
+                 qPrintable(show(result)));
         // What went through the proxy is in the result, refused; nothing was let through.
         for (const auto& [host, port] : std::vector<std::pair<std::string, int>>{
                  {"other.test", 80}, {"other.test", 443}, {m_fakeAddress, 80}, {"api.test", 8080}}) {
             const auto* c = find(result, host, port);
             QVERIFY2(c && !c->allowed && c->status == 403,
-                     qPrintable(QString::fromStdString(host + ":" + std::to_string(port) + " not recorded as denied: ") + show(result)));
+                     qPrintable(QString::fromStdString(host + ":" + std::to_string(port) +
+                                                       " not recorded as denied: ") +
+                                show(result)));
         }
         for (const auto& c : result.connections) {
             QVERIFY2(!c.allowed, qPrintable(show(result)));
@@ -259,7 +269,8 @@ private Q_SLOTS:
         QVERIFY2(result.status == model::Status::NetworkLimit, qPrintable(show(result)));
         QCOMPARE(result.errorCode, std::string(errc::RunNetworkLimit));
         QVERIFY2(result.networkBytes > capped.networkBytes, qPrintable(show(result)));
-        QVERIFY2(result.message.find("2.0 MiB") != std::string::npos || result.message.find("2 MiB") != std::string::npos,
+        QVERIFY2(result.message.find("2.0 MiB") != std::string::npos ||
+                     result.message.find("2 MiB") != std::string::npos,
                  result.message.c_str());
     }
 
@@ -269,11 +280,14 @@ private Q_SLOTS:
     {
         SKIP_UNDER_GVISOR_WITHOUT_NETWORK()
         const std::string code = snippet("two_names.py");
-        auto first = std::async(std::launch::async, [&] { return run(*m_executor, code, limits({"api.test"})); });
-        auto second = std::async(std::launch::async, [&] { return run(*m_executor, code, limits({"other.test"})); });
+        auto first =
+            std::async(std::launch::async, [&] { return run(*m_executor, code, limits({"api.test"})); });
+        auto second =
+            std::async(std::launch::async, [&] { return run(*m_executor, code, limits({"other.test"})); });
         const auto a = first.get();
         const auto b = second.get();
-        QVERIFY2(a.status == model::Status::Ok && b.status == model::Status::Ok, qPrintable(show(a) + show(b)));
+        QVERIFY2(a.status == model::Status::Ok && b.status == model::Status::Ok,
+                 qPrintable(show(a) + show(b)));
         QVERIFY2(a.stdoutData.find("api.test reached") != std::string::npos &&
                      a.stdoutData.find("other.test refused 403") != std::string::npos,
                  qPrintable(show(a)));
@@ -282,7 +296,8 @@ private Q_SLOTS:
                  qPrintable(show(b)));
         QVERIFY(find(a, "api.test", 80) && find(a, "api.test", 80)->allowed);
         QVERIFY(find(b, "api.test", 80) && !find(b, "api.test", 80)->allowed);
-        QVERIFY2(!find(a, "other.test", 80)->allowed && find(b, "other.test", 80)->allowed, qPrintable(show(a) + show(b)));
+        QVERIFY2(!find(a, "other.test", 80)->allowed && find(b, "other.test", 80)->allowed,
+                 qPrintable(show(a) + show(b)));
 
         // The proxies of both lists still run (kept for the next run): a run of the first list tries the
         // addresses of every proxy of this process that is not its own.
@@ -292,21 +307,29 @@ private Q_SLOTS:
         for (const auto& id : *proxies) {
             auto state = m_client->inspectContainer(id);
             QVERIFY(state.has_value());
-            for (const auto& [name, net] : json::objectField(json::objectField(*state, "NetworkSettings"), "Networks").items()) {
+            for (const auto& [name, net] :
+                 json::objectField(json::objectField(*state, "NetworkSettings"), "Networks").items()) {
                 if (name.starts_with("agentrun-egress-" + owner())) {
                     addresses.push_back(json::textField(net, "IPAddress"));
                 }
             }
         }
         QVERIFY2(addresses.size() >= 2, "expected the proxies of both lists");
-        std::string probe = "import os, socket\nown = os.environ['HTTP_PROXY'].split('//')[1].split(':')[0]\n";
+        std::string probe =
+            "import os, socket\nown = os.environ['HTTP_PROXY'].split('//')[1].split(':')[0]\n";
         for (const auto& address : addresses) {
-            probe += "if '" + address + "' != own:\n"
+            probe += "if '" + address +
+                     "' != own:\n"
                      "    try:\n"
-                     "        socket.create_connection(('" + address + "', 3128), timeout=3).close()\n"
-                     "        print('" + address + " reached')\n"
+                     "        socket.create_connection(('" +
+                     address +
+                     "', 3128), timeout=3).close()\n"
+                     "        print('" +
+                     address +
+                     " reached')\n"
                      "    except OSError as error:\n"
-                     "        print('" + address + " unreachable', type(error).__name__)\n";
+                     "        print('" +
+                     address + " unreachable', type(error).__name__)\n";
         }
         const auto c = run(*m_executor, probe, limits({"api.test"}));
         QVERIFY2(c.status == model::Status::Ok, qPrintable(show(c)));
@@ -321,15 +344,21 @@ private Q_SLOTS:
         auto session = m_executor->openSession(limits({"api.test"}));
         QVERIFY2(session.has_value(), session ? "" : session.error().message.c_str());
         const auto first = run(*m_executor,
-                               "import urllib.request\nbody = urllib.request.urlopen('http://api.test/', timeout=20).read()\nprint(body.decode())\n",
+                               "import urllib.request\nbody = urllib.request.urlopen('http://api.test/', "
+                               "timeout=20).read()\nprint(body.decode())\n",
                                limits({"api.test"}), session->id);
-        QVERIFY2(first.status == model::Status::Ok && first.stdoutData.find("hello from api.test") != std::string::npos,
+        QVERIFY2(first.status == model::Status::Ok &&
+                     first.stdoutData.find("hello from api.test") != std::string::npos,
                  qPrintable(show(first)));
-        QVERIFY2(find(first, "api.test", 80) && find(first, "api.test", 80)->allowed, qPrintable(show(first)));
-        const auto second = run(*m_executor,
-                                "import urllib.error, urllib.request\ntry:\n    urllib.request.urlopen('http://other.test/', timeout=20)\nexcept urllib.error.HTTPError as e:\n    print('refused', e.code, len(body))\n",
-                                limits({"api.test"}), session->id);
-        QVERIFY2(second.status == model::Status::Ok && second.stdoutData.find("refused 403") != std::string::npos,
+        QVERIFY2(find(first, "api.test", 80) && find(first, "api.test", 80)->allowed,
+                 qPrintable(show(first)));
+        const auto second =
+            run(*m_executor,
+                "import urllib.error, urllib.request\ntry:\n    urllib.request.urlopen('http://other.test/', "
+                "timeout=20)\nexcept urllib.error.HTTPError as e:\n    print('refused', e.code, len(body))\n",
+                limits({"api.test"}), session->id);
+        QVERIFY2(second.status == model::Status::Ok &&
+                     second.stdoutData.find("refused 403") != std::string::npos,
                  qPrintable(show(second)));
         QVERIFY2(find(second, "other.test", 80) && !find(second, "api.test", 80), qPrintable(show(second)));
         QVERIFY(m_executor->closeSession(session->id).has_value());
@@ -362,7 +391,8 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("XDG_DATA_HOME", data.path());
         env.insert("AGENTRUN_EGRESS_NETWORK", QString::fromStdString(m_fakeNetwork));
-        env.insert("AGENTRUN_PROXY_HOSTS", QString::fromStdString("api.test=" + m_fakeAddress + ",other.test=" + m_fakeAddress));
+        env.insert("AGENTRUN_PROXY_HOSTS",
+                   QString::fromStdString("api.test=" + m_fakeAddress + ",other.test=" + m_fakeAddress));
         const auto cli = [&](const QStringList& args, const QByteArray& code) {
             QProcess process;
             process.setProcessEnvironment(env);
@@ -373,10 +403,11 @@ private Q_SLOTS:
             return std::tuple{done ? process.exitCode() : -1, process.readAllStandardOutput(),
                               process.readAllStandardError()};
         };
-        const QByteArray code = "import urllib.request, urllib.error\n"
-                                "print(urllib.request.urlopen('http://api.test/', timeout=20).read().decode())\n"
-                                "try:\n    urllib.request.urlopen('http://other.test/', timeout=20)\n"
-                                "except urllib.error.HTTPError as e:\n    print('refused', e.code)\n";
+        const QByteArray code =
+            "import urllib.request, urllib.error\n"
+            "print(urllib.request.urlopen('http://api.test/', timeout=20).read().decode())\n"
+            "try:\n    urllib.request.urlopen('http://other.test/', timeout=20)\n"
+            "except urllib.error.HTTPError as e:\n    print('refused', e.code)\n";
         auto [status, out, err] = cli({"run", "--allow-host", "api.test", "-"}, code);
         QVERIFY2(status == 0, err.constData());
         QVERIFY2(out.contains("hello from api.test") && out.contains("refused 403"), out.constData());
@@ -390,18 +421,21 @@ private Q_SLOTS:
         QVERIFY(json["network"]["bytes"].get<std::int64_t>() > 0);
         const std::string runId = json["run_id"].get<std::string>();
         auto [showStatus, shown, showErr] = cli({"history", "show", QString::fromStdString(runId)}, {});
-        QVERIFY2(showStatus == 0 && shown.contains("network: 2 requests") && shown.contains("allowed GET api.test:80"),
+        QVERIFY2(showStatus == 0 && shown.contains("network: 2 requests") &&
+                     shown.contains("allowed GET api.test:80"),
                  shown.constData());
 
         // Bad entries are refused before anything starts, naming the entry.
         auto [badStatus, badOut, badErr] = cli({"run", "--allow-host", "10.0.0.1", "-"}, "print(1)");
         QCOMPARE(badStatus, 2);
-        QVERIFY2(badErr.contains("--allow-host") && badErr.contains("10.0.0.1") && badErr.contains("names only"),
+        QVERIFY2(badErr.contains("--allow-host") && badErr.contains("10.0.0.1") &&
+                     badErr.contains("names only"),
                  badErr.constData());
 
         // REST: the server's list is the most a request may name.
         qputenv("AGENTRUN_EGRESS_NETWORK", QByteArray::fromStdString(m_fakeNetwork));
-        qputenv("AGENTRUN_PROXY_HOSTS", QByteArray::fromStdString("api.test=" + m_fakeAddress + ",other.test=" + m_fakeAddress));
+        qputenv("AGENTRUN_PROXY_HOSTS",
+                QByteArray::fromStdString("api.test=" + m_fakeAddress + ",other.test=" + m_fakeAddress));
         resttest::ServerProcess server;
         QString why;
         QVERIFY2(server.start({"--allow-host", "api.test"}, &why), qPrintable(why));

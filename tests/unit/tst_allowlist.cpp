@@ -20,13 +20,27 @@ private Q_SLOTS:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("normalised");
         QTest::addColumn<QString>("ports");
-        QTest::newRow("name") << "api.example.com" << "api.example.com" << "80,443";
-        QTest::newRow("upper case, trailing dot") << "API.Example.COM." << "api.example.com" << "80,443";
-        QTest::newRow("port") << "api.example.com:8443" << "api.example.com:8443" << "8443";
-        QTest::newRow("wildcard") << "*.example.org" << "*.example.org" << "80,443";
-        QTest::newRow("wildcard port") << "*.example.org:8080" << "*.example.org:8080" << "8080";
-        QTest::newRow("single label") << "localhost" << "localhost" << "80,443";
-        QTest::newRow("hyphen digits") << "a-1.b2.test" << "a-1.b2.test" << "80,443";
+        QTest::newRow("name") << "api.example.com"
+                              << "api.example.com"
+                              << "80,443";
+        QTest::newRow("upper case, trailing dot") << "API.Example.COM."
+                                                  << "api.example.com"
+                                                  << "80,443";
+        QTest::newRow("port") << "api.example.com:8443"
+                              << "api.example.com:8443"
+                              << "8443";
+        QTest::newRow("wildcard") << "*.example.org"
+                                  << "*.example.org"
+                                  << "80,443";
+        QTest::newRow("wildcard port") << "*.example.org:8080"
+                                       << "*.example.org:8080"
+                                       << "8080";
+        QTest::newRow("single label") << "localhost"
+                                      << "localhost"
+                                      << "80,443";
+        QTest::newRow("hyphen digits") << "a-1.b2.test"
+                                       << "a-1.b2.test"
+                                       << "80,443";
     }
 
     void readsEntries()
@@ -48,33 +62,60 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("fragment");
-        QTest::newRow("empty") << "" << "every host";
-        QTest::newRow("star") << "*" << "every host";
-        QTest::newRow("star dot") << "*." << "every host";
-        QTest::newRow("ipv4") << "10.0.0.1" << "address";
-        QTest::newRow("ipv4 port") << "192.168.1.1:80" << "address";
-        QTest::newRow("decimal address") << "3232235777" << "address";
-        QTest::newRow("hex address") << "0x7f000001" << "address";
-        QTest::newRow("ipv6") << "[::1]:443" << "address";
-        QTest::newRow("ipv6 bare") << "fe80::1" << "address";
-        QTest::newRow("url") << "https://api.example.com" << "URL";
-        QTest::newRow("path") << "api.example.com/v1" << "URL";
-        QTest::newRow("port 0") << "api.example.com:0" << "1 to 65535";
-        QTest::newRow("port big") << "api.example.com:70000" << "1 to 65535";
-        QTest::newRow("port text") << "api.example.com:https" << "1 to 65535";
-        QTest::newRow("empty port") << "api.example.com:" << "1 to 65535";
-        QTest::newRow("underscore") << "api_x.example.com" << "not a host name";
-        QTest::newRow("space") << "api example.com" << "not a host name";
-        QTest::newRow("newline") << "api.example.com\nhttp_access allow all" << "not a host name";
-        QTest::newRow("squid regex") << "a.b$|.*" << "not a host name";
-        QTest::newRow("empty label") << "api..example.com" << "not a host name";
-        QTest::newRow("leading hyphen") << "-api.example.com" << "not a host name";
-        QTest::newRow("label 64") << QString(64, 'a') + ".com" << "not a host name";
-        QTest::newRow("too long") << QString(QString(60, 'a') + ".").repeated(5) + "com" << "not a host name";
-        QTest::newRow("tld wildcard") << "*.com" << "top-level";
-        QTest::newRow("double wildcard") << "*.*.example.com" << "not a host name";
-        QTest::newRow("inner wildcard") << "api.*.example.com" << "not a host name";
-        QTest::newRow("utf8") << "bücher.example" << "not a host name";
+        QTest::newRow("empty") << ""
+                               << "every host";
+        QTest::newRow("star") << "*"
+                              << "every host";
+        QTest::newRow("star dot") << "*."
+                                  << "every host";
+        QTest::newRow("ipv4") << "10.0.0.1"
+                              << "address";
+        QTest::newRow("ipv4 port") << "192.168.1.1:80"
+                                   << "address";
+        QTest::newRow("decimal address") << "3232235777"
+                                         << "address";
+        QTest::newRow("hex address") << "0x7f000001"
+                                     << "address";
+        QTest::newRow("ipv6") << "[::1]:443"
+                              << "address";
+        QTest::newRow("ipv6 bare") << "fe80::1"
+                                   << "address";
+        QTest::newRow("url") << "https://api.example.com"
+                             << "URL";
+        QTest::newRow("path") << "api.example.com/v1"
+                              << "URL";
+        QTest::newRow("port 0") << "api.example.com:0"
+                                << "1 to 65535";
+        QTest::newRow("port big") << "api.example.com:70000"
+                                  << "1 to 65535";
+        QTest::newRow("port text") << "api.example.com:https"
+                                   << "1 to 65535";
+        QTest::newRow("empty port") << "api.example.com:"
+                                    << "1 to 65535";
+        QTest::newRow("underscore") << "api_x.example.com"
+                                    << "not a host name";
+        QTest::newRow("space") << "api example.com"
+                               << "not a host name";
+        QTest::newRow("newline") << "api.example.com\nhttp_access allow all"
+                                 << "not a host name";
+        QTest::newRow("squid regex") << "a.b$|.*"
+                                     << "not a host name";
+        QTest::newRow("empty label") << "api..example.com"
+                                     << "not a host name";
+        QTest::newRow("leading hyphen") << "-api.example.com"
+                                        << "not a host name";
+        QTest::newRow("label 64") << QString(64, 'a') + ".com"
+                                  << "not a host name";
+        QTest::newRow("too long") << QString(QString(60, 'a') + ".").repeated(5) + "com"
+                                  << "not a host name";
+        QTest::newRow("tld wildcard") << "*.com"
+                                      << "top-level";
+        QTest::newRow("double wildcard") << "*.*.example.com"
+                                         << "not a host name";
+        QTest::newRow("inner wildcard") << "api.*.example.com"
+                                        << "not a host name";
+        QTest::newRow("utf8") << "bücher.example"
+                              << "not a host name";
     }
 
     void refusesEntries()
@@ -154,7 +195,8 @@ private Q_SLOTS:
         QVERIFY(refused(json{{"allow_hosts", {1, 2}}}, "limits.allow_hosts"));
         QVERIFY(refused(json{{"allow_hosts", {"10.0.0.1"}}}, errc::LimitsAllowHosts));
         QVERIFY(refused(json{{"allow_hosts", {"a.test"}}, {"network_bytes", 10}}, errc::LimitsNetworkBytes));
-        QVERIFY(refused(json{{"allow_hosts", {"a.test"}}, {"network_bytes", "17g"}}, errc::LimitsNetworkBytes));
+        QVERIFY(
+            refused(json{{"allow_hosts", {"a.test"}}, {"network_bytes", "17g"}}, errc::LimitsNetworkBytes));
         QVERIFY(refused(json{{"network", "everything"}}, errc::LimitsNetwork));
     }
 
@@ -174,7 +216,8 @@ private Q_SLOTS:
         QVERIFY(text.lastIndexOf("http_access") == text.indexOf("http_access deny all"));
         QVERIFY(text.contains("forwarded_for delete\n") && text.contains("via off\n"));
         QVERIFY(!text.contains("dns_nameservers"));
-        QVERIFY(QString::fromStdString(sandbox::squidConfig(entries, true)).contains("dns_nameservers 127.0.0.1\n"));
+        QVERIFY(QString::fromStdString(sandbox::squidConfig(entries, true))
+                    .contains("dns_nameservers 127.0.0.1\n"));
         // An empty list refuses everything.
         const QString none = QString::fromStdString(sandbox::squidConfig({}, false));
         QVERIFY(!none.contains("http_access allow"));
@@ -182,14 +225,16 @@ private Q_SLOTS:
 
     void readsTheAccessLog()
     {
-        auto denied = sandbox::parseAccessLine("AGENTRUN 172.30.0.3 CONNECT other.test 443 403 TCP_DENIED 0 3890 0\n");
+        auto denied =
+            sandbox::parseAccessLine("AGENTRUN 172.30.0.3 CONNECT other.test 443 403 TCP_DENIED 0 3890 0\n");
         QVERIFY(denied.has_value());
         QCOMPARE(denied->client, std::string("172.30.0.3"));
         QCOMPARE(denied->connection.host, std::string("other.test"));
         QCOMPARE(denied->connection.port, 443);
         QCOMPARE(denied->connection.status, 403);
         QVERIFY(!denied->connection.allowed);
-        auto tunnel = sandbox::parseAccessLine("AGENTRUN 172.30.0.3 CONNECT api.test 443 200 TCP_TUNNEL 812 4411 37");
+        auto tunnel =
+            sandbox::parseAccessLine("AGENTRUN 172.30.0.3 CONNECT api.test 443 200 TCP_TUNNEL 812 4411 37");
         QVERIFY(tunnel.has_value());
         QVERIFY(tunnel->connection.allowed);
         QCOMPARE(tunnel->connection.bytesSent, std::int64_t{812});
@@ -198,23 +243,27 @@ private Q_SLOTS:
         auto dashes = sandbox::parseAccessLine("AGENTRUN 172.30.0.3 GET api.test 80 - TCP_MISS - - -");
         QVERIFY(dashes.has_value());
         QCOMPARE(dashes->connection.status, 0);
-        for (const char* bad : {"", "AGENTRUN", "1670000000.123 squid started",
-                                "AGENTRUN 1 2 3 4 5 6 7 8", "AGENTRUN a GET h x 200 TCP_MISS 1 2 3",
-                                "AGENTRUN a GET h 80 200 TCP_MISS 1 2 3 extra",
-                                "AGENTRUN a GET h 80 200 TCP_MISS -5x 2 3"}) {
+        for (const char* bad :
+             {"", "AGENTRUN", "1670000000.123 squid started", "AGENTRUN 1 2 3 4 5 6 7 8",
+              "AGENTRUN a GET h x 200 TCP_MISS 1 2 3", "AGENTRUN a GET h 80 200 TCP_MISS 1 2 3 extra",
+              "AGENTRUN a GET h 80 200 TCP_MISS -5x 2 3"}) {
             QVERIFY2(!sandbox::parseAccessLine(bad).has_value(), bad);
         }
         const std::string longHost(300, 'h');
-        QVERIFY(!sandbox::parseAccessLine("AGENTRUN a GET " + longHost + " 80 200 TCP_MISS 1 2 3").has_value());
+        QVERIFY(
+            !sandbox::parseAccessLine("AGENTRUN a GET " + longHost + " 80 200 TCP_MISS 1 2 3").has_value());
     }
 
     void countsDeviceBytes()
     {
         const std::string dev =
             "Inter-|   Receive                                                |  Transmit\n"
-            " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
-            "    lo:  999999      10    0    0    0     0          0         0   999999      10    0    0    0     0       0          0\n"
-            "  eth0:    1234      12    0    0    0     0          0         0     5678      10    0    0    0     0       0          0\n";
+            " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop "
+            "fifo colls carrier compressed\n"
+            "    lo:  999999      10    0    0    0     0          0         0   999999      10    0    0    "
+            "0     0       0          0\n"
+            "  eth0:    1234      12    0    0    0     0          0         0     5678      10    0    0    "
+            "0     0       0          0\n";
         QCOMPARE(run::NetworkMeter::sumDeviceBytes(dev), std::int64_t{1234 + 5678});
         QCOMPARE(run::NetworkMeter::sumDeviceBytes("garbage"), std::int64_t{-1});
         QCOMPARE(run::NetworkMeter::sumDeviceBytes(""), std::int64_t{-1});

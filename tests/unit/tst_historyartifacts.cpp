@@ -255,7 +255,8 @@ private Q_SLOTS:
         result.networkBytes = 3 << 20;
         result.connections.push_back({"api.test", 443, "CONNECT", true, 200, 812, 4411, 37});
         for (int i = 0; i < 600; ++i) {
-            result.connections.push_back({"other" + std::to_string(i) + ".test", 80, "GET", false, 403, 90, 3890, 0});
+            result.connections.push_back(
+                {"other" + std::to_string(i) + ".test", 80, "GET", false, 403, 90, 3890, 0});
         }
         QVERIFY(store->record(model::RunSpec{}, result, "standard"));
         auto record = store->get("eeee000000000001");

@@ -9,14 +9,10 @@ namespace agentrun::engine {
 
 Result<std::string> Client::createNetwork(std::string_view name, const NetworkOptions& options)
 {
-    const nlohmann::json body = {{"Name", std::string(name)},
-                                 {"Driver", "bridge"},
-                                 {"CheckDuplicate", true},
-                                 {"Internal", options.internal},
-                                 {"Attachable", false},
-                                 {"EnableIPv6", false},
-                                 {"Labels", options.labels},
-                                 {"Options", options.driverOptions}};
+    const nlohmann::json body = {{"Name", std::string(name)}, {"Driver", "bridge"},
+                                 {"CheckDuplicate", true},    {"Internal", options.internal},
+                                 {"Attachable", false},       {"EnableIPv6", false},
+                                 {"Labels", options.labels},  {"Options", options.driverOptions}};
     auto response = request("POST", "/networks/create", body.dump());
     if (!response) {
         return std::unexpected(response.error());
@@ -27,8 +23,8 @@ Result<std::string> Client::createNetwork(std::string_view name, const NetworkOp
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     const std::string id = textField(json, "Id");
     if (id.empty()) {
-        return fail(errc::EngineProtocol,
-                    "The Docker engine sent an unreadable answer creating network " + std::string(name) + ".");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable answer creating network " +
+                                              std::string(name) + ".");
     }
     return id;
 }
@@ -43,12 +39,13 @@ Result<std::optional<nlohmann::json>> Client::inspectNetwork(std::string_view na
         return std::optional<nlohmann::json>();
     }
     if (response->status != 200) {
-        return std::unexpected(httpError(response->status, response->body, "network " + std::string(nameOrId)));
+        return std::unexpected(
+            httpError(response->status, response->body, "network " + std::string(nameOrId)));
     }
     auto json = nlohmann::json::parse(response->body, nullptr, false);
     if (!json.is_object()) {
-        return fail(errc::EngineProtocol,
-                    "The Docker engine sent an unreadable answer about network " + std::string(nameOrId) + ".");
+        return fail(errc::EngineProtocol, "The Docker engine sent an unreadable answer about network " +
+                                              std::string(nameOrId) + ".");
     }
     return std::optional<nlohmann::json>(std::move(json));
 }
@@ -69,7 +66,8 @@ Result<Client::Removal> Client::removeNetwork(std::string_view nameOrId)
     case 409:
         return Removal::InUse; // "has active endpoints"
     default:
-        return std::unexpected(httpError(response->status, response->body, "network " + std::string(nameOrId)));
+        return std::unexpected(
+            httpError(response->status, response->body, "network " + std::string(nameOrId)));
     }
 }
 
@@ -81,7 +79,8 @@ Result<void> Client::connectNetwork(std::string_view network, std::string_view c
         return std::unexpected(response.error());
     }
     if (response->status != 200) {
-        return std::unexpected(httpError(response->status, response->body, "network " + std::string(network)));
+        return std::unexpected(
+            httpError(response->status, response->body, "network " + std::string(network)));
     }
     return {};
 }

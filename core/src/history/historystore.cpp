@@ -382,7 +382,8 @@ Result<void> HistoryStore::record(const model::RunSpec& request, const model::Ru
     const std::string filesJson = dump(filesMetadata(result.files, filesCut));
     const std::vector<model::Connection> kept(
         result.connections.begin(),
-        result.connections.begin() + static_cast<std::ptrdiff_t>(std::min(result.connections.size(), MaxStoredConnections)));
+        result.connections.begin() +
+            static_cast<std::ptrdiff_t>(std::min(result.connections.size(), MaxStoredConnections)));
     const std::string networkJson = dump(model::toJson(kept));
 
     std::lock_guard lock(m_impl->mutex);

@@ -153,7 +153,8 @@ Result<void> validate(const Limits& limits)
     }
     if (limits.network != "none" && limits.network != "allow" && limits.network != "bridge") {
         return fail(errc::LimitsNetwork, "Network must be none, allow (with a host list) or bridge (open) "
-                                         "(got \"" + limits.network + "\").");
+                                         "(got \"" +
+                                             limits.network + "\").");
     }
     if (limits.network == "allow" && limits.allowHosts.empty()) {
         return fail(errc::LimitsAllowHosts, "Network allow needs at least one host in the allowlist "
@@ -161,12 +162,14 @@ Result<void> validate(const Limits& limits)
     }
     if (limits.network != "allow" && !limits.allowHosts.empty()) {
         return fail(errc::LimitsAllowHosts, "An allowlist (limits.allow_hosts, --allow-host) needs network "
-                                            "allow; the network is " + limits.network + ".");
+                                            "allow; the network is " +
+                                                limits.network + ".");
     }
     if (auto hosts = normaliseAllowHosts(limits.allowHosts); !hosts) {
         return std::unexpected(hosts.error());
     }
-    if (auto r = sizeRange("network_bytes", "The network byte cap", limits.networkBytes, 1024, 16 * GiB); !r) {
+    if (auto r = sizeRange("network_bytes", "The network byte cap", limits.networkBytes, 1024, 16 * GiB);
+        !r) {
         return r;
     }
     if (limits.runtime != "runc" && limits.runtime != "runsc") {

@@ -126,10 +126,10 @@ Result<AllowEntry> parseAllowEntry(std::string_view text)
 Result<std::vector<std::string>> normaliseAllowHosts(const std::vector<std::string>& entries)
 {
     if (entries.size() > MaxAllowEntries) {
-        return std::unexpected(Error{errc::LimitsAllowHosts,
-                                     "limits.allow_hosts has " + std::to_string(entries.size()) +
-                                         " entries; at most " + std::to_string(MaxAllowEntries) +
-                                         " (use *.domain for many names under one domain)."});
+        return std::unexpected(
+            Error{errc::LimitsAllowHosts, "limits.allow_hosts has " + std::to_string(entries.size()) +
+                                              " entries; at most " + std::to_string(MaxAllowEntries) +
+                                              " (use *.domain for many names under one domain)."});
     }
     std::vector<std::string> out;
     for (const auto& text : entries) {
@@ -151,16 +151,17 @@ bool allows(const AllowEntry& entry, std::string_view host, int port)
     if (name.ends_with('.')) {
         name.pop_back();
     }
-    const bool nameMatches = entry.wildcard ? name.size() > entry.host.size() + 1 &&
-                                                  name.ends_with("." + entry.host)
-                                            : name == entry.host;
+    const bool nameMatches = entry.wildcard
+                                 ? name.size() > entry.host.size() + 1 && name.ends_with("." + entry.host)
+                                 : name == entry.host;
     return nameMatches && std::ranges::find(entry.ports, port) != entry.ports.end();
 }
 
 std::string describe(const Connection& c)
 {
     std::string text = std::string(c.allowed ? "allowed " : "denied  ") + c.method + " " + c.host + ":" +
-                       std::to_string(c.port) + " (" + (c.status > 0 ? std::to_string(c.status) : "no answer");
+                       std::to_string(c.port) + " (" +
+                       (c.status > 0 ? std::to_string(c.status) : "no answer");
     if (c.allowed) {
         text += ", " + formatSize(c.bytesSent) + " sent, " + formatSize(c.bytesReceived) + " received, " +
                 std::to_string(static_cast<long long>(c.durationMs)) + " ms";

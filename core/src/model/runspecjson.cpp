@@ -271,7 +271,8 @@ Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptio
             }
             if (!ok) {
                 return std::unexpected(limitError(
-                    name, "must be a list of host names like [\"api.example.com\", \"*.example.org:8443\"]."));
+                    name,
+                    "must be a list of host names like [\"api.example.com\", \"*.example.org:8443\"]."));
             }
             auto normalised = normaliseAllowHosts(hosts);
             if (!normalised) {
@@ -289,7 +290,8 @@ Result<Limits> limitsFromJson(const json& object, Limits limits, LimitsReadOptio
     if (options.requireAll) {
         for (const auto& field : limitFields()) {
             // Records written before the allowlist have neither of its fields: they ran without it.
-            const bool optional = field.kind == Kind::Hosts || std::string_view(field.name) == "network_bytes";
+            const bool optional =
+                field.kind == Kind::Hosts || std::string_view(field.name) == "network_bytes";
             if (!optional && !has(field.name)) {
                 return std::unexpected(limitError(field.name, "is missing: every limit must be given."));
             }

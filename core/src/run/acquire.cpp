@@ -38,7 +38,8 @@ acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, co
     }
     const std::string network = egress ? egress->network : std::string();
     const auto make = [&] { return pool.make(request.limits, image, plan.mounts, env, network); };
-    auto container = plan.mounts.empty() && !collect && !egress ? pool.acquire(request.limits, image) : make();
+    auto container =
+        plan.mounts.empty() && !collect && !egress ? pool.acquire(request.limits, image) : make();
     if (!container) {
         return std::unexpected(engineFailure(container.error()));
     }

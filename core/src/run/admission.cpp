@@ -199,10 +199,9 @@ bool coveredBy(const std::string& text, const std::vector<std::string>& ceiling)
         const bool portsWithin = std::ranges::all_of(entry->ports, [&](int port) {
             return std::ranges::find(allowed->ports, port) != allowed->ports.end();
         });
-        const bool nameWithin = allowed->wildcard
-                                    ? entry->host.size() > allowed->host.size() &&
-                                          entry->host.ends_with("." + allowed->host)
-                                    : !entry->wildcard && entry->host == allowed->host;
+        const bool nameWithin = allowed->wildcard ? entry->host.size() > allowed->host.size() &&
+                                                        entry->host.ends_with("." + allowed->host)
+                                                  : !entry->wildcard && entry->host == allowed->host;
         return portsWithin && nameWithin;
     });
 }
@@ -222,16 +221,18 @@ Result<void> admit(const model::RunSpec& request, const AdmissionRules& rules)
         }
         for (const auto& text : request.limits.allowHosts) {
             if (!coveredBy(text, rules.allowHosts)) {
-                return fail(errc::LimitsAllowHosts, "limits.allow_hosts: \"" + model::shownName(text) +
-                                                        "\" is not among the hosts this server lets runs reach (" +
-                                                        joined(rules.allowHosts) + ").");
+                return fail(errc::LimitsAllowHosts,
+                            "limits.allow_hosts: \"" + model::shownName(text) +
+                                "\" is not among the hosts this server lets runs reach (" +
+                                joined(rules.allowHosts) + ").");
             }
         }
     }
     if (request.limits.network != "none" && request.limits.networkBytes > rules.maxNetworkBytes) {
-        return fail(errc::LimitsNetworkBytes, "limits.network_bytes: " + model::formatSize(request.limits.networkBytes) +
-                                                  " is above this server's ceiling of " +
-                                                  model::formatSize(rules.maxNetworkBytes) + ".");
+        return fail(errc::LimitsNetworkBytes,
+                    "limits.network_bytes: " + model::formatSize(request.limits.networkBytes) +
+                        " is above this server's ceiling of " + model::formatSize(rules.maxNetworkBytes) +
+                        ".");
     }
     if (request.limits.network == "bridge" && !rules.networkAllowed) {
         return fail(errc::LimitsNetwork,

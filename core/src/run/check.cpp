@@ -38,8 +38,9 @@ std::expected<safety::Report, RunEnd> checkCode(const model::RunSpec& request, m
         // A policy that blocks network code does not open the whole network; an allowlist it may.
         return std::unexpected(
             RunEnd{model::Status::InvalidRequest,
-                   "The " + policy->name() + " policy does not allow network open (bridge): give the hosts the "
-                   "code needs instead (--allow-host, limits.allow_hosts), or use another policy.",
+                   "The " + policy->name() +
+                       " policy does not allow network open (bridge): give the hosts the "
+                       "code needs instead (--allow-host, limits.allow_hosts), or use another policy.",
                    errc::LimitsNetwork});
     }
     if (request.skipCheck && !policy->allowsOverride()) {

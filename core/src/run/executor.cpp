@@ -290,7 +290,8 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     std::string sandboxAddress;
     if (request.limits.network != "none") {
         auto state = engine.inspectContainer(container->id);
-        const int pid = state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
+        const int pid =
+            state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
         if (state && egress) {
             sandboxAddress = sandbox::addressOn(*state, egress->network);
         }
@@ -329,7 +330,8 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     RunEnd end = classifyRun(live, record, request.limits, result);
     if (meter && meter->exceeded()) {
         end = {model::Status::NetworkLimit,
-               "The run moved " + model::formatSize(meter->bytes()) + " over its network, more than its cap of " +
+               "The run moved " + model::formatSize(meter->bytes()) +
+                   " over its network, more than its cap of " +
                    model::formatSize(request.limits.networkBytes) + ", and was stopped.",
                errc::RunNetworkLimit};
     }

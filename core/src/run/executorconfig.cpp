@@ -28,7 +28,8 @@ ExecutorConfig configFromEnvironment()
             const auto comma = std::min(rest.find(','), rest.size());
             const std::string_view item = rest.substr(0, comma);
             if (const auto equals = item.find('='); equals != std::string_view::npos && equals > 0) {
-                config.proxy.hosts[std::string(item.substr(0, equals))] = std::string(item.substr(equals + 1));
+                config.proxy.hosts[std::string(item.substr(0, equals))] =
+                    std::string(item.substr(equals + 1));
             }
             rest.remove_prefix(std::min(comma + 1, rest.size()));
         }

@@ -119,8 +119,9 @@ NetworkMeter::NetworkMeter(engine::Client& client, std::string containerId, int 
             return;
         }
         // A remote engine (or no /proc view of it): the stats stream's per-interface counters.
-        client.streamStats(id, [&](const nlohmann::json& stats) { return !over(statsBytes(stats)) && !shared->stop; },
-                           shared->stop);
+        client.streamStats(
+            id, [&](const nlohmann::json& stats) { return !over(statsBytes(stats)) && !shared->stop; },
+            shared->stop);
     });
 }
 

@@ -103,7 +103,8 @@ nlohmann::json toJsonWithoutOutput(const model::RunResult& result)
         json["session"] = model::toJson(*result.session);
     }
     if (result.networkBytes > 0 || !result.connections.empty()) {
-        json["network"] = {{"bytes", result.networkBytes}, {"connections", model::toJson(result.connections)}};
+        json["network"] = {{"bytes", result.networkBytes},
+                           {"connections", model::toJson(result.connections)}};
     }
     return json;
 }

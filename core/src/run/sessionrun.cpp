@@ -80,7 +80,8 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
             return;
         }
         auto state = engine.inspectContainer(lease->container.id);
-        const int pid = state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
+        const int pid =
+            state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
         if (state && lease->egress) {
             sandboxAddress = sandbox::addressOn(*state, lease->egress->network);
         }
@@ -158,7 +159,8 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
     RunEnd end = classifyRun(live, record, effective.limits, result);
     if (meter && meter->exceeded()) {
         end = {model::Status::NetworkLimit,
-               "The run moved " + model::formatSize(meter->bytes()) + " over its network, more than its cap of " +
+               "The run moved " + model::formatSize(meter->bytes()) +
+                   " over its network, more than its cap of " +
                    model::formatSize(effective.limits.networkBytes) + ", and was stopped.",
                errc::RunNetworkLimit};
     }

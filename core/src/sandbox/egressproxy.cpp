@@ -22,7 +22,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto ReadyTimeout = std::chrono::seconds(30);
-constexpr std::size_t MaxLine = 4096;           ///< a longer line from the proxy is dropped
+constexpr std::size_t MaxLine = 4096;              ///< a longer line from the proxy is dropped
 constexpr std::size_t MaxRecordsPerClient = 10000; ///< a run that opens more keeps the first ones
 
 std::string keyOf(const std::vector<std::string>& hosts)
@@ -123,8 +123,7 @@ struct EgressProxies::Proxy
 
 EgressProxies::EgressProxies(engine::Client& client, model::ProxySettings settings)
     : m_client(client), m_settings(std::move(settings))
-{
-}
+{}
 
 EgressProxies::~EgressProxies()
 {
@@ -231,7 +230,9 @@ Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<std::strin
             std::lock_guard proxyLock(proxy.mutex);
             ++proxy.users;
         }
-        return Lease{proxy.key, segment.network, url,
+        return Lease{proxy.key,
+                     segment.network,
+                     url,
                      {"HTTP_PROXY=" + url, "HTTPS_PROXY=" + url, "http_proxy=" + url, "https_proxy=" + url,
                       "NO_PROXY=", "no_proxy="}};
     };
@@ -256,12 +257,13 @@ Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<std::strin
         return std::unexpected(egress.error());
     }
     if (!*egress) {
-        return fail(errc::NetworkEgress,
-                    "An allowlisted run reaches out through the engine network \"" + m_settings.egressNetwork +
-                        "\", and this engine has no such network" +
-                        (m_settings.egressNetwork == "bridge" ? " (it was started with --bridge=none?)" : "") +
-                        ". Start the engine with its bridge network, or set AGENTRUN_EGRESS_NETWORK to a "
-                        "network it has (docker network ls).");
+        return fail(
+            errc::NetworkEgress,
+            "An allowlisted run reaches out through the engine network \"" + m_settings.egressNetwork +
+                "\", and this engine has no such network" +
+                (m_settings.egressNetwork == "bridge" ? " (it was started with --bridge=none?)" : "") +
+                ". Start the engine with its bridge network, or set AGENTRUN_EGRESS_NETWORK to a "
+                "network it has (docker network ls).");
     }
     if (auto image = m_client.findImage(m_settings.image); !image || !*image) {
         return image ? std::unexpected(proxyError(
@@ -289,9 +291,10 @@ Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<std::strin
     const nlohmann::json spec = {
         {"Image", m_settings.image},
         {"User", "proxy:proxy"},
-        {"Entrypoint", {"/bin/sh", "-c",
-                        "printf '%s' \"$AGENTRUN_SQUID_CONF\" > /tmp/squid.conf && exec squid -N -f "
-                        "/tmp/squid.conf"}},
+        {"Entrypoint",
+         {"/bin/sh", "-c",
+          "printf '%s' \"$AGENTRUN_SQUID_CONF\" > /tmp/squid.conf && exec squid -N -f "
+          "/tmp/squid.conf"}},
         {"Cmd", nlohmann::json::array()},
         {"Env", {"AGENTRUN_SQUID_CONF=" + config}},
         {"AttachStdout", true},
@@ -332,14 +335,16 @@ Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<std::strin
     if (auto started = m_client.startContainer(*id); !started) {
         return undo(proxyError(started.error().message));
     }
-    proxy->reader = std::thread([raw = proxy.get(), s = std::move(*stream)]() mutable { raw->read(std::move(s)); });
+    proxy->reader =
+        std::thread([raw = proxy.get(), s = std::move(*stream)]() mutable { raw->read(std::move(s)); });
     {
         std::unique_lock proxyLock(proxy->mutex);
         proxy->changed.wait_for(proxyLock, ReadyTimeout, [&] { return proxy->ready || proxy->ended; });
         if (!proxy->ready) {
             const std::string tail = proxy->stderrTail.empty() ? "(it said nothing)" : proxy->stderrTail;
             proxyLock.unlock();
-            return undo(proxyError(std::string(proxy->ended ? "it stopped at start. " : "it did not start listening within 30 s. ") +
+            return undo(proxyError(std::string(proxy->ended ? "it stopped at start. "
+                                                            : "it did not start listening within 30 s. ") +
                                    "Its last words: " + tail));
         }
     }

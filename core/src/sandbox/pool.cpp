@@ -82,7 +82,8 @@ Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const s
 }
 
 Result<WarmContainer> ContainerPool::makeSession(const model::Limits& limits, const std::string& image,
-                                                 const std::vector<std::string>& env, const std::string& network)
+                                                 const std::vector<std::string>& env,
+                                                 const std::string& network)
 {
     return create(limits, image, {}, env, false, true, network);
 }

@@ -184,7 +184,8 @@ public:
     {
         bool internal = true; ///< no route out of it: its members reach each other only
         std::map<std::string, std::string> labels;
-        std::map<std::string, std::string> driverOptions; ///< the bridge driver's com.docker.network.* options
+        std::map<std::string, std::string>
+            driverOptions; ///< the bridge driver's com.docker.network.* options
     };
     /// Creates a bridge network; returns its id.
     Result<std::string> createNetwork(std::string_view name, const NetworkOptions& options);

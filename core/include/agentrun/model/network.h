@@ -50,11 +50,11 @@ struct ProxySettings
 /// One connection the sandbox asked the egress proxy for, as the proxy recorded it.
 struct Connection
 {
-    std::string host;            ///< the name asked for (or the address, for a refused direct IP)
+    std::string host; ///< the name asked for (or the address, for a refused direct IP)
     int port = 0;
-    std::string method;          ///< CONNECT (HTTPS and other TLS), GET, POST, …
-    bool allowed = false;        ///< the proxy let it through
-    int status = 0;              ///< the proxy's HTTP status (200, 403, 503 when the name did not resolve)
+    std::string method;             ///< CONNECT (HTTPS and other TLS), GET, POST, …
+    bool allowed = false;           ///< the proxy let it through
+    int status = 0;                 ///< the proxy's HTTP status (200, 403, 503 when the name did not resolve)
     std::int64_t bytesSent = 0;     ///< from the sandbox towards the host
     std::int64_t bytesReceived = 0; ///< from the host (or the proxy's refusal) to the sandbox
     double durationMs = 0;

@@ -43,7 +43,7 @@ model::Limits clampToCeilings(model::Limits limits, const Ceilings& ceilings);
 struct AdmissionRules
 {
     Ceilings ceilings;
-    bool networkAllowed = false;    ///< limits.network "bridge" (serve --network bridge): any network
+    bool networkAllowed = false; ///< limits.network "bridge" (serve --network bridge): any network
     /// limits.network "allow": the hosts a request's allowlist may name, each of its entries covered by
     /// one of these (serve --allow-host; empty: no allowlist unless networkAllowed).
     std::vector<std::string> allowHosts;

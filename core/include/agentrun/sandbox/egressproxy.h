@@ -33,9 +33,9 @@ public:
     /// What a sandbox needs to use a proxy: the network to create it on and its environment.
     struct Lease
     {
-        std::string key;           ///< the allowlist's proxy
-        std::string network;       ///< the run's segment: an internal network's name
-        std::string proxyUrl;      ///< http://ADDRESS:3128
+        std::string key;              ///< the allowlist's proxy
+        std::string network;          ///< the run's segment: an internal network's name
+        std::string proxyUrl;         ///< http://ADDRESS:3128
         std::vector<std::string> env; ///< HTTP(S)_PROXY in both spellings, NO_PROXY empty
     };
     /// The proxy for this (normalised) allowlist, started if needed (network.proxy, network.egress on
