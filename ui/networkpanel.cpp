@@ -60,7 +60,8 @@ void NetworkPanel::clear()
 
 void NetworkPanel::showRun(const agentrun::model::RunResult& result, const agentrun::model::Limits& limits)
 {
-    m_networked = limits.network != "none";
+    // A result with connections had a network, whatever the limits say (a result shown without its run).
+    m_networked = limits.network != "none" || !result.connections.empty();
     m_model->setConnections(result.connections);
     if (!m_networked) {
         m_summary->clear();
