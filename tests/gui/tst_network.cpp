@@ -1,6 +1,7 @@
 // The workbench's network (issue 19): the Limits panel's three network modes and what limits() returns,
 // allowlist entries refused inline with the entry named (and the run not started), the round trip through
 // setLimits, the Open warning and its contrast, and the Network tab filled from a run's result.
+#include "agentrun/history/historystore.h"
 #include "agentrun/run/executor.h"
 
 #include <cmath>
@@ -18,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "historypanel.h"
 #include "limitspanel.h"
 #include "mainwindow.h"
 #include "networkmodel.h"
@@ -84,6 +86,7 @@ private Q_SLOTS:
     void openWarning();
     void networkTabShowsConnections();
     void networkTabWithoutNetwork();
+    void historyShowsAllowlistAndTraffic();
 
 private:
     QString freshSettingsFile();
@@ -393,6 +396,33 @@ void TestNetwork::networkTabWithoutNetwork()
     panel.showRun(networkResult(), limits);
     QVERIFY(!hint->isVisible());
     QVERIFY(panel.findChild<QTableView*>(QStringLiteral("networkTable"))->isVisible());
+}
+
+void TestNetwork::historyShowsAllowlistAndTraffic()
+{
+    auto store = history::HistoryStore::open(m_dir.filePath(QStringLiteral("network.sqlite3")).toStdString());
+    QVERIFY(store.has_value());
+    model::RunSpec request;
+    request.code = "import urllib.request\n";
+    request.limits.network = "allow";
+    request.limits.allowHosts = {"api.test", "*.example.org"};
+    request.limits.networkBytes = 2ll << 20;
+    model::RunResult result = networkResult();
+    result.runId = "net00001";
+    history::RecordContext context;
+    context.policy = "standard";
+    context.source = "workbench";
+    QVERIFY(store->record(request, result, context).has_value());
+
+    ui::HistoryPanel panel(&*store);
+    panel.refresh();
+    panel.selectRow(0);
+    QCOMPARE(panel.selectedRunId(), QStringLiteral("net00001"));
+    const QString text = panel.findChild<QPlainTextEdit*>(QStringLiteral("historyRunView"))->toPlainText();
+    QVERIFY2(text.contains(QStringLiteral("network allow (*.example.org, api.test), cap 2 MiB")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Network:  2 requests")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("denied")) && text.contains(QStringLiteral("other.test")),
+             qPrintable(text));
 }
 
 QTEST_MAIN(TestNetwork)
