@@ -94,8 +94,8 @@ LimitsPanel::LimitsPanel(Settings& settings, QString image, QWidget* parent)
         m_openWarning->setFont(bold);
         // The warning tone, made readable on this panel's own background (WCAG AA, 4.5:1).
         QPalette palette = m_openWarning->palette();
-        palette.setColor(QPalette::WindowText,
-                         readableOn(toneColor(Outcome::Tone::Warning), this->palette().color(QPalette::Window)));
+        palette.setColor(QPalette::WindowText, readableOn(toneColor(Outcome::Tone::Warning),
+                                                          this->palette().color(QPalette::Window)));
         m_openWarning->setPalette(palette);
     }
     m_runtime = new QComboBox(this);

@@ -81,7 +81,8 @@ void NetworkPanel::showRun(const agentrun::model::RunResult& result, const agent
     else
         text = (requests == 1 ? tr("1 request") : tr("%1 requests").arg(requests)) +
                tr(": %1 allowed, %2 denied").arg(requests - denied).arg(denied);
-    text += tr(" · %1 moved of the %2 cap").arg(bytesText(result.networkBytes), bytesText(limits.networkBytes));
+    text +=
+        tr(" · %1 moved of the %2 cap").arg(bytesText(result.networkBytes), bytesText(limits.networkBytes));
     m_summary->setText(text);
     m_summary->show();
     m_table->show();

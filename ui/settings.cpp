@@ -76,7 +76,8 @@ const std::array<Settings::Entry, 27> schema{{
     {Key::InputFiles, "editor/inputFiles", QMetaType::QVariantMap, QVariantMap(), anyValue},
     // Network "allow": the hosts (normalised entries, model/network.h) and the byte cap of every network.
     {Key::AllowHosts, "limits/allowHosts", QMetaType::QStringList, QStringList(), anyValue},
-    {Key::NetworkBytes, "limits/networkBytes", QMetaType::LongLong, qint64(defaults.networkBytes), positiveInt},
+    {Key::NetworkBytes, "limits/networkBytes", QMetaType::LongLong, qint64(defaults.networkBytes),
+     positiveInt},
 }};
 
 } // namespace

@@ -62,10 +62,22 @@ model::RunResult networkResult()
     r.status = model::Status::Ok;
     r.exitCode = 0;
     r.connections = {
-        {.host = "api.test", .port = 443, .method = "CONNECT", .allowed = true, .status = 200,
-         .bytesSent = 900, .bytesReceived = 13'640, .durationMs = 41},
-        {.host = "other.test", .port = 80, .method = "GET", .allowed = false, .status = 403, .bytesSent = 120,
-         .bytesReceived = 0, .durationMs = 2},
+        {.host = "api.test",
+         .port = 443,
+         .method = "CONNECT",
+         .allowed = true,
+         .status = 200,
+         .bytesSent = 900,
+         .bytesReceived = 13'640,
+         .durationMs = 41},
+        {.host = "other.test",
+         .port = 80,
+         .method = "GET",
+         .allowed = false,
+         .status = 403,
+         .bytesSent = 120,
+         .bytesReceived = 0,
+         .durationMs = 2},
     };
     r.networkBytes = 14'540; // 14.2 KiB
     return r;
@@ -217,8 +229,10 @@ void TestNetwork::windowDoesNotRunWithBadEntry()
     QCOMPARE(started.size(), 0);
     QVERIFY(!controller->isRunning());
     console->flushAll();
-    QVERIFY2(console->toPlainText().contains(QStringLiteral("not started")), qPrintable(console->toPlainText()));
-    QVERIFY2(console->toPlainText().contains(QStringLiteral("https://x")), qPrintable(console->toPlainText()));
+    QVERIFY2(console->toPlainText().contains(QStringLiteral("not started")),
+             qPrintable(console->toPlainText()));
+    QVERIFY2(console->toPlainText().contains(QStringLiteral("https://x")),
+             qPrintable(console->toPlainText()));
 
     // The cap is a size like the others, in its range.
     hosts->setPlainText(QStringLiteral("api.test"));
@@ -252,7 +266,8 @@ void TestNetwork::setLimitsRoundTrip()
                  QStringLiteral("allow"));
         QCOMPARE(panel.findChild<QPlainTextEdit*>(QStringLiteral("allowHostsEdit"))->toPlainText(),
                  QStringLiteral("*.example.org\napi.test:8443"));
-        QCOMPARE(panel.findChild<QLineEdit*>(QStringLiteral("networkBytesEdit"))->text(), QStringLiteral("3m"));
+        QCOMPARE(panel.findChild<QLineEdit*>(QStringLiteral("networkBytesEdit"))->text(),
+                 QStringLiteral("3m"));
         QVERIFY(panel.limits().has_value());
         QVERIFY(*panel.limits() == wanted);
         QVERIFY(panel.findChild<QWidget*>(QStringLiteral("allowHostsEdit"))->isEnabled());
@@ -294,10 +309,9 @@ void TestNetwork::openWarning()
     QVERIFY2(warning->text().contains(QStringLiteral("allowlist")), qPrintable(warning->text()));
     const QColor text = warning->palette().color(warning->foregroundRole());
     const QColor background = panel.palette().color(QPalette::Window);
-    QVERIFY2(contrast(text, background) >= 4.5,
-             qPrintable(QStringLiteral("%1 on %2: %3")
-                            .arg(text.name(), background.name())
-                            .arg(contrast(text, background))));
+    QVERIFY2(contrast(text, background) >= 4.5, qPrintable(QStringLiteral("%1 on %2: %3")
+                                                               .arg(text.name(), background.name())
+                                                               .arg(contrast(text, background))));
     QVERIFY2(text != panel.palette().color(QPalette::WindowText), "the warning has a colour of its own");
     chooseMode(combo, QStringLiteral("none"));
     QVERIFY(!warning->isVisible());
@@ -331,7 +345,8 @@ void TestNetwork::networkTabShowsConnections()
             ui::toneColor(ui::Outcome::Tone::Bad));
     auto* summary = panel.findChild<QLabel*>(QStringLiteral("networkSummary"));
     QVERIFY(summary);
-    QCOMPARE(summary->text(), QStringLiteral("2 requests: 1 allowed, 1 denied · 14.2 KiB moved of the 64 MiB cap"));
+    QCOMPARE(summary->text(),
+             QStringLiteral("2 requests: 1 allowed, 1 denied · 14.2 KiB moved of the 64 MiB cap"));
     QCOMPARE(panel.title(), QStringLiteral("Network (2)"));
     QVERIFY(panel.hasDenied());
 
@@ -343,7 +358,8 @@ void TestNetwork::networkTabShowsConnections()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     auto* dock = window.findChild<QDockWidget*>(QStringLiteral("networkDock"));
     QVERIFY(dock);
-    QVERIFY(window.tabifiedDockWidgets(dock).contains(window.findChild<QDockWidget*>(QStringLiteral("outputDock"))));
+    QVERIFY(window.tabifiedDockWidgets(dock).contains(
+        window.findChild<QDockWidget*>(QStringLiteral("outputDock"))));
     Q_EMIT window.runController()->finished(networkResult());
     auto* windowTable = window.findChild<QTableView*>(QStringLiteral("networkTable"));
     QCOMPARE(windowTable->model()->rowCount(), 2);
@@ -382,8 +398,9 @@ void TestNetwork::networkTabWithoutNetwork()
     panel.showRun(result, model::Limits{});
     auto* hint = panel.findChild<QLabel*>(QStringLiteral("networkEmptyHint"));
     QVERIFY(hint && hint->isVisible());
-    QCOMPARE(hint->text(), QStringLiteral("This run had no network. Give it hosts in Limits → Network to let it "
-                                          "reach an API."));
+    QCOMPARE(hint->text(),
+             QStringLiteral("This run had no network. Give it hosts in Limits → Network to let it "
+                            "reach an API."));
     QVERIFY(!panel.findChild<QTableView*>(QStringLiteral("networkTable"))->isVisible());
     QVERIFY(!panel.findChild<QLabel*>(QStringLiteral("networkSummary"))->isVisible());
     QCOMPARE(panel.title(), QStringLiteral("Network"));
@@ -419,7 +436,8 @@ void TestNetwork::historyShowsAllowlistAndTraffic()
     panel.selectRow(0);
     QCOMPARE(panel.selectedRunId(), QStringLiteral("net00001"));
     const QString text = panel.findChild<QPlainTextEdit*>(QStringLiteral("historyRunView"))->toPlainText();
-    QVERIFY2(text.contains(QStringLiteral("network allow (*.example.org, api.test), cap 2 MiB")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("network allow (*.example.org, api.test), cap 2 MiB")),
+             qPrintable(text));
     QVERIFY2(text.contains(QStringLiteral("Network:  2 requests")), qPrintable(text));
     QVERIFY2(text.contains(QStringLiteral("denied")) && text.contains(QStringLiteral("other.test")),
              qPrintable(text));
