@@ -58,6 +58,33 @@ QString findingsText(const nlohmann::json& findings)
     return lines.join(u'\n');
 }
 
+/// "none", "allow (api.test, *.example.org), cap 64 MiB", "bridge (open), cap 64 MiB".
+QString networkText(const agentrun::model::Limits& l)
+{
+    if (l.network == "none")
+        return QStringLiteral("none");
+    QStringList hosts;
+    for (const auto& host : l.allowHosts)
+        hosts << QString::fromStdString(host);
+    const QString cap = QString::fromStdString(agentrun::model::formatSize(l.networkBytes));
+    if (l.network == "allow")
+        return QObject::tr("allow (%1), cap %2").arg(hosts.join(QStringLiteral(", ")), cap);
+    return QObject::tr("%1 (open), cap %2").arg(QString::fromStdString(l.network), cap);
+}
+
+/// The run's traffic: the summary line and a line per request the proxy saw (empty: no network use).
+QString connectionsText(const agentrun::history::RunRecord& r)
+{
+    if (r.connections.empty() && r.networkBytes <= 0)
+        return {};
+    QStringList lines;
+    lines << QObject::tr("Network:  %1")
+                 .arg(QString::fromStdString(agentrun::model::summary(r.connections, r.networkBytes)));
+    for (const auto& c : r.connections)
+        lines << QString::fromStdString(agentrun::model::describe(c));
+    return lines.join(u'\n');
+}
+
 QString limitsText(const agentrun::model::Limits& l)
 {
     const auto size = [](std::int64_t bytes) {
@@ -68,7 +95,7 @@ QString limitsText(const agentrun::model::Limits& l)
                "/tmp %7, network %8, runtime %9")
         .arg(QString::number(l.timeoutSeconds), size(l.memoryBytes), size(l.memorySwapBytes),
              QString::number(l.cpus), QString::number(l.pids), size(l.outputLimitBytes), size(l.tmpfsBytes),
-             QString::fromStdString(l.network), QString::fromStdString(l.runtime));
+             networkText(l), QString::fromStdString(l.runtime));
 }
 
 /// What was asked for: the settings a person may want back, and whether the check was overridden.
@@ -89,6 +116,8 @@ QString settingsText(const agentrun::history::RunRecord& r)
         lines << QObject::tr("Limits:   %1").arg(limitsText(*limits));
     else
         lines << QObject::tr("Limits:   %1 (%2)").arg(str(r.limits.dump()), str(limits.error().message));
+    if (const QString network = connectionsText(r); !network.isEmpty())
+        lines << network;
     lines << QObject::tr("Input:    %1")
                  .arg(r.stdinData.empty()
                           ? QObject::tr("none")
@@ -127,6 +156,9 @@ QString htmlReport(const agentrun::history::RunRecord& r, const QString& finding
     if (!r.message.empty())
         html += QStringLiteral("<p>%1</p>\n").arg(esc(r.message));
     html += QStringLiteral("<h2>%1</h2>\n<pre>%2</pre>\n").arg(QObject::tr("Code"), esc(r.code));
+    if (const QString network = connectionsText(r); !network.isEmpty())
+        html += QStringLiteral("<h2>%1</h2>\n<pre>%2</pre>\n")
+                    .arg(QObject::tr("Network"), network.toHtmlEscaped());
     if (!findings.isEmpty())
         html += QStringLiteral("<h2>%1</h2>\n<pre>%2</pre>\n")
                     .arg(QObject::tr("Findings"), findings.toHtmlEscaped());

@@ -11,10 +11,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "contrast.h"
+#include "outcome.h"
 #include "settings.h"
 
 namespace agentrun::ui {
@@ -69,8 +72,32 @@ LimitsPanel::LimitsPanel(Settings& settings, QString image, QWidget* parent)
     m_tmpfs->setObjectName(QStringLiteral("tmpfsLimitEdit"));
     m_network = new QComboBox(this);
     m_network->setObjectName(QStringLiteral("networkCombo"));
-    m_network->addItem(tr("none (no network)"), QStringLiteral("none"));
-    m_network->addItem(tr("bridge (internet access)"), QStringLiteral("bridge"));
+    m_network->addItem(tr("None (no network)"), QStringLiteral("none"));
+    m_network->addItem(tr("Allowlist (these hosts only)"), QStringLiteral("allow"));
+    m_network->addItem(tr("Open (everything)"), QStringLiteral("bridge"));
+    m_allowHosts = new QPlainTextEdit(this);
+    m_allowHosts->setObjectName(QStringLiteral("allowHostsEdit"));
+    m_allowHosts->setPlaceholderText(tr("api.example.com\n*.example.org\napi.example.com:8443"));
+    m_allowHosts->setTabChangesFocus(true);
+    m_allowHosts->setMaximumHeight(m_allowHosts->fontMetrics().lineSpacing() * 5);
+    m_networkBytes = new QLineEdit(this);
+    m_networkBytes->setObjectName(QStringLiteral("networkBytesEdit"));
+    m_openWarning = new QLabel(
+        tr("⚠ Open network: the run can reach anything this machine can — the cloud metadata service, the "
+           "local network, every host on the internet. Prefer an allowlist of the hosts the code needs."),
+        this);
+    m_openWarning->setObjectName(QStringLiteral("networkOpenWarning"));
+    m_openWarning->setWordWrap(true);
+    {
+        QFont bold = m_openWarning->font();
+        bold.setBold(true);
+        m_openWarning->setFont(bold);
+        // The warning tone, made readable on this panel's own background (WCAG AA, 4.5:1).
+        QPalette palette = m_openWarning->palette();
+        palette.setColor(QPalette::WindowText, readableOn(toneColor(Outcome::Tone::Warning),
+                                                          this->palette().color(QPalette::Window)));
+        m_openWarning->setPalette(palette);
+    }
     m_runtime = new QComboBox(this);
     m_runtime->setObjectName(QStringLiteral("runtimeCombo"));
     m_runtime->addItem(tr("runc (default)"), QStringLiteral("runc"));
@@ -98,6 +125,9 @@ LimitsPanel::LimitsPanel(Settings& settings, QString image, QWidget* parent)
     addRow(tr("&Output cap"), m_output, tr("1k – 256m per stream"));
     addRow(tr("/tmp si&ze"), m_tmpfs, tr("1m – memory − 8m"));
     addRow(tr("&Network"), m_network, QString());
+    addRow(tr("Allowed &hosts"), m_allowHosts, tr("names, *.domain, name:port"));
+    addRow(tr("Network &cap"), m_networkBytes, tr("1k – 16g in + out"));
+    form->addRow(m_openWarning);
     addRow(tr("&Runtime"), m_runtime, QString());
 
     m_error = new QLabel(this);
@@ -136,6 +166,8 @@ LimitsPanel::LimitsPanel(Settings& settings, QString image, QWidget* parent)
     connect(m_output, &QLineEdit::textChanged, this, &LimitsPanel::onEdited);
     connect(m_tmpfs, &QLineEdit::textChanged, this, &LimitsPanel::onEdited);
     connect(m_network, &QComboBox::currentIndexChanged, this, &LimitsPanel::onEdited);
+    connect(m_allowHosts, &QPlainTextEdit::textChanged, this, &LimitsPanel::onEdited);
+    connect(m_networkBytes, &QLineEdit::textChanged, this, &LimitsPanel::onEdited);
     connect(m_runtime, &QComboBox::currentIndexChanged, this, &LimitsPanel::onEdited);
 }
 
@@ -161,6 +193,11 @@ void LimitsPanel::load()
     m_output->setText(sizeText(l.outputLimitBytes));
     m_tmpfs->setText(sizeText(l.tmpfsBytes));
     m_network->setCurrentIndex(qMax(0, m_network->findData(QString::fromStdString(l.network))));
+    QStringList hosts;
+    for (const auto& host : l.allowHosts)
+        hosts << QString::fromStdString(host);
+    m_allowHosts->setPlainText(hosts.join(u'\n'));
+    m_networkBytes->setText(sizeText(l.networkBytes));
     m_runtime->setCurrentIndex(qMax(0, m_runtime->findData(QString::fromStdString(l.runtime))));
     m_loading = false;
     onEdited();
@@ -190,6 +227,10 @@ QStringList LimitsPanel::setLimits(const agentrun::model::Limits& wanted)
         rounded << tr("/tmp size");
     if (shown->network != wanted.network)
         rounded << tr("network");
+    if (shown->allowHosts != wanted.allowHosts)
+        rounded << tr("allowed hosts");
+    if (shown->networkBytes != wanted.networkBytes)
+        rounded << tr("network cap");
     if (shown->runtime != wanted.runtime)
         rounded << tr("runtime");
     return rounded;
@@ -228,6 +269,26 @@ agentrun::Result<agentrun::model::Limits> LimitsPanel::limits() const
         return std::unexpected(tmpfs.error());
     l.tmpfsBytes = *tmpfs;
     l.network = m_network->currentData().toString().toStdString();
+    if (l.network == "allow") {
+        auto hosts = agentrun::model::normaliseAllowHosts(hostEntries());
+        if (!hosts) {
+            // "limits.allow_hosts: "10.0.0.1" is an address: …" → the entry, why, and what to write.
+            std::string message = hosts.error().message;
+            const std::string prefix = std::string(errc::LimitsAllowHosts) + ": ";
+            if (message.starts_with(prefix))
+                message = tr("Allowed host ").toStdString() + message.substr(prefix.size());
+            message += tr(" Write one host a line, like api.example.com, *.example.org or "
+                          "api.example.com:8443.")
+                           .toStdString();
+            return agentrun::fail(errc::LimitsAllowHosts, message);
+        }
+        l.allowHosts = std::move(*hosts);
+    }
+    auto cap =
+        agentrun::model::parseSize(m_networkBytes->text().trimmed().toStdString(), errc::LimitsNetworkBytes);
+    if (!cap)
+        return std::unexpected(cap.error());
+    l.networkBytes = *cap;
     l.runtime = m_runtime->currentData().toString().toStdString();
     if (auto valid = agentrun::model::validate(l); !valid)
         return std::unexpected(valid.error());
@@ -239,10 +300,30 @@ QString LimitsPanel::errorText() const
     return m_error->isHidden() ? QString() : m_error->text();
 }
 
+std::vector<std::string> LimitsPanel::hostEntries() const
+{
+    std::vector<std::string> entries;
+    static const QRegularExpression separators(QStringLiteral("[,\\n]"));
+    for (const QString& part : m_allowHosts->toPlainText().split(separators, Qt::SkipEmptyParts)) {
+        if (const QString entry = part.trimmed(); !entry.isEmpty())
+            entries.push_back(entry.toStdString());
+    }
+    return entries;
+}
+
+void LimitsPanel::updateNetworkFields()
+{
+    const QString mode = m_network->currentData().toString();
+    m_allowHosts->setEnabled(mode == u"allow");
+    m_networkBytes->setEnabled(mode != u"none");
+    m_openWarning->setVisible(mode == u"bridge");
+}
+
 void LimitsPanel::onEdited()
 {
     if (m_loading)
         return;
+    updateNetworkFields();
     const auto l = limits();
     if (!l) {
         showError(QString::fromStdString(l.error().code), QString::fromStdString(l.error().message));
@@ -265,6 +346,8 @@ QWidget* LimitsPanel::fieldFor(const QString& code) const
         {QString::fromLatin1(errc::LimitsOutputLimit), m_output},
         {QString::fromLatin1(errc::LimitsTmpfs), m_tmpfs},
         {QString::fromLatin1(errc::LimitsNetwork), m_network},
+        {QString::fromLatin1(errc::LimitsAllowHosts), m_allowHosts},
+        {QString::fromLatin1(errc::LimitsNetworkBytes), m_networkBytes},
         {QString::fromLatin1(errc::LimitsRuntime), m_runtime},
     };
     return fields.value(code);
@@ -291,7 +374,7 @@ void LimitsPanel::markReached(const QString& field)
 QWidget* LimitsPanel::reachedField() const
 {
     for (QWidget* w : {static_cast<QWidget*>(m_timeout), static_cast<QWidget*>(m_memory),
-                       static_cast<QWidget*>(m_output)}) {
+                       static_cast<QWidget*>(m_output), static_cast<QWidget*>(m_networkBytes)}) {
         if (w->property("reached").toBool())
             return w;
     }
@@ -303,7 +386,8 @@ void LimitsPanel::showError(const QString& code, const QString& message)
     for (QWidget* w :
          {static_cast<QWidget*>(m_timeout), static_cast<QWidget*>(m_memory), static_cast<QWidget*>(m_swap),
           static_cast<QWidget*>(m_cpus), static_cast<QWidget*>(m_pids), static_cast<QWidget*>(m_output),
-          static_cast<QWidget*>(m_tmpfs)}) {
+          static_cast<QWidget*>(m_tmpfs), static_cast<QWidget*>(m_network),
+          static_cast<QWidget*>(m_allowHosts), static_cast<QWidget*>(m_networkBytes)}) {
         w->setStyleSheet(QString());
         w->setProperty("invalid", false);
     }

@@ -41,7 +41,8 @@ public:
     /// shown are returned (empty: the panel now says exactly `limits`).
     QStringList setLimits(const agentrun::model::Limits& limits);
 
-    /// Marks the field of the limit the last run reached ("memory", "timeout", "output_limit"), with a
+    /// Marks the field of the limit the last run reached ("memory", "timeout", "output_limit",
+    /// "network_bytes"), with a
     /// tooltip saying so; empty clears the mark. The field under the mark is `reachedField()`.
     void markReached(const QString& field);
     /// The image the preview's `docker run` names (the image picker changed it).
@@ -56,6 +57,10 @@ private:
     void showError(const QString& code, const QString& message);
     void updatePreview(const agentrun::model::Limits& limits);
     QWidget* fieldFor(const QString& code) const;
+    /// The hosts field's entries: one a line or comma separated, blanks dropped.
+    std::vector<std::string> hostEntries() const;
+    /// The hosts field only for an allowlist, the cap for any network, the warning for an open one.
+    void updateNetworkFields();
 
     Settings& m_settings;
     QString m_image;
@@ -68,6 +73,9 @@ private:
     QLineEdit* m_output = nullptr;
     QLineEdit* m_tmpfs = nullptr;
     QComboBox* m_network = nullptr;
+    QPlainTextEdit* m_allowHosts = nullptr;
+    QLineEdit* m_networkBytes = nullptr;
+    QLabel* m_openWarning = nullptr;
     QComboBox* m_runtime = nullptr;
     QLabel* m_error = nullptr;
     QPlainTextEdit* m_dockerRun = nullptr;

@@ -29,6 +29,7 @@
 #include "enginemonitor.h"
 #include "imagebuilddialog.h"
 #include "limitspanel.h"
+#include "networkpanel.h"
 #include "profilebar.h"
 #include "stdinpanel.h"
 #include "policypanel.h"
@@ -377,6 +378,7 @@ void MainWindow::createDocks()
     m_findingsDock->raise();
     createVariablesDock(m_findingsDock);
     createFiguresDock(m_findingsDock);
+    createNetworkDock(output);
 }
 
 QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& name, const QString& title,
@@ -626,6 +628,7 @@ void MainWindow::onFinished(const RunResult& result)
     if (m_runEditor)
         m_tabs->setTabIcon(m_tabs->indexOf(m_runEditor), toneIcon(outcome.tone));
     m_resourcePanel->finishRun(result);
+    m_networkPanel->showRun(result, m_runLimits);
     showMappedFrames(m_sessions->finishRun(result));
     if (result.status == Status::EngineError)
         m_engineMonitor->checkNow(); // the engine may have gone away since the last check

@@ -39,6 +39,7 @@ class StdinPanel;
 class InputFilesPanel;
 class EditorTabs;
 class FiguresPanel;
+class NetworkPanel;
 class FindingsPanel;
 class HistoryPanel;
 class ResourcePanel;
@@ -80,6 +81,7 @@ public:
     SessionTabs* sessionTabs() const { return m_sessions; }
     VariablesPanel* variablesPanel() const { return m_variablesPanel; }
     FiguresPanel* figuresPanel() const { return m_figuresPanel; }
+    NetworkPanel* networkPanel() const { return m_networkPanel; }
     /// Replaces the image build behind the Build Sandbox Image dialog (tests use a fake one).
     void
     setImageBuilder(std::function<agentrun::Result<std::string>(const std::function<void(std::string_view)>&,
@@ -149,6 +151,9 @@ private:
     // Figures (mainwindowfigures.cpp).
     void createFiguresDock(QDockWidget* beside);
     void showFigure(const agentrun::model::Figure& figure);
+    // The Network tab (mainwindownetwork.cpp).
+    void createNetworkDock(QDockWidget* beside);
+    void showNetworkTitle();
 
     void onFinished(const agentrun::model::RunResult& result);
     void showFindings(const std::vector<agentrun::safety::Finding>& findings, const QString& source);
@@ -194,6 +199,8 @@ private:
     SessionTabs* m_sessions = nullptr;
     VariablesPanel* m_variablesPanel = nullptr;
     FiguresPanel* m_figuresPanel = nullptr;
+    NetworkPanel* m_networkPanel = nullptr;
+    QDockWidget* m_networkDock = nullptr;
     QList<QAction*> m_cellActions; ///< run cell, cell and advance, selection: off while a run goes
     CodePiece m_lastPiece;         ///< what the last run ran (Run Anyway runs it again)
     agentrun::model::Limits

@@ -78,7 +78,7 @@ void outputHints(const agentrun::model::RunResult& result, const agentrun::model
         R"(No address associated with hostname|NameResolutionError)"));
     if (limits.network == "none" && offline.match(errors).hasMatch()) {
         out.hints << tr("The sandbox has no network: the Limits panel's Network is “none”. Code that needs a "
-                        "host needs bridge networking, if the policy allows it.");
+                        "host needs it in an allowlist (Limits → Network → Allowlist).");
     }
 }
 

@@ -23,7 +23,7 @@ bool positiveInt(const QVariant& v)
 }
 bool networkMode(const QVariant& v)
 {
-    return v.toString() == u"none" || v.toString() == u"bridge";
+    return v.toString() == u"none" || v.toString() == u"allow" || v.toString() == u"bridge";
 }
 bool runtimeName(const QVariant& v)
 {
@@ -41,7 +41,7 @@ bool lineCount(const QVariant& v)
 const agentrun::model::Limits defaults;
 
 // The schema. Order must follow the Key enum (checked below).
-const std::array<Settings::Entry, 25> schema{{
+const std::array<Settings::Entry, 27> schema{{
     {Key::TimeoutSeconds, "limits/timeoutSeconds", QMetaType::Double, defaults.timeoutSeconds,
      positiveDouble},
     {Key::MemoryBytes, "limits/memoryBytes", QMetaType::LongLong, qint64(defaults.memoryBytes), positiveInt},
@@ -74,6 +74,10 @@ const std::array<Settings::Entry, 25> schema{{
     {Key::SandboxImage, "sandbox/image", QMetaType::QString, QString(), anyValue},
     // Per saved snippet (its path): the input files of its tab, each "host path\tname in /tmp".
     {Key::InputFiles, "editor/inputFiles", QMetaType::QVariantMap, QVariantMap(), anyValue},
+    // Network "allow": the hosts (normalised entries, model/network.h) and the byte cap of every network.
+    {Key::AllowHosts, "limits/allowHosts", QMetaType::QStringList, QStringList(), anyValue},
+    {Key::NetworkBytes, "limits/networkBytes", QMetaType::LongLong, qint64(defaults.networkBytes),
+     positiveInt},
 }};
 
 } // namespace
@@ -138,6 +142,9 @@ agentrun::model::Limits Settings::limits() const
     l.tmpfsBytes = value(Key::TmpfsBytes).toLongLong();
     l.network = value(Key::Network).toString().toStdString();
     l.runtime = value(Key::Runtime).toString().toStdString();
+    for (const QString& host : value(Key::AllowHosts).toStringList())
+        l.allowHosts.push_back(host.toStdString());
+    l.networkBytes = value(Key::NetworkBytes).toLongLong();
     return l;
 }
 
@@ -152,6 +159,11 @@ void Settings::setLimits(const agentrun::model::Limits& l)
     setValue(Key::TmpfsBytes, qint64(l.tmpfsBytes));
     setValue(Key::Network, QString::fromStdString(l.network));
     setValue(Key::Runtime, QString::fromStdString(l.runtime));
+    QStringList hosts;
+    for (const auto& host : l.allowHosts)
+        hosts << QString::fromStdString(host);
+    setValue(Key::AllowHosts, hosts);
+    setValue(Key::NetworkBytes, qint64(l.networkBytes));
 }
 
 QStringList Settings::recentFiles() const

@@ -45,6 +45,8 @@ public:
         DepsCached,
         SandboxImage,
         InputFiles,
+        AllowHosts,
+        NetworkBytes,
     };
     Q_ENUM(Key)
 
