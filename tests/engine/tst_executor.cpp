@@ -331,6 +331,28 @@ private Q_SLOTS:
         QCOMPARE(gone.error().code, std::string("container.gone"));
     }
 
+    void leftoverEgressNetworksOfACrashedProcessAreRemoved()
+    {
+        // An allowlisted run's segment labelled as ours whose owner is gone (issue 19), and one of a live
+        // owner that is not ours to judge.
+        const std::string dead = "agentrun-test-leftover-" + std::to_string(::getpid());
+        const std::string alive = dead + "-alive";
+        engine::Client::NetworkOptions options;
+        options.labels = {{"org.agentrun.managed", "1"}, {"org.agentrun.owner-pid", "999999999"}};
+        QVERIFY(m_client->createNetwork(dead, options).has_value());
+        options.labels["org.agentrun.owner-pid"] = std::to_string(::getppid());
+        QVERIFY(m_client->createNetwork(alive, options).has_value());
+        {
+            run::Executor fresh(run::ExecutorConfig{testing::sandboxImage(), {}, 0});
+            QVERIFY(fresh.ping().has_value()); // the first use sweeps
+        }
+        auto deadNow = m_client->inspectNetwork(dead);
+        auto aliveNow = m_client->inspectNetwork(alive);
+        m_client->removeNetwork(alive);
+        QVERIFY(deadNow.has_value() && !deadNow->has_value());
+        QVERIFY(aliveNow.has_value() && aliveNow->has_value());
+    }
+
     void resourceSamplesFollowLongRunsOnly()
     {
         model::RunSpec request;
