@@ -85,7 +85,7 @@ public:
     {
         m_sessions.reset(); // their sandboxes go through the pool's removals
         m_installer.reset();
-        m_pool.reset(); // drains warm containers before the client goes
+        m_pool.reset();    // drains warm containers before the client goes
         m_proxies.reset(); // after the sandboxes on their networks
     }
 

@@ -48,7 +48,7 @@ struct AdmissionRules
     /// one of these (serve --allow-host; empty: no allowlist unless networkAllowed).
     std::vector<std::string> allowHosts;
     std::int64_t maxNetworkBytes = 1ll << 30; ///< limits.network_bytes at most
-    std::vector<std::string> allow; ///< the server's whitelist: a run's is a subset ("*": anything)
+    std::vector<std::string> allow;           ///< the server's whitelist: a run's is a subset ("*": anything)
     /// Policies a run may use: the presets, plus the operator's own policy files.
     std::vector<std::string> policies = safety::Policy::presetNames();
     /// Runtimes a run may use: only runsc when the server's runs use gVisor.
