@@ -329,11 +329,7 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     // 8. Classify: the output into the result, and the status.
     RunEnd end = classifyRun(live, record, request.limits, result);
     if (meter && meter->exceeded()) {
-        end = {model::Status::NetworkLimit,
-               "The run moved " + model::formatSize(meter->bytes()) +
-                   " over its network, more than its cap of " +
-                   model::formatSize(request.limits.networkBytes) + ", and was stopped.",
-               errc::RunNetworkLimit};
+        end = networkLimitReached(meter->bytes(), request.limits.networkBytes);
     }
     return finish(std::move(end));
 }

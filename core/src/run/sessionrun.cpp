@@ -158,11 +158,7 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
 
     RunEnd end = classifyRun(live, record, effective.limits, result);
     if (meter && meter->exceeded()) {
-        end = {model::Status::NetworkLimit,
-               "The run moved " + model::formatSize(meter->bytes()) +
-                   " over its network, more than its cap of " +
-                   model::formatSize(effective.limits.networkBytes) + ", and was stopped.",
-               errc::RunNetworkLimit};
+        end = networkLimitReached(meter->bytes(), effective.limits.networkBytes);
     }
     if (beforeRestart) {
         end.message = "The session's sandbox had ended since its last run and was replaced before this one: "

@@ -6,6 +6,7 @@
 // end the run returns a RunEnd; Executor::run turns it into the result.
 
 #include "agentrun/engine/client.h"
+#include "agentrun/errorcodes.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/safety/finding.h"
 #include "agentrun/sandbox/egressproxy.h"
@@ -33,6 +34,15 @@ struct RunEnd
 inline RunEnd engineFailure(const Error& error)
 {
     return {model::Status::EngineError, error.message, error.code};
+}
+
+/// The byte cap of a networked run ended it (run/networkmeter.h counted `bytes`).
+inline RunEnd networkLimitReached(std::int64_t bytes, std::int64_t cap)
+{
+    return {model::Status::NetworkLimit,
+            "The run moved " + model::formatSize(bytes) + " over its network, more than its cap of " +
+                model::formatSize(cap) + ", and was stopped.",
+            errc::RunNetworkLimit};
 }
 
 // Check (check.cpp)
