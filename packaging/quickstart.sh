@@ -243,11 +243,13 @@ describe_engine() {
     runtimes=$(timeout 20 docker info --format '{{range $name, $_ := .Runtimes}}{{$name}} {{end}}' 2>/dev/null || true)
     msg "engine: on $host, ${args:-dockerd (command line not visible)}; runtimes: ${runtimes:-unknown}"
     if timeout 20 docker network inspect bridge >/dev/null 2>&1; then
-        bridge="bridge network available: --network bridge and --index-url reach the network"
+        bridge="bridge network available: --network open reaches the network; --allow-host and --index-url reach \
+their hosts through the egress proxy"
         msg "engine: $bridge"
     else
-        bridge="no bridge network (started with --bridge=none, as test mode starts it): --network bridge and \
---index-url are refused. For them, restart the engine with its defaults (sudo systemctl restart docker)"
+        bridge="no bridge network (started with --bridge=none, as test mode starts it): --network open is refused, \
+--allow-host and --index-url need AGENTRUN_EGRESS_NETWORK set to a network the engine has. For them, restart \
+the engine with its defaults (sudo systemctl restart docker)"
         if [[ $mode == test ]]; then msg "engine: $bridge"; else warn "engine: $bridge"; fi
     fi
 }

@@ -86,16 +86,16 @@ int doctor(bool json)
             const auto& bridge = engineJson["bridge_network"];
             std::cout << "network:  "
                       << (bridge.is_null()     ? "unknown (the engine did not list its networks)"
-                          : bridge.get<bool>() ? "bridge available (--network bridge, --index-url)"
+                          : bridge.get<bool>() ? "bridge available (--network open)"
                                                : "no bridge network (engine started with --bridge=none): "
-                                                 "--network bridge and --index-url are refused")
+                                                 "--network open is refused")
                       << "\n";
             const auto& allowlist = report["allowlist"];
             const bool proxyReady = allowlist.value("proxy_image_present", false);
             const bool egressReady = allowlist.value("egress_network_present", false);
             std::cout << "allowlist: "
                       << (proxyReady && egressReady
-                              ? "ready (--allow-host)"
+                              ? "ready (--allow-host, and --index-url installs through the same proxy)"
                               : std::string("not available (") +
                                     (proxyReady ? ""
                                                 : "proxy image " + allowlist.value("proxy_image", "") +

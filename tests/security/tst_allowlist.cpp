@@ -6,8 +6,10 @@
 // Runs as security.allowlist (runc) and security.allowlist.runsc (the sandbox under gVisor).
 #include "helper_engine.h"
 #include "helper_security.h"
+#include "helper_wheel.h"
 #include "tst_restfixture.h"
 
+#include "agentrun/deps/installer.h"
 #include "agentrun/engine/tar.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/jsonfield.h"
@@ -362,6 +364,87 @@ private Q_SLOTS:
                  qPrintable(show(second)));
         QVERIFY2(find(second, "other.test", 80) && !find(second, "api.test", 80), qPrintable(show(second)));
         QVERIFY(m_executor->closeSession(session->id).has_value());
+    }
+
+    // N8: a package install reaches the index's host through the proxy and nothing else. The fake
+    // internet serves an index on api.test; one package's page sends pip to other.test for its file,
+    // which the proxy refuses (and the message says how to allow it), until the settings name that host.
+    void installsReachTheIndexHostOnly()
+    {
+        SKIP_UNDER_GVISOR_WITHOUT_NETWORK()
+        QTemporaryDir wheels;
+        testing::makeWheel(wheels.path().toStdString(), "nearpkg", "nearpkg", "1.0");
+        testing::makeWheel(wheels.path().toStdString(), "farpkg", "farpkg", "1.0");
+        engine::TarWriter tar;
+        for (const char* dir : {"srv/www", "srv/www/simple", "srv/www/simple/nearpkg",
+                                "srv/www/simple/farpkg", "srv/www/files"}) {
+            QVERIFY(tar.addDirectory(dir));
+        }
+        const std::string near = "nearpkg-1.0-py3-none-any.whl";
+        const std::string far = "farpkg-1.0-py3-none-any.whl";
+        QVERIFY(
+            tar.addFile("srv/www/files/" + near, readFile(wheels.filePath(QString::fromStdString(near)))));
+        QVERIFY(tar.addFile("srv/www/files/" + far, readFile(wheels.filePath(QString::fromStdString(far)))));
+        QVERIFY(tar.addFile("srv/www/simple/nearpkg/index.html",
+                            "<a href=\"/files/" + near + "\">" + near + "</a>\n"));
+        QVERIFY(tar.addFile("srv/www/simple/farpkg/index.html",
+                            "<a href=\"http://other.test/files/" + far + "\">" + far + "</a>\n"));
+        QVERIFY(m_client->putArchive(m_fakeId, "/", tar.finish()));
+
+        struct Progress : run::RunObserver
+        {
+            std::string lines;
+            void installProgress(std::string_view line) override { lines.append(line).append("\n"); }
+        };
+        const auto install = [&](run::Executor& executor, const char* package, Progress& progress) {
+            model::RunSpec spec;
+            spec.code = std::string("import ") + package + "\nprint(" + package + ".VALUE)\n";
+            spec.limits = sectest::smallLimits(); // the run itself stays offline
+            spec.limits.timeoutSeconds = 30;
+            spec.allow = {package};
+            spec.indexUrl = "http://api.test/simple/";
+            spec.installTimeoutSeconds = 120;
+            run::CancelToken cancel;
+            return executor.run(spec, progress, cancel);
+        };
+
+        Progress nearProgress;
+        const auto nearRun = install(*m_executor, "nearpkg", nearProgress);
+        QVERIFY2(nearRun.status == model::Status::Ok,
+                 qPrintable(show(nearRun) + "\n" + QString::fromStdString(nearProgress.lines)));
+        QVERIFY2(nearRun.stdoutData == "nearpkg 1.0\n", nearRun.stdoutData.c_str());
+        QVERIFY2(nearProgress.lines.find("Index traffic: ") != std::string::npos &&
+                     nearProgress.lines.find("0 denied") != std::string::npos,
+                 nearProgress.lines.c_str());
+
+        Progress farProgress;
+        const auto farRun = install(*m_executor, "farpkg", farProgress);
+        QVERIFY2(farRun.status == model::Status::InstallFailed,
+                 qPrintable(show(farRun) + "\n" + QString::fromStdString(farProgress.lines)));
+        QVERIFY2(farRun.message.find("The egress proxy refused other.test:80") != std::string::npos &&
+                     farRun.message.find("AGENTRUN_INDEX_HOSTS=other.test") != std::string::npos,
+                 farRun.message.c_str());
+        QVERIFY2(farProgress.lines.find("denied  GET other.test:80 (403)") != std::string::npos,
+                 farProgress.lines.c_str());
+
+        auto config = m_config;
+        config.indexHosts = {"other.test"};
+        run::Executor widened(config);
+        Progress widenedProgress;
+        const auto widenedRun = install(widened, "farpkg", widenedProgress);
+        QVERIFY2(widenedRun.status == model::Status::Ok,
+                 qPrintable(show(widenedRun) + "\n" + QString::fromStdString(widenedProgress.lines)));
+        QVERIFY2(widenedRun.stdoutData == "farpkg 1.0\n", widenedRun.stdoutData.c_str());
+
+        // The cache volumes of these sets go (they hold nothing another test wants).
+        deps::Installer installer(*m_client, m_config.image);
+        auto cache = installer.listCache();
+        QVERIFY(cache.has_value());
+        for (const auto& entry : *cache) {
+            if (entry.source == "index api.test") {
+                QVERIFY(installer.removeCache(entry.volume).has_value());
+            }
+        }
     }
 
     // N6: a missing proxy image or egress network is a clear error and nothing is started.

@@ -4,6 +4,7 @@
 #include "agentrun/model/network.h"
 #include "agentrun/model/runspecjson.h"
 #include "agentrun/sandbox/squidconfig.h"
+#include "deps/indexroute.h"
 #include "run/networkmeter.h"
 
 #include <QTest>
@@ -252,6 +253,64 @@ private Q_SLOTS:
         const std::string longHost(300, 'h');
         QVERIFY(
             !sandbox::parseAccessLine("AGENTRUN a GET " + longHost + " 80 200 TCP_MISS 1 2 3").has_value());
+    }
+
+    // An install from an index may reach that index's host on its port, and the names the settings add.
+    void indexInstallsReachTheIndexOnly()
+    {
+        const auto texts = [](const std::vector<model::AllowEntry>& entries) {
+            QStringList out;
+            for (const auto& entry : entries) {
+                out << QString::fromStdString(entry.text());
+            }
+            return out;
+        };
+        auto https = deps::indexAllowList("https://Pypi.Example/simple/", {});
+        QVERIFY(https.has_value());
+        QCOMPARE(texts(*https), QStringList{"pypi.example:443"});
+        auto http = deps::indexAllowList("http://user:secret@mirror.lan:8080/simple?x=1", {"files.example"});
+        QVERIFY(http.has_value());
+        QCOMPARE(texts(*http), (QStringList{"mirror.lan:8080", "files.example"}));
+        auto address = deps::indexAllowList("http://10.1.2.3/simple/", {});
+        QVERIFY(address.has_value());
+        QCOMPARE(texts(*address), QStringList{"10.1.2.3:80"});
+        // The proxy lets the address through as written (an index by IP on a closed network).
+        QVERIFY(sandbox::squidConfig(*address, false).find("dstdomain -n 10.1.2.3") != std::string::npos);
+
+        for (const char* bad : {"ftp://x/simple", "http://host:99999/", "http://host:x/", "http:///simple",
+                                "https://bad_name!/simple"}) {
+            auto refused = deps::indexAllowList(bad, {});
+            QVERIFY2(!refused.has_value(), bad);
+            QCOMPARE(refused.error().code, std::string(errc::DepsSource));
+        }
+        auto badExtra = deps::indexAllowList("https://pypi.example/simple", {"10.0.0.1"});
+        QVERIFY(!badExtra.has_value());
+        QVERIFY2(badExtra.error().message.find("AGENTRUN_INDEX_HOSTS holds \"10.0.0.1\"") !=
+                     std::string::npos,
+                 badExtra.error().message.c_str());
+    }
+
+    void indexTrafficIsSaid()
+    {
+        std::vector<model::Connection> connections = {
+            {"pypi.example", 443, "CONNECT", true, 200, 900, 50000, 12},
+            {"files.example", 443, "CONNECT", false, 403, 0, 3000, 1},
+            {"files.example", 443, "CONNECT", false, 403, 0, 3000, 1},
+        };
+        const auto lines = deps::indexTrafficLines(connections);
+        QCOMPARE(lines.size(), std::size_t{3});
+        QVERIFY2(lines[0].find("denied  CONNECT files.example:443 (403)") != std::string::npos,
+                 lines[0].c_str());
+        QVERIFY2(lines[2].find("3 requests through the egress proxy (1 allowed, 2 denied)") !=
+                     std::string::npos,
+                 lines[2].c_str());
+        const auto refused = deps::refusedIndexHosts(connections);
+        QVERIFY2(refused.starts_with("The egress proxy refused files.example:443: ") &&
+                     refused.find("AGENTRUN_INDEX_HOSTS=files.example)") != std::string::npos,
+                 refused.c_str());
+        connections.resize(1);
+        QVERIFY(deps::refusedIndexHosts(connections).empty());
+        QVERIFY(deps::indexTrafficLines({}).empty());
     }
 
     void countsDeviceBytes()

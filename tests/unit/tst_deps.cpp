@@ -346,10 +346,33 @@ private Q_SLOTS:
         QVERIFY(spec["Labels"]["org.agentrun.managed"] == "1");
         QVERIFY(spec["Labels"].contains("org.agentrun.owner-pid"));
 
-        const auto online =
-            deps::installerSpec("img", "vol", {{"alpha", ""}}, {"https://i.example/simple", "", true}, "{}");
-        QVERIFY(online["HostConfig"]["NetworkMode"] == "bridge");
+        // An index install without its route has no network at all; with it, only the proxy's segment.
+        const deps::InstallSource index{"https://i.example/simple", "", true};
+        const auto unrouted = deps::installerSpec("img", "vol", {{"alpha", ""}}, index, "{}");
+        QVERIFY(unrouted["HostConfig"]["NetworkMode"] == "none");
+        QVERIFY(unrouted["NetworkDisabled"] == true);
+        const deps::IndexRoute route{
+            "agentrun-egress-1-abc-0", "http://10.9.0.2:3128", {"HTTPS_PROXY=http://10.9.0.2:3128"}};
+        const auto online = deps::installerSpec("img", "vol", {{"alpha", ""}}, index, "{}", {}, &route);
+        QVERIFY(online["HostConfig"]["NetworkMode"] == "agentrun-egress-1-abc-0");
+        QVERIFY(online["NetworkDisabled"] == false);
         QVERIFY(online["HostConfig"]["Mounts"].size() == 1u);
+        QVERIFY(online["Env"].dump().find("HTTPS_PROXY=http://10.9.0.2:3128") != std::string::npos);
+        QVERIFY(online["Entrypoint"].dump().find("\"--proxy\",\"http://10.9.0.2:3128\"") !=
+                std::string::npos);
+        QVERIFY(online["HostConfig"]["CapDrop"] == nlohmann::json::array({"ALL"}));
+    }
+
+    void plainHttpIndexIsTrustedByName()
+    {
+        const auto args = deps::pipArguments(
+            {{"alpha", ""}}, {"http://user:pw@mirror.lan:8080/simple/", "", true}, "http://10.9.0.2:3128");
+        QVERIFY(std::ranges::search(args, Strings{"--trusted-host", "mirror.lan:8080"}).begin() !=
+                args.end());
+        QVERIFY(std::ranges::search(args, Strings{"--proxy", "http://10.9.0.2:3128"}).begin() != args.end());
+        const auto secure = deps::pipArguments({{"alpha", ""}}, {"https://mirror.lan/simple/", "", true});
+        QVERIFY(std::ranges::find(secure, "--trusted-host") == secure.end());
+        QVERIFY(std::ranges::find(secure, "--proxy") == secure.end());
     }
 
     void runMountIsReadOnly()

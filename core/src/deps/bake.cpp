@@ -179,7 +179,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
                         const std::vector<Requirement>& requirements, const InstallSource& source,
                         std::chrono::seconds timeout,
                         const std::function<void(std::string_view line)>& progress,
-                        const std::atomic<bool>& cancel)
+                        const std::atomic<bool>& cancel, const IndexAccess& access)
 {
     const auto start = Clock::now();
     const auto say = [&](std::string_view line) {
@@ -209,7 +209,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
     }
 
     // 2. pip in the hardened installer container, into a cache volume (reused when already there).
-    Installer installer(client, baseId);
+    Installer installer(client, baseId, access);
     auto installed = installer.install(requirements, source, timeout, progress, cancel);
     if (!installed) {
         return std::unexpected(installed.error());

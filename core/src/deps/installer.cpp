@@ -4,7 +4,9 @@
 #include "agentrun/errorcodes.h"
 #include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/containerspec.h"
+#include "agentrun/sandbox/egressproxy.h"
 #include "deps/cachevolumes.h"
+#include "deps/indexroute.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
 #include "deps/wheelhousecopy.h"
@@ -53,6 +55,21 @@ std::optional<std::vector<std::string>> markerMatches(const std::string& text, c
         }
     }
     return installed;
+}
+
+/// The egress proxy's lease for an index install: that index's host only (and AGENTRUN_INDEX_HOSTS).
+Result<sandbox::EgressProxies::Lease> indexLease(const IndexAccess& access, const InstallSource& source)
+{
+    if (access.proxies == nullptr) {
+        return fail(errc::NetworkProxy, "An install from an index goes through the egress proxy, and this "
+                                        "installer was given none: use a wheelhouse, or install through "
+                                        "the run pipeline (agentrun run --allow … --index-url URL).");
+    }
+    auto entries = indexAllowList(source.indexUrl, access.extraHosts);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    return access.proxies->acquire(*entries);
 }
 
 } // namespace
@@ -108,8 +125,8 @@ std::string sourceLabel(const InstallSource& source)
 class Installer::Impl
 {
 public:
-    Impl(engine::Client& engineClient, std::string imageRef)
-        : client(engineClient), image(std::move(imageRef))
+    Impl(engine::Client& engineClient, std::string imageRef, IndexAccess indexAccess)
+        : client(engineClient), image(std::move(imageRef)), access(std::move(indexAccess))
     {}
 
     /// One install per set at a time in the whole process, whichever Installer asks: two installers
@@ -129,6 +146,7 @@ public:
 
     engine::Client& client;
     std::string image;
+    IndexAccess access;
     std::mutex mapMutex;
     struct Verified
     {
@@ -138,8 +156,8 @@ public:
     std::map<std::string, Verified> complete; ///< volumes verified complete in this process
 };
 
-Installer::Installer(engine::Client& client, std::string image)
-    : m_impl(std::make_unique<Impl>(client, std::move(image)))
+Installer::Installer(engine::Client& client, std::string image, IndexAccess access)
+    : m_impl(std::make_unique<Impl>(client, std::move(image), std::move(access)))
 {}
 
 Installer::~Installer() = default;
@@ -156,7 +174,7 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
         }
     };
     if (requirements.empty()) {
-        return InstallResult{{}, true, msSince(start), {}};
+        return InstallResult{{}, true, msSince(start), {}, {}};
     }
     // Requirement is a plain struct: whatever built it, pip only ever sees what parseRequirement accepts.
     for (const auto& requirement : requirements) {
@@ -216,7 +234,7 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
                 m_impl->complete[volume] = {**createdAt, *installed};
             }
             say("Using cached dependencies " + joined(texts) + " (volume " + volume + ")");
-            return InstallResult{volume, true, msSince(start), *installed};
+            return InstallResult{volume, true, msSince(start), *installed, {}};
         }
         say("Removing the unfinished dependency volume " + volume);
         if (auto removed = removeVolume(client, volume); !removed) {
@@ -243,8 +261,32 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
         }
         wheels.emplace(std::move(*filled));
     }
+    // An index is reached through the egress proxy, on a segment of the install's own: its host only.
+    std::optional<sandbox::EgressProxies::Lease> lease;
+    if (!source.indexUrl.empty()) {
+        auto leased = indexLease(m_impl->access, source);
+        if (!leased) {
+            removeVolume(client, volume);
+            return std::unexpected(leased.error());
+        }
+        lease = std::move(*leased);
+    }
+    struct Releaser
+    {
+        sandbox::EgressProxies* proxies;
+        std::optional<sandbox::EgressProxies::Lease>& lease;
+        ~Releaser()
+        {
+            if (lease) {
+                proxies->release(*lease);
+            }
+        }
+    } releaser{m_impl->access.proxies, lease};
+    const IndexRoute route = lease ? IndexRoute{lease->network, lease->proxyUrl, lease->env} : IndexRoute{};
     say("Installing " + joined(texts) +
-        (source.wheelhouse.empty() ? " from " + sourceLabel(source) : " from the wheelhouse (offline)"));
+        (source.wheelhouse.empty()
+             ? " from " + sourceLabel(source) + " (through the egress proxy: " + "that host only)"
+             : " from the wheelhouse (offline)"));
 
     std::deque<std::string> lines;
     std::vector<std::string> installed;
@@ -268,10 +310,25 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
         }
         say(line);
     };
-    auto outcome = runOneShot(
-        client,
-        installerSpec(imageId, volume, requirements, source, marker.dump(), wheels ? wheels->name() : ""),
-        std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel);
+    std::string clientAddress; // the installer's on its segment: the proxy records requests by it
+    auto outcome = runOneShot(client,
+                              installerSpec(imageId, volume, requirements, source, marker.dump(),
+                                            wheels ? wheels->name() : "", lease ? &route : nullptr),
+                              std::chrono::duration_cast<std::chrono::milliseconds>(timeout), onLine, &cancel,
+                              0, [&](const std::string& id) {
+                                  if (lease) {
+                                      if (auto state = client.inspectContainer(id)) {
+                                          clientAddress = sandbox::addressOn(*state, lease->network);
+                                      }
+                                  }
+                              });
+    std::vector<model::Connection> connections;
+    if (lease) {
+        connections = m_impl->access.proxies->take(*lease, clientAddress);
+        for (const auto& line : indexTrafficLines(connections)) {
+            say(line);
+        }
+    }
     const auto discard = [&] { removeVolume(client, volume); };
     if (!outcome) {
         discard();
@@ -289,15 +346,17 @@ Result<InstallResult> Installer::install(const std::vector<Requirement>& require
     }
     if (outcome->exitCode != 0) {
         discard();
+        const std::string refused = refusedIndexHosts(connections);
         return fail(
             errc::DepsInstallFailed,
-            installFailureMessage(std::vector<std::string>(lines.begin(), lines.end()), requirements));
+            installFailureMessage(std::vector<std::string>(lines.begin(), lines.end()), requirements) +
+                (refused.empty() ? "" : " " + refused));
     }
     if (auto made = volumeCreatedAt(client, volume); made && *made) {
         std::lock_guard lock(m_impl->mapMutex);
         m_impl->complete[volume] = {**made, installed};
     }
-    return InstallResult{volume, false, msSince(start), installed};
+    return InstallResult{volume, false, msSince(start), installed, std::move(connections)};
 }
 
 Result<std::vector<CacheEntry>> Installer::listCache()

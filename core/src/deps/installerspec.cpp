@@ -74,7 +74,7 @@ std::string cacheVolumeName(const std::vector<Requirement>& requirements, const 
 }
 
 std::vector<std::string> pipArguments(const std::vector<Requirement>& requirements,
-                                      const InstallSource& source)
+                                      const InstallSource& source, const std::string& proxyUrl)
 {
     std::vector<std::string> args = {"install",
                                      "--isolated", // no pip.conf, no PIP_* variables: only what we say
@@ -88,6 +88,16 @@ std::vector<std::string> pipArguments(const std::vector<Requirement>& requiremen
         args.insert(args.end(), {"--no-index", "--find-links", WheelhousePath});
     } else {
         args.insert(args.end(), {"--index-url", source.indexUrl});
+        if (source.indexUrl.starts_with("http://")) {
+            // pip ignores a plain-http index unless told it is trusted; naming one is saying so.
+            std::string host = source.indexUrl.substr(7);
+            host = host.substr(0, host.find_first_of("/?#"));
+            host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
+            args.insert(args.end(), {"--trusted-host", host});
+        }
+        if (!proxyUrl.empty()) { // said outright: --isolated may leave the environment's proxy unread
+            args.insert(args.end(), {"--proxy", proxyUrl});
+        }
     }
     for (const auto& requirement : sortedRequirementTexts(requirements)) {
         args.push_back(requirement);
@@ -97,20 +107,21 @@ std::vector<std::string> pipArguments(const std::vector<Requirement>& requiremen
 
 nlohmann::json installerSpec(const std::string& image, const std::string& volume,
                              const std::vector<Requirement>& requirements, const InstallSource& source,
-                             const std::string& marker, const std::string& wheelhouseVolume)
+                             const std::string& marker, const std::string& wheelhouseVolume,
+                             const IndexRoute* route)
 {
-    const bool offline = !source.wheelhouse.empty();
+    const bool offline = !source.wheelhouse.empty() || route == nullptr;
     model::Limits limits;
     limits.memoryBytes = 1ll << 30;
     limits.memorySwapBytes = 1ll << 30;
     limits.cpus = 2.0;
     limits.pids = 256;
     limits.tmpfsBytes = 256ll << 20;
-    limits.network = offline ? "none" : "bridge";
+    limits.network = "none";
     nlohmann::json spec = sandbox::containerSpec(limits, image);
 
     std::vector<std::string> command = {"python3", "-I", "-c", InstallerScript, InstallerTarget};
-    for (auto& arg : pipArguments(requirements, source)) {
+    for (auto& arg : pipArguments(requirements, source, offline ? std::string() : route->proxyUrl)) {
         command.push_back(std::move(arg));
     }
     spec["Entrypoint"] = command;
@@ -121,6 +132,11 @@ nlohmann::json installerSpec(const std::string& image, const std::string& volume
     spec["Labels"] = helperLabels("installer");
     auto env = sandbox::sandboxEnvironment();
     env.push_back("AGENTRUN_MARKER=" + marker);
+    if (!offline) { // the proxy's segment: no gateway, no resolver, only the proxy
+        spec["HostConfig"]["NetworkMode"] = route->network;
+        spec["HostConfig"]["DnsOptions"] = {"timeout:1", "attempts:1"};
+        env.insert(env.end(), route->env.begin(), route->env.end());
+    }
     spec["Env"] = env;
 
     auto& host = spec["HostConfig"];
@@ -135,7 +151,7 @@ nlohmann::json installerSpec(const std::string& image, const std::string& volume
     nlohmann::json mounts = nlohmann::json::array();
     mounts.push_back(
         {{"Type", "volume"}, {"Source", volume}, {"Target", InstallerTarget}, {"ReadOnly", false}});
-    if (offline) {
+    if (!source.wheelhouse.empty()) {
         mounts.push_back({{"Type", "volume"},
                           {"Source", wheelhouseVolume},
                           {"Target", WheelhousePath},

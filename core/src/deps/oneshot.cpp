@@ -127,7 +127,8 @@ nlohmann::json helperLabels(std::string_view role)
 Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& spec,
                                   std::chrono::milliseconds timeout,
                                   const std::function<void(std::string_view)>& line,
-                                  const std::atomic<bool>* cancel, std::size_t keepStdout)
+                                  const std::atomic<bool>* cancel, std::size_t keepStdout,
+                                  const std::function<void(const std::string& id)>& started)
 {
     auto id = client.createContainer(supervised(spec, timeout));
     if (!id) {
@@ -145,8 +146,11 @@ Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& 
     if (!stream) {
         return std::unexpected(stream.error());
     }
-    if (auto started = client.startContainer(*id); !started) {
-        return std::unexpected(started.error());
+    if (auto running = client.startContainer(*id); !running) {
+        return std::unexpected(running.error());
+    }
+    if (started) {
+        started(*id);
     }
 
     OneShotOutcome outcome;

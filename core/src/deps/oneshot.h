@@ -27,11 +27,13 @@ struct OneShotOutcome
 
 /// Creates a container from `spec`, attaches, starts it and feeds every output line (stdout and stderr,
 /// without the newline) to `line` until it exits. At `timeout` or on `cancel` it is killed. The
-/// container is removed in every case. `keepStdout` bytes of stdout are kept in the outcome.
+/// container is removed in every case. `keepStdout` bytes of stdout are kept in the outcome. `started`
+/// (when given) hears the container's id once it runs.
 Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& spec,
                                   std::chrono::milliseconds timeout,
                                   const std::function<void(std::string_view)>& line,
-                                  const std::atomic<bool>* cancel, std::size_t keepStdout = 0);
+                                  const std::atomic<bool>* cancel, std::size_t keepStdout = 0,
+                                  const std::function<void(const std::string& id)>& started = {});
 
 /// Labels every helper container carries: managed (so the reaper finds it), deps role, owner pid
 /// (so the reaper leaves it alone while this process lives).

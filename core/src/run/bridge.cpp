@@ -38,4 +38,24 @@ Result<void> requireBridgeNetwork(engine::Client& client, const std::string& wha
     return {};
 }
 
+Result<void> requireEgressNetwork(engine::Client& client, const std::string& network, const std::string& what)
+{
+    if (network == "bridge") {
+        return requireBridgeNetwork(client, what);
+    }
+    auto found = client.inspectNetwork(network);
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    if (!*found) {
+        return fail(
+            errc::EngineNoBridge,
+            what + " needs the engine network \"" + network +
+                "\" (AGENTRUN_EGRESS_NETWORK), and this Docker engine has no network of that name, "
+                "so nothing was run: create it, or set AGENTRUN_EGRESS_NETWORK to a network the engine "
+                "has (docker network ls).");
+    }
+    return {};
+}
+
 } // namespace agentrun::run

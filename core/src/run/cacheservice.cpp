@@ -1,4 +1,5 @@
 #include "agentrun/run/cacheservice.h"
+#include "agentrun/sandbox/egressproxy.h"
 
 #include "run/engineconnection.h"
 
@@ -85,7 +86,10 @@ Result<deps::BakeResult> CacheService::bake(const std::vector<deps::Requirement>
     if (!client) {
         return std::unexpected(client.error());
     }
-    return deps::bake(**client, m_impl->config.image, requirements, source, timeout, progress, cancel);
+    // An index install goes through an egress proxy; this one lives as long as the bake.
+    sandbox::EgressProxies proxies(**client, m_impl->config.proxy);
+    return deps::bake(**client, m_impl->config.image, requirements, source, timeout, progress, cancel,
+                      {&proxies, m_impl->config.indexHosts});
 }
 
 } // namespace agentrun::run

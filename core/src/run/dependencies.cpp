@@ -11,13 +11,17 @@ namespace agentrun::run {
 
 namespace {
 
+std::string egressNetworkOf(const deps::IndexAccess& index)
+{
+    return index.proxies != nullptr ? index.proxies->settings().egressNetwork : std::string("bridge");
+}
+
 /// The baked image of the request's cached dependencies (its tag) and the ms spent baking it (0 when
 /// it was there already).
-Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, const std::string& image,
-                                                     const model::RunSpec& request,
-                                                     const deps::InstallSource& source,
-                                                     std::chrono::seconds timeout, RunObserver& observer,
-                                                     const CancelToken& cancel)
+Result<std::pair<std::string, double>>
+useBakedImage(engine::Client& client, const std::string& image, const model::RunSpec& request,
+              const deps::InstallSource& source, std::chrono::seconds timeout, const deps::IndexAccess& index,
+              RunObserver& observer, const CancelToken& cancel)
 {
     auto whitelist = deps::Whitelist::parse(request.allow);
     if (!whitelist) {
@@ -41,14 +45,14 @@ Result<std::pair<std::string, double>> useBakedImage(engine::Client& client, con
                     "(--index-url URL), or run `agentrun deps bake` first.");
     }
     if (source.wheelhouse.empty()) { // an index needs the network: say so now, not after pip's retries
-        if (auto bridge = requireBridgeNetwork(client, "--index-url"); !bridge) {
-            return std::unexpected(bridge.error());
+        if (auto egress = requireEgressNetwork(client, egressNetworkOf(index), "--index-url"); !egress) {
+            return std::unexpected(egress.error());
         }
     }
     observer.stageChanged(Stage::Installing);
     auto baked = deps::bake(
         client, image, *requirements, source, timeout,
-        [&](std::string_view line) { observer.installProgress(line); }, cancel.flag());
+        [&](std::string_view line) { observer.installProgress(line); }, cancel.flag(), index);
     if (!baked) {
         return std::unexpected(baked.error());
     }
@@ -118,9 +122,9 @@ Result<void> requireDependencySource(const model::RunSpec& request)
 }
 
 DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
-                                   const std::string& image, const model::RunSpec& request,
-                                   const safety::Report& report, RunObserver& observer,
-                                   const CancelToken& cancel)
+                                   const deps::IndexAccess& index, const std::string& image,
+                                   const model::RunSpec& request, const safety::Report& report,
+                                   RunObserver& observer, const CancelToken& cancel)
 {
     DependencyPlan plan;
     const auto failWith = [&](model::Status status, const Error& error) {
@@ -134,7 +138,7 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
     source.indexUrl = request.wheelhouse.empty() ? request.indexUrl : std::string();
     const auto timeout = std::chrono::seconds(static_cast<long>(request.installTimeoutSeconds));
     if (!request.cached.empty()) {
-        auto baked = useBakedImage(client, image, request, source, timeout, observer, cancel);
+        auto baked = useBakedImage(client, image, request, source, timeout, index, observer, cancel);
         if (!baked) {
             return failWith(failureStatus(baked.error()), baked.error());
         }
@@ -171,8 +175,8 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
                                           "(--wheelhouse DIR) or an index URL (--index-url URL)."});
     }
     if (source.wheelhouse.empty()) { // an index needs the network: say so now, not after pip's retries
-        if (auto bridge = requireBridgeNetwork(client, "--index-url"); !bridge) {
-            return failWith(model::Status::EngineError, bridge.error());
+        if (auto egress = requireEgressNetwork(client, egressNetworkOf(index), "--index-url"); !egress) {
+            return failWith(model::Status::EngineError, egress.error());
         }
     }
     observer.stageChanged(Stage::Installing);

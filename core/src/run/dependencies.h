@@ -4,6 +4,7 @@
 #include "agentrun/engine/client.h"
 #include "agentrun/run/dependencysettings.h"
 #include "agentrun/run/executor.h"
+#include "agentrun/sandbox/egressproxy.h"
 #include "agentrun/safety/finding.h"
 
 #include <optional>
@@ -30,9 +31,10 @@ struct DependencyPlan
 /// With an empty whitelist nothing is resolved or installed: the code runs as it is. Cached dependencies
 /// (RunSpec::cached) must all be whitelisted; the run then uses their baked image (baked now when it
 /// is not there yet), and what that image holds is never installed again.
+/// An index is reached through `index` (its host only); the engine must have the proxies' egress network.
 DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& installer,
-                                   const std::string& image, const model::RunSpec& request,
-                                   const safety::Report& report, RunObserver& observer,
-                                   const CancelToken& cancel);
+                                   const deps::IndexAccess& index, const std::string& image,
+                                   const model::RunSpec& request, const safety::Report& report,
+                                   RunObserver& observer, const CancelToken& cancel);
 
 } // namespace agentrun::run

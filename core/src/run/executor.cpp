@@ -60,14 +60,16 @@ public:
             removeLeftovers(*m_client);
             m_pool =
                 std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize, m_config.recycleRuns);
-            m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image);
             m_proxies = std::make_unique<sandbox::EgressProxies>(*m_client, m_config.proxy);
+            m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image, indexAccess());
             m_sessions = std::make_unique<SessionRegistry>(*m_client, *m_pool, m_config.sessions, *m_proxies);
         }
         return m_client.get();
     }
 
     sandbox::EgressProxies& proxies() { return *m_proxies; }
+    /// How installs reach an index: this executor's proxies, the configuration's extra hosts.
+    deps::IndexAccess indexAccess() { return {m_proxies.get(), m_config.indexHosts}; }
 
     sandbox::ContainerPool& pool() { return *m_pool; }
     deps::Installer& installer() { return *m_installer; }
@@ -238,8 +240,9 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     // 2. Resolve and install: the code's imports against the image's Python and the whitelist, installed
     //    into a cached volume by a separate installer container; the run itself stays offline.
     observer.stageChanged(Stage::Resolving);
-    const DependencyPlan plan = prepareDependencies(engine, m_impl->installer(), m_impl->m_config.image,
-                                                    request, *report, observer, cancel);
+    const DependencyPlan plan =
+        prepareDependencies(engine, m_impl->installer(), m_impl->indexAccess(), m_impl->m_config.image,
+                            request, *report, observer, cancel);
     result.packages = plan.packages;
     result.durations.installMs = plan.installMs;
     if (plan.failure) {

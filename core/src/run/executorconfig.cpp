@@ -34,6 +34,16 @@ ExecutorConfig configFromEnvironment()
             rest.remove_prefix(std::min(comma + 1, rest.size()));
         }
     }
+    if (const char* hosts = std::getenv("AGENTRUN_INDEX_HOSTS"); hosts != nullptr) {
+        std::string_view rest = hosts;
+        while (!rest.empty()) {
+            const auto comma = std::min(rest.find(','), rest.size());
+            if (comma > 0) {
+                config.indexHosts.emplace_back(rest.substr(0, comma));
+            }
+            rest.remove_prefix(std::min(comma + 1, rest.size()));
+        }
+    }
     return config;
 }
 

@@ -217,7 +217,16 @@ Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<std::strin
         }
         entries.push_back(std::move(*entry));
     }
-    const std::string key = keyOf(allowHosts);
+    return acquire(entries);
+}
+
+Result<EgressProxies::Lease> EgressProxies::acquire(const std::vector<model::AllowEntry>& entries)
+{
+    std::vector<std::string> texts;
+    for (const auto& entry : entries) {
+        texts.push_back(entry.text());
+    }
+    const std::string key = keyOf(texts);
     // A segment of the proxy for this run alone, and the lease that names it.
     const auto leaseOn = [this](Proxy& proxy) -> Result<Lease> {
         auto index = segmentFor(proxy);

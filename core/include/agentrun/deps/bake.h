@@ -64,7 +64,8 @@ Result<std::optional<std::string>> findBakedImage(engine::Client& client, const 
 /// Bakes `requirements` into an image derived from `baseImage`, or reuses the one already there.
 ///
 /// pip runs where every other install runs: in the hardened installer container (Installer), into a
-/// cache volume, offline from a read-only wheelhouse or online from the index for that phase only. The
+/// cache volume, offline from a read-only wheelhouse or from the index through `access` (its host only,
+/// Installer). The
 /// finished volume is then copied into a build context (core's tar writer) whose Dockerfile is
 /// `FROM <base id>`, `COPY` into BakedPath and one `RUN` that writes the .pth file; the build has no
 /// network. So no package code runs as root at build time, the wheelhouse never becomes a layer, and
@@ -75,7 +76,7 @@ Result<BakeResult> bake(engine::Client& client, const std::string& baseImage,
                         const std::vector<Requirement>& requirements, const InstallSource& source,
                         std::chrono::seconds timeout,
                         const std::function<void(std::string_view line)>& progress,
-                        const std::atomic<bool>& cancel);
+                        const std::atomic<bool>& cancel, const IndexAccess& access = {});
 
 /// The baked images (label org.agentrun.deps=baked) with their sizes, sorted by tag.
 Result<std::vector<BakedImage>> listBakedImages(engine::Client& client);

@@ -16,4 +16,10 @@ Result<bool> hasBridgeNetwork(engine::Client& client);
 /// network the engine cannot give; engine errors pass through.
 Result<void> requireBridgeNetwork(engine::Client& client, const std::string& what);
 
+/// The same for the egress network the proxy of allowlisted runs and index installs sits on
+/// (ProxySettings::egressNetwork, AGENTRUN_EGRESS_NETWORK): the bridge's message when it is "bridge",
+/// else engine.no_bridge naming the network and the variable.
+Result<void> requireEgressNetwork(engine::Client& client, const std::string& network,
+                                  const std::string& what);
+
 } // namespace agentrun::run

@@ -25,13 +25,17 @@ struct ExecutorConfig
     int recycleRuns = 1;
     model::SessionSettings sessions{}; ///< idle time, lifetime and number of open sessions
     model::ProxySettings proxy{};      ///< the egress proxy of allowlisted runs
+    /// Names an install from an index may reach besides the index's own host (AGENTRUN_INDEX_HOSTS):
+    /// an index that serves its files from another host (a CDN) needs that host here.
+    std::vector<std::string> indexHosts;
 };
 
 /// The engine settings of this process's environment, the one place every front end reads them:
 /// `image` from AGENTRUN_IMAGE (when set and not empty, else DefaultImage), `dockerHost` from
 /// DOCKER_HOST (empty: the default socket); the egress proxy's image from AGENTRUN_PROXY_IMAGE, its
 /// egress network from AGENTRUN_EGRESS_NETWORK and its fixed names from AGENTRUN_PROXY_HOSTS
-/// ("name=address,name=address": closed networks and tests; the proxy then resolves nothing else).
+/// ("name=address,name=address": closed networks and tests; the proxy then resolves nothing else), and
+/// the names an index install may reach besides the index from AGENTRUN_INDEX_HOSTS ("name,name").
 /// The rest keeps its default.
 ExecutorConfig configFromEnvironment();
 

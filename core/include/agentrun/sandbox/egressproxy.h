@@ -41,6 +41,9 @@ public:
     /// The proxy for this (normalised) allowlist, started if needed (network.proxy, network.egress on
     /// failure, saying what to do).
     Result<Lease> acquire(const std::vector<std::string>& allowHosts);
+    /// The same for entries already parsed. An entry may name an address here (a package index given by
+    /// its IP): only the program builds such entries, a person's list never holds one.
+    Result<Lease> acquire(const std::vector<model::AllowEntry>& entries);
     /// The run that held the lease ended; the proxy stays for the next run with the same list (at most
     /// `MaxIdle` idle ones are kept).
     void release(const Lease& lease);
@@ -50,6 +53,8 @@ public:
     /// it within a few milliseconds of that; the sandbox's processes are gone when this is asked).
     std::vector<model::Connection> take(const Lease& lease, const std::string& clientAddress,
                                         std::chrono::milliseconds quiet = std::chrono::milliseconds(50));
+
+    const model::ProxySettings& settings() const { return m_settings; }
 
     /// How many proxies run now (tests).
     int count() const;
