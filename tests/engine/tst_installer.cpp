@@ -10,11 +10,13 @@
 #include "agentrun/model/limits.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/sandbox/containerspec.h"
+#include "agentrun/sandbox/egressproxy.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -62,16 +64,47 @@ private:
     std::unique_ptr<engine::Client> m_client;
     QTemporaryDir m_wheelhouse;
     std::atomic<bool> m_noCancel{false};
+    std::string m_egressNetwork;                      ///< made by indexAccess()
+    std::unique_ptr<sandbox::EgressProxies> m_proxies; ///< before m_client goes
 
     deps::InstallSource offline() const { return {"", m_wheelhouse.path().toStdString(), true}; }
     /// An install that does not end by itself: nothing listens there, and pip retries with growing pauses
     /// (with or without a bridge network, the installer reaches no index).
     static deps::InstallSource hangingIndex() { return {"http://127.0.0.1:9/simple", "", true}; }
 
+    /// An index install goes through the egress proxy: one on an internal network of the test's own (the
+    /// engine of the tests has no bridge). Asked for 127.0.0.1:9, the proxy finds the port closed in its
+    /// own namespace and answers 503; pip retries with back-off, so the install outlasts a short timeout.
+    deps::IndexAccess indexAccess()
+    {
+        if (!m_proxies) {
+            const std::string network = "agentrun-test-installer-" + std::to_string(::getpid());
+            engine::Client::NetworkOptions options;
+            options.labels = {{"org.agentrun.test", "installer"}};
+            if (auto made = m_client->createNetwork(network, options); !made) {
+                qWarning("%s", made.error().message.c_str());
+                return {};
+            }
+            m_egressNetwork = network;
+            model::ProxySettings settings;
+            settings.egressNetwork = network;
+            m_proxies = std::make_unique<sandbox::EgressProxies>(*m_client, settings);
+        }
+        return {m_proxies.get(), {}};
+    }
+
     int myContainers()
     {
+        // Installers, probes and runs; an egress proxy stays up for the next index install (and goes
+        // with m_proxies).
         auto ids = m_client->listContainers("org.agentrun.owner-pid=" + std::to_string(::getpid()));
-        return ids ? static_cast<int>(ids->size()) : -1;
+        auto proxies = m_client->listContainers(sandbox::EgressProxies::ProxyLabel);
+        if (!ids || !proxies) {
+            return -1;
+        }
+        return static_cast<int>(std::ranges::count_if(*ids, [&](const auto& id) {
+            return std::ranges::find(*proxies, id) == proxies->end();
+        }));
     }
 
     bool volumeExists(const std::string& name)
@@ -96,6 +129,10 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
+        m_proxies.reset(); // its proxies and segments go with it
+        if (m_client && !m_egressNetwork.empty()) {
+            QVERIFY(m_client->removeNetwork(m_egressNetwork).has_value());
+        }
         if (m_client) {
             QCOMPARE(myContainers(), 0); // no installer, probe or run container left behind
             QCOMPARE(testing::managedVolumes(*m_client), 0); // no wheelhouse copy either
@@ -268,14 +305,19 @@ private Q_SLOTS:
 
     void indexInstallFailureLeavesNothing()
     {
-        // Here the engine has no bridge network (container create fails); elsewhere pip cannot reach
-        // the closed port. Either way: an error, and no volume or container left.
-        deps::Installer installer(*m_client, testing::sandboxImage());
+        // An installer given no egress proxy refuses an index (it never opens a network of its own).
         const deps::InstallSource index{"http://127.0.0.1:9/simple", "", true};
+        deps::Installer offlineOnly(*m_client, testing::sandboxImage());
+        auto refused = offlineOnly.install({{"alpha-dep", ""}}, index, 60s, {}, m_noCancel);
+        QVERIFY(!refused.has_value());
+        QCOMPARE(refused.error().code, std::string("network.proxy"));
+        // Through the proxy, pip cannot reach the closed port: an error, and no volume or container left.
+        deps::Installer installer(*m_client, testing::sandboxImage(), indexAccess());
         auto failed = installer.install({{"alpha-dep", ""}}, index, 60s, {}, m_noCancel);
         QVERIFY(!failed.has_value());
         qInfo("index install without a reachable index: %s: %s", failed.error().code.c_str(),
               failed.error().message.c_str());
+        QCOMPARE(failed.error().code, std::string("deps.install_failed"));
         const auto name = deps::cacheVolumeName(
             {{"alpha-dep", ""}}, m_client->inspectImage(testing::sandboxImage())->value("Id", ""), index);
         QVERIFY(!volumeExists(name));
@@ -284,7 +326,7 @@ private Q_SLOTS:
 
     void hungInstallIsKilledAtItsTimeout()
     {
-        deps::Installer installer(*m_client, testing::sandboxImage());
+        deps::Installer installer(*m_client, testing::sandboxImage(), indexAccess());
         QElapsedTimer timer;
         timer.start();
         auto hung = installer.install({{"hang", ""}}, hangingIndex(), 3s, {}, m_noCancel);
@@ -299,7 +341,7 @@ private Q_SLOTS:
 
     void cancelStopsTheInstall()
     {
-        deps::Installer installer(*m_client, testing::sandboxImage());
+        deps::Installer installer(*m_client, testing::sandboxImage(), indexAccess());
         std::atomic<bool> cancel{false};
         std::thread canceller([&] {
             std::this_thread::sleep_for(1500ms);
