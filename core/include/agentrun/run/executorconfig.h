@@ -27,7 +27,7 @@ struct ExecutorConfig
     model::ProxySettings proxy{};      ///< the egress proxy of allowlisted runs
     /// Names an install from an index may reach besides the index's own host (AGENTRUN_INDEX_HOSTS):
     /// an index that serves its files from another host (a CDN) needs that host here.
-    std::vector<std::string> indexHosts;
+    std::vector<std::string> indexHosts{};
 };
 
 /// The engine settings of this process's environment, the one place every front end reads them:
