@@ -15,6 +15,7 @@
 #include "agentrun/deps/whitelist.h"
 #include "agentrun/run/executorconfig.h"
 
+#include "contrast.h"
 #include "dependencybakedialog.h"
 #include "dependencycacheview.h"
 #include "settings.h"
@@ -87,7 +88,7 @@ DependenciesPanel::DependenciesPanel(Settings& settings, DependencyCacheBackend 
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("depsErrorLabel"));
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #d02020"));
+    m_error->setStyleSheet(QStringLiteral("color: %1").arg(textColor(TextTone::Error).name()));
 
     auto* wheelRow = new QHBoxLayout;
     wheelRow->addWidget(m_wheelhouse, 1);

@@ -18,6 +18,7 @@
 
 #include "codeeditor.h"
 #include "consolepanel.h"
+#include "contrast.h"
 #include "editortabs.h"
 #include "figurespanel.h"
 #include "findingspanel.h"
@@ -61,6 +62,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     : QMainWindow(parent), m_settings(settings), m_history(history)
 {
     initWorkbenchResources();
+    useReadableTextPalette(); // placeholders and muted labels at 4.5:1 (contrast.h)
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("AgentRun Workbench"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/agentrun.svg")));
