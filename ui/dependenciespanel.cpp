@@ -15,7 +15,9 @@
 #include "agentrun/deps/whitelist.h"
 #include "agentrun/run/executorconfig.h"
 
+#include "contrast.h"
 #include "dependencybakedialog.h"
+#include "depsmessages.h"
 #include "dependencycacheview.h"
 #include "settings.h"
 
@@ -87,7 +89,7 @@ DependenciesPanel::DependenciesPanel(Settings& settings, DependencyCacheBackend 
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("depsErrorLabel"));
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #d02020"));
+    m_error->setStyleSheet(QStringLiteral("color: %1").arg(textColor(TextTone::Error).name()));
 
     auto* wheelRow = new QHBoxLayout;
     wheelRow->addWidget(m_wheelhouse, 1);
@@ -205,7 +207,7 @@ void DependenciesPanel::bake()
     if (error.isEmpty() && cached().empty())
         error = tr("List the cached dependencies to bake first.");
     if (error.isEmpty() && indexUrl().isEmpty() && wheelhouse().isEmpty())
-        error = tr("Set an index URL or a wheelhouse to bake from.");
+        error = tr("Fill in the Wheelhouse field or the Index URL field to bake from.");
     if (!error.isEmpty()) {
         m_error->setText(error);
         m_error->setVisible(true);
@@ -225,7 +227,14 @@ void DependenciesPanel::bake()
     m_bakeDialog = new DependencyBakeDialog(
         [backend = m_backend, cachedSpecs = cached(), allowed = allow(),
          source](const DependencyBakeDialog::Progress& progress, const std::atomic<bool>& cancel) {
-            return backend.bake(cachedSpecs, allowed, source, progress, cancel);
+            auto baked = backend.bake(cachedSpecs, allowed, source, progress, cancel);
+            if (!baked) { // the panel's fields, not the CLI's flags (depsmessages.h)
+                agentrun::model::RunSpec spec;
+                spec.wheelhouse = source.wheelhouse;
+                spec.indexUrl = source.indexUrl;
+                baked.error().message = dependencyMessage(baked.error(), spec).toStdString();
+            }
+            return baked;
         },
         names.join(QStringLiteral(", ")), this);
     m_bakeDialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -247,9 +256,11 @@ QString DependenciesPanel::errorText() const
     if (!indexUrl().isEmpty()) {
         const QUrl url(indexUrl(), QUrl::StrictMode);
         if (!url.isValid() || (url.scheme() != u"https" && url.scheme() != u"http") || url.host().isEmpty())
-            return tr("The index URL must be an http(s) URL.");
+            return tr("The Index URL field in the Dependencies panel must hold an http(s) URL "
+                      "(e.g. https://mirror.example/simple).");
         if (!wheelhouse().isEmpty())
-            return tr("Choose an index URL or a wheelhouse, not both.");
+            return tr("Fill in either the Index URL field or the Wheelhouse field in the Dependencies panel, "
+                      "not both.");
     }
     const std::vector<std::string> cachedSpecs = cached();
     for (const auto& spec : cachedSpecs)

@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QIcon>
 
+#include "contrast.h"
 #include "labels.h"
 
 namespace agentrun::ui {
@@ -68,9 +69,9 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
                               : QString::fromStdString(f.message) + u'\n' + QString::fromStdString(f.hint);
     case Qt::ForegroundRole:
         if (index.column() == SeverityColumn)
-            return f.severity == Severity::Block  ? QColor(0xd0, 0x20, 0x20)
-                   : f.severity == Severity::Warn ? QColor(0xc0, 0x70, 0x00)
-                                                  : QColor(0x30, 0x70, 0xd0);
+            return textColor(f.severity == Severity::Block  ? TextTone::Error
+                             : f.severity == Severity::Warn ? TextTone::Warning
+                                                            : TextTone::Info);
         return {};
     case SeverityRole:
         return int(f.severity);

@@ -1,6 +1,7 @@
 #include "inputfilespanel.h"
 
 #include "codeeditor.h"
+#include "contrast.h"
 #include "labels.h"
 
 #include <QAction>
@@ -202,7 +203,7 @@ void InputFilesPanel::refresh()
             total += info.size();
         } else {
             item->setText(SizeColumn, tr("missing"));
-            item->setForeground(SizeColumn, Qt::red);
+            item->setForeground(SizeColumn, textColor(TextTone::Error));
             item->setToolTip(SizeColumn, tr("No such file now: a run with this list is refused."));
         }
     }

@@ -18,6 +18,7 @@
 
 #include "codeeditor.h"
 #include "consolepanel.h"
+#include "contrast.h"
 #include "editortabs.h"
 #include "figurespanel.h"
 #include "findingspanel.h"
@@ -61,6 +62,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     : QMainWindow(parent), m_settings(settings), m_history(history)
 {
     initWorkbenchResources();
+    useReadableTextPalette(); // placeholders and muted labels at 4.5:1 (contrast.h)
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("AgentRun Workbench"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/agentrun.svg")));
@@ -371,7 +373,7 @@ void MainWindow::createDocks()
             });
     m_findingsDock =
         addPanel(m_findingsPanel, QStringLiteral("findingsDock"), tr("Problems"), Qt::BottomDockWidgetArea);
-    splitDockWidget(output, m_findingsDock, Qt::Horizontal);
+    // Where each dock goes is arrangeDocks()'s (mainwindowlayout.cpp), called by restoreLayout().
     tabifyDockWidget(m_findingsDock, history);
     tabifyDockWidget(m_findingsDock, stdinDock);
     tabifyDockWidget(m_findingsDock, m_inputFilesDock);
@@ -413,21 +415,13 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_engineLabel);
 }
 
-void MainWindow::restoreLayout()
-{
-    resize(1200, 800);
-    restoreGeometry(m_settings.value(Settings::Key::WindowGeometry).toByteArray());
-    restoreState(m_settings.value(Settings::Key::WindowState).toByteArray());
-}
-
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     if (!m_tabs->requestCloseAll()) {
         event->ignore(); // the user kept the window for unsaved code
         return;
     }
-    m_settings.setValue(Settings::Key::WindowGeometry, saveGeometry());
-    m_settings.setValue(Settings::Key::WindowState, saveState());
+    saveLayout();
     m_settings.sync();
     m_controller->cancel();
     m_sessions->closeAll(); // off the GUI thread; the controller waits for them as it goes

@@ -135,8 +135,12 @@ public:
     SpecOrProblem runSpec(bool skipCheck = false, const QString& reason = {},
                           const CodePiece* piece = nullptr);
 
+    /// View ▸ Reset Layout: every dock back where a new window has it (mainwindowlayout.cpp).
+    void resetLayout();
+
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void createActions();
@@ -161,7 +165,11 @@ private:
     void setPolicy(const QString& name);
     void findInEditor(const QString& text, bool next);
     void onRunningChanged(bool running);
+    // The layout (mainwindowlayout.cpp): the docks' default places and sizes, the saved state.
     void restoreLayout();
+    void saveLayout();
+    void arrangeDocks();
+    void applyDefaultDockSizes();
 
     Settings& m_settings;
     RunController* m_controller = nullptr;
@@ -206,6 +214,7 @@ private:
     agentrun::model::Limits
         m_runLimits;                  ///< the limits of the run in flight (the outcome names the one reached)
     QPointer<CodeEditor> m_runEditor; ///< the tab the run in flight came from (its outcome marks the tab)
+    bool m_defaultDockSizesPending = false; ///< the default layout's sizes wait for the window's first show
 };
 
 } // namespace agentrun::ui

@@ -114,11 +114,11 @@ QColor toneColor(Outcome::Tone tone)
 {
     switch (tone) {
     case Outcome::Tone::Good:
-        return QColor(0x1b, 0x7f, 0x3b); // 5.2:1 on white
+        return QColor(0x17, 0x72, 0x38); // 6.0:1 on white, 5.2:1 on the window grey (the status bar)
     case Outcome::Tone::Warning:
-        return QColor(0x8a, 0x5a, 0x00); // 5.6:1
+        return QColor(0x8a, 0x5a, 0x00); // 5.9:1, 5.2:1
     case Outcome::Tone::Bad:
-        return QColor(0xb4, 0x23, 0x18); // 6.3:1
+        return QColor(0xb4, 0x23, 0x18); // 6.6:1, 5.7:1
     }
     return {};
 }

@@ -2,6 +2,8 @@
 
 #include <QColor>
 
+#include "contrast.h"
+
 namespace agentrun::ui {
 
 using agentrun::safety::Policy;
@@ -70,11 +72,11 @@ QVariant PolicyRuleModel::data(const QModelIndex& index, int role) const
         if (index.column() != SeverityColumn)
             return {};
         if (!level)
-            return QColor(Qt::gray);
+            return textColor(TextTone::Muted);
         if (*level == Severity::Block)
-            return QColor(0xd0, 0x20, 0x20);
+            return textColor(TextTone::Error);
         if (*level == Severity::Warn)
-            return QColor(0xc0, 0x70, 0x00);
+            return textColor(TextTone::Warning);
         return {};
     case ExplanationRole:
         return QString::fromStdString(rule.explanation);

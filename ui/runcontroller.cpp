@@ -11,6 +11,9 @@
 
 #include <QMetaObject>
 
+#include "depsmessages.h"
+#include "installprogress.h"
+
 namespace agentrun::ui {
 
 using agentrun::model::RunResult;
@@ -43,6 +46,13 @@ public:
 
     void stageChanged(agentrun::run::Stage stage) override
     {
+        {
+            std::lock_guard lock(m_installMutex);
+            if (stage == agentrun::run::Stage::Installing)
+                m_install.begin(InstallProgress::Clock::now());
+            else
+                postInstallLines(m_install.end(InstallProgress::Clock::now()));
+        }
         post([c = m_controller, stage] { Q_EMIT c->stageChanged(stage); });
     }
     void findings(const agentrun::safety::Report& report) override
@@ -51,9 +61,16 @@ public:
     }
     void installProgress(std::string_view line) override
     {
-        post([c = m_controller, text = QString::fromUtf8(line.data(), qsizetype(line.size()))] {
-            Q_EMIT c->installProgress(text);
-        });
+        // Timed here, as the installer reports it, not when the GUI gets to it.
+        std::lock_guard lock(m_installMutex);
+        postInstallLines(m_install.line(QString::fromUtf8(line.data(), qsizetype(line.size())),
+                                        InstallProgress::Clock::now()));
+    }
+    /// After the run: the summary of an install that no later stage ended (the run failed after it).
+    void endInstall()
+    {
+        std::lock_guard lock(m_installMutex);
+        postInstallLines(m_install.end(InstallProgress::Clock::now()));
     }
     void output(Stream stream, std::string_view bytes) override
     {
@@ -95,9 +112,16 @@ private:
     {
         QMetaObject::invokeMethod(m_controller, std::forward<F>(f), Qt::QueuedConnection);
     }
+    void postInstallLines(const QStringList& lines)
+    {
+        for (const QString& text : lines)
+            post([c = m_controller, text] { Q_EMIT c->installProgress(text); });
+    }
 
     RunController* m_controller;
     std::shared_ptr<RunState> m_state;
+    std::mutex m_installMutex;
+    InstallProgress m_install; ///< the time each package took, and the summary line
 };
 
 RunController::RunController(agentrun::run::Executor& executor, QObject* parent)
@@ -205,6 +229,7 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
             request.sessionId = opened->id;
         }
         RunResult result = executor->run(request, observer, state->cancel);
+        observer.endInstall();
         if (store) {
             const auto written = store->record(request, result, context);
             const QString error = written ? QString() : QString::fromStdString(written.error().message);
@@ -213,6 +238,10 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
                 [this, id = QString::fromStdString(result.runId), error] { Q_EMIT recorded(id, error); },
                 Qt::QueuedConnection);
         }
+        // The window's words: its fields, not the CLI's flags (the history keeps the core's message).
+        if (!result.errorCode.empty())
+            result.message =
+                dependencyMessage({result.errorCode, result.message}, request, result.packages).toStdString();
         QMetaObject::invokeMethod(
             this, [this, state, result = std::move(result)] { finish(state, result); }, Qt::QueuedConnection);
     });

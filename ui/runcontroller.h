@@ -77,6 +77,8 @@ Q_SIGNALS:
     void started();
     void stageChanged(agentrun::run::Stage stage);
     void findingsReady(const agentrun::safety::Report& report);
+    /// A line of the dependency install, as it happens: the installer's and pip's lines, the time each
+    /// package took and a last "installed N packages in X s" (InstallProgress).
     void installProgress(const QString& line);
     void outputArrived(agentrun::model::Stream stream, const QByteArray& bytes);
     /// A figure the run produced, in order with outputArrived(): the text before it has been emitted.

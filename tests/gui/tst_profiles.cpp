@@ -217,7 +217,9 @@ void TestProfiles::dependencyErrorsStopTheRun()
     QCOMPARE(settings.value(ui::Settings::Key::DepsAllow).toStringList(),
              (QStringList{QStringLiteral("numpy"), QStringLiteral("rich==13.*")}));
     deps->setSources(QStringLiteral("https://index.example/simple"), m_dir.path());
-    QCOMPARE(deps->errorText(), QStringLiteral("Choose an index URL or a wheelhouse, not both."));
+    QCOMPARE(deps->errorText(),
+             QStringLiteral("Fill in either the Index URL field or the Wheelhouse field in the Dependencies "
+                            "panel, not both."));
 }
 
 QTEST_MAIN(TestProfiles)
