@@ -64,7 +64,7 @@ private:
     std::unique_ptr<engine::Client> m_client;
     QTemporaryDir m_wheelhouse;
     std::atomic<bool> m_noCancel{false};
-    std::string m_egressNetwork;                      ///< made by indexAccess()
+    std::string m_egressNetwork;                       ///< made by indexAccess()
     std::unique_ptr<sandbox::EgressProxies> m_proxies; ///< before m_client goes
 
     deps::InstallSource offline() const { return {"", m_wheelhouse.path().toStdString(), true}; }
@@ -102,9 +102,8 @@ private:
         if (!ids || !proxies) {
             return -1;
         }
-        return static_cast<int>(std::ranges::count_if(*ids, [&](const auto& id) {
-            return std::ranges::find(*proxies, id) == proxies->end();
-        }));
+        return static_cast<int>(std::ranges::count_if(
+            *ids, [&](const auto& id) { return std::ranges::find(*proxies, id) == proxies->end(); }));
     }
 
     bool volumeExists(const std::string& name)
