@@ -26,6 +26,17 @@ bool isIpv4(std::string_view host)
 
 } // namespace
 
+std::string indexAuthority(const std::string& indexUrl)
+{
+    const auto scheme = indexUrl.find("://");
+    std::string authority = indexUrl.substr(scheme == std::string::npos ? 0 : scheme + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const auto at = authority.rfind('@'); at != std::string::npos) {
+        authority.erase(0, at + 1);
+    }
+    return authority;
+}
+
 Result<std::vector<model::AllowEntry>> indexAllowList(const std::string& indexUrl,
                                                       const std::vector<std::string>& extraHosts)
 {
@@ -35,11 +46,7 @@ Result<std::vector<model::AllowEntry>> indexAllowList(const std::string& indexUr
         return fail(errc::DepsSource,
                     "The index URL \"" + indexUrl.substr(0, 100) + "\" is not an http(s) URL.");
     }
-    std::string authority = indexUrl.substr(scheme + 3);
-    authority = authority.substr(0, authority.find_first_of("/?#"));
-    if (const auto at = authority.rfind('@'); at != std::string::npos) {
-        authority.erase(0, at + 1);
-    }
+    const std::string authority = indexAuthority(indexUrl);
     std::string host = authority;
     int port = https ? 443 : 80;
     if (const auto colon = authority.rfind(':');

@@ -11,6 +11,9 @@
 
 namespace agentrun::deps {
 
+/// The URL's host[:port], without its scheme, user information and path.
+std::string indexAuthority(const std::string& indexUrl);
+
 /// What an install may reach: the index URL's host on its port (443 for https, 80 for http unless the
 /// URL names one), then each of `extraHosts` (allowlist entries, AGENTRUN_INDEX_HOSTS). An index given
 /// by its IPv4 address is allowed by that address. deps.source when the URL has no host, or an extra

@@ -3,6 +3,7 @@
 
 #include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
+#include "deps/indexroute.h"
 #include "deps/installerscript.h"
 #include "deps/oneshot.h"
 
@@ -90,10 +91,7 @@ std::vector<std::string> pipArguments(const std::vector<Requirement>& requiremen
         args.insert(args.end(), {"--index-url", source.indexUrl});
         if (source.indexUrl.starts_with("http://")) {
             // pip ignores a plain-http index unless told it is trusted; naming one is saying so.
-            std::string host = source.indexUrl.substr(7);
-            host = host.substr(0, host.find_first_of("/?#"));
-            host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
-            args.insert(args.end(), {"--trusted-host", host});
+            args.insert(args.end(), {"--trusted-host", indexAuthority(source.indexUrl)});
         }
         if (!proxyUrl.empty()) { // said outright: --isolated may leave the environment's proxy unread
             args.insert(args.end(), {"--proxy", proxyUrl});
