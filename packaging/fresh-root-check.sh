@@ -90,6 +90,25 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A run killed without its clean-up (the machine restarted, SIGKILL) leaves its mounts behind, and rm
+# cannot remove a directory with something mounted below it. Unmount everything under DIR, innermost
+# first (lazily: nothing of ours still uses them). Only for directories no live run owns.
+unmount_leftovers() { # unmount_leftovers DIR
+    local dir=$1 m
+    # /proc/self/mountinfo's fifth field is the mount point (spaces escaped as \040; ours have none).
+    while IFS= read -r m; do
+        [[ -n $m ]] || continue
+        warn "unmounting $m, left mounted by an earlier run that did not finish"
+        umount -l "$m" 2>/dev/null || true
+    done < <(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+}
+
+# Remove a directory left by an earlier run, its leftover mounts first.
+remove_leftover() { # remove_leftover DIR
+    unmount_leftovers "$1"
+    rm -rf --one-file-system "$1"
+}
+
 mount_into() { # mount_into TARGET MOUNT-ARGS...
     local target=$1
     shift
@@ -146,7 +165,8 @@ build_root() {
     local tmp=$rootfs.tmp log=$cache/build-root.log t0
     t0=$(now_s)
     scratch+=("$tmp")
-    [[ -e $tmp ]] && { msg "removing a partial root left by an earlier run"; rm -rf --one-file-system "$tmp"; }
+    # Under the exclusive lock: no other run is building this root, so anything in $tmp is a dead run's.
+    [[ -e $tmp ]] && { msg "removing a partial root left by an earlier run"; remove_leftover "$tmp"; }
     msg "building the root $hash: debootstrap --variant=minbase $SUITE (Debian's archive; log: $log)"
     if ! debootstrap --variant=minbase --cache-dir="$cache/apt-archives" "$SUITE" "$tmp" >"$log" 2>&1; then
         tail -n 20 "$log" >&2
@@ -219,8 +239,23 @@ fi
 flock -s "$lock_fd"
 
 # ---- 2. a throw-away overlay on the root, with the source ---------------------------------------------
+# Overlays of runs that died without cleaning up (their owner's pid is gone) are removed first.
+for old in "$cache"/run.*; do
+    [[ -d $old ]] || continue
+    owner=$(cat "$old/owner" 2>/dev/null || true)
+    if [[ -z $owner ]]; then
+        # Written right after mktemp: a directory without it is either being set up this moment or
+        # older than this check; only the latter is removed.
+        [[ -n $(find "$old" -maxdepth 0 -mmin +10) ]] || continue
+    elif kill -0 "$owner" 2>/dev/null; then
+        continue
+    fi
+    msg "removing ${old##*/}, the overlay of an earlier run that did not finish"
+    remove_leftover "$old"
+done
 work=$(mktemp -d "$cache/run.XXXXXX")
 scratch+=("$work")
+echo $$ >"$work/owner"
 mkdir -p "$work/upper" "$work/work" "$work/merged"
 chroot_dir=$work/merged
 if ! mount_into "$chroot_dir" -t overlay overlay -o "lowerdir=$rootfs,upperdir=$work/upper,workdir=$work/work" 2>/dev/null; then
