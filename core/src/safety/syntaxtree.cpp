@@ -222,6 +222,10 @@ const std::unordered_map<std::string_view, Kind>& kindsByName()
         {"print_statement", Kind::PrintStatement},
         {"exec_statement", Kind::ExecStatement},
         {"chevron", Kind::Chevron},
+        {"list_comprehension", Kind::Comprehension},
+        {"set_comprehension", Kind::Comprehension},
+        {"dictionary_comprehension", Kind::Comprehension},
+        {"generator_expression", Kind::Comprehension},
     };
     return kinds;
 }

@@ -95,6 +95,7 @@ enum class Kind : std::uint8_t
     PrintStatement,
     ExecStatement,
     Chevron,
+    Comprehension, ///< list/set/dictionary comprehension or generator expression: a scope of its own
 };
 
 enum class Field : std::uint8_t
