@@ -20,9 +20,12 @@ bool isFunctionLike(Kind kind)
 
 std::string Analysis::scopedKey(std::string_view name, std::int32_t scope)
 {
+    // The scope's bytes after a separator no identifier contains: short names stay within the
+    // string's small buffer, so most keys allocate nothing.
     std::string key;
-    key.reserve(name.size() + 8);
-    key.append(name).append(1, '\x1f').append(std::to_string(scope));
+    key.reserve(name.size() + 1 + sizeof scope);
+    key.append(name).append(1, '\x1f');
+    key.append(reinterpret_cast<const char*>(&scope), sizeof scope);
     return key;
 }
 
@@ -96,6 +99,8 @@ std::int32_t Analysis::bindingScope(std::string_view name, std::int32_t node, bo
     if (walrus) // `[y := f(x) for x in data]` binds y in the function around the comprehension
         while (scope != 0 && m_tree.node(scope).kind == Kind::Comprehension)
             scope = scopeOf(scope);
+    if (m_declared.empty())
+        return scope;
     if (const auto declared = m_declared.find(name); declared != m_declared.end())
         for (const auto& [from, to] : declared->second)
             if (from == scope)
@@ -105,7 +110,10 @@ std::int32_t Analysis::bindingScope(std::string_view name, std::int32_t node, bo
 
 std::string Analysis::bind(std::string_view name, std::int32_t scope)
 {
-    auto& scopes = m_bindingScopes[std::string(name)];
+    auto found = m_bindingScopes.find(name);
+    if (found == m_bindingScopes.end())
+        found = m_bindingScopes.emplace(std::string(name), std::vector<std::int32_t>{}).first;
+    auto& scopes = found->second;
     if (std::ranges::find(scopes, scope) == scopes.end())
         scopes.push_back(scope);
     return scopedKey(name, scope);
@@ -114,10 +122,11 @@ std::string Analysis::bind(std::string_view name, std::int32_t scope)
 std::int32_t Analysis::lookupScope(std::string_view name, std::int32_t node) const
 {
     std::int32_t scope = scopeOf(node);
-    if (const auto declared = m_declared.find(name); declared != m_declared.end())
-        for (const auto& [from, to] : declared->second)
-            if (from == scope)
-                return to;
+    if (!m_declared.empty())
+        if (const auto declared = m_declared.find(name); declared != m_declared.end())
+            for (const auto& [from, to] : declared->second)
+                if (from == scope)
+                    return to;
     const auto bound = m_bindingScopes.find(name);
     if (bound == m_bindingScopes.end())
         return -1;
