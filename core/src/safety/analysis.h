@@ -148,6 +148,13 @@ private:
     StringMap<std::vector<DerivedBinding>> m_derivedBindings;
     StringMap<std::int32_t> m_functions; ///< def name → function_definition node
     StringSet m_flowNames;               ///< parameters bound to an import by bindParameters
+    /// `*args` parameters: the arguments (bound like bindParameters' values) and their positions in args.
+    struct SplatValue
+    {
+        std::int32_t node;
+        std::int32_t position;
+    };
+    StringMap<std::vector<SplatValue>> m_splatValues;
     std::vector<std::int32_t> m_scopeOf; ///< per node: the scope it is evaluated in
     StringMap<std::vector<std::int32_t>> m_bindingScopes; ///< name → the scopes that bind it
     /// name → (scope, target): `global name` / `nonlocal name` in scope sends its bindings to target.

@@ -67,6 +67,17 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
             positional.push_back(arg);
         }
     }
+    // Only names and attribute chains rooted in an import (or in a name bound this way before:
+    // nested lambdas) can carry a module or one of its functions into the body. Binding every
+    // argument would make every parameter resolve through every call site, for nothing.
+    auto carries = [&](std::int32_t value) {
+        std::int32_t root = value;
+        while (root >= 0 && m_tree.node(root).kind == Kind::Attribute)
+            root = m_tree.child(root, Field::Object);
+        if (root < 0 || m_tree.node(root).kind != Kind::Identifier)
+            return false;
+        return isImportBound(root) || m_flowNames.contains(useKey(this->name(root), root));
+    };
     std::size_t index = static_cast<std::size_t>(std::max(firstArgument, 0));
     bool keywordOnly = false;
     for (const std::int32_t param : m_tree.namedChildren(parameters)) {
@@ -80,26 +91,23 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
             nameNode = m_tree.childOfKind(param, Kind::Identifier);
         else if (k == Kind::ListSplatPattern || k == Kind::DictionarySplatPattern ||
                  m_tree.typeName(param) == "keyword_separator") {
-            keywordOnly = true; // *args swallows the rest of the positional arguments
+            // *args swallows the rest of the positional arguments: `args[i]` is the i-th of them.
+            const std::int32_t splat =
+                k == Kind::ListSplatPattern ? m_tree.childOfKind(param, Kind::Identifier) : -1;
+            if (splat >= 0 && !keywordOnly) {
+                const std::string_view name = this->name(splat);
+                const std::string key = scopedKey(name, bindingScope(name, splat));
+                for (std::size_t i = index; i < positional.size(); ++i)
+                    if (auto& items = m_splatValues[key]; carries(positional[i]) && items.size() < 16)
+                        items.push_back({positional[i], static_cast<std::int32_t>(i - index)});
+            }
+            keywordOnly = true;
             continue;
         }
         if (nameNode < 0 || m_tree.node(nameNode).kind != Kind::Identifier)
             continue;
         const std::string_view name = this->name(nameNode);
         const std::string key = scopedKey(name, bindingScope(name, nameNode));
-        // Only names and attribute chains can carry a module or a function into the body; binding
-        // every literal and call argument too would only make resolution slower.
-        // Only names and attribute chains rooted in an import (or in a name bound this way before:
-        // nested lambdas) can carry a module or one of its functions into the body. Binding every
-        // argument would make every parameter resolve through every call site, for nothing.
-        auto carries = [&](std::int32_t value) {
-            std::int32_t root = value;
-            while (root >= 0 && m_tree.node(root).kind == Kind::Attribute)
-                root = m_tree.child(root, Field::Object);
-            if (root < 0 || m_tree.node(root).kind != Kind::Identifier)
-                return false;
-            return isImportBound(root) || m_flowNames.contains(useKey(this->name(root), root));
-        };
         if (!keywordOnly && index < positional.size()) {
             if (carries(positional[index])) {
                 bindValue(nameNode, positional[index]);

@@ -417,6 +417,19 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
         const std::int32_t key = m_tree.child(node, Field::Subscript);
         if (value < 0 || key < 0)
             break;
+        // args[0] of a `*args` parameter: the first extra positional argument of the calls bound to it
+        if (m_tree.node(value).kind == Kind::Identifier && !m_splatValues.empty()) {
+            const std::string splatKey = useKey(name(value), value);
+            if (const auto splat = splatKey.empty() ? m_splatValues.end() : m_splatValues.find(splatKey);
+                splat != m_splatValues.end()) {
+                const std::string_view index = m_tree.node(key).kind == Kind::Integer ? m_tree.text(key) : "";
+                for (const auto& item : splat->second)
+                    if (index.empty() || index == std::to_string(item.position))
+                        for (auto& q : resolveImpl(item.node, depth + 1, budget, trace))
+                            push(std::move(q));
+                break;
+            }
+        }
         std::vector<std::string> containers = resolveImpl(value, depth + 1, budget, trace);
         if (m_tree.node(value).kind == Kind::Call) // globals()['os'], vars(builtins)['eval']
             for (auto& q : resolveImpl(m_tree.child(value, Field::Function), depth + 1, budget, trace))
