@@ -155,7 +155,7 @@ private:
         std::int32_t position;
     };
     StringMap<std::vector<SplatValue>> m_splatValues;
-    std::vector<std::int32_t> m_scopeOf; ///< per node: the scope it is evaluated in
+    std::vector<std::int32_t> m_scopeOf;                  ///< per node: the scope it is evaluated in
     StringMap<std::vector<std::int32_t>> m_bindingScopes; ///< name → the scopes that bind it
     /// name → (scope, target): `global name` / `nonlocal name` in scope sends its bindings to target.
     StringMap<std::vector<std::pair<std::int32_t, std::int32_t>>> m_declared;

@@ -97,9 +97,13 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
             if (splat >= 0 && !keywordOnly) {
                 const std::string_view name = this->name(splat);
                 const std::string key = scopedKey(name, bindingScope(name, splat));
-                for (std::size_t i = index; i < positional.size(); ++i)
-                    if (auto& items = m_splatValues[key]; carries(positional[i]) && items.size() < 16)
+                for (std::size_t i = index; i < positional.size(); ++i) {
+                    if (!carries(positional[i]))
+                        continue;
+                    auto& items = m_splatValues[key];
+                    if (items.size() < 16) // bounded like bindValue
                         items.push_back({positional[i], static_cast<std::int32_t>(i - index)});
+                }
             }
             keywordOnly = true;
             continue;
