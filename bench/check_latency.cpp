@@ -5,6 +5,9 @@
 // (IncrementalAnalyzer: tree-sitter re-parses only around the edit).
 // `--cpu-time` measures the thread's CPU time instead of wall time: steadier on a machine shared with
 // other work, where wall time mostly measures waiting for a core.
+// `--profile LINES N` runs only analyze() N times on LINES lines and then N keystrokes (edit and undo)
+// in a file of LINES lines, and prints nothing per check: a fixed amount of work for
+// `valgrind --tool=callgrind`, whose instruction counts do not depend on the machine's load.
 
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/incremental.h"
@@ -13,6 +16,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -81,6 +85,25 @@ template <class F> Stats measure(F&& f, int iterations)
 int main(int argc, char** argv)
 {
     using namespace agentrun::safety;
+    if (argc == 4 && std::string_view(argv[1]) == "--profile") {
+        const int lines = std::atoi(argv[2]);
+        const int iterations = std::atoi(argv[3]);
+        const auto standard = *Policy::preset("standard");
+        const std::string source = agentrun::bench::snippet(lines);
+        std::size_t findings = 0;
+        for (int i = 0; i < iterations; ++i)
+            findings += analyze(source, standard).findings.size();
+        IncrementalAnalyzer editor(standard);
+        editor.reset(source);
+        const std::size_t middle = source.find("    total = ", source.size() / 2) + 9;
+        for (int i = 0; i < iterations; ++i) {
+            findings += editor.edit({middle, 0, "x"}).findings.size();
+            findings += editor.edit({middle, 1, std::string()}).findings.size();
+        }
+        std::printf("%d lines, %d checks and %d keystroke pairs, %zu findings\n", lines, iterations,
+                    iterations, findings);
+        return 0;
+    }
     cpuTime = argc > 1 && std::string_view(argv[1]) == "--cpu-time";
     std::printf("µs per check, %s\n", cpuTime ? "thread CPU time" : "wall time");
     const auto policy = *Policy::preset("standard");

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace agentrun::safety {
@@ -71,16 +72,41 @@ public:
     std::string identifier(std::int32_t node) const { return std::string(name(node)); }
     /// Dotted name from a dotted_name node ("os.path"), NFKC-folded.
     std::string dottedName(std::int32_t node) const;
-    bool isImportBound(std::string_view name) const { return m_importBindings.contains(name); }
-    bool isLocallyBound(std::string_view name) const { return m_localNames.contains(name); }
-    /// The value node of `name = value` when the name is bound exactly once, else -1.
-    std::int32_t singleValue(std::string_view name) const;
+    /// Is the name this identifier uses bound by an import in the scope the use sees?
+    bool isImportBound(std::int32_t identifierNode) const;
+    /// Is it bound by an assignment, parameter, loop, definition, `as` or capture in that scope?
+    bool isLocallyBound(std::int32_t identifierNode) const;
+    /// The value node of `name = value` when the name this identifier uses is bound exactly once in the
+    /// scope the use sees, else -1.
+    std::int32_t singleValue(std::int32_t identifierNode) const;
+    /// The scope a node is evaluated in: the module (node 0) or a function, lambda, class or
+    /// comprehension node. Default values, decorators and a comprehension's first iterable belong to the
+    /// enclosing scope, as in Python.
+    std::int32_t scopeOf(std::int32_t node) const
+    {
+        return m_scopeOf.empty() ? 0 : m_scopeOf[static_cast<std::size_t>(node)];
+    }
+    /// The scope whose binding of `name` a use at `node` sees: the innermost enclosing scope that binds
+    /// it, skipping class bodies for code nested in them (global/nonlocal declarations followed), or -1
+    /// when no scope of the file binds it (a builtin, a star import or an undefined name).
+    std::int32_t lookupScope(std::string_view name, std::int32_t node) const;
 
 private:
-    void bindTarget(std::int32_t target, std::int32_t value);
+    // Scopes (scopes.cpp). Every binding table is keyed by scopedKey(name, scope).
+    void collectScopes();
+    /// The scope a binding of `name` made at `node` goes to (global/nonlocal declarations followed;
+    /// `walrus`: an assignment expression in a comprehension binds in the enclosing function).
+    std::int32_t bindingScope(std::string_view name, std::int32_t node, bool walrus = false) const;
+    /// Records that `scope` binds `name` and returns the key of that binding.
+    std::string bind(std::string_view name, std::int32_t scope);
+    /// The key of `name` as the use at `node` sees it, or an empty string when no scope binds it.
+    std::string useKey(std::string_view name, std::int32_t node) const;
+    static std::string scopedKey(std::string_view name, std::int32_t scope);
+
+    void bindTarget(std::int32_t target, std::int32_t value, bool walrus = false);
     void collectImport(std::int32_t node);
     // Bindings that follow values into functions, loops and patterns (bindings.cpp).
-    void bindValue(std::string_view name, std::int32_t value);
+    void bindValue(std::int32_t nameNode, std::int32_t value);
     void bindParameters(std::int32_t parameters, std::int32_t call, std::int32_t firstArgument);
     void bindMatch(std::int32_t match);
     void bindPattern(std::int32_t pattern, std::int32_t subject, const std::string& suffix);
@@ -122,6 +148,17 @@ private:
     StringMap<std::vector<DerivedBinding>> m_derivedBindings;
     StringMap<std::int32_t> m_functions; ///< def name → function_definition node
     StringSet m_flowNames;               ///< parameters bound to an import by bindParameters
+    /// `*args` parameters: the arguments (bound like bindParameters' values) and their positions in args.
+    struct SplatValue
+    {
+        std::int32_t node;
+        std::int32_t position;
+    };
+    StringMap<std::vector<SplatValue>> m_splatValues;
+    std::vector<std::int32_t> m_scopeOf;                  ///< per node: the scope it is evaluated in
+    StringMap<std::vector<std::int32_t>> m_bindingScopes; ///< name → the scopes that bind it
+    /// name → (scope, target): `global name` / `nonlocal name` in scope sends its bindings to target.
+    StringMap<std::vector<std::pair<std::int32_t, std::int32_t>>> m_declared;
     // Caches: NFKC-folded names of non-ASCII identifiers, and resolutions.
     mutable std::unordered_map<std::int32_t, std::string> m_foldedNames;
     // Per node: index into the stores below, or -1. The deque keeps resolve()'s references stable.

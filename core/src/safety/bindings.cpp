@@ -1,8 +1,9 @@
 // Bindings that follow values where a flow-insensitive alias table does not reach: the arguments of
 // immediately-invoked lambdas and of calls to functions defined in the file, the elements of literal
 // sequences a loop walks, and the captures of match patterns. `(lambda o: o.system("id"))(os)` and
-// `match os: case object(system=s): s("id")` resolve like `os.system`. Like the rest of the resolver
-// this is scope-insensitive: a parameter name stands for every value passed anywhere in the file.
+// `match os: case object(system=s): s("id")` resolve like `os.system`. Bindings respect Python's scopes
+// (scopes.cpp): a parameter stands for the values passed to that function's parameter, not to another
+// function's parameter of the same name. Within one scope the analysis stays flow-insensitive.
 
 #include "analysis.h"
 #include "rules.h"
@@ -35,11 +36,14 @@ bool isSequenceLiteral(const SyntaxTree& tree, std::int32_t node)
 
 } // namespace
 
-void Analysis::bindValue(std::string_view name, std::int32_t value)
+void Analysis::bindValue(std::int32_t nameNode, std::int32_t value)
 {
-    if (value < 0 || name.empty())
+    if (value < 0 || nameNode < 0)
         return;
-    auto& values = m_valueBindings[std::string(name)];
+    const std::string_view name = this->name(nameNode);
+    if (name.empty())
+        return;
+    auto& values = m_valueBindings[bind(name, bindingScope(name, nameNode))];
     if (values.size() < 16) // bounded: a name passed in many places resolves to the first few values
         values.push_back(value);
 }
@@ -63,6 +67,17 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
             positional.push_back(arg);
         }
     }
+    // Only names and attribute chains rooted in an import (or in a name bound this way before:
+    // nested lambdas) can carry a module or one of its functions into the body. Binding every
+    // argument would make every parameter resolve through every call site, for nothing.
+    auto carries = [&](std::int32_t value) {
+        std::int32_t root = value;
+        while (root >= 0 && m_tree.node(root).kind == Kind::Attribute)
+            root = m_tree.child(root, Field::Object);
+        if (root < 0 || m_tree.node(root).kind != Kind::Identifier)
+            return false;
+        return isImportBound(root) || m_flowNames.contains(useKey(this->name(root), root));
+    };
     std::size_t index = static_cast<std::size_t>(std::max(firstArgument, 0));
     bool keywordOnly = false;
     for (const std::int32_t param : m_tree.namedChildren(parameters)) {
@@ -76,37 +91,38 @@ void Analysis::bindParameters(std::int32_t parameters, std::int32_t call, std::i
             nameNode = m_tree.childOfKind(param, Kind::Identifier);
         else if (k == Kind::ListSplatPattern || k == Kind::DictionarySplatPattern ||
                  m_tree.typeName(param) == "keyword_separator") {
-            keywordOnly = true; // *args swallows the rest of the positional arguments
+            // *args swallows the rest of the positional arguments: `args[i]` is the i-th of them.
+            const std::int32_t splat =
+                k == Kind::ListSplatPattern ? m_tree.childOfKind(param, Kind::Identifier) : -1;
+            if (splat >= 0 && !keywordOnly) {
+                const std::string_view name = this->name(splat);
+                const std::string key = scopedKey(name, bindingScope(name, splat));
+                for (std::size_t i = index; i < positional.size(); ++i) {
+                    if (!carries(positional[i]))
+                        continue;
+                    auto& items = m_splatValues[key];
+                    if (items.size() < 16) // bounded like bindValue
+                        items.push_back({positional[i], static_cast<std::int32_t>(i - index)});
+                }
+            }
+            keywordOnly = true;
             continue;
         }
         if (nameNode < 0 || m_tree.node(nameNode).kind != Kind::Identifier)
             continue;
-        const std::string name = identifier(nameNode);
-        // Only names and attribute chains can carry a module or a function into the body; binding
-        // every literal and call argument too would only make resolution slower.
-        // Only names and attribute chains rooted in an import (or in a name bound this way before:
-        // nested lambdas) can carry a module or one of its functions into the body. Binding every
-        // argument would make every parameter resolve through every call site, for nothing.
-        auto carries = [&](std::int32_t value) {
-            std::int32_t root = value;
-            while (root >= 0 && m_tree.node(root).kind == Kind::Attribute)
-                root = m_tree.child(root, Field::Object);
-            if (root < 0 || m_tree.node(root).kind != Kind::Identifier)
-                return false;
-            const std::string_view rootName = this->name(root);
-            return isImportBound(rootName) || m_flowNames.contains(rootName);
-        };
+        const std::string_view name = this->name(nameNode);
+        const std::string key = scopedKey(name, bindingScope(name, nameNode));
         if (!keywordOnly && index < positional.size()) {
             if (carries(positional[index])) {
-                bindValue(name, positional[index]);
-                m_flowNames.insert(name);
+                bindValue(nameNode, positional[index]);
+                m_flowNames.insert(key);
             }
             ++index;
         }
-        for (const auto& [key, value] : keywords)
-            if (key == name && carries(value)) {
-                bindValue(name, value);
-                m_flowNames.insert(name);
+        for (const auto& [keyword, value] : keywords)
+            if (keyword == name && carries(value)) {
+                bindValue(nameNode, value);
+                m_flowNames.insert(key);
             }
     }
 }
@@ -117,11 +133,12 @@ void Analysis::bindPattern(std::int32_t pattern, std::int32_t subject, const std
         return;
     const std::string_view type = m_tree.typeName(pattern);
     auto bindCapture = [&](std::int32_t identifierNode) {
-        const std::string name = identifier(identifierNode);
+        const std::string_view name = this->name(identifierNode);
         if (name == "_")
             return;
-        m_localNames.insert(name);
-        auto& list = m_derivedBindings[name];
+        const std::string key = bind(name, bindingScope(name, identifierNode));
+        m_localNames.insert(key);
+        auto& list = m_derivedBindings[key];
         if (list.size() < 16)
             list.push_back({subject, suffix});
     };
@@ -198,13 +215,15 @@ void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls,
         }
         if (f.kind != Kind::Identifier)
             continue;
-        const std::string name = identifier(function);
-        if (const auto def = m_functions.find(name); def != m_functions.end()) { // def go(m): ...; go(os)
+        const std::string_view name = this->name(function);
+        const std::string key = useKey(name, function);
+        if (const auto def = key.empty() ? m_functions.end() : m_functions.find(key);
+            def != m_functions.end()) { // def go(m): ...; go(os)
             bindParameters(m_tree.child(def->second, Field::Parameters), call, 0);
-        } else if (const std::int32_t value = unparenthesize(m_tree, singleValue(name));
+        } else if (const std::int32_t value = unparenthesize(m_tree, singleValue(function));
                    value >= 0 && m_tree.node(value).kind == Kind::Lambda) { // run = lambda m: ...; run(os)
             bindParameters(m_tree.child(value, Field::Parameters), call, 0);
-        } else if (name == "map" && !isLocallyBound(name)) { // map(lambda m: ..., [os])
+        } else if (name == "map" && !isLocallyBound(function)) { // map(lambda m: ..., [os])
             const std::int32_t args = m_tree.child(call, Field::Arguments);
             const auto argv = args >= 0 ? m_tree.namedChildren(args) : std::vector<std::int32_t>{};
             const std::int32_t fn = argv.empty() ? -1 : unparenthesize(m_tree, argv[0]);
@@ -215,7 +234,7 @@ void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls,
             for (std::size_t i = 0; i < names.size() && i + 1 < argv.size(); ++i)
                 if (m_tree.node(names[i]).kind == Kind::Identifier && isSequenceLiteral(m_tree, argv[i + 1]))
                     for (const std::int32_t item : m_tree.namedChildren(argv[i + 1]))
-                        bindValue(identifier(names[i]), item);
+                        bindValue(names[i], item);
         }
     }
     for (const std::int32_t loop : loops) { // for m in [os]: ...
@@ -223,7 +242,7 @@ void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls,
         const std::int32_t right = unparenthesize(m_tree, m_tree.child(loop, Field::Right));
         if (left >= 0 && m_tree.node(left).kind == Kind::Identifier && isSequenceLiteral(m_tree, right))
             for (const std::int32_t item : m_tree.namedChildren(right))
-                bindValue(identifier(left), item);
+                bindValue(left, item);
         // for root, dirs, files in os.walk(top): root starts at top
         if (left >= 0 && right >= 0 && m_tree.node(right).kind == Kind::Call &&
             (m_tree.node(left).kind == Kind::PatternList || m_tree.node(left).kind == Kind::Tuple)) {
@@ -234,7 +253,7 @@ void Analysis::collectFlowBindings(const std::vector<std::int32_t>& calls,
             const bool walk = std::ranges::find(callee, "os.walk") != callee.end() ||
                               std::ranges::find(callee, "os.fwalk") != callee.end();
             if (walk && !targets.empty() && !argv.empty() && m_tree.node(targets[0]).kind == Kind::Identifier)
-                bindValue(identifier(targets[0]), argv[0]);
+                bindValue(targets[0], argv[0]);
         }
     }
     for (const std::int32_t match : matches)

@@ -278,7 +278,7 @@ private:
         if (object < 0 || attribute < 0)
             return;
         const std::string_view name = a.name(attribute);
-        if (name == "__dict__" && t.node(object).kind == Kind::Identifier && a.isImportBound(a.name(object)))
+        if (name == "__dict__" && t.node(object).kind == Kind::Identifier && a.isImportBound(object))
             a.report(rules::introspection, node,
                      "`" + a.identifier(object) + ".__dict__` exposes a module's namespace");
         else
@@ -428,7 +428,7 @@ private:
             } else {
                 const Node& arg = t.node(argv[0]);
                 const std::string name = arg.kind == Kind::Identifier ? a.identifier(argv[0]) : std::string();
-                const bool local = !name.empty() && a.isLocallyBound(name) && !a.isImportBound(name);
+                const bool local = !name.empty() && a.isLocallyBound(argv[0]) && !a.isImportBound(argv[0]);
                 if (local)
                     a.report(rules::dunderAccess, call,
                              "`vars(" + name + ")` exposes the object's namespace");

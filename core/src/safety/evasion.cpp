@@ -166,7 +166,7 @@ private:
             return inner.size() == 1 && isComputedString(inner.front(), depth + 1);
         }
         case Kind::Identifier:
-            return isComputedString(a.singleValue(a.name(node)), depth + 1);
+            return isComputedString(a.singleValue(node), depth + 1);
         case Kind::Call: {
             const std::int32_t function = t.child(node, Field::Function);
             if (function >= 0 && t.node(function).kind == Kind::Attribute) {
@@ -380,7 +380,7 @@ private:
     void checkDictConfig(std::int32_t config)
     {
         if (config >= 0 && t.node(config).kind == Kind::Identifier)
-            config = a.singleValue(a.name(config));
+            config = a.singleValue(config);
         if (config < 0 || t.typeName(config) != "dictionary")
             return;
         const std::uint32_t end = t.node(config).endByte;
@@ -431,7 +431,7 @@ private:
                                                                          : std::nullopt;
         }
         if (n.kind == Kind::Identifier)
-            return integerValue(a.singleValue(a.name(node)), depth + 1);
+            return integerValue(a.singleValue(node), depth + 1);
         if (n.kind == Kind::BinaryOperator) {
             const auto l = integerValue(t.child(node, Field::Left), depth + 1);
             const auto r = integerValue(t.child(node, Field::Right), depth + 1);

@@ -202,7 +202,7 @@ std::optional<std::string> Analysis::foldImpl(std::int32_t node, int depth) cons
         return inner.size() == 1 ? foldImpl(inner.front(), depth + 1) : std::nullopt;
     }
     case Kind::Identifier: {
-        const std::int32_t value = singleValue(name(node));
+        const std::int32_t value = singleValue(node);
         return value >= 0 ? foldImpl(value, depth + 1) : std::nullopt;
     }
     case Kind::BinaryOperator: {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include <tree_sitter/api.h>
 
@@ -45,6 +47,10 @@ struct IncrementalAnalyzer::State
     /// null when there is none to re-use.
     TreePtr tree;
     std::size_t treeOffset = 0;
+    /// The flat tree of `tree` before the last edit (empty when it cannot be re-used: after a reset, a
+    /// parse with a syntax error or too deep, a byte-order mark change) and that edit.
+    std::vector<Node> flat;
+    std::optional<TSInputEdit> lastEdit;
 };
 
 IncrementalAnalyzer::IncrementalAnalyzer(Policy policy) : m_state(std::make_unique<State>())
@@ -74,6 +80,8 @@ const std::string& IncrementalAnalyzer::source() const
 Report IncrementalAnalyzer::reset(std::string source)
 {
     m_state->tree.reset();
+    m_state->flat.clear();
+    m_state->lastEdit.reset();
     m_state->source = std::move(source);
     return check();
 }
@@ -84,6 +92,7 @@ Report IncrementalAnalyzer::edit(const TextEdit& edit)
     const std::size_t position = std::min(edit.position, s.source.size());
     const std::size_t removed = std::min(edit.removedLength, s.source.size() - position);
     const std::size_t newSize = s.source.size() - removed + edit.inserted.size();
+    s.lastEdit.reset();
     if (s.tree && (position < s.treeOffset || std::max(s.source.size(), newSize) > maxTreeSitterOffset)) {
         s.tree.reset(); // the edit touches the byte-order mark, or offsets no longer fit tree-sitter's
     } else if (s.tree) {
@@ -97,6 +106,7 @@ Report IncrementalAnalyzer::edit(const TextEdit& edit)
         change.old_end_point = pointAt(parsed, start + removed);
         change.new_end_point = pointAfter(change.start_point, edit.inserted);
         ts_tree_edit(s.tree.get(), &change);
+        s.lastEdit = change;
     }
     s.source.replace(position, removed, edit.inserted);
     return check();
@@ -143,12 +153,37 @@ Report IncrementalAnalyzer::check()
             // while the buffer has a syntax error (the old tree has one) it is parsed from scratch at once.
             const bool reuse = old && !ts_node_has_error(ts_tree_root_node(old.get()));
             s.tree = parse(reuse ? old.get() : nullptr);
-            if (reuse && (!s.tree || ts_node_has_error(ts_tree_root_node(s.tree.get()))))
+            bool incremental = reuse;
+            if (reuse && (!s.tree || ts_node_has_error(ts_tree_root_node(s.tree.get())))) {
                 s.tree = parse(nullptr);
-            return s.tree ? SyntaxTree::flatten(s.tree.get(), text, maxDepth) : SyntaxTree::timedOut(text);
+                incremental = false;
+            }
+            if (!s.tree) {
+                s.flat.clear();
+                return SyntaxTree::timedOut(text);
+            }
+            // The statements the edit left alone are copied from the previous flat tree: flattening the
+            // whole tree again through a cursor cost more than the incremental parse itself.
+            std::optional<FlatReuse> flatReuse;
+            if (incremental && s.lastEdit && !s.flat.empty())
+                flatReuse = FlatReuse::after(s.flat, old.get(), s.tree.get(), s.lastEdit->start_byte,
+                                             s.lastEdit->old_end_byte, s.lastEdit->new_end_byte,
+                                             static_cast<std::int64_t>(s.lastEdit->new_end_point.row) -
+                                                 static_cast<std::int64_t>(s.lastEdit->old_end_point.row));
+            SyntaxTree tree =
+                SyntaxTree::flatten(s.tree.get(), text, maxDepth, flatReuse ? &*flatReuse : nullptr);
+            s.lastEdit.reset();
+            if (tree.status() == SyntaxTree::Status::Ok &&
+                !ts_node_has_error(ts_tree_root_node(s.tree.get())))
+                s.flat = tree.nodes();
+            else
+                s.flat.clear();
+            return tree;
         });
-    if (!parsed) // too large, not UTF-8, too deeply nested: nothing parsed matches this text
+    if (!parsed) { // too large, not UTF-8, too deeply nested: nothing parsed matches this text
         s.tree.reset();
+        s.flat.clear();
+    }
     return report;
 }
 

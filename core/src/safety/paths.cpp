@@ -141,7 +141,7 @@ public:
         case Kind::ConcatenatedString:
             return a.constantString(node);
         case Kind::Identifier: {
-            const std::int32_t value = a.singleValue(a.name(node));
+            const std::int32_t value = a.singleValue(node);
             return value >= 0 ? pathOf(value, depth + 1) : std::nullopt;
         }
         case Kind::ParenthesizedExpression: {

@@ -65,8 +65,13 @@ std::string Analysis::dottedName(std::int32_t node) const
     return out;
 }
 
-std::int32_t Analysis::singleValue(std::string_view key) const
+std::int32_t Analysis::singleValue(std::int32_t identifierNode) const
 {
+    if (identifierNode < 0 || m_tree.node(identifierNode).kind != Kind::Identifier)
+        return -1;
+    const std::string key = useKey(name(identifierNode), identifierNode);
+    if (key.empty())
+        return -1;
     const auto count = m_bindingCount.find(key);
     const auto values = m_valueBindings.find(key);
     if (count == m_bindingCount.end() || count->second != 1 || values == m_valueBindings.end() ||
@@ -75,12 +80,14 @@ std::int32_t Analysis::singleValue(std::string_view key) const
     return values->second.front();
 }
 
-void Analysis::bindTarget(std::int32_t target, std::int32_t value)
+void Analysis::bindTarget(std::int32_t target, std::int32_t value, bool walrus)
 {
     const Node& t = m_tree.node(target);
     if (t.kind == Kind::AsPatternTarget && t.firstChild < 0) { // `as name`: the target is the name itself
-        m_localNames.insert(identifier(target));
-        ++m_bindingCount[identifier(target)];
+        const std::string_view name = this->name(target);
+        const std::string key = bind(name, bindingScope(name, target));
+        ++m_bindingCount[key];
+        m_localNames.insert(key);
         return;
     }
     if (t.kind == Kind::AsPatternTarget) {
@@ -89,11 +96,12 @@ void Analysis::bindTarget(std::int32_t target, std::int32_t value)
         return;
     }
     if (t.kind == Kind::Identifier) {
-        const std::string name = identifier(target);
-        m_localNames.insert(name);
-        ++m_bindingCount[name];
+        const std::string_view name = this->name(target);
+        const std::string key = bind(name, bindingScope(name, target, walrus));
+        ++m_bindingCount[key];
         if (value >= 0)
-            m_valueBindings[name].push_back(value);
+            m_valueBindings[key].push_back(value);
+        m_localNames.insert(key);
         return;
     }
     if (t.kind == Kind::PatternList || t.kind == Kind::Tuple || t.kind == Kind::List ||
@@ -106,7 +114,7 @@ void Analysis::bindTarget(std::int32_t target, std::int32_t value)
                 values = m_tree.namedChildren(value);
         }
         for (std::size_t i = 0; i < targets.size(); ++i)
-            bindTarget(targets[i], values.size() == targets.size() ? values[i] : -1);
+            bindTarget(targets[i], values.size() == targets.size() ? values[i] : -1, walrus);
     }
 }
 
@@ -119,7 +127,7 @@ void Analysis::collectImport(std::int32_t node)
             if (k == Kind::DottedName) {
                 const std::string module = dottedName(item);
                 const std::string top = module.substr(0, module.find('.'));
-                m_importBindings[top].push_back(top);
+                m_importBindings[bind(top, bindingScope(top, node))].push_back(top);
                 addImport(top);
             } else if (k == Kind::AliasedImport) {
                 const std::int32_t name = m_tree.child(item, Field::Name);
@@ -127,7 +135,8 @@ void Analysis::collectImport(std::int32_t node)
                 if (name < 0 || alias < 0)
                     continue;
                 const std::string module = dottedName(name);
-                m_importBindings[identifier(alias)].push_back(module);
+                const std::string_view as = this->name(alias);
+                m_importBindings[bind(as, bindingScope(as, node))].push_back(module);
                 addImport(module.substr(0, module.find('.')));
             }
         }
@@ -147,18 +156,21 @@ void Analysis::collectImport(std::int32_t node)
             m_starModules.push_back(module);
         } else if (item.field == Field::Name && item.kind == Kind::DottedName) {
             const std::string name = dottedName(c);
-            m_importBindings[name].push_back(module + "." + name);
+            m_importBindings[bind(name, bindingScope(name, node))].push_back(module + "." + name);
         } else if (item.field == Field::Name && item.kind == Kind::AliasedImport) {
             const std::int32_t name = m_tree.child(c, Field::Name);
             const std::int32_t alias = m_tree.child(c, Field::Alias);
-            if (name >= 0 && alias >= 0)
-                m_importBindings[identifier(alias)].push_back(module + "." + dottedName(name));
+            if (name >= 0 && alias >= 0) {
+                const std::string_view as = this->name(alias);
+                m_importBindings[bind(as, bindingScope(as, node))].push_back(module + "." + dottedName(name));
+            }
         }
     }
 }
 
 void Analysis::collectBindings()
 {
+    collectScopes();
     const auto& nodes = m_tree.nodes();
     std::vector<std::int32_t> calls, loops, matches;
     for (std::int32_t i = 0; i < static_cast<std::int32_t>(nodes.size()); ++i) {
@@ -178,7 +190,7 @@ void Analysis::collectBindings()
         }
         case Kind::NamedExpression:
             if (const std::int32_t name = m_tree.child(i, Field::Name); name >= 0)
-                bindTarget(name, m_tree.child(i, Field::Value));
+                bindTarget(name, m_tree.child(i, Field::Value), true);
             break;
         case Kind::ForStatement:
         case Kind::ForInClause:
@@ -190,7 +202,7 @@ void Analysis::collectBindings()
             break;
         case Kind::FunctionDefinition:
             if (const std::int32_t name = m_tree.child(i, Field::Name); name >= 0)
-                m_functions[identifier(name)] = i;
+                m_functions[bind(this->name(name), bindingScope(this->name(name), name))] = i;
             [[fallthrough]];
         case Kind::ClassDefinition:
             if (const std::int32_t name = m_tree.child(i, Field::Name); name >= 0)
@@ -214,7 +226,7 @@ void Analysis::collectBindings()
                 bindTarget(i, -1);
                 // def f(s=os.system): s is os.system unless a caller passes something else
                 if (parent == Kind::DefaultParameter || parent == Kind::TypedDefaultParameter)
-                    bindValue(identifier(i), m_tree.child(n.parent, Field::Value));
+                    bindValue(i, m_tree.child(n.parent, Field::Value));
             }
             break;
         }
@@ -227,7 +239,7 @@ void Analysis::collectBindings()
                         n.parent >= 0 && nodes[static_cast<std::size_t>(n.parent)].kind == Kind::WithItem;
                     const std::int32_t inner = m_tree.childOfKind(c, Kind::Identifier);
                     if (with && inner >= 0 && n.firstChild >= 0 && n.firstChild != c)
-                        bindValue(identifier(inner), n.firstChild);
+                        bindValue(inner, n.firstChild);
                 }
             break;
         default:
@@ -303,21 +315,28 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
     switch (n.kind) {
     case Kind::Identifier: {
         const std::string_view name = this->name(node);
-        const auto imported = m_importBindings.find(name);
+        const std::int32_t scope = lookupScope(name, node);
+        const std::string key = scope < 0 ? std::string() : scopedKey(name, scope);
+        const auto imported = scope < 0 ? m_importBindings.end() : m_importBindings.find(key);
         if (imported != m_importBindings.end())
             for (const auto& q : imported->second)
                 push(q);
-        if (const auto values = m_valueBindings.find(name); values != m_valueBindings.end())
+        if (const auto values = scope < 0 ? m_valueBindings.end() : m_valueBindings.find(key);
+            values != m_valueBindings.end())
             for (const std::int32_t v : values->second)
                 for (auto& q : resolveImpl(v, depth + 1, budget, trace))
                     push(std::move(q));
-        if (const auto derived = m_derivedBindings.find(name); derived != m_derivedBindings.end())
+        if (const auto derived = scope < 0 ? m_derivedBindings.end() : m_derivedBindings.find(key);
+            derived != m_derivedBindings.end())
             for (const auto& d : derived->second)
                 for (const auto& q : resolveImpl(d.node, depth + 1, budget, trace))
                     push(q + d.suffix);
-        if (imported == m_importBindings.end() && rules::isBuiltinName(name))
+        // A name bound in a function is that binding only; at module or class level the builtin is
+        // still what Python finds while the binding has not run.
+        const bool functionLocal = scope > 0 && m_tree.node(scope).kind != Kind::ClassDefinition;
+        if (imported == m_importBindings.end() && !functionLocal && rules::isBuiltinName(name))
             push(std::string(name));
-        if (out.empty() && imported == m_importBindings.end() && !m_localNames.contains(name)) {
+        if (out.empty() && scope < 0) { // bound nowhere the use sees
             for (const auto& star : m_starModules) {
                 std::string qualified = star + "." + std::string(name);
                 if (rules::findName(normalizeQualified(qualified)))
@@ -398,6 +417,19 @@ std::vector<std::string> Analysis::resolveUncached(std::int32_t node, int depth,
         const std::int32_t key = m_tree.child(node, Field::Subscript);
         if (value < 0 || key < 0)
             break;
+        // args[0] of a `*args` parameter: the first extra positional argument of the calls bound to it
+        if (m_tree.node(value).kind == Kind::Identifier && !m_splatValues.empty()) {
+            const std::string splatKey = useKey(name(value), value);
+            if (const auto splat = splatKey.empty() ? m_splatValues.end() : m_splatValues.find(splatKey);
+                splat != m_splatValues.end()) {
+                const std::string_view index = m_tree.node(key).kind == Kind::Integer ? m_tree.text(key) : "";
+                for (const auto& item : splat->second)
+                    if (index.empty() || index == std::to_string(item.position))
+                        for (auto& q : resolveImpl(item.node, depth + 1, budget, trace))
+                            push(std::move(q));
+                break;
+            }
+        }
         std::vector<std::string> containers = resolveImpl(value, depth + 1, budget, trace);
         if (m_tree.node(value).kind == Kind::Call) // globals()['os'], vars(builtins)['eval']
             for (auto& q : resolveImpl(m_tree.child(value, Field::Function), depth + 1, budget, trace))

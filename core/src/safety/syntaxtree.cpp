@@ -1,7 +1,9 @@
 #include "syntaxtree.h"
 
 #include <array>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -220,6 +222,10 @@ const std::unordered_map<std::string_view, Kind>& kindsByName()
         {"print_statement", Kind::PrintStatement},
         {"exec_statement", Kind::ExecStatement},
         {"chevron", Kind::Chevron},
+        {"list_comprehension", Kind::Comprehension},
+        {"set_comprehension", Kind::Comprehension},
+        {"dictionary_comprehension", Kind::Comprehension},
+        {"generator_expression", Kind::Comprehension},
     };
     return kinds;
 }
@@ -321,7 +327,93 @@ SyntaxTree SyntaxTree::timedOut(std::string_view source)
     return tree;
 }
 
-SyntaxTree SyntaxTree::flatten(const TSTree* tsTree, std::string_view source, int maxDepth)
+namespace {
+
+/// Copies the previous flat tree's subtree of the top-level node that matches `added` (the node just
+/// appended for the same statement) after it, shifted to the new offsets. False when no previous node
+/// matches or the node is not safely outside the edit.
+class TopLevelReuse
+{
+public:
+    explicit TopLevelReuse(const FlatReuse& reuse) : m_reuse(reuse)
+    {
+        const auto& old = *reuse.previous;
+        m_next = old.empty() ? -1 : old.front().firstChild;
+    }
+
+    bool copy(std::vector<Node>& nodes, std::int32_t added)
+    {
+        const Node n = nodes[static_cast<std::size_t>(added)];
+        const bool before = n.endByte < m_reuse.editStart;
+        const bool after = n.startByte > m_reuse.newEditEnd;
+        if (!before && !after)
+            return false;
+        for (const auto& [start, end] : m_reuse.changed)
+            if (n.startByte <= end && start <= n.endByte)
+                return false;
+        const std::int64_t byteDelta =
+            after ? static_cast<std::int64_t>(m_reuse.newEditEnd) - m_reuse.oldEditEnd : 0;
+        const std::int64_t rowDelta = after ? m_reuse.rowDelta : 0;
+        const auto oldStart = static_cast<std::int64_t>(n.startByte) - byteDelta;
+        const auto oldEnd = static_cast<std::int64_t>(n.endByte) - byteDelta;
+        const auto& old = *m_reuse.previous;
+        // Top-level nodes come in byte order in both trees: one forward scan finds every match.
+        while (m_next >= 0 && old[static_cast<std::size_t>(m_next)].startByte < oldStart)
+            m_next = old[static_cast<std::size_t>(m_next)].nextSibling;
+        if (m_next < 0)
+            return false;
+        const Node& match = old[static_cast<std::size_t>(m_next)];
+        if (match.startByte != oldStart || match.endByte != oldEnd || match.symbol != n.symbol ||
+            match.field != n.field || match.kind != n.kind ||
+            static_cast<std::int64_t>(match.startRow) + rowDelta != n.startRow)
+            return false;
+        const std::int32_t first = m_next;
+        const std::int32_t end =
+            match.nextSibling >= 0 ? match.nextSibling : static_cast<std::int32_t>(old.size());
+        const std::int32_t shift = added - first;
+        auto remap = [shift](std::int32_t index) { return index >= 0 ? index + shift : index; };
+        nodes[static_cast<std::size_t>(added)].firstChild = remap(match.firstChild);
+        for (std::int32_t j = first + 1; j < end; ++j) {
+            Node copy = old[static_cast<std::size_t>(j)];
+            copy.startByte = static_cast<std::uint32_t>(copy.startByte + byteDelta);
+            copy.endByte = static_cast<std::uint32_t>(copy.endByte + byteDelta);
+            copy.startRow = static_cast<std::uint32_t>(copy.startRow + rowDelta);
+            copy.parent = remap(copy.parent);
+            copy.firstChild = remap(copy.firstChild);
+            copy.nextSibling = remap(copy.nextSibling);
+            nodes.push_back(copy);
+        }
+        m_next = match.nextSibling;
+        return true;
+    }
+
+private:
+    const FlatReuse& m_reuse;
+    std::int32_t m_next = -1;
+};
+
+} // namespace
+
+FlatReuse FlatReuse::after(const std::vector<Node>& previous, const TSTree* oldTree, const TSTree* newTree,
+                           std::uint32_t editStart, std::uint32_t oldEditEnd, std::uint32_t newEditEnd,
+                           std::int64_t rowDelta)
+{
+    FlatReuse reuse;
+    reuse.previous = &previous;
+    reuse.editStart = editStart;
+    reuse.oldEditEnd = oldEditEnd;
+    reuse.newEditEnd = newEditEnd;
+    reuse.rowDelta = rowDelta;
+    std::uint32_t count = 0;
+    TSRange* ranges = ts_tree_get_changed_ranges(oldTree, newTree, &count);
+    for (std::uint32_t i = 0; i < count; ++i)
+        reuse.changed.emplace_back(ranges[i].start_byte, ranges[i].end_byte);
+    std::free(ranges);
+    return reuse;
+}
+
+SyntaxTree SyntaxTree::flatten(const TSTree* tsTree, std::string_view source, int maxDepth,
+                               const FlatReuse* reuse)
 {
     SyntaxTree tree;
     tree.m_source = source;
@@ -350,10 +442,17 @@ SyntaxTree SyntaxTree::flatten(const TSTree* tsTree, std::string_view source, in
         return static_cast<std::int32_t>(tree.m_nodes.size() - 1);
     };
 
+    std::optional<TopLevelReuse> topLevel;
+    if (reuse && reuse->previous && !reuse->previous->empty())
+        topLevel.emplace(*reuse);
     std::vector<std::int32_t> parents;
     std::int32_t current = add(-1);
     while (true) {
-        if (static_cast<int>(parents.size()) < maxDepth) {
+        // A top-level statement copied from the previous tree: its children are already in place.
+        const bool copied =
+            topLevel && parents.size() == 1 && maxDepth > 1 && topLevel->copy(tree.m_nodes, current);
+        if (copied) {
+        } else if (static_cast<int>(parents.size()) < maxDepth) {
             if (ts_tree_cursor_goto_first_child(cursor.get())) {
                 parents.push_back(current);
                 const std::int32_t child = add(current);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct TSParser;
@@ -94,6 +95,7 @@ enum class Kind : std::uint8_t
     PrintStatement,
     ExecStatement,
     Chevron,
+    Comprehension, ///< list/set/dictionary comprehension or generator expression: a scope of its own
 };
 
 enum class Field : std::uint8_t
@@ -136,6 +138,25 @@ struct Node
 };
 
 /// A parsed Python source. Holds a view of the source: keep the source alive.
+/// What an incremental flatten may copy from the previous flat tree instead of walking tree-sitter's
+/// tree again: the previous nodes, the one edit made since (in bytes and rows of the parsed text) and
+/// the ranges whose structure tree-sitter reports as changed (ts_tree_get_changed_ranges).
+struct FlatReuse
+{
+    const std::vector<Node>* previous = nullptr; ///< flattened with status Ok and no syntax error
+    std::uint32_t editStart = 0;
+    std::uint32_t oldEditEnd = 0;
+    std::uint32_t newEditEnd = 0;
+    std::int64_t rowDelta = 0; ///< rows added (or removed, negative) by the edit
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> changed; ///< byte ranges, new coordinates
+
+    /// The reuse of `previous` (the flat tree of `oldTree` before the edit) for the flatten of `newTree`,
+    /// parsed from `oldTree` after ts_tree_edit with this edit.
+    static FlatReuse after(const std::vector<Node>& previous, const TSTree* oldTree, const TSTree* newTree,
+                           std::uint32_t editStart, std::uint32_t oldEditEnd, std::uint32_t newEditEnd,
+                           std::int64_t rowDelta);
+};
+
 class SyntaxTree
 {
 public:
@@ -150,7 +171,11 @@ public:
     /// deepNode pointing at the first dropped node's parent).
     static SyntaxTree parse(std::string_view source, std::uint64_t timeoutMicros, int maxDepth);
     /// Flattens a tree tree-sitter parsed from `source` (the incremental analyzer parses itself).
-    static SyntaxTree flatten(const TSTree* tree, std::string_view source, int maxDepth);
+    /// With `reuse`, top-level statements that lie outside the edit and the changed ranges are copied
+    /// from the previous flat tree (offsets shifted) instead of being walked node by node: the result
+    /// is the same array a full flatten builds.
+    static SyntaxTree flatten(const TSTree* tree, std::string_view source, int maxDepth,
+                              const FlatReuse* reuse = nullptr);
     /// The result of a parse that ran out of time.
     static SyntaxTree timedOut(std::string_view source);
 

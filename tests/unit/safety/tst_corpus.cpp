@@ -46,8 +46,10 @@ void TestCorpus::standardPolicy()
     for (const auto& m : r.falsePositives)
         flagged += QString::fromStdString(m) + QLatin1Char(' ');
     // Issue 20's targets: >= 97 % blocked or warned, >= 90 % blocked; benign <= 1 % blocked, <= 3 % warned.
+    // Held tighter at what the corpus gives (352 of 389 blocked, 90.5 %, since `*args` parameters are
+    // followed).
     QVERIFY2(d.pct(d.blocked + d.warned) >= 99.0, qPrintable(misses));
-    QVERIFY2(d.pct(d.blocked) >= 90.0, qPrintable(QString::number(d.pct(d.blocked))));
+    QVERIFY2(d.pct(d.blocked) >= 90.4, qPrintable(QString::number(d.pct(d.blocked))));
     QVERIFY2(b.pct(b.blocked) <= 0.5, qPrintable(flagged));
     QVERIFY2(b.pct(b.warned) <= 1.0, qPrintable(flagged));
 }
@@ -61,7 +63,7 @@ void TestCorpus::strictPolicy()
     QString flagged;
     for (const auto& m : r.falsePositives)
         flagged += QString::fromStdString(m) + QLatin1Char(' ');
-    QVERIFY2(r.dangerous.pct(r.dangerous.blocked) >= 99.5, qPrintable(misses));
+    QVERIFY2(r.dangerous.pct(r.dangerous.blocked) >= 100.0, qPrintable(misses));
     QVERIFY2(r.benign.pct(r.benign.blocked) <= 4.0, qPrintable(flagged));
 }
 

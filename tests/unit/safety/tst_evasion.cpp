@@ -117,6 +117,11 @@ void TestEvasion::fires_data()
     row("for-literal", "import os\nfor m in [os]:\n    m.system('id')", "process-exec");
     row("match-capture", "import os\nmatch os:\n    case m:\n        m.system('id')", "process-exec");
     row("match-keyword", "import os\nmatch os:\n    case object(system=s):\n        s('id')", "process-exec");
+    row("iife-star-args", "import os\n(lambda *a: a[0].system('id'))(os)", "process-exec");
+    row("star-args-function",
+        "import subprocess\ndef go(x, *rest):\n    rest[1].run(['id'])\n"
+        "go(1, 2, subprocess)",
+        "process-exec");
     row("with-nullcontext",
         "import os, contextlib\nwith contextlib.nullcontext(os) as m:\n    m.system('id')", "process-exec");
 }
@@ -177,6 +182,8 @@ void TestEvasion::nearMisses_data()
         "import fcntl, termios, struct\nfcntl.ioctl(1, termios.TIOCGWINSZ, struct.pack('HHHH', 0, 0, 0, 0))");
     row("ansi-colour", "print('\\x1b[31mred\\x1b[0m')");
     row("iife-data", "print((lambda x, y: x * y)(3, 4))");
+    row("star-args-other-position",
+        "import os\ndef show(*parts):\n    return parts[0].upper()\nshow('a', os)");
     row("match-data",
         "match {'a': 1}:\n    case {'a': v}:\n        print(v)\n    case other:\n        print(other)");
     row("getattr-append", "xs = []\ngetattr(xs, 'append')(1)\ngetattr(xs, 'insert')(0, 2)");

@@ -5,8 +5,11 @@
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/incremental.h"
 #include "agentrun/safety/reportjson.h"
+#include "safety/syntaxtree.h"
 
 #include <random>
+
+#include <tree_sitter/api.h>
 
 #include <QDir>
 #include <QFile>
@@ -96,6 +99,8 @@ class TestIncremental : public QObject
 private Q_SLOTS:
     void randomEdits_data();
     void randomEdits();
+    void flatTreeReuse_data() { randomEdits_data(); }
+    void flatTreeReuse();
     void typingAndDeleting();
     void byteOrderMark();
     void failClosedAndBack();
@@ -167,6 +172,77 @@ void TestIncremental::randomEdits()
         // The edits must have moved the verdicts around, or the comparison proved little.
         QVERIFY2(changed > edits / 4, qPrintable(QString::number(changed)));
     }
+}
+
+// The keystroke check copies the statements an edit left alone from the previous flat tree: after every
+// random edit the copy must equal a full flatten of the same tree-sitter tree, node for node.
+void TestIncremental::flatTreeReuse()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(int, edits);
+    std::string source = text.toStdString();
+    if (source.find('\0') != std::string::npos)
+        QSKIP("tree-sitter reads no NUL");
+    std::mt19937 random(20);
+    const auto parser = newPythonParser();
+    auto parse = [&](const TSTree* base) {
+        return TreePtr(ts_parser_parse_string(parser.get(), base, source.data(),
+                                              static_cast<std::uint32_t>(source.size())));
+    };
+    auto pointAt = [](std::string_view t, std::size_t offset) {
+        const std::string_view before = t.substr(0, offset);
+        const auto row = static_cast<std::uint32_t>(std::ranges::count(before, '\n'));
+        const std::size_t lineStart = before.rfind('\n');
+        return TSPoint{row, static_cast<std::uint32_t>(
+                                lineStart == std::string_view::npos ? offset : offset - lineStart - 1)};
+    };
+    TreePtr tree = parse(nullptr);
+    const bool startsWithError = ts_node_has_error(ts_tree_root_node(tree.get()));
+    std::vector<Node> previous = SyntaxTree::flatten(tree.get(), source, 1000).nodes();
+    int reused = 0;
+    for (int i = 0; i < edits / 2; ++i) { // half as many: two flattens per edit are compared
+        const auto& pieces = fragments();
+        std::string inserted = pieces[random() % pieces.size()];
+        if (inserted.find('\0') != std::string::npos)
+            inserted = "x";
+        const std::size_t position = source.empty() ? 0 : random() % (source.size() + 1);
+        const std::size_t removed =
+            random() % 3 == 0 ? std::min<std::size_t>(random() % 8, source.size() - position) : 0;
+        TSInputEdit change{};
+        change.start_byte = static_cast<std::uint32_t>(position);
+        change.old_end_byte = static_cast<std::uint32_t>(position + removed);
+        change.new_end_byte = static_cast<std::uint32_t>(position + inserted.size());
+        change.start_point = pointAt(source, position);
+        change.old_end_point = pointAt(source, position + removed);
+        source.replace(position, removed, inserted);
+        change.new_end_point = pointAt(source, position + inserted.size());
+        const bool oldHasError = ts_node_has_error(ts_tree_root_node(tree.get()));
+        ts_tree_edit(tree.get(), &change);
+        TreePtr next = parse(oldHasError ? nullptr : tree.get());
+        const SyntaxTree full = SyntaxTree::flatten(next.get(), source, 1000);
+        if (!oldHasError) {
+            const FlatReuse reuse = FlatReuse::after(
+                previous, tree.get(), next.get(), change.start_byte, change.old_end_byte, change.new_end_byte,
+                static_cast<std::int64_t>(change.new_end_point.row) - change.old_end_point.row);
+            const SyntaxTree copied = SyntaxTree::flatten(next.get(), source, 1000, &reuse);
+            QCOMPARE(copied.size(), full.size());
+            for (std::size_t n = 0; n < full.size(); ++n) {
+                const Node& a = copied.nodes()[n];
+                const Node& b = full.nodes()[n];
+                const bool same = a.kind == b.kind && a.field == b.field && a.named == b.named &&
+                                  a.known == b.known && a.missing == b.missing && a.symbol == b.symbol &&
+                                  a.startByte == b.startByte && a.endByte == b.endByte &&
+                                  a.startRow == b.startRow && a.parent == b.parent &&
+                                  a.firstChild == b.firstChild && a.nextSibling == b.nextSibling;
+                if (!same)
+                    QFAIL(qPrintable(QStringLiteral("edit %1: node %2 differs").arg(i).arg(n)));
+            }
+            ++reused;
+        }
+        previous = full.nodes();
+        tree = std::move(next);
+    }
+    QVERIFY(reused > 0 || startsWithError || text.isEmpty());
 }
 
 void TestIncremental::typingAndDeleting()
