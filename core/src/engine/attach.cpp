@@ -174,7 +174,14 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
     const auto streamError = [&](const Error& error) -> Error {
         const CURLcode last = stream.m_impl->lastError;
         if (m_endpoint.tls() && last != CURLE_OK) {
-            return connectError(m_endpoint, last, 0, std::chrono::seconds(5), stream.m_impl->errorBuffer);
+            Error mapped =
+                connectError(m_endpoint, last, 0, std::chrono::seconds(5), stream.m_impl->errorBuffer);
+            if (mapped.code == errc::EngineConnectionLost) {
+                if (auto refused = probeClientCertificate(m_endpoint, std::chrono::seconds(2))) {
+                    return *refused;
+                }
+            }
+            return mapped;
         }
         return error;
     };

@@ -244,8 +244,13 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
         if (context.stoppedBySink || (stop && stop->load() && code == CURLE_ABORTED_BY_CALLBACK)) {
             return Response{status, std::move(context.body)};
         }
-        return std::unexpected(
-            connectError(m_endpoint, code, static_cast<int>(osErrno), timeout, errorBuffer));
+        Error error = connectError(m_endpoint, code, static_cast<int>(osErrno), timeout, errorBuffer);
+        if (m_endpoint.tls() && status == 0 && error.code == errc::EngineConnectionLost) {
+            if (auto refused = probeClientCertificate(m_endpoint, std::chrono::seconds(2))) {
+                return std::unexpected(*refused);
+            }
+        }
+        return std::unexpected(error);
     }
     if (auto refused = plainHttpToTlsPort(m_endpoint, status, context.body)) {
         return std::unexpected(*refused);

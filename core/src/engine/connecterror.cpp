@@ -1,11 +1,14 @@
 #include "engine/connecterror.h"
 
 #include "agentrun/errorcodes.h"
+#include "engine/curlhandle.h"
+#include "engine/transport.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <poll.h>
 #include <sys/stat.h>
 
 namespace agentrun::engine {
@@ -120,6 +123,69 @@ std::optional<Error> tlsError(const Endpoint& endpoint, CURLcode code, std::stri
                                             ") and that the engine runs with --tlsverify on that port."};
 }
 } // namespace
+
+std::optional<Error> probeClientCertificate(const Endpoint& endpoint, std::chrono::milliseconds wait)
+{
+    if (!endpoint.tls()) {
+        return std::nullopt;
+    }
+    // The engine may check our certificate before it has read the rest of our handshake; its close
+    // then resets the connection again and the alert is lost once more. A few tries read it; an engine
+    // that closes every fresh connection right after the handshake, before anything was sent, refuses
+    // our certificate too (nothing else of ours is left for it to check), only without saying so.
+    bool closedAfterHandshake = false;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        CurlHandle handle;
+        CURL* curl = handle.get();
+        if (!curl) {
+            return std::nullopt;
+        }
+        char errorBuffer[CURL_ERROR_SIZE];
+        curl_easy_setopt(curl, CURLOPT_URL, (endpoint.baseUrl() + "/_ping").c_str());
+        applyEndpoint(curl, endpoint, errorBuffer);
+        curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+        CURLcode code = curl_easy_perform(curl);
+        if (code == CURLE_OK) {
+            curl_socket_t socket = CURL_SOCKET_BAD;
+            curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &socket);
+            const auto deadline = std::chrono::steady_clock::now() + wait;
+            char byte = 0;
+            size_t received = 0;
+            // Only the engine's refusal ends this early: a content engine waits for a request and sends
+            // nothing but session tickets, which are no data (CURLE_AGAIN).
+            while ((code = curl_easy_recv(curl, &byte, 1, &received)) == CURLE_AGAIN) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now());
+                pollfd fd{socket, POLLIN, 0};
+                if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0) {
+                    return std::nullopt;
+                }
+            }
+            if ((code == CURLE_OK && received == 0) || code == CURLE_RECV_ERROR) {
+                closedAfterHandshake = true;
+            }
+        }
+        auto error = tlsError(endpoint, code, errorBuffer);
+        if (error && error->message.find("refused our client certificate") != std::string::npos) {
+            return error;
+        }
+        if (code != CURLE_OK && code != CURLE_RECV_ERROR) {
+            break; // not reachable, or a handshake failure of another kind: not this question
+        }
+    }
+    if (!closedAfterHandshake) {
+        return std::nullopt;
+    }
+    return Error{errc::EngineTransport,
+                 "The Docker engine at " + endpoint.display() +
+                     " closes each TLS connection right after the handshake, before any request and "
+                     "without saying why: it most likely refused our client certificate. Check that " +
+                     endpoint.certFile + " and " + endpoint.keyFile +
+                     " are a client certificate signed by the CA the engine trusts (its --tlscacert), "
+                     "and that the key belongs to the certificate."};
+}
 
 std::optional<Error> plainHttpToTlsPort(const Endpoint& endpoint, long status, std::string_view body)
 {
