@@ -508,6 +508,42 @@ private Q_SLOTS:
                  ping.error().message.c_str());
     }
 
+    void tlsToAPlainPortIsNamed()
+    {
+        // A plain HTTP listener on loopback (an engine's port 2375, say) that answers whatever comes.
+        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(listener >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        QVERIFY(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        QVERIFY(::listen(listener, 4) == 0);
+        QVERIFY(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        std::thread server([listener] {
+            const int connection = ::accept(listener, nullptr, nullptr);
+            if (connection >= 0) {
+                char buffer[4096];
+                [[maybe_unused]] const ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
+                const char answer[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+                [[maybe_unused]] const ssize_t sent =
+                    ::send(connection, answer, sizeof answer - 1, MSG_NOSIGNAL);
+                ::close(connection);
+            }
+        });
+        auto endpoint = engine::Endpoint::parse("tcp://127.0.0.1:" + std::to_string(ntohs(address.sin_port)),
+                                                tlsFrom(path("good")));
+        QVERIFY(endpoint.has_value());
+        engine::Client client(*endpoint);
+        auto ping = client.ping();
+        ::shutdown(listener, SHUT_RDWR);
+        server.join();
+        ::close(listener);
+        QVERIFY(!ping.has_value());
+        QCOMPARE(ping.error().code, std::string("engine.transport"));
+        QVERIFY2(has(ping.error().message, "the port does not speak TLS"), ping.error().message.c_str());
+    }
+
     void plainTcpElsewhereIsRefusedBeforeConnecting()
     {
         // 192.0.2.0/24 is TEST-NET-1: nothing answers there, and parse never tries.
