@@ -26,6 +26,9 @@ int doctor(bool json)
         problems.push_back(endpoint.error().message);
     } else {
         report["engine"]["address"] = endpoint->display();
+        // How the connection to the engine is protected: whoever controls the engine controls the machine.
+        report["engine"]["security"] = endpoint->securityName();
+        report["engine"]["security_text"] = endpoint->securityText();
         engine::Client client(*endpoint);
         auto info = client.info();
         if (!info) {
@@ -72,7 +75,10 @@ int doctor(bool json)
         std::cout << run::dumpJson(report, 2) << "\n";
     } else {
         const auto& engineJson = report["engine"];
-        if (engineJson.value("reachable", false)) {
+        if (!engineJson.is_object()) {
+            // DOCKER_HOST (or its TLS settings) refused before any connection: the problem line says why.
+            std::cout << "engine:   not used (its address is refused, see below)\n";
+        } else if (engineJson.value("reachable", false)) {
             std::cout << "engine:   Docker " << engineJson.value("version", "") << " at "
                       << engineJson.value("address", "") << " (API " << engineJson.value("api_version", "")
                       << ", cgroup v" << engineJson.value("cgroup_version", "?") << ")\n";
@@ -109,6 +115,10 @@ int doctor(bool json)
                       << "\n";
         } else {
             std::cout << "engine:   not reachable\n";
+        }
+        if (engineJson.contains("security_text")) {
+            std::cout << "security: " << engineJson.value("address", "") << " over "
+                      << engineJson.value("security_text", "") << "\n";
         }
         // Without an engine nobody can say whether the image is there.
         const auto& present = report["image"]["present"];

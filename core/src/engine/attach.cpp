@@ -4,6 +4,7 @@
 #include "agentrun/errorcodes.h"
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
+#include "engine/transport.h"
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +21,8 @@ public:
     CurlHandle curl;
     curl_socket_t socket = CURL_SOCKET_BAD;
     std::string leftover;
+    char errorBuffer[CURL_ERROR_SIZE] = {};
+    CURLcode lastError = CURLE_OK; ///< of the last failed send or recv, for hijack's messages
 
     bool waitFor(short events, std::chrono::milliseconds wait) const
     {
@@ -73,6 +76,7 @@ Result<void> AttachStream::write(std::string_view bytes)
             continue;
         }
         if (code != CURLE_OK) {
+            m_impl->lastError = code;
             return fail(errc::EngineConnectionLost, std::string("Sending input to the sandbox failed: ") +
                                                         curl_easy_strerror(code) +
                                                         ". The engine may have been restarted.");
@@ -99,16 +103,26 @@ Result<std::string> AttachStream::read(std::chrono::milliseconds wait, bool& eof
     if (!m_impl->leftover.empty()) {
         return std::exchange(m_impl->leftover, {});
     }
-    if (!m_impl->waitFor(POLLIN, wait)) {
-        return std::string();
-    }
+    // Ask libcurl first, then wait on the socket: over TLS, bytes can already sit decrypted inside the
+    // TLS layer (read with an earlier record) where poll() on the socket does not see them; and a
+    // readable socket may hold only part of a record, which gives CURLE_AGAIN until the rest arrives.
+    const auto deadline = std::chrono::steady_clock::now() + wait;
     std::string buffer(64 * 1024, '\0');
     size_t received = 0;
-    const CURLcode code = curl_easy_recv(m_impl->curl.get(), buffer.data(), buffer.size(), &received);
-    if (code == CURLE_AGAIN) {
-        return std::string();
+    CURLcode code = CURLE_AGAIN;
+    while (true) {
+        code = curl_easy_recv(m_impl->curl.get(), buffer.data(), buffer.size(), &received);
+        if (code != CURLE_AGAIN) {
+            break;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || !m_impl->waitFor(POLLIN, left)) {
+            return std::string();
+        }
     }
     if (code != CURLE_OK) {
+        m_impl->lastError = code;
         return fail(errc::EngineConnectionLost, std::string("The output stream from the sandbox broke: ") +
                                                     curl_easy_strerror(code) +
                                                     ". The engine may have been restarted.");
@@ -140,9 +154,8 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
         return fail(errc::EngineInternal, "Could not create a libcurl handle (out of memory?).");
     }
     curl_easy_setopt(curl, CURLOPT_URL, (m_endpoint.baseUrl() + path).c_str());
-    if (m_endpoint.kind == Endpoint::Kind::Unix) {
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.socketPath.c_str());
-    }
+    // With TLS, CONNECT_ONLY makes the handshake too: send and recv below go through it.
+    applyEndpoint(curl, m_endpoint, impl->errorBuffer);
     curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
@@ -150,12 +163,28 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
     if (code != CURLE_OK) {
         long osErrno = 0;
         curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
-        return std::unexpected(
-            connectError(m_endpoint, code, static_cast<int>(osErrno), std::chrono::seconds(5)));
+        return std::unexpected(connectError(m_endpoint, code, static_cast<int>(osErrno),
+                                            std::chrono::seconds(5), impl->errorBuffer));
     }
     curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &impl->socket);
 
     AttachStream stream(std::move(impl));
+    // Over TLS the engine's refusal of our client certificate arrives after the handshake (TLS 1.3), on
+    // the first send or read: give it the TLS message rather than "connection lost".
+    const auto streamError = [&](const Error& error) -> Error {
+        const CURLcode last = stream.m_impl->lastError;
+        if (m_endpoint.tls() && last != CURLE_OK) {
+            Error mapped =
+                connectError(m_endpoint, last, 0, std::chrono::seconds(5), stream.m_impl->errorBuffer);
+            if (mapped.code == errc::EngineConnectionLost) {
+                if (auto refused = probeClientCertificate(m_endpoint, std::chrono::seconds(2))) {
+                    return *refused;
+                }
+            }
+            return mapped;
+        }
+        return error;
+    };
     const std::string host = m_endpoint.kind == Endpoint::Kind::Unix ? "docker" : m_endpoint.hostPort;
     const std::string requestText =
         "POST " + path + " HTTP/1.1\r\nHost: " + host +
@@ -163,7 +192,7 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
         "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\n\r\n" + std::string(body);
     if (auto sent = stream.write(requestText); !sent) {
-        return std::unexpected(sent.error());
+        return std::unexpected(streamError(sent.error()));
     }
 
     // Read the upgrade response headers; anything after them is stream data.
@@ -178,7 +207,7 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
         bool eof = false;
         auto chunk = stream.read(std::chrono::milliseconds(100), eof);
         if (!chunk) {
-            return std::unexpected(chunk.error());
+            return std::unexpected(streamError(chunk.error()));
         }
         head += *chunk;
         if (eof) {
@@ -209,6 +238,9 @@ Result<AttachStream> Client::hijack(const std::string& path, std::string_view bo
                 break;
             }
             errorBody += *chunk;
+        }
+        if (auto refused = plainHttpToTlsPort(m_endpoint, status, errorBody)) {
+            return std::unexpected(*refused);
         }
         return std::unexpected(httpError(status, errorBody.substr(0, expected), what));
     }

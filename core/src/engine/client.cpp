@@ -6,6 +6,7 @@
 #include "engine/connecterror.h"
 #include "engine/curlhandle.h"
 #include "engine/jsonfield.h"
+#include "engine/transport.h"
 
 #include <cctype>
 #include <cerrno>
@@ -182,9 +183,8 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
     headers.append("Expect:");
 
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    if (m_endpoint.kind == Endpoint::Kind::Unix) {
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.socketPath.c_str());
-    }
+    char errorBuffer[CURL_ERROR_SIZE];
+    applyEndpoint(curl, m_endpoint, errorBuffer);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, methodText.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -236,13 +236,24 @@ Result<Client::Response> Client::perform(std::string_view method, const std::str
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     long osErrno = 0;
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
+    // The handle goes back without the buffer on this stack: a later request sets its own.
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     m_handles->give(std::move(handle));
 
     if (code != CURLE_OK) {
         if (context.stoppedBySink || (stop && stop->load() && code == CURLE_ABORTED_BY_CALLBACK)) {
             return Response{status, std::move(context.body)};
         }
-        return std::unexpected(connectError(m_endpoint, code, static_cast<int>(osErrno), timeout));
+        Error error = connectError(m_endpoint, code, static_cast<int>(osErrno), timeout, errorBuffer);
+        if (m_endpoint.tls() && status == 0 && error.code == errc::EngineConnectionLost) {
+            if (auto refused = probeClientCertificate(m_endpoint, std::chrono::seconds(2))) {
+                return std::unexpected(*refused);
+            }
+        }
+        return std::unexpected(error);
+    }
+    if (auto refused = plainHttpToTlsPort(m_endpoint, status, context.body)) {
+        return std::unexpected(*refused);
     }
     return Response{status, std::move(context.body)};
 }
