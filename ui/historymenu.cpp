@@ -34,6 +34,7 @@ HistoryMenu::HistoryMenu(HistoryPanel& history, LimitsPanel& limits, StdinPanel&
     history.restoreLimitsAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     history.restoreInputAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
     history.runAgainAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return));
+    history.compareAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     addAction(history.openAction());
     addAction(history.restoreLimitsAction());
     addAction(history.restoreInputAction());
@@ -43,11 +44,12 @@ HistoryMenu::HistoryMenu(HistoryPanel& history, LimitsPanel& limits, StdinPanel&
     m_undo->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_Z));
     m_undo->setEnabled(false);
     addSeparator();
+    addAction(history.compareAction());
     addAction(history.exportAction());
     // The actions trigger from the menu bar even when the History dock is hidden.
     if (parent)
         parent->addActions({history.openAction(), history.restoreLimitsAction(), history.restoreInputAction(),
-                            history.runAgainAction(), m_undo});
+                            history.runAgainAction(), history.compareAction(), m_undo});
 
     connect(&history, &HistoryPanel::restoreLimitsRequested, this, [this] { restoreLimits(); });
     connect(&history, &HistoryPanel::restoreInputRequested, this, [this] { restoreInput(); });

@@ -3,6 +3,8 @@
 #include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QComboBox>
 #include <QDateTime>
@@ -24,6 +26,7 @@
 #include <QVBoxLayout>
 
 #include "labels.h"
+#include "runcompare.h"
 #include "runhistorymodel.h"
 
 namespace agentrun::ui {
@@ -198,7 +201,8 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Several runs may be selected (Ctrl/Shift+click) to compare two; the current one is shown.
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setModel(m_model);
     m_view->header()->setStretchLastSection(true);
     for (int column = 0; column < RunHistoryModel::CodeColumn; ++column)
@@ -213,6 +217,8 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
             Q_EMIT reopenRequested(m_runCode, title());
     });
     createActions();
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { m_compareAction->setEnabled(selectedRunIds().size() == 2); });
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         if (m_runId.isEmpty())
@@ -220,6 +226,7 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
         QMenu menu(this);
         menu.addActions({m_openAction, m_restoreLimitsAction, m_restoreInputAction, m_runAgainAction});
         menu.addSeparator();
+        menu.addAction(m_compareAction);
         menu.addAction(m_exportAction);
         menu.exec(m_view->viewport()->mapToGlobal(pos));
     });
@@ -298,6 +305,10 @@ void HistoryPanel::createActions()
              tr("Open the selected run's code in a new tab and run it with the current settings"));
     m_exportAction = make(tr("&Export Run…"), QStringLiteral("historyExportAction"),
                           tr("Save the run as JSON or as a readable HTML report"));
+    m_compareAction = make(tr("&Compare Two Runs"), QStringLiteral("historyCompareAction"),
+                           tr("Select two runs (Ctrl+click) to see their limits, usage, outcome and output "
+                              "side by side"));
+    connect(m_compareAction, &QAction::triggered, this, [this] { compareSelected(); });
     connect(m_openAction, &QAction::triggered, this, [this] {
         if (!m_runId.isEmpty())
             Q_EMIT reopenRequested(m_runCode, title());
@@ -371,6 +382,45 @@ void HistoryPanel::refresh()
 void HistoryPanel::selectRow(int row)
 {
     m_view->setCurrentIndex(m_model->index(row, 0));
+}
+
+QStringList HistoryPanel::selectedRunIds() const
+{
+    QList<int> rows;
+    for (const QModelIndex& index : m_view->selectionModel()->selectedRows())
+        rows << index.row();
+    std::sort(rows.begin(), rows.end());
+    QStringList ids;
+    for (int row : rows)
+        ids << m_model->index(row, 0).data(RunHistoryModel::RunIdRole).toString();
+    return ids;
+}
+
+void HistoryPanel::selectRows(const QList<int>& rows)
+{
+    m_view->selectionModel()->clearSelection();
+    for (int row : rows)
+        m_view->selectionModel()->setCurrentIndex(m_model->index(row, 0),
+                                                  QItemSelectionModel::Select | QItemSelectionModel::Rows);
+}
+
+RunCompare* HistoryPanel::compareSelected()
+{
+    const QStringList ids = selectedRunIds();
+    auto* store = m_model->store();
+    if (ids.size() != 2 || !store)
+        return nullptr;
+    // Newest first in the list: the older run is the first column, so "+" lines are what changed since.
+    auto older = store->get(ids.at(1).toStdString());
+    auto newer = store->get(ids.at(0).toStdString());
+    if (!older || !newer) {
+        QMessageBox::warning(this, tr("Compare runs"),
+                             QString::fromStdString((older ? newer : older).error().message));
+        return nullptr;
+    }
+    auto* compare = new RunCompare(std::move(*older), std::move(*newer), this);
+    compare->show();
+    return compare;
 }
 
 void HistoryPanel::showRun(const QString& runId)

@@ -19,6 +19,7 @@ class QTreeView;
 
 namespace agentrun::ui {
 
+class RunCompare;
 class RunHistoryModel;
 
 /// Every recorded run (from the core's history store): filter by status or text, select one to see its
@@ -36,6 +37,13 @@ public:
     /// Selects the run in `row` of the model (tests, keyboard).
     void selectRow(int row);
     QString selectedRunId() const { return m_runId; }
+    /// Every selected run (several with Ctrl/Shift+click), in the list's order (newest first).
+    QStringList selectedRunIds() const;
+    /// Selects exactly these rows (tests, keyboard); the last is the current one.
+    void selectRows(const QList<int>& rows);
+    /// Opens the two selected runs side by side (compareAction); null (and nothing opened) unless exactly
+    /// two are selected. The older run is the first column.
+    RunCompare* compareSelected();
     /// Writes the selected run to `path`: a readable HTML report when it ends in .html/.htm, else the
     /// JSON of `agentrun history show --json`. False with `error` set when nothing is selected or the
     /// file cannot be written.
@@ -52,6 +60,8 @@ public:
     QAction* restoreInputAction() const { return m_restoreInputAction; }
     QAction* runAgainAction() const { return m_runAgainAction; }
     QAction* exportAction() const { return m_exportAction; }
+    /// Enabled when exactly two runs are selected.
+    QAction* compareAction() const { return m_compareAction; }
 
 Q_SIGNALS:
     void reopenRequested(const QString& code, const QString& title);
@@ -83,6 +93,7 @@ private:
     QAction* m_restoreInputAction = nullptr;
     QAction* m_runAgainAction = nullptr;
     QAction* m_exportAction = nullptr;
+    QAction* m_compareAction = nullptr;
     QString m_runId;
     QString m_runCode;
     std::optional<agentrun::history::RunRecord> m_record;

@@ -90,6 +90,8 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     connect(m_controller, &RunController::runningChanged, this, &MainWindow::onRunningChanged);
     connect(m_controller, &RunController::resourceSample, m_resourcePanel, &ResourcePanel::addSample);
     connect(m_resourcePanel, &ResourcePanel::memoryLimitChosen, this, &MainWindow::setMemoryLimit);
+    connect(m_resourcePanel, &ResourcePanel::limitChosen, this, &MainWindow::setSuggestedLimit);
+    m_resourcePanel->setHistory(m_history);
     connect(m_controller, &RunController::finished, this, &MainWindow::onFinished);
     connect(m_controller, &RunController::outputArrived, m_consolePanel->console(),
             &OutputConsole::appendOutput);

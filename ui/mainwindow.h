@@ -120,6 +120,9 @@ public:
     /// Sets the memory limit of the next runs (the Resources panel's Apply and Undo); swap follows it when
     /// it had no swap of its own, /tmp is kept within half of it.
     void setMemoryLimit(qint64 bytes);
+    /// Sets the CPUs, timeout or process limit of the next runs (a suggestion's Apply and Undo, in
+    /// mainwindowtuning.cpp); memory goes through setMemoryLimit.
+    void setSuggestedLimit(const QString& field, double value);
 
     /// The run the panels describe, or why none can start (`inLimits`: a limit is out of range).
     struct SpecOrProblem

@@ -3,13 +3,12 @@
 #include <QChart>
 #include <QChartView>
 #include <QLabel>
-#include <QHBoxLayout>
 #include <QLineSeries>
-#include <QPushButton>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
 #include "labels.h"
+#include "limitsuggestions.h"
 
 namespace agentrun::ui {
 
@@ -84,31 +83,26 @@ ResourcePanel::ResourcePanel(QWidget* parent) : QWidget(parent)
     m_summary->setWordWrap(true);
     m_summary->setContentsMargins(6, 3, 6, 3);
 
-    m_apply = new QPushButton(this);
-    m_apply->setObjectName(QStringLiteral("applySuggestionButton"));
-    m_apply->hide();
-    connect(m_apply, &QPushButton::clicked, this, &ResourcePanel::applySuggestion);
-    m_undo = new QPushButton(tr("Undo"), this);
-    m_undo->setObjectName(QStringLiteral("undoSuggestionButton"));
-    m_undo->hide();
-    connect(m_undo, &QPushButton::clicked, this, &ResourcePanel::undoSuggestion);
-    auto* buttons = new QHBoxLayout;
-    buttons->setContentsMargins(6, 0, 6, 3);
-    buttons->addWidget(m_apply);
-    buttons->addWidget(m_undo);
-    buttons->addStretch(1);
+    m_suggestions = new LimitSuggestionsView(this);
+    connect(m_suggestions, &LimitSuggestionsView::limitChosen, this,
+            [this](const QString& field, double value) {
+                if (field == u"memory")
+                    Q_EMIT memoryLimitChosen(qint64(value));
+                Q_EMIT limitChosen(field, value);
+            });
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(view, 1);
     layout->addWidget(m_summary);
-    layout->addLayout(buttons);
+    layout->addWidget(m_suggestions);
     startRun(0);
 }
 
 void ResourcePanel::startRun(const agentrun::model::Limits& limits)
 {
     startRun(limits.memoryBytes);
+    m_runLimits = limits;
     m_cpuLimitPercent = limits.cpus * 100.0;
     m_cpuLimit->append(0, m_cpuLimitPercent);
     m_cpuLimit->append(1, m_cpuLimitPercent);
@@ -125,11 +119,14 @@ void ResourcePanel::startRun(qint64 memoryLimitBytes)
     m_samples = 0;
     m_cpuLimitPercent = 0;
     m_suggestion = 0;
-    m_apply->hide();
-    m_undo->hide();
+    m_suggestions->setSuggestions({});
+    m_runLimits = agentrun::model::Limits();
+    m_runLimits.memoryBytes = memoryLimitBytes;
+    m_runLimits.memorySwapBytes = memoryLimitBytes;
     m_limitBytes = memoryLimitBytes;
     m_peakBytes = 0;
     m_peakCpu = 0;
+    m_lastThrottled = 0;
     m_lastSeconds = 0;
     if (memoryLimitBytes > 0) {
         m_limit->append(0, double(memoryLimitBytes) / MiB);
@@ -143,6 +140,7 @@ void ResourcePanel::addSample(const agentrun::run::ResourceSample& s)
 {
     if (s.memoryLimitBytes > 0 && m_limitBytes == 0)
         startRun(s.memoryLimitBytes);
+    m_lastThrottled = qMax(m_lastThrottled, s.throttledSeconds);
     m_lastSeconds = qMax(m_lastSeconds, s.elapsedSeconds);
     m_peakBytes = qMax(m_peakBytes, s.memoryBytes);
     m_peakCpu = qMax(m_peakCpu, s.cpuPercent);
@@ -181,6 +179,18 @@ void ResourcePanel::finishRun(const agentrun::model::RunResult& result)
         m_timeout->append(m_lastSeconds, qMax(16.0, top));
     }
     updateAxes();
+    // What to change, per limit: raise one the run reached or nearly reached, lower one it barely used
+    // (run::suggestLimits, over this run and the last runs of the same code).
+    std::vector<agentrun::run::RunUsage> runs{agentrun::run::usageOf(result, m_runLimits)};
+    runs.front().peakMemoryBytes = peak;
+    if (m_history && !result.runId.empty()) {
+        auto earlier = earlierRunsOfTheSameCode(*m_history, result.runId, EarlierRuns);
+        runs.insert(runs.end(), earlier.begin(), earlier.end());
+    }
+    m_suggestions->setSuggestions(agentrun::run::suggestLimits(runs));
+    const agentrun::run::LimitSuggestion* memory =
+        m_suggestions->suggestion(agentrun::run::LimitField::Memory);
+    m_suggestion = memory ? qint64(memory->suggested) : 0;
     if (peak <= 0 || m_limitBytes <= 0) {
         m_summary->setText(tr("Finished: %1 (no memory samples)").arg(statusName(result.status)));
         return;
@@ -202,41 +212,23 @@ void ResourcePanel::finishRun(const agentrun::model::RunResult& result)
         if (m_cpuLimitPercent > 0 && busy >= int(m_cpuLimitPercent * 0.9))
             text += tr(", held at its CPU limit of %1").arg(m_cpuLimitPercent / 100.0, 0, 'g', 3);
     }
-    // What to change: raise a limit the run reached or nearly reached, lower one it barely used.
-    if (result.status == Status::OutOfMemory) {
-        m_suggestion = qMax(suggestedLimit(peak), m_limitBytes * 2);
+    // The time the CPU limit held it back, where the cgroup (or the engine's stats) counted it.
+    const double throttled = qMax(result.throttledSeconds, m_lastThrottled);
+    if (const std::string words = agentrun::run::describeThrottling(throttled, runSeconds, m_runLimits.cpus);
+        !words.empty())
+        text += u"; " + QString::fromStdString(words);
+    if (result.status == Status::OutOfMemory)
         text += tr(" — out of memory: raise the limit above %1").arg(sizeLabel(m_limitBytes));
-    } else if (peak > m_limitBytes * 8 / 10 || peak < m_limitBytes / 4) {
-        m_suggestion = suggestedLimit(peak);
+    else if (m_suggestion > 0)
         text += tr(" — suggested limit: %1").arg(sizeLabel(m_suggestion));
-    } else {
+    else
         text += tr(" — the limit fits");
-    }
-    if (m_suggestion == m_limitBytes)
-        m_suggestion = 0;
-    if (m_suggestion > 0) {
-        m_apply->setText(tr("Apply %1").arg(sizeLabel(m_suggestion)));
-        m_apply->show();
-    }
     m_summary->setText(text);
 }
 
-void ResourcePanel::applySuggestion()
+const std::vector<agentrun::run::LimitSuggestion>& ResourcePanel::suggestions() const
 {
-    if (m_suggestion <= 0)
-        return;
-    m_beforeApply = m_limitBytes;
-    m_apply->hide();
-    m_undo->setText(tr("Undo (back to %1)").arg(sizeLabel(m_beforeApply)));
-    m_undo->show();
-    Q_EMIT memoryLimitChosen(m_suggestion);
-}
-
-void ResourcePanel::undoSuggestion()
-{
-    m_undo->hide();
-    m_apply->show();
-    Q_EMIT memoryLimitChosen(m_beforeApply);
+    return m_suggestions->suggestions();
 }
 
 int ResourcePanel::sampleCount() const

@@ -1,7 +1,11 @@
 #pragma once
 
 #include "agentrun/history/historystore.h"
+#include "agentrun/model/limits.h"
 
+#include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <QAbstractTableModel>
@@ -11,7 +15,9 @@ namespace agentrun::ui {
 
 /// Runs from the core's SQLite history (every front end's, not only this window's), newest first,
 /// filtered by status and by text. The store is read on the GUI thread: a listing is one indexed query of
-/// at most MaxRows summaries without code or output.
+/// at most MaxRows summaries without code or output. It is a tuning table: each run's limits (memory,
+/// CPUs, timeout, processes) beside what it used (peak memory, CPU time, wall time) and its outcome, and
+/// the profile it started from, marked "(edited)" when its limits differ from that profile's.
 class RunHistoryModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -24,7 +30,14 @@ public:
         StatusColumn,
         ExitColumn,
         DurationColumn,
-        PeakColumn,
+        ProfileColumn, ///< "default", "default (edited)": the run's limits differ from the profile's
+        MemoryLimitColumn,
+        CpusColumn,
+        TimeoutColumn,
+        PidsColumn,
+        PeakColumn, ///< peak memory; "not measured" for a run that ran but reported none
+        CpuTimeColumn,
+        WallTimeColumn, ///< the program's run time (Duration is the whole run: check, install, run)
         OverrideColumn, ///< the reason given when the check was overridden, else empty
         CodeColumn,
         ColumnCount
@@ -33,7 +46,8 @@ public:
     {
         RunIdRole = Qt::UserRole + 1,
         StatusRole,
-        OverriddenRole ///< bool: the run's check was overridden
+        OverriddenRole, ///< bool: the run's check was overridden
+        EditedRole      ///< bool: the run's limits differ from those of the profile it names
     };
     enum class Filter
     {
@@ -47,6 +61,14 @@ public:
 
     /// `store` may be null (no history: the model stays empty); it must outlive the model.
     explicit RunHistoryModel(agentrun::history::HistoryStore* store, QObject* parent = nullptr);
+
+    /// The limits of a profile by name (nullopt: no such profile). The default reads the built-in profiles
+    /// and the saved ones (profile::ProfileStore's default folder).
+    using ProfileLookup = std::function<std::optional<agentrun::model::Limits>(const std::string& name)>;
+    void setProfileLookup(ProfileLookup lookup);
+    /// The limit fields in which `run` differs from `profile` ("memory 256 MiB → 512 MiB"); empty: none.
+    static QStringList editedFields(const agentrun::model::Limits& profile,
+                                    const agentrun::model::Limits& run);
 
     void setFilter(Filter filter);
     Filter filter() const { return m_filter; }
@@ -67,9 +89,19 @@ public:
 
 private:
     bool accepts(const agentrun::history::RunSummary& row) const;
+    /// What the tuning columns show of a row, worked out once per reload.
+    struct Tuning
+    {
+        std::optional<agentrun::model::Limits> limits; ///< nullopt: the stored limits do not validate
+        bool profileKnown = false;                     ///< the named profile was found
+        QStringList edited;                            ///< fields that differ from the profile's
+    };
+    Tuning tuningOf(const agentrun::history::RunSummary& row) const;
 
     agentrun::history::HistoryStore* m_store;
     std::vector<agentrun::history::RunSummary> m_rows;
+    std::vector<Tuning> m_tuning;
+    ProfileLookup m_profiles;
     Filter m_filter = Filter::All;
     QString m_search;
     QString m_lastError;

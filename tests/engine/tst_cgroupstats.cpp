@@ -5,6 +5,7 @@
 #include "run/cgroupstats.h"
 
 #include "agentrun/run/executor.h"
+#include "agentrun/run/limitsuggestions.h"
 
 #include <QDir>
 #include <QFile>
@@ -50,11 +51,18 @@ private Q_SLOTS:
         write(root.filePath(QStringLiteral("pids/") + leaf + QStringLiteral("/pids.current")), "3\n");
         const auto stats = run::CgroupStats::find(Id, root.path().toStdString());
         QVERIFY(stats);
-        const auto reading = stats->read();
+        auto reading = stats->read();
         QVERIFY(reading);
         QCOMPARE(reading->memoryBytes, std::int64_t(50) << 20);
         QCOMPARE(reading->cpuNanoseconds, 123456789.0);
         QCOMPARE(reading->pids, std::int64_t(3));
+        QCOMPARE(reading->throttledNanoseconds, 0.0); // no cpu controller files: not known, 0
+        // The cpu controller's cpu.stat: the time the CPU limit held the container back, in ns.
+        write(root.filePath(QStringLiteral("cpu/") + leaf + QStringLiteral("/cpu.stat")),
+              "nr_periods 40\nnr_throttled 12\nthrottled_time 412000000\n");
+        reading = stats->read();
+        QVERIFY(reading);
+        QCOMPARE(reading->throttledNanoseconds, 412000000.0);
         // The container is removed: its cgroup goes, and the readings end.
         QVERIFY(QDir(root.filePath(QStringLiteral("memory/") + leaf)).removeRecursively());
         QVERIFY(!stats->read());
@@ -67,13 +75,15 @@ private Q_SLOTS:
             QStringLiteral("system.slice/docker-") + QString::fromStdString(Id) + QStringLiteral(".scope");
         write(root.filePath(leaf + QStringLiteral("/memory.current")), "1048576\n");
         write(root.filePath(leaf + QStringLiteral("/cpu.stat")),
-              "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
+              "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 9\nnr_throttled 3\n"
+              "throttled_usec 1500\n");
         write(root.filePath(leaf + QStringLiteral("/pids.current")), "7\n");
         const auto reading = run::CgroupStats::find(Id, root.path().toStdString())->read();
         QVERIFY(reading);
         QCOMPARE(reading->memoryBytes, std::int64_t(1) << 20);
         QCOMPARE(reading->cpuNanoseconds, 2500000.0);
         QCOMPARE(reading->pids, std::int64_t(7));
+        QCOMPARE(reading->throttledNanoseconds, 1500000.0);
     }
 
     void onlyTheEnginesIdNamesAPath()
@@ -108,6 +118,54 @@ private Q_SLOTS:
         QVERIFY(std::ranges::any_of(recorder.samples,
                                     [](const auto& s) { return s.memoryBytes > (24ll << 20); }));
         QVERIFY(std::ranges::all_of(recorder.samples, [](const auto& s) { return s.pids >= 1; }));
+    }
+
+    /// A busy loop under a fifth of a CPU is held back most of the time: the samples count the throttled
+    /// time, the result carries it, and the suggestions raise the CPUs.
+    void aBusyLoopUnderACpuLimitIsThrottled()
+    {
+        auto config = run::configFromEnvironment();
+        config.poolSize = 0;
+        run::Executor executor(config);
+        if (auto ping = executor.ping(); !ping)
+            QFAIL(ping.error().message.c_str());
+        model::RunSpec request;
+        request.code = "import time\nend = time.monotonic() + 2\nwhile time.monotonic() < end:\n    pass\n";
+        request.limits.cpus = 0.2;
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = executor.run(request, recorder, cancel);
+        QVERIFY2(result.status == model::Status::Ok, result.message.c_str());
+        qInfo("busy loop at 0.2 CPUs: throttled %.2f s of %.2f s wall, CPU %.2f s", result.throttledSeconds,
+              result.durations.runMs / 1000, result.cpuSeconds);
+        QVERIFY(!recorder.samples.empty());
+        QVERIFY2(recorder.samples.back().throttledSeconds > 0, "no sample saw throttled time");
+        QVERIFY(result.throttledSeconds > 0.2);
+        QVERIFY(result.throttledSeconds <= result.durations.runMs / 1000 + 0.5);
+        QVERIFY(result.peakPids >= 1);
+        const auto suggestions = run::suggestLimits({run::usageOf(result, request.limits)});
+        QVERIFY(std::ranges::any_of(suggestions, [](const run::LimitSuggestion& s) {
+            return s.field == run::LimitField::Cpus && s.direction == run::LimitSuggestion::Direction::Raise;
+        }));
+    }
+
+    /// A timeout stops the sandbox before the agent reports its peak: the samples' peak stands in.
+    void aTimedOutRunStillHasAPeak()
+    {
+        auto config = run::configFromEnvironment();
+        config.poolSize = 0;
+        run::Executor executor(config);
+        if (auto ping = executor.ping(); !ping)
+            QFAIL(ping.error().message.c_str());
+        model::RunSpec request;
+        request.code =
+            "import time\nx = bytearray(40 << 20)\nx[::4096] = b'x' * len(x[::4096])\ntime.sleep(30)\n";
+        request.limits.timeoutSeconds = 1.5;
+        Recorder recorder;
+        run::CancelToken cancel;
+        const auto result = executor.run(request, recorder, cancel);
+        QVERIFY2(result.status == model::Status::Timeout, result.message.c_str());
+        QVERIFY2(result.peakMemoryBytes > (40ll << 20), std::to_string(result.peakMemoryBytes).c_str());
     }
 };
 

@@ -58,6 +58,12 @@ private Q_SLOTS:
         QCOMPARE(sample.memoryBytes, std::int64_t{1048576});
         QCOMPARE(sample.cpuPercent, 40.0); // 200 of 1000 system ticks, on 2 CPUs
         QCOMPARE(sample.pids, std::int64_t{3});
+        QCOMPARE(sample.throttledSeconds, 0.0); // no throttling_data: not throttled
+        // The CPU limit's throttled time (ns), as the engine reports it: seconds in the sample.
+        const auto throttled = R"({"memory_stats": {"usage": 1},
+            "cpu_stats": {"throttling_data": {"periods": 20, "throttled_periods": 16,
+                                              "throttled_time": 1600000000}}})"_json;
+        QCOMPARE(agentrun::run::statsSample(throttled).throttledSeconds, 1.6);
     }
 
     /// nlohmann's value() throws type_error.302 on each of these; inside the libcurl callback that

@@ -524,12 +524,20 @@ Result<std::vector<RunSummary>> HistoryStore::list(const HistoryFilter& filter)
     std::lock_guard lock(m_impl->mutex);
     std::string sql =
         "SELECT run_id, created_ms, source, status, exit_code, message, policy, substr(code, 1, 4096), "
-        "total_ms, peak_memory_bytes, check_skipped, override_reason FROM runs";
+        "total_ms, peak_memory_bytes, check_skipped, override_reason, error_code, profile, code_sha256, "
+        "limits_json, run_ms, cpu_seconds FROM runs";
+    std::vector<std::string> where;
     if (!filter.status.empty()) {
-        sql += " WHERE status = ?";
+        where.emplace_back("status = ?");
     }
     if (filter.overriddenOnly) {
-        sql += filter.status.empty() ? " WHERE check_skipped = 1" : " AND check_skipped = 1";
+        where.emplace_back("check_skipped = 1");
+    }
+    if (!filter.codeSha256.empty()) {
+        where.emplace_back("code_sha256 = ?");
+    }
+    for (std::size_t w = 0; w < where.size(); ++w) {
+        sql += (w == 0 ? " WHERE " : " AND ") + where[w];
     }
     sql += " ORDER BY created_ms DESC, id DESC LIMIT ? OFFSET ?";
     auto query = m_impl->db.prepare(sql);
@@ -539,6 +547,9 @@ Result<std::vector<RunSummary>> HistoryStore::list(const HistoryFilter& filter)
     int i = 1;
     if (!filter.status.empty()) {
         query->bind(i++, filter.status);
+    }
+    if (!filter.codeSha256.empty()) {
+        query->bind(i++, filter.codeSha256);
     }
     query->bind(i++, std::int64_t{filter.limit});
     query->bind(i++, std::int64_t{filter.offset});
@@ -558,6 +569,12 @@ Result<std::vector<RunSummary>> HistoryStore::list(const HistoryFilter& filter)
         row.peakMemoryBytes = query->integer(9);
         row.checkSkipped = query->integer(10) != 0;
         row.overrideReason = query->text(11);
+        row.errorCode = query->text(12);
+        row.profile = query->text(13);
+        row.codeSha256 = query->text(14);
+        row.limits = parseOr(query->text(15), nlohmann::json::object());
+        row.runMs = query->real(16);
+        row.cpuSeconds = query->real(17);
         rows.push_back(std::move(row));
     }
     if (rc != SQLITE_DONE) {

@@ -35,6 +35,22 @@ std::optional<std::int64_t> number(std::string_view text)
     return value;
 }
 
+/// The value of `key` in a "key value" file (cpu.stat), if it is there.
+std::optional<std::int64_t> statField(std::string_view text, std::string_view key)
+{
+    std::size_t at = 0;
+    while ((at = text.find(key, at)) != std::string_view::npos) {
+        const bool lineStart = at == 0 || text[at - 1] == '\n';
+        const std::size_t valueAt = at + key.size();
+        if (lineStart && valueAt < text.size() && text[valueAt] == ' ') {
+            const std::size_t end = text.find('\n', valueAt);
+            return number(text.substr(valueAt + 1, end == std::string_view::npos ? end : end - valueAt - 1));
+        }
+        at = valueAt;
+    }
+    return std::nullopt;
+}
+
 bool exists(const std::string& path)
 {
     return ::access(path.c_str(), R_OK) == 0;
@@ -58,6 +74,7 @@ std::optional<CgroupStats> CgroupStats::find(const std::string& containerId, con
             stats.m_memory = root + "/memory/" + leaf + "/memory.usage_in_bytes";
             stats.m_cpu = root + "/cpuacct/" + leaf + "/cpuacct.usage";
             stats.m_pids = root + "/pids/" + leaf + "/pids.current";
+            stats.m_cpuStat = root + "/cpu/" + leaf + "/cpu.stat"; // throttled_time, in ns
             return stats;
         }
         // cgroup v2: one unified hierarchy.
@@ -65,6 +82,7 @@ std::optional<CgroupStats> CgroupStats::find(const std::string& containerId, con
             stats.m_memory = root + "/" + leaf + "/memory.current";
             stats.m_cpu = root + "/" + leaf + "/cpu.stat";
             stats.m_pids = root + "/" + leaf + "/pids.current";
+            stats.m_cpuStat = stats.m_cpu; // throttled_usec beside usage_usec
             stats.m_v2 = true;
             return stats;
         }
@@ -83,10 +101,16 @@ std::optional<CgroupStats::Reading> CgroupStats::read() const
     if (const auto cpu = readSmall(m_cpu)) {
         if (!m_v2) {
             reading.cpuNanoseconds = static_cast<double>(number(*cpu).value_or(0));
-        } else if (const auto at = cpu->find("usage_usec "); at != std::string::npos) {
-            const auto end = cpu->find('\n', at);
-            const std::string_view value = std::string_view(*cpu).substr(at + 11, end - at - 11);
-            reading.cpuNanoseconds = static_cast<double>(number(value).value_or(0)) * 1000.0;
+        } else {
+            reading.cpuNanoseconds = static_cast<double>(statField(*cpu, "usage_usec").value_or(0)) * 1000.0;
+            reading.throttledNanoseconds =
+                static_cast<double>(statField(*cpu, "throttled_usec").value_or(0)) * 1000.0;
+        }
+    }
+    if (!m_v2) {
+        if (const auto stat = readSmall(m_cpuStat)) {
+            reading.throttledNanoseconds =
+                static_cast<double>(statField(*stat, "throttled_time").value_or(0));
         }
     }
     if (const auto pids = readSmall(m_pids)) {

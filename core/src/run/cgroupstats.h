@@ -19,6 +19,7 @@ public:
         std::int64_t memoryBytes = 0;
         double cpuNanoseconds = 0; ///< CPU time so far
         std::int64_t pids = 0;
+        double throttledNanoseconds = 0; ///< CPU time held back by the CPU limit so far (cpu.stat)
     };
 
     /// The container's cgroup files, if this host has them. `containerId` must be the engine's full id
@@ -34,6 +35,7 @@ private:
     std::string m_memory; ///< memory.usage_in_bytes (v1) or memory.current (v2)
     std::string m_cpu;    ///< cpuacct.usage (v1, ns) or cpu.stat (v2, usage_usec)
     std::string m_pids;   ///< pids.current
+    std::string m_cpuStat; ///< cpu.stat: throttled_time (v1, ns) or throttled_usec (v2)
     bool m_v2 = false;
 };
 

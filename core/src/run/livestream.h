@@ -45,6 +45,8 @@ public:
 
     /// Stops the resource samples; the reader's thread is handed over (it ends with the container).
     std::thread stopStats() { return m_stats.stop(); }
+    /// What the resource samples saw (StatsReader::Peaks); readable after stopStats().
+    StatsReader::Peaks sampled() const { return m_stats.peaks(); }
 
 private:
     engine::Client& m_engine;

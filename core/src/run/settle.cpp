@@ -63,6 +63,18 @@ RunEnd classifyRun(LiveRun& live, const EngineRecord& record, const model::Limit
         result.peakMemoryBytes = agentReport->value("peak_memory", std::int64_t{0});
         result.cpuSeconds = agentReport->value("cpu", 0.0);
     }
+    // A run stopped before its report (timeout, cancelled, output limit) has no final figures: the peaks
+    // of its samples stand in, so that History and the suggestions are not blank for the runs that most
+    // need tuning. The throttled time and the processes come from the samples only.
+    const StatsReader::Peaks sampled = live.sampled();
+    if (result.peakMemoryBytes <= 0) {
+        result.peakMemoryBytes = sampled.memoryBytes;
+    }
+    if (result.cpuSeconds <= 0) {
+        result.cpuSeconds = sampled.cpuSeconds;
+    }
+    result.throttledSeconds = sampled.throttledSeconds;
+    result.peakPids = sampled.pids;
     const auto& state = record.state;
     if (!live.killed() && live.streamError()) {
         if (!state && state.error().code == errc::ContainerGone) {

@@ -5,6 +5,7 @@
 #include "agentrun/jsonfield.h"
 #include "agentrun/run/statssample.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace agentrun::run {
@@ -24,6 +25,8 @@ ResourceSample statsSample(const nlohmann::json& stats)
         sample.cpuPercent = cpuDelta / systemDelta * cpus * 100.0;
     }
     sample.pids = json::integerField(json::objectField(stats, "pids_stats"), "current");
+    sample.throttledSeconds =
+        json::numberField(json::objectField(cpu, "throttling_data"), "throttled_time") / 1e9;
     return sample;
 }
 
@@ -42,8 +45,8 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
         if (wait(StartDelay)) {
             return; // the run ended first: nothing asked at all
         }
-        // Reports a sample unless the run ended; false when it did.
-        const auto report = [&](ResourceSample sample) {
+        // Reports a sample unless the run ended; false when it did. `cpuSeconds`: CPU time so far.
+        const auto report = [&](ResourceSample sample, double cpuSeconds) {
             sample.elapsedSeconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             sample.memoryLimitBytes = memoryLimit;
@@ -52,6 +55,12 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
                 return false;
             }
             if (sample.memoryBytes > 0) {
+                Peaks& high = shared->peaks;
+                ++high.samples;
+                high.memoryBytes = std::max(high.memoryBytes, sample.memoryBytes);
+                high.cpuSeconds = std::max(high.cpuSeconds, cpuSeconds);
+                high.throttledSeconds = std::max(high.throttledSeconds, sample.throttledSeconds);
+                high.pids = std::max(high.pids, sample.pids);
                 shared->observer->resources(sample);
             }
             return true;
@@ -66,13 +75,14 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
                 ResourceSample sample;
                 sample.memoryBytes = reading->memoryBytes;
                 sample.pids = reading->pids;
+                sample.throttledSeconds = reading->throttledNanoseconds / 1e9;
                 const double wall = std::chrono::duration<double, std::nano>(now - lastAt).count();
                 sample.cpuPercent = wall > 0 && reading->cpuNanoseconds >= lastCpu
                                         ? (reading->cpuNanoseconds - lastCpu) / wall * 100.0
                                         : 0.0;
                 lastCpu = reading->cpuNanoseconds;
                 lastAt = now;
-                if (!report(sample) || wait(SampleInterval)) {
+                if (!report(sample, reading->cpuNanoseconds / 1e9) || wait(SampleInterval)) {
                     return;
                 }
             }
@@ -80,7 +90,15 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
         }
         // Elsewhere (a remote engine): the engine's stats stream, once a second.
         client.streamStats(
-            id, [&](const nlohmann::json& stats) { return report(statsSample(stats)); }, shared->stop);
+            id,
+            [&](const nlohmann::json& stats) {
+                const double cpuSeconds =
+                    json::numberField(json::objectField(json::objectField(stats, "cpu_stats"), "cpu_usage"),
+                                      "total_usage") /
+                    1e9;
+                return report(statsSample(stats), cpuSeconds);
+            },
+            shared->stop);
     });
 }
 
@@ -93,6 +111,12 @@ std::thread StatsReader::stop()
     }
     m_shared->stopped.notify_all();
     return std::move(m_thread);
+}
+
+StatsReader::Peaks StatsReader::peaks() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->peaks;
 }
 
 StatsReader::~StatsReader()

@@ -30,6 +30,19 @@ public:
 
     std::thread stop();
 
+    /// The highest figures the samples saw so far (all zero before the first): the run's usage when the
+    /// agent's own report is missing (a timeout, a cancelled run, an output limit: the sandbox was stopped
+    /// before it reported).
+    struct Peaks
+    {
+        int samples = 0;
+        std::int64_t memoryBytes = 0;
+        double cpuSeconds = 0;
+        double throttledSeconds = 0;
+        std::int64_t pids = 0;
+    };
+    Peaks peaks() const;
+
     static constexpr std::chrono::milliseconds StartDelay{150};
     static constexpr std::chrono::milliseconds SampleInterval{200};
 
@@ -40,6 +53,7 @@ private:
         std::condition_variable stopped;
         RunObserver* observer = nullptr;
         std::atomic<bool> stop{false};
+        Peaks peaks;
     };
     std::shared_ptr<Shared> m_shared;
     std::thread m_thread;

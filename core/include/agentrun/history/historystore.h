@@ -124,6 +124,13 @@ struct RunSummary
     std::int64_t peakMemoryBytes = 0;
     bool checkSkipped = false;
     std::string overrideReason;
+    // What tuning the limits needs, read from the row as it is (no schema change):
+    std::string errorCode;                            ///< "run.pids_limit", … (RunRecord::errorCode)
+    std::string profile;                              ///< the profile the settings came from
+    std::string codeSha256;                           ///< hex SHA-256 of the code (empty: schema 2 row)
+    nlohmann::json limits = nlohmann::json::object(); ///< as RunRecord::limits
+    double runMs = 0;                                 ///< the program's wall time
+    double cpuSeconds = 0;
 };
 
 struct HistoryFilter
@@ -132,6 +139,7 @@ struct HistoryFilter
     int limit = 50;     ///< 1 .. 1000
     int offset = 0;
     bool overriddenOnly = false; ///< only runs whose check was overridden
+    std::string codeSha256;      ///< only runs of this code (hex SHA-256, RunRecord::codeSha256); empty: any
 };
 
 /// What a front end knows about a run beyond its description (the profile and the reason for an override

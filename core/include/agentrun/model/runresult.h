@@ -76,6 +76,10 @@ struct RunResult
     Durations durations;
     std::int64_t peakMemoryBytes = 0;
     double cpuSeconds = 0;
+    /// CPU time the cgroup's CPU limit held the run back (cgroup cpu.stat throttled time, or the stats
+    /// API's throttling_data), as last sampled; 0: never throttled, or not sampled (a run under 150 ms).
+    double throttledSeconds = 0;
+    std::int64_t peakPids = 0; ///< the most processes sampled at once; 0: not sampled
     bool stdoutTruncated = false;
     bool stderrTruncated = false;
     std::string image;

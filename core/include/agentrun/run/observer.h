@@ -26,6 +26,7 @@ struct ResourceSample
     std::int64_t memoryLimitBytes = 0;
     double cpuPercent = 0; ///< of one CPU
     std::int64_t pids = 0;
+    double throttledSeconds = 0; ///< CPU time held back by the CPU limit so far (cgroup throttled time)
 };
 
 /// Receives the events of one run, on the run's worker thread. Default implementations ignore them.
