@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -13,7 +14,8 @@ namespace {
 constexpr const char* Description = "agentrun: run LLM-generated Python safely in a hardened container";
 
 constexpr const char* Footer =
-    R"(Environment: DOCKER_HOST (unix:///path or tcp://host:port), AGENTRUN_IMAGE (sandbox image).
+    R"(Environment: DOCKER_HOST (unix:///path or tcp://host:port), DOCKER_CONTEXT (a docker CLI context),
+DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (TLS to a tcp:// engine), AGENTRUN_IMAGE (sandbox image).
 `agentrun help COMMAND` (or `agentrun COMMAND --help`) shows the options of one command.)";
 
 /// CLI11's layout with the usage line first ("Usage: agentrun run [OPTIONS] FILE", as help2man and
@@ -118,6 +120,23 @@ int runCommandLine(int argc, char** argv)
     formatter->label("REQUIRED", "(required)");
     app.formatter(formatter);
     app.require_subcommand(1);
+
+    // `agentrun --context NAME COMMAND`: a context of the docker CLI's store, as `docker --context NAME`.
+    // Like the docker CLI's flag it wins over DOCKER_HOST; every command then resolves the engine through
+    // DOCKER_CONTEXT (engine::Endpoint::resolve), so it is set here before any command runs.
+    std::string contextName;
+    app.add_option("--context", contextName,
+                   "the docker CLI context to reach the engine through (over DOCKER_HOST and "
+                   "DOCKER_CONTEXT); `docker context ls` lists them")
+        ->type_name("NAME")
+        ->trigger_on_parse()
+        ->check([](const std::string& name) {
+            return name.empty() ? std::string("--context needs the name of a docker context") : std::string();
+        })
+        ->each([](const std::string& name) {
+            ::setenv("DOCKER_CONTEXT", name.c_str(), 1); // NOLINT(concurrency-mt-unsafe): before any thread
+            ::unsetenv("DOCKER_HOST");                   // NOLINT(concurrency-mt-unsafe)
+        });
 
     CommandStatus status;
     addRunCommand(app, status);

@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "agentrun/engine/client.h"
+#include "agentrun/engine/dockercontext.h"
 #include "agentrun/jsonfield.h"
 #include "agentrun/run/bridge.h"
 #include "agentrun/run/executor.h"
@@ -21,6 +22,13 @@ int doctor(bool json)
     nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", nullptr}}}};
     std::vector<std::string> problems;
 
+    // Which docker context chose the engine (none when DOCKER_HOST or the default socket did).
+    if (engineConfig.dockerHost.empty()) {
+        if (auto context = engine::DockerContext::currentName({}, engine::DockerContext::configFolder());
+            context && *context != "default") {
+            report["context"] = *context;
+        }
+    }
     auto endpoint = engine::Endpoint::resolve(engineConfig.dockerHost);
     if (!endpoint) {
         problems.push_back(endpoint.error().message);
@@ -115,6 +123,11 @@ int doctor(bool json)
                       << "\n";
         } else {
             std::cout << "engine:   not reachable\n";
+        }
+        if (report.contains("context")) {
+            std::cout << "context:  " << report["context"].get<std::string>()
+                      << " (the docker CLI's context store, " << engine::DockerContext::configFolder()
+                      << "/contexts)\n";
         }
         if (engineJson.contains("security_text")) {
             std::cout << "security: " << engineJson.value("address", "") << " over "

@@ -6,11 +6,14 @@
 // the end, also when a test fails (cleanupTestCase and the destructor).
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
+#include "agentrun/engine/dockercontext.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QCryptographicHash>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -615,6 +618,105 @@ private Q_SLOTS:
         QVERIFY2(
             plain.contains("problem:  Refusing DOCKER_HOST tcp://192.0.2.10:2375: plain TCP without TLS"),
             plain.constData());
+    }
+
+    // A docker context for this engine, made by the docker CLI itself when it is installed (else written
+    // as it writes it), used through `agentrun --context`, DOCKER_CONTEXT and `docker context use`.
+    void dockerContextReachesTheEngine()
+    {
+        const QString config = path("docker-config");
+        QVERIFY(QDir().mkpath(config));
+        const QString docker = QStandardPaths::findExecutable("docker");
+        const QByteArray host = QByteArray::fromStdString(dockerHost());
+        if (!docker.isEmpty()) {
+            const Ran made = run(docker,
+                                 {"--config", config, "context", "create", "tlsengine", "--docker",
+                                  "host=" + QString::fromUtf8(host) + ",ca=" + path("good/ca.pem") +
+                                      ",cert=" + path("good/cert.pem") + ",key=" + path("good/key.pem")},
+                                 path("."));
+            QVERIFY2(made.exitCode == 0, made.output.constData());
+        } else {
+            const QString digest = QString::fromLatin1(
+                QCryptographicHash::hash("tlsengine", QCryptographicHash::Sha256).toHex());
+            QVERIFY(QDir().mkpath(config + "/contexts/meta/" + digest));
+            QFile meta(config + "/contexts/meta/" + digest + "/meta.json");
+            QVERIFY(meta.open(QIODevice::WriteOnly));
+            meta.write(R"({"Name":"tlsengine","Metadata":{},"Endpoints":{"docker":{"Host":")" + host +
+                       R"(","SkipTLSVerify":false}}})");
+            meta.close();
+            QVERIFY(QDir().mkpath(config + "/contexts/tls/" + digest + "/docker"));
+            for (const char* file : {"ca.pem", "cert.pem", "key.pem"}) {
+                QVERIFY(QFile::copy(path("good/") + file,
+                                    config + "/contexts/tls/" + digest + "/docker/" + file));
+            }
+        }
+
+        // In process: the context's endpoint reaches the engine over TLS with the context's files.
+        auto context = engine::DockerContext::load("tlsengine", config.toStdString());
+        QVERIFY2(context.has_value(), context ? "" : context.error().message.c_str());
+        auto endpoint = context->endpoint(false);
+        QVERIFY2(endpoint.has_value(), endpoint ? "" : endpoint.error().message.c_str());
+        QVERIFY(endpoint->tls());
+        engine::Client client(*endpoint);
+        auto ping = client.ping();
+        QVERIFY2(ping.has_value(), ping ? "" : ping.error().message.c_str());
+
+        auto environment = QProcessEnvironment::systemEnvironment();
+        environment.insert("DOCKER_CONFIG", config);
+        for (const char* name : {"DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT", "DOCKER_TLS"}) {
+            environment.remove(name);
+        }
+        const auto doctor = [&](const QProcessEnvironment& env, const QStringList& arguments) {
+            QProcess process;
+            process.setProcessEnvironment(env);
+            process.start(AGENTRUN_CLI, arguments);
+            if (!process.waitForStarted(10000) || !process.waitForFinished(60000)) {
+                process.kill();
+                process.waitForFinished(5000);
+                return QByteArray("(doctor did not finish)");
+            }
+            return process.readAllStandardOutput();
+        };
+        const QByteArray reached = "engine:   Docker ";
+        const QByteArray secured = "security: " + host + " over TLS with client certificate ";
+
+        // --context wins over DOCKER_HOST, as `docker --context` does.
+        QProcessEnvironment withHost = environment;
+        withHost.insert("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        const QByteArray flag = doctor(withHost, {"--context", "tlsengine", "doctor"});
+        QVERIFY2(flag.contains(reached) && flag.contains(secured), flag.constData());
+        QVERIFY2(flag.contains("context:  tlsengine"), flag.constData());
+
+        // DOCKER_CONTEXT when DOCKER_HOST is not set.
+        QProcessEnvironment withContext = environment;
+        withContext.remove("DOCKER_HOST");
+        withContext.insert("DOCKER_CONTEXT", "tlsengine");
+        const QByteArray env = doctor(withContext, {"doctor"});
+        QVERIFY2(env.contains(reached) && env.contains(secured), env.constData());
+
+        // DOCKER_HOST wins over DOCKER_CONTEXT: the engine named there (nothing listens) is the one tried.
+        withContext.insert("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        const QByteArray over = doctor(withContext, {"doctor"});
+        QVERIFY2(over.contains("engine:   not reachable") && !over.contains("context:"), over.constData());
+
+        // The context `docker context use` chose (config.json's currentContext).
+        QProcessEnvironment plain = environment;
+        plain.remove("DOCKER_HOST");
+        if (!docker.isEmpty()) {
+            const Ran used = run(docker, {"--config", config, "context", "use", "tlsengine"}, path("."));
+            QVERIFY2(used.exitCode == 0, used.output.constData());
+        } else {
+            QFile file(config + "/config.json");
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(R"({"currentContext":"tlsengine"})");
+        }
+        const QByteArray current = doctor(plain, {"doctor"});
+        QVERIFY2(current.contains(reached) && current.contains(secured), current.constData());
+        QVERIFY2(current.contains("context:  tlsengine"), current.constData());
+
+        // A context that does not exist: refused before any connection, saying where it looked.
+        const QByteArray missing = doctor(plain, {"--context", "nosuch", "doctor"});
+        QVERIFY2(missing.contains("There is no docker context \"nosuch\""), missing.constData());
     }
 };
 

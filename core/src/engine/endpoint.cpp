@@ -1,5 +1,7 @@
 #include "agentrun/engine/endpoint.h"
 
+#include "agentrun/engine/dockercontext.h"
+
 #include "agentrun/errorcodes.h"
 
 #include <algorithm>
@@ -257,8 +259,24 @@ Result<Endpoint> Endpoint::resolve(std::string_view dockerHost)
     if (!dockerHost.empty()) {
         return parse(dockerHost, tls);
     }
-    const char* env = std::getenv("DOCKER_HOST");
-    return parse(env ? std::string_view(env) : std::string_view(), tls);
+    if (const char* env = std::getenv("DOCKER_HOST"); env && *env) {
+        return parse(env, tls);
+    }
+    // No DOCKER_HOST: the docker CLI's current context (DOCKER_CONTEXT, else `docker context use`), the
+    // default socket when that is "default".
+    const std::string folder = DockerContext::configFolder();
+    auto name = DockerContext::currentName({}, folder);
+    if (!name) {
+        return std::unexpected(name.error());
+    }
+    if (*name == "default") {
+        return parse({}, tls);
+    }
+    auto context = DockerContext::load(*name, folder);
+    if (!context) {
+        return std::unexpected(context.error());
+    }
+    return context->endpoint(tls.allowPlainTcp);
 }
 
 std::string Endpoint::display() const

@@ -59,8 +59,9 @@ struct Endpoint
     /// plain TCP to an address that is not loopback (unless tls.allowPlainTcp) and, with TLS, checks that
     /// the three certificate files exist and can be read, so that no connection is made without them.
     static Result<Endpoint> parse(std::string_view dockerHost, const TlsSettings& tls = {});
-    /// `dockerHost` if not empty, else $DOCKER_HOST, else the default socket; TLS settings from the
-    /// environment (TlsSettings::fromEnvironment).
+    /// `dockerHost` if not empty, else $DOCKER_HOST, else the docker CLI's current context
+    /// (DOCKER_CONTEXT, else config.json's currentContext: DockerContext), else the default socket; TLS
+    /// settings from the environment (TlsSettings::fromEnvironment) or from the context.
     static Result<Endpoint> resolve(std::string_view dockerHost = {});
 
     /// True for 127.0.0.0/8, ::1 (and ::ffff:127.x.y.z) and "localhost".
