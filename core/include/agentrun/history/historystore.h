@@ -139,7 +139,7 @@ struct HistoryFilter
     int limit = 50;     ///< 1 .. 1000
     int offset = 0;
     bool overriddenOnly = false; ///< only runs whose check was overridden
-    std::string codeSha256;      ///< only runs of this code (hex SHA-256, RunRecord::codeSha256); empty: any
+    std::string codeSha256{};    ///< only runs of this code (hex SHA-256, RunRecord::codeSha256); empty: any
 };
 
 /// What a front end knows about a run beyond its description (the profile and the reason for an override
