@@ -204,9 +204,17 @@ HistoryPanel::HistoryPanel(agentrun::history::HistoryStore* store, QWidget* pare
     // Several runs may be selected (Ctrl/Shift+click) to compare two; the current one is shown.
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setModel(m_model);
-    m_view->header()->setStretchLastSection(true);
+    QHeaderView* header = m_view->header();
+    header->setStretchLastSection(true);
     for (int column = 0; column < RunHistoryModel::CodeColumn; ++column)
-        m_view->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+        header->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    // Which code ran is read first: its column comes right after the outcome (time, status, exit,
+    // duration), before the tuning columns, so that it shows without scrolling at 1280 px. Moved on screen
+    // only: the model's columns (and exports) keep their order.
+    header->moveSection(header->visualIndex(RunHistoryModel::CodeColumn),
+                        RunHistoryModel::DurationColumn + 1);
+    header->setSectionResizeMode(RunHistoryModel::CodeColumn, QHeaderView::Interactive);
+    header->resizeSection(RunHistoryModel::CodeColumn, 280);
     m_view->setToolTip(tr("Select a run to see its code and output; double-click to reopen it"));
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
