@@ -40,6 +40,7 @@
 #include "outputconsole.h"
 #include "overridereason.h"
 #include "runcontroller.h"
+#include "sessionrestore.h"
 #include "sessiontabs.h"
 #include "inputfilespanel.h"
 #include "imagechoice.h"
@@ -116,13 +117,17 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
                 m_engineLabel->setText(text);
                 m_engineLabel->setToolTip(m_engineMonitor->detail());
                 m_engineLabel->setProperty("ok", state == EngineMonitor::State::Ready);
-                if (state == EngineMonitor::State::Unreachable || state == EngineMonitor::State::ImageMissing)
+                if (state == EngineMonitor::State::Unreachable ||
+                    state == EngineMonitor::State::ImageMissing) {
                     statusBar()->showMessage(text);
-                else
-                    statusBar()->clearMessage();
+                    m_engineMessage = text;
+                } else if (statusBar()->currentMessage() == m_engineMessage) {
+                    statusBar()->clearMessage(); // its own message only (not the session's, say)
+                }
             });
     connect(m_engineMonitor, &EngineMonitor::imageMissing, this,
             [this](const QString& message) { showImageBuildDialog(message); });
+    createGuidance();
 
     connect(m_checker, &LiveChecker::policyError, this,
             [this](const QString& message) { statusBar()->showMessage(message, 10000); });
@@ -423,6 +428,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
         event->ignore(); // the user kept the window for unsaved code
         return;
     }
+    if (m_autosave)
+        m_autosave->saveNow(); // the tabs as they are now, for the next start
     saveLayout();
     m_settings.sync();
     m_controller->cancel();
@@ -625,7 +632,7 @@ void MainWindow::onFinished(const RunResult& result)
         m_tabs->setTabIcon(m_tabs->indexOf(m_runEditor), toneIcon(outcome.tone));
     m_resourcePanel->finishRun(result);
     m_networkPanel->showRun(result, m_runLimits);
-    showMappedFrames(m_sessions->finishRun(result));
+    linkTraceback(result, m_sessions->finishRun(result));
     if (result.status == Status::EngineError)
         m_engineMonitor->checkNow(); // the engine may have gone away since the last check
     if (result.status == Status::Blocked) {

@@ -32,7 +32,10 @@ namespace agentrun::ui {
 class CodeEditor;
 class ConsolePanel;
 class DependenciesPanel;
+class EngineBanner;
 class EngineMonitor;
+class SessionAutosave;
+class TracebackLinks;
 class ImageBuildDialog;
 class ProfileBar;
 class StdinPanel;
@@ -117,6 +120,15 @@ public:
     bool runAnyway();
     void stopRun();
     void openPath(const QString& path);
+    /// Reopens the editor tabs of the last session (scratch tabs' text, files with their unsaved changes)
+    /// from `sessionFile` (default: SessionFile::defaultPath()), then saves them there a short time after
+    /// each edit and on close. A file that cannot be used is reported in the status bar and moved aside,
+    /// never overwritten unread. Once per window; main calls it (not for --screenshots).
+    /// (mainwindowsession.cpp)
+    bool restoreSession(const QString& sessionFile = {});
+    SessionAutosave* sessionAutosave() const { return m_autosave; }
+    EngineBanner* engineBanner() const { return m_engineBanner; }
+    TracebackLinks* tracebackLinks() const { return m_tracebackLinks; }
     /// Sets the memory limit of the next runs (the Resources panel's Apply and Undo); swap follows it when
     /// it had no swap of its own, /tmp is kept within half of it.
     void setMemoryLimit(qint64 bytes);
@@ -155,6 +167,9 @@ private:
     void createCellActions(QMenu* run);
     void createVariablesDock(QDockWidget* beside);
     void showMappedFrames(const std::vector<MappedFrame>& frames);
+    // The engine banner, empty-panel hints and traceback links (mainwindowhelp.cpp).
+    void createGuidance();
+    void linkTraceback(const agentrun::model::RunResult& result, const std::vector<MappedFrame>& frames);
     // Figures (mainwindowfigures.cpp).
     void createFiguresDock(QDockWidget* beside);
     void showFigure(const agentrun::model::Figure& figure);
@@ -218,6 +233,10 @@ private:
         m_runLimits;                  ///< the limits of the run in flight (the outcome names the one reached)
     QPointer<CodeEditor> m_runEditor; ///< the tab the run in flight came from (its outcome marks the tab)
     bool m_defaultDockSizesPending = false; ///< the default layout's sizes wait for the window's first show
+    SessionAutosave* m_autosave = nullptr;
+    EngineBanner* m_engineBanner = nullptr;
+    TracebackLinks* m_tracebackLinks = nullptr;
+    QString m_engineMessage; ///< what the engine monitor last put in the status bar
 };
 
 } // namespace agentrun::ui

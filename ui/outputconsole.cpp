@@ -46,7 +46,7 @@ void ConsoleFigureObject::drawObject(QPainter* painter, const QRectF& rect, QTex
     if (image.isNull()) {
         m_scaled.remove(id);
         painter->save();
-        painter->setPen(QColor(0x80, 0x80, 0x80));
+        painter->setPen(QColor(0x6b, 0x6b, 0x6b));
         painter->drawRect(rect.adjusted(0, 0, -1, -1));
         painter->drawText(rect, Qt::AlignCenter, OutputConsole::tr("(an older figure, no longer kept)"));
         painter->restore();
@@ -140,7 +140,9 @@ void OutputConsole::clearConsole()
     m_decoder.reset();
     m_cutLines = 0;
     m_skippedBytes = 0;
+    m_skippedLines = 0;
     m_noticedCut = 0;
+    m_noticedSkipped = 0;
     clear();
     m_figures.clear();
     m_nextFigureId = 0;
@@ -227,6 +229,7 @@ void OutputConsole::skipBacklog()
             continue;
         }
         skipped += it->bytes.size();
+        m_skippedLines += it->bytes.count('\n');
         m_pendingBytes -= it->bytes.size();
         it = m_pending.erase(it);
     }
@@ -318,8 +321,12 @@ void OutputConsole::enforceCap()
     const int lines = doc->blockCount() - notice - 1; // the last block is the unfinished line
     // Cutting in steps of a tenth keeps the cost of removing from the front rare.
     const int remove = lines > m_maximumLines + m_maximumLines / 10 ? lines - m_maximumLines : 0;
-    if (remove == 0 && m_cutLines == m_noticedCut)
+    // The notice counts every line the reader does not see: cut from the front, dropped before they were
+    // inserted, and skipped unseen under a flood (whose own notes may have been cut since).
+    if (remove == 0 && m_cutLines + m_skippedLines == m_noticedCut && m_skippedBytes == m_noticedSkipped)
         return;
+    if (remove == 0 && m_cutLines == 0 && notice == 0)
+        return; // skipped output has its own note in the text until lines are cut
     m_cutLines += remove;
 
     QTextCursor cursor(doc);
@@ -329,12 +336,20 @@ void OutputConsole::enforceCap()
     cursor.removeSelectedText();
     CellStyle style;
     style.kind = CellStyle::Kind::Notice;
-    cursor.insertText(tr("— %1 earlier lines cut: the console keeps the last %2 —")
-                              .arg(QLocale().toString(m_cutLines), QLocale().toString(m_maximumLines)) +
-                          u'\n',
-                      format(style));
+    const qint64 total = m_cutLines + m_skippedLines;
+    const QString text =
+        m_skippedBytes > 0
+            ? tr("— %1 earlier lines cut (%2 of them, %3, skipped unseen under a flood): the console keeps "
+                 "the last %4 —")
+                  .arg(QLocale().toString(total), QLocale().toString(m_skippedLines),
+                       QLocale().formattedDataSize(m_skippedBytes, 1, QLocale::DataSizeTraditionalFormat),
+                       QLocale().toString(m_maximumLines))
+            : tr("— %1 earlier lines cut: the console keeps the last %2 —")
+                  .arg(QLocale().toString(total), QLocale().toString(m_maximumLines));
+    cursor.insertText(text + u'\n', format(style));
     cursor.endEditBlock();
-    m_noticedCut = m_cutLines;
+    m_noticedCut = total;
+    m_noticedSkipped = m_skippedBytes;
 }
 
 QTextCharFormat OutputConsole::format(const CellStyle& style)
@@ -355,7 +370,7 @@ QTextCharFormat OutputConsole::format(const CellStyle& style)
         fg = QColor(0xd0, 0x30, 0x30);
         break;
     case CellStyle::Kind::Inert:
-        fg = QColor(0x80, 0x80, 0x80);
+        fg = QColor(0x6b, 0x6b, 0x6b);
         break;
     case CellStyle::Kind::Stage:
     case CellStyle::Kind::Notice:

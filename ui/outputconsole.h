@@ -73,8 +73,11 @@ public:
 
     void setMaximumLines(int lines);
     int maximumLines() const { return m_maximumLines; }
+    /// Lines taken out of the document (or never put in) to stay within maximumLines().
     qint64 cutLines() const { return m_cutLines; }
+    /// Output skipped unseen under a flood (skipBacklog): its bytes, and the lines those bytes ended.
     qint64 skippedBytes() const { return m_skippedBytes; }
+    qint64 skippedLines() const { return m_skippedLines; }
     bool hasPending() const { return !m_pending.empty() || m_flushTimer.isActive(); }
     /// Renders everything queued now (end of a run, tests).
     void flushAll();
@@ -115,7 +118,9 @@ private:
     int m_maximumLines = 10000;
     qint64 m_cutLines = 0;
     qint64 m_skippedBytes = 0;
-    qint64 m_noticedCut = 0; ///< m_cutLines as the notice line says it; 0 = no notice
+    qint64 m_skippedLines = 0;
+    qint64 m_noticedCut = 0;     ///< m_cutLines + m_skippedLines as the notice line says it; 0 = no notice
+    qint64 m_noticedSkipped = 0; ///< m_skippedBytes as the notice line says it
     QHash<quint64, QTextCharFormat> m_formats;
     QHash<int, QImage> m_figures; ///< by id, the last MaxKeptFigures
     int m_nextFigureId = 0;

@@ -54,6 +54,9 @@ int main(int argc, char* argv[])
     else
         qWarning("history not available: %s", opened.error().message.c_str());
     agentrun::ui::MainWindow window(executor, settings, history ? &*history : nullptr);
+    // The tabs of the last session come back (and are saved from now on); screenshots leave them alone.
+    if (!parser.isSet(screenshots))
+        window.restoreSession();
     for (const QString& file : parser.positionalArguments())
         window.openPath(file);
     window.show();

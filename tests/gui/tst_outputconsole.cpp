@@ -1,6 +1,7 @@
 // The output console: terminal rendering rules (through TerminalDecoder) and responsiveness under a flood.
 #include <QElapsedTimer>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
@@ -49,6 +50,7 @@ private Q_SLOTS:
     void consoleShowsStageLinesApart();
     void consoleCapsLinesAndSaysSo();
     void consoleSearch();
+    void cutNoteCountsSkippedOutput();
     void floodStaysResponsive();
 };
 
@@ -177,6 +179,54 @@ void TestOutputConsole::consoleCapsLinesAndSaysSo()
     const QString first = console.document()->firstBlock().text();
     QVERIFY2(first.contains(QStringLiteral("earlier lines cut")), qPrintable(first));
     QVERIFY(console.toPlainText().endsWith(QStringLiteral("line 999\n")));
+}
+
+void TestOutputConsole::cutNoteCountsSkippedOutput()
+{
+    // More output queued than the console draws (MaxBacklogBytes): the oldest part is skipped unseen,
+    // and what is left is capped at 100 lines. Every earlier line is either cut or skipped, so the note
+    // on the first line must count all of them: the lines before the first one still shown.
+    ui::OutputConsole console;
+    console.setMaximumLines(100);
+    QByteArray chunk; // whole lines, so that a skipped part ends at a line's end
+    int next = 0;
+    const auto fill = [&] {
+        chunk.clear();
+        for (int i = 0; i < 5000; ++i)
+            chunk += "line " + QByteArray::number(next++).rightJustified(7, '0') + '\n';
+    };
+    while (qint64(next) * 13 < 2 * ui::OutputConsole::MaxBacklogBytes) {
+        fill();
+        console.appendOutput(model::Stream::Stdout, chunk);
+    }
+    console.flushAll();
+    QVERIFY(console.skippedBytes() > 0);
+    QVERIFY(console.skippedLines() > 0);
+    QCOMPARE(console.skippedBytes(), console.skippedLines() * 13); // 13 bytes a line
+
+    const QString first = console.document()->firstBlock().text();
+    static const QRegularExpression note(
+        QStringLiteral("^— ([\\d,]+) earlier lines cut \\(([\\d,]+) of them"));
+    const auto match = note.match(first);
+    QVERIFY2(match.hasMatch(), qPrintable(first));
+    const qint64 noted = QLocale::c().toLongLong(match.captured(1).remove(u','));
+    QCOMPARE(QLocale::c().toLongLong(match.captured(2).remove(u',')), console.skippedLines());
+    QVERIFY2(first.contains(
+                 QLocale().formattedDataSize(console.skippedBytes(), 1, QLocale::DataSizeTraditionalFormat)),
+             qPrintable(first));
+
+    // The first output line still in the console: every line before it was cut or skipped.
+    qint64 firstShown = -1;
+    for (QTextBlock block = console.document()->firstBlock(); block.isValid(); block = block.next())
+        if (block.text().startsWith(QStringLiteral("line "))) {
+            firstShown = block.text().mid(5).toLongLong();
+            break;
+        }
+    QVERIFY(firstShown > 0);
+    // The skip's own note (one line in the text) may have been cut too.
+    QVERIFY2(noted >= firstShown && noted <= firstShown + 1,
+             qPrintable(QStringLiteral("noted %1, first shown line %2").arg(noted).arg(firstShown)));
+    QVERIFY(console.toPlainText().endsWith(QStringLiteral("line %1\n").arg(next - 1, 7, 10, QChar(u'0'))));
 }
 
 void TestOutputConsole::consoleSearch()

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QFrame>
+
+#include "enginemonitor.h"
+
+class QLabel;
+class QPushButton;
+
+namespace agentrun::ui {
+
+/// A bar above the editor while the engine does not answer: what happened, the address tried, how to
+/// start the engine, and Retry. The status bar cuts a long message at the window's edge; this wraps.
+/// It hides as soon as the engine answers (EngineMonitor leaves Unreachable).
+class EngineBanner : public QFrame
+{
+    Q_OBJECT
+public:
+    /// `address` is the engine address the runs use (engineAddress()).
+    EngineBanner(EngineMonitor& monitor, QString address, QWidget* parent = nullptr);
+
+    /// Where the engine is looked for, as the runs find it (engine::Endpoint::resolve): `configured`
+    /// (ExecutorConfig::dockerHost) if set, else $DOCKER_HOST, else the docker CLI's current context, else
+    /// the default socket; written as in DOCKER_HOST.
+    static QString engineAddress(const QString& configured);
+
+    /// The banner's text, without markup (tests, accessibility).
+    QString message() const;
+    QPushButton* retryButton() const { return m_retry; }
+
+private:
+    void onState(EngineMonitor::State state);
+
+    EngineMonitor& m_monitor;
+    QString m_address;
+    QLabel* m_title = nullptr;
+    QLabel* m_text = nullptr;
+    QPushButton* m_retry = nullptr;
+};
+
+} // namespace agentrun::ui
