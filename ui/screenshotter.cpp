@@ -6,11 +6,14 @@
 #include <QPixmap>
 #include <QTableView>
 #include <QListWidget>
+#include <QPushButton>
 #include <QTimer>
 
 #include "codeeditor.h"
 #include "editortabs.h"
 #include "historypanel.h"
+#include "limitspanel.h"
+#include "runcompare.h"
 #include "policypanel.h"
 #include "policyrulemodel.h"
 #include "livechecker.h"
@@ -75,6 +78,28 @@ plt.title("Sales by month")
 plt.tight_layout()
 plt.show()
 print("growth:", round(sales.sales.iloc[-1] / sales.sales.iloc[0] - 1, 2))
+)";
+
+// Runs out of memory at 64 MiB in well under a second: the outcome, the marked field, the short-run
+// summary and the memory suggestion.
+const char* const OomSnippet = R"(# Keeps every block: more than the 64 MiB this run may use.
+blocks = []
+for i in range(64):
+    blocks.append(bytearray(8 << 20))
+    print(f"{(i + 1) * 8} MiB held")
+)";
+
+const char* const TracebackSnippet = R"(# The traceback's lines are links back into this editor.
+def mean(values):
+    return sum(values) / len(values)
+
+
+def report(groups):
+    for name, values in groups.items():
+        print(f"{name}: {mean(values):.2f}")
+
+
+report({"north": [3, 4, 5], "south": []})
 )";
 
 } // namespace
@@ -189,12 +214,87 @@ void Screenshotter::chartStep()
     m_window.sessionTabs()->setInSession(editor, true);
     m_window.findChild<QDockWidget*>(QStringLiteral("figuresDock"))->raise();
     runCells(
-        3, QStringLiteral("workbench-session-chart.png"), [] { QApplication::quit(); },
+        3, QStringLiteral("workbench-session-chart.png"), [this] { outcomeStep(); },
         [this] {
             if (auto* list = m_window.findChild<QListWidget*>(QStringLiteral("figuresList"));
                 list && list->count())
                 list->setCurrentRow(0); // the chart in the panel's view, beside the output
         });
+}
+
+void Screenshotter::runSnippet(const QString& title, const QString& code, std::function<void()> next)
+{
+    CodeEditor* editor = m_window.editorTabs()->newTab(title);
+    editor->setText(code);
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_window.runController(), &RunController::finished, this, [this, connection, next] {
+        disconnect(*connection);
+        later(800, next);
+    });
+    m_window.runCurrent();
+}
+
+void Screenshotter::outcomeStep()
+{
+    if (auto limits = m_window.limitsPanel()->limits()) {
+        limits->memoryBytes = 64ll << 20;
+        limits->memorySwapBytes = 64ll << 20;
+        limits->tmpfsBytes = 16ll << 20;
+        m_window.limitsPanel()->setLimits(*limits);
+    }
+    m_window.findChild<QDockWidget*>(QStringLiteral("outputDock"))->raise();
+    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    runSnippet(QStringLiteral("hungry.py"), QString::fromUtf8(OomSnippet), [this] {
+        save(QStringLiteral("workbench-outcome.png"));
+        suggestionStep();
+    });
+}
+
+void Screenshotter::suggestionStep()
+{
+    // The Resources panel: the short run's summary (peak against the limit, CPU time against wall time)
+    // and the suggestion, applied, with its Undo.
+    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    if (auto* apply = m_window.findChild<QPushButton*>(QStringLiteral("applySuggestionButton")))
+        apply->click();
+    later(400, [this] {
+        save(QStringLiteral("workbench-suggestion.png"));
+        tracebackStep();
+    });
+}
+
+void Screenshotter::tracebackStep()
+{
+    m_window.findChild<QDockWidget*>(QStringLiteral("outputDock"))->raise();
+    runSnippet(QStringLiteral("report.py"), QString::fromUtf8(TracebackSnippet), [this] {
+        save(QStringLiteral("workbench-traceback.png"));
+        compareStep();
+    });
+}
+
+void Screenshotter::compareStep()
+{
+    // The out-of-memory run and the one after its suggestion would differ most; the newest two runs are
+    // the traceback and the out-of-memory one: their limits, usage, outcome and output side by side.
+    m_window.findChild<QDockWidget*>(QStringLiteral("historyDock"))->raise();
+    HistoryPanel* history = m_window.historyPanel();
+    history->refresh();
+    history->selectRows({0, 1});
+    RunCompare* compare = history->compareSelected();
+    if (!compare) {
+        QApplication::quit();
+        return;
+    }
+    compare->resize(1000, 640);
+    compare->show();
+    later(600, [this, compare] {
+        const QString path = QDir(m_directory).filePath(QStringLiteral("workbench-compare.png"));
+        if (!compare->grab().save(path))
+            qWarning("could not write %s", qPrintable(path));
+        else
+            qInfo("wrote %s", qPrintable(path));
+        QApplication::quit();
+    });
 }
 
 void Screenshotter::runCells(int left, const QString& shot, std::function<void()> next,
