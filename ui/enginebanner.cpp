@@ -1,6 +1,6 @@
 #include "enginebanner.h"
 
-#include "agentrun/engine/endpoint.h"
+#include "agentrun/run/engineaddress.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -63,13 +63,7 @@ EngineBanner::EngineBanner(EngineMonitor& monitor, QString address, QWidget* par
 
 QString EngineBanner::engineAddress(const QString& configured)
 {
-    // As the runs find it: the setting, DOCKER_HOST, the docker CLI's current context, the default socket.
-    if (auto endpoint = agentrun::engine::Endpoint::resolve(configured.toStdString()))
-        return QString::fromStdString(endpoint->display());
-    if (!configured.isEmpty())
-        return configured;
-    const QString env = qEnvironmentVariable("DOCKER_HOST");
-    return env.isEmpty() ? QStringLiteral("the engine setting") : env;
+    return QString::fromStdString(agentrun::run::engineAddress(configured.toStdString()));
 }
 
 QString EngineBanner::message() const

@@ -1,6 +1,7 @@
 #include "agentrun/engine/dockercontext.h"
 
 #include "agentrun/errorcodes.h"
+#include "agentrun/sha256.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -9,7 +10,6 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -23,21 +23,6 @@ std::string environment(const char* name)
 {
     const char* value = std::getenv(name);
     return value ? std::string(value) : std::string();
-}
-
-// The docker CLI names a context's folders by the SHA-256 of its name, in hex.
-std::string digestOf(std::string_view name)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(name.data(), name.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char Hex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += Hex[digest[i] >> 4];
-        hex += Hex[digest[i] & 15];
-    }
-    return hex;
 }
 
 // A small JSON file of the store: at most 1 MiB, a regular file. Nothing when it does not exist.
@@ -127,7 +112,7 @@ Result<DockerContext> DockerContext::load(std::string_view name, const std::stri
                         ": there is no docker CLI configuration folder (set DOCKER_CONFIG "
                         "or HOME).");
     }
-    const std::string digest = digestOf(name);
+    const std::string digest = sha256Hex(name);
     const fs::path meta = fs::path(configFolder) / "contexts" / "meta" / digest / "meta.json";
     auto json = readJsonFile(meta, "The " + quoted + "'s metadata");
     if (!json) {

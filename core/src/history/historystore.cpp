@@ -1,4 +1,6 @@
 #include "agentrun/history/historystore.h"
+
+#include "agentrun/sha256.h"
 #include "agentrun/model/runspecjson.h"
 
 #include "agentrun/errorcodes.h"
@@ -9,7 +11,6 @@
 
 #include "agentrun/model/limits.h"
 
-#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <iterator>
@@ -56,20 +57,6 @@ std::string_view cappedCode(std::string_view code, bool& cut)
         --end;
     }
     return code.substr(0, end);
-}
-
-std::string sha256Hex(std::string_view data)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char Hex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += Hex[digest[i] >> 4];
-        hex += Hex[digest[i] & 15];
-    }
-    return hex;
 }
 
 nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)

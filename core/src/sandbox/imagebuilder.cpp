@@ -4,7 +4,6 @@
 #include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/imagebuilder.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,20 +14,6 @@
 namespace agentrun::sandbox {
 
 namespace fs = std::filesystem;
-
-std::string sha256Hex(std::string_view data)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
-}
 
 Result<std::string> locateSandboxSources()
 {

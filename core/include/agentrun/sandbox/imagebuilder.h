@@ -1,5 +1,7 @@
 #pragma once
 
+#include "agentrun/sha256.h"
+
 #include "agentrun/engine/client.h"
 #include "agentrun/error.h"
 
@@ -63,7 +65,7 @@ Result<std::string> buildSandboxImage(engine::Client& client, const SandboxInput
                                       const std::function<void(std::string_view)>& progress,
                                       const std::atomic<bool>& cancel);
 
-/// SHA-256 of `data` in lower-case hex.
-std::string sha256Hex(std::string_view data);
+/// SHA-256 of `data` in lower-case hex (agentrun/sha256.h).
+using agentrun::sha256Hex;
 
 } // namespace agentrun::sandbox
