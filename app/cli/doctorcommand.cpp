@@ -15,15 +15,22 @@ namespace agentrun::cli {
 
 namespace {
 
-int doctor(bool json)
+/// The report of one engine (`address` as ExecutorConfig::dockerHost takes it: empty for this process's
+/// engine); what is wrong goes to report["problems"].
+nlohmann::json checkEngine(const std::string& address)
 {
-    const run::ExecutorConfig engineConfig = run::configFromEnvironment();
+    run::ExecutorConfig engineConfig = run::configFromEnvironment();
+    if (!address.empty()) {
+        engineConfig.dockerHost = address;
+    }
     const std::string& image = engineConfig.image;
     nlohmann::json report = {{"ready", false}, {"image", {{"ref", image}, {"present", nullptr}}}};
     std::vector<std::string> problems;
 
     // Which docker context chose the engine (none when DOCKER_HOST or the default socket did).
-    if (engineConfig.dockerHost.empty()) {
+    if (!address.empty() && address.find("://") == std::string::npos) {
+        report["context"] = address;
+    } else if (engineConfig.dockerHost.empty()) {
         if (auto context = engine::DockerContext::currentName({}, engine::DockerContext::configFolder());
             context && *context != "default") {
             report["context"] = *context;
@@ -79,9 +86,14 @@ int doctor(bool json)
     }
     report["ready"] = problems.empty();
     report["problems"] = problems;
-    if (json) {
-        std::cout << run::dumpJson(report, 2) << "\n";
-    } else {
+    return report;
+}
+
+/// The report as lines for a person.
+void printReport(nlohmann::json report) // a copy: operator[] fills what is missing
+{
+    const std::string image = report["image"].value("ref", "");
+    {
         const auto& engineJson = report["engine"];
         if (!engineJson.is_object()) {
             // DOCKER_HOST (or its TLS settings) refused before any connection: the problem line says why.
@@ -139,12 +151,43 @@ int doctor(bool json)
                                  : present.get<bool>() ? " present"
                                                        : " missing";
         std::cout << "image:    " << image << imageState << "\n";
-        for (const auto& problem : problems) {
-            std::cout << "problem:  " << problem << "\n";
+        for (const auto& problem : report["problems"]) {
+            std::cout << "problem:  " << problem.get<std::string>() << "\n";
         }
-        std::cout << (problems.empty() ? "ready\n" : "not ready\n");
+        std::cout << (report.value("ready", false) ? "ready\n" : "not ready\n");
     }
-    return problems.empty() ? 0 : 3;
+}
+
+/// No engines given: this process's engine, the report as before. Engines given (doctor --engine, as
+/// serve takes them): one report each, {"ready", "engines": [...]} in JSON; ready when all are.
+int doctor(bool json, const std::vector<std::string>& engines)
+{
+    if (engines.empty()) {
+        const nlohmann::json report = checkEngine({});
+        if (json) {
+            std::cout << run::dumpJson(report, 2) << "\n";
+        } else {
+            printReport(report);
+        }
+        return report.value("ready", false) ? 0 : 3;
+    }
+    nlohmann::json all = {{"ready", true}, {"engines", nlohmann::json::array()}};
+    for (const auto& address : engines) {
+        nlohmann::json report = checkEngine(address);
+        report["name"] = address;
+        all["ready"] = all["ready"].get<bool>() && report.value("ready", false);
+        if (!json) {
+            std::cout << "== " << address << "\n";
+            printReport(report);
+        }
+        all["engines"].push_back(std::move(report));
+    }
+    if (json) {
+        std::cout << run::dumpJson(all, 2) << "\n";
+    } else if (engines.size() > 1) {
+        std::cout << (all["ready"].get<bool>() ? "all engines ready\n" : "not every engine is ready\n");
+    }
+    return all["ready"].get<bool>() ? 0 : 3;
 }
 
 } // namespace
@@ -158,7 +201,12 @@ void addDoctorCommand(CLI::App& app, CommandStatus& status)
                    "its cgroup version and the sandbox image.");
     appendFooter(command, "Exit status: 0 ready, 3 something is missing (the output says what to do).");
     command.add_flag("--json", *json, "one JSON object");
-    command.callback([json, &status] { status.value = doctor(*json); });
+    auto engines = std::make_shared<std::vector<std::string>>();
+    addRepeated(command, "--engine", *engines,
+                "check this engine instead (a docker context name, unix:///PATH or tcp://HOST:PORT); "
+                "repeatable, as serve --engine takes a fleet: one report each",
+                "ADDRESS");
+    command.callback([json, engines, &status] { status.value = doctor(*json, *engines); });
 }
 
 } // namespace agentrun::cli

@@ -129,7 +129,7 @@ void methodNotAllowed(httplib::Response& res, const std::string& why)
 } // namespace
 
 McpHttpRoute::McpHttpRoute(RestContext& context)
-    : m_context(context), m_tools(sandboxConfig(context), context.executor),
+    : m_context(context), m_tools(sandboxConfig(context), context.runner),
       m_endpoint(m_tools, serverOptions(context))
 {
     m_tools.onFinished = mcpRunRecorder(context.history ? &*context.history : nullptr, "agentrun: mcp");

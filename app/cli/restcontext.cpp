@@ -29,7 +29,7 @@ constexpr std::size_t TrimAfterOutput = 1u << 20;
 RestContext::RestContext(ServeConfig serveConfig)
     : config(std::move(serveConfig)),
       rules(serverRules(config.defaults, config.ceilings, config.compatPolicy)),
-      executor(executorConfig(config)), runs(config.maxConcurrent, config.recentRunBytes),
+      runner(executorConfig(config), config.engines), runs(config.maxConcurrent, config.recentRunBytes),
       blockedRuns(config.blockedPerMinute)
 {
     if (!config.recordHistory) {
@@ -75,7 +75,7 @@ std::shared_ptr<const model::RunResult> RestContext::execute(const model::RunSpe
         result.errorCode = admitted.error().code;
         result.message = admitted.error().message;
     } else {
-        result = executor.run(request, session, session.cancelToken());
+        result = runner.run(request, session, session.cancelToken());
     }
     result.runId = session.id();
     if (result.status == model::Status::Blocked || result.status == model::Status::DependencyRejected) {

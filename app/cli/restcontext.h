@@ -5,7 +5,7 @@
 
 #include "agentrun/history/historystore.h"
 #include "agentrun/run/admission.h"
-#include "agentrun/run/executor.h"
+#include "agentrun/run/fleet.h"
 
 #include <atomic>
 #include <cstddef>
@@ -38,9 +38,12 @@ struct ServeConfig
     std::string historyFile; ///< empty: the default file
     int recycleRuns = 1;     ///< opt-in recycle mode: runs per container (1: a fresh container each)
     model::SessionSettings sessions{}; ///< idle time, lifetime, how many may be open (serve --max-sessions …)
+    /// The engines runs go to (serve --engine, repeatable); empty: this process's engine alone.
+    std::vector<run::FleetEngine> engines{};
 };
 
-/// Everything the handlers share: one executor (one warm pool) for all requests, the history, the runs.
+/// Everything the handlers share: one runner for all requests (one engine and its warm pool, or a fleet of
+/// them: serve --engine), the history, the runs.
 class RestContext
 {
 public:
@@ -49,7 +52,7 @@ public:
     const ServeConfig config;
     /// The server's rules for every run, from config: ceilings, network, whitelist, policies, runtime.
     const run::AdmissionRules rules;
-    run::Executor executor;
+    run::Fleet runner;
     std::optional<history::HistoryStore> history;
     std::string historyProblem; ///< why there is no history, when there is none
     RunRegistry runs;

@@ -75,7 +75,7 @@ void openSession(RestContext& context, const httplib::Request& req, httplib::Res
         sendError(res, 503, errc::ServerStopping, "The server is shutting down: no new sessions are opened.");
         return;
     }
-    auto session = context.executor.openSession(spec->limits);
+    auto session = context.runner.openSession(spec->limits);
     if (!session) {
         sendFailure(res, session.error());
         return;
@@ -93,13 +93,13 @@ void addSessionRoutes(httplib::Server& server, RestContext& context)
     });
     server.Get("/v2/sessions", [&context](const httplib::Request&, httplib::Response& res) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& session : context.executor.sessions()) {
+        for (const auto& session : context.runner.sessions()) {
             list.push_back(model::toJson(session));
         }
         sendJson(res, 200, {{"sessions", list}});
     });
     server.Get(SessionPath, [&context](const httplib::Request& req, httplib::Response& res) {
-        auto session = context.executor.session(req.matches[1].str());
+        auto session = context.runner.session(req.matches[1].str());
         session ? sendJson(res, 200, model::toJson(*session)) : sendFailure(res, session.error());
     });
     server.Post(std::string(SessionPath) + "/runs",
@@ -108,11 +108,11 @@ void addSessionRoutes(httplib::Server& server, RestContext& context)
                 });
     server.Post(std::string(SessionPath) + "/restart",
                 [&context](const httplib::Request& req, httplib::Response& res) {
-                    auto session = context.executor.restartSession(req.matches[1].str());
+                    auto session = context.runner.restartSession(req.matches[1].str());
                     session ? sendJson(res, 200, model::toJson(*session)) : sendFailure(res, session.error());
                 });
     server.Delete(SessionPath, [&context](const httplib::Request& req, httplib::Response& res) {
-        auto session = context.executor.closeSession(req.matches[1].str());
+        auto session = context.runner.closeSession(req.matches[1].str());
         if (!session) {
             sendFailure(res, session.error());
             return;

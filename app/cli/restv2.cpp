@@ -151,7 +151,7 @@ Result<void> admitRequest(const RestContext& context, const model::RunSpec& requ
 bool inSession(RestContext& context, const nlohmann::json& body, const std::string& sessionId,
                model::RunSpec& request, httplib::Response& res)
 {
-    auto session = context.executor.session(sessionId);
+    auto session = context.runner.session(sessionId);
     if (!session) {
         sendError(res, 404, session.error().code, session.error().message);
         return false;
@@ -420,14 +420,26 @@ void addV2Routes(httplib::Server& server, RestContext& context)
         postCheck(context, req, res);
     });
     server.Get("/v2/health", [&context](const httplib::Request&, httplib::Response& res) {
-        auto engine = context.executor.ping();
+        auto engine = context.runner.ping();
         if (!engine) {
             sendError(res, 503, engine.error().code, engine.error().message);
             return;
         }
+        nlohmann::json engines = nlohmann::json::array();
+        for (const auto& member : context.runner.status()) {
+            engines.push_back({{"address", member.address},
+                               {"state", member.ready ? "ready" : "drained"},
+                               {"active_runs", member.activeRuns},
+                               {"max_runs", member.maxRuns},
+                               {"runs", member.runs},
+                               {"failures", member.failures},
+                               {"last_error", member.lastError},
+                               {"retry_in_seconds", member.retryInSeconds}});
+        }
         sendJson(res, 200,
                  {{"status", "ok"},
                   {"engine", *engine},
+                  {"engines", std::move(engines)},
                   {"active_runs", context.runs.active()},
                   {"max_concurrent", context.runs.maxConcurrent()},
                   {"history", context.history.has_value()}});

@@ -6,6 +6,7 @@
 #include "mcphttp.h"
 #include "rundefaults.h"
 
+#include "agentrun/engine/endpoint.h"
 #include "agentrun/run/executorconfig.h"
 #include "agentrun/safety/policy.h"
 #include "agentrun/userfile.h"
@@ -61,6 +62,7 @@ struct ServeOptions
     std::optional<std::string> maxBlockedPerMinute;
     std::optional<std::string> wheelhouse;
     std::optional<std::string> indexUrl;
+    std::vector<std::string> engines;
 };
 
 /// `text`, when given, as a whole number within [low, high] (checked before the conversion); false and
@@ -140,6 +142,52 @@ bool validOrigin(const std::string& origin)
     return rest.find_first_of("/?#@ ") == std::string::npos;
 }
 
+/// Most engines one server drives: each keeps a warm pool and a connection.
+constexpr std::size_t MaxEngines = 16;
+
+/// `--engine ADDRESS[,runs=N]` values into the fleet, each address resolved now (a context that does not
+/// exist, plain TCP off loopback, missing certificates: refused before anything listens). False after
+/// printing the problem.
+bool parseEngines(const std::vector<std::string>& values, std::vector<run::FleetEngine>& into)
+{
+    if (values.size() > MaxEngines) {
+        usageError("--engine may be given at most " + std::to_string(MaxEngines) + " times, not " +
+                   std::to_string(values.size()));
+        return false;
+    }
+    for (const auto& value : values) {
+        run::FleetEngine engine;
+        engine.address = value;
+        if (const auto comma = value.rfind(",runs="); comma != std::string::npos) {
+            engine.address = value.substr(0, comma);
+            const std::optional<std::string> runs = value.substr(comma + 6);
+            if (!wholeNumber(runs, "--engine …,runs=", 1, 256, engine.maxRuns, "whole number of runs")) {
+                return false;
+            }
+        }
+        const bool printable =
+            std::ranges::all_of(engine.address, [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+        if (engine.address.empty() || engine.address.size() > 1024 || !printable) {
+            usageError("--engine needs a docker context name, unix:///PATH or tcp://HOST:PORT (optionally "
+                       "followed by ,runs=N), not \"" +
+                       value.substr(0, 80) + "\"");
+            return false;
+        }
+        if (std::ranges::any_of(into, [&](const auto& other) { return other.address == engine.address; })) {
+            usageError("--engine " + engine.address +
+                       " is given twice: each engine once (,runs=N sets how "
+                       "many runs it takes)");
+            return false;
+        }
+        if (auto endpoint = engine::Endpoint::resolve(engine.address); !endpoint) {
+            usageError("--engine " + engine.address + ": " + endpoint.error().message);
+            return false;
+        }
+        into.push_back(std::move(engine));
+    }
+    return true;
+}
+
 int serve(const ServeOptions& options)
 {
     ServeConfig config;
@@ -196,6 +244,9 @@ int serve(const ServeOptions& options)
     }
     if (options.compatPolicy) {
         config.compatPolicy = *options.compatPolicy;
+    }
+    if (!parseEngines(options.engines, config.engines)) {
+        return 2;
     }
     config.recordHistory = !options.noHistory;
     if (options.historyFile) {
@@ -264,7 +315,7 @@ int serve(const ServeOptions& options)
         std::cerr << "agentrun: " << port.error().message << "\n";
         return 3;
     }
-    if (auto engine = server.context().executor.ping(); engine) {
+    if (auto engine = server.context().runner.ping(); engine) {
         std::cerr << "agentrun: engine: " << *engine << "\n";
     } else {
         std::cerr << "agentrun: warning: " << engine.error().message
@@ -333,6 +384,13 @@ void addServeCommand(CLI::App& app, CommandStatus& status)
     command.add_flag("--no-history", options->noHistory, "do not record runs");
     addValue(command, "--history-file", options->historyFile,
              "history file (default $XDG_DATA_HOME/agentrun/history.sqlite3)", "FILE");
+    addRepeated(
+        command, "--engine", options->engines,
+        "run on this Docker engine: a docker context name, unix:///PATH or tcp://HOST:PORT (TLS as for "
+        "DOCKER_HOST), with ,runs=N for the runs it takes at once; repeatable: a fleet, each engine "
+        "with its own warm pool, runs sent to the one with room, one that stops answering drained "
+        "and retried (docs/scaling.md). Default: DOCKER_HOST or the current docker context",
+        "ADDRESS[,runs=N]");
     addValue(command, "--max-sessions", options->maxSessions,
              "sessions open at once, 0..256 (default 8; 0: none); one more gets 429 session.limit", "N");
     addValue(command, "--session-idle", options->sessionIdle,

@@ -113,7 +113,7 @@ std::string resultText(const model::RunResult& result)
     return text;
 }
 
-SandboxTools::SandboxTools(SandboxConfig config, run::Executor& executor)
+SandboxTools::SandboxTools(SandboxConfig config, run::Runner& executor)
     : m_config(std::move(config)), m_executor(executor)
 {}
 

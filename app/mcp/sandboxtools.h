@@ -3,7 +3,7 @@
 #include "server.h"
 
 #include "agentrun/run/admission.h"
-#include "agentrun/run/executor.h"
+#include "agentrun/run/runner.h"
 
 #include <string>
 
@@ -20,7 +20,7 @@ struct SandboxConfig
 class SandboxTools : public ToolBox
 {
 public:
-    SandboxTools(SandboxConfig config, run::Executor& executor);
+    SandboxTools(SandboxConfig config, run::Runner& executor);
 
     nlohmann::json list() const override;
     bool has(std::string_view name) const override;
@@ -36,7 +36,7 @@ private:
     std::string sandboxSentence() const;
 
     const SandboxConfig m_config;
-    run::Executor& m_executor;
+    run::Runner& m_executor;
 };
 
 /// The text a model reads for a run: its output, and what went wrong when it did (findings with their

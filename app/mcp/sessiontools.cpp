@@ -51,7 +51,7 @@ nlohmann::json described(const model::SessionInfo& info, const std::string& what
     return {{"content", text(what)}, {"structuredContent", model::toJson(info)}};
 }
 
-nlohmann::json start(const nlohmann::json& arguments, run::Executor& executor, const model::RunSpec& defaults,
+nlohmann::json start(const nlohmann::json& arguments, run::Runner& executor, const model::RunSpec& defaults,
                      const run::AdmissionRules& rules)
 {
     for (const auto& item : arguments.items()) {
@@ -139,7 +139,7 @@ bool isSessionTool(std::string_view name)
 }
 
 nlohmann::json callSessionTool(const std::string& name, const nlohmann::json& arguments,
-                               run::Executor& executor, const model::RunSpec& defaults,
+                               run::Runner& executor, const model::RunSpec& defaults,
                                const run::AdmissionRules& rules)
 {
     if (name == Start) {
@@ -171,7 +171,7 @@ nlohmann::json callSessionTool(const std::string& name, const nlohmann::json& ar
                                                : "Session " + *id + " closed.");
 }
 
-Result<void> intoSession(const nlohmann::json& arguments, run::Executor& executor, model::RunSpec& request)
+Result<void> intoSession(const nlohmann::json& arguments, run::Runner& executor, model::RunSpec& request)
 {
     if (!arguments["session_id"].is_string()) {
         return fail("session_id", "\"session_id\" must be the id session_start returned.");

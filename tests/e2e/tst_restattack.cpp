@@ -397,6 +397,52 @@ private Q_SLOTS:
         }
     }
 
+    // serve --engine (a fleet, issue 24): every value is checked before anything listens, with the
+    // option and what it accepts; nothing is started for a refused one.
+    void engineOptionIsValidated_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("said");
+        QTest::newRow("plain tcp elsewhere") << QStringList{"--engine", "tcp://192.0.2.1:2375"}
+                                             << QByteArray("--engine tcp://192.0.2.1:2375: ");
+        QTest::newRow("no such context") << QStringList{"--engine", "nosuchcontext"}
+                                         << QByteArray("There is no docker context \"nosuchcontext\"");
+        QTest::newRow("runs zero") << QStringList{"--engine", "unix:///run/x.sock,runs=0"}
+                                   << QByteArray("needs a whole number of runs between 1 and 256");
+        QTest::newRow("runs text") << QStringList{"--engine", "unix:///run/x.sock,runs=lots"}
+                                   << QByteArray("not \"lots\"");
+        QTest::newRow("empty") << QStringList{"--engine", ""}
+                               << QByteArray("--engine needs a docker context name");
+        QTest::newRow("control characters")
+            << QStringList{"--engine", "unix:///run/x.sock\n\x1b[31m"} << QByteArray("--engine needs");
+        QTest::newRow("huge") << QStringList{"--engine", QString(100000, 'a')}
+                              << QByteArray("--engine needs");
+        QTest::newRow("twice") << QStringList{"--engine", "unix:///run/x.sock", "--engine",
+                                              "unix:///run/x.sock"}
+                               << QByteArray("is given twice");
+        QStringList many;
+        for (int i = 0; i < 17; ++i) {
+            many << "--engine" << QString("unix:///run/e%1.sock").arg(i);
+        }
+        QTest::newRow("seventeen") << many << QByteArray("at most 16 times");
+    }
+
+    void engineOptionIsValidated()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, said);
+        QProcess serve;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert("DOCKER_CONFIG", m_dir.filePath("no-docker-config")); // no context store
+        serve.setProcessEnvironment(environment);
+        serve.start(AGENTRUN_CLI, QStringList{"serve", "--listen", "127.0.0.1:0"} + args);
+        QVERIFY(serve.waitForFinished(20000));
+        const QByteArray err = serve.readAllStandardError();
+        QCOMPARE(serve.exitCode(), 2);
+        QVERIFY2(err.contains(said), err.constData());
+        QVERIFY2(!err.contains("listening"), err.constData());
+    }
+
     // Item 9: slow clients. 40 connections (more than the 16 workers) each send part of a head and then a
     // header line now and then; health must keep answering, and the slow connections must be closed.
     void slowClientsDoNotStopTheServer()

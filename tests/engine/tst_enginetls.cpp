@@ -1,12 +1,12 @@
-// A remote engine over TLS (issue 24), against a real dockerd: the test makes a CA, a server certificate
-// for 127.0.0.1 and client certificates with openssl (and a second, wrong CA), starts its own dockerd
-// with --tlsverify on a free loopback port (own data root, exec root, pidfile and unix socket, no bridge,
-// no iptables), and proves that the client talks to it with the right certificates only, each refusal
-// with its own message. No traffic leaves loopback. The dockerd is stopped and its folders removed at
-// the end, also when a test fails (cleanupTestCase and the destructor).
+// A remote engine over TLS (issue 24), against a real dockerd of the test's own (tlsengine.h: its own CA
+// and certificates made with openssl, --tlsverify on a free loopback port, its own folders), and proves
+// that the client talks to it with the right certificates only, each refusal with its own message. No traffic
+// leaves loopback. The dockerd is stopped and its folders removed at the end, also when a test fails
+// (cleanupTestCase and the destructor).
 #include "agentrun/engine/client.h"
 #include "agentrun/engine/demuxer.h"
 #include "agentrun/engine/dockercontext.h"
+#include "tlsengine.h"
 
 #include <QDir>
 #include <QFile>
@@ -25,10 +25,6 @@
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace agentrun;
@@ -39,82 +35,9 @@ namespace {
 constexpr const char* TestLabel = "org.agentrun.test=enginetls";
 constexpr const char* ImageRef = "agentrun-tls-test:empty";
 
-// The openssl configuration: extensions of the CA, the engine's certificate and a client's.
-constexpr const char* OpensslConfig = R"([req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = agentrun-tls-test
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1
-[client_ext]
-basicConstraints = CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-)";
-
-struct Ran
-{
-    int exitCode = -1;
-    QByteArray output;
-};
-
-Ran run(const QString& program, const QStringList& arguments, const QString& workingDir)
-{
-    QProcess process;
-    process.setWorkingDirectory(workingDir);
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(program, arguments);
-    Ran ran;
-    if (!process.waitForStarted(10000) || !process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished(5000);
-        ran.output = process.readAll() + "\n(did not finish)";
-        return ran;
-    }
-    ran.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    ran.output = process.readAll();
-    return ran;
-}
-
-int freeLoopbackPort()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    int port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-        port = ntohs(address.sin_port);
-    }
-    if (fd >= 0) {
-        ::close(fd);
-    }
-    return port;
-}
-
 bool has(const std::string& text, const std::string& part)
 {
     return text.find(part) != std::string::npos;
-}
-
-engine::TlsSettings tlsFrom(const QString& folder)
-{
-    engine::TlsSettings settings;
-    settings.verify = true;
-    settings.certPath = folder.toStdString();
-    settings.certPathSource = "DOCKER_CERT_PATH";
-    return settings;
 }
 
 } // namespace
@@ -123,233 +46,30 @@ class TestEngineTls : public QObject
 {
     Q_OBJECT
 
-public:
-    ~TestEngineTls() override { stopEngine(); }
-
 private:
-    std::optional<QTemporaryDir> m_dir;
-    std::unique_ptr<QProcess> m_dockerd;
+    testing::TlsEngine m_engine{"tls-test", TestLabel};
     int m_port = 0;
 
-    QString path(const QString& name) const { return m_dir->filePath(name); }
-    std::string dockerHost() const { return "tcp://127.0.0.1:" + std::to_string(m_port); }
-
-    // One openssl call in the PKI folder; the error names the command and what openssl said.
-    bool openssl(const QStringList& arguments, QString& error)
+    QString path(const QString& name) const { return m_engine.path(name); }
+    std::string dockerHost() const { return m_engine.dockerHost(); }
+    engine::Endpoint endpointWith(const QString& folder) const { return m_engine.endpointWith(folder); }
+    bool certFolder(const QString& name, const QString& ca, const QString& client) const
     {
-        const Ran ran = run(QStringLiteral("openssl"), arguments, path("pki"));
-        if (ran.exitCode != 0) {
-            error = "openssl " + arguments.join(' ') + " failed: " + QString::fromUtf8(ran.output);
-            return false;
-        }
-        return true;
-    }
-
-    bool makeCa(const QString& name, QString& error)
-    {
-        return openssl({"req",
-                        "-x509",
-                        "-new",
-                        "-config",
-                        "openssl.cnf",
-                        "-extensions",
-                        "ca_ext",
-                        "-newkey",
-                        "ec",
-                        "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1",
-                        "-nodes",
-                        "-keyout",
-                        name + "-key.pem",
-                        "-out",
-                        name + ".pem",
-                        "-days",
-                        "2",
-                        "-subj",
-                        "/CN=" + name},
-                       error);
-    }
-
-    bool makeCertificate(const QString& name, const QString& ca, const QString& extensions, QString& error)
-    {
-        return openssl({"req", "-new", "-config", "openssl.cnf", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", name + "-key.pem", "-out",
-                        name + ".csr", "-subj", "/CN=" + name},
-                       error) &&
-               openssl({"x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + "-key.pem",
-                        "-CAcreateserial", "-out", name + "-cert.pem", "-days", "2", "-extfile",
-                        "openssl.cnf", "-extensions", extensions},
-                       error);
-    }
-
-    // A DOCKER_CERT_PATH folder: ca.pem, cert.pem and key.pem copied from the PKI folder.
-    bool certFolder(const QString& name, const QString& ca, const QString& client)
-    {
-        QDir().mkpath(path(name));
-        return QFile::copy(path("pki/" + ca + ".pem"), path(name + "/ca.pem")) &&
-               QFile::copy(path("pki/" + client + "-cert.pem"), path(name + "/cert.pem")) &&
-               QFile::copy(path("pki/" + client + "-key.pem"), path(name + "/key.pem"));
-    }
-
-    engine::Endpoint endpointWith(const QString& folder)
-    {
-        auto endpoint = engine::Endpoint::parse(dockerHost(), tlsFrom(path(folder)));
-        if (!endpoint) {
-            qFatal("%s", endpoint.error().message.c_str());
-        }
-        return *endpoint;
-    }
-
-    QByteArray logTail() const
-    {
-        QFile log(path("dockerd.log"));
-        if (!log.open(QIODevice::ReadOnly)) {
-            return "(no log)";
-        }
-        const QByteArray all = log.readAll();
-        return all.right(3000);
-    }
-
-    // Stops the dockerd (SIGTERM: it stops its containers and its containerd), then whatever of it is
-    // left: its containerd by the pid it wrote, mounts under the folder; then removes the folder.
-    void stopEngine()
-    {
-        if (m_dockerd) {
-            if (m_dockerd->state() != QProcess::NotRunning) {
-                if (m_port != 0) {
-                    if (auto endpoint = engine::Endpoint::parse(dockerHost(), tlsFrom(path("good")))) {
-                        engine::Client client(*endpoint);
-                        client.removeByLabel(TestLabel);
-                    }
-                }
-                m_dockerd->terminate();
-                if (!m_dockerd->waitForFinished(30000)) {
-                    m_dockerd->kill();
-                    m_dockerd->waitForFinished(10000);
-                }
-            }
-            m_dockerd.reset();
-        }
-        if (!m_dir) {
-            return;
-        }
-        QFile containerdPid(path("exec/containerd/containerd.pid"));
-        if (containerdPid.open(QIODevice::ReadOnly)) {
-            const int pid = containerdPid.readAll().trimmed().toInt();
-            if (pid > 1 && ::kill(pid, 0) == 0) {
-                ::kill(pid, SIGTERM);
-                for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i) {
-                    std::this_thread::sleep_for(100ms);
-                }
-            }
-        }
-        QFile mounts("/proc/self/mountinfo");
-        if (mounts.open(QIODevice::ReadOnly)) {
-            const QByteArray prefix = m_dir->path().toUtf8() + "/";
-            QList<QByteArray> under;
-            for (const QByteArray& line : mounts.readAll().split('\n')) {
-                const auto fields = line.split(' ');
-                if (fields.size() > 4 && fields[4].startsWith(prefix)) {
-                    under.prepend(fields[4]);
-                }
-            }
-            for (const QByteArray& mountPoint : under) {
-                ::umount2(mountPoint.constData(), MNT_DETACH);
-            }
-        }
-        m_dir->remove();
-        m_dir.reset();
+        return m_engine.certFolder(name, ca, client);
     }
 
 private Q_SLOTS:
     void initTestCase()
     {
-        if (QStandardPaths::findExecutable("dockerd").isEmpty()) {
-            QSKIP("dockerd is not installed (Debian package docker.io): no engine with TLS to start");
-        }
-        if (QStandardPaths::findExecutable("openssl").isEmpty()) {
-            QSKIP("openssl is not installed (Debian package openssl): no certificates to make");
-        }
-        if (::geteuid() != 0) {
-            QSKIP("starting a second dockerd needs root");
-        }
-        // Short: the engine's unix sockets live under it (108 characters at most).
-        m_dir.emplace(QDir::tempPath() + "/ar-tls-XXXXXX");
-        QVERIFY(m_dir->isValid());
-        QVERIFY(QDir().mkpath(path("pki")));
-        {
-            QFile config(path("pki/openssl.cnf"));
-            QVERIFY(config.open(QIODevice::WriteOnly));
-            config.write(OpensslConfig);
+        if (const QString why = testing::tlsEngineUnavailable(); !why.isEmpty()) {
+            QSKIP(qPrintable(why));
         }
         QString error;
-        QVERIFY2(makeCa("ca", error), qPrintable(error));
-        QVERIFY2(makeCa("wrongca", error), qPrintable(error));
-        QVERIFY2(makeCertificate("server", "ca", "server_ext", error), qPrintable(error));
-        QVERIFY2(makeCertificate("client", "ca", "client_ext", error), qPrintable(error));
-        QVERIFY2(makeCertificate("stranger", "wrongca", "client_ext", error), qPrintable(error));
-        QVERIFY(certFolder("good", "ca", "client"));
-        QVERIFY(certFolder("wrongca", "wrongca", "client")); // trusts another CA than the engine's
-        QVERIFY(certFolder("stranger", "ca", "stranger"));   // a client certificate the engine does not know
-
-        m_port = freeLoopbackPort();
-        QVERIFY(m_port > 0);
-        {
-            QFile config(path("daemon.json")); // not the machine's /etc/docker/daemon.json
-            QVERIFY(config.open(QIODevice::WriteOnly));
-            config.write("{}\n");
-        }
-        m_dockerd = std::make_unique<QProcess>();
-        m_dockerd->setProcessChannelMode(QProcess::MergedChannels);
-        m_dockerd->setStandardOutputFile(path("dockerd.log"));
-        // As packaging/quickstart.sh starts its test engine (--bridge=none --iptables=false), plus
-        // everything of its own, so that it shares nothing with the machine's engine.
-        m_dockerd->start("dockerd", {"--config-file",
-                                     path("daemon.json"),
-                                     "--data-root",
-                                     path("data"),
-                                     "--exec-root",
-                                     path("exec"),
-                                     "--pidfile",
-                                     path("dockerd.pid"),
-                                     "-H",
-                                     "unix://" + path("d.sock"),
-                                     "-H",
-                                     "tcp://127.0.0.1:" + QString::number(m_port),
-                                     "--tlsverify",
-                                     "--tlscacert",
-                                     path("pki/ca.pem"),
-                                     "--tlscert",
-                                     path("pki/server-cert.pem"),
-                                     "--tlskey",
-                                     path("pki/server-key.pem"),
-                                     "--bridge=none",
-                                     "--iptables=false",
-                                     "--storage-driver",
-                                     "vfs",
-                                     "--containerd-namespace",
-                                     "agentrun-tls-test",
-                                     "--containerd-plugins-namespace",
-                                     "agentrun-tls-test-plugins"});
-        QVERIFY2(m_dockerd->waitForStarted(10000), qPrintable(m_dockerd->errorString()));
-
-        engine::Client client(endpointWith("good"));
-        const auto deadline = std::chrono::steady_clock::now() + 60s;
-        Result<void> ping = client.ping();
-        while (!ping && std::chrono::steady_clock::now() < deadline) {
-            if (m_dockerd->state() == QProcess::NotRunning) {
-                QFAIL(QByteArray("dockerd exited: " + logTail()).constData());
-            }
-            std::this_thread::sleep_for(250ms);
-            ping = client.ping();
-        }
-        QVERIFY2(ping.has_value(),
-                 QByteArray("the TLS engine did not answer within 60 s: " +
-                            QByteArray::fromStdString(ping.error().message) + "\n" + logTail())
-                     .constData());
+        QVERIFY2(m_engine.start(error), qPrintable(error));
+        m_port = m_engine.port();
     }
 
-    void cleanupTestCase() { stopEngine(); }
+    void cleanupTestCase() { m_engine.stop(); }
 
     void rightCertificatesReachTheEngine()
     {
@@ -472,8 +192,8 @@ private Q_SLOTS:
     void hostNameIsChecked()
     {
         // The engine's certificate is for IP:127.0.0.1 only; "localhost" is another name.
-        auto endpoint =
-            engine::Endpoint::parse("tcp://localhost:" + std::to_string(m_port), tlsFrom(path("good")));
+        auto endpoint = engine::Endpoint::parse("tcp://localhost:" + std::to_string(m_port),
+                                                testing::tlsFrom(path("good")));
         QVERIFY(endpoint.has_value());
         engine::Client client(*endpoint);
         auto ping = client.ping();
@@ -535,7 +255,7 @@ private Q_SLOTS:
             }
         });
         auto endpoint = engine::Endpoint::parse("tcp://127.0.0.1:" + std::to_string(ntohs(address.sin_port)),
-                                                tlsFrom(path("good")));
+                                                testing::tlsFrom(path("good")));
         QVERIFY(endpoint.has_value());
         engine::Client client(*endpoint);
         auto ping = client.ping();
@@ -560,7 +280,7 @@ private Q_SLOTS:
     void certificateFilesAreCheckedFirst()
     {
         QVERIFY(QDir().mkpath(path("empty")));
-        auto missing = engine::Endpoint::parse(dockerHost(), tlsFrom(path("empty")));
+        auto missing = engine::Endpoint::parse(dockerHost(), testing::tlsFrom(path("empty")));
         QVERIFY(!missing.has_value());
         QCOMPARE(missing.error().code, std::string("engine.address"));
         QVERIFY2(has(missing.error().message,
@@ -570,7 +290,7 @@ private Q_SLOTS:
         QVERIFY(certFolder("folder", "ca", "client"));
         QVERIFY(QFile::remove(path("folder/key.pem")));
         QVERIFY(QDir().mkpath(path("folder/key.pem")));
-        auto folder = engine::Endpoint::parse(dockerHost(), tlsFrom(path("folder")));
+        auto folder = engine::Endpoint::parse(dockerHost(), testing::tlsFrom(path("folder")));
         QVERIFY(!folder.has_value());
         QVERIFY2(has(folder.error().message,
                      path("folder/key.pem").toStdString() + " (from DOCKER_CERT_PATH) is a folder"),
@@ -629,11 +349,12 @@ private Q_SLOTS:
         const QString docker = QStandardPaths::findExecutable("docker");
         const QByteArray host = QByteArray::fromStdString(dockerHost());
         if (!docker.isEmpty()) {
-            const Ran made = run(docker,
-                                 {"--config", config, "context", "create", "tlsengine", "--docker",
-                                  "host=" + QString::fromUtf8(host) + ",ca=" + path("good/ca.pem") +
-                                      ",cert=" + path("good/cert.pem") + ",key=" + path("good/key.pem")},
-                                 path("."));
+            const testing::Ran made =
+                testing::runProgram(docker,
+                                    {"--config", config, "context", "create", "tlsengine", "--docker",
+                                     "host=" + QString::fromUtf8(host) + ",ca=" + path("good/ca.pem") +
+                                         ",cert=" + path("good/cert.pem") + ",key=" + path("good/key.pem")},
+                                    path("."));
             QVERIFY2(made.exitCode == 0, made.output.constData());
         } else {
             const QString digest = QString::fromLatin1(
@@ -703,7 +424,8 @@ private Q_SLOTS:
         QProcessEnvironment plain = environment;
         plain.remove("DOCKER_HOST");
         if (!docker.isEmpty()) {
-            const Ran used = run(docker, {"--config", config, "context", "use", "tlsengine"}, path("."));
+            const testing::Ran used =
+                testing::runProgram(docker, {"--config", config, "context", "use", "tlsengine"}, path("."));
             QVERIFY2(used.exitCode == 0, used.output.constData());
         } else {
             QFile file(config + "/config.json");

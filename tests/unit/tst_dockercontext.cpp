@@ -299,6 +299,35 @@ private Q_SLOTS:
         QVERIFY(explicitHost.has_value());
         QCOMPARE(explicitHost->socketPath, std::string("/run/explicit.sock"));
     }
+
+    // An engine named by its context (`serve --engine NAME`, a fleet's member): the name, not the current
+    // context, decides; "default" is DOCKER_HOST or the default socket.
+    void resolveTakesAContextName()
+    {
+        qputenv("DOCKER_CONTEXT", "sock"); // the current context must not matter
+        auto remote = Endpoint::resolve("remote");
+        QVERIFY2(remote.has_value(), remote ? "" : remote.error().message.c_str());
+        QVERIFY(remote->tls());
+        QCOMPARE(remote->display(), std::string("tcp://192.0.2.7:2376"));
+
+        auto byDefault = Endpoint::resolve("default");
+        QVERIFY(byDefault.has_value());
+        QCOMPARE(byDefault->display(), std::string("unix:///var/run/docker.sock"));
+        qputenv("DOCKER_HOST", "unix:///run/fromenv.sock");
+        auto fromEnv = Endpoint::resolve("default");
+        QVERIFY(fromEnv.has_value());
+        QCOMPARE(fromEnv->socketPath, std::string("/run/fromenv.sock"));
+        qunsetenv("DOCKER_HOST");
+
+        auto missing = Endpoint::resolve("nosuch");
+        QVERIFY(!missing.has_value());
+        QVERIFY2(has(missing.error().message, "There is no docker context \"nosuch\""),
+                 missing.error().message.c_str());
+        // A hostile name cannot walk the store: it is hashed, never used as a path.
+        auto walk = Endpoint::resolve("../../../etc");
+        QVERIFY(!walk.has_value());
+        qunsetenv("DOCKER_CONTEXT");
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDockerContext)

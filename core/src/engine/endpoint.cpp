@@ -256,8 +256,21 @@ Result<Endpoint> Endpoint::parse(std::string_view dockerHost, const TlsSettings&
 Result<Endpoint> Endpoint::resolve(std::string_view dockerHost)
 {
     const TlsSettings tls = TlsSettings::fromEnvironment();
-    if (!dockerHost.empty()) {
+    if (!dockerHost.empty() && dockerHost.find("://") != std::string_view::npos) {
         return parse(dockerHost, tls);
+    }
+    if (!dockerHost.empty()) {
+        // A name, not an address: a docker context (`serve --engine NAME`), "default" being DOCKER_HOST or
+        // the default socket as for the docker CLI.
+        if (dockerHost == "default") {
+            const char* env = std::getenv("DOCKER_HOST");
+            return parse(env ? env : "", tls);
+        }
+        auto context = DockerContext::load(dockerHost, DockerContext::configFolder());
+        if (!context) {
+            return std::unexpected(context.error());
+        }
+        return context->endpoint(tls.allowPlainTcp);
     }
     if (const char* env = std::getenv("DOCKER_HOST"); env && *env) {
         return parse(env, tls);

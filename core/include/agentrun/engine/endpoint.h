@@ -59,7 +59,8 @@ struct Endpoint
     /// plain TCP to an address that is not loopback (unless tls.allowPlainTcp) and, with TLS, checks that
     /// the three certificate files exist and can be read, so that no connection is made without them.
     static Result<Endpoint> parse(std::string_view dockerHost, const TlsSettings& tls = {});
-    /// `dockerHost` if not empty, else $DOCKER_HOST, else the docker CLI's current context
+    /// `dockerHost` if not empty (an address, or a docker context's name when it has no "://": "default"
+    /// is DOCKER_HOST or the default socket), else $DOCKER_HOST, else the docker CLI's current context
     /// (DOCKER_CONTEXT, else config.json's currentContext: DockerContext), else the default socket; TLS
     /// settings from the environment (TlsSettings::fromEnvironment) or from the context.
     static Result<Endpoint> resolve(std::string_view dockerHost = {});

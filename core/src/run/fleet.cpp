@@ -1,0 +1,286 @@
+#include "agentrun/run/fleet.h"
+
+#include "agentrun/errorcodes.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace agentrun::run {
+
+struct Fleet::Member
+{
+    FleetEngine engine;
+    std::unique_ptr<Executor> executor;
+    int activeRuns = 0;
+    std::uint64_t runs = 0;
+    bool ready = true;
+    bool probing = false; ///< a ping to see whether it is back is under way
+    int failures = 0;
+    std::string lastError;
+    Clock::time_point retryAt{};
+
+    bool hasRoom() const { return engine.maxRuns <= 0 || activeRuns < engine.maxRuns; }
+    /// Share of its capacity in use; an engine without a limit of its own counts its runs.
+    double load() const
+    {
+        return engine.maxRuns > 0 ? double(activeRuns) / engine.maxRuns : double(activeRuns);
+    }
+};
+
+namespace {
+
+/// An engine that stops answering shows it as an engine.* error of kind Unavailable (unreachable,
+/// connection lost, lost during the run, …); anything else is about the run, not the engine.
+bool engineFailed(const model::RunResult& result)
+{
+    return result.status == model::Status::EngineError && result.errorCode.starts_with("engine") &&
+           errc::kindOf(result.errorCode) == errc::Kind::Unavailable;
+}
+
+std::string shown(const std::string& address)
+{
+    return address.empty() ? "default" : address;
+}
+
+} // namespace
+
+Fleet::Fleet(ExecutorConfig base, std::vector<FleetEngine> engines) : m_base(std::move(base))
+{
+    if (engines.empty()) {
+        engines.push_back({m_base.dockerHost, 0});
+    }
+    for (auto& engine : engines) {
+        auto member = std::make_unique<Member>();
+        ExecutorConfig config = m_base;
+        config.dockerHost = engine.address;
+        member->engine = std::move(engine);
+        member->executor = std::make_unique<Executor>(std::move(config));
+        m_members.push_back(std::move(member));
+    }
+}
+
+Fleet::~Fleet() = default;
+
+Executor& Fleet::engine(std::size_t index)
+{
+    return *m_members.at(index)->executor;
+}
+
+void Fleet::markDown(Member& member, const std::string& why)
+{
+    member.ready = false;
+    member.failures = std::min(member.failures + 1, 16);
+    member.lastError = why;
+    // 1, 2, 4 … 60 s: an engine that restarts is back within seconds, one that is gone costs a ping a minute.
+    const auto wait = std::chrono::seconds(std::min(60, 1 << std::min(member.failures - 1, 6)));
+    member.retryAt = Clock::now() + wait;
+}
+
+Fleet::Member* Fleet::pick(const CancelToken& cancel)
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        // A drained engine whose retry is due gets a ping (outside the lock) before it is given runs again.
+        const auto now = Clock::now();
+        auto due = std::find_if(m_members.begin(), m_members.end(), [&](const auto& member) {
+            return !member->ready && !member->probing && member->retryAt <= now && m_members.size() > 1;
+        });
+        if (due != m_members.end()) {
+            Member& member = **due;
+            member.probing = true;
+            lock.unlock();
+            auto answer = member.executor->ping();
+            lock.lock();
+            member.probing = false;
+            if (answer) {
+                member.ready = true;
+                member.failures = 0;
+                member.lastError.clear();
+            } else {
+                markDown(member, answer.error().message);
+            }
+            continue;
+        }
+
+        Member* best = nullptr;
+        for (std::size_t i = 0; i < m_members.size(); ++i) {
+            Member& member = *m_members[(m_turn + i) % m_members.size()];
+            if (member.ready && member.hasRoom() && (!best || member.load() < best->load())) {
+                best = &member;
+            }
+        }
+        if (!best &&
+            std::none_of(m_members.begin(), m_members.end(), [](const auto& m) { return m->ready; })) {
+            // Every engine is drained: the run goes to the one retried soonest and ends with its message.
+            best = std::min_element(m_members.begin(), m_members.end(), [](const auto& a, const auto& b) {
+                       return a->retryAt < b->retryAt;
+                   })->get();
+        }
+        if (best) {
+            m_turn = (m_turn + 1) % m_members.size();
+            ++best->activeRuns;
+            ++best->runs;
+            return best;
+        }
+        if (cancel.cancelled()) {
+            return nullptr;
+        }
+        // Every ready engine is full: wait for a run to end (or a drained engine's retry to come due).
+        m_freed.wait_for(lock, std::chrono::milliseconds(100));
+    }
+}
+
+void Fleet::release(Member& member, const model::RunResult& result)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        --member.activeRuns;
+        if (engineFailed(result)) {
+            markDown(member, result.message);
+        } else if (result.status != model::Status::EngineError) {
+            member.ready = true;
+            member.failures = 0;
+            member.lastError.clear();
+        }
+    }
+    m_freed.notify_all();
+}
+
+model::RunResult Fleet::run(const model::RunSpec& request, RunObserver& observer, const CancelToken& cancel)
+{
+    Member* member = nullptr;
+    if (!request.sessionId.empty()) {
+        member = memberOfSession(request.sessionId);
+        if (member) {
+            std::lock_guard lock(m_mutex);
+            ++member->activeRuns;
+            ++member->runs;
+        }
+    }
+    if (!member) {
+        member = pick(cancel);
+    }
+    if (!member) {
+        model::RunResult result;
+        result.status = model::Status::Cancelled;
+        result.errorCode = errc::RunCancelled;
+        result.message =
+            "Cancelled while waiting for an engine with room: every engine of the fleet was running "
+            "as many runs as it takes.";
+        result.image = m_base.image;
+        observer.finished(result);
+        return result;
+    }
+    model::RunResult result = member->executor->run(request, observer, cancel);
+    release(*member, result);
+    return result;
+}
+
+Result<std::string> Fleet::ping()
+{
+    if (m_members.size() == 1) {
+        return m_members.front()->executor->ping();
+    }
+    std::string problems;
+    for (const auto& member : m_members) {
+        auto answer = member->executor->ping();
+        if (answer) {
+            return shown(member->engine.address) + ": " + *answer;
+        }
+        problems +=
+            (problems.empty() ? "" : "; ") + shown(member->engine.address) + ": " + answer.error().message;
+    }
+    return std::unexpected(Error{errc::EngineUnreachable, "No engine of the fleet can run: " + problems});
+}
+
+Result<model::SessionInfo> Fleet::openSession(const model::Limits& limits)
+{
+    Member* chosen = nullptr;
+    std::size_t fewest = std::numeric_limits<std::size_t>::max();
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto& member : m_members) {
+            if (!member->ready) {
+                continue;
+            }
+            const std::size_t open = member->executor->sessions().size();
+            if (open < fewest) {
+                fewest = open;
+                chosen = member.get();
+            }
+        }
+        if (!chosen) {
+            chosen = m_members.front().get();
+        }
+    }
+    auto opened = chosen->executor->openSession(limits);
+    if (!opened && errc::kindOf(opened.error().code) == errc::Kind::Unavailable) {
+        std::lock_guard lock(m_mutex);
+        if (m_members.size() > 1) {
+            markDown(*chosen, opened.error().message);
+        }
+    }
+    return opened;
+}
+
+Fleet::Member* Fleet::memberOfSession(const std::string& id) const
+{
+    for (const auto& member : m_members) {
+        if (member->executor->session(id)) {
+            return member.get();
+        }
+    }
+    return nullptr;
+}
+
+Result<model::SessionInfo> Fleet::restartSession(const std::string& id)
+{
+    Member* member = memberOfSession(id);
+    return member ? member->executor->restartSession(id) : m_members.front()->executor->restartSession(id);
+}
+
+Result<model::SessionInfo> Fleet::closeSession(const std::string& id)
+{
+    Member* member = memberOfSession(id);
+    return member ? member->executor->closeSession(id) : m_members.front()->executor->closeSession(id);
+}
+
+Result<model::SessionInfo> Fleet::session(const std::string& id) const
+{
+    Member* member = memberOfSession(id);
+    return member ? member->executor->session(id) : m_members.front()->executor->session(id);
+}
+
+std::vector<model::SessionInfo> Fleet::sessions() const
+{
+    std::vector<model::SessionInfo> all;
+    for (const auto& member : m_members) {
+        auto some = member->executor->sessions();
+        all.insert(all.end(), some.begin(), some.end());
+    }
+    return all;
+}
+
+std::vector<FleetEngineStatus> Fleet::status() const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<FleetEngineStatus> all;
+    const auto now = Clock::now();
+    for (const auto& member : m_members) {
+        FleetEngineStatus status;
+        status.address = shown(member->engine.address);
+        status.ready = member->ready;
+        status.activeRuns = member->activeRuns;
+        status.maxRuns = member->engine.maxRuns;
+        status.runs = member->runs;
+        status.failures = member->failures;
+        status.lastError = member->lastError;
+        if (!member->ready && member->retryAt > now) {
+            status.retryInSeconds = std::chrono::duration<double>(member->retryAt - now).count();
+        }
+        all.push_back(std::move(status));
+    }
+    return all;
+}
+
+} // namespace agentrun::run
