@@ -228,11 +228,29 @@ start_dockerd() {
 # path: a wrapper in build/ adds it (daemon.json's runtimeArgs would do the same). Not `--oci-seccomp`:
 # runsc 20221219 then refuses every new thread (docs/security.md, gVisor).
 runsc_wrapper() {
-    local wrapper=$ROOT/build/runsc-network-none
-    mkdir -p "$ROOT/build"
-    printf '#!/bin/sh\nexec %q --network=none "$@"\n' "$(command -v runsc)" >"$wrapper"
-    chmod 755 "$wrapper"
+    local wrapper=${1:-$ROOT/build/runsc-network-none}
+    as_root mkdir -p "$(dirname "$wrapper")"
+    printf '#!/bin/sh\nexec %q --network=none "$@"\n' "$(command -v runsc)" | as_root tee "$wrapper" >/dev/null
+    as_root chmod 755 "$wrapper"
     printf '%s' "$wrapper"
+}
+
+# A dockerd an earlier test run started keeps the path of that checkout's wrapper: when that build/ is
+# gone (the checkout removed, a fresh clone elsewhere), every gVisor run fails with "fork/exec …
+# runsc-network-none: no such file or directory". Write the wrapper there again.
+restore_runsc_wrapper() {
+    local args path
+    args=$(ps -o args= -C dockerd 2>/dev/null | head -n 1 || true)
+    [[ $args =~ --add-runtime[[:space:]=]runsc=([^[:space:]]+) ]] || return 0
+    path=${BASH_REMATCH[1]}
+    [[ -x $path ]] && return 0
+    command -v runsc >/dev/null 2>&1 || return 0
+    if [[ ${path##*/} != runsc-network-none ]]; then
+        warn "engine: the running dockerd's runsc runtime $path is missing; gVisor runs will fail until it is restored"
+        return 0
+    fi
+    runsc_wrapper "$path" >/dev/null
+    msg "engine: the running dockerd's gVisor wrapper $path was gone (an earlier checkout's build/): written again"
 }
 
 # Which engine answers and with which options: a dockerd that test mode started (no bridge network)
@@ -258,6 +276,7 @@ step_engine() {
     local host=${DOCKER_HOST:-unix://$DEFAULT_SOCKET} v
     if command -v docker >/dev/null 2>&1 && v=$(engine_version); then
         msg "engine: Docker $v answers on $host, skipped"
+        restore_runsc_wrapper
         describe_engine "$host"
         return 0
     fi
