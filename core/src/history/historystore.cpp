@@ -11,7 +11,6 @@
 
 #include "agentrun/model/limits.h"
 
-
 #include <cstdlib>
 #include <iterator>
 #include <mutex>

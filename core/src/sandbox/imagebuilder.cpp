@@ -4,7 +4,6 @@
 #include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/imagebuilder.h"
 
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
