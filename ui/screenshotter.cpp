@@ -134,7 +134,7 @@ void Screenshotter::save(const QString& name)
 void Screenshotter::runStep()
 {
     m_window.editorTabs()->currentEditor()->setText(QString::fromUtf8(RunSnippet));
-    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    raiseDock(QStringLiteral("resourcesDock"));
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection = connect(m_window.runController(), &RunController::finished, this, [this, connection] {
         disconnect(*connection);
@@ -148,7 +148,7 @@ void Screenshotter::runStep()
 
 void Screenshotter::overviewStep()
 {
-    m_window.findChild<QDockWidget*>(QStringLiteral("historyDock"))->raise();
+    raiseDock(QStringLiteral("historyDock"));
     m_window.historyPanel()->selectRow(0);
     later(400, [this] {
         save(QStringLiteral("workbench.png"));
@@ -159,7 +159,7 @@ void Screenshotter::overviewStep()
 void Screenshotter::blockedStep()
 {
     CodeEditor* editor = m_window.editorTabs()->newTab(QStringLiteral("from_chat.py"));
-    m_window.findChild<QDockWidget*>(QStringLiteral("findingsDock"))->raise();
+    raiseDock(QStringLiteral("findingsDock"));
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
         connect(m_window.liveChecker(), &LiveChecker::reportReady, this, [this, connection, editor] {
@@ -175,7 +175,7 @@ void Screenshotter::blockedStep()
 
 void Screenshotter::limitsStep()
 {
-    m_window.findChild<QDockWidget*>(QStringLiteral("limitsDock"))->raise();
+    raiseDock(QStringLiteral("limitsDock"));
     later(400, [this] {
         save(QStringLiteral("workbench-limits.png"));
         policyStep();
@@ -184,7 +184,7 @@ void Screenshotter::limitsStep()
 
 void Screenshotter::policyStep()
 {
-    m_window.findChild<QDockWidget*>(QStringLiteral("policyDock"))->raise();
+    raiseDock(QStringLiteral("policyDock"));
     PolicyPanel* panel = m_window.policyPanel();
     const int row = panel->ruleModel()->rowOf(QStringLiteral("process-exec"));
     if (auto* view = panel->findChild<QTableView*>(QStringLiteral("policyRuleView")); view && row >= 0)
@@ -201,8 +201,8 @@ void Screenshotter::sessionStep()
     editor->setText(QString::fromUtf8(SessionSnippet));
     editor->setCursorPosition(0, 0);
     m_window.sessionTabs()->setInSession(editor, true);
-    m_window.findChild<QDockWidget*>(QStringLiteral("variablesDock"))->raise();
-    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    raiseDock(QStringLiteral("variablesDock"));
+    raiseDock(QStringLiteral("resourcesDock"));
     runCells(3, QStringLiteral("workbench-session.png"), [this] { chartStep(); });
 }
 
@@ -212,7 +212,7 @@ void Screenshotter::chartStep()
     editor->setText(QString::fromUtf8(ChartSnippet));
     editor->setCursorPosition(0, 0);
     m_window.sessionTabs()->setInSession(editor, true);
-    m_window.findChild<QDockWidget*>(QStringLiteral("figuresDock"))->raise();
+    raiseDock(QStringLiteral("figuresDock"));
     runCells(
         3, QStringLiteral("workbench-session-chart.png"), [this] { outcomeStep(); },
         [this] {
@@ -242,19 +242,26 @@ void Screenshotter::outcomeStep()
         limits->tmpfsBytes = 16ll << 20;
         m_window.limitsPanel()->setLimits(*limits);
     }
-    m_window.findChild<QDockWidget*>(QStringLiteral("outputDock"))->raise();
-    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    raiseDock(QStringLiteral("outputDock"));
+    raiseDock(QStringLiteral("resourcesDock"));
     runSnippet(QStringLiteral("hungry.py"), QString::fromUtf8(OomSnippet), [this] {
         save(QStringLiteral("workbench-outcome.png"));
         suggestionStep();
     });
 }
 
+void Screenshotter::raiseDock(const QString& name)
+{
+    if (auto* dock = m_window.findChild<QDockWidget*>(name)) {
+        dock->raise();
+    }
+}
+
 void Screenshotter::suggestionStep()
 {
     // The Resources panel: the short run's summary (peak against the limit, CPU time against wall time)
     // and the suggestion, applied, with its Undo.
-    m_window.findChild<QDockWidget*>(QStringLiteral("resourcesDock"))->raise();
+    raiseDock(QStringLiteral("resourcesDock"));
     if (auto* apply = m_window.findChild<QPushButton*>(QStringLiteral("applySuggestionButton")))
         apply->click();
     later(400, [this] {
@@ -265,7 +272,7 @@ void Screenshotter::suggestionStep()
 
 void Screenshotter::tracebackStep()
 {
-    m_window.findChild<QDockWidget*>(QStringLiteral("outputDock"))->raise();
+    raiseDock(QStringLiteral("outputDock"));
     runSnippet(QStringLiteral("report.py"), QString::fromUtf8(TracebackSnippet), [this] {
         save(QStringLiteral("workbench-traceback.png"));
         compareStep();
@@ -276,7 +283,7 @@ void Screenshotter::compareStep()
 {
     // The out-of-memory run and the one after its suggestion would differ most; the newest two runs are
     // the traceback and the out-of-memory one: their limits, usage, outcome and output side by side.
-    m_window.findChild<QDockWidget*>(QStringLiteral("historyDock"))->raise();
+    raiseDock(QStringLiteral("historyDock"));
     HistoryPanel* history = m_window.historyPanel();
     history->refresh();
     history->selectRows({0, 1});

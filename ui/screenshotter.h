@@ -41,6 +41,7 @@ private:
                   std::function<void()> beforeShot = {});
     void save(const QString& name);
     void later(int ms, std::function<void()> next);
+    void raiseDock(const QString& name); ///< brings the dock widget of that object name to the front
 
     MainWindow& m_window;
     QString m_directory;

@@ -273,7 +273,7 @@ public:
             return;
         }
         stopContainerd(SIGTERM);
-        // Shims of containers a killed engine left: they live in our exec root's containerd namespace.
+        killShims();
         QFile mounts("/proc/self/mountinfo");
         if (mounts.open(QIODevice::ReadOnly)) {
             const QByteArray prefix = m_dir->path().toUtf8() + "/";
@@ -317,6 +317,25 @@ private:
     {
         QFile out(file);
         return out.open(QIODevice::WriteOnly) && out.write(text) == qint64(std::strlen(text));
+    }
+
+    // Shims of containers a killed engine left (containerd-shim-runc-v2 … -address <our exec root>/…):
+    // they outlive their containerd. Their containers' agents then see end of input and end themselves.
+    void killShims()
+    {
+        const QByteArray folder = m_dir->path().toUtf8() + "/";
+        const QStringList pids = QDir("/proc").entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        for (const QString& entry : pids) {
+            bool number = false;
+            const int pid = entry.toInt(&number);
+            if (!number || pid <= 1 || pid == ::getpid()) {
+                continue;
+            }
+            QFile cmdline("/proc/" + entry + "/cmdline");
+            if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(folder)) {
+                ::kill(pid, SIGKILL);
+            }
+        }
     }
 
     void stopContainerd(int signal)

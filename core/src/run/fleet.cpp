@@ -78,12 +78,14 @@ void Fleet::markDown(Member& member, const std::string& why)
 
 Fleet::Member* Fleet::pick(const CancelToken& cancel)
 {
+    // A fleet of one never waits for a ping: its runs say what the engine says.
+    const bool several = m_members.size() > 1;
     std::unique_lock lock(m_mutex);
     for (;;) {
         // A drained engine whose retry is due gets a ping (outside the lock) before it is given runs again.
         const auto now = Clock::now();
         auto due = std::find_if(m_members.begin(), m_members.end(), [&](const auto& member) {
-            return !member->ready && !member->probing && member->retryAt <= now && m_members.size() > 1;
+            return several && !member->ready && !member->probing && member->retryAt <= now;
         });
         if (due != m_members.end()) {
             Member& member = **due;
