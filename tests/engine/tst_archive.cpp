@@ -7,6 +7,7 @@
 #include "agentrun/model/limits.h"
 #include "agentrun/sandbox/containerspec.h"
 #include "agentrun/sandbox/copyout.h"
+#include "agentrun/sandbox/dockersandboxes.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -86,6 +87,14 @@ class TestArchive : public QObject
     Q_OBJECT
 
     std::unique_ptr<engine::Client> m_client;
+    std::unique_ptr<sandbox::DockerSandboxes> m_sandboxes;
+    sandbox::SandboxEngine& sandboxes()
+    {
+        if (!m_sandboxes) {
+            m_sandboxes = std::make_unique<sandbox::DockerSandboxes>(*m_client);
+        }
+        return *m_sandboxes;
+    }
 
     std::string startPlain()
     {
@@ -127,13 +136,13 @@ private Q_SLOTS:
 
         // F6: never from a running container (it could swap a directory for a link mid-copy)…
         QTemporaryDir destination;
-        auto running = sandbox::copyOut(*m_client, id, "/box", destination.path().toStdString());
+        auto running = sandbox::copyOut(sandboxes(), id, "/box", destination.path().toStdString());
         QVERIFY(!running);
         QCOMPARE(running.error().code, std::string("copyout.running"));
         QVERIFY(std::filesystem::is_empty(destination.path().toStdString()));
         // …paused is as good as stopped: no process can run while frozen.
         QVERIFY(m_client->request("POST", "/containers/" + id + "/pause"));
-        auto paused = sandbox::copyOut(*m_client, id, "/box", destination.path().toStdString());
+        auto paused = sandbox::copyOut(sandboxes(), id, "/box", destination.path().toStdString());
         QVERIFY2(paused, paused ? "" : paused.error().message.c_str());
         QVERIFY(m_client->request("POST", "/containers/" + id + "/unpause"));
         stop(id);
@@ -144,7 +153,7 @@ private Q_SLOTS:
         QCOMPARE(paused->bytes, std::uint64_t{200006});
         QVERIFY(paused->rejected.empty());
 
-        auto missing = sandbox::copyOut(*m_client, id, "/nowhere", destination.path().toStdString());
+        auto missing = sandbox::copyOut(sandboxes(), id, "/nowhere", destination.path().toStdString());
         QVERIFY(!missing);
         QCOMPARE(missing.error().code, std::string("archive.missing"));
         QCOMPARE(missing.error().message,
@@ -173,7 +182,7 @@ mkdir -p "$d"; echo deep > "$d/f")sh";
 
         QTemporaryDir destination;
         const std::filesystem::path root = destination.path().toStdString();
-        auto copied = sandbox::copyOut(*m_client, id, "/out", root);
+        auto copied = sandbox::copyOut(sandboxes(), id, "/out", root);
         QVERIFY2(copied, copied ? "" : copied.error().message.c_str());
         QCOMPARE(readFile(root / "out/good.txt"), std::string("good\n"));
         QCOMPARE(readFile(root / "out/new_line"), std::string("n"));
@@ -216,7 +225,7 @@ mkdir -p "$d"; echo deep > "$d/f")sh";
 
         QTemporaryDir destination;
         const auto start = std::chrono::steady_clock::now();
-        auto big = sandbox::copyOut(*m_client, id, "/big", destination.path().toStdString());
+        auto big = sandbox::copyOut(sandboxes(), id, "/big", destination.path().toStdString());
         const auto took = std::chrono::steady_clock::now() - start;
         QVERIFY(!big);
         QCOMPARE(big.error().code, std::string("archive.file_too_large"));
@@ -228,7 +237,7 @@ mkdir -p "$d"; echo deep > "$d/f")sh";
         model::TarLimits limits;
         limits.maxEntries = 1000;
         QTemporaryDir other;
-        auto many = sandbox::copyOut(*m_client, id, "/many", other.path().toStdString(), limits);
+        auto many = sandbox::copyOut(sandboxes(), id, "/many", other.path().toStdString(), limits);
         QVERIFY(!many);
         QCOMPARE(many.error().code, std::string("archive.too_many_entries"));
     }

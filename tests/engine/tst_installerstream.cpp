@@ -77,7 +77,7 @@ private Q_SLOTS:
         QVERIFY(stream.has_value());
         QVERIFY(m_client->startContainer(*id).has_value());
 
-        engine::ContainerStream reader(*m_client, *id, *stream, {});
+        engine::ContainerStream reader([this, &id] { m_client->killContainer(*id); }, *stream, {});
         std::atomic<std::size_t> bytes{0};
         std::atomic<Clock::rep> stoppedAt{0};
         std::thread stopper([&] {
@@ -110,7 +110,7 @@ private Q_SLOTS:
         auto stream = m_client->attach(*id);
         QVERIFY(stream.has_value());
         QVERIFY(m_client->startContainer(*id).has_value());
-        engine::ContainerStream reader(*m_client, *id, *stream, {});
+        engine::ContainerStream reader([this, &id] { m_client->killContainer(*id); }, *stream, {});
         std::size_t bytes = 0;
         const auto outcome =
             reader.read([&](engine::FrameDemuxer::Channel, std::string_view chunk) { bytes += chunk.size(); },

@@ -3,6 +3,7 @@
 // or used containers pile up.
 #include "helper_engine.h"
 
+#include "agentrun/sandbox/dockersandboxes.h"
 #include "agentrun/sandbox/pool.h"
 
 #include <QTest>
@@ -36,13 +37,17 @@ class TestPool : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { m_client = testing::requireEngine(); }
+    void initTestCase()
+    {
+        m_client = testing::requireEngine();
+        m_sandboxes = std::make_unique<sandbox::DockerSandboxes>(*m_client);
+    }
 
     void cleanup() { QTRY_COMPARE_WITH_TIMEOUT(testing::managedContainers(*m_client), 0, 30000); }
 
     void backgroundWorkWaitsForTheRunInFlight()
     {
-        sandbox::ContainerPool pool(*m_client, 2);
+        sandbox::ContainerPool pool(*m_sandboxes, 2);
         QVERIFY(pool.waitUntilWarm(smallLimits(), testing::sandboxImage(), 60s));
         std::string usedId;
         {
@@ -64,7 +69,7 @@ private Q_SLOTS:
 
     void refillDoesNotWaitWhenNoWarmContainerIsLeft()
     {
-        sandbox::ContainerPool pool(*m_client, 2);
+        sandbox::ContainerPool pool(*m_sandboxes, 2);
         QVERIFY(pool.waitUntilWarm(smallLimits(), testing::sandboxImage(), 60s));
         sandbox::ContainerPool::RunScope inFlight(pool);
         auto first = pool.acquire(smallLimits(), testing::sandboxImage());
@@ -78,7 +83,7 @@ private Q_SLOTS:
 
     void usedContainersDoNotPileUpDuringLongRuns()
     {
-        sandbox::ContainerPool pool(*m_client, 1);
+        sandbox::ContainerPool pool(*m_sandboxes, 1);
         QVERIFY(pool.waitUntilWarm(smallLimits(), testing::sandboxImage(), 60s));
         std::vector<std::string> used;
         const auto waiting = [&] {
@@ -102,6 +107,7 @@ private Q_SLOTS:
 
 private:
     std::unique_ptr<engine::Client> m_client;
+    std::unique_ptr<sandbox::DockerSandboxes> m_sandboxes;
 };
 
 QTEST_APPLESS_MAIN(TestPool)

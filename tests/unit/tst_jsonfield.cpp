@@ -2,7 +2,7 @@
 // or mistyped fields, and the stats reader (which runs inside a libcurl callback, where an exception
 // would abort the program) ignores a mistyped stats answer instead of throwing.
 #include "agentrun/jsonfield.h"
-#include "agentrun/run/statssample.h"
+#include "agentrun/sandbox/dockersandboxes.h"
 
 #include <QTest>
 
@@ -46,7 +46,7 @@ private Q_SLOTS:
         }
     }
 
-    void statsSampleReadsAnEngineAnswer()
+    void dockerStatsReadsAnEngineAnswer()
     {
         const auto stats = R"({
             "memory_stats": {"usage": 1048576},
@@ -54,21 +54,22 @@ private Q_SLOTS:
             "precpu_stats": {"cpu_usage": {"total_usage": 100}, "system_cpu_usage": 1000},
             "pids_stats": {"current": 3}
         })"_json;
-        const auto sample = agentrun::run::statsSample(stats);
+        const auto sample = agentrun::sandbox::dockerStats(stats);
         QCOMPARE(sample.memoryBytes, std::int64_t{1048576});
         QCOMPARE(sample.cpuPercent, 40.0); // 200 of 1000 system ticks, on 2 CPUs
         QCOMPARE(sample.pids, std::int64_t{3});
         QCOMPARE(sample.throttledSeconds, 0.0); // no throttling_data: not throttled
+        QCOMPARE(sample.cpuSeconds, 300e-9);    // the CPU time so far (ns in the answer)
         // The CPU limit's throttled time (ns), as the engine reports it: seconds in the sample.
         const auto throttled = R"({"memory_stats": {"usage": 1},
             "cpu_stats": {"throttling_data": {"periods": 20, "throttled_periods": 16,
                                               "throttled_time": 1600000000}}})"_json;
-        QCOMPARE(agentrun::run::statsSample(throttled).throttledSeconds, 1.6);
+        QCOMPARE(agentrun::sandbox::dockerStats(throttled).throttledSeconds, 1.6);
     }
 
     /// nlohmann's value() throws type_error.302 on each of these; inside the libcurl callback that
     /// would have ended the program.
-    void statsSampleIgnoresAMistypedAnswer()
+    void dockerStatsIgnoresAMistypedAnswer()
     {
         const auto mistyped = {
             R"({"memory_stats": {"usage": "x"}})"_json,
@@ -80,11 +81,11 @@ private Q_SLOTS:
             R"("stats")"_json,
         };
         for (const auto& stats : mistyped) {
-            agentrun::run::ResourceSample sample;
+            agentrun::sandbox::SandboxStats sample;
             try {
-                sample = agentrun::run::statsSample(stats);
+                sample = agentrun::sandbox::dockerStats(stats);
             } catch (const std::exception& error) {
-                QFAIL(qPrintable(QStringLiteral("statsSample threw on %1: %2")
+                QFAIL(qPrintable(QStringLiteral("dockerStats threw on %1: %2")
                                      .arg(QString::fromStdString(stats.dump()), error.what())));
             }
             QCOMPARE(sample.memoryBytes, std::int64_t{0});
@@ -93,7 +94,7 @@ private Q_SLOTS:
         }
         // A mistyped field does not spoil the well-typed ones beside it.
         const auto partly = R"({"memory_stats": {"usage": 4096}, "pids_stats": {"current": "many"}})"_json;
-        QCOMPARE(agentrun::run::statsSample(partly).memoryBytes, std::int64_t{4096});
+        QCOMPARE(agentrun::sandbox::dockerStats(partly).memoryBytes, std::int64_t{4096});
     }
 };
 

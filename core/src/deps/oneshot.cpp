@@ -156,7 +156,7 @@ Result<OneShotOutcome> runOneShot(engine::Client& client, const nlohmann::json& 
     OneShotOutcome outcome;
     LineSplitter out(line);
     LineSplitter err(line);
-    engine::ContainerStream reader(client, *id, *stream,
+    engine::ContainerStream reader([&client, &id] { client.killContainer(*id); }, *stream,
                                    {.deadline = engine::ContainerStream::Clock::now() + timeout,
                                     .cancel = cancel,
                                     .poll = std::chrono::milliseconds(50)});

@@ -2,15 +2,13 @@
 #include "agentrun/errorcodes.h"
 
 #include "agentrun/engine/attach.h"
-#include "agentrun/engine/client.h"
 
 #include <thread>
 
 namespace agentrun::engine {
 
-ContainerStream::ContainerStream(Client& client, std::string containerId, AttachStream& stream,
-                                 Options options)
-    : m_client(client), m_id(std::move(containerId)), m_stream(stream), m_options(options)
+ContainerStream::ContainerStream(std::function<void()> kill, AttachStream& stream, Options options)
+    : m_kill(std::move(kill)), m_stream(stream), m_options(options)
 {}
 
 ContainerStream::~ContainerStream() = default;
@@ -32,7 +30,7 @@ ContainerStream::Outcome ContainerStream::read(const FrameDemuxer::Sink& sink,
                 outcome.stop = Stop::Deadline;
             }
             if (outcome.killed()) {
-                killer = std::thread([this] { m_client.killContainer(m_id); });
+                killer = std::thread([this] { m_kill(); });
                 killedAt = Clock::now();
             }
         } else if (Clock::now() - killedAt > m_options.killGrace) {

@@ -105,14 +105,14 @@ std::string blockedMessage(const safety::Report& report)
 }
 
 Classification classify(Ending ending, const std::optional<nlohmann::json>& report,
-                        const nlohmann::json* state, int containerExitCode, const model::Limits& limits,
-                        const model::RunResult& partial)
+                        const sandbox::SandboxState* state, int containerExitCode,
+                        const model::Limits& limits, const model::RunResult& partial)
 {
     // The engine's flag when the container has stopped; the agent's count of OOM kills in the sandbox's
     // memory cgroup when the run ended at its report (the container is still winding down then).
-    const bool oomKilled = (state && json::boolField(json::objectField(*state, "State"), "OOMKilled")) ||
-                           (report && json::integerField(*report, "signal") == SIGKILL &&
-                            json::integerField(*report, "oom_kills") > 0);
+    const bool oomKilled =
+        (state && state->oomKilled) || (report && json::integerField(*report, "signal") == SIGKILL &&
+                                        json::integerField(*report, "oom_kills") > 0);
     switch (ending) {
     case Ending::Timeout:
         return {model::Status::Timeout, containerExitCode,

@@ -2,6 +2,7 @@
 
 #include "agentrun/model/limits.h"
 #include "agentrun/model/runresult.h"
+#include "agentrun/sandbox/sandboxengine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,10 +29,10 @@ struct Classification
 };
 
 /// Decides the status of a finished run from what the host did, the agent's report (trusted: it
-/// carries the run's nonce) and the engine's container state (State.OOMKilled, ExitCode).
+/// carries the run's nonce) and the engine's record of the sandbox (its OOM flag).
 Classification classify(Ending ending, const std::optional<nlohmann::json>& report,
-                        const nlohmann::json* state, int containerExitCode, const model::Limits& limits,
-                        const model::RunResult& partial);
+                        const sandbox::SandboxState* state, int containerExitCode,
+                        const model::Limits& limits, const model::RunResult& partial);
 
 /// "Blocked by the safety check: `os.system` runs a shell command (line 2)."
 std::string blockedMessage(const safety::Report& report);

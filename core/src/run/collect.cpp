@@ -45,27 +45,21 @@ exec tar --format=gnu -cf - -- "$@"
 /// The copy itself, into a HostWriter (a host folder) or a MemoryWriter: the same script, reader, caps
 /// and messages for both.
 template <typename Writer>
-model::CollectedFiles collectInto(engine::Client& client, const std::string& containerId,
+model::CollectedFiles collectInto(sandbox::SandboxEngine& engine, const std::string& containerId,
                                   const model::CollectRequest& request, Writer* writer,
                                   const model::TarLimits& limits)
 {
     using namespace std::chrono_literals;
     model::CollectedFiles collected;
     collected.requested = true;
-    engine::Client::ExecOptions options;
-    options.cmd = {"sh", "-c", CollectScript, "sh"};
-    options.cmd.insert(options.cmd.end(), request.paths.begin(), request.paths.end());
-    options.user = "65534:65534";
-    auto exec = client.createExec(containerId, options);
+    std::vector<std::string> command = {"sh", "-c", CollectScript, "sh"};
+    command.insert(command.end(), request.paths.begin(), request.paths.end());
+    auto exec = engine.exec(containerId, command, "65534:65534");
     if (!exec) {
         collected.error = "The files could not be copied out: " + exec.error().message;
         return collected;
     }
-    auto stream = client.startExec(*exec);
-    if (!stream) {
-        collected.error = "The files could not be copied out: " + stream.error().message;
-        return collected;
-    }
+    engine::AttachStream& stream = exec->stream;
 
     engine::TarReader reader(limits, writer->sink());
     std::string tarErrors;
@@ -79,11 +73,11 @@ model::CollectedFiles collectInto(engine::Client& client, const std::string& con
             }
         }
     });
-    demuxer.feed(stream->takeLeftover());
+    demuxer.feed(stream.takeLeftover());
     const auto deadline = std::chrono::steady_clock::now() + 120s;
     bool eof = false;
     while (!eof && !readError && std::chrono::steady_clock::now() < deadline) {
-        auto chunk = stream->read(100ms, eof);
+        auto chunk = stream.read(100ms, eof);
         if (!chunk) {
             readError = chunk.error();
             break;
@@ -97,7 +91,7 @@ model::CollectedFiles collectInto(engine::Client& client, const std::string& con
         readError =
             Error{errc::CollectTimeout, "Copying the files out took longer than 120 s and was stopped."};
     }
-    stream = Result<engine::AttachStream>(engine::AttachStream()); // closes the connection: tar stops
+    stream = engine::AttachStream(); // closes the connection: tar stops
     collected.rejected = reader.rejections();
     if (!readError) {
         if (auto finished = reader.finish(); !finished) {
@@ -169,8 +163,7 @@ model::CollectedFiles collectInto(engine::Client& client, const std::string& con
                                            "copied: ") +
                                linked + ".";
         }
-    } else if (auto state = client.inspectExec(*exec);
-               state && (*state)["ExitCode"].is_number_integer() && (*state)["ExitCode"].get<int>() != 0) {
+    } else if (auto exitCode = engine.execExitCode(exec->id); exitCode && *exitCode && **exitCode != 0) {
         collected.error = "Copying the files out failed: tar said " +
                           engine::TarReader::sanitizeComponent(tarErrors.substr(0, 200));
     }
@@ -179,14 +172,14 @@ model::CollectedFiles collectInto(engine::Client& client, const std::string& con
 
 } // namespace
 
-model::CollectedFiles collectFiles(engine::Client& client, const std::string& containerId,
+model::CollectedFiles collectFiles(sandbox::SandboxEngine& engine, const std::string& containerId,
                                    const model::CollectRequest& request)
 {
     if (request.inMemory()) {
         model::TarLimits limits = request.limits;
         limits.maxTotalBytes = std::min(limits.maxTotalBytes, request.memoryTotalBytes);
         sandbox::MemoryWriter writer({request.keepExecutable});
-        auto collected = collectInto(client, containerId, request, &writer, limits);
+        auto collected = collectInto(engine, containerId, request, &writer, limits);
         collected.inMemory = true;
         return collected;
     }
@@ -197,7 +190,7 @@ model::CollectedFiles collectFiles(engine::Client& client, const std::string& co
         collected.error = writer.error().message;
         return collected;
     }
-    return collectInto(client, containerId, request, &*writer, request.limits);
+    return collectInto(engine, containerId, request, &*writer, request.limits);
 }
 
 } // namespace agentrun::run

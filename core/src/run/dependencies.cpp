@@ -188,7 +188,7 @@ DependencyPlan prepareDependencies(engine::Client& client, deps::Installer& inst
     }
     plan.installMs += installed->ms;
     if (!installed->volume.empty()) {
-        plan.mounts.push_back(deps::runMount(installed->volume));
+        plan.mounts.push_back({installed->volume, deps::SitePath, true});
         plan.env.emplace_back(deps::SiteEnv);
     }
     return plan;

@@ -5,6 +5,7 @@
 #include "agentrun/run/dependencysettings.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/sandbox/egressproxy.h"
+#include "agentrun/sandbox/sandboxengine.h"
 #include "agentrun/safety/finding.h"
 
 #include <optional>
@@ -20,7 +21,7 @@ struct DependencyPlan
     std::string message;
     std::string code;
     std::vector<std::string> packages; ///< distributions the code needs (not in the image's stdlib)
-    std::vector<nlohmann::json> mounts;
+    std::vector<sandbox::VolumeMount> mounts;
     std::vector<std::string> env;
     double installMs = 0;
     std::string image; ///< the baked image of the request's cached dependencies; empty: the base image

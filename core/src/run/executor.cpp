@@ -8,6 +8,7 @@
 #include "agentrun/jsonfield.h"
 #include "agentrun/safety/analyzer.h"
 #include "agentrun/safety/policy.h"
+#include "agentrun/sandbox/dockersandboxes.h"
 #include "agentrun/sandbox/outputcollector.h"
 #include "agentrun/sandbox/pool.h"
 #include "run/dependencies.h"
@@ -57,12 +58,14 @@ public:
             }
             m_info = *info;
             m_negotiated = true;
-            removeLeftovers(*m_client);
-            m_pool =
-                std::make_unique<sandbox::ContainerPool>(*m_client, m_config.poolSize, m_config.recycleRuns);
+            m_sandboxes = std::make_unique<sandbox::DockerSandboxes>(*m_client);
+            removeLeftovers(*m_sandboxes, *m_client);
+            m_pool = std::make_unique<sandbox::ContainerPool>(*m_sandboxes, m_config.poolSize,
+                                                              m_config.recycleRuns);
             m_proxies = std::make_unique<sandbox::EgressProxies>(*m_client, m_config.proxy);
             m_installer = std::make_unique<deps::Installer>(*m_client, m_config.image, indexAccess());
-            m_sessions = std::make_unique<SessionRegistry>(*m_client, *m_pool, m_config.sessions, *m_proxies);
+            m_sessions =
+                std::make_unique<SessionRegistry>(*m_sandboxes, *m_pool, m_config.sessions, *m_proxies);
         }
         return m_client.get();
     }
@@ -72,6 +75,8 @@ public:
     deps::IndexAccess indexAccess() { return {m_proxies.get(), m_config.indexHosts}; }
 
     sandbox::ContainerPool& pool() { return *m_pool; }
+    /// The sandboxes' side of the engine (sandbox/sandboxengine.h): all a run's stages use of it.
+    sandbox::SandboxEngine& sandboxes() { return *m_sandboxes; }
     deps::Installer& installer() { return *m_installer; }
     SessionRegistry& sessions() { return *m_sessions; }
     /// The registry when the engine was reached once (no session can exist before).
@@ -94,6 +99,7 @@ public:
 private:
     std::mutex m_mutex;
     std::unique_ptr<engine::Client> m_client;
+    std::unique_ptr<sandbox::DockerSandboxes> m_sandboxes;
     std::unique_ptr<sandbox::ContainerPool> m_pool;
     std::unique_ptr<deps::Installer> m_installer;
     std::unique_ptr<sandbox::EgressProxies> m_proxies;
@@ -257,8 +263,8 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
         // The pool's background work (a container made or removed costs the engine ~100 ms of CPU) waits
         // for this run too, as for a fresh one.
         const sandbox::ContainerPool::RunScope inFlight(m_impl->pool());
-        return finish(
-            runInSession(engine, m_impl->sessions(), request, plan, randomHex(16), observer, cancel, result));
+        return finish(runInSession(m_impl->sandboxes(), m_impl->sessions(), request, plan, randomHex(16),
+                                   observer, cancel, result));
     }
     // Network allow: the proxy for this allowlist (started on first use, shared by later runs).
     std::optional<sandbox::EgressProxies::Lease> egress;
@@ -291,19 +297,19 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
     // A networked run's bytes are counted from outside, and its cap ends it (status network_limit).
     std::optional<NetworkMeter> meter;
     std::string sandboxAddress;
+    sandbox::SandboxEngine& sandboxes = m_impl->sandboxes();
     if (request.limits.network != "none") {
-        auto state = engine.inspectContainer(container->id);
-        const int pid =
-            state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
+        auto state = sandboxes.state(container->id);
+        const int pid = state ? state->pid : 0;
         if (state && egress) {
             sandboxAddress = sandbox::addressOn(*state, egress->network);
         }
-        meter.emplace(engine, container->id, pid, request.limits.networkBytes);
+        meter.emplace(sandboxes, container->id, pid, request.limits.networkBytes);
     }
 
     // 4. Stream: live output until the stream ends, the clock runs out, a cap is hit or the user cancels.
     observer.stageChanged(Stage::Running);
-    LiveRun live(engine, *container, request, nonce, observer);
+    LiveRun live(sandboxes, *container, request, nonce, observer);
     live.stream(cancel);
     result.durations.runMs = live.runMs();
     if (meter) {
@@ -313,11 +319,11 @@ model::RunResult Executor::run(const model::RunSpec& request, RunObserver& obser
 
     // 5. The engine's record of how it ended, when the agent's report does not say (or the host killed).
     const EngineRecord record =
-        live.needsEngineRecord() ? readEngineRecord(engine, container->id) : EngineRecord{};
+        live.needsEngineRecord() ? readEngineRecord(sandboxes, container->id) : EngineRecord{};
 
     // 6. Collect the files the run keeps, from its held container.
     if (!request.collect.paths.empty()) {
-        collectStage(engine, *container, live, request.collect, result.files);
+        collectStage(sandboxes, *container, live, request.collect, result.files);
     }
 
     // 7. Release the container: back to the pool (recycle mode) or discarded.

@@ -1,6 +1,5 @@
 #include "run/leftovers.h"
 
-#include "agentrun/jsonfield.h"
 #include "agentrun/sandbox/containerspec.h"
 
 #include <cerrno>
@@ -10,24 +9,20 @@
 
 namespace agentrun::run {
 
-int removeLeftovers(engine::Client& client)
+int removeLeftovers(sandbox::SandboxEngine& sandboxes, engine::Client& client)
 {
-    auto ids = client.listContainers(sandbox::ManagedLabel);
-    if (!ids) {
-        return 0;
-    }
     int removed = 0;
-    for (const auto& id : *ids) {
-        auto state = client.inspectContainer(id);
+    auto ids = sandboxes.list(sandbox::ManagedLabel);
+    for (const auto& id : ids ? *ids : std::vector<std::string>()) {
+        auto state = sandboxes.state(id);
         if (!state) {
             continue;
         }
-        const auto& labels = json::objectField(json::objectField(*state, "Config"), "Labels");
-        const std::string owner = json::textField(labels, "org.agentrun.owner-pid");
-        const long pid = std::strtol(owner.c_str(), nullptr, 10);
-        // Only containers that name their owner are ours to judge; the owner must be gone.
+        const auto owner = state->labels.find("org.agentrun.owner-pid");
+        const long pid = owner == state->labels.end() ? 0 : std::strtol(owner->second.c_str(), nullptr, 10);
+        // Only sandboxes that name their owner are ours to judge; the owner must be gone.
         const bool ownerGone = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-        if (ownerGone && client.removeContainer(id)) {
+        if (ownerGone && sandboxes.remove(id)) {
             ++removed;
         }
     }

@@ -2,8 +2,8 @@
 
 namespace agentrun::run {
 
-LiveRun::LiveRun(engine::Client& engine, sandbox::WarmContainer& container, const model::RunSpec& request,
-                 const std::string& nonce, RunObserver& observer)
+LiveRun::LiveRun(sandbox::SandboxEngine& engine, sandbox::WarmContainer& container,
+                 const model::RunSpec& request, const std::string& nonce, RunObserver& observer)
     : m_engine(engine), m_container(container), m_limits(request.limits),
       m_start(std::chrono::steady_clock::now()), m_stats(engine, container.id, request.limits, observer),
       m_collector(
@@ -16,7 +16,7 @@ void LiveRun::stream(const CancelToken& cancel)
 {
     const auto deadline = m_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                         std::chrono::duration<double>(m_limits.timeoutSeconds));
-    engine::ContainerStream reader(m_engine, m_container.id, m_container.stream,
+    engine::ContainerStream reader([this] { m_engine.kill(m_container.id); }, m_container.stream,
                                    {.deadline = deadline, .cancel = &cancel.flag()});
     m_read = reader.read(
         [&](engine::FrameDemuxer::Channel channel, std::string_view bytes) {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "agentrun/engine/client.h"
 #include "agentrun/engine/containerstream.h"
 #include "agentrun/run/executor.h"
 #include "agentrun/sandbox/outputcollector.h"
@@ -22,7 +21,7 @@ class LiveRun
 {
 public:
     /// Starts the clock and the stats reader: construct it when the run's program starts.
-    LiveRun(engine::Client& engine, sandbox::WarmContainer& container, const model::RunSpec& request,
+    LiveRun(sandbox::SandboxEngine& engine, sandbox::WarmContainer& container, const model::RunSpec& request,
             const std::string& nonce, RunObserver& observer);
     LiveRun(const LiveRun&) = delete;
     LiveRun& operator=(const LiveRun&) = delete;
@@ -49,7 +48,7 @@ public:
     StatsReader::Peaks sampled() const { return m_stats.peaks(); }
 
 private:
-    engine::Client& m_engine;
+    sandbox::SandboxEngine& m_engine;
     sandbox::WarmContainer& m_container;
     const model::Limits& m_limits;
     std::chrono::steady_clock::time_point m_start;

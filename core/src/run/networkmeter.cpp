@@ -22,23 +22,6 @@ std::int64_t readDevice(const std::string& path)
     return NetworkMeter::sumDeviceBytes(text.str());
 }
 
-std::int64_t statsBytes(const nlohmann::json& stats)
-{
-    std::int64_t total = 0;
-    const auto networks = stats.is_object() ? stats.find("networks") : stats.end();
-    if (networks == stats.end() || !networks->is_object()) {
-        return 0;
-    }
-    for (const auto& [name, counters] : networks->items()) {
-        for (const char* field : {"rx_bytes", "tx_bytes"}) {
-            if (counters.is_object() && counters.contains(field) && counters[field].is_number_integer()) {
-                total += counters[field].get<std::int64_t>();
-            }
-        }
-    }
-    return total;
-}
-
 } // namespace
 
 std::int64_t NetworkMeter::sumDeviceBytes(std::string_view netDev)
@@ -87,12 +70,12 @@ std::int64_t NetworkMeter::sumDeviceBytes(std::string_view netDev)
     return any ? total : -1;
 }
 
-NetworkMeter::NetworkMeter(engine::Client& client, std::string containerId, int pid, std::int64_t cap,
+NetworkMeter::NetworkMeter(sandbox::SandboxEngine& engine, std::string containerId, int pid, std::int64_t cap,
                            bool fromNow)
     : m_shared(std::make_shared<Shared>())
 {
     const std::string path = pid > 0 ? "/proc/" + std::to_string(pid) + "/net/dev" : std::string();
-    m_thread = std::thread([&client, id = std::move(containerId), path, cap, fromNow, shared = m_shared] {
+    m_thread = std::thread([&engine, id = std::move(containerId), path, cap, fromNow, shared = m_shared] {
         std::int64_t baseline = -1;
         const auto over = [&](std::int64_t total) {
             if (baseline < 0) {
@@ -102,7 +85,7 @@ NetworkMeter::NetworkMeter(engine::Client& client, std::string containerId, int 
             shared->bytes = std::max<std::int64_t>(shared->bytes, bytes);
             if (bytes > cap && !shared->exceeded) {
                 shared->exceeded = true;
-                client.killContainer(id);
+                engine.kill(id);
                 return true;
             }
             return false;
@@ -118,9 +101,12 @@ NetworkMeter::NetworkMeter(engine::Client& client, std::string containerId, int 
             }
             return;
         }
-        // A remote engine (or no /proc view of it): the stats stream's per-interface counters.
-        client.streamStats(
-            id, [&](const nlohmann::json& stats) { return !over(statsBytes(stats)) && !shared->stop; },
+        // A remote engine (or no /proc view of it): the engine's own counters (on Docker its stats stream).
+        engine.stats(
+            id,
+            [&](const sandbox::SandboxStats& figures) {
+                return !over(figures.networkBytes) && !shared->stop;
+            },
             shared->stop);
     });
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agentrun/engine/client.h"
+#include "agentrun/sandbox/sandboxengine.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -15,14 +15,14 @@ namespace agentrun::run {
 /// Counts the bytes a networked run's sandbox moves (in + out, every interface but loopback) and kills
 /// the sandbox once they pass `cap`. Read outside the sandbox: every 100 ms from the network namespace's
 /// counters (/proc/PID/net/dev of the container's first process) when the engine runs on this machine,
-/// else from the engine's stats stream (once a second). For an allowlisted run the only peer is the
-/// egress proxy, so this is the run's traffic through it, headers and TLS included.
+/// else from the sandbox engine's figures (on Docker its stats stream, once a second). For an allowlisted run
+/// the only peer is the egress proxy, so this is the run's traffic through it, headers and TLS included.
 class NetworkMeter
 {
 public:
     /// `fromNow`: count from the first reading (a session's sandbox, whose earlier runs used the same
     /// namespace), else from the namespace's start.
-    NetworkMeter(engine::Client& client, std::string containerId, int pid, std::int64_t cap,
+    NetworkMeter(sandbox::SandboxEngine& engine, std::string containerId, int pid, std::int64_t cap,
                  bool fromNow = false);
     ~NetworkMeter();
     NetworkMeter(const NetworkMeter&) = delete;

@@ -43,7 +43,7 @@ std::vector<model::SessionVariable> variablesOf(const nlohmann::json& report)
 
 } // namespace
 
-RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const model::RunSpec& request,
+RunEnd runInSession(sandbox::SandboxEngine& engine, SessionRegistry& sessions, const model::RunSpec& request,
                     const DependencyPlan& plan, const std::string& nonce, RunObserver& observer,
                     const CancelToken& cancel, model::RunResult& result)
 {
@@ -79,11 +79,10 @@ RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const mod
         if (lease->limits.network == "none") {
             return;
         }
-        auto state = engine.inspectContainer(lease->container.id);
-        const int pid =
-            state ? static_cast<int>(json::integerField(json::objectField(*state, "State"), "Pid")) : 0;
+        auto state = engine.state(lease->container.id);
+        const int pid = state ? state->pid : 0;
         if (state && lease->egress) {
-            sandboxAddress = sandbox::addressOn(*state, lease->egress->network);
+            sandboxAddress = addressOn(*state, lease->egress->network);
         }
         meter.emplace(engine, lease->container.id, pid, lease->limits.networkBytes, true);
     };

@@ -43,7 +43,7 @@ double secondsSince(SystemClock::time_point when)
 
 } // namespace
 
-SessionRegistry::SessionRegistry(engine::Client& engine, sandbox::ContainerPool& pool,
+SessionRegistry::SessionRegistry(sandbox::SandboxEngine& engine, sandbox::ContainerPool& pool,
                                  model::SessionSettings settings, sandbox::EgressProxies& proxies)
     : m_engine(engine), m_pool(pool), m_settings(settings), m_proxies(proxies)
 {
@@ -180,7 +180,7 @@ Result<model::SessionInfo> SessionRegistry::close(const std::string& id)
         }
     }
     if (!running.empty()) {
-        m_engine.killContainer(running); // the run ends as killed; giveBack() removes the sandbox
+        m_engine.kill(running); // the run ends as killed; giveBack() removes the sandbox
     }
     return info;
 }

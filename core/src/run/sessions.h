@@ -6,7 +6,7 @@
 // verdict: keep the sandbox, or replace it (timeout, kill, OOM, a dead interpreter: state lost). A thread
 // closes sessions past their idle time or lifetime.
 
-#include "agentrun/engine/client.h"
+#include "agentrun/sandbox/sandboxengine.h"
 #include "agentrun/model/session.h"
 #include "agentrun/sandbox/egressproxy.h"
 #include "agentrun/sandbox/pool.h"
@@ -25,8 +25,8 @@ namespace agentrun::run {
 class SessionRegistry
 {
 public:
-    SessionRegistry(engine::Client& engine, sandbox::ContainerPool& pool, model::SessionSettings settings,
-                    sandbox::EgressProxies& proxies);
+    SessionRegistry(sandbox::SandboxEngine& engine, sandbox::ContainerPool& pool,
+                    model::SessionSettings settings, sandbox::EgressProxies& proxies);
     ~SessionRegistry(); ///< closes every session (their sandboxes go with the pool's removals)
     SessionRegistry(const SessionRegistry&) = delete;
     SessionRegistry& operator=(const SessionRegistry&) = delete;
@@ -66,7 +66,7 @@ private:
     void drop(Slot& slot, std::thread companion = {}); ///< m_mutex held: removes the slot's sandbox
     model::SessionInfo snapshot(const Slot& slot) const;
 
-    engine::Client& m_engine;
+    sandbox::SandboxEngine& m_engine;
     sandbox::ContainerPool& m_pool;
     const model::SessionSettings m_settings;
     sandbox::EgressProxies& m_proxies;

@@ -7,15 +7,15 @@
 
 namespace agentrun::run {
 
-EngineRecord readEngineRecord(engine::Client& engine, const std::string& containerId)
+EngineRecord readEngineRecord(sandbox::SandboxEngine& engine, const std::string& containerId)
 {
     EngineRecord record;
-    record.exitCode = engine.waitContainer(containerId, std::chrono::seconds(10));
-    record.state = engine.inspectContainer(containerId);
+    record.exitCode = engine.wait(containerId, std::chrono::seconds(10));
+    record.state = engine.state(containerId);
     return record;
 }
 
-void collectStage(engine::Client& engine, sandbox::WarmContainer& container, const LiveRun& live,
+void collectStage(sandbox::SandboxEngine& engine, sandbox::WarmContainer& container, const LiveRun& live,
                   const model::CollectRequest& request, model::CollectedFiles& files)
 {
     // The agent holds the container after its report, every process of the run killed (its report

@@ -80,13 +80,13 @@ acquireContainer(sandbox::ContainerPool& pool, const model::RunSpec& request, co
 struct EngineRecord
 {
     Result<int> exitCode = 0;
-    Result<nlohmann::json> state = nlohmann::json();
+    Result<sandbox::SandboxState> state = sandbox::SandboxState();
 };
-EngineRecord readEngineRecord(engine::Client& engine, const std::string& containerId);
+EngineRecord readEngineRecord(sandbox::SandboxEngine& engine, const std::string& containerId);
 
 /// Collect: copies the requested files out of the held container when the run ended on its own and its
 /// agent says every process of it is gone, then lets the container go (end of file on its stdin).
-void collectStage(engine::Client& engine, sandbox::WarmContainer& container, const LiveRun& live,
+void collectStage(sandbox::SandboxEngine& engine, sandbox::WarmContainer& container, const LiveRun& live,
                   const model::CollectRequest& request, model::CollectedFiles& files);
 
 /// Release: a container whose run ended cleanly and whose agent wiped it goes back to the pool
@@ -105,7 +105,7 @@ class SessionRegistry;
 /// Acquire, stream, settle and classify for a run in an open session (RunSpec::sessionId): the session's
 /// sandbox and limits (the request's timeout and output limit), kept for the next run when the run ended
 /// on its own and the interpreter lives, else replaced (RunResult::session->restarted).
-RunEnd runInSession(engine::Client& engine, SessionRegistry& sessions, const model::RunSpec& request,
+RunEnd runInSession(sandbox::SandboxEngine& engine, SessionRegistry& sessions, const model::RunSpec& request,
                     const DependencyPlan& plan, const std::string& nonce, RunObserver& observer,
                     const CancelToken& cancel, model::RunResult& result);
 

@@ -2,42 +2,19 @@
 
 #include "run/cgroupstats.h"
 
-#include "agentrun/jsonfield.h"
-#include "agentrun/run/statssample.h"
-
 #include <algorithm>
 #include <chrono>
 
 namespace agentrun::run {
 
-ResourceSample statsSample(const nlohmann::json& stats)
-{
-    ResourceSample sample;
-    sample.memoryBytes = json::integerField(json::objectField(stats, "memory_stats"), "usage");
-    const auto& cpu = json::objectField(stats, "cpu_stats");
-    const auto& previous = json::objectField(stats, "precpu_stats");
-    const double cpuDelta = json::numberField(json::objectField(cpu, "cpu_usage"), "total_usage") -
-                            json::numberField(json::objectField(previous, "cpu_usage"), "total_usage");
-    const double systemDelta =
-        json::numberField(cpu, "system_cpu_usage") - json::numberField(previous, "system_cpu_usage");
-    const double cpus = json::numberField(cpu, "online_cpus", 1.0);
-    if (systemDelta > 0 && cpuDelta >= 0) {
-        sample.cpuPercent = cpuDelta / systemDelta * cpus * 100.0;
-    }
-    sample.pids = json::integerField(json::objectField(stats, "pids_stats"), "current");
-    sample.throttledSeconds =
-        json::numberField(json::objectField(cpu, "throttling_data"), "throttled_time") / 1e9;
-    return sample;
-}
-
-StatsReader::StatsReader(engine::Client& client, std::string containerId, const model::Limits& limits,
+StatsReader::StatsReader(sandbox::SandboxEngine& engine, std::string containerId, const model::Limits& limits,
                          RunObserver& observer)
     : m_shared(std::make_shared<Shared>())
 {
     m_shared->observer = &observer;
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t memoryLimit = limits.memoryBytes;
-    m_thread = std::thread([&client, shared = m_shared, id = std::move(containerId), start, memoryLimit] {
+    m_thread = std::thread([&engine, shared = m_shared, id = std::move(containerId), start, memoryLimit] {
         const auto wait = [&](std::chrono::milliseconds delay) {
             std::unique_lock lock(shared->mutex);
             return shared->stopped.wait_for(lock, delay, [&] { return shared->stop.load(); });
@@ -88,15 +65,16 @@ StatsReader::StatsReader(engine::Client& client, std::string containerId, const 
             }
             return; // the cgroup is gone: so is the container
         }
-        // Elsewhere (a remote engine): the engine's stats stream, once a second.
-        client.streamStats(
+        // Elsewhere (a remote engine): the engine's own figures (on Docker its stats stream, once a second).
+        engine.stats(
             id,
-            [&](const nlohmann::json& stats) {
-                const double cpuSeconds =
-                    json::numberField(json::objectField(json::objectField(stats, "cpu_stats"), "cpu_usage"),
-                                      "total_usage") /
-                    1e9;
-                return report(statsSample(stats), cpuSeconds);
+            [&](const sandbox::SandboxStats& figures) {
+                ResourceSample sample;
+                sample.memoryBytes = figures.memoryBytes;
+                sample.cpuPercent = figures.cpuPercent;
+                sample.pids = figures.pids;
+                sample.throttledSeconds = figures.throttledSeconds;
+                return report(sample, figures.cpuSeconds);
             },
             shared->stop);
     });

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "agentrun/engine/client.h"
 #include "agentrun/model/limits.h"
 #include "agentrun/run/observer.h"
+#include "agentrun/sandbox/sandboxengine.h"
 
 #include <atomic>
 #include <chrono>
@@ -14,15 +14,15 @@
 namespace agentrun::run {
 
 /// Reports a running container's resource figures to the observer until stop(): every `SampleInterval`
-/// from its cgroup files when the engine runs on this machine (run/cgroupstats.h), else from the engine's
-/// stats stream (an answer a second: too slow for a run under a second, which is most snippets). The
-/// reading thread may be inside a read or a request when the run ends, so stop() hands it to the caller
-/// to join later; the observer is never called after stop(). Nothing is read before the run has lasted
-/// `StartDelay`: the shortest runs need no figures.
+/// from its cgroup files when the engine runs on this machine (run/cgroupstats.h), else from the sandbox
+/// engine's figures (sandbox::SandboxEngine::stats; on Docker its stats stream (an answer a second: too slow
+/// for a run under a second, which is most snippets). The reading thread may be inside a read or a request
+/// when the run ends, so stop() hands it to the caller to join later; the observer is never called after
+/// stop(). Nothing is read before the run has lasted `StartDelay`: the shortest runs need no figures.
 class StatsReader
 {
 public:
-    StatsReader(engine::Client& client, std::string containerId, const model::Limits& limits,
+    StatsReader(sandbox::SandboxEngine& engine, std::string containerId, const model::Limits& limits,
                 RunObserver& observer);
     ~StatsReader();
     StatsReader(const StatsReader&) = delete;

@@ -1,4 +1,3 @@
-#include "agentrun/jsonfield.h"
 #include "agentrun/errorcodes.h"
 #include "agentrun/sandbox/copyout.h"
 
@@ -301,16 +300,15 @@ std::size_t HostWriter::rollback()
     return removed;
 }
 
-Result<CopyOutReport> copyOut(engine::Client& client, std::string_view containerId, std::string_view path,
+Result<CopyOutReport> copyOut(SandboxEngine& sandboxes, std::string_view containerId, std::string_view path,
                               const std::filesystem::path& destination, const model::TarLimits& limits,
                               WriteOptions options)
 {
-    auto state = client.inspectContainer(containerId);
+    auto state = sandboxes.state(containerId);
     if (!state) {
         return std::unexpected(state.error());
     }
-    const auto& s = json::objectField(*state, "State");
-    if (json::boolField(s, "Running") && !json::boolField(s, "Paused")) {
+    if (state->running && !state->paused) {
         return fail(errc::CopyoutRunning,
                     "Files are copied only out of a stopped (or paused) container: container " +
                         std::string(containerId.substr(0, 12)) +
@@ -323,7 +321,7 @@ Result<CopyOutReport> copyOut(engine::Client& client, std::string_view container
     engine::TarReader reader(limits, writer->sink());
     Error readError;
     const std::atomic<bool> cancel{false};
-    auto streamed = client.getArchive(
+    auto streamed = sandboxes.getFiles(
         containerId, path,
         [&](std::string_view chunk) {
             if (auto ok = reader.feed(chunk); !ok) {

@@ -5,16 +5,14 @@
 
 #include <algorithm>
 
-#include <unistd.h>
-
 namespace agentrun::sandbox {
 
 namespace {
 constexpr std::size_t MaxDeferredRemovals = 4; ///< used containers that may wait for runs to end
 } // namespace
 
-ContainerPool::ContainerPool(engine::Client& client, int size, int recycleRuns)
-    : m_client(client), m_size(size), m_recycle(std::max(1, recycleRuns))
+ContainerPool::ContainerPool(SandboxEngine& engine, int size, int recycleRuns)
+    : m_engine(engine), m_size(size), m_recycle(std::max(1, recycleRuns))
 {
     m_worker = std::thread([this] { work(); });
 }
@@ -30,51 +28,37 @@ ContainerPool::~ContainerPool()
 }
 
 Result<WarmContainer> ContainerPool::make(const model::Limits& limits, const std::string& image,
-                                          const std::vector<nlohmann::json>& mounts,
+                                          const std::vector<VolumeMount>& volumes,
                                           const std::vector<std::string>& env, const std::string& network)
 {
-    return create(limits, image, mounts, env, false, false, network);
+    return create(limits, image, volumes, env, false, false, network);
 }
 
 Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const std::string& image,
-                                            const std::vector<nlohmann::json>& mounts,
+                                            const std::vector<VolumeMount>& volumes,
                                             const std::vector<std::string>& env, bool recyclable,
                                             bool session, const std::string& network)
 {
-    auto spec = containerSpec(limits, image);
-    if (!network.empty()) {
-        spec["HostConfig"]["NetworkMode"] = network;
-        spec["NetworkDisabled"] = false;
-        // The engine's resolver answers from the sandbox's own namespace, where no query gets anywhere:
-        // fail a lookup in a second, not ten.
-        spec["HostConfig"]["DnsOptions"] = {"timeout:1", "attempts:1"};
-    }
+    SandboxRequest request{limits, image, {}, volumes, env, network, {}};
     const int runs = recyclable ? m_recycle : 1;
     if (session) {
-        spec["Cmd"] = {"--session"};
-        spec["Labels"]["org.agentrun.session"] = "1";
+        request.agentArguments = {"--session"};
+        request.labels.emplace("org.agentrun.session", "1");
     } else if (runs > 1) {
-        spec["Cmd"] = {"--recycle", std::to_string(runs)}; // arguments of the agent (the entrypoint)
+        request.agentArguments = {"--recycle", std::to_string(runs)};
     }
-    for (const auto& mount : mounts) {
-        spec["HostConfig"]["Mounts"].push_back(mount);
-    }
-    for (const auto& variable : env) {
-        spec["Env"].push_back(variable);
-    }
-    spec["Labels"]["org.agentrun.owner-pid"] = std::to_string(::getpid());
-    auto id = m_client.createContainer(spec);
+    auto id = m_engine.create(request);
     if (!id) {
         return std::unexpected(id.error());
     }
     // Attach before start so that not a byte of output is missed.
-    auto stream = m_client.attach(*id);
+    auto stream = m_engine.attach(*id);
     if (!stream) {
-        m_client.removeContainer(*id);
+        m_engine.remove(*id);
         return std::unexpected(stream.error());
     }
-    if (auto started = m_client.startContainer(*id); !started) {
-        m_client.removeContainer(*id);
+    if (auto started = m_engine.start(*id); !started) {
+        m_engine.remove(*id);
         return std::unexpected(started.error());
     }
     return WarmContainer{*id, std::move(*stream), false, runs,
@@ -218,7 +202,7 @@ void ContainerPool::work()
             auto [id, companion] = std::move(m_trash.front());
             m_trash.pop_front();
             lock.unlock();
-            const auto removed = m_client.removeContainer(id);
+            const auto removed = m_engine.remove(id);
             if (companion.joinable()) {
                 companion.join();
             }
@@ -261,11 +245,11 @@ void ContainerPool::work()
     // Drain: every warm container goes with us. What the engine cannot remove now keeps its labels, and
     // the next start removes it (its owner process is gone by then).
     for (auto& container : m_ready) {
-        m_client.removeContainer(container.id);
+        m_engine.remove(container.id);
     }
     m_ready.clear();
     for (const auto& id : m_retry) {
-        m_client.removeContainer(id);
+        m_engine.remove(id);
     }
     m_retry.clear();
 }

@@ -13,7 +13,6 @@
 namespace agentrun::engine {
 
 class AttachStream;
-class Client;
 
 /// Reads one attached container's multiplexed output to its end, and kills the container when its
 /// deadline passes, its cancel flag is set or stop() is called (from any thread). The one read loop of
@@ -53,8 +52,9 @@ public:
         bool killed() const { return stop != Stop::None; }
     };
 
-    /// `stream` must stay open (and this object alive) until read() returns.
-    ContainerStream(Client& client, std::string containerId, AttachStream& stream, Options options);
+    /// `stream` must stay open (and this object alive) until read() returns. `kill` ends the container
+    /// (Client::killContainer, sandbox::SandboxEngine::kill); it is called from a thread of its own.
+    ContainerStream(std::function<void()> kill, AttachStream& stream, Options options);
     ~ContainerStream();
     ContainerStream(const ContainerStream&) = delete;
     ContainerStream& operator=(const ContainerStream&) = delete;
@@ -69,8 +69,7 @@ public:
     Outcome read(const FrameDemuxer::Sink& sink, const std::function<bool()>& done = {});
 
 private:
-    Client& m_client;
-    std::string m_id;
+    std::function<void()> m_kill;
     AttachStream& m_stream;
     Options m_options;
     std::atomic<bool> m_stopRequested{false};

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "agentrun/engine/client.h"
 #include "agentrun/engine/tarreader.h"
 #include "agentrun/error.h"
 #include "agentrun/sandbox/copyout.h"
+#include "agentrun/sandbox/sandboxengine.h"
 
 #include <filesystem>
 #include <string>
@@ -21,7 +21,7 @@ namespace agentrun::run {
 /// Missing paths, and paths with a symbolic link on the way (a folder of the path that is a link: never
 /// followed, not even inside the container), are named in `error` or `rejected`; the others are still
 /// copied. A copy aborted by a cap or a broken archive removes what it wrote: all or nothing.
-model::CollectedFiles collectFiles(engine::Client& client, const std::string& containerId,
+model::CollectedFiles collectFiles(sandbox::SandboxEngine& engine, const std::string& containerId,
                                    const model::CollectRequest& request);
 
 } // namespace agentrun::run

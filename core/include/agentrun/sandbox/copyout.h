@@ -1,7 +1,7 @@
 #pragma once
 
-#include "agentrun/engine/client.h"
 #include "agentrun/engine/tarreader.h"
+#include "agentrun/sandbox/sandboxengine.h"
 
 #include <filesystem>
 #include <map>
@@ -82,7 +82,7 @@ private:
 /// Copies `path` out of a STOPPED container (F6: a running one could swap a directory for a symlink
 /// mid-copy) into `destination` on the host, applying the F1–F5 rules and the caps in `limits`.
 /// An aborted copy (a cap, a malformed archive) leaves nothing: what it wrote is removed.
-Result<CopyOutReport> copyOut(engine::Client& client, std::string_view containerId, std::string_view path,
+Result<CopyOutReport> copyOut(SandboxEngine& sandboxes, std::string_view containerId, std::string_view path,
                               const std::filesystem::path& destination, const model::TarLimits& limits = {},
                               WriteOptions options = {});
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "agentrun/engine/client.h"
 #include "agentrun/model/limits.h"
+#include "agentrun/sandbox/sandboxengine.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -34,7 +34,7 @@ struct WarmContainer
 class ContainerPool
 {
 public:
-    ContainerPool(engine::Client& client, int size, int recycleRuns = 1);
+    ContainerPool(SandboxEngine& engine, int size, int recycleRuns = 1);
     ~ContainerPool(); ///< removes every container it made
     ContainerPool(const ContainerPool&) = delete;
     ContainerPool& operator=(const ContainerPool&) = delete;
@@ -42,11 +42,11 @@ public:
     /// A warm container for these settings: from the pool when one is ready, else made now.
     Result<WarmContainer> acquire(const model::Limits& limits, const std::string& image);
 
-    /// Makes a fresh container now, bypassing the pool; `mounts` (HostConfig.Mounts entries) and `env`
-    /// are added to the hardened spec (installed dependencies, the egress proxy's address); `network`
-    /// (network allow: the proxy's internal network) replaces the spec's network.
+    /// Makes a fresh container now, bypassing the pool; `volumes` and `env` are added to the hardened
+    /// sandbox (installed dependencies, the egress proxy's address); `network` (network allow: the
+    /// proxy's internal network) replaces its network.
     Result<WarmContainer> make(const model::Limits& limits, const std::string& image,
-                               const std::vector<nlohmann::json>& mounts = {},
+                               const std::vector<VolumeMount>& volumes = {},
                                const std::vector<std::string>& env = {}, const std::string& network = {});
 
     /// A container for a session (not pooled): its agent keeps one interpreter for all the session's
@@ -90,13 +90,12 @@ private:
     void work();
     void fill(std::unique_lock<std::mutex>& lock); ///< makes one warm container; m_mutex held
     Result<WarmContainer> create(const model::Limits& limits, const std::string& image,
-                                 const std::vector<nlohmann::json>& mounts,
-                                 const std::vector<std::string>& env, bool recyclable, bool session = false,
-                                 const std::string& network = {});
+                                 const std::vector<VolumeMount>& volumes, const std::vector<std::string>& env,
+                                 bool recyclable, bool session = false, const std::string& network = {});
     void switchKey(const std::string& key, const model::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
-    engine::Client& m_client;
+    SandboxEngine& m_engine;
     const int m_size;
     const int m_recycle;
     mutable std::mutex m_mutex;
