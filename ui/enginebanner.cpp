@@ -1,7 +1,5 @@
 #include "enginebanner.h"
 
-#include "agentrun/run/engineaddress.h"
-
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -59,11 +57,6 @@ EngineBanner::EngineBanner(EngineMonitor& monitor, QString address, QWidget* par
             [this](EngineMonitor::State state, const QString&) { onState(state); });
     hide(); // until the engine is known not to answer
     onState(m_monitor.state());
-}
-
-QString EngineBanner::engineAddress(const QString& configured)
-{
-    return QString::fromStdString(agentrun::run::engineAddress(configured.toStdString()));
 }
 
 QString EngineBanner::message() const

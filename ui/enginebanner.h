@@ -16,13 +16,9 @@ class EngineBanner : public QFrame
 {
     Q_OBJECT
 public:
-    /// `address` is the engine address the runs use (engineAddress()).
+    /// `address` is where the runs go, in words (RunController::engineDescription(): an address as in
+    /// DOCKER_HOST, or the engines of a fleet).
     EngineBanner(EngineMonitor& monitor, QString address, QWidget* parent = nullptr);
-
-    /// Where the engine is looked for, as the runs find it (engine::Endpoint::resolve): `configured`
-    /// (ExecutorConfig::dockerHost) if set, else $DOCKER_HOST, else the docker CLI's current context, else
-    /// the default socket; written as in DOCKER_HOST.
-    static QString engineAddress(const QString& configured);
 
     /// The banner's text, without markup (tests, accessibility).
     QString message() const;

@@ -58,7 +58,7 @@ namespace agentrun::ui {
 using agentrun::model::RunResult;
 using agentrun::model::Status;
 
-MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
+MainWindow::MainWindow(agentrun::run::Runner& runner, Settings& settings,
                        agentrun::history::HistoryStore* history, QWidget* parent)
     : QMainWindow(parent), m_settings(settings), m_history(history)
 {
@@ -69,7 +69,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
     setWindowIcon(QIcon(QStringLiteral(":/icons/agentrun.svg")));
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
 
-    m_controller = new RunController(executor, this);
+    m_controller = new RunController(runner, this);
     m_controller->setHistoryStore(history);
     // The image picked last time, unless AGENTRUN_IMAGE names one for this start.
     if (const QString saved = m_settings.value(Settings::Key::SandboxImage).toString();
@@ -110,7 +110,7 @@ MainWindow::MainWindow(agentrun::run::Executor& executor, Settings& settings,
             m_consolePanel->console()->appendStage(tr("— not recorded in the history: %1").arg(error));
     });
     // The image and engine the runs use, which need not be the defaults (AGENTRUN_IMAGE, DOCKER_HOST).
-    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->executor().config());
+    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->runner().config());
     m_engineMonitor = new EngineMonitor(*m_controller, this);
     connect(m_engineMonitor, &EngineMonitor::stateChanged, this,
             [this](EngineMonitor::State state, const QString& text) {
@@ -272,7 +272,7 @@ void MainWindow::createActions()
         const bool gvisor = m_settings.value(Settings::Key::Runtime).toString() == u"runsc";
         runtime->setText(tr(" %1 · %2 ")
                              .arg(gvisor ? tr("gVisor") : tr("runc"),
-                                  QString::fromStdString(m_controller->executor().config().image)));
+                                  QString::fromStdString(m_controller->runner().config().image)));
         runtime->setToolTip(
             gvisor ? tr("Runs in gVisor (runsc): a user-space kernel between the code and the host")
                    : tr("Runs with runc: namespaces, cgroups, seccomp, no capabilities"));
@@ -327,7 +327,7 @@ void MainWindow::createDocks()
         addPanel(m_consolePanel, QStringLiteral("outputDock"), tr("Output"), Qt::BottomDockWidgetArea);
     m_findingsPanel = new FindingsPanel(this);
     m_limitsPanel =
-        new LimitsPanel(m_settings, QString::fromStdString(m_controller->executor().config().image), this);
+        new LimitsPanel(m_settings, QString::fromStdString(m_controller->runner().config().image), this);
     m_limitsDock =
         addPanel(m_limitsPanel, QStringLiteral("limitsDock"), tr("Limits"), Qt::RightDockWidgetArea);
     m_resourcePanel = new ResourcePanel(this);
@@ -348,7 +348,7 @@ void MainWindow::createDocks()
     m_limitsDock->raise();
     // The cache view and bakes use the runs' engine and image.
     m_depsPanel =
-        new DependenciesPanel(m_settings, engineCacheBackend(m_controller->executor().config()), this);
+        new DependenciesPanel(m_settings, engineCacheBackend(m_controller->runner().config()), this);
     QDockWidget* deps = addPanel(m_depsPanel, QStringLiteral("dependenciesDock"), tr("Dependencies"),
                                  Qt::RightDockWidgetArea);
     tabifyDockWidget(m_limitsDock, deps);

@@ -61,9 +61,10 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    /// `executor`, `settings` and `history` are services owned by main; they must outlive the window.
-    /// `history` may be null: runs are then not recorded and the History panel stays empty.
-    MainWindow(agentrun::run::Executor& executor, Settings& settings,
+    /// `runner` (an Executor, or a Fleet of engines), `settings` and `history` are services owned by main;
+    /// they must outlive the window. `history` may be null: runs are then not recorded and the History panel
+    /// stays empty.
+    MainWindow(agentrun::run::Runner& runner, Settings& settings,
                agentrun::history::HistoryStore* history = nullptr, QWidget* parent = nullptr);
     ~MainWindow() override;
 

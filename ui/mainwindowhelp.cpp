@@ -27,10 +27,7 @@ void MainWindow::createGuidance()
     auto* column = new QVBoxLayout(central);
     column->setContentsMargins(0, 0, 0, 0);
     column->setSpacing(0);
-    m_engineBanner = new EngineBanner(
-        *m_engineMonitor,
-        EngineBanner::engineAddress(QString::fromStdString(m_controller->executor().config().dockerHost)),
-        central);
+    m_engineBanner = new EngineBanner(*m_engineMonitor, m_controller->engineDescription(), central);
     column->addWidget(m_engineBanner);
     takeCentralWidget(); // the tabs; setCentralWidget would delete them
     column->addWidget(m_tabs, 1);

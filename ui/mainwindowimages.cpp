@@ -18,10 +18,10 @@ namespace agentrun::ui {
 
 void MainWindow::refreshImages()
 {
-    const QString current = QString::fromStdString(m_controller->executor().config().image);
+    const QString current = QString::fromStdString(m_controller->runner().config().image);
     QSignalBlocker quiet(m_imageCombo);
     m_imageCombo->clear();
-    auto images = listSandboxImages(m_controller->executor().config(), current);
+    auto images = listSandboxImages(m_controller->runner().config(), current);
     if (!images) {
         // The engine is not reachable: only the image in use is offered, and why.
         m_imageCombo->addItem(current, current);
@@ -43,7 +43,7 @@ void MainWindow::refreshImages()
 
 bool MainWindow::chooseImage(const QString& tag)
 {
-    const QString before = QString::fromStdString(m_controller->executor().config().image);
+    const QString before = QString::fromStdString(m_controller->runner().config().image);
     const int row = m_imageCombo->findData(tag);
     const auto refuse = [&](const QString& why) {
         statusBar()->showMessage(why, 15000);
@@ -57,7 +57,7 @@ bool MainWindow::chooseImage(const QString& tag)
         return refuse(refused);
     m_imageCombo->setCurrentIndex(row);
     m_settings.setValue(Settings::Key::SandboxImage, tag);
-    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->executor().config());
+    m_imageBuilder = ImageBuildDialog::sandboxImageBuilder(m_controller->runner().config());
     m_limitsPanel->setImage(tag);
     QString said = tr("Runs use %1 from now on").arg(tag);
     if (tag != before && !m_controller->openSessions().isEmpty())

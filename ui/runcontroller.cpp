@@ -2,6 +2,9 @@
 
 #include "agentrun/errorcodes.h"
 #include "agentrun/history/historystore.h"
+#include "agentrun/run/executor.h"
+#include "agentrun/run/engineaddress.h"
+#include "agentrun/run/fleet.h"
 
 #include <mutex>
 #include <optional>
@@ -124,8 +127,49 @@ private:
     InstallProgress m_install; ///< the time each package took, and the summary line
 };
 
-RunController::RunController(agentrun::run::Executor& executor, QObject* parent)
-    : QObject(parent), m_executor(&executor)
+namespace {
+
+/// Each engine's answer to a ping, for the status line of a window driving a fleet.
+QString fleetStatusText(agentrun::run::Fleet& fleet)
+{
+    QStringList answers;
+    int answering = 0;
+    const auto engines = fleet.engines();
+    for (std::size_t i = 0; i < engines.size(); ++i) {
+        const QString name = engines[i].address.empty() ? QStringLiteral("default")
+                                                        : QString::fromStdString(engines[i].address);
+        auto answer = fleet.engine(i).ping();
+        if (answer)
+            ++answering;
+        answers << name + QStringLiteral(": ") +
+                       QString::fromStdString(answer ? *answer
+                                                     : "not answering (" + answer.error().message + ")");
+    }
+    return RunController::tr("%1 of %2 engines answer. %3")
+        .arg(answering)
+        .arg(engines.size())
+        .arg(answers.join(QStringLiteral("; ")));
+}
+
+} // namespace
+
+QString RunController::engineDescription() const
+{
+    if (const auto* fleet = dynamic_cast<const agentrun::run::Fleet*>(m_runner); fleet && fleet->size() > 1) {
+        QStringList names;
+        for (const auto& engine : fleet->engines())
+            names << (engine.address.empty() ? QStringLiteral("default")
+                                             : QString::fromStdString(engine.address));
+        return tr("%1 engines (%2)").arg(names.size()).arg(names.join(QStringLiteral(", ")));
+    }
+    if (const auto* fleet = dynamic_cast<const agentrun::run::Fleet*>(m_runner);
+        fleet && !fleet->engines().empty() && !fleet->engines().front().address.empty())
+        return QString::fromStdString(agentrun::run::engineAddress(fleet->engines().front().address));
+    return QString::fromStdString(agentrun::run::engineAddress(m_runner->config().dockerHost));
+}
+
+RunController::RunController(agentrun::run::Runner& runner, QObject* parent)
+    : QObject(parent), m_runner(&runner)
 {
     registerMetaTypes();
     setObjectName(QStringLiteral("runController"));
@@ -141,15 +185,15 @@ RunController::~RunController()
     // worker meanwhile is in the list once the wait is over: a second round closes it.
     for (int round = 0; round < 2; ++round) {
         QStringList open;
-        QHash<QString, agentrun::run::Executor*> executors;
+        QHash<QString, agentrun::run::Runner*> runners;
         {
             std::lock_guard lock(m_sessionsMutex);
             open.swap(m_sessions);
-            executors = m_sessionExecutors;
+            runners = m_sessionRunners;
         }
         for (const QString& id : std::as_const(open))
-            m_pool.start([executor = executors.value(id, m_executor), id = id.toStdString()] {
-                (void)executor->closeSession(id);
+            m_pool.start([runner = runners.value(id, m_runner), id = id.toStdString()] {
+                (void)runner->closeSession(id);
             });
         m_pool.waitForDone();
     }
@@ -191,25 +235,25 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
     if (context.policy.empty())
         context.policy = request.policy;
     context.source = "workbench";
-    // A session runs on the executor that opened it (its image); the rest on the current one.
-    agentrun::run::Executor* executor = m_executor;
+    // A session runs on the runner that opened it (its image); the rest on the current one.
+    agentrun::run::Runner* runner = m_runner;
     if (!request.sessionId.empty()) {
         std::lock_guard lock(m_sessionsMutex);
-        executor = m_sessionExecutors.value(QString::fromStdString(request.sessionId), m_executor);
+        runner = m_sessionRunners.value(QString::fromStdString(request.sessionId), m_runner);
     }
     m_pool.start([this, state, request = std::move(request), context = std::move(context), store = m_history,
-                  openSession, executor]() mutable {
+                  openSession, runner]() mutable {
         Observer observer(this, state);
         if (openSession) {
             // Lazily, on the first run: opening starts the session's container.
             observer.stageChanged(agentrun::run::Stage::Starting);
-            auto opened = executor->openSession(request.limits);
+            auto opened = runner->openSession(request.limits);
             const QString id = opened ? QString::fromStdString(opened->id) : QString();
             const QString error = opened ? QString() : QString::fromStdString(opened.error().message);
             if (opened) {
                 std::lock_guard lock(m_sessionsMutex); // here, not in the queued call: the window may be gone
                 m_sessions << id;
-                m_sessionExecutors.insert(id, executor);
+                m_sessionRunners.insert(id, runner);
             }
             QMetaObject::invokeMethod(
                 this, [this, id, error] { Q_EMIT sessionOpened(id, error); }, Qt::QueuedConnection);
@@ -228,7 +272,7 @@ bool RunController::launch(agentrun::model::RunSpec request, agentrun::history::
             }
             request.sessionId = opened->id;
         }
-        RunResult result = executor->run(request, observer, state->cancel);
+        RunResult result = runner->run(request, observer, state->cancel);
         observer.endInstall();
         if (store) {
             const auto written = store->record(request, result, context);
@@ -252,20 +296,24 @@ QString RunController::setImage(const std::string& image)
 {
     if (image.empty())
         return tr("No image was named: pick one of the list.");
-    if (image == m_executor->config().image)
+    if (image == m_runner->config().image)
         return {};
     if (m_current)
         return tr("A run is in flight: the image can be changed when it has finished (or Stop it).");
-    auto config = m_executor->config();
+    auto config = m_runner->config();
     config.image = image;
     // Made here, on the GUI thread, with no run in flight: only runs started later see the new pointer.
     for (const auto& owned : m_owned)
         if (owned->config().image == image) {
-            m_executor = owned.get();
+            m_runner = owned.get();
             return {};
         }
-    m_owned.push_back(std::make_unique<agentrun::run::Executor>(std::move(config)));
-    m_executor = m_owned.back().get();
+    // The same engines as now: a fleet stays a fleet.
+    if (const auto* fleet = dynamic_cast<const agentrun::run::Fleet*>(m_runner))
+        m_owned.push_back(std::make_unique<agentrun::run::Fleet>(std::move(config), fleet->engines()));
+    else
+        m_owned.push_back(std::make_unique<agentrun::run::Executor>(std::move(config)));
+    m_runner = m_owned.back().get();
     return {};
 }
 
@@ -277,11 +325,14 @@ void RunController::cancel()
 
 void RunController::checkEngine()
 {
-    m_pool.start([this, executor = m_executor] {
-        auto answer = executor->ping();
+    m_pool.start([this, runner = m_runner] {
+        auto answer = runner->ping();
         const bool ok = answer.has_value();
-        const QString text = QString::fromStdString(ok ? *answer : answer.error().message);
+        QString text = QString::fromStdString(ok ? *answer : answer.error().message);
         const QString code = ok ? QString() : QString::fromStdString(answer.error().code);
+        // A fleet: every engine's answer, so that one engine down is seen while the others run.
+        if (auto* fleet = dynamic_cast<agentrun::run::Fleet*>(runner); fleet && fleet->size() > 1 && ok)
+            text = fleetStatusText(*fleet);
         QMetaObject::invokeMethod(
             this, [this, ok, text, code] { Q_EMIT engineStatus(ok, text, code); }, Qt::QueuedConnection);
     });
@@ -289,13 +340,13 @@ void RunController::checkEngine()
 
 void RunController::restartSession(const QString& id)
 {
-    agentrun::run::Executor* executor = m_executor;
+    agentrun::run::Runner* runner = m_runner;
     {
         std::lock_guard lock(m_sessionsMutex);
-        executor = m_sessionExecutors.value(id, m_executor);
+        runner = m_sessionRunners.value(id, m_runner);
     }
-    m_pool.start([this, id, executor] {
-        auto restarted = executor->restartSession(id.toStdString());
+    m_pool.start([this, id, runner] {
+        auto restarted = runner->restartSession(id.toStdString());
         const QString error = restarted ? QString() : QString::fromStdString(restarted.error().message);
         QMetaObject::invokeMethod(
             this, [this, id, error] { Q_EMIT sessionRestarted(id, error); }, Qt::QueuedConnection);
@@ -304,15 +355,15 @@ void RunController::restartSession(const QString& id)
 
 void RunController::closeSession(const QString& id)
 {
-    agentrun::run::Executor* executor = m_executor;
+    agentrun::run::Runner* runner = m_runner;
     {
         std::lock_guard lock(m_sessionsMutex);
         if (!m_sessions.removeOne(id))
             return; // not ours, or already closing
-        executor = m_sessionExecutors.take(id);
+        runner = m_sessionRunners.take(id);
     }
-    m_pool.start([this, id, executor] {
-        auto closed = executor->closeSession(id.toStdString());
+    m_pool.start([this, id, runner] {
+        auto closed = runner->closeSession(id.toStdString());
         const QString error = closed ? QString() : QString::fromStdString(closed.error().message);
         QMetaObject::invokeMethod(
             this, [this, id, error] { Q_EMIT sessionClosed(id, error); }, Qt::QueuedConnection);

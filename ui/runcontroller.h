@@ -1,7 +1,7 @@
 #pragma once
 
 #include "agentrun/history/historystore.h"
-#include "agentrun/run/executor.h"
+#include "agentrun/run/runner.h"
 #include "agentrun/run/observer.h"
 #include "agentrun/model/runresult.h"
 #include "agentrun/safety/finding.h"
@@ -27,19 +27,20 @@ class RunController : public QObject
 {
     Q_OBJECT
 public:
-    /// `executor` must outlive this object (it is owned by main, next to the window).
-    explicit RunController(agentrun::run::Executor& executor, QObject* parent = nullptr);
+    /// `runner` (one engine's Executor, or a Fleet of several) must outlive this object (it is owned by
+    /// main, next to the window).
+    explicit RunController(agentrun::run::Runner& runner, QObject* parent = nullptr);
     /// Cancels a run in flight and waits for its worker so that no event can outlive us.
     ~RunController() override;
 
     bool isRunning() const { return m_current != nullptr; }
-    /// The executor fresh runs and new sessions use now (setImage() may replace it).
-    agentrun::run::Executor& executor() { return *m_executor; }
+    /// What fresh runs and new sessions use now (setImage() may replace it).
+    agentrun::run::Runner& runner() { return *m_runner; }
 
-    /// Runs and sessions opened from now on use `image` (ExecutorConfig::image): a new executor with the
-    /// first one's configuration but that image (and its own warm pool). Sessions already open keep the
-    /// executor, and so the image, they were opened with. Refused while a run is in flight: the answer is
-    /// then why, in words (empty: done).
+    /// Runs and sessions opened from now on use `image` (ExecutorConfig::image): a new runner with the
+    /// first one's configuration and engines but that image (and its own warm pools). Sessions already
+    /// open keep the runner, and so the image, they were opened with. Refused while a run is in flight: the
+    /// answer is then why, in words (empty: done).
     QString setImage(const std::string& image);
 
     /// Runs finished from now on are recorded in `store` (may be null: none), from the worker thread
@@ -55,10 +56,14 @@ public:
     bool start(agentrun::model::RunSpec request, agentrun::history::RecordContext context);
     /// Asks the run to stop; finished() still follows, with status Cancelled.
     void cancel();
-    /// Pings the engine off the GUI thread; answers with engineStatus().
+    /// The engine (or engines) runs go to, in words: an address, or "2 engines (default, remote)".
+    QString engineDescription() const;
+    /// Pings the engine off the GUI thread; answers with engineStatus(). For a fleet of several engines
+    /// the text gives each engine's answer ("1 of 2 engines answer. default: Docker …; remote: not
+    /// answering (…)"), ok when one answers.
     void checkEngine();
 
-    // Sessions (Executor::openSession…): opening, restarting and closing start or remove a container, so
+    // Sessions (Runner::openSession…): opening, restarting and closing start or remove a container, so
     // they run on the pool like a run; the answers come back as signals. Every session opened here is
     // closed at the latest when this object is destroyed: the window leaves nothing behind.
 
@@ -104,16 +109,16 @@ private:
     void finish(const std::shared_ptr<RunState>& state, const agentrun::model::RunResult& result);
     bool launch(agentrun::model::RunSpec request, agentrun::history::RecordContext context, bool openSession);
 
-    agentrun::run::Executor* m_executor;
-    /// Executors made by setImage(); replaced ones stay until this object goes: a session opened on one
+    agentrun::run::Runner* m_runner;
+    /// Runners made by setImage(); replaced ones stay until this object goes: a session opened on one
     /// keeps using it.
-    std::vector<std::unique_ptr<agentrun::run::Executor>> m_owned;
+    std::vector<std::unique_ptr<agentrun::run::Runner>> m_owned;
     agentrun::history::HistoryStore* m_history = nullptr;
     QThreadPool m_pool;
     std::shared_ptr<RunState> m_current;
     mutable std::mutex m_sessionsMutex; ///< the worker adds a session it opened, the GUI thread removes
     QStringList m_sessions;
-    QHash<QString, agentrun::run::Executor*> m_sessionExecutors; ///< which executor opened each session
+    QHash<QString, agentrun::run::Runner*> m_sessionRunners; ///< which runner opened each session
 };
 
 } // namespace agentrun::ui

@@ -142,52 +142,6 @@ bool validOrigin(const std::string& origin)
     return rest.find_first_of("/?#@ ") == std::string::npos;
 }
 
-/// Most engines one server drives: each keeps a warm pool and a connection.
-constexpr std::size_t MaxEngines = 16;
-
-/// `--engine ADDRESS[,runs=N]` values into the fleet, each address resolved now (a context that does not
-/// exist, plain TCP off loopback, missing certificates: refused before anything listens). False after
-/// printing the problem.
-bool parseEngines(const std::vector<std::string>& values, std::vector<run::FleetEngine>& into)
-{
-    if (values.size() > MaxEngines) {
-        usageError("--engine may be given at most " + std::to_string(MaxEngines) + " times, not " +
-                   std::to_string(values.size()));
-        return false;
-    }
-    for (const auto& value : values) {
-        run::FleetEngine engine;
-        engine.address = value;
-        if (const auto comma = value.rfind(",runs="); comma != std::string::npos) {
-            engine.address = value.substr(0, comma);
-            const std::optional<std::string> runs = value.substr(comma + 6);
-            if (!wholeNumber(runs, "--engine …,runs=", 1, 256, engine.maxRuns, "whole number of runs")) {
-                return false;
-            }
-        }
-        const bool printable =
-            std::ranges::all_of(engine.address, [](unsigned char c) { return c > 0x20 && c < 0x7f; });
-        if (engine.address.empty() || engine.address.size() > 1024 || !printable) {
-            usageError("--engine needs a docker context name, unix:///PATH or tcp://HOST:PORT (optionally "
-                       "followed by ,runs=N), not \"" +
-                       value.substr(0, 80) + "\"");
-            return false;
-        }
-        if (std::ranges::any_of(into, [&](const auto& other) { return other.address == engine.address; })) {
-            usageError("--engine " + engine.address +
-                       " is given twice: each engine once (,runs=N sets how "
-                       "many runs it takes)");
-            return false;
-        }
-        if (auto endpoint = engine::Endpoint::resolve(engine.address); !endpoint) {
-            usageError("--engine " + engine.address + ": " + endpoint.error().message);
-            return false;
-        }
-        into.push_back(std::move(engine));
-    }
-    return true;
-}
-
 int serve(const ServeOptions& options)
 {
     ServeConfig config;
@@ -245,7 +199,10 @@ int serve(const ServeOptions& options)
     if (options.compatPolicy) {
         config.compatPolicy = *options.compatPolicy;
     }
-    if (!parseEngines(options.engines, config.engines)) {
+    if (auto engines = run::parseFleetEngines(options.engines)) {
+        config.engines = std::move(*engines);
+    } else {
+        usageError(engines.error().message);
         return 2;
     }
     config.recordHistory = !options.noHistory;

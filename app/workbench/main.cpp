@@ -1,8 +1,11 @@
 // agentrun-workbench: constructs the services and the window; everything else lives in agentrun_ui.
 #include "agentrun/history/historystore.h"
-#include "agentrun/run/executor.h"
+#include "agentrun/run/fleet.h"
 
+#include <cstdio>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -30,6 +33,14 @@ int main(int argc, char* argv[])
         QStringLiteral("DIR"));
     screenshots.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(screenshots);
+    const QCommandLineOption engines(
+        QStringLiteral("engine"),
+        QApplication::translate("main",
+                                "Run on this engine: a docker context name, unix:///PATH or tcp://HOST:PORT "
+                                "(TLS as the docker CLI), optionally ,runs=N. Repeat it for a fleet: each "
+                                "run goes to an engine with room, a session stays on its engine."),
+        QStringLiteral("ADDRESS[,runs=N]"));
+    parser.addOption(engines);
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QApplication::translate("main", "Python files to open."),
                                  QStringLiteral("[files…]"));
@@ -38,7 +49,17 @@ int main(int argc, char* argv[])
     // As for `agentrun run`: the image and engine of the environment (another sandbox image's absence
     // is what the first-start dialog offers to fix, building it under that name).
     const agentrun::run::ExecutorConfig config = agentrun::run::configFromEnvironment();
-    agentrun::run::Executor executor(config);
+    // --engine: a fleet of the engines named (each resolved now, refused before the window opens);
+    // without it, the engine of the environment.
+    std::vector<std::string> named;
+    for (const QString& value : parser.values(engines))
+        named.push_back(value.toStdString());
+    auto fleetEngines = agentrun::run::parseFleetEngines(named);
+    if (!fleetEngines) {
+        std::fprintf(stderr, "agentrun-workbench: %s\n", fleetEngines.error().message.c_str());
+        return 2;
+    }
+    agentrun::run::Fleet runner(config, std::move(*fleetEngines));
     // Screenshots must not depend on (or change) the user's settings.
     QTemporaryDir scratch;
     agentrun::ui::Settings settings(
@@ -53,7 +74,7 @@ int main(int argc, char* argv[])
         history.emplace(std::move(*opened));
     else
         qWarning("history not available: %s", opened.error().message.c_str());
-    agentrun::ui::MainWindow window(executor, settings, history ? &*history : nullptr);
+    agentrun::ui::MainWindow window(runner, settings, history ? &*history : nullptr);
     // The tabs of the last session come back (and are saved from now on); screenshots leave them alone.
     if (!parser.isSet(screenshots))
         window.restoreSession();

@@ -168,7 +168,7 @@ void TestImagePicker::refusedWhileARunIsInFlight()
                  window.statusBar()->currentMessage().contains(QStringLiteral("not built")),
              qPrintable(window.statusBar()->currentMessage()));
     QCOMPARE(window.imageCombo()->currentData().toString(), Latest);
-    QCOMPARE(QString::fromStdString(window.runController()->executor().config().image), Latest);
+    QCOMPARE(QString::fromStdString(window.runController()->runner().config().image), Latest);
     QVERIFY(QTest::qWaitFor([&] { return finished.size() == 1; }, RunWaitMs));
     QVERIFY(settings.value(ui::Settings::Key::SandboxImage).toString().isEmpty());
 }

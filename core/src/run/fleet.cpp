@@ -1,8 +1,10 @@
 #include "agentrun/run/fleet.h"
 
+#include "agentrun/engine/endpoint.h"
 #include "agentrun/errorcodes.h"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 namespace agentrun::run {
@@ -14,7 +16,8 @@ struct Fleet::Member
     int activeRuns = 0;
     std::uint64_t runs = 0;
     bool ready = true;
-    bool probing = false; ///< a ping to see whether it is back is under way
+    bool probing = false;  ///< a ping to see whether it is (back) up is under way
+    bool answered = false; ///< it answered once (a ping or a run): an engine never heard from is pinged first
     int failures = 0;
     std::string lastError;
     Clock::time_point retryAt{};
@@ -61,6 +64,64 @@ Fleet::Fleet(ExecutorConfig base, std::vector<FleetEngine> engines) : m_base(std
 
 Fleet::~Fleet() = default;
 
+std::vector<FleetEngine> Fleet::engines() const
+{
+    std::vector<FleetEngine> out;
+    for (const auto& member : m_members) {
+        out.push_back(member->engine);
+    }
+    return out;
+}
+
+Result<std::vector<FleetEngine>> parseFleetEngines(const std::vector<std::string>& values,
+                                                   std::string_view option)
+{
+    const std::string name(option);
+    // The code is the option (the "--<option>" family of docs/errors.md).
+    const auto refuse = [&name](std::string message) -> Result<std::vector<FleetEngine>> {
+        return std::unexpected(Error{name, std::move(message)});
+    };
+    if (values.size() > MaxFleetEngines) {
+        return refuse(name + " may be given at most " + std::to_string(MaxFleetEngines) + " times, not " +
+                      std::to_string(values.size()));
+    }
+    std::vector<FleetEngine> engines;
+    for (const auto& value : values) {
+        FleetEngine engine;
+        engine.address = value;
+        if (const auto comma = value.rfind(",runs="); comma != std::string::npos) {
+            engine.address = value.substr(0, comma);
+            const std::string runs = value.substr(comma + 6);
+            int number = 0;
+            const auto [end, problem] = std::from_chars(runs.data(), runs.data() + runs.size(), number);
+            if (runs.empty() || problem != std::errc() || end != runs.data() + runs.size() || number < 1 ||
+                number > 256) {
+                return refuse(name + " …,runs= takes a whole number of runs from 1 to 256, not \"" +
+                              runs.substr(0, 40) + "\"");
+            }
+            engine.maxRuns = number;
+        }
+        const bool printable =
+            std::ranges::all_of(engine.address, [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+        if (engine.address.empty() || engine.address.size() > 1024 || !printable) {
+            return refuse(name +
+                          " needs a docker context name, unix:///PATH or tcp://HOST:PORT (optionally "
+                          "followed by ,runs=N), not \"" +
+                          value.substr(0, 80) + "\"");
+        }
+        if (std::ranges::any_of(engines,
+                                [&](const auto& other) { return other.address == engine.address; })) {
+            return refuse(name + " " + engine.address +
+                          " is given twice: each engine once (,runs=N sets how many runs it takes)");
+        }
+        if (auto endpoint = engine::Endpoint::resolve(engine.address); !endpoint) {
+            return refuse(name + " " + engine.address + ": " + endpoint.error().message);
+        }
+        engines.push_back(std::move(engine));
+    }
+    return engines;
+}
+
 Executor& Fleet::engine(std::size_t index)
 {
     return *m_members.at(index)->executor;
@@ -96,6 +157,7 @@ Fleet::Member* Fleet::pick(const CancelToken& cancel)
             member.probing = false;
             if (answer) {
                 member.ready = true;
+                member.answered = true;
                 member.failures = 0;
                 member.lastError.clear();
             } else {
@@ -107,7 +169,8 @@ Fleet::Member* Fleet::pick(const CancelToken& cancel)
         Member* best = nullptr;
         for (std::size_t i = 0; i < m_members.size(); ++i) {
             Member& member = *m_members[(m_turn + i) % m_members.size()];
-            if (member.ready && member.hasRoom() && (!best || member.load() < best->load())) {
+            if (member.ready && !member.probing && member.hasRoom() &&
+                (!best || member.load() < best->load())) {
                 best = &member;
             }
         }
@@ -117,6 +180,22 @@ Fleet::Member* Fleet::pick(const CancelToken& cancel)
             best = std::min_element(m_members.begin(), m_members.end(), [](const auto& a, const auto& b) {
                        return a->retryAt < b->retryAt;
                    })->get();
+        }
+        if (best && several && best->ready && !best->answered) {
+            // Never heard from (the fleet contacts no engine until its first run): a ping first, so that
+            // an engine that is not there is drained before a run is lost on it.
+            Member& member = *best;
+            member.probing = true;
+            lock.unlock();
+            auto answer = member.executor->ping();
+            lock.lock();
+            member.probing = false;
+            if (answer) {
+                member.answered = true;
+            } else {
+                markDown(member, answer.error().message);
+            }
+            continue;
         }
         if (best) {
             m_turn = (m_turn + 1) % m_members.size();
@@ -141,6 +220,7 @@ void Fleet::release(Member& member, const model::RunResult& result)
             markDown(member, result.message);
         } else if (result.status != model::Status::EngineError) {
             member.ready = true;
+            member.answered = true;
             member.failures = 0;
             member.lastError.clear();
         }

@@ -22,6 +22,16 @@ struct FleetEngine
     int maxRuns = 0; ///< runs it takes at once; 0: no limit of its own (the server's --max-concurrent)
 };
 
+/// Most engines one fleet drives: each keeps a warm pool and a connection.
+inline constexpr std::size_t MaxFleetEngines = 16;
+
+/// `ADDRESS[,runs=N]` values (`serve --engine`, `agentrun-workbench --engine`) into a fleet's engines,
+/// each address resolved now: a context that does not exist, plain TCP off loopback, missing
+/// certificates, an engine named twice, more than MaxFleetEngines, runs outside 1–256 are refused with a
+/// message naming `option` and the value, before anything starts.
+Result<std::vector<FleetEngine>> parseFleetEngines(const std::vector<std::string>& values,
+                                                   std::string_view option = "--engine");
+
 /// How one engine of a fleet is doing, for /v2/health and `doctor`.
 struct FleetEngineStatus
 {
@@ -65,6 +75,8 @@ public:
     std::vector<model::SessionInfo> sessions() const override;
 
     std::size_t size() const { return m_members.size(); }
+    /// The engines as given (empty: the one engine of base.dockerHost).
+    std::vector<FleetEngine> engines() const;
     std::vector<FleetEngineStatus> status() const;
     /// The executor of engine `index` (in the order given), for warming and tests.
     Executor& engine(std::size_t index);
