@@ -4,7 +4,8 @@
 // certificate for 127.0.0.1 and client certificates with openssl (and a second, wrong CA), and starts
 // dockerd with --tlsverify on a free loopback port, with its own data root, exec root, pidfile, unix
 // socket and containerd namespace, no bridge and no iptables, so that it shares nothing with the
-// machine's engine. No traffic leaves loopback. stop() (also run by the destructor) removes its
+// machine's engine. No traffic leaves loopback. killHard() kills it as a crash would, restart() starts it
+// again on the same folders, port and certificates. stop() (also run by the destructor) removes its
 // containers, stops it and whatever of it is left (containerd, mounts) and removes its folder.
 //
 // Header-only on purpose: only engine.enginetls and engine.fleet use it, and a helper_*.cpp would be
@@ -130,6 +131,26 @@ public:
         return *endpoint;
     }
 
+    /// The right CA but no client certificate: Endpoint::parse never leaves it out, so a hand-made
+    /// endpoint shows what the engine does then (it refuses the handshake).
+    agentrun::engine::Endpoint endpointWithoutClientCertificate() const
+    {
+        agentrun::engine::Endpoint endpoint = endpointWith("good");
+        endpoint.certFile.clear();
+        endpoint.keyFile.clear();
+        return endpoint;
+    }
+
+    /// Plain HTTP to the TLS port: loopback, so parse accepts plain TCP; the engine itself refuses it.
+    agentrun::engine::Endpoint plainEndpoint() const
+    {
+        auto endpoint = agentrun::engine::Endpoint::parse(dockerHost());
+        if (!endpoint) {
+            qFatal("%s", endpoint.error().message.c_str());
+        }
+        return *endpoint;
+    }
+
     QByteArray logTail() const
     {
         QFile log(path("dockerd.log"));
@@ -180,60 +201,23 @@ public:
             error = "no free loopback port";
             return false;
         }
-        m_dockerd = std::make_unique<QProcess>();
-        m_dockerd->setProcessChannelMode(QProcess::MergedChannels);
-        m_dockerd->setStandardOutputFile(path("dockerd.log"));
-        // As packaging/quickstart.sh starts its test engine (--bridge=none --iptables=false), plus
-        // everything of its own (a config file that is not the machine's /etc/docker/daemon.json).
-        m_dockerd->start("dockerd", {"--config-file",
-                                     path("daemon.json"),
-                                     "--data-root",
-                                     path("data"),
-                                     "--exec-root",
-                                     path("exec"),
-                                     "--pidfile",
-                                     path("dockerd.pid"),
-                                     "-H",
-                                     "unix://" + path("d.sock"),
-                                     "-H",
-                                     "tcp://127.0.0.1:" + QString::number(m_port),
-                                     "--tlsverify",
-                                     "--tlscacert",
-                                     path("pki/ca.pem"),
-                                     "--tlscert",
-                                     path("pki/server-cert.pem"),
-                                     "--tlskey",
-                                     path("pki/server-key.pem"),
-                                     "--bridge=none",
-                                     "--iptables=false",
-                                     "--storage-driver",
-                                     storageDriver,
-                                     "--containerd-namespace",
-                                     "agentrun-" + m_name,
-                                     "--containerd-plugins-namespace",
-                                     "agentrun-" + m_name + "-plugins"});
-        if (!m_dockerd->waitForStarted(10000)) {
-            error = m_dockerd->errorString();
+        m_storageDriver = storageDriver;
+        return launch(error);
+    }
+
+    /// Starts dockerd again after killHard(), with the same arguments: the same data root, port and
+    /// certificates (its containerd died with it, so it starts a new one). Waits as start() does.
+    bool restart(QString& error)
+    {
+        if (!m_dir || m_port <= 0) {
+            error = "the engine was never started";
             return false;
         }
-        agentrun::engine::Client client(endpointWith("good"));
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        agentrun::Result<void> ping = client.ping();
-        while (!ping && std::chrono::steady_clock::now() < deadline) {
-            if (m_dockerd->state() == QProcess::NotRunning) {
-                error = "dockerd exited: " + QString::fromUtf8(logTail());
-                return false;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(250));
-            ping = client.ping();
-        }
-        if (!ping) {
-            error =
-                "the TLS engine did not answer within 60 s: " + QString::fromStdString(ping.error().message) +
-                "\n" + QString::fromUtf8(logTail());
+        if (running()) {
+            error = "the engine is still running";
             return false;
         }
-        return true;
+        return launch(error);
     }
 
     /// The engine dies at once (SIGKILL to dockerd and its containerd), as a crashed or unplugged machine:
@@ -293,6 +277,66 @@ public:
     }
 
 private:
+    // Starts dockerd with this engine's arguments and waits until it answers over TLS (60 s at most).
+    bool launch(QString& error)
+    {
+        m_dockerd = std::make_unique<QProcess>();
+        m_dockerd->setProcessChannelMode(QProcess::MergedChannels);
+        // Appended: a restarted engine's log follows the first one's.
+        m_dockerd->setStandardOutputFile(path("dockerd.log"), QIODevice::Append);
+        // As packaging/quickstart.sh starts its test engine (--bridge=none --iptables=false), plus
+        // everything of its own (a config file that is not the machine's /etc/docker/daemon.json).
+        m_dockerd->start("dockerd", {"--config-file",
+                                     path("daemon.json"),
+                                     "--data-root",
+                                     path("data"),
+                                     "--exec-root",
+                                     path("exec"),
+                                     "--pidfile",
+                                     path("dockerd.pid"),
+                                     "-H",
+                                     "unix://" + path("d.sock"),
+                                     "-H",
+                                     "tcp://127.0.0.1:" + QString::number(m_port),
+                                     "--tlsverify",
+                                     "--tlscacert",
+                                     path("pki/ca.pem"),
+                                     "--tlscert",
+                                     path("pki/server-cert.pem"),
+                                     "--tlskey",
+                                     path("pki/server-key.pem"),
+                                     "--bridge=none",
+                                     "--iptables=false",
+                                     "--storage-driver",
+                                     m_storageDriver,
+                                     "--containerd-namespace",
+                                     "agentrun-" + m_name,
+                                     "--containerd-plugins-namespace",
+                                     "agentrun-" + m_name + "-plugins"});
+        if (!m_dockerd->waitForStarted(10000)) {
+            error = m_dockerd->errorString();
+            return false;
+        }
+        agentrun::engine::Client client(endpointWith("good"));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        agentrun::Result<void> ping = client.ping();
+        while (!ping && std::chrono::steady_clock::now() < deadline) {
+            if (m_dockerd->state() == QProcess::NotRunning) {
+                error = "dockerd exited: " + QString::fromUtf8(logTail());
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            ping = client.ping();
+        }
+        if (!ping) {
+            error =
+                "the TLS engine did not answer within 60 s: " + QString::fromStdString(ping.error().message) +
+                "\n" + QString::fromUtf8(logTail());
+            return false;
+        }
+        return true;
+    }
+
     // The openssl configuration: extensions of the CA, the engine's certificate and a client's.
     static constexpr const char* OpensslConfig = "[req]\n"
                                                  "distinguished_name = dn\n"
@@ -409,6 +453,7 @@ private:
     std::optional<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_dockerd;
     int m_port = 0;
+    QString m_storageDriver;
 };
 
 } // namespace testing

@@ -152,10 +152,9 @@ private Q_SLOTS:
     void plainHttpToTheTlsPortIsRefused()
     {
         // Loopback, so plain TCP is accepted by parse: the engine itself refuses it.
-        auto endpoint = engine::Endpoint::parse(dockerHost());
-        QVERIFY(endpoint.has_value());
-        QVERIFY(endpoint->security == engine::Endpoint::Security::PlainLoopback);
-        engine::Client client(*endpoint);
+        const engine::Endpoint endpoint = m_engine.plainEndpoint();
+        QVERIFY(endpoint.security == engine::Endpoint::Security::PlainLoopback);
+        engine::Client client(endpoint);
         auto ping = client.ping();
         QVERIFY(!ping.has_value());
         auto info = client.info();
@@ -204,11 +203,7 @@ private Q_SLOTS:
 
     void clientWithoutCertificateIsRefused()
     {
-        // Endpoint::parse never leaves them out; a hand-made endpoint shows what the engine does then.
-        engine::Endpoint endpoint = endpointWith("good");
-        endpoint.certFile.clear();
-        endpoint.keyFile.clear();
-        engine::Client client(endpoint);
+        engine::Client client(m_engine.endpointWithoutClientCertificate());
         auto ping = client.ping();
         QVERIFY(!ping.has_value());
         QCOMPARE(ping.error().code, std::string("engine.transport"));
