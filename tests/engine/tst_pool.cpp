@@ -45,6 +45,30 @@ private Q_SLOTS:
 
     void cleanup() { QTRY_COMPARE_WITH_TIMEOUT(testing::managedContainers(*m_client), 0, 30000); }
 
+    // A refill that failed (here: the image was not there yet; in life: the engine was away) is tried
+    // again on the next acquire: the pool does not stay empty for the same settings for good.
+    void refillsAgainAfterAFailedRefill()
+    {
+        const std::string repo = "agentrun-sandbox";
+        const std::string tag = "pooltest-later";
+        const std::string image = repo + ":" + tag;
+        (void)m_client->removeImage(image);
+        sandbox::ContainerPool pool(*m_sandboxes, 1);
+        auto missing = pool.acquire(smallLimits(), image);
+        QVERIFY(!missing);
+        std::this_thread::sleep_for(2s); // the worker's refill for these settings fails meanwhile
+        QVERIFY2(pool.readyCount() == 0, "a pool container of an image that did not exist");
+        auto tagged = m_client->tagImage(testing::sandboxImage(), repo, tag);
+        QVERIFY2(tagged, tagged ? "" : tagged.error().message.c_str());
+        auto made = pool.acquire(smallLimits(), image);
+        QVERIFY2(made, made ? "" : made.error().message.c_str());
+        QVERIFY(!made->fromPool);
+        pool.discard(made->id);
+        const bool warm = pool.waitUntilWarm(smallLimits(), image, 60s);
+        (void)m_client->removeImage(image); // the tag only: the image keeps its other names
+        QVERIFY2(warm, "the pool did not refill after its refill had failed once");
+    }
+
     void backgroundWorkWaitsForTheRunInFlight()
     {
         sandbox::ContainerPool pool(*m_sandboxes, 2);

@@ -54,15 +54,28 @@ Result<WarmContainer> ContainerPool::create(const model::Limits& limits, const s
     // Attach before start so that not a byte of output is missed.
     auto stream = m_engine.attach(*id);
     if (!stream) {
-        m_engine.remove(*id);
+        removeOrRetry(*id);
         return std::unexpected(stream.error());
     }
     if (auto started = m_engine.start(*id); !started) {
-        m_engine.remove(*id);
+        removeOrRetry(*id);
         return std::unexpected(started.error());
     }
     return WarmContainer{*id, std::move(*stream), false, runs,
                          recyclable ? poolKey(limits, image) : std::string()};
+}
+
+void ContainerPool::removeOrRetry(const std::string& id)
+{
+    const auto removed = m_engine.remove(id);
+    if (!removed && errc::kindOf(removed.error().code) == errc::Kind::Unavailable) {
+        // The engine went away between create and start: removed by the worker once it is back.
+        {
+            std::lock_guard lock(m_mutex);
+            m_retry.push_back(id);
+        }
+        m_wake.notify_all();
+    }
 }
 
 Result<WarmContainer> ContainerPool::makeSession(const model::Limits& limits, const std::string& image,
@@ -78,6 +91,7 @@ Result<WarmContainer> ContainerPool::acquire(const model::Limits& limits, const 
     {
         std::lock_guard lock(m_mutex);
         switchKey(key, limits, image);
+        m_failing = false; // a refill that failed (the engine was away) is tried again now
         if (!m_ready.empty()) {
             WarmContainer container = std::move(m_ready.front());
             m_ready.pop_front();

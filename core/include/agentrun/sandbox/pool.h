@@ -92,6 +92,8 @@ private:
     Result<WarmContainer> create(const model::Limits& limits, const std::string& image,
                                  const std::vector<VolumeMount>& volumes, const std::vector<std::string>& env,
                                  bool recyclable, bool session = false, const std::string& network = {});
+    /// Removes a sandbox made but not handed out; when the engine is away, the worker retries later.
+    void removeOrRetry(const std::string& id);
     void switchKey(const std::string& key, const model::Limits& limits,
                    const std::string& image); ///< m_mutex held
 
