@@ -309,29 +309,20 @@ private Q_SLOTS:
     void tlsIsRequiredOnBothEngines()
     {
         for (const testing::TlsEngine* tls : {&m_a, &m_b}) {
-            engine::Client wrongCa(tls->endpointWith("wrongca"));
-            auto ping = wrongCa.ping();
-            QVERIFY(!ping.has_value());
-            QCOMPARE(ping.error().code, std::string("engine.transport"));
-            QVERIFY2(has(ping.error().message, "presented a certificate that is not trusted"),
-                     ping.error().message.c_str());
-
-            engine::Client noCertificate(tls->endpointWithoutClientCertificate());
-            ping = noCertificate.ping();
-            QVERIFY(!ping.has_value());
-            QCOMPARE(ping.error().code, std::string("engine.transport"));
-            QVERIFY2(has(ping.error().message, "refused our client certificate"),
-                     ping.error().message.c_str());
-
-            engine::Client plain(tls->plainEndpoint());
-            ping = plain.ping();
-            QVERIFY(!ping.has_value());
-            QCOMPARE(ping.error().code, std::string("engine.transport"));
-            QVERIFY2(has(ping.error().message, "expects TLS on this port and refused plain HTTP"),
-                     ping.error().message.c_str());
+            const std::pair<engine::Endpoint, const char*> refused[] = {
+                {tls->endpointWith("wrongca"), "presented a certificate that is not trusted"},
+                {tls->endpointWithoutClientCertificate(), "refused our client certificate"},
+                {tls->plainEndpoint(), "expects TLS on this port and refused plain HTTP"}};
+            for (const auto& [endpoint, why] : refused) {
+                engine::Client client(endpoint);
+                auto refusal = client.ping();
+                QVERIFY(!refusal.has_value());
+                QCOMPARE(refusal.error().code, std::string("engine.transport"));
+                QVERIFY2(has(refusal.error().message, why), refusal.error().message.c_str());
+            }
 
             engine::Client good(tls->endpointWith("good"));
-            ping = good.ping();
+            auto ping = good.ping();
             QVERIFY2(ping.has_value(), ping ? "" : ping.error().message.c_str());
         }
     }

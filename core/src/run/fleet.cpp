@@ -96,7 +96,7 @@ Result<std::vector<FleetEngine>> parseFleetEngines(const std::vector<std::string
             const auto [end, problem] = std::from_chars(runs.data(), runs.data() + runs.size(), number);
             if (runs.empty() || problem != std::errc() || end != runs.data() + runs.size() || number < 1 ||
                 number > 256) {
-                return refuse(name + " …,runs= takes a whole number of runs from 1 to 256, not \"" +
+                return refuse(name + " …,runs= needs a whole number of runs between 1 and 256, not \"" +
                               runs.substr(0, 40) + "\"");
             }
             engine.maxRuns = number;
@@ -137,6 +137,23 @@ void Fleet::markDown(Member& member, const std::string& why)
     member.retryAt = Clock::now() + wait;
 }
 
+void Fleet::probe(Member& member, std::unique_lock<std::mutex>& lock)
+{
+    member.probing = true;
+    lock.unlock();
+    auto answer = member.executor->ping();
+    lock.lock();
+    member.probing = false;
+    if (answer) {
+        member.ready = true;
+        member.answered = true;
+        member.failures = 0;
+        member.lastError.clear();
+    } else {
+        markDown(member, answer.error().message);
+    }
+}
+
 Fleet::Member* Fleet::pick(const CancelToken& cancel)
 {
     // A fleet of one never waits for a ping: its runs say what the engine says.
@@ -149,20 +166,7 @@ Fleet::Member* Fleet::pick(const CancelToken& cancel)
             return several && !member->ready && !member->probing && member->retryAt <= now;
         });
         if (due != m_members.end()) {
-            Member& member = **due;
-            member.probing = true;
-            lock.unlock();
-            auto answer = member.executor->ping();
-            lock.lock();
-            member.probing = false;
-            if (answer) {
-                member.ready = true;
-                member.answered = true;
-                member.failures = 0;
-                member.lastError.clear();
-            } else {
-                markDown(member, answer.error().message);
-            }
+            probe(**due, lock);
             continue;
         }
 
@@ -184,17 +188,7 @@ Fleet::Member* Fleet::pick(const CancelToken& cancel)
         if (best && several && best->ready && !best->answered) {
             // Never heard from (the fleet contacts no engine until its first run): a ping first, so that
             // an engine that is not there is drained before a run is lost on it.
-            Member& member = *best;
-            member.probing = true;
-            lock.unlock();
-            auto answer = member.executor->ping();
-            lock.lock();
-            member.probing = false;
-            if (answer) {
-                member.answered = true;
-            } else {
-                markDown(member, answer.error().message);
-            }
+            probe(*best, lock);
             continue;
         }
         if (best) {
