@@ -134,16 +134,14 @@ QString fleetStatusText(agentrun::run::Fleet& fleet)
 {
     QStringList answers;
     int answering = 0;
-    const auto engines = fleet.engines();
+    const auto engines = fleet.status(); // their addresses as the fleet shows them ("default", …)
     for (std::size_t i = 0; i < engines.size(); ++i) {
-        const QString name = engines[i].address.empty() ? QStringLiteral("default")
-                                                        : QString::fromStdString(engines[i].address);
         auto answer = fleet.engine(i).ping();
         if (answer)
             ++answering;
-        answers << name + QStringLiteral(": ") +
-                       QString::fromStdString(answer ? *answer
-                                                     : "not answering (" + answer.error().message + ")");
+        answers << QString::fromStdString(
+            engines[i].address + ": " +
+            (answer ? *answer : "not answering (" + answer.error().message + ")"));
     }
     return RunController::tr("%1 of %2 engines answer. %3")
         .arg(answering)
@@ -155,17 +153,15 @@ QString fleetStatusText(agentrun::run::Fleet& fleet)
 
 QString RunController::engineDescription() const
 {
-    if (const auto* fleet = dynamic_cast<const agentrun::run::Fleet*>(m_runner); fleet && fleet->size() > 1) {
-        QStringList names;
-        for (const auto& engine : fleet->engines())
-            names << (engine.address.empty() ? QStringLiteral("default")
-                                             : QString::fromStdString(engine.address));
-        return tr("%1 engines (%2)").arg(names.size()).arg(names.join(QStringLiteral(", ")));
-    }
-    if (const auto* fleet = dynamic_cast<const agentrun::run::Fleet*>(m_runner);
-        fleet && !fleet->engines().empty() && !fleet->engines().front().address.empty())
+    const auto* fleet = dynamic_cast<const agentrun::run::Fleet*>(m_runner);
+    if (!fleet)
+        return QString::fromStdString(agentrun::run::engineAddress(m_runner->config().dockerHost));
+    if (fleet->size() == 1)
         return QString::fromStdString(agentrun::run::engineAddress(fleet->engines().front().address));
-    return QString::fromStdString(agentrun::run::engineAddress(m_runner->config().dockerHost));
+    QStringList names;
+    for (const auto& engine : fleet->status())
+        names << QString::fromStdString(engine.address);
+    return tr("%1 engines (%2)").arg(names.size()).arg(names.join(QStringLiteral(", ")));
 }
 
 RunController::RunController(agentrun::run::Runner& runner, QObject* parent)

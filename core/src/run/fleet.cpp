@@ -137,6 +137,14 @@ void Fleet::markDown(Member& member, const std::string& why)
     member.retryAt = Clock::now() + wait;
 }
 
+void Fleet::markUp(Member& member)
+{
+    member.ready = true;
+    member.answered = true;
+    member.failures = 0;
+    member.lastError.clear();
+}
+
 void Fleet::probe(Member& member, std::unique_lock<std::mutex>& lock)
 {
     member.probing = true;
@@ -145,10 +153,7 @@ void Fleet::probe(Member& member, std::unique_lock<std::mutex>& lock)
     lock.lock();
     member.probing = false;
     if (answer) {
-        member.ready = true;
-        member.answered = true;
-        member.failures = 0;
-        member.lastError.clear();
+        markUp(member);
     } else {
         markDown(member, answer.error().message);
     }
@@ -213,10 +218,7 @@ void Fleet::release(Member& member, const model::RunResult& result)
         if (engineFailed(result)) {
             markDown(member, result.message);
         } else if (result.status != model::Status::EngineError) {
-            member.ready = true;
-            member.answered = true;
-            member.failures = 0;
-            member.lastError.clear();
+            markUp(member);
         }
     }
     m_freed.notify_all();

@@ -91,6 +91,8 @@ private:
     /// Records how a run on `member` ended: drained on an engine failure, ready again otherwise.
     void release(Member& member, const model::RunResult& result);
     void markDown(Member& member, const std::string& why);
+    /// It answered (a ping, or a run that was not an engine error): ready, its failures forgotten.
+    void markUp(Member& member);
     /// Pings `member` with `lock` (on m_mutex) released meanwhile: ready and answered, or drained.
     void probe(Member& member, std::unique_lock<std::mutex>& lock);
     Member* memberOfSession(const std::string& id) const;
